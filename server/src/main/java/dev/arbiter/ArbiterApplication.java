@@ -1,12 +1,14 @@
 package dev.arbiter;
 
-import org.springframework.boot.SpringApplication;
+import dev.arbiter.cli.ArbiterCommand;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import picocli.CommandLine;
 
-/** Spring Boot entry point of the Arbiter server. */
+/** Entry point: the {@code arbiter} command line; {@code arbiter serve} starts the server. */
 @SpringBootApplication
 public class ArbiterApplication {
   public static void main(String[] args) {
-    SpringApplication.run(ArbiterApplication.class, args);
+    int code = new CommandLine(new ArbiterCommand()).execute(args);
+    System.exit(code);
   }
 }

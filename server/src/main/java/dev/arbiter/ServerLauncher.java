@@ -1,0 +1,70 @@
+package dev.arbiter;
+
+import dev.arbiter.config.ArbiterConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Starts the HTTP server for a validated configuration. Used by {@code arbiter serve} and by
+ * integration tests, which start real servers this way.
+ */
+public final class ServerLauncher {
+  private ServerLauncher() {}
+
+  /** A started server; closing it shuts down gracefully. */
+  public record Running(ConfigurableApplicationContext context) implements AutoCloseable {
+    public int port() {
+      return ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    public <T> T bean(Class<T> type) {
+      return context.getBean(type);
+    }
+
+    @Override
+    public void close() {
+      context.close();
+    }
+  }
+
+  /**
+   * Starts a server.
+   *
+   * @param registerShutdownHook whether SIGTERM closes it gracefully (true for {@code serve})
+   */
+  public static Running start(ArbiterConfig config, boolean registerShutdownHook) {
+    SpringApplication app = new SpringApplication(ArbiterApplication.class);
+    app.setBannerMode(Banner.Mode.OFF);
+    app.setRegisterShutdownHook(registerShutdownHook);
+    app.setDefaultProperties(springProperties(config));
+    app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("arbiterConfig", config));
+    return new Running(app.run());
+  }
+
+  static Map<String, Object> springProperties(ArbiterConfig config) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("server.port", config.port());
+    p.put("server.address", config.bindAddress());
+    p.put("server.shutdown", "graceful");
+    p.put(
+        "spring.lifecycle.timeout-per-shutdown-phase", config.shutdownTimeout().toMillis() + "ms");
+    p.put("spring.threads.virtual.enabled", true);
+    p.put("spring.main.banner-mode", "off");
+    p.put("server.error.whitelabel.enabled", false);
+    p.put("spring.mvc.problemdetails.enabled", false);
+    p.put("management.endpoints.access.default", "none");
+    p.put("management.endpoints.web.exposure.include", "");
+    p.put("logging.level.root", config.logLevel());
+    p.put("logging.level.io.zonky", "WARN");
+    p.put("logging.level.org.flywaydb", "WARN");
+    p.put("logging.level.com.zaxxer.hikari.pool.PoolBase", "ERROR");
+    if (config.logFormat() == ArbiterConfig.LogFormat.JSON) {
+      p.put("logging.structured.format.console", "logstash");
+    }
+    return p;
+  }
+}

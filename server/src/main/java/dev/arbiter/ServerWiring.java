@@ -1,0 +1,178 @@
+package dev.arbiter;
+
+import dev.arbiter.config.ArbiterConfig;
+import dev.arbiter.db.Database;
+import dev.arbiter.db.Migrations;
+import dev.arbiter.ops.BuildVersion;
+import dev.arbiter.ops.DatabaseHealthCheck;
+import dev.arbiter.security.ApiKeyHasher;
+import dev.arbiter.security.ApiKeyRepository;
+import dev.arbiter.security.ApiKeyService;
+import dev.arbiter.security.Authenticator;
+import dev.arbiter.security.Pepper;
+import dev.arbiter.security.jdbc.JdbcApiKeyRepository;
+import dev.arbiter.security.jwt.JwtVerifier;
+import dev.arbiter.security.web.AuthenticationFilter;
+import dev.arbiter.security.web.CallerArgumentResolver;
+import dev.arbiter.security.web.PermissionInterceptor;
+import dev.arbiter.tenant.TenantRepository;
+import dev.arbiter.tenant.TenantService;
+import dev.arbiter.tenant.jdbc.JdbcTenantRepository;
+import dev.arbiter.web.ProblemWriter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import java.time.Clock;
+import java.util.List;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Builds the server's object graph from the validated {@link ArbiterConfig}. Plain classes are
+ * constructed here rather than annotated, so the CLI can build the same ones without Spring.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableScheduling
+class ServerWiring implements WebMvcConfigurer {
+  private static final Logger log = LoggerFactory.getLogger(ServerWiring.class);
+
+  private final ObjectProvider<ProblemWriter> problems;
+
+  ServerWiring(ObjectProvider<ProblemWriter> problems) {
+    this.problems = problems;
+  }
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  BuildVersion buildVersion() {
+    return BuildVersion.load();
+  }
+
+  @Bean(destroyMethod = "close")
+  Database database(ArbiterConfig config) {
+    Database db = Database.open(config, "arbiter");
+    log.info("Database: {}", db.description());
+    if (config.migrateOnStart()) {
+      try {
+        int ran = new Migrations(db.dataSource()).deploy();
+        log.info("Migrations applied: {}", ran);
+      } catch (RuntimeException e) {
+        db.close();
+        throw e;
+      }
+    }
+    return db;
+  }
+
+  @Bean
+  DataSource dataSource(Database database) {
+    return database.dataSource();
+  }
+
+  @Bean
+  TenantRepository tenantRepository(JdbcClient jdbc) {
+    return new JdbcTenantRepository(jdbc);
+  }
+
+  @Bean
+  TenantService tenantService(TenantRepository tenants, Clock clock) {
+    return new TenantService(tenants, clock);
+  }
+
+  @Bean
+  ApiKeyRepository apiKeyRepository(JdbcClient jdbc) {
+    return new JdbcApiKeyRepository(jdbc);
+  }
+
+  @Bean
+  ApiKeyService apiKeyService(ApiKeyRepository keys, ArbiterConfig config, Clock clock) {
+    return new ApiKeyService(keys, new ApiKeyHasher(Pepper.resolve(config)), clock);
+  }
+
+  @Bean
+  Authenticator authenticator(ApiKeyService keys, TenantService tenants, ArbiterConfig config) {
+    JwtVerifier jwt = null;
+    return new Authenticator(keys, tenants, jwt);
+  }
+
+  @Bean
+  FilterRegistrationBean<AuthenticationFilter> authenticationFilter(
+      Authenticator authenticator, ProblemWriter problems) {
+    FilterRegistrationBean<AuthenticationFilter> reg =
+        new FilterRegistrationBean<>(new AuthenticationFilter(authenticator, problems));
+    reg.addUrlPatterns("/api/v1/*");
+    reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+    return reg;
+  }
+
+  @Bean
+  DatabaseHealthCheck databaseHealthCheck(Database database) {
+    return new DatabaseHealthCheck(database.pool(), database.description());
+  }
+
+  /** Every metric this process exports is named {@code arbiter_*}. */
+  @Bean
+  MeterFilter arbiterPrefix() {
+    return new MeterFilter() {
+      @Override
+      public Meter.Id map(Meter.Id id) {
+        return id.getName().startsWith("arbiter.") ? id : id.withName("arbiter." + id.getName());
+      }
+    };
+  }
+
+  @Bean
+  ApiKeyUsageFlusher apiKeyUsageFlusher(ApiKeyService keys) {
+    return new ApiKeyUsageFlusher(keys);
+  }
+
+  /** Writes API key last-use times once a minute and on shutdown. */
+  static final class ApiKeyUsageFlusher implements AutoCloseable {
+    private final ApiKeyService keys;
+
+    ApiKeyUsageFlusher(ApiKeyService keys) {
+      this.keys = keys;
+    }
+
+    @Scheduled(fixedDelay = 60_000, initialDelay = 60_000)
+    void flush() {
+      try {
+        keys.flushUsage();
+      } catch (RuntimeException e) {
+        log.warn("Could not record API key usage: {}", e.getMessage());
+      }
+    }
+
+    @Override
+    public void close() {
+      flush();
+    }
+  }
+
+  @Override
+  public void addInterceptors(InterceptorRegistry registry) {
+    registry
+        .addInterceptor(new PermissionInterceptor(problems.getObject()))
+        .addPathPatterns("/api/v1/**");
+  }
+
+  @Override
+  public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
+    resolvers.add(new CallerArgumentResolver());
+  }
+}

@@ -1,0 +1,118 @@
+package dev.arbiter.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The validated configuration of one Arbiter process. Built only by {@link ConfigLoader}; every
+ * field is already checked, so consumers never re-validate.
+ *
+ * @param port HTTP port ({@code PORT}); 0 picks a free port
+ * @param bindAddress interface to listen on ({@code ARBITER_BIND_ADDRESS})
+ * @param database explicit database ({@code DATABASE_URL}); empty means embedded PostgreSQL
+ * @param dataDir where embedded PostgreSQL and generated secrets live ({@code ARBITER_DATA_DIR})
+ * @param poolMax maximum pool size ({@code PG_POOL_MAX})
+ * @param poolTimeout how long a request waits for a pooled connection ({@code PG_POOL_TIMEOUT_MS})
+ * @param migrateOnStart run Flyway migrations when serving ({@code ARBITER_MIGRATE_ON_START})
+ * @param redisUrl shared Redis ({@code REDIS_URL}); empty means in-process fallbacks
+ * @param apiKeyPepper HMAC key for API key hashes ({@code API_KEY_PEPPER}); empty means generated
+ *     under {@code dataDir}
+ * @param jwt JWT verification settings
+ * @param logFormat {@code json} or {@code text} ({@code LOG_FORMAT})
+ * @param logLevel root log level ({@code LOG_LEVEL})
+ * @param rateLimit per tenant-and-credential limits
+ * @param demo seed the demo tenant and print an API key ({@code ARBITER_DEMO})
+ * @param shutdownTimeout how long in-flight work may take after SIGTERM ({@code
+ *     ARBITER_SHUTDOWN_TIMEOUT})
+ */
+public record ArbiterConfig(
+    int port,
+    String bindAddress,
+    Optional<DatabaseTarget> database,
+    Path dataDir,
+    int poolMax,
+    Duration poolTimeout,
+    boolean migrateOnStart,
+    Optional<String> redisUrl,
+    Optional<String> apiKeyPepper,
+    Jwt jwt,
+    LogFormat logFormat,
+    String logLevel,
+    RateLimits rateLimit,
+    boolean demo,
+    Duration shutdownTimeout) {
+
+  /** A JDBC target with credentials taken out of the URL. */
+  public record DatabaseTarget(String jdbcUrl, String user, String password) {
+    @Override
+    public String toString() {
+      return "DatabaseTarget[" + jdbcUrl + ", user=" + user + "]";
+    }
+  }
+
+  /** JWT settings; both verifiers may be absent, in which case only API keys authenticate. */
+  public record Jwt(
+      Optional<String> secret,
+      Optional<URI> jwksUrl,
+      Optional<String> issuer,
+      Optional<String> audience) {
+    public boolean enabled() {
+      return secret.isPresent() || jwksUrl.isPresent();
+    }
+
+    @Override
+    public String toString() {
+      return "Jwt[secret=" + (secret.isPresent() ? "***" : "unset") + ", jwksUrl=" + jwksUrl + "]";
+    }
+  }
+
+  /**
+   * Rate limits: a default for every tenant and credential, and per-tenant overrides.
+   *
+   * @param enabled {@code RATE_LIMIT_ENABLED}
+   * @param defaultLimit {@code RATE_LIMIT}, e.g. {@code 1000/1s}
+   * @param tenantOverrides {@code RATE_LIMIT_TENANTS}, e.g. {@code acme=200/1s,beta=50/1m}
+   */
+  public record RateLimits(
+      boolean enabled, RateSpec defaultLimit, Map<String, RateSpec> tenantOverrides) {
+    public RateSpec forTenant(String tenantKey) {
+      return tenantOverrides.getOrDefault(tenantKey, defaultLimit);
+    }
+  }
+
+  /** {@code permits} requests per {@code window}. */
+  public record RateSpec(long permits, Duration window) {
+    @Override
+    public String toString() {
+      return permits + "/" + window;
+    }
+  }
+
+  /** Log line format on stdout. */
+  public enum LogFormat {
+    JSON,
+    TEXT
+  }
+
+  @Override
+  public String toString() {
+    return "ArbiterConfig[port="
+        + port
+        + ", database="
+        + database.map(Object::toString).orElse("embedded")
+        + ", dataDir="
+        + dataDir
+        + ", poolMax="
+        + poolMax
+        + ", redis="
+        + (redisUrl.isPresent() ? "configured" : "disabled")
+        + ", "
+        + jwt
+        + ", rateLimit="
+        + rateLimit
+        + "]";
+  }
+}

@@ -1,0 +1,277 @@
+package dev.arbiter.config;
+
+import dev.arbiter.config.ArbiterConfig.DatabaseTarget;
+import dev.arbiter.config.ArbiterConfig.Jwt;
+import dev.arbiter.config.ArbiterConfig.LogFormat;
+import dev.arbiter.config.ArbiterConfig.RateLimits;
+import dev.arbiter.config.ArbiterConfig.RateSpec;
+import dev.arbiter.db.DatabaseUrls;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@link ArbiterConfig} from environment variables. Every variable is checked and every
+ * problem collected before failing, so one start-up attempt names all of them.
+ */
+public final class ConfigLoader {
+  private static final Set<String> LOG_LEVELS =
+      Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+  private static final Pattern RATE = Pattern.compile("^\\s*(\\d+)\\s*/\\s*(\\S+)\\s*$");
+  private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
+
+  private final Map<String, String> env;
+  private final List<String> problems = new ArrayList<>();
+
+  private ConfigLoader(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** Loads the configuration from {@code env}, or throws listing every problem found. */
+  public static ArbiterConfig load(Map<String, String> env) {
+    return new ConfigLoader(env).build();
+  }
+
+  private ArbiterConfig build() {
+    int port = intValue("PORT", 8080, 0, 65535);
+    String bind = string("ARBITER_BIND_ADDRESS").orElse("0.0.0.0");
+    Optional<DatabaseTarget> database =
+        string("DATABASE_URL").flatMap(url -> parsed("DATABASE_URL", url, DatabaseUrls::parse));
+    Path dataDir = Path.of(string("ARBITER_DATA_DIR").orElse("data")).toAbsolutePath().normalize();
+    int poolMax = intValue("PG_POOL_MAX", 50, 1, 1000);
+    Duration poolTimeout = Duration.ofMillis(intValue("PG_POOL_TIMEOUT_MS", 2000, 250, 60_000));
+    boolean migrate = bool("ARBITER_MIGRATE_ON_START", true);
+    Optional<String> redis = string("REDIS_URL");
+    redis.ifPresent(this::checkRedisUrl);
+    Optional<String> pepper = string("API_KEY_PEPPER");
+    pepper.ifPresent(
+        p -> {
+          if (p.getBytes(StandardCharsets.UTF_8).length < 32) {
+            problems.add("API_KEY_PEPPER must be at least 32 bytes (openssl rand -base64 32)");
+          }
+        });
+    if (database.isPresent() && pepper.isEmpty() && env.get("DATABASE_URL") != null) {
+      problems.add(
+          "API_KEY_PEPPER is required when DATABASE_URL is set: every node must hash API keys"
+              + " with the same pepper (openssl rand -base64 32)");
+    }
+    Jwt jwt = jwt();
+    LogFormat logFormat =
+        string("LOG_FORMAT")
+            .map(
+                f ->
+                    switch (f.toLowerCase(Locale.ROOT)) {
+                      case "json" -> LogFormat.JSON;
+                      case "text" -> LogFormat.TEXT;
+                      default -> {
+                        problems.add("LOG_FORMAT must be json or text, got '" + f + "'");
+                        yield LogFormat.JSON;
+                      }
+                    })
+            .orElse(LogFormat.JSON);
+    String logLevel = string("LOG_LEVEL").map(l -> l.toUpperCase(Locale.ROOT)).orElse("INFO");
+    if (!LOG_LEVELS.contains(logLevel)) {
+      problems.add("LOG_LEVEL must be one of " + LOG_LEVELS + ", got '" + logLevel + "'");
+    }
+    RateLimits rateLimits = rateLimits();
+    boolean demo = bool("ARBITER_DEMO", false);
+    Duration shutdown = duration("ARBITER_SHUTDOWN_TIMEOUT", Duration.ofSeconds(30));
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new ArbiterConfig(
+        port,
+        bind,
+        database,
+        dataDir,
+        poolMax,
+        poolTimeout,
+        migrate,
+        redis,
+        pepper,
+        jwt,
+        logFormat,
+        logLevel,
+        rateLimits,
+        demo,
+        shutdown);
+  }
+
+  private Jwt jwt() {
+    Optional<String> secret = string("JWT_SECRET");
+    secret.ifPresent(
+        s -> {
+          if (s.getBytes(StandardCharsets.UTF_8).length < 32) {
+            problems.add("JWT_SECRET must be at least 32 bytes for HS256");
+          }
+        });
+    Optional<URI> jwks =
+        string("JWKS_URL")
+            .flatMap(
+                u ->
+                    parsed(
+                        "JWKS_URL",
+                        u,
+                        s -> {
+                          URI uri = URI.create(s);
+                          if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())
+                              || uri.getHost() == null) {
+                            throw new IllegalArgumentException(
+                                "must be an http(s) URL with a host");
+                          }
+                          return uri;
+                        }));
+    return new Jwt(secret, jwks, string("JWT_ISSUER"), string("JWT_AUDIENCE"));
+  }
+
+  private RateLimits rateLimits() {
+    boolean enabled = bool("RATE_LIMIT_ENABLED", true);
+    RateSpec def =
+        string("RATE_LIMIT")
+            .flatMap(s -> parsed("RATE_LIMIT", s, ConfigLoader::rate))
+            .orElse(new RateSpec(1000, Duration.ofSeconds(1)));
+    Map<String, RateSpec> overrides = new LinkedHashMap<>();
+    string("RATE_LIMIT_TENANTS")
+        .ifPresent(
+            s -> {
+              for (String entry : s.split(",")) {
+                String trimmed = entry.trim();
+                if (trimmed.isEmpty()) {
+                  continue;
+                }
+                int eq = trimmed.indexOf('=');
+                if (eq <= 0) {
+                  problems.add(
+                      "RATE_LIMIT_TENANTS entry '"
+                          + trimmed
+                          + "' must look like tenant=permits/window, e.g. acme=200/1s");
+                  continue;
+                }
+                parsed("RATE_LIMIT_TENANTS", trimmed.substring(eq + 1), ConfigLoader::rate)
+                    .ifPresent(r -> overrides.put(trimmed.substring(0, eq).trim(), r));
+              }
+            });
+    return new RateLimits(enabled, def, Map.copyOf(overrides));
+  }
+
+  /** Parses {@code 1000/1s}, {@code 60/1m}, {@code 10/PT1S}. */
+  static RateSpec rate(String s) {
+    Matcher m = RATE.matcher(s);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("must look like permits/window, e.g. 1000/1s or 60/1m");
+    }
+    long permits = Long.parseLong(m.group(1));
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be at least 1");
+    }
+    Duration window = parseDuration(m.group(2));
+    if (window.isZero() || window.isNegative() || window.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("window must be between 1ms and 1d");
+    }
+    return new RateSpec(permits, window);
+  }
+
+  /** Accepts ISO-8601 ({@code PT30S}) or short forms ({@code 500ms}, {@code 30s}, {@code 5m}). */
+  static Duration parseDuration(String s) {
+    Matcher m = SHORT_DURATION.matcher(s.trim().toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(s.trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "'" + s + "' is not a duration (use 30s, 5m, 500ms or ISO-8601 like PT30S)");
+    }
+  }
+
+  private void checkRedisUrl(String url) {
+    parsed("REDIS_URL", url, RedisUrlCheck::check);
+  }
+
+  private Optional<String> string(String name) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return Optional.empty();
+    }
+    return Optional.of(v.trim());
+  }
+
+  private <T> Optional<T> parsed(String name, String value, Function<String, T> parser) {
+    try {
+      return Optional.of(parser.apply(value));
+    } catch (RuntimeException e) {
+      problems.add(name + " is invalid: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private int intValue(String name, int def, int min, int max) {
+    Optional<String> v = string(name);
+    if (v.isEmpty()) {
+      return def;
+    }
+    try {
+      int n = Integer.parseInt(v.get());
+      if (n < min || n > max) {
+        problems.add(name + " must be between " + min + " and " + max + ", got " + n);
+        return def;
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      problems.add(name + " must be an integer, got '" + v.get() + "'");
+      return def;
+    }
+  }
+
+  private boolean bool(String name, boolean def) {
+    Optional<String> v = string(name);
+    if (v.isEmpty()) {
+      return def;
+    }
+    return switch (v.get().toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes", "on" -> true;
+      case "false", "0", "no", "off" -> false;
+      default -> {
+        problems.add(name + " must be true or false, got '" + v.get() + "'");
+        yield def;
+      }
+    };
+  }
+
+  private Duration duration(String name, Duration def) {
+    return string(name)
+        .flatMap(
+            v ->
+                parsed(
+                    name,
+                    v,
+                    s -> {
+                      Duration d = parseDuration(s);
+                      if (d.isNegative()) {
+                        throw new IllegalArgumentException("must not be negative");
+                      }
+                      return d;
+                    }))
+        .orElse(def);
+  }
+}

@@ -1,0 +1,89 @@
+package dev.arbiter.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.arbiter.config.ArbiterConfig;
+import dev.arbiter.config.ArbiterConfig.DatabaseTarget;
+import javax.sql.DataSource;
+
+/**
+ * The process's connection to PostgreSQL: the pool, and the embedded server when one is used.
+ * Closing it closes the pool first, then stops an embedded server this process started.
+ */
+public final class Database implements AutoCloseable {
+  private final EmbeddedDatabase embedded;
+  private final HikariDataSource dataSource;
+  private final String description;
+
+  private Database(EmbeddedDatabase embedded, HikariDataSource dataSource, String description) {
+    this.embedded = embedded;
+    this.dataSource = dataSource;
+    this.description = description;
+  }
+
+  /** Opens the configured database (embedded when {@code DATABASE_URL} is unset). */
+  public static Database open(ArbiterConfig config, String poolName) {
+    EmbeddedDatabase embedded = null;
+    DatabaseTarget target;
+    String description;
+    if (config.database().isPresent()) {
+      target = config.database().get();
+      description = "external " + target.jdbcUrl();
+    } else {
+      embedded = EmbeddedDatabase.open(config.dataDir());
+      target = new DatabaseTarget(embedded.jdbcUrl(), embedded.user(), null);
+      description = "embedded PostgreSQL on port " + embedded.port();
+    }
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName(poolName);
+    hc.setJdbcUrl(target.jdbcUrl());
+    if (target.user() != null) {
+      hc.setUsername(target.user());
+    }
+    if (target.password() != null) {
+      hc.setPassword(target.password());
+    }
+    hc.setMaximumPoolSize(config.poolMax());
+    hc.setMinimumIdle(Math.min(2, config.poolMax()));
+    hc.setConnectionTimeout(config.poolTimeout().toMillis());
+    hc.setValidationTimeout(Math.min(1000, config.poolTimeout().toMillis() - 1));
+    // Start even when the database is down: health reports it and requests answer 503 until it
+    // is back, instead of the process refusing to start and a supervisor looping.
+    hc.setInitializationFailTimeout(-1);
+    hc.addDataSourceProperty("connectTimeout", "2");
+    hc.addDataSourceProperty("socketTimeout", "60");
+    hc.addDataSourceProperty("ApplicationName", "arbiter");
+    try {
+      return new Database(embedded, new HikariDataSource(hc), description);
+    } catch (RuntimeException e) {
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public HikariDataSource pool() {
+    return dataSource;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public boolean embedded() {
+    return embedded != null;
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.arbiter.ops;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Probes. {@code /api/health} answers 200 while the database is up (status {@code degraded} if
+ * anything else is down or on a fallback) and 503 when it is down; {@code /api/ready} answers 200
+ * only when every configured dependency is connected; {@code /health/live} only says the process
+ * answers.
+ */
+@RestController
+class HealthController {
+  private final List<HealthCheck> checks;
+  private final Clock clock;
+  private final Instant started;
+  private final String version;
+
+  HealthController(List<HealthCheck> checks, Clock clock, BuildVersion version) {
+    this.checks = checks;
+    this.clock = clock;
+    this.started = clock.instant();
+    this.version = version.version();
+  }
+
+  @GetMapping("/api/health")
+  ResponseEntity<Map<String, Object>> health() {
+    Map<String, CheckResult> results = runChecks();
+    boolean databaseUp = CheckResult.UP.equals(results.get("database").status());
+    boolean allGood =
+        results.values().stream()
+            .allMatch(
+                r -> r.status().equals(CheckResult.UP) || r.status().equals(CheckResult.DISABLED));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", allGood ? "ok" : "degraded");
+    body.put("uptime", Duration.between(started, clock.instant()).toSeconds());
+    body.put("timestamp", clock.instant().toString());
+    body.put("version", version);
+    body.put("checks", results);
+    return ResponseEntity.status(databaseUp ? 200 : 503).body(body);
+  }
+
+  @GetMapping("/api/ready")
+  ResponseEntity<Map<String, Object>> ready() {
+    Map<String, CheckResult> results = runChecks();
+    boolean ready = results.values().stream().allMatch(CheckResult::ready);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", ready ? "ready" : "degraded");
+    body.put("checks", results);
+    return ResponseEntity.status(ready ? 200 : 503).body(body);
+  }
+
+  @GetMapping("/health/live")
+  Map<String, String> live() {
+    return Map.of("status", "alive");
+  }
+
+  private Map<String, CheckResult> runChecks() {
+    Map<String, CheckResult> results = new LinkedHashMap<>();
+    for (HealthCheck check : checks) {
+      CheckResult r;
+      try {
+        r = check.check();
+      } catch (RuntimeException e) {
+        r =
+            new CheckResult(
+                CheckResult.DOWN, 0, Map.of("error", String.valueOf(e.getMessage())), true);
+      }
+      results.put(check.name(), r);
+    }
+    return results;
+  }
+}

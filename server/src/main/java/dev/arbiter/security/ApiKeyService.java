@@ -1,0 +1,133 @@
+package dev.arbiter.security;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.FieldError;
+import dev.arbiter.shared.Ids;
+import dev.arbiter.shared.Page;
+import dev.arbiter.tenant.Tenant;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Creates, resolves and revokes API keys. Resolution runs on every request, so hits are cached for
+ * {@link #CACHE_TTL}: a key revoked on this node stops working at once, on other nodes within the
+ * TTL. Last use is recorded in memory and written in batches by {@link #flushUsage()}.
+ */
+public class ApiKeyService {
+  /** How long a resolved key is trusted without asking the database again. */
+  public static final Duration CACHE_TTL = Duration.ofSeconds(30);
+
+  private final ApiKeyRepository keys;
+  private final ApiKeyHasher hasher;
+  private final Clock clock;
+  private final Cache<String, ApiKey> byHash =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(CACHE_TTL).build();
+  private final Set<String> usedSinceFlush = ConcurrentHashMap.newKeySet();
+
+  public ApiKeyService(ApiKeyRepository keys, ApiKeyHasher hasher, Clock clock) {
+    this.keys = keys;
+    this.hasher = hasher;
+    this.clock = clock;
+  }
+
+  /** A key just created: {@code key} is the secret, shown once. */
+  public record Created(ApiKey apiKey, String key) {}
+
+  /**
+   * Creates a key for {@code tenant}.
+   *
+   * @throws ApiException 422 when the name or role is invalid
+   */
+  public Created create(Tenant tenant, String name, String role, String createdBy) {
+    List<FieldError> errors = new ArrayList<>();
+    Role parsed = null;
+    try {
+      parsed = role == null ? null : Role.fromString(role);
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    if (parsed == null) {
+      errors.add(new FieldError("role", "must be one of admin, editor, viewer, decision"));
+    }
+    String keyName = name == null || name.isBlank() ? null : name.trim();
+    if (keyName == null) {
+      errors.add(new FieldError("name", "is required"));
+    } else if (keyName.length() > 200) {
+      errors.add(new FieldError("name", "must be at most 200 characters"));
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+    String secret = hasher.newKey();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    ApiKey key =
+        new ApiKey(
+            Ids.newId(),
+            tenant.id(),
+            tenant.key(),
+            keyName,
+            parsed,
+            ApiKeyHasher.displayPrefix(secret),
+            createdBy,
+            now,
+            null,
+            null);
+    keys.insert(key, hasher.hash(secret));
+    return new Created(key, secret);
+  }
+
+  /** The live (not revoked) key for {@code secret}, if any. */
+  public Optional<ApiKey> resolve(String secret) {
+    String hash = hasher.hash(secret);
+    ApiKey key = byHash.getIfPresent(hash);
+    if (key == null) {
+      Optional<ApiKey> found = keys.findByHash(hash);
+      if (found.isEmpty()) {
+        return Optional.empty();
+      }
+      key = found.get();
+      byHash.put(hash, key);
+    }
+    if (key.revoked()) {
+      return Optional.empty();
+    }
+    usedSinceFlush.add(key.id());
+    return Optional.of(key);
+  }
+
+  public Page<ApiKey> list(Tenant tenant, Integer limit, String cursor) {
+    int n = Page.limit(limit);
+    return Page.of(keys.list(tenant.id(), Page.after(cursor), n + 1), n, ApiKey::id);
+  }
+
+  /**
+   * Revokes a key of {@code tenant}.
+   *
+   * @throws ApiException 404 when the tenant has no such live key
+   */
+  public void revoke(Tenant tenant, String id) {
+    if (!keys.revoke(tenant.id(), id, clock.instant())) {
+      throw ApiException.notFound("API key '" + id + "'");
+    }
+    byHash.asMap().values().removeIf(k -> k.id().equals(id));
+  }
+
+  /** Writes the last-use time of keys used since the previous flush. */
+  public void flushUsage() {
+    if (usedSinceFlush.isEmpty()) {
+      return;
+    }
+    List<String> ids = new ArrayList<>(usedSinceFlush);
+    usedSinceFlush.removeAll(ids);
+    keys.touch(ids, clock.instant());
+  }
+}

@@ -1,0 +1,85 @@
+package dev.arbiter.security.web;
+
+import dev.arbiter.security.AuthException;
+import dev.arbiter.security.Authenticator;
+import dev.arbiter.security.Caller;
+import dev.arbiter.shared.ApiException;
+import dev.arbiter.web.ProblemWriter;
+import dev.arbiter.web.RequestLoggingFilter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.MDC;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Authenticates every {@code /api/v1} request before anything else sees it and stores the {@link
+ * Caller} as a request attribute. Failures answer problem+json with the precise code.
+ */
+public class AuthenticationFilter extends OncePerRequestFilter {
+  public static final String CALLER_ATTRIBUTE = "arbiter.caller";
+
+  private final Authenticator authenticator;
+  private final ProblemWriter problems;
+
+  public AuthenticationFilter(Authenticator authenticator, ProblemWriter problems) {
+    this.authenticator = authenticator;
+    this.problems = problems;
+  }
+
+  @Override
+  protected boolean shouldNotFilter(HttpServletRequest request) {
+    String path = request.getRequestURI();
+    // Cron endpoints authenticate with CRON_SECRET, not with tenant credentials.
+    return !path.startsWith("/api/v1/") || path.startsWith("/api/v1/cron/");
+  }
+
+  @Override
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    Caller caller;
+    try {
+      caller =
+          authenticator.authenticate(
+              request.getHeader("Authorization"),
+              request.getHeader("X-Tenant-Id"),
+              tenantOptional(request.getRequestURI()));
+    } catch (AuthException e) {
+      if (e.error().status() == 401) {
+        response.setHeader("WWW-Authenticate", "Bearer");
+      }
+      problems.write(
+          response,
+          problems.problem(
+              request,
+              e.error().status(),
+              e.error().code(),
+              e.error().title(),
+              e.getMessage(),
+              List.of(),
+              null));
+      return;
+    } catch (ApiException e) {
+      problems.write(
+          response,
+          problems.problem(
+              request, e.status(), e.code(), e.title(), e.getMessage(), e.errors(), null));
+      return;
+    }
+    request.setAttribute(CALLER_ATTRIBUTE, caller);
+    if (caller.tenantKey() != null) {
+      request.setAttribute(RequestLoggingFilter.TENANT_ATTRIBUTE, caller.tenantKey());
+      MDC.put("tenant", caller.tenantKey());
+    }
+    chain.doFilter(request, response);
+  }
+
+  /** Platform routes (tenant management) work without {@code X-Tenant-Id}. */
+  static boolean tenantOptional(String path) {
+    return path.equals("/api/v1/tenants") || path.startsWith("/api/v1/tenants/");
+  }
+}

@@ -1,0 +1,57 @@
+package dev.arbiter.security.web;
+
+import dev.arbiter.security.AuthError;
+import dev.arbiter.security.Caller;
+import dev.arbiter.security.Requires;
+import dev.arbiter.web.ProblemWriter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.List;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerInterceptor;
+
+/**
+ * Checks the {@link Requires} permission of the handler against the caller's role. A handler under
+ * {@code /api/v1} without {@link Requires} is refused (fail closed).
+ */
+public class PermissionInterceptor implements HandlerInterceptor {
+  private final ProblemWriter problems;
+
+  public PermissionInterceptor(ProblemWriter problems) {
+    this.problems = problems;
+  }
+
+  @Override
+  public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+      throws Exception {
+    if (!(handler instanceof HandlerMethod method)) {
+      return true;
+    }
+    Caller caller = (Caller) request.getAttribute(AuthenticationFilter.CALLER_ATTRIBUTE);
+    if (caller == null) {
+      return true; // not an authenticated route
+    }
+    Requires requires = method.getMethodAnnotation(Requires.class);
+    if (requires != null && requires.value().allows(caller)) {
+      return true;
+    }
+    String detail =
+        requires == null
+            ? "This endpoint declares no permission and is refused"
+            : "Role '"
+                + caller.role().name().toLowerCase(java.util.Locale.ROOT)
+                + "' may not do this; it needs "
+                + requires.value().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    problems.write(
+        response,
+        problems.problem(
+            request,
+            AuthError.FORBIDDEN_ROLE.status(),
+            AuthError.FORBIDDEN_ROLE.code(),
+            AuthError.FORBIDDEN_ROLE.title(),
+            detail,
+            List.of(),
+            null));
+    return false;
+  }
+}

@@ -1,0 +1,233 @@
+package dev.arbiter.web;
+
+import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.FieldError;
+import dev.arbiter.shared.Ids;
+import dev.arbiter.shared.Problem;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/**
+ * The one translation from exceptions to problem+json. Expected outcomes map to stable codes;
+ * anything else is a 500 {@code INTERNAL} whose {@code errorId} is logged with the stack trace and
+ * shown to the client without it.
+ */
+@RestControllerAdvice
+public class ProblemHandler {
+  private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+  private static final MediaType PROBLEM = MediaType.parseMediaType(Problem.MEDIA_TYPE);
+
+  @ExceptionHandler(ApiException.class)
+  ResponseEntity<Problem> api(ApiException e, HttpServletRequest request) {
+    return respond(
+        request,
+        Problem.of(
+            e.status(),
+            e.code(),
+            e.title(),
+            e.getMessage(),
+            RequestIds.of(request),
+            e.errors(),
+            null));
+  }
+
+  @ExceptionHandler(HttpMessageNotReadableException.class)
+  ResponseEntity<Problem> unreadable(
+      HttpMessageNotReadableException e, HttpServletRequest request) {
+    String detail =
+        e.getMostSpecificCause() == null
+            ? "The request body is not valid JSON"
+            : "The request body is not valid JSON: "
+                + firstLine(e.getMostSpecificCause().getMessage());
+    return respond(
+        request,
+        Problem.of(
+            400,
+            "MALFORMED_JSON",
+            "Malformed request body",
+            detail,
+            RequestIds.of(request),
+            List.of(),
+            null));
+  }
+
+  @ExceptionHandler(MethodArgumentNotValidException.class)
+  ResponseEntity<Problem> invalid(MethodArgumentNotValidException e, HttpServletRequest request) {
+    List<FieldError> errors =
+        e.getBindingResult().getFieldErrors().stream()
+            .map(f -> new FieldError(f.getField(), f.getDefaultMessage()))
+            .collect(Collectors.toList());
+    ApiException v = ApiException.validation(errors);
+    return api(v, request);
+  }
+
+  @ExceptionHandler({
+    MissingServletRequestParameterException.class,
+    MethodArgumentTypeMismatchException.class,
+    MissingRequestHeaderException.class
+  })
+  ResponseEntity<Problem> badParameter(Exception e, HttpServletRequest request) {
+    String field =
+        switch (e) {
+          case MissingServletRequestParameterException m -> m.getParameterName();
+          case MethodArgumentTypeMismatchException m -> m.getName();
+          case MissingRequestHeaderException m -> m.getHeaderName();
+          default -> "request";
+        };
+    return api(ApiException.validation(field, firstLine(e.getMessage())), request);
+  }
+
+  @ExceptionHandler(NoResourceFoundException.class)
+  ResponseEntity<Problem> noRoute(NoResourceFoundException e, HttpServletRequest request) {
+    return respond(
+        request,
+        Problem.of(
+            404,
+            "NOT_FOUND",
+            "Not found",
+            "No endpoint " + request.getMethod() + " " + request.getRequestURI(),
+            RequestIds.of(request),
+            List.of(),
+            null));
+  }
+
+  @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+  ResponseEntity<Problem> method(
+      HttpRequestMethodNotSupportedException e, HttpServletRequest request) {
+    ResponseEntity<Problem> r =
+        respond(
+            request,
+            Problem.of(
+                405,
+                "METHOD_NOT_ALLOWED",
+                "Method not allowed",
+                e.getMessage(),
+                RequestIds.of(request),
+                List.of(),
+                null));
+    HttpHeaders headers = new HttpHeaders();
+    headers.putAll(r.getHeaders());
+    if (e.getSupportedHttpMethods() != null) {
+      headers.setAllow(e.getSupportedHttpMethods());
+    }
+    return new ResponseEntity<>(r.getBody(), headers, r.getStatusCode());
+  }
+
+  @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+  ResponseEntity<Problem> mediaType(
+      HttpMediaTypeNotSupportedException e, HttpServletRequest request) {
+    return respond(
+        request,
+        Problem.of(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Unsupported media type",
+            "Send Content-Type: application/json",
+            RequestIds.of(request),
+            List.of(),
+            null));
+  }
+
+  @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+  ResponseEntity<Problem> notAcceptable(
+      HttpMediaTypeNotAcceptableException e, HttpServletRequest request) {
+    return respond(
+        request,
+        Problem.of(
+            406,
+            "NOT_ACCEPTABLE",
+            "Not acceptable",
+            "Responses are application/json",
+            RequestIds.of(request),
+            List.of(),
+            null));
+  }
+
+  @ExceptionHandler({
+    CannotGetJdbcConnectionException.class,
+    DataAccessResourceFailureException.class,
+    TransientDataAccessResourceException.class,
+    QueryTimeoutException.class
+  })
+  ResponseEntity<Problem> databaseDown(Exception e, HttpServletRequest request) {
+    log.warn("Database unavailable: {}", firstLine(e.getMessage()));
+    ResponseEntity<Problem> r =
+        respond(
+            request,
+            Problem.of(
+                503,
+                "DATABASE_UNAVAILABLE",
+                "Database unavailable",
+                "The database cannot be reached right now; retry shortly",
+                RequestIds.of(request),
+                List.of(),
+                null));
+    return ResponseEntity.status(503)
+        .headers(r.getHeaders())
+        .header(HttpHeaders.RETRY_AFTER, "1")
+        .body(r.getBody());
+  }
+
+  @ExceptionHandler(Exception.class)
+  ResponseEntity<Problem> fault(Exception e, HttpServletRequest request) {
+    return respond(request, internal(e, request));
+  }
+
+  /** Logs {@code e} with a fresh errorId and returns the problem the client sees. */
+  static Problem internal(Throwable e, HttpServletRequest request) {
+    String errorId = Ids.newId();
+    MDC.put("errorId", errorId);
+    try {
+      log.error(
+          "Unhandled error {} on {} {}", errorId, request.getMethod(), request.getRequestURI(), e);
+    } finally {
+      MDC.remove("errorId");
+    }
+    return Problem.of(
+        500,
+        "INTERNAL",
+        "Internal error",
+        "Something went wrong on our side; quote errorId " + errorId + " when reporting it",
+        RequestIds.of(request),
+        List.of(),
+        errorId);
+  }
+
+  private static ResponseEntity<Problem> respond(HttpServletRequest request, Problem problem) {
+    return ResponseEntity.status(HttpStatus.valueOf(problem.status()))
+        .contentType(PROBLEM)
+        .body(problem);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    String line = nl < 0 ? s : s.substring(0, nl);
+    return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.arbiter.web;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerMapping;
+
+/**
+ * First filter of every request: assigns the request id (response header and log context) and
+ * writes one access line when the request ends, with requestId, tenant, method, route, status and
+ * durationMs. Probes and scrapes log at DEBUG so they do not drown real traffic.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class RequestLoggingFilter extends OncePerRequestFilter {
+  /** Set by authentication so the access line names the tenant. */
+  public static final String TENANT_ATTRIBUTE = "arbiter.tenantKey";
+
+  private static final Logger access = LoggerFactory.getLogger("arbiter.access");
+
+  @Override
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    long start = System.nanoTime();
+    String requestId = RequestIds.resolve(request.getHeader(RequestIds.HEADER));
+    request.setAttribute(RequestIds.ATTRIBUTE, requestId);
+    response.setHeader(RequestIds.HEADER, requestId);
+    MDC.put("requestId", requestId);
+    try {
+      chain.doFilter(request, response);
+    } finally {
+      logAccess(request, response, start);
+      MDC.clear();
+    }
+  }
+
+  private void logAccess(HttpServletRequest request, HttpServletResponse response, long start) {
+    String path = request.getRequestURI();
+    boolean quiet = path.startsWith("/health/") || path.equals("/metrics");
+    if (quiet ? !access.isDebugEnabled() : !access.isInfoEnabled()) {
+      return;
+    }
+    Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+    Object tenant = request.getAttribute(TENANT_ATTRIBUTE);
+    long durationMs = (System.nanoTime() - start) / 1_000_000;
+    MDC.put("method", request.getMethod());
+    MDC.put("route", route == null ? path : route.toString());
+    MDC.put("status", Integer.toString(response.getStatus()));
+    MDC.put("durationMs", Long.toString(durationMs));
+    if (tenant != null) {
+      MDC.put("tenant", tenant.toString());
+    }
+    String line =
+        request.getMethod() + " " + path + " " + response.getStatus() + " " + durationMs + "ms";
+    if (quiet) {
+      access.debug(line);
+    } else {
+      access.info(line);
+    }
+  }
+}
