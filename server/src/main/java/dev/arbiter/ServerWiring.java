@@ -2,7 +2,6 @@ package dev.arbiter;
 
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
-import dev.arbiter.db.Migrations;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.DatabaseHealthCheck;
 import dev.arbiter.security.ApiKeyHasher;
@@ -69,7 +68,7 @@ class ServerWiring implements WebMvcConfigurer {
     log.info("Database: {}", db.description());
     if (config.migrateOnStart()) {
       try {
-        int ran = new Migrations(db.dataSource()).deploy();
+        int ran = db.migrations().deploy();
         log.info("Migrations applied: {}", ran);
       } catch (RuntimeException e) {
         db.close();

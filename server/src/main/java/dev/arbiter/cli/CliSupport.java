@@ -6,7 +6,6 @@ import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.config.ConfigException;
 import dev.arbiter.config.ConfigLoader;
 import dev.arbiter.db.Database;
-import dev.arbiter.db.Migrations;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Map;
@@ -45,7 +44,7 @@ final class CliSupport {
   static Database openMigrated(ArbiterConfig config) {
     Database db = Database.open(config, "arbiter-cli");
     if (config.migrateOnStart()) {
-      new Migrations(db.dataSource()).deploy();
+      db.migrations().deploy();
     }
     return db;
   }

@@ -30,7 +30,7 @@ class MigrateCommand implements Callable<Integer> {
       return ExitCodes.BAD_CONFIGURATION;
     }
     try (Database db = Database.open(config, "arbiter-migrate")) {
-      Migrations migrations = new Migrations(db.dataSource());
+      Migrations migrations = db.migrations();
       if (action == Action.deploy) {
         int ran = migrations.deploy();
         System.out.println("Applied " + ran + " migration(s).");

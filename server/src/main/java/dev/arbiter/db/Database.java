@@ -14,11 +14,17 @@ public final class Database implements AutoCloseable {
   private final EmbeddedDatabase embedded;
   private final HikariDataSource dataSource;
   private final String description;
+  private final DatabaseTarget target;
 
-  private Database(EmbeddedDatabase embedded, HikariDataSource dataSource, String description) {
+  private Database(
+      EmbeddedDatabase embedded,
+      HikariDataSource dataSource,
+      String description,
+      DatabaseTarget target) {
     this.embedded = embedded;
     this.dataSource = dataSource;
     this.description = description;
+    this.target = target;
   }
 
   /** Opens the configured database (embedded when {@code DATABASE_URL} is unset). */
@@ -54,13 +60,18 @@ public final class Database implements AutoCloseable {
     hc.addDataSourceProperty("socketTimeout", "60");
     hc.addDataSourceProperty("ApplicationName", "arbiter");
     try {
-      return new Database(embedded, new HikariDataSource(hc), description);
+      return new Database(embedded, new HikariDataSource(hc), description, target);
     } catch (RuntimeException e) {
       if (embedded != null) {
         embedded.close();
       }
       throw e;
     }
+  }
+
+  /** Schema migrations for this database, on connections of their own. */
+  public Migrations migrations() {
+    return new Migrations(target);
   }
 
   public DataSource dataSource() {

@@ -1,20 +1,24 @@
 package dev.arbiter.db;
 
+import dev.arbiter.config.ArbiterConfig.DatabaseTarget;
 import java.util.ArrayList;
 import java.util.List;
-import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 
-/** Flyway over {@code classpath:db/migration}: applied on start or by {@code arbiter migrate}. */
+/**
+ * Flyway over {@code classpath:db/migration}: applied on start or by {@code arbiter migrate}. It
+ * opens its own connections rather than borrowing from the request pool, which may be as small as
+ * one connection while Flyway needs two (one holds the migration lock).
+ */
 public final class Migrations {
   private final Flyway flyway;
 
-  public Migrations(DataSource dataSource) {
+  public Migrations(DatabaseTarget target) {
     this.flyway =
         Flyway.configure()
-            .dataSource(dataSource)
+            .dataSource(target.jdbcUrl(), target.user(), target.password())
             .locations("classpath:db/migration")
             .validateOnMigrate(true)
             .cleanDisabled(true)

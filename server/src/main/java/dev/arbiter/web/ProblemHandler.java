@@ -10,15 +10,12 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.QueryTimeoutException;
-import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
@@ -166,29 +163,16 @@ public class ProblemHandler {
             null));
   }
 
-  @ExceptionHandler({
-    CannotGetJdbcConnectionException.class,
-    DataAccessResourceFailureException.class,
-    TransientDataAccessResourceException.class,
-    QueryTimeoutException.class
-  })
-  ResponseEntity<Problem> databaseDown(Exception e, HttpServletRequest request) {
+  @ExceptionHandler(DataAccessException.class)
+  ResponseEntity<Problem> data(DataAccessException e, HttpServletRequest request) {
+    if (!DatabaseFailures.isUnavailable(e)) {
+      return fault(e, request);
+    }
     log.warn("Database unavailable: {}", firstLine(e.getMessage()));
-    ResponseEntity<Problem> r =
-        respond(
-            request,
-            Problem.of(
-                503,
-                "DATABASE_UNAVAILABLE",
-                "Database unavailable",
-                "The database cannot be reached right now; retry shortly",
-                RequestIds.of(request),
-                List.of(),
-                null));
     return ResponseEntity.status(503)
-        .headers(r.getHeaders())
+        .contentType(PROBLEM)
         .header(HttpHeaders.RETRY_AFTER, "1")
-        .body(r.getBody());
+        .body(DatabaseFailures.problem(RequestIds.of(request)));
   }
 
   @ExceptionHandler(Exception.class)

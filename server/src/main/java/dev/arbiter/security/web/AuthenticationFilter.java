@@ -4,7 +4,9 @@ import dev.arbiter.security.AuthException;
 import dev.arbiter.security.Authenticator;
 import dev.arbiter.security.Caller;
 import dev.arbiter.shared.ApiException;
+import dev.arbiter.web.DatabaseFailures;
 import dev.arbiter.web.ProblemWriter;
+import dev.arbiter.web.RequestIds;
 import dev.arbiter.web.RequestLoggingFilter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -68,6 +70,13 @@ public class AuthenticationFilter extends OncePerRequestFilter {
           response,
           problems.problem(
               request, e.status(), e.code(), e.title(), e.getMessage(), e.errors(), null));
+      return;
+    } catch (RuntimeException e) {
+      if (!DatabaseFailures.isUnavailable(e)) {
+        throw e;
+      }
+      response.setHeader("Retry-After", "1");
+      problems.write(response, DatabaseFailures.problem(RequestIds.of(request)));
       return;
     }
     request.setAttribute(CALLER_ATTRIBUTE, caller);

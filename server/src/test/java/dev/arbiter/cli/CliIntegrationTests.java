@@ -1,0 +1,217 @@
+package dev.arbiter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.testsupport.TestDatabase;
+import dev.arbiter.testsupport.TestServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The {@code arbiter} command as a real child process, as operators and supervisors run it. */
+class CliIntegrationTests {
+
+  /**
+   * Stream readers block until their process exits; on a 2-core machine the common pool has one
+   * thread, so they get threads of their own.
+   */
+  static final java.util.concurrent.ExecutorService READERS =
+      java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  static Process launch(Map<String, String> env, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.arbiter.ArbiterApplication");
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("ARBITER_") || k.equals("DATABASE_URL") || k.equals("PORT"));
+    pb.environment().put("ARBITER_DATA_DIR", Files.createTempDirectory("arbiter-cli").toString());
+    pb.environment().put("LOG_FORMAT", "text");
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  static Result run(Map<String, String> env, String... args) throws Exception {
+    Process p = launch(env, args);
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), READERS);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("process finished").isTrue();
+    return new Result(p.exitValue(), out.get(), err.get());
+  }
+
+  static String read(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static Map<String, String> database() {
+    return Map.of("DATABASE_URL", TestDatabase.newDatabase(), "API_KEY_PEPPER", TestServer.PEPPER);
+  }
+
+  @Test
+  void shouldExitTwoNamingEveryProblemOfABadEnvironment() throws Exception {
+    Result r =
+        run(
+            Map.of(
+                "PORT",
+                "eighty",
+                "PG_POOL_MAX",
+                "0",
+                "DATABASE_URL",
+                "mysql://x/y",
+                "LOG_FORMAT",
+                "yaml"),
+            "serve");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.stderr())
+        .contains("4 problem(s)")
+        .contains("PORT must be an integer")
+        .contains("PG_POOL_MAX must be between 1 and 1000")
+        .contains("DATABASE_URL is invalid")
+        .contains("LOG_FORMAT must be json or text");
+  }
+
+  @Test
+  void shouldExitTwoAndNamePortWhenThePortIsTaken() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      Result r = run(Map.of("PORT", Integer.toString(taken.getLocalPort())), "serve");
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.stderr())
+          .contains("port " + taken.getLocalPort() + " is already in use")
+          .contains("set PORT");
+    }
+  }
+
+  @Test
+  void shouldCreateAKeyThatARunningServerAccepts() throws Exception {
+    Map<String, String> db = database();
+    try (TestServer server = TestServer.startWithEnv(db)) {
+      server.apiKey("acme", "admin");
+      Result r = run(db, "api-key", "create", "--tenant", "acme", "--role", "editor");
+      assertThat(r.exitCode()).as(r.stderr()).isEqualTo(0);
+      String line =
+          r.stdout()
+              .lines()
+              .filter(l -> l.startsWith("ARBITER_API_KEY=ak_"))
+              .findFirst()
+              .orElseThrow();
+      String key = line.substring("ARBITER_API_KEY=".length());
+      var me = server.get("/api/v1/me", TestServer.auth(key, "acme"));
+      assertThat(me.status()).isEqualTo(200);
+      assertThat(me.json().path("role").asString()).isEqualTo("editor");
+
+      Result unknown = run(db, "api-key", "create", "--tenant", "nobody", "--role", "admin");
+      assertThat(unknown.exitCode()).isEqualTo(1);
+      assertThat(unknown.stderr()).contains("tenant 'nobody' does not exist");
+    }
+  }
+
+  @Test
+  void shouldCreateTenantsAndShowMigrations() throws Exception {
+    Map<String, String> db = database();
+    Result created = run(db, "tenant", "create", "globex", "--name", "Globex");
+    assertThat(created.exitCode()).as(created.stderr()).isEqualTo(0);
+    assertThat(created.stdout()).contains("Created tenant globex");
+    Result dup = run(db, "tenant", "create", "globex");
+    assertThat(dup.exitCode()).isEqualTo(1);
+    assertThat(dup.stderr()).contains("already exists");
+    Result status = run(db, "migrate", "status");
+    assertThat(status.exitCode()).isEqualTo(0);
+    assertThat(status.stdout())
+        .contains("tenants and api keys")
+        .contains("Success")
+        .contains("Pending: 0");
+    Result version = run(Map.of(), "version");
+    assertThat(version.stdout()).startsWith("arbiter ");
+  }
+
+  @Test
+  void shouldFinishInFlightRequestsOnSigterm() throws Exception {
+    Map<String, String> env = new HashMap<>(database());
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    env.put("PORT", Integer.toString(port));
+    env.put("ARBITER_BIND_ADDRESS", "127.0.0.1");
+    Process p = launch(env, "serve", "--demo");
+    try {
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
+      CompletableFuture.runAsync(() -> read(p.getErrorStream()), READERS);
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + port;
+      Instant deadline = Instant.now().plusSeconds(90);
+      boolean up = false;
+      while (!up && Instant.now().isBefore(deadline)) {
+        try {
+          up =
+              http.send(
+                          HttpRequest.newBuilder(URI.create(base + "/health/live")).build(),
+                          HttpResponse.BodyHandlers.ofString())
+                      .statusCode()
+                  == 200;
+        } catch (IOException e) {
+          Thread.sleep(250);
+        }
+      }
+      assertThat(up).as("server started").isTrue();
+      Thread.sleep(500); // the demo key is printed right after start
+      ProcessHandle handle = p.toHandle();
+      // The key is on stdout, which we only get at exit; mint a fresh one through the CLI instead.
+      Result minted =
+          run(
+              Map.of("DATABASE_URL", env.get("DATABASE_URL"), "API_KEY_PEPPER", TestServer.PEPPER),
+              "api-key",
+              "create",
+              "--tenant",
+              "demo",
+              "--role",
+              "viewer");
+      String key =
+          minted
+              .stdout()
+              .lines()
+              .filter(l -> l.startsWith("ARBITER_API_KEY="))
+              .findFirst()
+              .orElseThrow()
+              .substring(16);
+      CompletableFuture<HttpResponse<String>> slow =
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/test/slow?ms=2000"))
+                  .header("Authorization", "Bearer " + key)
+                  .header("X-Tenant-Id", "demo")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      Thread.sleep(500);
+      handle.destroy(); // SIGTERM
+      HttpResponse<String> r = slow.get(30, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(out.get()).contains("ARBITER_API_KEY=ak_");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.arbiter.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTests {
+
+  @Test
+  void shouldApplyDefaultsForAnEmptyEnvironment() {
+    ArbiterConfig c = ConfigLoader.load(Map.of());
+    assertThat(c.port()).isEqualTo(8080);
+    assertThat(c.database()).isEmpty();
+    assertThat(c.poolMax()).isEqualTo(50);
+    assertThat(c.poolTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.migrateOnStart()).isTrue();
+    assertThat(c.redisUrl()).isEmpty();
+    assertThat(c.logFormat()).isEqualTo(ArbiterConfig.LogFormat.JSON);
+    assertThat(c.rateLimit().enabled()).isTrue();
+    assertThat(c.rateLimit().defaultLimit().permits()).isEqualTo(1000);
+    assertThat(c.dataDir().isAbsolute()).isTrue();
+  }
+
+  @Test
+  void shouldReportEveryProblemAtOnce() {
+    Map<String, String> env = new HashMap<>();
+    env.put("PORT", "99999");
+    env.put("PG_POOL_MAX", "lots");
+    env.put("DATABASE_URL", "mysql://nope");
+    env.put("REDIS_URL", "http://localhost");
+    env.put("LOG_FORMAT", "xml");
+    env.put("LOG_LEVEL", "LOUD");
+    env.put("JWT_SECRET", "short");
+    env.put("JWKS_URL", "ftp://idp/keys");
+    env.put("RATE_LIMIT", "fast");
+    env.put("RATE_LIMIT_TENANTS", "acme");
+    env.put("ARBITER_MIGRATE_ON_START", "maybe");
+    env.put("ARBITER_SHUTDOWN_TIMEOUT", "soon");
+    assertThatThrownBy(() -> ConfigLoader.load(env))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(String.join("\n", e.problems()))
+                    .contains("PORT must be between 0 and 65535")
+                    .contains("PG_POOL_MAX must be an integer")
+                    .contains("DATABASE_URL is invalid")
+                    .contains("REDIS_URL is invalid")
+                    .contains("LOG_FORMAT must be json or text")
+                    .contains("LOG_LEVEL must be one of")
+                    .contains("JWT_SECRET must be at least 32 bytes")
+                    .contains("JWKS_URL is invalid")
+                    .contains("RATE_LIMIT is invalid")
+                    .contains("RATE_LIMIT_TENANTS entry 'acme'")
+                    .contains("ARBITER_MIGRATE_ON_START must be true or false")
+                    .contains("ARBITER_SHUTDOWN_TIMEOUT is invalid"));
+  }
+
+  @Test
+  void shouldRequireAPepperWithAnExternalDatabase() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load(Map.of("DATABASE_URL", "postgresql://u:p@db:5432/arbiter")))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems()).anyMatch(p -> p.startsWith("API_KEY_PEPPER is required")));
+  }
+
+  @Test
+  void shouldParseRateLimitsAndTenantOverrides() {
+    ArbiterConfig c =
+        ConfigLoader.load(
+            Map.of("RATE_LIMIT", "60/1m", "RATE_LIMIT_TENANTS", "acme=5/1s, beta=10/PT2S"));
+    assertThat(c.rateLimit().defaultLimit())
+        .isEqualTo(new ArbiterConfig.RateSpec(60, Duration.ofMinutes(1)));
+    assertThat(c.rateLimit().forTenant("acme"))
+        .isEqualTo(new ArbiterConfig.RateSpec(5, Duration.ofSeconds(1)));
+    assertThat(c.rateLimit().forTenant("beta"))
+        .isEqualTo(new ArbiterConfig.RateSpec(10, Duration.ofSeconds(2)));
+    assertThat(c.rateLimit().forTenant("other")).isEqualTo(c.rateLimit().defaultLimit());
+  }
+
+  @Test
+  void shouldNeverPrintSecretsInToString() {
+    ArbiterConfig c =
+        ConfigLoader.load(
+            Map.of(
+                "DATABASE_URL", "postgresql://u:hunter2@db:5432/arbiter",
+                "API_KEY_PEPPER", "p".repeat(40),
+                "JWT_SECRET", "s".repeat(40)));
+    assertThat(c.toString())
+        .doesNotContain("hunter2")
+        .doesNotContain("ppppp")
+        .doesNotContain("sssss");
+  }
+}

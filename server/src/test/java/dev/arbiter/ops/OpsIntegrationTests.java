@@ -1,0 +1,76 @@
+package dev.arbiter.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.testsupport.TestServer;
+import dev.arbiter.testsupport.TestServer.Response;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class OpsIntegrationTests {
+  static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void shouldReportHealthWithPoolDetails() {
+    Response r = server.get("/api/health");
+    assertThat(r.status()).isEqualTo(200);
+    JsonNode body = r.json();
+    assertThat(body.path("status").asString()).isEqualTo("ok");
+    assertThat(body.path("version").asString()).isNotBlank();
+    assertThat(body.path("timestamp").asString()).isNotBlank();
+    assertThat(body.has("uptime")).isTrue();
+    JsonNode db = body.path("checks").path("database");
+    assertThat(db.path("status").asString()).isEqualTo("up");
+    assertThat(db.has("latencyMs")).isTrue();
+    assertThat(db.path("details").path("pool").path("max").asInt()).isEqualTo(50);
+    assertThat(db.path("details").path("pool").has("inUse")).isTrue();
+    assertThat(db.path("details").path("pool").has("idle")).isTrue();
+  }
+
+  @Test
+  void shouldBeReadyAndAlive() {
+    Response ready = server.get("/api/ready");
+    assertThat(ready.status()).isEqualTo(200);
+    assertThat(ready.json().path("status").asString()).isEqualTo("ready");
+    Response live = server.get("/health/live");
+    assertThat(live.status()).isEqualTo(200);
+    assertThat(live.json().path("status").asString()).isEqualTo("alive");
+  }
+
+  @Test
+  void shouldExportPrometheusMetricsAllPrefixed() {
+    server.get("/api/health");
+    Response r = server.get("/metrics");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.header("Content-Type")).startsWith("text/plain");
+    String[] samples =
+        Arrays.stream(r.body().split("\n"))
+            .filter(l -> !l.isBlank() && !l.startsWith("#"))
+            .toArray(String[]::new);
+    assertThat(samples).isNotEmpty();
+    assertThat(samples).allSatisfy(l -> assertThat(l).startsWith("arbiter_"));
+    assertThat(r.body())
+        .contains("arbiter_http_server_requests_seconds_count")
+        .contains("arbiter_jvm_memory_used_bytes")
+        .contains("arbiter_hikaricp_connections_max");
+  }
+
+  @Test
+  void shouldNeedNoCredentialsForProbes() {
+    assertThat(server.get("/api/health").status()).isEqualTo(200);
+    assertThat(server.get("/metrics").status()).isEqualTo(200);
+  }
+}
