@@ -94,9 +94,9 @@ public final class JwtVerifier implements AutoCloseable {
           "Expected an API key: JWT authentication is not configured on this server"
               + " (neither JWT_SECRET nor JWKS_URL is set)");
     }
+    checkAlgorithm(algorithm);
     SignedJWT jwt = parse(token);
-    JWSVerifier verifier = verifierFor(algorithm, jwt.getHeader());
-    verifySignature(jwt, verifier);
+    verifySignature(jwt, verifierFor(jwt.getHeader()));
     return principal(claims(jwt));
   }
 
@@ -147,29 +147,32 @@ public final class JwtVerifier implements AutoCloseable {
     }
   }
 
-  private JWSVerifier verifierFor(String algorithm, JWSHeader header) {
+  private void checkAlgorithm(String algorithm) {
     boolean hs256 = JWSAlgorithm.HS256.getName().equals(algorithm);
     boolean rs256 = JWSAlgorithm.RS256.getName().equals(algorithm);
-    if (hs256 && macVerifier != null) {
+    if (!(hs256 && macVerifier != null) && !(rs256 && jwks != null)) {
+      throw new AuthException(
+          AuthError.AUTH_UNSUPPORTED_ALGORITHM,
+          "Expected a token signed with "
+              + acceptedAlgorithms()
+              + ", but its alg is '"
+              + algorithm
+              + "'");
+    }
+  }
+
+  private JWSVerifier verifierFor(JWSHeader header) {
+    if (JWSAlgorithm.HS256.equals(header.getAlgorithm())) {
       return macVerifier;
     }
-    if (rs256 && jwks != null) {
-      RSAKey key = jwks.keyFor(header.getKeyID());
-      try {
-        return new RSASSAVerifier(key);
-      } catch (JOSEException e) {
-        throw new AuthException(
-            AuthError.AUTH_BAD_SIGNATURE,
-            "Expected a usable RSA key '" + key.getKeyID() + "', but " + e.getMessage());
-      }
+    RSAKey key = jwks.keyFor(header.getKeyID());
+    try {
+      return new RSASSAVerifier(key);
+    } catch (JOSEException e) {
+      throw new AuthException(
+          AuthError.AUTH_BAD_SIGNATURE,
+          "Expected a usable RSA key '" + key.getKeyID() + "', but " + e.getMessage());
     }
-    throw new AuthException(
-        AuthError.AUTH_UNSUPPORTED_ALGORITHM,
-        "Expected a token signed with "
-            + acceptedAlgorithms()
-            + ", but its alg is '"
-            + algorithm
-            + "'");
   }
 
   private String acceptedAlgorithms() {
@@ -197,7 +200,8 @@ public final class JwtVerifier implements AutoCloseable {
     try {
       return jwt.getJWTClaimsSet();
     } catch (ParseException e) {
-      throw malformed("Expected the JWT payload to be a JSON object of claims, but it is not");
+      throw malformed(
+          "Expected the JWT payload to be a JSON object of claims, but " + e.getMessage());
     }
   }
 
