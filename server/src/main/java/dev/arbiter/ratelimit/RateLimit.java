@@ -8,8 +8,8 @@ import java.time.Duration;
  *
  * <p>So a client may spend the whole limit at once and then gets one more request every {@code
  * window / permits}; an idle client's bucket is full again after one {@code window}. The refill
- * interval is rounded up to a whole microsecond, which can only make the limit stricter, by at most
- * one microsecond per permit.
+ * interval is rounded up to a whole microsecond, which can only make the limit stricter: a full
+ * refill then takes up to {@code permits} microseconds longer than the window.
  *
  * @param permits requests allowed per window, 1 to {@value #MAX_PERMITS}
  * @param window the refill period, 1 ms to {@value #MAX_WINDOW_DAYS} days
