@@ -9,6 +9,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -77,10 +78,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    *     #DEFAULT_COMMAND_TIMEOUT}
    */
   public RedisRateLimiter(RedisURI uri, Duration commandTimeout) {
+    this(null, uri, commandTimeout);
+  }
+
+  /**
+   * A limiter as above whose client runs on {@code resources} (event loops and timers shared with
+   * the server's other Redis clients). {@link #close()} leaves shared resources running.
+   *
+   * @param resources shared Lettuce resources, or null for the client's own
+   */
+  public RedisRateLimiter(ClientResources resources, RedisURI uri, Duration commandTimeout) {
     Objects.requireNonNull(uri, "uri");
     this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
     this.target = uri.getHost() + ":" + uri.getPort();
-    this.client = RedisClient.create(RedisURI.builder(uri).withTimeout(commandTimeout).build());
+    RedisURI withTimeout = RedisURI.builder(uri).withTimeout(commandTimeout).build();
+    this.client =
+        resources == null
+            ? RedisClient.create(withTimeout)
+            : RedisClient.create(resources, withTimeout);
     client.setOptions(
         ClientOptions.builder()
             // Reconnecting is ping()'s job, on the probe thread, so no request ever waits for it.

@@ -506,6 +506,38 @@ class JwtVerifierTests {
     }
 
     @Test
+    void shouldNeverTrustAKeyTheTokenCarriesInItsHeader() throws JOSEException {
+      // An attacker signs with their own key and embeds it (jwk) or points at it (jku).
+      SignedJWT jwt =
+          new SignedJWT(
+              new JWSHeader.Builder(JWSAlgorithm.RS256)
+                  .keyID("attacker")
+                  .jwk(key2.toPublicJWK())
+                  .jwkURL(URI.create("https://evil.example.com/jwks.json"))
+                  .build(),
+              validClaims().build());
+      jwt.sign(new RSASSASigner(key2));
+      clock.advance(Duration.ofSeconds(10));
+
+      assertRejected(
+          () -> verifier.verify(jwt.serialize()), AuthError.AUTH_UNKNOWN_KEY_ID, "'attacker'");
+    }
+
+    @Test
+    void shouldAcceptATokenWithoutKeyIdOnlyWhileTheProviderPublishesOneKey() {
+      String noKid = rs256(key1, null, validClaims().build());
+      assertThat(verifier.verify(noKid).subject()).isEqualTo("user-42");
+
+      idp.publish(key1, key2);
+      clock.advance(Duration.ofMinutes(5));
+      verifier.verify(rs256(key2, validClaims().build())); // picks up the two-key set
+      assertRejected(
+          () -> verifier.verify(noKid),
+          AuthError.AUTH_UNKNOWN_KEY_ID,
+          "it has none and the identity provider publishes 2 keys");
+    }
+
+    @Test
     void shouldRejectAnHs256TokenWhenOnlyJwksIsConfigured() throws JOSEException {
       // Algorithm confusion: an HS256 "signature" keyed with the provider's public key.
       byte[] publicKeyBytes = key1.toPublicJWK().toRSAPublicKey().getEncoded();
