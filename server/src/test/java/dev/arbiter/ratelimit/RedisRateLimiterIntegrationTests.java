@@ -27,6 +27,8 @@ class RedisRateLimiterIntegrationTests {
 
   @AfterEach
   void close() throws Exception {
+    // The shared Redis outlives this JVM: leave nothing behind, not even until the TTL.
+    inspector(TestRedis.uri()).sync().del(RedisRateLimiter.KEY_PREFIX + key);
     for (AutoCloseable closeable : closeAfter.reversed()) {
       closeable.close();
     }
