@@ -4,12 +4,19 @@ import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.DatabaseHealthCheck;
+import dev.arbiter.ops.RedisHealthCheck;
+import dev.arbiter.ratelimit.FailoverRateLimiter;
+import dev.arbiter.ratelimit.LocalRateLimiter;
+import dev.arbiter.ratelimit.RedisRateLimiter;
+import dev.arbiter.ratelimit.RedisUrls;
+import dev.arbiter.ratelimit.web.RateLimitFilter;
 import dev.arbiter.security.ApiKeyHasher;
 import dev.arbiter.security.ApiKeyRepository;
 import dev.arbiter.security.ApiKeyService;
 import dev.arbiter.security.Authenticator;
 import dev.arbiter.security.Pepper;
 import dev.arbiter.security.jdbc.JdbcApiKeyRepository;
+import dev.arbiter.security.jwt.JwtProperties;
 import dev.arbiter.security.jwt.JwtVerifier;
 import dev.arbiter.security.web.AuthenticationFilter;
 import dev.arbiter.security.web.CallerArgumentResolver;
@@ -19,6 +26,7 @@ import dev.arbiter.tenant.TenantService;
 import dev.arbiter.tenant.jdbc.JdbcTenantRepository;
 import dev.arbiter.web.ProblemWriter;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Clock;
 import java.util.List;
@@ -103,10 +111,50 @@ class ServerWiring implements WebMvcConfigurer {
     return new ApiKeyService(keys, new ApiKeyHasher(Pepper.resolve(config)), clock);
   }
 
+  @Bean(destroyMethod = "close")
+  JwtVerifier jwtVerifier(ArbiterConfig config, Clock clock) {
+    ArbiterConfig.Jwt jwt = config.jwt();
+    return new JwtVerifier(
+        JwtProperties.of(
+            jwt.secret().orElse(null),
+            jwt.jwksUrl().orElse(null),
+            jwt.issuer().orElse(null),
+            jwt.audience().orElse(null)),
+        clock);
+  }
+
   @Bean
-  Authenticator authenticator(ApiKeyService keys, TenantService tenants, ArbiterConfig config) {
-    JwtVerifier jwt = null;
+  Authenticator authenticator(ApiKeyService keys, TenantService tenants, JwtVerifier jwt) {
     return new Authenticator(keys, tenants, jwt);
+  }
+
+  /** Rate limits on the shared Redis when {@code REDIS_URL} is set; closes its Redis client. */
+  @Bean(destroyMethod = "close")
+  FailoverRateLimiter rateLimiter(ArbiterConfig config, MeterRegistry meters, Clock clock) {
+    RedisRateLimiter redis =
+        config
+            .redisUrl()
+            .map(
+                url ->
+                    new RedisRateLimiter(
+                        RedisUrls.parse(url).uri(), RedisRateLimiter.DEFAULT_COMMAND_TIMEOUT))
+            .orElse(null);
+    return new FailoverRateLimiter(redis, new LocalRateLimiter(clock), meters, clock);
+  }
+
+  @Bean
+  FilterRegistrationBean<RateLimitFilter> rateLimitFilter(
+      FailoverRateLimiter limiter, ArbiterConfig config, ProblemWriter problems) {
+    FilterRegistrationBean<RateLimitFilter> reg =
+        new FilterRegistrationBean<>(new RateLimitFilter(limiter, config.rateLimit(), problems));
+    reg.addUrlPatterns("/api/v1/*");
+    reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
+    return reg;
+  }
+
+  @Bean
+  RedisHealthCheck redisHealthCheck(FailoverRateLimiter limiter) {
+    return new RedisHealthCheck(limiter);
   }
 
   @Bean

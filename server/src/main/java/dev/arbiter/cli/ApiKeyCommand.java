@@ -73,7 +73,7 @@ class ApiKeyCommand implements Runnable {
         System.out.println("ARBITER_API_KEY=" + created.key());
         System.err.println(
             "Created "
-                + created.apiKey().role().value()
+                + created.apiKey().role().wireName()
                 + " key "
                 + created.apiKey().id()
                 + " for tenant "

@@ -6,6 +6,8 @@ import dev.arbiter.config.ArbiterConfig.LogFormat;
 import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
 import dev.arbiter.db.DatabaseUrls;
+import dev.arbiter.ratelimit.RedisUrls;
+import dev.arbiter.security.jwt.JwtProperties;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -111,28 +113,13 @@ public final class ConfigLoader {
 
   private Jwt jwt() {
     Optional<String> secret = string("JWT_SECRET");
-    secret.ifPresent(
-        s -> {
-          if (s.getBytes(StandardCharsets.UTF_8).length < 32) {
-            problems.add("JWT_SECRET must be at least 32 bytes for HS256");
-          }
-        });
+    Optional<String> jwksRaw = string("JWKS_URL");
+    List<String> jwtProblems = JwtProperties.validate(secret.orElse(null), jwksRaw.orElse(null));
+    problems.addAll(jwtProblems);
     Optional<URI> jwks =
-        string("JWKS_URL")
-            .flatMap(
-                u ->
-                    parsed(
-                        "JWKS_URL",
-                        u,
-                        s -> {
-                          URI uri = URI.create(s);
-                          if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())
-                              || uri.getHost() == null) {
-                            throw new IllegalArgumentException(
-                                "must be an http(s) URL with a host");
-                          }
-                          return uri;
-                        }));
+        jwtProblems.stream().anyMatch(p -> p.startsWith("JWKS_URL"))
+            ? Optional.empty()
+            : jwksRaw.map(URI::create);
     return new Jwt(secret, jwks, string("JWT_ISSUER"), string("JWT_AUDIENCE"));
   }
 
@@ -205,7 +192,7 @@ public final class ConfigLoader {
   }
 
   private void checkRedisUrl(String url) {
-    parsed("REDIS_URL", url, RedisUrlCheck::check);
+    RedisUrls.parse(url).problems().forEach(p -> problems.add("REDIS_URL is invalid: " + p));
   }
 
   private Optional<String> string(String name) {

@@ -1,26 +1,53 @@
 package dev.arbiter.demo;
 
+import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.security.ApiKeyService;
 import dev.arbiter.tenant.Tenant;
 import dev.arbiter.tenant.TenantService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/** Seeds tenant {@code demo} and mints an admin key for it. */
+/**
+ * Seeds tenant {@code demo} and mints an admin key for it. The key is also written to {@code
+ * <dataDir>/demo-api-key} (owner-only) so the README's curl lines work by copy and paste; it is a
+ * demo convenience and never happens without {@code --demo}.
+ */
 @Component
 public class DemoSeeder {
   public static final String TENANT = "demo";
+  private static final Logger log = LoggerFactory.getLogger(DemoSeeder.class);
 
   private final TenantService tenants;
   private final ApiKeyService apiKeys;
+  private final ArbiterConfig config;
 
-  DemoSeeder(TenantService tenants, ApiKeyService apiKeys) {
+  DemoSeeder(TenantService tenants, ApiKeyService apiKeys, ArbiterConfig config) {
     this.tenants = tenants;
     this.apiKeys = apiKeys;
+    this.config = config;
   }
 
   /** Ensures the demo tenant exists and returns a new admin API key for it. */
   public String seed() {
     Tenant demo = tenants.findOrCreate(TENANT, "Demo");
-    return apiKeys.create(demo, "demo admin (serve --demo)", "admin", "demo").key();
+    String key = apiKeys.create(demo, "demo admin (serve --demo)", "admin", "demo").key();
+    Path file = config.dataDir().resolve("demo-api-key");
+    try {
+      Files.createDirectories(config.dataDir());
+      Files.writeString(file, key + System.lineSeparator());
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
+    } catch (IOException e) {
+      log.warn("Could not write {}: {}", file, e.getMessage());
+    }
+    return key;
   }
 }

@@ -52,8 +52,10 @@ class CliIntegrationTests {
 
   static Result run(Map<String, String> env, String... args) throws Exception {
     Process p = launch(env, args);
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), READERS);
+    CompletableFuture<String> out =
+        CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
+    CompletableFuture<String> err =
+        CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), READERS);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("process finished").isTrue();
     return new Result(p.exitValue(), out.get(), err.get());
   }
@@ -158,7 +160,8 @@ class CliIntegrationTests {
     env.put("ARBITER_BIND_ADDRESS", "127.0.0.1");
     Process p = launch(env, "serve", "--demo");
     try {
-      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
+      CompletableFuture<String> out =
+          CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
       CompletableFuture.runAsync(() -> read(p.getErrorStream()), READERS);
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + port;

@@ -52,7 +52,7 @@ class ConfigLoaderTests {
                     .contains("LOG_FORMAT must be json or text")
                     .contains("LOG_LEVEL must be one of")
                     .contains("JWT_SECRET must be at least 32 bytes")
-                    .contains("JWKS_URL is invalid")
+                    .contains("JWKS_URL must be an absolute http(s) URL")
                     .contains("RATE_LIMIT is invalid")
                     .contains("RATE_LIMIT_TENANTS entry 'acme'")
                     .contains("ARBITER_MIGRATE_ON_START must be true or false")

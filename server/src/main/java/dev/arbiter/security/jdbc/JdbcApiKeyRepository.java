@@ -37,7 +37,7 @@ public class JdbcApiKeyRepository implements ApiKeyRepository {
         .param("id", key.id())
         .param("tenantId", key.tenantId())
         .param("name", key.name())
-        .param("role", key.role().value())
+        .param("role", key.role().wireName())
         .param("hash", keyHash)
         .param("prefix", key.keyPrefix())
         .param("createdBy", key.createdBy())

@@ -51,7 +51,7 @@ class ApiKeyController {
       return new View(
           k.id(),
           k.name(),
-          k.role().value(),
+          k.role().wireName(),
           k.keyPrefix(),
           k.createdBy(),
           k.createdAt(),
@@ -71,7 +71,7 @@ class ApiKeyController {
         apiKeys.create(tenant(caller), body.name(), body.role(), caller.credentialId());
     ApiKey k = created.apiKey();
     return new Created(
-        k.id(), k.name(), k.role().value(), created.key(), k.keyPrefix(), k.createdAt());
+        k.id(), k.name(), k.role().wireName(), created.key(), k.keyPrefix(), k.createdAt());
   }
 
   @GetMapping
