@@ -58,6 +58,8 @@ public final class ServerLauncher {
     p.put("spring.mvc.problemdetails.enabled", false);
     p.put("management.endpoints.access.default", "none");
     p.put("management.endpoints.web.exposure.include", "");
+    p.put("springdoc.api-docs.path", "/api/openapi.json");
+    p.put("springdoc.paths-to-match", "/api/**,/health/**,/metrics");
     p.put("logging.level.root", config.logLevel());
     p.put("logging.level.io.zonky", "WARN");
     p.put("logging.level.org.flywaydb", "WARN");

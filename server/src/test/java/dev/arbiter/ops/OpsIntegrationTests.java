@@ -69,6 +69,18 @@ class OpsIntegrationTests {
   }
 
   @Test
+  void shouldServeAnOpenApiDocumentOfTheApi() {
+    Response r = server.get("/api/openapi.json");
+    assertThat(r.status()).isEqualTo(200);
+    JsonNode paths = r.json().path("paths");
+    assertThat(paths.has("/api/v1/api-keys")).isTrue();
+    assertThat(paths.has("/api/v1/tenants")).isTrue();
+    assertThat(paths.has("/api/health")).isTrue();
+    assertThat(r.body()).contains("X-Tenant-Id").doesNotContain("\"caller\"");
+    assertThat(r.json().path("components").path("securitySchemes").has("bearer")).isTrue();
+  }
+
+  @Test
   void shouldNeedNoCredentialsForProbes() {
     assertThat(server.get("/api/health").status()).isEqualTo(200);
     assertThat(server.get("/metrics").status()).isEqualTo(200);
