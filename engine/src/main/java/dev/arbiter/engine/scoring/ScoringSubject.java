@@ -1,0 +1,14 @@
+package dev.arbiter.engine.scoring;
+
+/** The offer a model scores, as the model sees it. Implemented by the catalog's compiled offer. */
+public interface ScoringSubject {
+
+  /** The offer's key, never null. */
+  String key();
+
+  /** The offer's category, or null. */
+  String category();
+
+  /** A stable per-offer value mixed with the request seed to give the offer its own draws. */
+  long randomStream();
+}
