@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * A compiled, valid arbitration profile. Immutable and thread-safe.
  *
- * <p>Weights are non-negative, finite, and sum to more than 0. The pipeline splits the score into
- * a static part (relevance, value and priority, computed once per flow when the catalog is built)
- * and the propensity part, and ranks on {@link #rankKey}: for PRIE the weighted mean of the factors'
+ * <p>Weights are non-negative, finite, and sum to more than 0. The pipeline splits the score into a
+ * static part (relevance, value and priority, computed once per flow when the catalog is built) and
+ * the propensity part, and ranks on {@link #rankKey}: for PRIE the weighted mean of the factors'
  * logarithms (monotone in the score, one logarithm per offer per decision), for the weighted sum
  * the score itself.
  *
@@ -69,7 +69,9 @@ public record ArbitrationProfile(
    * The static part of the rank key for factors that {@link #eliminatesStatic} does not eliminate.
    */
   public double staticTerm(double relevance, double value, double priority) {
-    return term(relevance, relevanceWeight) + term(value, valueWeight) + term(priority, priorityWeight);
+    return term(relevance, relevanceWeight)
+        + term(value, valueWeight)
+        + term(priority, priorityWeight);
   }
 
   /** The contribution of one factor to the rank key's numerator. */
@@ -90,7 +92,9 @@ public record ArbitrationProfile(
     return formula == Formula.PRIE ? Math.exp(rankKey) : rankKey;
   }
 
-  /** The score of four factors, 0 when PRIE eliminates them; a convenience for callers and tests. */
+  /**
+   * The score of four factors, 0 when PRIE eliminates them; a convenience for callers and tests.
+   */
   public double score(double propensity, double relevance, double value, double priority) {
     if (eliminates(propensity, propensityWeight) || eliminatesStatic(relevance, value, priority)) {
       return 0;

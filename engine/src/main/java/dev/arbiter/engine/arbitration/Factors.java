@@ -1,14 +1,14 @@
 package dev.arbiter.engine.arbitration;
 
 /**
- * How an offer's attributes become arbitration factors in [0, 1]. These definitions are part of
- * the contract:
+ * How an offer's attributes become arbitration factors in [0, 1]. These definitions are part of the
+ * contract:
  *
  * <ul>
  *   <li><b>propensity</b>: the scoring model's output (or its fallback score; 0.5 without a model).
- *   <li><b>value</b>: the offer's monetary value is its {@code margin} when set, else {@code revenue
- *       - cost} when revenue is set (cost counts as 0 when missing), else 0. The factor is {@code
- *       value / valueMax} clamped to [0, 1], where {@code valueMax} is the profile's {@code
+ *   <li><b>value</b>: the offer's monetary value is its {@code margin} when set, else {@code
+ *       revenue - cost} when revenue is set (cost counts as 0 when missing), else 0. The factor is
+ *       {@code value / valueMax} clamped to [0, 1], where {@code valueMax} is the profile's {@code
  *       valueMax} when set and otherwise the largest value in the flow's inventory. When no offer
  *       of the flow has a positive value, every offer's factor is 1: value does not discriminate.
  *       An offer with no positive value next to offers that have one gets factor 0 (eliminated

@@ -30,7 +30,9 @@ public record CatalogBuildResult(CatalogSnapshot snapshot, List<CatalogViolation
     if (snapshot == null) {
       throw new IllegalStateException(
           "invalid catalog: "
-              + violations.stream().map(CatalogViolation::toString).collect(Collectors.joining("; ")));
+              + violations.stream()
+                  .map(CatalogViolation::toString)
+                  .collect(Collectors.joining("; ")));
     }
     return snapshot;
   }

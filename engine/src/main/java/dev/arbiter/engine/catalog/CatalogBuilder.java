@@ -130,9 +130,13 @@ public final class CatalogBuilder {
         }
         boolean active = r.status() == null || "active".equals(r.status());
         QualificationRule rule = compileRule(r, path, v, rules.size());
-        if (rule != null && rule.scopeType() == RuleScopeType.OFFER
-            && !offers.containsKey(rule.scopeValue())) {
-          v.add(path + ".scope.value", "names offer '" + rule.scopeValue() + "', which does not exist");
+        if (rule != null
+            && rule.scopeType() == RuleScopeType.OFFER
+            && !offers.containsKey(rule.scopeValue())
+            && !offerDefined(rule.scopeValue())) {
+          v.add(
+              path + ".scope.value",
+              "names offer '" + rule.scopeValue() + "', which does not exist");
         }
         if (rule != null && active) {
           rules.add(rule);
@@ -155,9 +159,14 @@ public final class CatalogBuilder {
         }
         boolean active = p.status() == null || "active".equals(p.status());
         ContactPolicy policy = compilePolicy(p, path, v, policies.size());
-        if (policy != null && policy.scopeType() == PolicyScopeType.OFFER
-            && policy.scopeValue() != null && !offers.containsKey(policy.scopeValue())) {
-          v.add(path + ".scope.value", "names offer '" + policy.scopeValue() + "', which does not exist");
+        if (policy != null
+            && policy.scopeType() == PolicyScopeType.OFFER
+            && policy.scopeValue() != null
+            && !offers.containsKey(policy.scopeValue())
+            && !offerDefined(policy.scopeValue())) {
+          v.add(
+              path + ".scope.value",
+              "names offer '" + policy.scopeValue() + "', which does not exist");
         }
         if (policy != null && active) {
           policies.add(policy);
@@ -233,7 +242,9 @@ public final class CatalogBuilder {
           if (profile == null && !profileDefined(f.arbitrationProfileKey())) {
             v.add(
                 path + ".arbitrationProfileKey",
-                "names arbitration profile '" + f.arbitrationProfileKey() + "', which does not exist");
+                "names arbitration profile '"
+                    + f.arbitrationProfileKey()
+                    + "', which does not exist");
           }
         }
         Map<String, Offer> candidates = new TreeMap<>();
@@ -331,7 +342,8 @@ public final class CatalogBuilder {
     }
   }
 
-  private static <T> List<T> sortedByKey(List<T> items, java.util.function.Function<T, String> key) {
+  private static <T> List<T> sortedByKey(
+      List<T> items, java.util.function.Function<T, String> key) {
     List<T> sorted = new ArrayList<>(items);
     sorted.sort(
         Comparator.nullsLast(
@@ -558,7 +570,8 @@ public final class CatalogBuilder {
     int before = v.size();
     checkKey(r.key(), path, v);
     if (r.status() != null && !r.status().equals("active") && !r.status().equals("inactive")) {
-      v.add(Violations.join(path, "status"), "must be active or inactive, not '" + r.status() + "'");
+      v.add(
+          Violations.join(path, "status"), "must be active or inactive, not '" + r.status() + "'");
     }
     RuleScopeType scopeType = null;
     String scopeValue = null;
@@ -603,7 +616,8 @@ public final class CatalogBuilder {
       return JsonLogic.compile(expression);
     } catch (RuleCompilationException e) {
       for (RuleProblem problem : e.problems()) {
-        String at = problem.path() == null || problem.path().isEmpty() ? path : path + problem.path();
+        String at =
+            problem.path() == null || problem.path().isEmpty() ? path : path + problem.path();
         v.add(at, problem.message());
       }
       if (e.problems().isEmpty()) {
@@ -624,11 +638,14 @@ public final class CatalogBuilder {
     int before = v.size();
     checkKey(p.key(), path, v);
     if (p.status() != null && !p.status().equals("active") && !p.status().equals("inactive")) {
-      v.add(Violations.join(path, "status"), "must be active or inactive, not '" + p.status() + "'");
+      v.add(
+          Violations.join(path, "status"), "must be active or inactive, not '" + p.status() + "'");
     }
     PolicyType type = null;
     if (p.type() == null) {
-      v.add(Violations.join(path, "type"), "is required (frequency_cap, cooldown or channel_fatigue)");
+      v.add(
+          Violations.join(path, "type"),
+          "is required (frequency_cap, cooldown or channel_fatigue)");
     } else {
       type = PolicyType.fromWireName(p.type());
       if (type == null) {
@@ -719,7 +736,9 @@ public final class CatalogBuilder {
     Map<String, ?> config = m.config() == null ? Map.of() : m.config();
     String at = Violations.join(path, "config");
     if (m.type() == null) {
-      v.add(Violations.join(path, "type"), "is required (scorecard, thompson, naive_bayes, logistic)");
+      v.add(
+          Violations.join(path, "type"),
+          "is required (scorecard, thompson, naive_bayes, logistic)");
       return null;
     }
     ScoringModel model =
@@ -851,7 +870,9 @@ public final class CatalogBuilder {
         for (int b = 0; bins != null && b < bins.size(); b++) {
           Object bound = bins.get(b);
           if (!(bound instanceof Number n) || !Double.isFinite(n.doubleValue())) {
-            v.add(p + ".bins[" + b + "]", "must be a finite number, not " + Violations.describe(bound));
+            v.add(
+                p + ".bins[" + b + "]",
+                "must be a finite number, not " + Violations.describe(bound));
           } else if (!bounds.isEmpty() && !(n.doubleValue() > bounds.get(bounds.size() - 1))) {
             v.add(p + ".bins[" + b + "]", "must be greater than the boundary before it");
           } else {
@@ -936,7 +957,8 @@ public final class CatalogBuilder {
         v.add(p + ".attribute", attributeProblem);
       }
       String opText = v.string(spec, "op", p, null);
-      ScorecardModel.Operator op = opText == null ? null : ScorecardModel.Operator.fromSymbol(opText);
+      ScorecardModel.Operator op =
+          opText == null ? null : ScorecardModel.Operator.fromSymbol(opText);
       if (opText != null && op == null) {
         v.add(p + ".op", "must be one of == != > >= < <= in not_in exists, not '" + opText + "'");
       }
@@ -1073,7 +1095,9 @@ public final class CatalogBuilder {
       for (int i = 0; i < inventory.categories().size(); i++) {
         String c = inventory.categories().get(i);
         if (c == null || c.isBlank()) {
-          v.add(Violations.join(path, "inventory.categories[" + i + "]"), "must be a non-empty string");
+          v.add(
+              Violations.join(path, "inventory.categories[" + i + "]"),
+              "must be a non-empty string");
         }
       }
     }

@@ -19,7 +19,8 @@ final class Durations {
       return null;
     }
     if (!(raw instanceof String text)) {
-      violations.add(path, "must be an ISO-8601 duration such as P7D, not " + Violations.describe(raw));
+      violations.add(
+          path, "must be an ISO-8601 duration such as P7D, not " + Violations.describe(raw));
       return null;
     }
     Duration duration;

@@ -6,7 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Deep, unmodifiable copies of parsed JSON, so a snapshot cannot be changed through its content. */
+/**
+ * Deep, unmodifiable copies of parsed JSON, so a snapshot cannot be changed through its content.
+ */
 final class FrozenJson {
   private FrozenJson() {}
 

@@ -10,9 +10,9 @@ import java.util.Objects;
  * <p>Configuration per type (as in the API's {@code config}):
  *
  * <ul>
- *   <li>{@code frequency_cap}: {@code outcome} (counted outcome, default {@code impression}), {@code
- *       max} (at least 1), {@code window} (ISO-8601 duration). Suppresses when the count of that
- *       outcome inside the window has reached {@code max}.
+ *   <li>{@code frequency_cap}: {@code outcome} (counted outcome, default {@code impression}),
+ *       {@code max} (at least 1), {@code window} (ISO-8601 duration). Suppresses when the count of
+ *       that outcome inside the window has reached {@code max}.
  *   <li>{@code cooldown}: {@code outcome} (required), {@code duration}. Suppresses while the latest
  *       such outcome is less than {@code duration} old.
  *   <li>{@code channel_fatigue}: {@code channel} (optional; without it, the request's channel),

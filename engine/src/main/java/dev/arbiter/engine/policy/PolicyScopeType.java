@@ -3,8 +3,8 @@ package dev.arbiter.engine.policy;
 /**
  * What a contact policy applies to and which history it counts. With a scope value the policy
  * applies to that channel/category/offer only and counts its history; without one it applies to
- * every channel/category/offer and counts each one's history separately (the request's channel,
- * the offer's own category, the offer itself).
+ * every channel/category/offer and counts each one's history separately (the request's channel, the
+ * offer's own category, the offer itself).
  */
 public enum PolicyScopeType {
   GLOBAL("global"),

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * Pure functions that fold one outcome into a model's learned state and return the new state; the
- * old state is never changed, so the caller can apply the result atomically (compare-and-set, or
- * by applying the listed increments in one transaction). Neutral outcomes change nothing.
+ * old state is never changed, so the caller can apply the result atomically (compare-and-set, or by
+ * applying the listed increments in one transaction). Neutral outcomes change nothing.
  */
 public final class Learning {
   private Learning() {}
@@ -27,8 +27,8 @@ public final class Learning {
   public record BetaIncrement(Level level, String key, double alpha, double beta) {}
 
   /**
-   * The increments a Thompson outcome makes: {@code alpha + 1} for a positive, {@code beta + 1}
-   * for a negative, at the offer, its category (when it has one) and the global level.
+   * The increments a Thompson outcome makes: {@code alpha + 1} for a positive, {@code beta + 1} for
+   * a negative, at the offer, its category (when it has one) and the global level.
    *
    * @return empty for a neutral outcome
    */

@@ -19,11 +19,11 @@ import java.util.Objects;
  * A numeric predictor with ascending boundaries {@code b1 < … < bk} has bins {@code (-∞, b1), [b1,
  * b2), …, [bk, ∞)} and a last bin for a missing or non-numeric value ({@code k + 2} bins); a
  * symbolic one has a bin per listed value, one for any other value and one for missing ({@code n +
- * 2}). For an offer with {@code P} positives and {@code N} negatives, each predictor contributes the
- * Laplace-smoothed bin log odds {@code ln(p_b + 1/B) - ln(P + 1) - ln(n_b + 1/B) + ln(N + 1)} ({@code
- * B} bins), and the propensity is {@code sigmoid((Σ + ln(1 + P) - ln(1 + N)) / (1 + predictors))}.
- * Without evidence that is 0.5. Counts that do not fit the predictors (a changed config) are a model
- * error.
+ * 2}). For an offer with {@code P} positives and {@code N} negatives, each predictor contributes
+ * the Laplace-smoothed bin log odds {@code ln(p_b + 1/B) - ln(P + 1) - ln(n_b + 1/B) + ln(N + 1)}
+ * ({@code B} bins), and the propensity is {@code sigmoid((Σ + ln(1 + P) - ln(1 + N)) / (1 +
+ * predictors))}. Without evidence that is 0.5. Counts that do not fit the predictors (a changed
+ * config) are a model error.
  *
  * @param key the model's key
  * @param fallbackScore in [0, 1]

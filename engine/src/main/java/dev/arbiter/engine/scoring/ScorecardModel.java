@@ -18,12 +18,12 @@ import java.util.Objects;
  *  "normalisation": {"type": "sigmoid", "midpoint": 20, "scale": 10}}
  * }</pre>
  *
- * A condition is either a simple predicate ({@code attribute} path, {@code op} one of {@code ==
- * != > >= < <= in not_in exists}, {@code value}; a missing attribute makes it false, except for
- * {@code not_in}) or a JSON Logic {@code rule} over the decision data. Normalisation {@code sigmoid}
- * gives {@code 1 / (1 + e^-((score - midpoint) / scale))} (defaults midpoint 0, scale 1); {@code
- * linear} gives {@code (score - min) / (max - min)} clamped to [0, 1] ({@code min < max} required).
- * A rule that raises an error is a model error (fallback score).
+ * A condition is either a simple predicate ({@code attribute} path, {@code op} one of {@code == !=
+ * > >= < <= in not_in exists}, {@code value}; a missing attribute makes it false, except for {@code
+ * not_in}) or a JSON Logic {@code rule} over the decision data. Normalisation {@code sigmoid} gives
+ * {@code 1 / (1 + e^-((score - midpoint) / scale))} (defaults midpoint 0, scale 1); {@code linear}
+ * gives {@code (score - min) / (max - min)} clamped to [0, 1] ({@code min < max} required). A rule
+ * that raises an error is a model error (fallback score).
  *
  * @param key the model's key
  * @param fallbackScore in [0, 1]

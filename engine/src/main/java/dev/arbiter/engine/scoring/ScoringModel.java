@@ -12,7 +12,10 @@ public sealed interface ScoringModel
   /** The model's key. */
   String key();
 
-  /** The API's model type: {@code scorecard}, {@code thompson}, {@code naive_bayes}, {@code logistic}. */
+  /**
+   * The API's model type: {@code scorecard}, {@code thompson}, {@code naive_bayes}, {@code
+   * logistic}.
+   */
   String type();
 
   /** The propensity used when the model fails or is unavailable, in [0, 1]. */

@@ -11,8 +11,8 @@ package dev.arbiter.engine.trace;
  * @param value the value factor
  * @param priority the priority factor
  * @param score the final arbitration score in [0, 1]; 0 for an offer eliminated by a zero factor
- * @param eliminated true when arbitration removed the offer because a factor with a positive
- *     weight was zero
+ * @param eliminated true when arbitration removed the offer because a factor with a positive weight
+ *     was zero
  */
 public record OfferScore(
     String offerKey,
