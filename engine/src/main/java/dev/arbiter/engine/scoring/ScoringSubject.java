@@ -7,8 +7,15 @@ public interface ScoringSubject {
   String key();
 
   /** The offer's category, or null. */
-  String category();
+  default String category() {
+    return null;
+  }
 
-  /** A stable per-offer value mixed with the request seed to give the offer its own draws. */
-  long randomStream();
+  /**
+   * A stable per-offer value mixed with the request seed to give the offer its own draws; by
+   * default the {@link SeededRandom#hash(String)} of the key.
+   */
+  default long randomStream() {
+    return SeededRandom.hash(key());
+  }
 }
