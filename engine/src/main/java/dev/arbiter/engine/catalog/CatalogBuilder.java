@@ -20,7 +20,6 @@ import dev.arbiter.engine.scoring.ThompsonModel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -139,7 +138,10 @@ public final class CatalogBuilder {
               "names offer '" + rule.scopeValue() + "', which does not exist");
         }
         if (rule != null && active) {
-          rules.add(rule);
+          rules.add(
+              rule.scopeType() == RuleScopeType.OFFER
+                  ? specialiseForOffer(rule, r.expression(), offers.get(rule.scopeValue()))
+                  : rule);
         }
       }
 
@@ -342,6 +344,37 @@ public final class CatalogBuilder {
     }
   }
 
+  /**
+   * A rule scoped to one offer reads that offer's fields as constants (see {@link
+   * RuleAnalysis#specialise}); compiling them in makes the rule cheaper on every decision.
+   */
+  private static QualificationRule specialiseForOffer(
+      QualificationRule rule, Object expression, OfferParts offer) {
+    if (rule.scopeType() != RuleScopeType.OFFER || !rule.readsOffer() || offer == null) {
+      return rule;
+    }
+    Object specialised = RuleAnalysis.specialise(expression, offer.ruleView());
+    if (specialised == expression) {
+      return rule;
+    }
+    CompiledRule compiled;
+    try {
+      compiled = JsonLogic.compile(specialised);
+    } catch (RuleCompilationException | RuntimeException e) {
+      // The general rule compiled; keep it rather than fail on the specialisation.
+      return rule;
+    }
+    return new QualificationRule(
+        rule.ordinal(),
+        rule.id(),
+        rule.key(),
+        rule.name(),
+        rule.scopeType(),
+        rule.scopeValue(),
+        compiled,
+        RuleAnalysis.mayReadOffer(specialised));
+  }
+
   private static <T> List<T> sortedByKey(
       List<T> items, java.util.function.Function<T, String> key) {
     List<T> sorted = new ArrayList<>(items);
@@ -440,11 +473,13 @@ public final class CatalogBuilder {
       putIfPresent(valueView, "revenue", value.revenue());
       putIfPresent(valueView, "margin", value.margin());
       putIfPresent(valueView, "cost", value.cost());
-      view.put("value", Collections.unmodifiableMap(valueView));
+      view.put("value", valueView);
       view.put("channels", channels);
       view.put("placements", placements);
       view.put("attributes", attributes);
-      return Collections.unmodifiableMap(view);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> compact = (Map<String, Object>) FrozenJson.compact(view);
+      return compact;
     }
 
     private static void putIfPresent(Map<String, Object> map, String key, Object value) {

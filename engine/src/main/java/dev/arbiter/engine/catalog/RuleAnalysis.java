@@ -89,4 +89,64 @@ final class RuleAnalysis {
     }
     return true;
   }
+
+  /**
+   * Partially evaluates a rule for one offer: every {@code {"var": "offer.…"}} whose path names a
+   * string, number or boolean of that offer is replaced by the value itself. The result means the
+   * same for that offer and compiles to a rule that reads only customer and request data, whose
+   * comparisons against constants take the compiler's fast paths. Returns {@code rule} itself when
+   * nothing was replaced.
+   */
+  static Object specialise(Object rule, Map<String, Object> offerView) {
+    if (rule instanceof List<?> list) {
+      List<Object> copy = null;
+      for (int i = 0; i < list.size(); i++) {
+        Object item = list.get(i);
+        Object replaced = specialise(item, offerView);
+        if (replaced != item && copy == null) {
+          copy = new java.util.ArrayList<>(list.subList(0, i));
+        }
+        if (copy != null) {
+          copy.add(replaced);
+        }
+      }
+      return copy == null ? rule : copy;
+    }
+    if (rule instanceof Map<?, ?> map) {
+      if (map.size() == 1 && map.containsKey("var")) {
+        Object args = map.get("var");
+        Object path = args instanceof List<?> l && !l.isEmpty() ? l.get(0) : args;
+        if (path instanceof String text && text.startsWith("offer.")) {
+          Object value = offerValue(text.substring("offer.".length()), offerView);
+          if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+            return value;
+          }
+        }
+        return rule;
+      }
+      Map<Object, Object> copy = null;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        Object replaced = specialise(e.getValue(), offerView);
+        if (replaced != e.getValue() && copy == null) {
+          copy = new java.util.LinkedHashMap<>(map);
+        }
+        if (copy != null) {
+          copy.put(e.getKey(), replaced);
+        }
+      }
+      return copy == null ? rule : copy;
+    }
+    return rule;
+  }
+
+  private static Object offerValue(String path, Map<String, Object> offerView) {
+    Object current = offerView;
+    for (String segment : path.split("\\.", -1)) {
+      if (!(current instanceof Map<?, ?> map)) {
+        return null;
+      }
+      current = map.get(segment);
+    }
+    return current;
+  }
 }

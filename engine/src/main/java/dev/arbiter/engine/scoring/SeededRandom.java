@@ -54,17 +54,60 @@ public final class SeededRandom {
     return (nextLong() >>> 11) * 0x1.0p-53;
   }
 
-  /** Standard normal (Marsaglia polar method; the second value is discarded to stay stateless). */
+  /**
+   * Standard normal by the ziggurat method of Marsaglia and Tsang (2000), with 128 boxes; the box
+   * index and the value come from separate bits of one 64-bit draw.
+   */
   public double nextGaussian() {
-    double u;
-    double v;
-    double s;
-    do {
-      u = 2 * nextDouble() - 1;
-      v = 2 * nextDouble() - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s == 0);
-    return u * Math.sqrt(-2 * Math.log(s) / s);
+    while (true) {
+      long bits = nextLong();
+      int box = (int) (bits & 127);
+      int hz = (int) (bits >>> 32);
+      if (Math.abs((long) hz) < ZIGGURAT_K[box]) {
+        return hz * ZIGGURAT_W[box];
+      }
+      double x = hz * ZIGGURAT_W[box];
+      if (box == 0) {
+        // The tail beyond R, sampled exactly (Marsaglia 1964).
+        double tail;
+        double y;
+        do {
+          tail = -Math.log(1 - nextDouble()) / ZIGGURAT_R;
+          y = -Math.log(1 - nextDouble());
+        } while (y + y < tail * tail);
+        return hz > 0 ? ZIGGURAT_R + tail : -ZIGGURAT_R - tail;
+      }
+      double f0 = ZIGGURAT_F[box];
+      if (f0 + nextDouble() * (ZIGGURAT_F[box - 1] - f0) < Math.exp(-0.5 * x * x)) {
+        return x;
+      }
+    }
+  }
+
+  private static final double ZIGGURAT_R = 3.442619855899;
+  private static final long[] ZIGGURAT_K = new long[128];
+  private static final double[] ZIGGURAT_W = new double[128];
+  private static final double[] ZIGGURAT_F = new double[128];
+
+  static {
+    double m1 = 2147483648.0;
+    double dn = ZIGGURAT_R;
+    double tn = dn;
+    double vn = 9.91256303526217e-3;
+    double q = vn / Math.exp(-0.5 * dn * dn);
+    ZIGGURAT_K[0] = (long) ((dn / q) * m1);
+    ZIGGURAT_K[1] = 0;
+    ZIGGURAT_W[0] = q / m1;
+    ZIGGURAT_W[127] = dn / m1;
+    ZIGGURAT_F[0] = 1.0;
+    ZIGGURAT_F[127] = Math.exp(-0.5 * dn * dn);
+    for (int i = 126; i >= 1; i--) {
+      dn = Math.sqrt(-2 * Math.log(vn / dn + Math.exp(-0.5 * dn * dn)));
+      ZIGGURAT_K[i + 1] = (long) ((dn / tn) * m1);
+      tn = dn;
+      ZIGGURAT_F[i] = Math.exp(-0.5 * dn * dn);
+      ZIGGURAT_W[i] = dn / m1;
+    }
   }
 
   /**

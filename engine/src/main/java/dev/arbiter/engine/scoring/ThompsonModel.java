@@ -63,23 +63,35 @@ public record ThompsonModel(
   /** The posterior that {@link #score} samples for this offer (see the class comment). */
   public BetaCounts posterior(ThompsonState state, String offerKey, String category) {
     double priorSum = priorAlpha + priorBeta;
-    BetaCounts best = null;
-    double bestEvidence = -1;
-    BetaCounts[] levels = {
-      state.offers().get(offerKey),
-      category == null ? null : state.categories().get(category),
-      state.global()
-    };
-    for (BetaCounts level : levels) {
-      double evidence = level == null ? 0 : level.alpha() + level.beta() - priorSum;
-      if (level != null && evidence >= minEvidence && evidence > 0) {
-        return level;
-      }
-      if (level != null && evidence > bestEvidence) {
-        best = level;
-        bestEvidence = evidence;
-      }
+    BetaCounts offer = state.offers().get(offerKey);
+    double offerEvidence = evidence(offer, priorSum);
+    if (offerEvidence >= minEvidence && offerEvidence > 0) {
+      return offer;
+    }
+    BetaCounts best = offer;
+    double bestEvidence = offer == null ? -1 : offerEvidence;
+    BetaCounts byCategory = category == null ? null : state.categories().get(category);
+    double categoryEvidence = evidence(byCategory, priorSum);
+    if (categoryEvidence >= minEvidence && categoryEvidence > 0) {
+      return byCategory;
+    }
+    if (byCategory != null && categoryEvidence > bestEvidence) {
+      best = byCategory;
+      bestEvidence = categoryEvidence;
+    }
+    BetaCounts global = state.global();
+    double globalEvidence = evidence(global, priorSum);
+    if (globalEvidence >= minEvidence && globalEvidence > 0) {
+      return global;
+    }
+    if (global != null && globalEvidence > bestEvidence) {
+      best = global;
+      bestEvidence = globalEvidence;
     }
     return best != null && bestEvidence > 0 ? best : prior();
+  }
+
+  private static double evidence(BetaCounts counts, double priorSum) {
+    return counts == null ? -1 : counts.alpha() + counts.beta() - priorSum;
   }
 }

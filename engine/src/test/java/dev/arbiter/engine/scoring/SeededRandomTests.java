@@ -79,4 +79,32 @@ class SeededRandomTests {
     assertThat(SeededRandom.hash("gold-card")).isNotEqualTo(SeededRandom.hash("gold-cart"));
     assertThat(SeededRandom.mix(1, 2)).isNotEqualTo(SeededRandom.mix(2, 1));
   }
+
+  @Test
+  void shouldDrawStandardNormalsWithTheRightMomentsAndTails() {
+    SeededRandom random = new SeededRandom(12345);
+    int n = 1_000_000;
+    double sum = 0;
+    double sumSq = 0;
+    double sumFourth = 0;
+    int beyondOne = 0;
+    int beyondTail = 0;
+    for (int i = 0; i < n; i++) {
+      double x = random.nextGaussian();
+      sum += x;
+      sumSq += x * x;
+      sumFourth += x * x * x * x;
+      if (Math.abs(x) > 1) {
+        beyondOne++;
+      }
+      if (Math.abs(x) > 3.442619855899) {
+        beyondTail++;
+      }
+    }
+    assertThat(sum / n).isCloseTo(0, within(0.005));
+    assertThat(sumSq / n).isCloseTo(1, within(0.01));
+    assertThat(sumFourth / n).as("kurtosis").isCloseTo(3, within(0.05));
+    assertThat(beyondOne / (double) n).isCloseTo(0.31731, within(0.002));
+    assertThat(beyondTail / (double) n).as("tail mass").isCloseTo(0.000576, within(0.00015));
+  }
 }
