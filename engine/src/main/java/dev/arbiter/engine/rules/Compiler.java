@@ -174,7 +174,11 @@ final class Compiler {
   private boolean childrenConstant;
 
   /** The operands of an operation. */
-  private record Operands(Node[] nodes, boolean array, boolean spread, String path) {
+  private record Operands(Node[] nodes, boolean array, boolean spread, String path, boolean valid) {
+    Operands(Node[] nodes, boolean array, boolean spread, String path) {
+      this(nodes, array, spread, path, true);
+    }
+
     int size() {
       return nodes.length;
     }
@@ -194,7 +198,7 @@ final class Compiler {
       result = new Operands(nodes, true, false, path);
     } else if (requireArray) {
       problem(path, op + " needs an array of operands, got " + Values.kind(value));
-      result = new Operands(new Node[0], true, false, path);
+      result = new Operands(new Node[0], true, false, path, false);
     } else {
       Node node = compile(value, path);
       boolean operation = value instanceof Map<?, ?> m && !m.isEmpty();
@@ -222,6 +226,9 @@ final class Compiler {
   }
 
   private boolean arity(Operands args, String op, int min, int max) {
+    if (!args.valid) {
+      return false;
+    }
     if (args.spread) {
       return true;
     }
@@ -367,8 +374,8 @@ final class Compiler {
         && segments.get(0) instanceof List<?> first
         && first.size() == 1
         && first.get(0) instanceof Number n
-        && Values.isIntegral(n)) {
-      climb = (int) Math.min(Math.abs(n.longValue()), 1_000_000);
+        && n.doubleValue() == Math.rint(n.doubleValue())) {
+      climb = (int) Math.min(Math.abs(n.doubleValue()), 1_000_000);
       start = 1;
     }
     List<String> keys = new ArrayList<>();

@@ -107,7 +107,7 @@ final class LogicNodes {
         if (i > 0) {
           out.append(" or ");
         }
-        args[i].describe(out, OR + 1);
+        args[i].describe(out, AND + 1);
       }
     }
   }
