@@ -145,6 +145,13 @@ public final class CatalogBuilder {
         }
       }
 
+      int memoSlots = 0;
+      for (int i = 0; i < rules.size(); i++) {
+        if (rules.get(i).memoizable()) {
+          rules.set(i, rules.get(i).withMemoSlot(memoSlots++));
+        }
+      }
+
       List<ContactPolicy> policies = new ArrayList<>();
       Set<String> policyKeys = new HashSet<>();
       List<ContactPolicyDefinition> sortedPolicies = sortedByKey(def.policies(), p -> p.key());
@@ -206,8 +213,10 @@ public final class CatalogBuilder {
       // Flows need finished offers, so offers are assembled first (only used when valid).
       List<Offer> offerList = new ArrayList<>(offers.size());
       Map<String, Offer> offersByKey = new HashMap<>();
+      // Offers with the same policies share one array, which then stays in the CPU caches.
+      Map<List<ContactPolicy>, ContactPolicy[]> sharedPolicyLists = new HashMap<>();
       for (OfferParts parts : offers.values()) {
-        Offer offer = parts.assemble(offerList.size(), rules, policies);
+        Offer offer = parts.assemble(offerList.size(), rules, policies, sharedPolicyLists);
         offerList.add(offer);
         offersByKey.put(offer.key(), offer);
       }
@@ -321,6 +330,7 @@ public final class CatalogBuilder {
               List.copyOf(offerList),
               Map.copyOf(offersByKey),
               List.copyOf(rules),
+              memoSlots,
               List.copyOf(policies),
               Map.copyOf(models),
               Map.copyOf(profiles),
@@ -372,7 +382,8 @@ public final class CatalogBuilder {
         rule.scopeType(),
         rule.scopeValue(),
         compiled,
-        RuleAnalysis.mayReadOffer(specialised));
+        RuleAnalysis.mayReadOffer(specialised),
+        -1);
   }
 
   private static <T> List<T> sortedByKey(
@@ -420,7 +431,11 @@ public final class CatalogBuilder {
       Map<String, Object> content,
       Map<String, Object> attributes) {
 
-    Offer assemble(int ordinal, List<QualificationRule> rules, List<ContactPolicy> policies) {
+    Offer assemble(
+        int ordinal,
+        List<QualificationRule> rules,
+        List<ContactPolicy> policies,
+        Map<List<ContactPolicy>, ContactPolicy[]> sharedPolicyLists) {
       List<QualificationRule> applicable = new ArrayList<>();
       for (QualificationRule rule : rules) {
         if (rule.appliesTo(key, category, subcategory)) {
@@ -457,7 +472,8 @@ public final class CatalogBuilder {
           SeededRandom.hash(key),
           relevance,
           applicable.toArray(new QualificationRule[0]),
-          applicablePolicies.toArray(new ContactPolicy[0]));
+          sharedPolicyLists.computeIfAbsent(
+              applicablePolicies, list -> list.toArray(new ContactPolicy[0])));
     }
 
     private Map<String, Object> ruleView() {
@@ -639,7 +655,8 @@ public final class CatalogBuilder {
         scopeType,
         scopeValue,
         compiled,
-        RuleAnalysis.mayReadOffer(r.expression()));
+        RuleAnalysis.mayReadOffer(r.expression()),
+        -1);
   }
 
   private static CompiledRule compileExpression(Object expression, String path, Violations v) {

@@ -18,6 +18,7 @@ public final class CatalogSnapshot {
   private final List<Offer> offers;
   private final Map<String, Offer> offersByKey;
   private final List<QualificationRule> rules;
+  private final int memoSlots;
   private final List<ContactPolicy> policies;
   private final Map<String, ScoringModel> models;
   private final Map<String, ArbitrationProfile> profiles;
@@ -30,6 +31,7 @@ public final class CatalogSnapshot {
       List<Offer> offers,
       Map<String, Offer> offersByKey,
       List<QualificationRule> rules,
+      int memoSlots,
       List<ContactPolicy> policies,
       Map<String, ScoringModel> models,
       Map<String, ArbitrationProfile> profiles,
@@ -40,6 +42,7 @@ public final class CatalogSnapshot {
     this.offers = offers;
     this.offersByKey = offersByKey;
     this.rules = rules;
+    this.memoSlots = memoSlots;
     this.policies = policies;
     this.models = models;
     this.profiles = profiles;
@@ -70,6 +73,11 @@ public final class CatalogSnapshot {
   /** The active qualification rules, in key order ({@link QualificationRule#ordinal()} order). */
   public List<QualificationRule> rules() {
     return rules;
+  }
+
+  /** How many rules have a {@link QualificationRule#memoSlot()}. */
+  public int memoSlotCount() {
+    return memoSlots;
   }
 
   /** The active contact policies, in key order ({@link ContactPolicy#ordinal()} order). */

@@ -2,6 +2,7 @@ package dev.arbiter.engine.catalog;
 
 import dev.arbiter.engine.arbitration.ArbitrationProfile;
 import dev.arbiter.engine.scoring.ScoringModel;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -29,6 +30,15 @@ public final class Flow {
   final double[] priority;
   final double[] staticTerm;
   final boolean[] staticEliminated;
+  // Hot per-candidate fields in flat arrays: the filter stages read these instead of chasing each
+  // offer object, which matters once the candidates no longer fit in the CPU caches.
+  private final boolean[] active;
+  private final boolean[] budgeted;
+  private final boolean[] unrestricted;
+  private final long[] startSeconds;
+  private final int[] startNanos;
+  private final long[] endSeconds;
+  private final int[] endNanos;
 
   Flow(
       String id,
@@ -59,6 +69,25 @@ public final class Flow {
     priority = new double[n];
     staticTerm = new double[n];
     staticEliminated = new boolean[n];
+    active = new boolean[n];
+    budgeted = new boolean[n];
+    unrestricted = new boolean[n];
+    startSeconds = new long[n];
+    startNanos = new int[n];
+    endSeconds = new long[n];
+    endNanos = new int[n];
+    for (int i = 0; i < n; i++) {
+      Offer offer = candidates[i];
+      active[i] = offer.status() == OfferStatus.ACTIVE;
+      budgeted[i] = offer.budget() != null;
+      unrestricted[i] = offer.channels().isEmpty() && offer.placements().isEmpty();
+      Instant start = offer.startAt() == null ? Instant.MIN : offer.startAt();
+      Instant end = offer.endAt() == null ? Instant.MAX : offer.endAt();
+      startSeconds[i] = start.getEpochSecond();
+      startNanos[i] = start.getNano();
+      endSeconds[i] = end.getEpochSecond();
+      endNanos[i] = end.getNano();
+    }
     double valueMax = 0;
     if (profile.valueMax() != null) {
       valueMax = profile.valueMax();
@@ -80,6 +109,35 @@ public final class Flow {
       staticTerm[i] =
           staticEliminated[i] ? 0 : profile.staticTerm(relevance[i], value[i], priority[i]);
     }
+  }
+
+  /** Whether candidate {@code i} is active. */
+  public boolean candidateActive(int i) {
+    return active[i];
+  }
+
+  /** Whether candidate {@code i} has a budget. */
+  public boolean candidateBudgeted(int i) {
+    return budgeted[i];
+  }
+
+  /** Whether candidate {@code i} may appear in every channel and placement. */
+  public boolean candidateUnrestricted(int i) {
+    return unrestricted[i];
+  }
+
+  /**
+   * Where {@code seconds}/{@code nanos} (an instant) falls against candidate {@code i}'s schedule
+   * {@code [startAt, endAt)}: negative before the start, 0 inside, positive at or after the end.
+   */
+  public int scheduleCompare(int i, long seconds, int nanos) {
+    if (seconds < startSeconds[i] || seconds == startSeconds[i] && nanos < startNanos[i]) {
+      return -1;
+    }
+    if (seconds > endSeconds[i] || seconds == endSeconds[i] && nanos >= endNanos[i]) {
+      return 1;
+    }
+    return 0;
   }
 
   /** May be null. */

@@ -1,6 +1,8 @@
 package dev.arbiter.engine.catalog;
 
 import dev.arbiter.engine.policy.ContactPolicy;
+import dev.arbiter.engine.policy.ContactPolicyEvaluator;
+import dev.arbiter.engine.rules.CompiledRule;
 import dev.arbiter.engine.scoring.ScoringSubject;
 import dev.arbiter.engine.trace.Reason;
 import java.time.Instant;
@@ -38,8 +40,11 @@ public final class Offer implements ScoringSubject {
   private final long randomStream;
   private final double attributeRelevance;
   final QualificationRule[] rules;
+  private final CompiledRule[] compiledRules;
+  private final int[] ruleMemoSlots;
   final ContactPolicy[] policies;
   private final Reason statusReason;
+  private final long categoryHash;
 
   Offer(
       int ordinal,
@@ -89,8 +94,15 @@ public final class Offer implements ScoringSubject {
     this.randomStream = randomStream;
     this.attributeRelevance = attributeRelevance;
     this.rules = rules;
+    this.compiledRules = new CompiledRule[rules.length];
+    this.ruleMemoSlots = new int[rules.length];
+    for (int i = 0; i < rules.length; i++) {
+      compiledRules[i] = rules[i].rule();
+      ruleMemoSlots[i] = rules[i].memoSlot();
+    }
     this.policies = policies;
     this.statusReason = status == OfferStatus.ACTIVE ? null : new StatusReason(key, status);
+    this.categoryHash = category == null ? 0 : ContactPolicyEvaluator.hash(category);
   }
 
   /** Index of the offer in its snapshot. */
@@ -239,9 +251,32 @@ public final class Offer implements ScoringSubject {
     return rules;
   }
 
+  /**
+   * The compiled expressions of {@link #rulesArray()}, index for index: the pipeline reads these
+   * flat arrays instead of each rule object. Callers must not modify the array.
+   */
+  public CompiledRule[] compiledRulesArray() {
+    return compiledRules;
+  }
+
+  /** The {@link QualificationRule#memoSlot()} of each rule, index for index; do not modify. */
+  public int[] ruleMemoSlotsArray() {
+    return ruleMemoSlots;
+  }
+
   /** Pipeline access without copying; callers must not modify the array. */
   public ContactPolicy[] policiesArray() {
     return policies;
+  }
+
+  /** {@link ContactPolicyEvaluator#hash(String)} of the key. */
+  public long keyHash() {
+    return randomStream;
+  }
+
+  /** {@link ContactPolicyEvaluator#hash(String)} of the category, 0 without one. */
+  public long categoryHash() {
+    return categoryHash;
   }
 
   /** Why the status stage removes this offer, or null when it is active. */

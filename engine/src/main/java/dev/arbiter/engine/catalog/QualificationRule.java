@@ -14,8 +14,9 @@ import java.util.Objects;
  * @param scopeType which offers it applies to
  * @param scopeValue the category, subcategory or offer key; null for {@link RuleScopeType#ALL}
  * @param rule the compiled expression
- * @param readsOffer false when the expression provably reads no {@code offer} data, so one
- *     evaluation per decision serves every offer
+ * @param readsOffer false when the expression provably reads no {@code offer} data
+ * @param memoSlot for a rule that reads no offer data and applies to more than one offer, its slot
+ *     in the per-decision memo (one evaluation per decision serves every offer); else -1
  */
 public record QualificationRule(
     int ordinal,
@@ -25,11 +26,23 @@ public record QualificationRule(
     RuleScopeType scopeType,
     String scopeValue,
     CompiledRule rule,
-    boolean readsOffer) {
+    boolean readsOffer,
+    int memoSlot) {
   public QualificationRule {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(scopeType, "scopeType");
     Objects.requireNonNull(rule, "rule");
+  }
+
+  /** This rule with its per-decision memo slot. */
+  QualificationRule withMemoSlot(int slot) {
+    return new QualificationRule(
+        ordinal, id, key, name, scopeType, scopeValue, rule, readsOffer, slot);
+  }
+
+  /** Whether one evaluation per decision can serve every offer the rule applies to. */
+  public boolean memoizable() {
+    return !readsOffer && scopeType != RuleScopeType.OFFER;
   }
 
   /** Whether the rule applies to an offer with these fields. */

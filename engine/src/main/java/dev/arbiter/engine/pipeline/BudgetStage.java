@@ -20,12 +20,12 @@ final class BudgetStage implements PipelineStage {
     int kept = 0;
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
-      Offer offer = w.candidates[i];
-      Budget budget = offer.budget();
-      if (budget == null) {
+      if (!w.flow.candidateBudgeted(i)) {
         w.alive[kept++] = i;
         continue;
       }
+      Offer offer = w.candidates[i];
+      Budget budget = offer.budget();
       BudgetUsage usage = w.runtime.budgets().usage(offer.key(), budget.period());
       if (usage == null) {
         usage = BudgetUsage.ZERO;

@@ -19,6 +19,10 @@ final class ChannelStage implements PipelineStage {
     int kept = 0;
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
+      if (w.flow.candidateUnrestricted(i)) {
+        w.alive[kept++] = i;
+        continue;
+      }
       Offer offer = w.candidates[i];
       if (!offer.allowsChannel(w.channel)) {
         w.remove(

@@ -32,7 +32,9 @@ final class ContactPolicyStage implements PipelineStage {
                   w.customer.history(), w.request.time(), w.channel, w.snapshot.policies().size());
         }
         for (ContactPolicy policy : policies) {
-          suppression = evaluator.check(policy, offer.key(), offer.category());
+          suppression =
+              evaluator.check(
+                  policy, offer.key(), offer.keyHash(), offer.category(), offer.categoryHash());
           if (suppression != null) {
             break;
           }

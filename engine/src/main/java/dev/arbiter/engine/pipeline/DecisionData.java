@@ -53,6 +53,16 @@ public final class DecisionData extends AbstractMap<String, Object> {
 
   @Override
   public Object get(Object key) {
+    // Identity first: free, and a hit whenever the caller's key is the interned literal.
+    if (key == "customer") {
+      return customer;
+    }
+    if (key == "request") {
+      return request;
+    }
+    if (key == "offer") {
+      return offer;
+    }
     if (key instanceof String k) {
       switch (k) {
         case "customer":

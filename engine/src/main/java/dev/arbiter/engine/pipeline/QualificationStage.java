@@ -1,7 +1,7 @@
 package dev.arbiter.engine.pipeline;
 
 import dev.arbiter.engine.catalog.Offer;
-import dev.arbiter.engine.catalog.QualificationRule;
+import dev.arbiter.engine.rules.CompiledRule;
 import dev.arbiter.engine.trace.Reason;
 import dev.arbiter.engine.trace.Stage;
 
@@ -24,48 +24,48 @@ final class QualificationStage implements PipelineStage {
 
   @Override
   public void apply(DecisionWork w) {
-    int ruleCount = w.snapshot.rules().size();
-    byte[] memo = ruleCount == 0 ? null : new byte[ruleCount];
+    byte[] memo = null;
     Reason[] memoReason = null;
     int kept = 0;
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
       Offer offer = w.candidates[i];
-      QualificationRule[] rules = offer.rulesArray();
+      CompiledRule[] compiled = offer.compiledRulesArray();
+      int[] slots = offer.ruleMemoSlotsArray();
       Reason failure = null;
       boolean offerSet = false;
-      for (QualificationRule rule : rules) {
+      for (int r = 0; r < compiled.length; r++) {
+        int slot = slots[r];
+        if (slot >= 0 && memo != null && memo[slot] != UNKNOWN) {
+          if (memo[slot] != PASSED) {
+            failure = memoReason[slot];
+            break;
+          }
+          continue;
+        }
+        if (!offerSet) {
+          w.data.offer(offer);
+          offerSet = true;
+        }
         byte outcome;
-        if (!rule.readsOffer() && memo[rule.ordinal()] != UNKNOWN) {
-          outcome = memo[rule.ordinal()];
-          if (outcome != PASSED) {
-            failure = memoReason[rule.ordinal()];
+        try {
+          outcome = compiled[r].test(w.data) ? PASSED : FAILED;
+          if (outcome == FAILED) {
+            failure = offer.rulesArray()[r].failure();
           }
-        } else {
-          if (!offerSet) {
-            w.data.offer(offer);
-            offerSet = true;
+        } catch (RuntimeException e) {
+          // RuleEvaluationException is the expected case; anything else is treated the same so
+          // one bad rule cannot fail a decision.
+          outcome = ERROR;
+          failure = new Reasons.RuleError(offer.rulesArray()[r], String.valueOf(e.getMessage()));
+        }
+        if (slot >= 0) {
+          if (memo == null) {
+            memo = new byte[w.snapshot.memoSlotCount()];
+            memoReason = new Reason[memo.length];
           }
-          try {
-            outcome = rule.rule().test(w.data) ? PASSED : FAILED;
-            if (outcome == FAILED) {
-              failure = rule.failure();
-            }
-          } catch (RuntimeException e) {
-            // RuleEvaluationException is the expected case; anything else is treated the same so
-            // one bad rule cannot fail a decision.
-            outcome = ERROR;
-            failure = new Reasons.RuleError(rule, String.valueOf(e.getMessage()));
-          }
-          if (!rule.readsOffer()) {
-            memo[rule.ordinal()] = outcome;
-            if (outcome != PASSED) {
-              if (memoReason == null) {
-                memoReason = new Reason[ruleCount];
-              }
-              memoReason[rule.ordinal()] = failure;
-            }
-          }
+          memo[slot] = outcome;
+          memoReason[slot] = failure;
         }
         if (outcome != PASSED) {
           break;

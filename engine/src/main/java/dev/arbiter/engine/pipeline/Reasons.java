@@ -109,7 +109,20 @@ final class Reasons {
     }
   }
 
-  record RankedOut(int limit, double cutoffScore) implements Reason {
+  /**
+   * Shared by every offer a decision ranks below the top N, so its text is formatted once however
+   * many offers it explains.
+   */
+  static final class RankedOut implements Reason {
+    private final int limit;
+    private final double cutoffScore;
+    private volatile String text;
+
+    RankedOut(int limit, double cutoffScore) {
+      this.limit = limit;
+      this.cutoffScore = cutoffScore;
+    }
+
     @Override
     public String code() {
       return "ranked_out";
@@ -117,11 +130,17 @@ final class Reasons {
 
     @Override
     public String text() {
-      return String.format(
-          Locale.ROOT,
-          "arbitration: not in the top %d (the lowest returned offer scored %.6f)",
-          limit,
-          cutoffScore);
+      String t = text;
+      if (t == null) {
+        t =
+            String.format(
+                Locale.ROOT,
+                "arbitration: not in the top %d (the lowest returned offer scored %.6f)",
+                limit,
+                cutoffScore);
+        text = t;
+      }
+      return t;
     }
   }
 }

@@ -14,16 +14,22 @@ final class ScheduleStage implements PipelineStage {
   @Override
   public void apply(DecisionWork w) {
     Instant now = w.request.time();
+    long seconds = now.getEpochSecond();
+    int nanos = now.getNano();
     int kept = 0;
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
-      Offer offer = w.candidates[i];
-      if (offer.startAt() != null && now.isBefore(offer.startAt())) {
-        w.remove(i, Stage.SCHEDULE, new Reasons.Schedule(true, offer.startAt()));
-      } else if (offer.endAt() != null && !now.isBefore(offer.endAt())) {
-        w.remove(i, Stage.SCHEDULE, new Reasons.Schedule(false, offer.endAt()));
-      } else {
+      int where = w.flow.scheduleCompare(i, seconds, nanos);
+      if (where == 0) {
         w.alive[kept++] = i;
+      } else {
+        Offer offer = w.candidates[i];
+        w.remove(
+            i,
+            Stage.SCHEDULE,
+            where < 0
+                ? new Reasons.Schedule(true, offer.startAt())
+                : new Reasons.Schedule(false, offer.endAt()));
       }
     }
     w.count = kept;

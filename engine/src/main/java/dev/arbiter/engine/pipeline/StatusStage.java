@@ -1,7 +1,5 @@
 package dev.arbiter.engine.pipeline;
 
-import dev.arbiter.engine.catalog.Offer;
-import dev.arbiter.engine.catalog.OfferStatus;
 import dev.arbiter.engine.trace.Stage;
 
 /** Keeps offers whose status is {@code active}. */
@@ -16,11 +14,10 @@ final class StatusStage implements PipelineStage {
     int kept = 0;
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
-      Offer offer = w.candidates[i];
-      if (offer.status() == OfferStatus.ACTIVE) {
+      if (w.flow.candidateActive(i)) {
         w.alive[kept++] = i;
       } else {
-        w.remove(i, Stage.STATUS, offer.statusReason());
+        w.remove(i, Stage.STATUS, w.candidates[i].statusReason());
       }
     }
     w.count = kept;

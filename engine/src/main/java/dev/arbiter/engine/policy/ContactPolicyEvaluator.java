@@ -1,7 +1,6 @@
 package dev.arbiter.engine.policy;
 
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 
@@ -41,6 +40,26 @@ public final class ContactPolicyEvaluator {
    *     does not apply to this request)
    */
   public Suppression check(ContactPolicy policy, String offerKey, String category) {
+    return check(policy, offerKey, hash(offerKey), category, category == null ? 0 : hash(category));
+  }
+
+  /** The hash {@link #check(ContactPolicy, String, long, String, long)} expects for a key. */
+  public static long hash(String key) {
+    return dev.arbiter.engine.scoring.SeededRandom.hash(key);
+  }
+
+  /**
+   * Checks one policy for one offer whose key and category hashes ({@link #hash(String)}) are
+   * precomputed, so an offer the history never mentions is cleared without touching its strings.
+   *
+   * @return the suppression, or null when the policy does not suppress the offer
+   */
+  public Suppression check(
+      ContactPolicy policy,
+      String offerKey,
+      long offerKeyHash,
+      String category,
+      long categoryHash) {
     Tally tally = tallies[policy.ordinal()];
     if (tally == null) {
       tally = tally(policy);
@@ -51,8 +70,9 @@ public final class ContactPolicyEvaluator {
     }
     Bucket bucket;
     if (tally.byKey != null) {
-      String key = policy.scopeType() == PolicyScopeType.CATEGORY ? category : offerKey;
-      bucket = key == null ? null : tally.byKey.get(key);
+      boolean byCategory = policy.scopeType() == PolicyScopeType.CATEGORY;
+      String key = byCategory ? category : offerKey;
+      bucket = key == null ? null : tally.byKey.get(key, byCategory ? categoryHash : offerKeyHash);
     } else {
       bucket = tally.single;
     }
@@ -118,7 +138,7 @@ public final class ContactPolicyEvaluator {
             if (event.category() == null) {
               continue;
             }
-            bucket = tally.byKey.computeIfAbsent(event.category(), k -> new Bucket());
+            bucket = tally.byKey.getOrAdd(event.category());
           } else if (policy.scopeValue().equals(event.category())) {
             bucket = tally.single;
           } else {
@@ -130,7 +150,7 @@ public final class ContactPolicyEvaluator {
             if (event.offerKey() == null) {
               continue;
             }
-            bucket = tally.byKey.computeIfAbsent(event.offerKey(), k -> new Bucket());
+            bucket = tally.byKey.getOrAdd(event.offerKey());
           } else if (policy.scopeValue().equals(event.offerKey())) {
             bucket = tally.single;
           } else {
@@ -155,11 +175,75 @@ public final class ContactPolicyEvaluator {
   private static final class Tally {
     static final Tally NOT_APPLICABLE = new Tally(false);
     final Bucket single;
-    final HashMap<String, Bucket> byKey;
+    final KeyedBuckets byKey;
 
     Tally(boolean keyed) {
       this.single = keyed ? null : new Bucket();
-      this.byKey = keyed ? new HashMap<>() : null;
+      this.byKey = keyed ? new KeyedBuckets() : null;
+    }
+  }
+
+  /**
+   * Buckets by key, looked up by a precomputed 64-bit key hash (open addressing): a miss, the
+   * common case, compares longs only.
+   */
+  private static final class KeyedBuckets {
+    private long[] hashes = new long[16];
+    private String[] keys = new String[16];
+    private Bucket[] buckets = new Bucket[16];
+    private int size;
+
+    Bucket get(String key, long hash) {
+      if (size == 0) {
+        return null;
+      }
+      int mask = hashes.length - 1;
+      for (int i = (int) hash & mask; keys[i] != null; i = (i + 1) & mask) {
+        if (hashes[i] == hash && keys[i].equals(key)) {
+          return buckets[i];
+        }
+      }
+      return null;
+    }
+
+    Bucket getOrAdd(String key) {
+      long hash = hash(key);
+      Bucket existing = get(key, hash);
+      if (existing != null) {
+        return existing;
+      }
+      if ((size + 1) * 2 > hashes.length) {
+        grow();
+      }
+      Bucket bucket = new Bucket();
+      insert(key, hash, bucket);
+      size++;
+      return bucket;
+    }
+
+    private void insert(String key, long hash, Bucket bucket) {
+      int mask = hashes.length - 1;
+      int i = (int) hash & mask;
+      while (keys[i] != null) {
+        i = (i + 1) & mask;
+      }
+      hashes[i] = hash;
+      keys[i] = key;
+      buckets[i] = bucket;
+    }
+
+    private void grow() {
+      long[] oldHashes = hashes;
+      String[] oldKeys = keys;
+      Bucket[] oldBuckets = buckets;
+      hashes = new long[oldHashes.length * 2];
+      keys = new String[oldHashes.length * 2];
+      buckets = new Bucket[oldHashes.length * 2];
+      for (int i = 0; i < oldKeys.length; i++) {
+        if (oldKeys[i] != null) {
+          insert(oldKeys[i], oldHashes[i], oldBuckets[i]);
+        }
+      }
     }
   }
 }
