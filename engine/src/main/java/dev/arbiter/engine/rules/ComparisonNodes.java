@@ -248,6 +248,22 @@ final class ComparisonNodes {
       return normalized.apply(value, constant);
     }
 
+    boolean integral() {
+      return integral;
+    }
+
+    long low() {
+      return low;
+    }
+
+    long high() {
+      return high;
+    }
+
+    boolean outside() {
+      return outside;
+    }
+
     private boolean inRange(long x) {
       return (x >= low && x <= high) != outside;
     }
@@ -264,6 +280,14 @@ final class ComparisonNodes {
       this.path = path;
       this.constant = constant;
       this.negate = op == Op.NE || op == Op.STRICT_NE;
+    }
+
+    String constant() {
+      return constant;
+    }
+
+    boolean negated() {
+      return negate;
     }
 
     Path path() {
@@ -337,6 +361,10 @@ final class ComparisonNodes {
 
     Node needle() {
       return needle;
+    }
+
+    String[] strings() {
+      return strings.clone();
     }
 
     @Override

@@ -101,6 +101,12 @@ final class FusedNodes {
     final String key;
     final int index;
     final int mode;
+    final boolean integral;
+    final long low;
+    final long high;
+    final boolean negate;
+    final String string;
+    final String[] strings;
     private final Path parentPath;
     private final String parentKey;
     private final int parentIndex;
@@ -111,6 +117,20 @@ final class FusedNodes {
       this.key = key;
       this.index = index;
       this.mode = mode;
+      PathVersusNumber number = test instanceof PathVersusNumber p ? p : null;
+      this.integral = number != null && number.integral();
+      this.low = number != null ? number.low() : 0;
+      this.high = number != null ? number.high() : 0;
+      PathEqualsString string = test instanceof PathEqualsString p ? p : null;
+      if (number != null) {
+        this.negate = number.outside();
+      } else if (string != null) {
+        this.negate = string.negated();
+      } else {
+        this.negate = test instanceof LogicNodes.Not not && not.negates();
+      }
+      this.string = string != null ? string.constant() : null;
+      this.strings = test instanceof InStrings in ? in.strings() : null;
       this.parentPath = parentPath;
       this.parentKey = parentPath.keys.length == 1 ? parentPath.keys[0] : null;
       this.parentIndex = parentPath.keys.length == 1 ? Path.arrayIndex(parentKey) : -1;
@@ -124,13 +144,43 @@ final class FusedNodes {
     }
   }
 
+  /**
+   * The test of one slot. The common value types are checked here against constants copied into the
+   * slot; anything else goes to the test node itself, which has the full semantics.
+   */
   private static boolean check(Slot s, Object value) {
-    return switch (s.kind) {
-      case NUMBER -> ((PathVersusNumber) s.test).testValue(value);
-      case STRING -> ((PathEqualsString) s.test).testValue(value);
-      case IN_STRINGS -> ((InStrings) s.test).testValue(value);
-      default -> Values.truthy(value) != ((LogicNodes.Not) s.test).negates();
-    };
+    switch (s.kind) {
+      case NUMBER -> {
+        if (s.integral && value instanceof Integer i) {
+          long x = i;
+          return (x >= s.low && x <= s.high) != s.negate;
+        }
+        return ((PathVersusNumber) s.test).testValue(value);
+      }
+      case STRING -> {
+        if (value instanceof String v) {
+          return v.equals(s.string) != s.negate;
+        }
+        return ((PathEqualsString) s.test).testValue(value);
+      }
+      case IN_STRINGS -> {
+        if (value instanceof String v) {
+          for (String candidate : s.strings) {
+            if (candidate.equals(v)) {
+              return true;
+            }
+          }
+          return false;
+        }
+        return ((InStrings) s.test).testValue(value);
+      }
+      default -> {
+        if (value instanceof Boolean b) {
+          return b != s.negate;
+        }
+        return Values.truthy(value) != s.negate;
+      }
+    }
   }
 
   /**
