@@ -168,14 +168,19 @@ final class ComparisonNodes {
     }
   }
 
-  /** A data path against a number constant: integral and double values compare unboxed. */
+  /**
+   * A data path against a number constant. Integral values against an integral constant test a
+   * precomputed range (no switch); doubles compare unboxed; anything else takes the generic path.
+   */
   static final class PathVersusNumber extends Binary {
     private final Op normalized;
     private final Path path;
     private final Number constant;
     private final boolean integral;
-    private final long asLong;
     private final double asDouble;
+    private final long low;
+    private final long high;
+    private final boolean outside;
 
     /** {@code normalized} is the operator with the path on its left. */
     PathVersusNumber(
@@ -185,27 +190,82 @@ final class ComparisonNodes {
       this.path = path;
       this.constant = constant;
       this.integral = Values.isIntegral(constant);
-      this.asLong = constant.longValue();
       this.asDouble = constant.doubleValue();
+      long c = constant.longValue();
+      long lo = Long.MIN_VALUE;
+      long hi = Long.MAX_VALUE;
+      boolean out = false;
+      switch (normalized) {
+        case GE -> lo = c;
+        case GT -> {
+          lo = c == Long.MAX_VALUE ? 1 : c + 1;
+          hi = c == Long.MAX_VALUE ? 0 : hi;
+        }
+        case LE -> hi = c;
+        case LT -> {
+          hi = c == Long.MIN_VALUE ? 0 : c - 1;
+          lo = c == Long.MIN_VALUE ? 1 : lo;
+        }
+        case EQ, STRICT_EQ -> {
+          lo = c;
+          hi = c;
+        }
+        case NE, STRICT_NE -> {
+          lo = c;
+          hi = c;
+          out = true;
+        }
+      }
+      this.low = lo;
+      this.high = hi;
+      this.outside = out;
+    }
+
+    Path path() {
+      return path;
     }
 
     @Override
     boolean test(Object data, Scope scope) {
-      Object value = path.resolve(data);
-      if (value instanceof Integer i) {
-        return integral
-            ? normalized.compare(i.longValue(), asLong)
-            : normalized.compare(i, asDouble);
-      }
-      if (value instanceof Long l) {
-        return integral
-            ? normalized.compare(l.longValue(), asLong)
-            : normalized.compare(l, asDouble);
+      return testValue(path.resolve(data));
+    }
+
+    boolean testValue(Object value) {
+      if (integral) {
+        if (value instanceof Integer i) {
+          return inRange(i);
+        }
+        if (value instanceof Long l) {
+          return inRange(l);
+        }
       }
       if (value instanceof Double d) {
         return normalized.compare(d.doubleValue(), asDouble);
       }
+      if (value instanceof Integer i) {
+        return normalized.compare(i.doubleValue(), asDouble);
+      }
       return normalized.apply(value, constant);
+    }
+
+    boolean integral() {
+      return integral;
+    }
+
+    long low() {
+      return low;
+    }
+
+    long high() {
+      return high;
+    }
+
+    boolean outside() {
+      return outside;
+    }
+
+    private boolean inRange(long x) {
+      return (x >= low && x <= high) != outside;
     }
   }
 
@@ -222,9 +282,24 @@ final class ComparisonNodes {
       this.negate = op == Op.NE || op == Op.STRICT_NE;
     }
 
+    String constant() {
+      return constant;
+    }
+
+    boolean negated() {
+      return negate;
+    }
+
+    Path path() {
+      return path;
+    }
+
     @Override
     boolean test(Object data, Scope scope) {
-      Object value = path.resolve(data);
+      return testValue(path.resolve(data));
+    }
+
+    boolean testValue(Object value) {
       if (value instanceof String s) {
         return s.equals(constant) != negate;
       }
@@ -284,9 +359,20 @@ final class ComparisonNodes {
       this.strings = list.toArray(String[]::new);
     }
 
+    Node needle() {
+      return needle;
+    }
+
+    String[] strings() {
+      return strings.clone();
+    }
+
     @Override
     boolean test(Object data, Scope scope) {
-      Object value = needle.eval(data, scope);
+      return testValue(needle.eval(data, scope));
+    }
+
+    boolean testValue(Object value) {
       if (value instanceof String s) {
         for (String candidate : strings) {
           if (candidate.equals(s)) {

@@ -35,6 +35,10 @@ final class CompiledJsonLogicRule implements CompiledRule {
     }
   }
 
+  Node root() {
+    return root;
+  }
+
   @Override
   public String describe() {
     return description;

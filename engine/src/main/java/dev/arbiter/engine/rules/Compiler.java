@@ -264,8 +264,12 @@ final class Compiler {
         arity(a, op, 3, 3);
         yield new LogicNodes.If(a.nodes);
       }
-      case "and" -> new LogicNodes.And(operands(value, path, true, op).nodes);
-      case "or" -> new LogicNodes.Or(operands(value, path, true, op).nodes);
+      case "and", "or" -> {
+        Node[] args = operands(value, path, true, op).nodes;
+        Node logic = op.equals("and") ? new LogicNodes.And(args) : new LogicNodes.Or(args);
+        Node fused = FusedNodes.of(args, op.equals("or"), logic);
+        yield fused != null ? fused : logic;
+      }
       case "!", "!!" -> {
         Operands a = operands(value, path, false, op);
         arity(a, op, 0, 1);

@@ -122,6 +122,14 @@ final class LogicNodes {
       this.negate = negate;
     }
 
+    Node arg() {
+      return arg;
+    }
+
+    boolean negates() {
+      return negate;
+    }
+
     @Override
     Object eval(Object data, Scope scope) {
       return test(data, scope);

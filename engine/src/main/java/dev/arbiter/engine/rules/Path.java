@@ -14,7 +14,8 @@ final class Path {
   private final int[] indexes;
 
   Path(List<String> keys) {
-    this.keys = keys.toArray(String[]::new);
+    // interned: keys of parsed JSON are often interned too, making the map lookup an identity check
+    this.keys = keys.stream().map(String::intern).toArray(String[]::new);
     this.indexes = new int[this.keys.length];
     for (int i = 0; i < this.keys.length; i++) {
       indexes[i] = arrayIndex(this.keys[i]);
@@ -43,6 +44,30 @@ final class Path {
       return -1;
     }
     return Integer.parseInt(key);
+  }
+
+  /** All keys but the last; this path must not be empty. */
+  Path parent() {
+    return new Path(List.of(keys).subList(0, keys.length - 1));
+  }
+
+  String last() {
+    return keys[keys.length - 1];
+  }
+
+  int lastIndex() {
+    return indexes[indexes.length - 1];
+  }
+
+  /** One step of {@link #resolve}: the value at {@code key} (or array {@code index}) or null. */
+  static Object child(Object container, String key, int index) {
+    if (container instanceof Map<?, ?> map) {
+      return map.get(key);
+    }
+    if (container instanceof List<?> list) {
+      return index >= 0 && index < list.size() ? list.get(index) : null;
+    }
+    return null;
   }
 
   boolean isEmpty() {
