@@ -145,6 +145,7 @@ public final class Flow {
     return id;
   }
 
+  /** Never null. */
   public String key() {
     return key;
   }

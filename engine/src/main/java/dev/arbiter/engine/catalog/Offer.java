@@ -115,11 +115,13 @@ public final class Offer implements ScoringSubject {
     return id;
   }
 
+  /** The offer's key, unique in its snapshot; never null. */
   @Override
   public String key() {
     return key;
   }
 
+  /** The offer's name for people; never null. */
   public String name() {
     return name;
   }
@@ -129,6 +131,7 @@ public final class Offer implements ScoringSubject {
     return description;
   }
 
+  /** The offer's category, or null. */
   @Override
   public String category() {
     return category;
@@ -139,6 +142,7 @@ public final class Offer implements ScoringSubject {
     return subcategory;
   }
 
+  /** The offer's status; never null. */
   public OfferStatus status() {
     return status;
   }
