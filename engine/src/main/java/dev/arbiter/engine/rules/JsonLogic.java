@@ -1,15 +1,38 @@
 package dev.arbiter.engine.rules;
 
-/** Entry point: compiles JSON Logic rules. */
+/**
+ * Entry point: compiles JSON Logic rules.
+ *
+ * <p>Supported operators (a fixed whitelist; anything else is a compilation problem): {@code var
+ * val exists missing missing_some if ?: and or ! !! == != === !== < <= > >= in + - * / % min max
+ * cat substr merge map filter reduce all some none ?? try throw preserve}. Semantics follow the
+ * JSON Logic community conformance suites (json-logic/compat-tables), which this engine passes in
+ * full.
+ */
 public final class JsonLogic {
   private JsonLogic() {}
 
   /**
-   * Compiles a rule given as parsed JSON (see {@link CompiledRule} for the representation).
+   * Compiles a rule given as parsed JSON (see {@link CompiledRule} for the representation). The
+   * rule is copied: changing {@code rule} afterwards does not change the compiled rule.
    *
    * @throws RuleCompilationException listing every problem found, each with a path into the rule
    */
   public static CompiledRule compile(Object rule) throws RuleCompilationException {
-    throw new UnsupportedOperationException("not yet built");
+    Object source;
+    try {
+      source = Values.freeze(rule);
+    } catch (StackOverflowError e) {
+      throw new RuleCompilationException(
+          java.util.List.of(new RuleProblem("", "the rule is nested too deeply")));
+    }
+    Node root;
+    try {
+      root = Compiler.compileRoot(source);
+    } catch (StackOverflowError e) {
+      throw new RuleCompilationException(
+          java.util.List.of(new RuleProblem("", "the rule is nested too deeply")));
+    }
+    return new CompiledJsonLogicRule(root, source);
   }
 }

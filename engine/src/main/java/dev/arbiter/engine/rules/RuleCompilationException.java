@@ -10,7 +10,10 @@ public final class RuleCompilationException extends Exception {
     super(
         problems.isEmpty()
             ? "invalid rule"
-            : problems.get(0).path() + ": " + problems.get(0).message());
+            : (problems.get(0).path().isEmpty() ? "(root)" : problems.get(0).path())
+                + ": "
+                + problems.get(0).message()
+                + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
     this.problems = List.copyOf(problems);
   }
 

@@ -1,0 +1,93 @@
+package dev.arbiter.engine.pipeline;
+
+import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.catalog.Flow;
+import dev.arbiter.engine.catalog.Offer;
+import dev.arbiter.engine.trace.Reason;
+import dev.arbiter.engine.trace.Stage;
+
+/**
+ * The scratch state of one decision: the surviving candidates (indices into the flow's candidate
+ * array, compacted in place by each stage), the removals, and the per-offer factors. Confined to
+ * the thread running the decision; arrays are sized once per decision.
+ */
+final class DecisionWork {
+  final CatalogSnapshot snapshot;
+  final Flow flow;
+  final Offer[] candidates;
+  final DecisionRequest request;
+  final CustomerState customer;
+  final RuntimeState runtime;
+  final String channel;
+  final String placement;
+  final DecisionData data;
+
+  final int[] alive;
+  int count;
+
+  final int[] removedIndex;
+  final Stage[] removedStage;
+  final Reason[] removedReason;
+  int removedCount;
+
+  final int[] stageIn = new int[Stage.values().length];
+  final int[] stageOut = new int[Stage.values().length];
+  final long[] stageNanos = new long[Stage.values().length];
+  final boolean[] stageRan = new boolean[Stage.values().length];
+
+  int[] scoredIndex;
+  int scoredCount;
+  final double[] propensity;
+  final boolean[] fallback;
+  final double[] relevance;
+  final double[] rankKey;
+  final boolean[] eliminated;
+
+  int[] result = new int[0];
+  int resultCount;
+
+  DecisionWork(
+      CatalogSnapshot snapshot,
+      Flow flow,
+      DecisionRequest request,
+      CustomerState customer,
+      RuntimeState runtime) {
+    this.snapshot = snapshot;
+    this.flow = flow;
+    this.candidates = flow.candidatesArray();
+    this.request = request;
+    this.customer = customer;
+    this.runtime = runtime;
+    this.channel = effective(request.channel(), flow.channel());
+    this.placement = effective(request.placement(), flow.placement());
+    this.data = new DecisionData(request.attributes(), channel, placement, request.context());
+    int n = candidates.length;
+    alive = new int[n];
+    for (int i = 0; i < n; i++) {
+      alive[i] = i;
+    }
+    count = n;
+    removedIndex = new int[n];
+    removedStage = new Stage[n];
+    removedReason = new Reason[n];
+    propensity = new double[n];
+    fallback = new boolean[n];
+    relevance = new double[n];
+    rankKey = new double[n];
+    eliminated = new boolean[n];
+  }
+
+  private static String effective(String requested, String served) {
+    if (requested != null) {
+      return requested;
+    }
+    return Flow.WILDCARD.equals(served) ? null : served;
+  }
+
+  void remove(int index, Stage stage, Reason reason) {
+    removedIndex[removedCount] = index;
+    removedStage[removedCount] = stage;
+    removedReason[removedCount] = reason;
+    removedCount++;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.arbiter.engine.pipeline;
+
+import dev.arbiter.engine.catalog.Offer;
+import dev.arbiter.engine.scoring.ModelState;
+import dev.arbiter.engine.scoring.ScoringModel;
+import dev.arbiter.engine.scoring.SeededRandom;
+import dev.arbiter.engine.trace.Stage;
+import java.util.Arrays;
+
+/**
+ * Gives every surviving offer a propensity. Without a model it is 0.5; with a model marked
+ * unavailable, or when the model fails for an offer (an exception, NaN, or a value outside [0, 1]),
+ * it is the model's fallback score, flagged. Each offer draws from its own random stream, seeded
+ * from the request seed and the offer key, so its propensity does not depend on the other offers.
+ * Removes nothing.
+ */
+final class ScoringStage implements PipelineStage {
+  static final double NO_MODEL_PROPENSITY = 0.5;
+
+  @Override
+  public Stage stage() {
+    return Stage.SCORING;
+  }
+
+  @Override
+  public void apply(DecisionWork w) {
+    w.scoredIndex = Arrays.copyOf(w.alive, w.count);
+    w.scoredCount = w.count;
+    ScoringModel model = w.flow.model();
+    if (model == null) {
+      fill(w, NO_MODEL_PROPENSITY, false);
+      return;
+    }
+    if (w.runtime.unavailableModels().contains(model.key())) {
+      fill(w, model.fallbackScore(), true);
+      return;
+    }
+    ModelState state = w.runtime.models().state(model.key());
+    SeededRandom random = new SeededRandom(0);
+    long seed = w.request.seed();
+    if (model.offerIndependent()) {
+      if (w.count == 0) {
+        return;
+      }
+      Offer first = w.candidates[w.alive[0]];
+      w.data.offer(first);
+      random.reseed(SeededRandom.mix(seed, first.randomStream()));
+      double p = score(model, first, w, state, random);
+      if (valid(p)) {
+        fill(w, p, false);
+      } else {
+        fill(w, model.fallbackScore(), true);
+      }
+      return;
+    }
+    for (int k = 0; k < w.count; k++) {
+      int i = w.alive[k];
+      Offer offer = w.candidates[i];
+      w.data.offer(offer);
+      random.reseed(SeededRandom.mix(seed, offer.randomStream()));
+      double p = score(model, offer, w, state, random);
+      if (valid(p)) {
+        w.propensity[i] = p;
+      } else {
+        w.propensity[i] = model.fallbackScore();
+        w.fallback[i] = true;
+      }
+    }
+  }
+
+  private static double score(
+      ScoringModel model, Offer offer, DecisionWork w, ModelState state, SeededRandom random) {
+    try {
+      return model.score(offer, w.data, state, random);
+    } catch (RuntimeException e) {
+      // A model error of any kind falls back; the decision goes on.
+      return Double.NaN;
+    }
+  }
+
+  private static boolean valid(double p) {
+    return p >= 0 && p <= 1;
+  }
+
+  private static void fill(DecisionWork w, double p, boolean fallback) {
+    for (int k = 0; k < w.count; k++) {
+      int i = w.alive[k];
+      w.propensity[i] = p;
+      w.fallback[i] = fallback;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.arbiter.engine.scoring;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Naive Bayes over binned predictors, after the formula Pega publishes for its adaptive models.
+ *
+ * <p>Config:
+ *
+ * <pre>{@code
+ * {"predictors": [
+ *   {"name": "age", "path": "customer.age", "type": "numeric", "bins": [25, 40, 60]},
+ *   {"name": "segment", "path": "customer.segment", "type": "symbolic",
+ *    "values": ["gold", "silver"]}]}
+ * }</pre>
+ *
+ * A numeric predictor with ascending boundaries {@code b1 < … < bk} has bins {@code (-∞, b1), [b1,
+ * b2), …, [bk, ∞)} and a last bin for a missing or non-numeric value ({@code k + 2} bins); a
+ * symbolic one has a bin per listed value, one for any other value and one for missing ({@code n +
+ * 2}). For an offer with {@code P} positives and {@code N} negatives, each predictor contributes
+ * the Laplace-smoothed bin log odds {@code ln(p_b + 1/B) - ln(P + 1) - ln(n_b + 1/B) + ln(N + 1)}
+ * ({@code B} bins), and the propensity is {@code sigmoid((Σ + ln(1 + P) - ln(1 + N)) / (1 +
+ * predictors))}. Without evidence that is 0.5. Counts that do not fit the predictors (a changed
+ * config) are a model error.
+ *
+ * @param key the model's key
+ * @param fallbackScore in [0, 1]
+ * @param predictors at least one
+ */
+public record NaiveBayesModel(String key, double fallbackScore, List<Predictor> predictors)
+    implements ScoringModel {
+
+  /**
+   * One binned predictor.
+   *
+   * @param name the predictor's name
+   * @param path where its value is
+   * @param numeric numeric (with {@code bounds}) or symbolic (with {@code values})
+   * @param bounds ascending bin boundaries for a numeric predictor, else empty
+   * @param values the listed values of a symbolic predictor, else empty
+   */
+  public record Predictor(
+      String name, FeaturePath path, boolean numeric, List<Double> bounds, List<String> values) {
+    public Predictor {
+      bounds = List.copyOf(bounds);
+      values = List.copyOf(values);
+    }
+
+    /** Bins including the "other" (symbolic) and "missing" bins. */
+    public int binCount() {
+      return (numeric ? bounds.size() + 1 : values.size() + 1) + 1;
+    }
+
+    /** The bin of {@code value}; the last bin is "missing". */
+    public int binOf(Object value) {
+      int missing = binCount() - 1;
+      if (numeric) {
+        if (!(value instanceof Number n)) {
+          return missing;
+        }
+        double x = n.doubleValue();
+        if (Double.isNaN(x)) {
+          return missing;
+        }
+        int bin = 0;
+        while (bin < bounds.size() && x >= bounds.get(bin)) {
+          bin++;
+        }
+        return bin;
+      }
+      if (value == null) {
+        return missing;
+      }
+      String text = value instanceof String s ? s : String.valueOf(value);
+      int index = values.indexOf(text);
+      return index >= 0 ? index : values.size();
+    }
+  }
+
+  public NaiveBayesModel {
+    Objects.requireNonNull(key, "key");
+    predictors = List.copyOf(predictors);
+    if (predictors.isEmpty()) {
+      throw new IllegalArgumentException("a naive Bayes model needs a predictor");
+    }
+  }
+
+  @Override
+  public String type() {
+    return "naive_bayes";
+  }
+
+  @Override
+  public boolean offerIndependent() {
+    return false;
+  }
+
+  /** The bin of each predictor for {@code data}, in predictor order. */
+  public int[] bins(Map<String, ?> data) {
+    int[] bins = new int[predictors.size()];
+    for (int p = 0; p < bins.length; p++) {
+      Predictor predictor = predictors.get(p);
+      bins[p] = predictor.binOf(predictor.path().resolve(data));
+    }
+    return bins;
+  }
+
+  @Override
+  public double score(
+      ScoringSubject subject, Map<String, ?> data, ModelState state, SeededRandom random) {
+    NaiveBayesCounts counts;
+    if (state == null) {
+      counts = null;
+    } else if (state instanceof NaiveBayesState nb) {
+      counts = nb.offers().get(subject.key());
+      if (counts != null && !counts.fits(this)) {
+        return Double.NaN;
+      }
+    } else {
+      return Double.NaN;
+    }
+    if (counts == null) {
+      return 0.5;
+    }
+    double positives = counts.positives();
+    double negatives = counts.negatives();
+    double logPositives = Math.log(positives + 1);
+    double logNegatives = Math.log(negatives + 1);
+    double sum = 0;
+    for (int p = 0; p < predictors.size(); p++) {
+      Predictor predictor = predictors.get(p);
+      int bin = predictor.binOf(predictor.path().resolve(data));
+      double smoothing = 1.0 / predictor.binCount();
+      sum +=
+          Math.log(counts.binPositives(p, bin) + smoothing)
+              - logPositives
+              - Math.log(counts.binNegatives(p, bin) + smoothing)
+              + logNegatives;
+    }
+    double logOdds = (sum + logPositives - logNegatives) / (1 + predictors.size());
+    return ScoringModel.sigmoid(logOdds);
+  }
+}

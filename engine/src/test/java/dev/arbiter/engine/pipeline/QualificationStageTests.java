@@ -1,0 +1,142 @@
+package dev.arbiter.engine.pipeline;
+
+import static dev.arbiter.engine.Fixtures.catalog;
+import static dev.arbiter.engine.Fixtures.flow;
+import static dev.arbiter.engine.Fixtures.offer;
+import static dev.arbiter.engine.Fixtures.request;
+import static dev.arbiter.engine.Fixtures.rule;
+import static dev.arbiter.engine.pipeline.Decisions.keys;
+import static dev.arbiter.engine.pipeline.Decisions.reasons;
+import static dev.arbiter.engine.pipeline.Decisions.removed;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.engine.DecisionEngine;
+import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.trace.Stage;
+import org.junit.jupiter.api.Test;
+
+/** Scenario tests of the qualification stage, one per reason. */
+class QualificationStageTests {
+  private final DecisionEngine engine = new DecisionEngine();
+
+  private final CatalogSnapshot snapshot =
+      catalog()
+          .offers(
+              offer("gold-card").category("cards").attributes("{'minAge': 21}"),
+              offer("basic-card").category("cards").attributes("{'minAge': 18}"),
+              offer("loan").category("loans"),
+              offer("web-deal").category("deals"))
+          .rules(
+              rule(
+                  "min_balance",
+                  "category",
+                  "cards",
+                  "{'>=': [{'var': 'customer.balance'}, 1000]}"),
+              rule(
+                  "old_enough",
+                  "category",
+                  "cards",
+                  "{'>=': [{'var': 'customer.age'}, {'var': 'offer.attributes.minAge'}]}"),
+              rule("no_debt", "offer", "loan", "{'!': {'var': 'customer.inDebt'}}"),
+              rule(
+                  "web_only",
+                  "category",
+                  "deals",
+                  "{'in': [{'var': 'request.channel'}, ['web', 'app']]}"))
+          .flows(flow("f").offers("gold-card", "basic-card", "loan", "web-deal"))
+          .build();
+
+  @Test
+  void shouldKeepOffersWhoseRulesAllHold() {
+    Decision decision =
+        engine.decide(
+            snapshot,
+            request().attributes("{'balance': 5000, 'age': 30, 'inDebt': false}").build());
+
+    assertThat(keys(decision))
+        .containsExactlyInAnyOrder("gold-card", "basic-card", "loan", "web-deal");
+    assertThat(removed(decision, Stage.QUALIFICATION)).isEmpty();
+  }
+
+  @Test
+  void shouldNameTheFirstFailingRuleAndItsExpression() {
+    Decision decision =
+        engine.decide(
+            snapshot, request().attributes("{'balance': 500, 'age': 30, 'inDebt': true}").build());
+
+    assertThat(keys(decision)).containsExactly("web-deal");
+    assertThat(reasons(decision, Stage.QUALIFICATION))
+        .containsExactly(
+            "basic-card: rule min_balance: customer.balance >= 1000 failed",
+            "gold-card: rule min_balance: customer.balance >= 1000 failed",
+            "loan: rule no_debt: not customer.inDebt failed");
+    assertThat(removed(decision, Stage.QUALIFICATION)).allMatch(r -> r.code().equals("rule"));
+  }
+
+  @Test
+  void shouldEvaluateRulesThatReadTheOfferPerOffer() {
+    Decision decision =
+        engine.decide(snapshot, request().attributes("{'balance': 5000, 'age': 19}").build());
+
+    assertThat(keys(decision)).containsExactlyInAnyOrder("basic-card", "loan", "web-deal");
+    assertThat(reasons(decision, Stage.QUALIFICATION))
+        .singleElement()
+        .asString()
+        .startsWith("gold-card: rule old_enough: ")
+        .endsWith(" failed");
+  }
+
+  @Test
+  void shouldSeeTheRequestsChannel() {
+    Decision decision =
+        engine.decide(
+            snapshot,
+            request()
+                .flowKey("f")
+                .route("email", "hero")
+                .attributes("{'balance': 5000, 'age': 40}")
+                .build());
+
+    assertThat(keys(decision)).doesNotContain("web-deal");
+  }
+
+  @Test
+  void shouldRemoveAnOfferWhenItsRuleRaisesAnErrorWithoutFailingTheDecision() {
+    CatalogSnapshot throwing =
+        catalog()
+            .offers(offer("a"), offer("b").category("risky"))
+            .rules(rule("explodes", "category", "risky", "{'throw': 'no score'}"))
+            .flows(flow("f").offers("a", "b"))
+            .build();
+
+    Decision decision = engine.decide(throwing, request().build());
+
+    assertThat(keys(decision)).containsExactly("a");
+    assertThat(removed(decision, Stage.QUALIFICATION))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.offerKey()).isEqualTo("b");
+              assertThat(r.code()).isEqualTo("rule_error");
+              assertThat(r.reason()).startsWith("rule explodes: ").contains("raised an error");
+            });
+  }
+
+  @Test
+  void shouldReuseAnOfferIndependentRuleResultForEveryOfferAndItsReason() {
+    CatalogSnapshot shared =
+        catalog()
+            .offers(offer("a"), offer("b"), offer("c"))
+            .rules(rule("vip", "all", null, "{'==': [{'var': 'customer.tier'}, 'vip']}"))
+            .flows(flow("f").offers("a", "b", "c"))
+            .build();
+
+    Decision decision = engine.decide(shared, request().attributes("{'tier': 'basic'}").build());
+
+    assertThat(reasons(decision, Stage.QUALIFICATION))
+        .containsExactly(
+            "a: rule vip: customer.tier == \"vip\" failed",
+            "b: rule vip: customer.tier == \"vip\" failed",
+            "c: rule vip: customer.tier == \"vip\" failed");
+  }
+}
