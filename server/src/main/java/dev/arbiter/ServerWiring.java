@@ -1,5 +1,13 @@
 package dev.arbiter;
 
+import dev.arbiter.audit.AuditLog;
+import dev.arbiter.audit.jdbc.JdbcAuditLog;
+import dev.arbiter.catalog.CatalogChangeListener;
+import dev.arbiter.catalog.CatalogDefinitions;
+import dev.arbiter.catalog.CatalogRepository;
+import dev.arbiter.catalog.CatalogService;
+import dev.arbiter.catalog.CatalogSnapshots;
+import dev.arbiter.catalog.jdbc.JdbcCatalogRepository;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
 import dev.arbiter.ops.BuildVersion;
@@ -23,7 +31,9 @@ import dev.arbiter.security.web.CallerArgumentResolver;
 import dev.arbiter.security.web.PermissionInterceptor;
 import dev.arbiter.tenant.TenantRepository;
 import dev.arbiter.tenant.TenantService;
+import dev.arbiter.tenant.TenantSettingsService;
 import dev.arbiter.tenant.jdbc.JdbcTenantRepository;
+import dev.arbiter.tenant.jdbc.JdbcTenantSettingsRepository;
 import dev.arbiter.web.ProblemWriter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,9 +51,11 @@ import org.springframework.core.Ordered;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Builds the server's object graph from the validated {@link ArbiterConfig}. Plain classes are
@@ -165,6 +177,54 @@ class ServerWiring implements WebMvcConfigurer {
     reg.addUrlPatterns("/api/v1/*");
     reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return reg;
+  }
+
+  @Bean
+  AuditLog auditLog(JdbcClient jdbc, JsonMapper json) {
+    return new JdbcAuditLog(jdbc, json);
+  }
+
+  @Bean
+  CatalogRepository catalogRepository(JdbcClient jdbc, JsonMapper json) {
+    return new JdbcCatalogRepository(jdbc, json);
+  }
+
+  @Bean
+  CatalogDefinitions catalogDefinitions() {
+    return new CatalogDefinitions();
+  }
+
+  @Bean
+  CatalogSnapshots catalogSnapshots(
+      CatalogRepository catalog,
+      CatalogDefinitions definitions,
+      TransactionTemplate tx,
+      Clock clock) {
+    return new CatalogSnapshots(catalog, definitions, tx, clock);
+  }
+
+  @Bean(destroyMethod = "close")
+  CatalogChangeListener catalogChangeListener(
+      Database database, CatalogSnapshots snapshots, Clock clock) {
+    return new CatalogChangeListener(database::connectDirect, snapshots, clock);
+  }
+
+  @Bean
+  CatalogService catalogService(
+      CatalogRepository catalog,
+      AuditLog audit,
+      CatalogDefinitions definitions,
+      TransactionTemplate tx,
+      Clock clock,
+      CatalogSnapshots snapshots) {
+    return new CatalogService(catalog, audit, definitions, tx, clock, snapshots);
+  }
+
+  @Bean
+  TenantSettingsService tenantSettingsService(
+      JdbcClient jdbc, JsonMapper json, AuditLog audit, TransactionTemplate tx, Clock clock) {
+    return new TenantSettingsService(
+        new JdbcTenantSettingsRepository(jdbc, json), audit, tx, clock);
   }
 
   @Bean

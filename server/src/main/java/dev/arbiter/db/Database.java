@@ -74,6 +74,24 @@ public final class Database implements AutoCloseable {
     return new Migrations(target);
   }
 
+  /**
+   * A new connection outside the pool, for work that holds one for its whole life (LISTEN). The
+   * caller closes it.
+   */
+  public java.sql.Connection connectDirect() throws java.sql.SQLException {
+    java.util.Properties props = new java.util.Properties();
+    if (target.user() != null) {
+      props.setProperty("user", target.user());
+    }
+    if (target.password() != null) {
+      props.setProperty("password", target.password());
+    }
+    props.setProperty("connectTimeout", "2");
+    props.setProperty("tcpKeepAlive", "true");
+    props.setProperty("ApplicationName", "arbiter-listener");
+    return java.sql.DriverManager.getConnection(target.jdbcUrl(), props);
+  }
+
   public DataSource dataSource() {
     return dataSource;
   }

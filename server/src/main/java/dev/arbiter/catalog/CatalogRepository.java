@@ -1,0 +1,47 @@
+package dev.arbiter.catalog;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Storage of catalog resources, published flow versions and the tenant's catalog version. Write
+ * methods run inside the caller's transaction; {@link #lockCatalog(String)} serialises writers of
+ * one tenant so a write always validates against the catalog it changes.
+ */
+public interface CatalogRepository {
+  /** Locks the tenant's catalog for this transaction and returns its current version. */
+  long lockCatalog(String tenantId);
+
+  /** Increments the tenant's catalog version, tells every node, and returns the new version. */
+  long bumpCatalogVersion(String tenantId);
+
+  long catalogVersion(String tenantId);
+
+  List<CatalogResource> all(String tenantId);
+
+  Optional<CatalogResource> find(String tenantId, ResourceKind kind, String key);
+
+  List<CatalogResource> list(String tenantId, ResourceKind kind, String afterKey, int limit);
+
+  void insert(String tenantId, CatalogResource resource, String actor);
+
+  /**
+   * Updates a resource if it still has {@code expectedRowVersion}.
+   *
+   * @return false when it does not (stale) — nothing changed
+   */
+  boolean update(
+      String tenantId, CatalogResource resource, long expectedRowVersion, String actor, Instant at);
+
+  void delete(String tenantId, ResourceKind kind, String key);
+
+  /** The latest published version of every flow of the tenant. */
+  List<PublishedFlow> latestPublishedFlows(String tenantId);
+
+  List<PublishedFlow> flowVersions(String tenantId, String flowKey);
+
+  Optional<PublishedFlow> flowVersion(String tenantId, String flowKey, int version);
+
+  void insertFlowVersion(String tenantId, PublishedFlow flow);
+}

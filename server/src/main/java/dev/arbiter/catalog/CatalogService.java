@@ -1,0 +1,340 @@
+package dev.arbiter.catalog;
+
+import dev.arbiter.audit.AuditEntry;
+import dev.arbiter.audit.AuditLog;
+import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.FieldError;
+import dev.arbiter.shared.Ids;
+import dev.arbiter.shared.Page;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.MDC;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Creates, reads, changes, deletes and publishes catalog resources. Every write runs in one
+ * transaction that locks the tenant's catalog, checks the resulting catalog with the engine (both
+ * as edited and as decisions will use it, with published flows), writes, audits, and bumps the
+ * catalog version — so a stored catalog always compiles and every node hears of the change.
+ */
+public class CatalogService {
+  static final Pattern KEY = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
+
+  private final CatalogRepository catalog;
+  private final AuditLog audit;
+  private final CatalogDefinitions definitions;
+  private final TransactionTemplate tx;
+  private final Clock clock;
+  private final CatalogSnapshots snapshots;
+
+  public CatalogService(
+      CatalogRepository catalog,
+      AuditLog audit,
+      CatalogDefinitions definitions,
+      TransactionTemplate tx,
+      Clock clock,
+      CatalogSnapshots snapshots) {
+    this.catalog = catalog;
+    this.audit = audit;
+    this.definitions = definitions;
+    this.tx = tx;
+    this.clock = clock;
+    this.snapshots = snapshots;
+  }
+
+  /** A write's result: the resource as stored (null after a delete) and the new catalog version. */
+  public record Written(CatalogResource resource, long catalogVersion) {}
+
+  /** A publish's result. */
+  public record Published(String flowKey, int version, Instant publishedAt, long catalogVersion) {}
+
+  public Page<Map<String, Object>> list(
+      String tenantId, ResourceKind kind, Integer limit, String cursor) {
+    int n = Page.limit(limit);
+    return Page.of(catalog.list(tenantId, kind, Page.after(cursor), n + 1), n, CatalogResource::key)
+        .map(CatalogResource::view);
+  }
+
+  public CatalogResource get(String tenantId, ResourceKind kind, String key) {
+    return catalog.find(tenantId, kind, key).orElseThrow(() -> notFound(kind, key));
+  }
+
+  public Written create(
+      String tenantId, String actor, ResourceKind kind, Map<String, Object> body) {
+    Object rawKey = body == null ? null : body.get("key");
+    List<FieldError> errors = new ArrayList<>();
+    if (body == null) {
+      throw ApiException.validation("body", "is required");
+    }
+    if (!(rawKey instanceof String key) || !KEY.matcher(key).matches()) {
+      errors.add(
+          new FieldError("key", "is required: 1-128 characters of A-Z, a-z, 0-9, '.', '_' or '-'"));
+      throw ApiException.validation(errors);
+    }
+    Map<String, Object> clean = withoutManaged(body);
+    return write(
+        tenantId,
+        () -> {
+          List<CatalogResource> all = catalog.all(tenantId);
+          if (all.stream().anyMatch(r -> r.kind() == kind && r.key().equals(key))) {
+            throw ApiException.duplicateKey(capital(kind.label()) + " '" + key + "'");
+          }
+          Instant now = now();
+          CatalogResource created =
+              new CatalogResource(Ids.newId(), kind, key, clean, 1, now, now, null);
+          checkOne(kind, created);
+          List<CatalogResource> after = new ArrayList<>(all);
+          after.add(created);
+          checkWhole(tenantId, after, catalog.latestPublishedFlows(tenantId), kind, key, 422);
+          catalog.insert(tenantId, created, actor);
+          record(tenantId, actor, "create", created, null, created.view());
+          return created;
+        });
+  }
+
+  public Written update(
+      String tenantId, String actor, ResourceKind kind, String key, Map<String, Object> body) {
+    if (body == null) {
+      throw ApiException.validation("body", "is required");
+    }
+    Object rv = body.get("rowVersion");
+    if (!(rv instanceof Number expected)) {
+      throw ApiException.validation(
+          "rowVersion",
+          "is required: send the rowVersion you read, so concurrent edits are caught");
+    }
+    Object bodyKey = body.get("key");
+    if (bodyKey != null && !key.equals(bodyKey)) {
+      throw ApiException.validation(
+          "key", "cannot change: it is '" + key + "' (create a new resource instead)");
+    }
+    Map<String, Object> clean = withoutManaged(body);
+    return write(
+        tenantId,
+        () -> {
+          List<CatalogResource> all = catalog.all(tenantId);
+          CatalogResource existing =
+              all.stream()
+                  .filter(r -> r.kind() == kind && r.key().equals(key))
+                  .findFirst()
+                  .orElseThrow(() -> notFound(kind, key));
+          if (existing.rowVersion() != expected.longValue()) {
+            throw staleRowVersion(kind, key, expected.longValue(), existing.rowVersion());
+          }
+          Instant now = now();
+          CatalogResource updated = existing.withBody(clean, existing.rowVersion() + 1, now);
+          checkOne(kind, updated);
+          List<CatalogResource> after = replace(all, updated);
+          checkWhole(tenantId, after, catalog.latestPublishedFlows(tenantId), kind, key, 422);
+          if (!catalog.update(tenantId, updated, expected.longValue(), actor, now)) {
+            throw staleRowVersion(kind, key, expected.longValue(), existing.rowVersion());
+          }
+          record(tenantId, actor, "update", updated, existing.view(), updated.view());
+          return updated;
+        });
+  }
+
+  public Written delete(String tenantId, String actor, ResourceKind kind, String key) {
+    return write(
+        tenantId,
+        () -> {
+          List<CatalogResource> all = catalog.all(tenantId);
+          CatalogResource existing =
+              all.stream()
+                  .filter(r -> r.kind() == kind && r.key().equals(key))
+                  .findFirst()
+                  .orElseThrow(() -> notFound(kind, key));
+          List<CatalogResource> after = new ArrayList<>(all);
+          after.remove(existing);
+          List<PublishedFlow> published =
+              catalog.latestPublishedFlows(tenantId).stream()
+                  .filter(f -> !(kind == ResourceKind.FLOW && f.flowKey().equals(key)))
+                  .toList();
+          checkWhole(tenantId, after, published, kind, key, 409);
+          catalog.delete(tenantId, kind, key);
+          record(tenantId, actor, "delete", existing, existing.view(), null);
+          return null;
+        });
+  }
+
+  /** Freezes the flow's current definition as its next version; decisions use it from now on. */
+  public Published publish(String tenantId, String actor, String flowKey) {
+    Instant now = now();
+    int[] version = new int[1];
+    Written w =
+        write(
+            tenantId,
+            () -> {
+              List<CatalogResource> all = catalog.all(tenantId);
+              CatalogResource flow =
+                  all.stream()
+                      .filter(r -> r.kind() == ResourceKind.FLOW && r.key().equals(flowKey))
+                      .findFirst()
+                      .orElseThrow(() -> notFound(ResourceKind.FLOW, flowKey));
+              int next = flow.publishedVersion() == null ? 1 : flow.publishedVersion() + 1;
+              PublishedFlow frozen =
+                  new PublishedFlow(flow.id(), flowKey, next, flow.body(), now, actor);
+              List<PublishedFlow> published = new ArrayList<>();
+              for (PublishedFlow f : catalog.latestPublishedFlows(tenantId)) {
+                if (!f.flowKey().equals(flowKey)) {
+                  published.add(f);
+                }
+              }
+              published.add(frozen);
+              checkWhole(tenantId, all, published, ResourceKind.FLOW, flowKey, 422);
+              catalog.insertFlowVersion(tenantId, frozen);
+              Map<String, Object> after = new LinkedHashMap<>(flow.view());
+              after.put("publishedVersion", next);
+              record(tenantId, actor, "publish", flow, flow.view(), after);
+              version[0] = next;
+              return flow;
+            });
+    return new Published(flowKey, version[0], now, w.catalogVersion());
+  }
+
+  public List<PublishedFlow> flowVersions(String tenantId, String flowKey) {
+    get(tenantId, ResourceKind.FLOW, flowKey);
+    return catalog.flowVersions(tenantId, flowKey);
+  }
+
+  public PublishedFlow flowVersion(String tenantId, String flowKey, int version) {
+    return catalog
+        .flowVersion(tenantId, flowKey, version)
+        .orElseThrow(
+            () -> ApiException.notFound("Version " + version + " of flow '" + flowKey + "'"));
+  }
+
+  /** Runs {@code change} in a transaction holding the tenant's catalog lock, then bumps. */
+  private Written write(String tenantId, Supplier<CatalogResource> change) {
+    Written w =
+        tx.execute(
+            status -> {
+              catalog.lockCatalog(tenantId);
+              CatalogResource r = change.get();
+              return new Written(r, catalog.bumpCatalogVersion(tenantId));
+            });
+    // Every node learns through NOTIFY; this node need not wait for its own echo.
+    snapshots.announce(tenantId, w.catalogVersion());
+    return w;
+  }
+
+  private void checkOne(ResourceKind kind, CatalogResource r) {
+    CatalogDefinitions.Converted c = definitions.convert(kind, r.id(), r.key(), r.body(), 1);
+    if (!c.valid()) {
+      throw ApiException.validation(c.errors());
+    }
+    List<FieldError> errors = definitions.validateOne(kind, c.definition());
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+  }
+
+  /**
+   * Checks the catalog after a change both as edited (draft flows) and as decisions use it
+   * (published flows). Problems of the changed resource get paths relative to it.
+   */
+  private void checkWhole(
+      String tenantId,
+      List<CatalogResource> resources,
+      List<PublishedFlow> published,
+      ResourceKind kind,
+      String key,
+      int status) {
+    LinkedHashSet<FieldError> problems = new LinkedHashSet<>();
+    problems.addAll(definitions.catalog(tenantId, 0, resources, null).problems());
+    problems.addAll(definitions.catalog(tenantId, 0, resources, published).problems());
+    if (problems.isEmpty()) {
+      return;
+    }
+    String own = kind.documentField() + "[" + key + "].";
+    List<FieldError> errors =
+        problems.stream()
+            .map(
+                p ->
+                    p.field().startsWith(own)
+                        ? new FieldError(p.field().substring(own.length()), p.message())
+                        : p)
+            .toList();
+    if (status == 409) {
+      throw new ApiException(
+          409,
+          "RESOURCE_IN_USE",
+          "Resource in use",
+          capital(kind.label()) + " '" + key + "' is still referenced; remove the references first",
+          errors);
+    }
+    throw ApiException.validation(errors);
+  }
+
+  private void record(
+      String tenantId,
+      String actor,
+      String action,
+      CatalogResource r,
+      Map<String, Object> before,
+      Map<String, Object> after) {
+    audit.record(
+        tenantId,
+        new AuditEntry(
+            Ids.newId(),
+            now(),
+            actor,
+            action,
+            r.kind().stored(),
+            r.key(),
+            r.id(),
+            MDC.get("requestId"),
+            before,
+            after));
+  }
+
+  private static List<CatalogResource> replace(List<CatalogResource> all, CatalogResource updated) {
+    List<CatalogResource> out = new ArrayList<>(all.size());
+    for (CatalogResource r : all) {
+      out.add(r.kind() == updated.kind() && r.key().equals(updated.key()) ? updated : r);
+    }
+    return out;
+  }
+
+  static Map<String, Object> withoutManaged(Map<String, Object> body) {
+    Map<String, Object> clean = new LinkedHashMap<>(body);
+    clean.keySet().removeAll(CatalogResource.MANAGED);
+    return clean;
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  private static ApiException notFound(ResourceKind kind, String key) {
+    return ApiException.notFound(capital(kind.label()) + " '" + key + "'");
+  }
+
+  private static ApiException staleRowVersion(
+      ResourceKind kind, String key, long sent, long current) {
+    return new ApiException(
+        409,
+        "ROW_VERSION_CONFLICT",
+        "Stale rowVersion",
+        capital(kind.label())
+            + " '"
+            + key
+            + "' is at rowVersion "
+            + current
+            + ", but the update was based on "
+            + sent
+            + "; read it again and reapply your change");
+  }
+
+  private static String capital(String s) {
+    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+}

@@ -1,0 +1,124 @@
+package dev.arbiter.tenant;
+
+import dev.arbiter.audit.AuditEntry;
+import dev.arbiter.audit.AuditLog;
+import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.FieldError;
+import dev.arbiter.shared.Ids;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.MDC;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Reads and changes tenant settings with optimistic locking and an audit entry per change. */
+public class TenantSettingsService {
+  private static final Set<String> FIELDS =
+      Set.of("traceEnabled", "traceSampleRate", "timeZone", "rowVersion", "updatedAt");
+
+  private final TenantSettingsRepository settings;
+  private final AuditLog audit;
+  private final TransactionTemplate tx;
+  private final Clock clock;
+
+  public TenantSettingsService(
+      TenantSettingsRepository settings, AuditLog audit, TransactionTemplate tx, Clock clock) {
+    this.settings = settings;
+    this.audit = audit;
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  public TenantSettings get(String tenantId) {
+    return settings.find(tenantId).orElse(TenantSettings.defaults());
+  }
+
+  /**
+   * Replaces the settings; omitted fields keep their current value.
+   *
+   * @throws ApiException 422 for invalid fields, 409 {@code ROW_VERSION_CONFLICT} when stale
+   */
+  public TenantSettings update(String tenantId, String actor, Map<String, Object> body) {
+    if (body == null) {
+      throw ApiException.validation("body", "is required");
+    }
+    List<FieldError> errors = new ArrayList<>();
+    for (String field : body.keySet()) {
+      if (!FIELDS.contains(field)) {
+        errors.add(new FieldError(field, "is not a known setting"));
+      }
+    }
+    if (!(body.get("rowVersion") instanceof Number expected)) {
+      errors.add(
+          new FieldError("rowVersion", "is required: send the rowVersion you read (0 at first)"));
+      throw ApiException.validation(errors);
+    }
+    TenantSettings current = get(tenantId);
+    boolean traceEnabled = current.traceEnabled();
+    double rate = current.traceSampleRate();
+    String zone = current.timeZone();
+    if (body.containsKey("traceEnabled")) {
+      if (body.get("traceEnabled") instanceof Boolean b) {
+        traceEnabled = b;
+      } else {
+        errors.add(new FieldError("traceEnabled", "must be true or false"));
+      }
+    }
+    if (body.containsKey("traceSampleRate")) {
+      if (body.get("traceSampleRate") instanceof Number n
+          && n.doubleValue() >= 0
+          && n.doubleValue() <= 1) {
+        rate = n.doubleValue();
+      } else {
+        errors.add(new FieldError("traceSampleRate", "must be a number from 0 to 1"));
+      }
+    }
+    if (body.containsKey("timeZone")) {
+      try {
+        zone = ZoneId.of(String.valueOf(body.get("timeZone"))).getId();
+      } catch (DateTimeException e) {
+        errors.add(new FieldError("timeZone", "must be an IANA time zone such as Europe/Paris"));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+    long exp = expected.longValue();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    TenantSettings next = new TenantSettings(traceEnabled, rate, zone, exp + 1, now);
+    return tx.execute(
+        s -> {
+          if (!settings.save(tenantId, next, exp, actor)) {
+            throw new ApiException(
+                409,
+                "ROW_VERSION_CONFLICT",
+                "Stale rowVersion",
+                "Tenant settings are at rowVersion "
+                    + get(tenantId).rowVersion()
+                    + ", but the update was based on "
+                    + exp
+                    + "; read them again and reapply your change");
+          }
+          audit.record(
+              tenantId,
+              new AuditEntry(
+                  Ids.newId(),
+                  now,
+                  actor,
+                  "update",
+                  "tenant_settings",
+                  null,
+                  tenantId,
+                  MDC.get("requestId"),
+                  current.view(),
+                  next.view()));
+          return next;
+        });
+  }
+}

@@ -1,0 +1,393 @@
+package dev.arbiter.catalog;
+
+import static dev.arbiter.testsupport.TestServer.auth;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.testsupport.TestDatabase;
+import dev.arbiter.testsupport.TestServer;
+import dev.arbiter.testsupport.TestServer.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+
+class CatalogIntegrationTests {
+  static TestServer server;
+  static String admin;
+  static String editor;
+  static String viewer;
+  static String decision;
+  static String betaAdmin;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+    admin = server.apiKey("acme", "admin");
+    editor = server.apiKey("acme", "editor");
+    viewer = server.apiKey("acme", "viewer");
+    decision = server.apiKey("acme", "decision");
+    betaAdmin = server.apiKey("beta", "admin");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static String[] as(String key) {
+    return auth(key, "acme");
+  }
+
+  static Response create(String kind, Map<String, Object> body) {
+    return server.post("/api/v1/" + kind, body, as(editor));
+  }
+
+  static long version(Response r) {
+    return Long.parseLong(r.header("X-Catalog-Version"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "offers",
+        "qualification-rules",
+        "contact-policies",
+        "models",
+        "arbitration-profiles",
+        "flows"
+      })
+  void shouldCreateReadListUpdateAndDeleteEveryKind(String kind) {
+    String key = "crud-" + kind;
+    Response created = create(kind, CatalogSamples.sample(kind, key));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    JsonNode c = created.json();
+    assertThat(c.path("id").asString()).isNotBlank();
+    assertThat(c.path("key").asString()).isEqualTo(key);
+    assertThat(c.path("rowVersion").asLong()).isEqualTo(1);
+    assertThat(c.path("createdAt").asString()).isNotBlank();
+    long v1 = version(created);
+
+    Response read = server.get("/api/v1/" + kind + "/" + key, as(viewer));
+    assertThat(read.status()).isEqualTo(200);
+    assertThat(read.json().path("name").asString()).isEqualTo(c.path("name").asString());
+
+    Response list = server.get("/api/v1/" + kind + "?limit=100", as(viewer));
+    assertThat(list.json().path("data").findValuesAsString("key")).contains(key);
+
+    Map<String, Object> changed = new HashMap<>(CatalogSamples.sample(kind, key));
+    changed.put("name", "Renamed");
+    changed.put("rowVersion", 1);
+    Response updated = server.put("/api/v1/" + kind + "/" + key, changed, as(editor));
+    assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+    assertThat(updated.json().path("rowVersion").asLong()).isEqualTo(2);
+    assertThat(updated.json().path("name").asString()).isEqualTo("Renamed");
+    assertThat(version(updated)).isGreaterThan(v1);
+
+    changed.put("name", "Lost update");
+    Response stale = server.put("/api/v1/" + kind + "/" + key, changed, as(editor));
+    assertThat(stale.status()).isEqualTo(409);
+    assertThat(stale.code()).isEqualTo("ROW_VERSION_CONFLICT");
+    assertThat(server.get("/api/v1/" + kind + "/" + key, as(viewer)).json().path("name").asString())
+        .isEqualTo("Renamed");
+
+    Response other = server.get("/api/v1/" + kind + "/" + key, auth(betaAdmin, "beta"));
+    assertThat(other.status()).as("another tenant sees nothing").isEqualTo(404);
+    assertThat(server.delete("/api/v1/" + kind + "/" + key, auth(betaAdmin, "beta")).status())
+        .isEqualTo(404);
+
+    Response deleted = server.delete("/api/v1/" + kind + "/" + key, as(editor));
+    assertThat(deleted.status()).isEqualTo(204);
+    assertThat(server.get("/api/v1/" + kind + "/" + key, as(viewer)).status()).isEqualTo(404);
+    assertThat(server.delete("/api/v1/" + kind + "/" + key, as(editor)).code())
+        .isEqualTo("NOT_FOUND");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "offers",
+        "qualification-rules",
+        "contact-policies",
+        "models",
+        "arbitration-profiles",
+        "flows"
+      })
+  void shouldEnforceRolesOnEveryKind(String kind) {
+    String key = "roles-" + kind;
+    assertThat(server.post("/api/v1/" + kind, CatalogSamples.sample(kind, key), as(viewer)).code())
+        .isEqualTo("FORBIDDEN_ROLE");
+    assertThat(
+            server.post("/api/v1/" + kind, CatalogSamples.sample(kind, key), as(decision)).code())
+        .isEqualTo("FORBIDDEN_ROLE");
+    assertThat(server.post("/api/v1/" + kind, CatalogSamples.sample(kind, key), as(admin)).status())
+        .isEqualTo(201);
+    assertThat(server.get("/api/v1/" + kind + "/" + key, as(decision)).code())
+        .isEqualTo("FORBIDDEN_ROLE");
+    assertThat(server.delete("/api/v1/" + kind + "/" + key, as(viewer)).code())
+        .isEqualTo("FORBIDDEN_ROLE");
+    assertThat(server.delete("/api/v1/" + kind + "/" + key, as(admin)).status()).isEqualTo(204);
+  }
+
+  @Test
+  void shouldRefuseTwoFlowsOnOneChannelAndPlacement() {
+    Map<String, Object> first = new HashMap<>(CatalogSamples.flow("route-a"));
+    first.put("placement", "shared-slot");
+    assertThat(create("flows", first).status()).isEqualTo(201);
+    Map<String, Object> second = new HashMap<>(CatalogSamples.flow("route-b"));
+    second.put("placement", "shared-slot");
+    Response r = create("flows", second);
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.body()).contains("already served by flow 'route-a'");
+  }
+
+  @Test
+  void shouldRefuseDuplicateKeys() {
+    assertThat(create("offers", CatalogSamples.offer("dup")).status()).isEqualTo(201);
+    Response again = create("offers", CatalogSamples.offer("dup"));
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.code()).isEqualTo("DUPLICATE_KEY");
+  }
+
+  @Test
+  void shouldRefuseARuleThatDoesNotCompileWithThePathOfTheError() {
+    Map<String, Object> rule = new HashMap<>(CatalogSamples.rule("broken"));
+    rule.put(
+        "expression",
+        Map.of(
+            "and",
+            List.of(
+                Map.of(">=", List.of(Map.of("var", "customer.balance"), 1)),
+                Map.of("frobnicate", List.of(1)))));
+    Response r = create("qualification-rules", rule);
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.code()).isEqualTo("VALIDATION_FAILED");
+    assertThat(r.json().path("errors").get(0).path("field").asString())
+        .startsWith("expression")
+        .contains("frobnicate");
+    assertThat(server.get("/api/v1/qualification-rules/broken", as(viewer)).status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void shouldNameUnknownFieldsAndWrongTypes() {
+    Map<String, Object> offer = new HashMap<>(CatalogSamples.offer("typo"));
+    offer.put("prority", 5);
+    offer.put("colour", "red");
+    Response unknown = create("offers", offer);
+    assertThat(unknown.status()).isEqualTo(422);
+    assertThat(unknown.json().path("errors").findValuesAsString("field"))
+        .containsExactlyInAnyOrder("prority", "colour");
+
+    Map<String, Object> typed = new HashMap<>(CatalogSamples.offer("typed"));
+    typed.put("priority", "high");
+    Response wrong = create("offers", typed);
+    assertThat(wrong.status()).isEqualTo(422);
+    assertThat(wrong.json().path("errors").get(0).path("field").asString()).isEqualTo("priority");
+    assertThat(wrong.json().path("errors").get(0).path("message").asString())
+        .isEqualTo("must be an integer");
+
+    Map<String, Object> policy = new HashMap<>(CatalogSamples.policy("bad-window"));
+    policy.put("config", Map.of("outcome", "impression", "max", 3, "window", "a week"));
+    Response duration = create("contact-policies", policy);
+    assertThat(duration.status()).isEqualTo(422);
+    assertThat(duration.json().path("errors").get(0).path("field").asString()).contains("window");
+
+    Map<String, Object> profile = new HashMap<>(CatalogSamples.profile("bad-weights"));
+    profile.put("weights", Map.of("propensity", -1, "relevance", 0, "value", 0, "priority", 0));
+    assertThat(create("arbitration-profiles", profile).status()).isEqualTo(422);
+  }
+
+  @Test
+  void shouldRefuseMissingReferencesAndDeletingWhatIsReferenced() {
+    Map<String, Object> flow = new HashMap<>(CatalogSamples.flow("ref-flow"));
+    flow.put("modelKey", "ghost-model");
+    Response missing = create("flows", flow);
+    assertThat(missing.status()).isEqualTo(422);
+    assertThat(missing.json().path("errors").get(0).path("field").asString()).isEqualTo("modelKey");
+
+    assertThat(create("models", CatalogSamples.model("ref-model")).status()).isEqualTo(201);
+    flow.put("modelKey", "ref-model");
+    assertThat(create("flows", flow).status()).isEqualTo(201);
+    Response inUse = server.delete("/api/v1/models/ref-model", as(editor));
+    assertThat(inUse.status()).isEqualTo(409);
+    assertThat(inUse.code()).isEqualTo("RESOURCE_IN_USE");
+    assertThat(server.get("/api/v1/models/ref-model", as(viewer)).status()).isEqualTo(200);
+  }
+
+  @Test
+  void shouldFreezePublishedFlowVersions() {
+    Response flow = create("flows", CatalogSamples.flow("pub"));
+    assertThat(flow.status()).as(flow.body()).isEqualTo(201);
+    Response first = server.post("/api/v1/flows/pub/publish", null, as(editor));
+    assertThat(first.status()).as(first.body()).isEqualTo(200);
+    assertThat(first.json().path("version").asInt()).isEqualTo(1);
+
+    Map<String, Object> changed = new HashMap<>(CatalogSamples.flow("pub"));
+    changed.put("maxOffers", 7);
+    changed.put("rowVersion", 1);
+    assertThat(server.put("/api/v1/flows/pub", changed, as(editor)).status()).isEqualTo(200);
+    assertThat(
+            server
+                .get("/api/v1/flows/pub/versions/1", as(viewer))
+                .json()
+                .path("definition")
+                .path("maxOffers")
+                .asInt())
+        .isEqualTo(3);
+    assertThat(server.get("/api/v1/flows/pub", as(viewer)).json().path("publishedVersion").asInt())
+        .isEqualTo(1);
+
+    Response second = server.post("/api/v1/flows/pub/publish", null, as(editor));
+    assertThat(second.json().path("version").asInt()).isEqualTo(2);
+    Response versions = server.get("/api/v1/flows/pub/versions", as(viewer));
+    assertThat(versions.json().path("data").findValues("version")).hasSize(2);
+    assertThat(
+            server
+                .get("/api/v1/flows/pub/versions/2", as(viewer))
+                .json()
+                .path("definition")
+                .path("maxOffers")
+                .asInt())
+        .isEqualTo(7);
+    assertThat(server.post("/api/v1/flows/nope/publish", null, as(editor)).status()).isEqualTo(404);
+    assertThat(server.post("/api/v1/flows/pub/publish", null, as(viewer)).code())
+        .isEqualTo("FORBIDDEN_ROLE");
+    assertThat(
+            server
+                .get("/api/v1/catalog", as(viewer))
+                .json()
+                .path("counts")
+                .path("publishedFlows")
+                .asInt())
+        .isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void shouldAuditEveryWriteWithWhoAndBeforeAfter() {
+    create("offers", CatalogSamples.offer("audited"));
+    Map<String, Object> changed = new HashMap<>(CatalogSamples.offer("audited"));
+    changed.put("name", "Audited v2");
+    changed.put("rowVersion", 1);
+    server.put("/api/v1/offers/audited", changed, as(editor));
+    server.delete("/api/v1/offers/audited", as(editor));
+    Response log = server.get("/api/v1/audit-log?kind=offer&key=audited", as(viewer));
+    assertThat(log.status()).isEqualTo(200);
+    JsonNode data = log.json().path("data");
+    assertThat(data.findValuesAsString("action")).containsExactly("delete", "update", "create");
+    JsonNode update = data.get(1);
+    assertThat(update.path("actor").asString()).startsWith("key:");
+    assertThat(update.path("before").path("name").asString()).isEqualTo("Gold card");
+    assertThat(update.path("after").path("name").asString()).isEqualTo("Audited v2");
+    assertThat(update.path("requestId").asString()).isNotBlank();
+    assertThat(data.get(0).path("after").isNull() || data.get(0).path("after").isMissingNode())
+        .isTrue();
+    assertThat(
+            server
+                .get("/api/v1/audit-log", auth(betaAdmin, "beta"))
+                .json()
+                .path("data")
+                .findValuesAsString("key"))
+        .doesNotContain("audited");
+  }
+
+  @Test
+  void shouldPageThroughOffers() {
+    for (int i = 0; i < 5; i++) {
+      create("offers", CatalogSamples.offer("page-" + i));
+    }
+    Response first = server.get("/api/v1/offers?limit=2", as(viewer));
+    assertThat(first.json().path("data").size()).isEqualTo(2);
+    assertThat(first.json().path("pagination").path("hasMore").asBoolean()).isTrue();
+    String cursor = first.json().path("pagination").path("nextCursor").asString();
+    Response second = server.get("/api/v1/offers?limit=2&cursor=" + cursor, as(viewer));
+    assertThat(second.json().path("data").get(0).path("key").asString())
+        .isGreaterThan(first.json().path("data").get(1).path("key").asString());
+  }
+
+  @Test
+  void shouldKeepTenantSettingsWithOptimisticLocking() {
+    Response defaults = server.get("/api/v1/tenant-settings", as(viewer));
+    assertThat(defaults.json().path("rowVersion").asLong()).isEqualTo(0);
+    assertThat(defaults.json().has("traceEnabled")).isTrue();
+    Response saved =
+        server.put(
+            "/api/v1/tenant-settings",
+            Map.of(
+                "traceEnabled",
+                true,
+                "traceSampleRate",
+                0.5,
+                "timeZone",
+                "Europe/Paris",
+                "rowVersion",
+                0),
+            as(admin));
+    assertThat(saved.status()).as(saved.body()).isEqualTo(200);
+    assertThat(saved.json().path("rowVersion").asLong()).isEqualTo(1);
+    assertThat(saved.json().path("traceSampleRate").asDouble()).isEqualTo(0.5);
+    Response stale =
+        server.put(
+            "/api/v1/tenant-settings", Map.of("traceSampleRate", 0.1, "rowVersion", 0), as(admin));
+    assertThat(stale.code()).isEqualTo("ROW_VERSION_CONFLICT");
+    Response invalid =
+        server.put(
+            "/api/v1/tenant-settings",
+            Map.of("traceSampleRate", 2, "timeZone", "Mars/Olympus", "rowVersion", 1),
+            as(admin));
+    assertThat(invalid.status()).isEqualTo(422);
+    assertThat(invalid.json().path("errors").findValuesAsString("field"))
+        .containsExactlyInAnyOrder("traceSampleRate", "timeZone");
+    assertThat(server.put("/api/v1/tenant-settings", Map.of("rowVersion", 1), as(editor)).code())
+        .isEqualTo("FORBIDDEN_ROLE");
+    assertThat(
+            server
+                .get("/api/v1/tenant-settings", auth(betaAdmin, "beta"))
+                .json()
+                .path("rowVersion")
+                .asLong())
+        .isEqualTo(0);
+  }
+
+  @Test
+  void shouldShowAChangeMadeOnOneNodeOnAnotherWithinASecond() throws Exception {
+    Map<String, String> env = Map.of("DATABASE_URL", TestDatabase.newDatabase());
+    try (TestServer a = TestServer.startWithEnv(env);
+        TestServer b = TestServer.startWithEnv(env)) {
+      String keyA = a.apiKey("acme", "editor");
+      String keyB = b.apiKey("acme", "viewer");
+      long before =
+          b.get("/api/v1/catalog", auth(keyB, "acme")).json().path("catalogVersion").asLong();
+      Response created =
+          a.post("/api/v1/offers", CatalogSamples.offer("from-a"), auth(keyA, "acme"));
+      long written = version(created);
+      Instant t0 = Instant.now();
+      long seen = before;
+      while (seen < written
+          && Duration.between(t0, Instant.now()).compareTo(Duration.ofSeconds(5)) < 0) {
+        seen = b.get("/api/v1/catalog", auth(keyB, "acme")).json().path("catalogVersion").asLong();
+        if (seen < written) {
+          Thread.sleep(20);
+        }
+      }
+      Duration took = Duration.between(t0, Instant.now());
+      System.out.println("catalog change reached the other node in " + took.toMillis() + " ms");
+      assertThat(seen).isEqualTo(written);
+      assertThat(took).isLessThan(Duration.ofSeconds(1));
+      assertThat(
+              b.get("/api/health")
+                  .json()
+                  .path("checks")
+                  .path("catalogListener")
+                  .path("status")
+                  .asString())
+          .isEqualTo("up");
+    }
+  }
+}
