@@ -248,9 +248,7 @@ public class CatalogService {
       ResourceKind kind,
       String key,
       int status) {
-    LinkedHashSet<FieldError> problems = new LinkedHashSet<>();
-    problems.addAll(definitions.catalog(tenantId, 0, resources, null).problems());
-    problems.addAll(definitions.catalog(tenantId, 0, resources, published).problems());
+    List<FieldError> problems = wholeProblems(tenantId, resources, published);
     if (problems.isEmpty()) {
       return;
     }
@@ -272,6 +270,187 @@ public class CatalogService {
           errors);
     }
     throw ApiException.validation(errors);
+  }
+
+  /**
+   * Problems of the catalog as edited (draft flows) and as decisions use it (published flows),
+   * without duplicates.
+   */
+  private List<FieldError> wholeProblems(
+      String tenantId, List<CatalogResource> resources, List<PublishedFlow> published) {
+    LinkedHashSet<FieldError> problems = new LinkedHashSet<>();
+    problems.addAll(definitions.catalog(tenantId, 0, resources, null).problems());
+    problems.addAll(definitions.catalog(tenantId, 0, resources, published).problems());
+    return List.copyOf(problems);
+  }
+
+  /** What an import did or would do. */
+  public record ImportResult(
+      boolean dryRun,
+      String mode,
+      boolean valid,
+      long catalogVersion,
+      List<String> created,
+      List<String> updated,
+      List<String> unchanged,
+      List<String> deleted,
+      List<FieldError> errors) {}
+
+  private record Plan(
+      List<CatalogResource> after,
+      List<CatalogResource> created,
+      List<CatalogResource[]> updated,
+      List<CatalogResource> unchanged,
+      List<CatalogResource> deleted,
+      List<FieldError> errors) {}
+
+  /**
+   * Imports a catalog document: resources are matched by kind and key, created or updated; with
+   * {@code replace}, resources the document lacks are deleted. All or nothing: the whole resulting
+   * catalog must compile. A dry run reports the same without writing.
+   *
+   * @throws ApiException 422 when the document or the resulting catalog is invalid (not on a dry
+   *     run, which reports {@code valid: false} instead)
+   */
+  public ImportResult importDocument(
+      String tenantId, String actor, Map<String, Object> doc, boolean replace, boolean dryRun) {
+    Instant now = now();
+    CatalogDocument.Read read = CatalogDocument.read(doc, now);
+    String mode = replace ? "replace" : "merge";
+    if (dryRun) {
+      return tx.execute(
+          s -> {
+            Plan p = plan(tenantId, read, replace, now);
+            return result(true, mode, p, catalog.catalogVersion(tenantId));
+          });
+    }
+    ImportResult r =
+        tx.execute(
+            s -> {
+              catalog.lockCatalog(tenantId);
+              Plan p = plan(tenantId, read, replace, now);
+              if (!p.errors().isEmpty()) {
+                throw ApiException.validation(p.errors());
+              }
+              for (CatalogResource c : p.created()) {
+                catalog.insert(tenantId, c, actor);
+                record(tenantId, actor, "import", c, null, c.view());
+              }
+              for (CatalogResource[] u : p.updated()) {
+                if (!catalog.update(tenantId, u[1], u[0].rowVersion(), actor, now)) {
+                  throw staleRowVersion(u[0].kind(), u[0].key(), u[0].rowVersion(), -1);
+                }
+                record(tenantId, actor, "import", u[1], u[0].view(), u[1].view());
+              }
+              for (CatalogResource d : p.deleted()) {
+                catalog.delete(tenantId, d.kind(), d.key());
+                record(tenantId, actor, "import", d, d.view(), null);
+              }
+              boolean changed =
+                  !p.created().isEmpty() || !p.updated().isEmpty() || !p.deleted().isEmpty();
+              long version =
+                  changed ? catalog.bumpCatalogVersion(tenantId) : catalog.catalogVersion(tenantId);
+              return result(false, mode, p, version);
+            });
+    snapshots.announce(tenantId, r.catalogVersion());
+    return r;
+  }
+
+  private Plan plan(String tenantId, CatalogDocument.Read read, boolean replace, Instant now) {
+    List<FieldError> errors = new ArrayList<>(read.problems());
+    List<CatalogResource> current = catalog.all(tenantId);
+    Map<String, CatalogResource> byId = new LinkedHashMap<>();
+    for (CatalogResource r : current) {
+      byId.put(r.kind().stored() + "/" + r.key(), r);
+    }
+    List<CatalogResource> after = new ArrayList<>();
+    List<CatalogResource> created = new ArrayList<>();
+    List<CatalogResource[]> updated = new ArrayList<>();
+    List<CatalogResource> unchanged = new ArrayList<>();
+    java.util.Set<String> inDocument = new java.util.HashSet<>();
+    for (CatalogResource incoming : read.resources()) {
+      String id = incoming.kind().stored() + "/" + incoming.key();
+      inDocument.add(id);
+      String prefix = incoming.kind().documentField() + "[" + incoming.key() + "].";
+      CatalogDefinitions.Converted c =
+          definitions.convert(incoming.kind(), incoming.id(), incoming.key(), incoming.body(), 1);
+      List<FieldError> own =
+          c.valid() ? definitions.validateOne(incoming.kind(), c.definition()) : c.errors();
+      for (FieldError e : own) {
+        errors.add(new FieldError(prefix + e.field(), e.message()));
+      }
+      CatalogResource existing = byId.get(id);
+      if (existing == null) {
+        CatalogResource fresh =
+            new CatalogResource(
+                Ids.newId(), incoming.kind(), incoming.key(), incoming.body(), 1, now, now, null);
+        created.add(fresh);
+        after.add(fresh);
+      } else if (sameBody(existing.body(), incoming.body())) {
+        unchanged.add(existing);
+        after.add(existing);
+      } else {
+        CatalogResource next = existing.withBody(incoming.body(), existing.rowVersion() + 1, now);
+        updated.add(new CatalogResource[] {existing, next});
+        after.add(next);
+      }
+    }
+    List<CatalogResource> deleted = new ArrayList<>();
+    for (CatalogResource r : current) {
+      if (!inDocument.contains(r.kind().stored() + "/" + r.key())) {
+        if (replace) {
+          deleted.add(r);
+        } else {
+          after.add(r);
+        }
+      }
+    }
+    if (errors.isEmpty()) {
+      java.util.Set<String> liveFlows = new java.util.HashSet<>();
+      for (CatalogResource r : after) {
+        if (r.kind() == ResourceKind.FLOW) {
+          liveFlows.add(r.key());
+        }
+      }
+      List<PublishedFlow> published =
+          catalog.latestPublishedFlows(tenantId).stream()
+              .filter(f -> liveFlows.contains(f.flowKey()))
+              .toList();
+      errors.addAll(wholeProblems(tenantId, after, published));
+    }
+    return new Plan(after, created, updated, unchanged, deleted, errors);
+  }
+
+  private static boolean sameBody(Map<String, Object> a, Map<String, Object> b) {
+    return BODY_JSON.valueToTree(a).equals(BODY_JSON.valueToTree(b));
+  }
+
+  private static final tools.jackson.databind.json.JsonMapper BODY_JSON =
+      tools.jackson.databind.json.JsonMapper.builder().build();
+
+  private static ImportResult result(boolean dryRun, String mode, Plan p, long version) {
+    return new ImportResult(
+        dryRun,
+        mode,
+        p.errors().isEmpty(),
+        version,
+        p.created().stream().map(CatalogService::ref).toList(),
+        p.updated().stream().map(u -> ref(u[1])).toList(),
+        p.unchanged().stream().map(CatalogService::ref).toList(),
+        p.deleted().stream().map(CatalogService::ref).toList(),
+        p.errors());
+  }
+
+  private static String ref(CatalogResource r) {
+    return r.kind().path() + "/" + r.key();
+  }
+
+  /** The tenant's catalog as one document. */
+  public Map<String, Object> export(String tenantId, String tenantKey) {
+    return tx.execute(
+        s ->
+            CatalogDocument.export(
+                tenantKey, catalog.catalogVersion(tenantId), now(), catalog.all(tenantId)));
   }
 
   private void record(

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       MigrateCommand.class,
       ApiKeyCommand.class,
       TenantCommand.class,
+      ValidateCommand.class,
       VersionCommand.class
     })
 public class ArbiterCommand implements Runnable {
