@@ -1,5 +1,7 @@
 package dev.arbiter.demo;
 
+import dev.arbiter.catalog.CatalogDocument;
+import dev.arbiter.catalog.CatalogService;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.security.ApiKeyService;
 import dev.arbiter.tenant.Tenant;
@@ -25,16 +27,20 @@ public class DemoSeeder {
   private final TenantService tenants;
   private final ApiKeyService apiKeys;
   private final ArbiterConfig config;
+  private final CatalogService catalog;
 
-  DemoSeeder(TenantService tenants, ApiKeyService apiKeys, ArbiterConfig config) {
+  DemoSeeder(
+      TenantService tenants, ApiKeyService apiKeys, ArbiterConfig config, CatalogService catalog) {
     this.tenants = tenants;
     this.apiKeys = apiKeys;
     this.config = config;
+    this.catalog = catalog;
   }
 
   /** Ensures the demo tenant exists and returns a new admin API key for it. */
   public String seed() {
     Tenant demo = tenants.findOrCreate(TENANT, "Demo");
+    seedCatalog(demo);
     String key = apiKeys.create(demo, "demo admin (serve --demo)", "admin", "demo").key();
     Path file = config.dataDir().resolve("demo-api-key");
     try {
@@ -49,5 +55,23 @@ public class DemoSeeder {
       log.warn("Could not write {}: {}", file, e.getMessage());
     }
     return key;
+  }
+
+  /** Loads the demo catalog once: only while the tenant's catalog is still empty. */
+  private void seedCatalog(Tenant demo) {
+    if (!catalog
+        .list(demo.id(), dev.arbiter.catalog.ResourceKind.OFFER, 1, null)
+        .data()
+        .isEmpty()) {
+      return;
+    }
+    try (var in = DemoSeeder.class.getResourceAsStream("/demo/catalog.yaml")) {
+      String yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      catalog.importDocument(demo.id(), "demo", CatalogDocument.parse(yaml, true), false, false);
+      catalog.publish(demo.id(), "demo", "homepage");
+      log.info("Loaded the demo catalog into tenant '{}'", TENANT);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("The demo catalog is missing from the build", e);
+    }
   }
 }
