@@ -10,6 +10,8 @@ import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.catalog.jdbc.JdbcCatalogRepository;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
+import dev.arbiter.decision.DecisionMetrics;
+import dev.arbiter.decision.RecommendService;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.DatabaseHealthCheck;
 import dev.arbiter.ops.RedisHealthCheck;
@@ -225,6 +227,17 @@ class ServerWiring implements WebMvcConfigurer {
       JdbcClient jdbc, JsonMapper json, AuditLog audit, TransactionTemplate tx, Clock clock) {
     return new TenantSettingsService(
         new JdbcTenantSettingsRepository(jdbc, json), audit, tx, clock);
+  }
+
+  @Bean
+  DecisionMetrics decisionMetrics(MeterRegistry meters) {
+    return new DecisionMetrics(meters);
+  }
+
+  @Bean
+  RecommendService recommendService(
+      CatalogSnapshots snapshots, DecisionMetrics metrics, Clock clock) {
+    return new RecommendService(snapshots, metrics, clock);
   }
 
   @Bean

@@ -1,5 +1,6 @@
 package dev.arbiter.web;
 
+import dev.arbiter.security.AuthException;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
@@ -48,6 +49,20 @@ public class ProblemHandler {
             e.getMessage(),
             RequestIds.of(request),
             e.errors(),
+            null));
+  }
+
+  @ExceptionHandler(AuthException.class)
+  ResponseEntity<Problem> auth(AuthException e, HttpServletRequest request) {
+    return respond(
+        request,
+        Problem.of(
+            e.error().status(),
+            e.error().code(),
+            e.error().title(),
+            e.getMessage(),
+            RequestIds.of(request),
+            List.of(),
             null));
   }
 

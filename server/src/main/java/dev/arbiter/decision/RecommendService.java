@@ -1,0 +1,199 @@
+package dev.arbiter.decision;
+
+import dev.arbiter.catalog.CatalogSnapshots;
+import dev.arbiter.engine.DecisionEngine;
+import dev.arbiter.engine.pipeline.CustomerState;
+import dev.arbiter.engine.pipeline.Decision;
+import dev.arbiter.engine.pipeline.DecisionRequest;
+import dev.arbiter.engine.pipeline.RankedOffer;
+import dev.arbiter.engine.pipeline.RuntimeState;
+import dev.arbiter.engine.trace.DecisionTrace;
+import dev.arbiter.engine.trace.OfferScore;
+import dev.arbiter.engine.trace.Removal;
+import dev.arbiter.engine.trace.StageTrace;
+import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.FieldError;
+import dev.arbiter.shared.Ids;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Decides a Recommend request: routes it on the tenant's compiled snapshot, runs the engine and
+ * shapes the answer. Does no database I/O on the way (the snapshot is cached per catalog version).
+ * Thread-safe.
+ */
+public class RecommendService {
+  static final int MAX_LIMIT = 100;
+
+  private final CatalogSnapshots snapshots;
+  private final DecisionEngine engine = new DecisionEngine();
+  private final DecisionMetrics metrics;
+  private final Clock clock;
+
+  public RecommendService(CatalogSnapshots snapshots, DecisionMetrics metrics, Clock clock) {
+    this.snapshots = snapshots;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * Decides {@code request} for tenant {@code tenantId}.
+   *
+   * @param withTrace whether to return the decision trace inline
+   * @throws ApiException 422 for an invalid request, 404 {@code FLOW_NOT_FOUND} when no published
+   *     flow serves it
+   */
+  public Map<String, Object> recommend(
+      String tenantId, String requestId, RecommendRequest request, boolean withTrace) {
+    validate(request);
+    long start = System.nanoTime();
+    Instant now = clock.instant();
+    long seed = ThreadLocalRandom.current().nextLong();
+    DecisionRequest engineRequest =
+        new DecisionRequest(
+            request.customerId(),
+            request.flowKey(),
+            request.channel(),
+            request.placement(),
+            request.limit(),
+            request.attributes() == null ? Map.of() : request.attributes(),
+            request.context() == null ? Map.of() : request.context(),
+            now,
+            seed);
+    Decision decision =
+        engine.decide(
+            snapshots.current(tenantId).snapshot(),
+            engineRequest,
+            CustomerState.NONE,
+            RuntimeState.NONE);
+    metrics.record(decision, System.nanoTime() - start);
+    if (decision.status() == Decision.Status.NO_FLOW) {
+      throw new ApiException(404, "FLOW_NOT_FOUND", "No flow", decision.message());
+    }
+    String decisionId = Ids.newId();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("decisionId", decisionId);
+    body.put("flowKey", decision.flowKey());
+    body.put("flowVersion", decision.flowVersion());
+    body.put("catalogVersion", decision.catalogVersion());
+    List<Map<String, Object>> offers = new ArrayList<>();
+    for (RankedOffer o : decision.offers()) {
+      Map<String, Object> offer = new LinkedHashMap<>();
+      offer.put("rank", o.rank());
+      offer.put("offerKey", o.offerKey());
+      offer.put("offerId", o.offerId());
+      offer.put("name", o.name());
+      offer.put("score", o.score());
+      offer.put("propensity", o.propensity());
+      if (o.fallback()) {
+        offer.put("fallback", true);
+      }
+      offer.put("content", o.content());
+      offers.add(offer);
+    }
+    body.put("offers", offers);
+    if (withTrace) {
+      String traceId = Ids.newId();
+      body.put("traceId", traceId);
+      body.put(
+          "trace", traceView(traceId, decisionId, requestId, request, now, seed, decision.trace()));
+    }
+    return body;
+  }
+
+  private static void validate(RecommendRequest r) {
+    if (r == null) {
+      throw ApiException.validation("body", "is required");
+    }
+    List<FieldError> errors = new ArrayList<>();
+    if (r.customerId() == null || r.customerId().isBlank() || r.customerId().length() > 200) {
+      errors.add(new FieldError("customerId", "is required, at most 200 characters"));
+    }
+    if (r.limit() != null && (r.limit() < 1 || r.limit() > MAX_LIMIT)) {
+      errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT));
+    }
+    if ((r.flowKey() == null || r.flowKey().isBlank())
+        && (r.channel() == null || r.channel().isBlank())) {
+      errors.add(
+          new FieldError("flowKey", "or channel (with placement) is required to choose a flow"));
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+  }
+
+  /** The trace in the shape of API.md's decision-trace resource. */
+  static Map<String, Object> traceView(
+      String traceId,
+      String decisionId,
+      String requestId,
+      RecommendRequest request,
+      Instant at,
+      long seed,
+      DecisionTrace t) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", traceId);
+    v.put("decisionId", decisionId);
+    v.put("requestId", requestId);
+    v.put("customerId", request.customerId());
+    v.put("flowKey", t.flowKey());
+    v.put("flowVersion", t.flowVersion());
+    v.put("catalogVersion", t.catalogVersion());
+    v.put("createdAt", at.toString());
+    Map<String, Object> req = new LinkedHashMap<>();
+    req.put("channel", request.channel());
+    req.put("placement", request.placement());
+    req.put("flowKey", request.flowKey());
+    req.put("limit", request.limit());
+    req.put("attributes", request.attributes());
+    req.put("context", request.context());
+    req.put("seed", seed);
+    v.put("request", req);
+    v.put("routing", t.routing());
+    v.put("candidates", t.candidates());
+    List<Map<String, Object>> stages = new ArrayList<>();
+    for (StageTrace s : t.stages()) {
+      Map<String, Object> stage = new LinkedHashMap<>();
+      stage.put("stage", s.stage().wireName());
+      stage.put("in", s.in());
+      stage.put("out", s.out());
+      stage.put("durationMicros", s.durationMicros());
+      List<Map<String, Object>> removed = new ArrayList<>();
+      for (Removal r : s.removed()) {
+        removed.add(Map.of("offerKey", r.offerKey(), "code", r.code(), "reason", r.reason()));
+      }
+      stage.put("removed", removed);
+      stages.add(stage);
+    }
+    v.put("stages", stages);
+    List<Map<String, Object>> scores = new ArrayList<>();
+    for (OfferScore s : t.scores()) {
+      Map<String, Object> score = new LinkedHashMap<>();
+      score.put("offerKey", s.offerKey());
+      score.put("propensity", s.propensity());
+      score.put("fallback", s.fallback());
+      score.put(
+          "factors",
+          Map.of(
+              "propensity",
+              s.propensity(),
+              "relevance",
+              s.relevance(),
+              "value",
+              s.value(),
+              "priority",
+              s.priority()));
+      score.put("score", s.score());
+      score.put("eliminated", s.eliminated());
+      scores.add(score);
+    }
+    v.put("scores", scores);
+    v.put("result", t.result());
+    return v;
+  }
+}

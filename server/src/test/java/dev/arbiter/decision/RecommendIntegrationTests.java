@@ -1,0 +1,177 @@
+package dev.arbiter.decision;
+
+import static dev.arbiter.testsupport.TestServer.auth;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.demo.DemoSeeder;
+import dev.arbiter.testsupport.TestServer;
+import dev.arbiter.testsupport.TestServer.Response;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Recommend over HTTP on the demo catalog: routing, eligibility, traces, errors, roles. */
+class RecommendIntegrationTests {
+  static TestServer server;
+  static String editor;
+  static String decision;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+    server.bean(DemoSeeder.class).seed();
+    editor = server.apiKey(DemoSeeder.TENANT, "editor");
+    decision = server.apiKey(DemoSeeder.TENANT, "decision");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static Response recommend(String key, Map<String, Object> body, String... extra) {
+    String[] headers = auth(key, DemoSeeder.TENANT);
+    String[] all = new String[headers.length + extra.length];
+    System.arraycopy(headers, 0, all, 0, headers.length);
+    System.arraycopy(extra, 0, all, headers.length, extra.length);
+    return server.post("/api/v1/recommend", body, all);
+  }
+
+  static List<String> offerKeys(Response r) {
+    return r.json().path("offers").findValuesAsString("offerKey");
+  }
+
+  @Test
+  void shouldRecommendDifferentOffersToDifferentCustomers() {
+    Response rich =
+        recommend(
+            decision,
+            Map.of(
+                "customerId",
+                "c-1",
+                "channel",
+                "web",
+                "placement",
+                "hero",
+                "attributes",
+                Map.of("balance", 12000, "age", 40)));
+    assertThat(rich.status()).as(rich.body()).isEqualTo(200);
+    assertThat(rich.json().path("decisionId").asString()).isNotBlank();
+    assertThat(rich.json().path("flowKey").asString()).isEqualTo("homepage");
+    assertThat(rich.json().path("flowVersion").asInt()).isEqualTo(1);
+    assertThat(rich.json().path("catalogVersion").asLong()).isPositive();
+    assertThat(offerKeys(rich))
+        .contains("gold-card")
+        .doesNotContain("student-card", "winter-promo");
+    JsonNode first = rich.json().path("offers").get(0);
+    assertThat(first.path("rank").asInt()).isEqualTo(1);
+    assertThat(first.has("score")).isTrue();
+    assertThat(first.has("propensity")).isTrue();
+    assertThat(first.path("content").isObject()).isTrue();
+    assertThat(rich.json().has("trace")).isFalse();
+
+    Response student =
+        recommend(
+            decision,
+            Map.of(
+                "customerId",
+                "c-2",
+                "flowKey",
+                "homepage",
+                "attributes",
+                Map.of("balance", 100, "age", 19)));
+    assertThat(offerKeys(student))
+        .contains("student-card")
+        .doesNotContain("gold-card", "personal-loan");
+  }
+
+  @Test
+  void shouldExplainEveryRemovedOfferInADebugTrace() {
+    Response r =
+        recommend(
+            editor,
+            Map.of(
+                "customerId",
+                "c-3",
+                "flowKey",
+                "homepage",
+                "limit",
+                1,
+                "attributes",
+                Map.of("balance", 100, "age", 19)),
+            "X-Debug",
+            "true");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().path("offers").size()).isEqualTo(1);
+    JsonNode trace = r.json().path("trace");
+    assertThat(trace.path("id").asString()).isEqualTo(r.json().path("traceId").asString());
+    assertThat(trace.path("decisionId").asString())
+        .isEqualTo(r.json().path("decisionId").asString());
+    assertThat(trace.path("requestId").asString()).isEqualTo(r.header("X-Request-ID"));
+    assertThat(trace.path("stages").findValuesAsString("stage"))
+        .startsWith(
+            "status",
+            "schedule",
+            "budget",
+            "qualification",
+            "contact_policy",
+            "channel",
+            "scoring",
+            "arbitration");
+    String reasons = trace.path("stages").toString();
+    assertThat(reasons)
+        .contains("Expected offer 'winter-promo' to be active, but it is paused")
+        .contains("rule gold-needs-balance: customer.balance >= 5000 failed");
+    assertThat(trace.path("scores").get(0).path("factors").has("propensity")).isTrue();
+    assertThat(trace.path("result").size()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldKeepDebugTracesFromDecisionCredentials() {
+    Response r =
+        recommend(decision, Map.of("customerId", "c", "flowKey", "homepage"), "X-Debug", "true");
+    assertThat(r.status()).isEqualTo(403);
+    assertThat(r.code()).isEqualTo("FORBIDDEN_ROLE");
+  }
+
+  @Test
+  void shouldNameWhatWasAskedWhenNoFlowServesIt() {
+    Response r =
+        recommend(decision, Map.of("customerId", "c", "channel", "app", "placement", "nowhere"));
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.code()).isEqualTo("FLOW_NOT_FOUND");
+    assertThat(r.json().path("detail").asString()).contains("app").contains("nowhere");
+    assertThat(recommend(decision, Map.of("customerId", "c", "flowKey", "nope")).code())
+        .isEqualTo("FLOW_NOT_FOUND");
+  }
+
+  @Test
+  void shouldValidateTheRequest() {
+    Response r = recommend(decision, Map.of("limit", 0));
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.json().path("errors").findValuesAsString("field"))
+        .contains("customerId", "limit", "flowKey");
+  }
+
+  @Test
+  void shouldCountDecisionsInMetrics() {
+    recommend(
+        decision,
+        Map.of(
+            "customerId",
+            "c-m",
+            "flowKey",
+            "homepage",
+            "attributes",
+            Map.of("balance", 9000, "age", 30)));
+    String metrics = server.get("/metrics").body();
+    assertThat(metrics)
+        .contains("arbiter_decision_latency_seconds_count")
+        .contains("arbiter_decision_stage_latency_seconds_bucket{stage=\"qualification\"")
+        .contains("arbiter_decision_offers_removed_total{stage=\"status\"}")
+        .contains("arbiter_decision_offers_evaluated_count");
+  }
+}
