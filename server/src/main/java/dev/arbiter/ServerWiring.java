@@ -10,8 +10,12 @@ import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.catalog.jdbc.JdbcCatalogRepository;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
+import dev.arbiter.decision.DecisionLog;
+import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.DecisionMetrics;
+import dev.arbiter.decision.DecisionTraces;
 import dev.arbiter.decision.RecommendService;
+import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.DatabaseHealthCheck;
 import dev.arbiter.ops.RedisHealthCheck;
@@ -50,6 +54,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -235,9 +240,53 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
+  DecisionLogRepository decisionLogRepository(
+      JdbcClient jdbc, JdbcTemplate template, JsonMapper json) {
+    return new JdbcDecisionLogRepository(jdbc, template, json);
+  }
+
+  @Bean(destroyMethod = "close")
+  DecisionLog decisionLog(DecisionLogRepository repository, MeterRegistry meters) {
+    return new DecisionLog(repository, meters, 10_000, 500);
+  }
+
+  @Bean
+  DecisionTraces decisionTraces(
+      DecisionLogRepository repository, ArbiterConfig config, Clock clock) {
+    return new DecisionTraces(repository, config.traceRetention(), clock);
+  }
+
+  @Bean
+  TracePurger tracePurger(DecisionTraces traces) {
+    return new TracePurger(traces);
+  }
+
+  /** Deletes traces past ARBITER_TRACE_RETENTION every ten minutes. */
+  static final class TracePurger {
+    private final DecisionTraces traces;
+
+    TracePurger(DecisionTraces traces) {
+      this.traces = traces;
+    }
+
+    @Scheduled(fixedDelay = 600_000, initialDelay = 60_000)
+    void purge() {
+      try {
+        traces.purge();
+      } catch (RuntimeException e) {
+        log.warn("Could not delete old decision traces: {}", e.getMessage());
+      }
+    }
+  }
+
+  @Bean
   RecommendService recommendService(
-      CatalogSnapshots snapshots, DecisionMetrics metrics, Clock clock) {
-    return new RecommendService(snapshots, metrics, clock);
+      CatalogSnapshots snapshots,
+      DecisionMetrics metrics,
+      DecisionLog decisionLog,
+      TenantSettingsService settings,
+      Clock clock) {
+    return new RecommendService(snapshots, metrics, decisionLog, settings, clock);
   }
 
   @Bean

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param demo seed the demo tenant and print an API key ({@code ARBITER_DEMO})
  * @param shutdownTimeout how long in-flight work may take after SIGTERM ({@code
  *     ARBITER_SHUTDOWN_TIMEOUT})
+ * @param traceRetention how long decision traces are kept ({@code ARBITER_TRACE_RETENTION})
  */
 public record ArbiterConfig(
     int port,
@@ -43,7 +44,8 @@ public record ArbiterConfig(
     String logLevel,
     RateLimits rateLimit,
     boolean demo,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Duration traceRetention) {
 
   /** A JDBC target with credentials taken out of the URL. */
   public record DatabaseTarget(String jdbcUrl, String user, String password) {

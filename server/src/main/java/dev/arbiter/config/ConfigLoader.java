@@ -90,6 +90,10 @@ public final class ConfigLoader {
     RateLimits rateLimits = rateLimits();
     boolean demo = bool("ARBITER_DEMO", false);
     Duration shutdown = duration("ARBITER_SHUTDOWN_TIMEOUT", Duration.ofSeconds(30));
+    Duration traceRetention = duration("ARBITER_TRACE_RETENTION", Duration.ofDays(7));
+    if (traceRetention.compareTo(Duration.ofMinutes(1)) < 0) {
+      problems.add("ARBITER_TRACE_RETENTION must be at least 1 minute, got " + traceRetention);
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -108,7 +112,8 @@ public final class ConfigLoader {
         logLevel,
         rateLimits,
         demo,
-        shutdown);
+        shutdown,
+        traceRetention);
   }
 
   private Jwt jwt() {

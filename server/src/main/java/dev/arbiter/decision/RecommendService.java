@@ -14,6 +14,8 @@ import dev.arbiter.engine.trace.StageTrace;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
+import dev.arbiter.tenant.TenantSettings;
+import dev.arbiter.tenant.TenantSettingsService;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,11 +35,20 @@ public class RecommendService {
   private final CatalogSnapshots snapshots;
   private final DecisionEngine engine = new DecisionEngine();
   private final DecisionMetrics metrics;
+  private final DecisionLog decisionLog;
+  private final TenantSettingsService settings;
   private final Clock clock;
 
-  public RecommendService(CatalogSnapshots snapshots, DecisionMetrics metrics, Clock clock) {
+  public RecommendService(
+      CatalogSnapshots snapshots,
+      DecisionMetrics metrics,
+      DecisionLog decisionLog,
+      TenantSettingsService settings,
+      Clock clock) {
     this.snapshots = snapshots;
     this.metrics = metrics;
+    this.decisionLog = decisionLog;
+    this.settings = settings;
     this.clock = clock;
   }
 
@@ -49,7 +60,11 @@ public class RecommendService {
    *     flow serves it
    */
   public Map<String, Object> recommend(
-      String tenantId, String requestId, RecommendRequest request, boolean withTrace) {
+      String tenantId,
+      String tenantKey,
+      String requestId,
+      RecommendRequest request,
+      boolean withTrace) {
     validate(request);
     long start = System.nanoTime();
     Instant now = clock.instant();
@@ -97,13 +112,86 @@ public class RecommendService {
       offers.add(offer);
     }
     body.put("offers", offers);
-    if (withTrace) {
+    TenantSettings tenant = settings.cached(tenantId);
+    // X-Debug traces whatever the settings: an editor asked for this one explicitly.
+    boolean sampled =
+        withTrace
+            || tenant.traceEnabled()
+                && tenant.traceSampleRate() > 0
+                && ThreadLocalRandom.current().nextDouble() < tenant.traceSampleRate();
+    if (sampled) {
       String traceId = Ids.newId();
+      Map<String, Object> trace =
+          traceView(traceId, decisionId, requestId, request, now, seed, decision.trace());
       body.put("traceId", traceId);
-      body.put(
-          "trace", traceView(traceId, decisionId, requestId, request, now, seed, decision.trace()));
+      decisionLog.trace(
+          new StoredTrace(
+              traceId,
+              tenantId,
+              decisionId,
+              requestId,
+              request.customerId(),
+              decision.flowKey(),
+              decision.flowVersion(),
+              now,
+              trace));
+      if (withTrace) {
+        body.put("trace", trace);
+      }
     }
+    decisionLog.event(
+        decisionMade(tenantId, tenantKey, requestId, request, decision, decisionId, seed, now));
     return body;
+  }
+
+  /**
+   * The {@code decision.made.v1} CloudEvent: what was returned, with propensities and the seed —
+   * the log an off-policy evaluation needs.
+   */
+  static OutboxEvent decisionMade(
+      String tenantId,
+      String tenantKey,
+      String requestId,
+      RecommendRequest request,
+      Decision decision,
+      String decisionId,
+      long seed,
+      Instant at) {
+    List<Map<String, Object>> offers = new ArrayList<>();
+    for (RankedOffer o : decision.offers()) {
+      Map<String, Object> offer = new LinkedHashMap<>();
+      offer.put("rank", o.rank());
+      offer.put("offerKey", o.offerKey());
+      offer.put("offerId", o.offerId());
+      offer.put("score", o.score());
+      offer.put("propensity", o.propensity());
+      offer.put("fallback", o.fallback());
+      offers.add(offer);
+    }
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("decisionId", decisionId);
+    data.put("tenant", tenantKey);
+    data.put("customerId", request.customerId());
+    data.put("requestId", requestId);
+    data.put("flowKey", decision.flowKey());
+    data.put("flowVersion", decision.flowVersion());
+    data.put("catalogVersion", decision.catalogVersion());
+    data.put("channel", request.channel());
+    data.put("placement", request.placement());
+    data.put("seed", seed);
+    data.put("offers", offers);
+    String id = Ids.newId();
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("specversion", "1.0");
+    event.put("id", id);
+    event.put("source", "/arbiter/tenants/" + tenantKey);
+    event.put("type", "decision.made.v1");
+    event.put("subject", request.customerId());
+    event.put("time", at.toString());
+    event.put("datacontenttype", "application/json");
+    event.put("data", data);
+    return new OutboxEvent(
+        id, tenantId, "decision.made.v1", tenantKey + ":" + request.customerId(), event, at);
   }
 
   private static void validate(RecommendRequest r) {

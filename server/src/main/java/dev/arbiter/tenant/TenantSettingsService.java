@@ -40,6 +40,23 @@ public class TenantSettingsService {
   }
 
   /**
+   * The settings for the decision path: cached for {@link #CACHE_TTL}, so a change made on another
+   * node applies within that time (at once on this node).
+   */
+  public TenantSettings cached(String tenantId) {
+    return cache.get(tenantId, this::get);
+  }
+
+  /** How long {@link #cached(String)} may serve settings changed on another node. */
+  public static final java.time.Duration CACHE_TTL = java.time.Duration.ofSeconds(10);
+
+  private final com.github.benmanes.caffeine.cache.Cache<String, TenantSettings> cache =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          .maximumSize(10_000)
+          .expireAfterWrite(CACHE_TTL)
+          .build();
+
+  /**
    * Replaces the settings; omitted fields keep their current value.
    *
    * @throws ApiException 422 for invalid fields, 409 {@code ROW_VERSION_CONFLICT} when stale
@@ -92,33 +109,40 @@ public class TenantSettingsService {
     long exp = expected.longValue();
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     TenantSettings next = new TenantSettings(traceEnabled, rate, zone, exp + 1, now);
-    return tx.execute(
-        s -> {
-          if (!settings.save(tenantId, next, exp, actor)) {
-            throw new ApiException(
-                409,
-                "ROW_VERSION_CONFLICT",
-                "Stale rowVersion",
-                "Tenant settings are at rowVersion "
-                    + get(tenantId).rowVersion()
-                    + ", but the update was based on "
-                    + exp
-                    + "; read them again and reapply your change");
-          }
-          audit.record(
-              tenantId,
-              new AuditEntry(
-                  Ids.newId(),
-                  now,
-                  actor,
-                  "update",
-                  "tenant_settings",
-                  null,
+    TenantSettings written =
+        tx.execute(
+            s -> {
+              if (!settings.save(tenantId, next, exp, actor)) {
+                throw new ApiException(
+                    409,
+                    "ROW_VERSION_CONFLICT",
+                    "Stale rowVersion",
+                    "Tenant settings are at rowVersion "
+                        + get(tenantId).rowVersion()
+                        + ", but the update was based on "
+                        + exp
+                        + "; read them again and reapply your change");
+              }
+              audit.record(
                   tenantId,
-                  MDC.get("requestId"),
-                  current.view(),
-                  next.view()));
-          return next;
-        });
+                  new AuditEntry(
+                      Ids.newId(),
+                      now,
+                      actor,
+                      "update",
+                      "tenant_settings",
+                      null,
+                      tenantId,
+                      MDC.get("requestId"),
+                      current.view(),
+                      next.view()));
+              return next;
+            });
+    return saved(tenantId, written);
+  }
+
+  private TenantSettings saved(String tenantId, TenantSettings next) {
+    cache.put(tenantId, next);
+    return next;
   }
 }

@@ -130,6 +130,115 @@ class RecommendIntegrationTests {
   }
 
   @Test
+  void shouldStoreTracesFindableByDecisionRequestAndCustomer() {
+    Response r =
+        recommend(
+            editor,
+            Map.of(
+                "customerId",
+                "c-traced",
+                "flowKey",
+                "homepage",
+                "attributes",
+                Map.of("balance", 100, "age", 19)),
+            "X-Debug",
+            "true");
+    String traceId = r.json().path("traceId").asString();
+    String decisionId = r.json().path("decisionId").asString();
+    assertThat(server.bean(DecisionLog.class).awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
+    String[] viewer = auth(server.apiKey(DemoSeeder.TENANT, "viewer"), DemoSeeder.TENANT);
+    Response byDecision = server.get("/api/v1/decision-traces?decisionId=" + decisionId, viewer);
+    assertThat(byDecision.status()).isEqualTo(200);
+    assertThat(byDecision.json().path("data").size()).isEqualTo(1);
+    assertThat(byDecision.json().path("data").get(0)).isEqualTo(r.json().path("trace"));
+    assertThat(
+            server
+                .get("/api/v1/decision-traces?customerId=c-traced", viewer)
+                .json()
+                .path("data")
+                .get(0)
+                .path("id")
+                .asString())
+        .isEqualTo(traceId);
+    assertThat(
+            server
+                .get("/api/v1/decision-traces?requestId=" + r.header("X-Request-ID"), viewer)
+                .json()
+                .path("data")
+                .size())
+        .isEqualTo(1);
+    Response one = server.get("/api/v1/decision-traces/" + traceId, viewer);
+    assertThat(one.json().path("decisionId").asString()).isEqualTo(decisionId);
+    assertThat(
+            server
+                .get(
+                    "/api/v1/decision-traces/" + traceId,
+                    auth(server.apiKey("other", "admin"), "other"))
+                .status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void shouldSampleTracesAtTheTenantsRate() {
+    String admin = server.apiKey(DemoSeeder.TENANT, "admin");
+    long rv =
+        server
+            .get("/api/v1/tenant-settings", auth(admin, DemoSeeder.TENANT))
+            .json()
+            .path("rowVersion")
+            .asLong();
+    server.put(
+        "/api/v1/tenant-settings",
+        Map.of("traceEnabled", true, "traceSampleRate", 1.0, "rowVersion", rv),
+        auth(admin, DemoSeeder.TENANT));
+    Response all = recommend(decision, Map.of("customerId", "c-s1", "flowKey", "homepage"));
+    assertThat(all.json().path("traceId").asString()).isNotBlank();
+    assertThat(all.json().has("trace")).as("only X-Debug returns it inline").isFalse();
+    server.put(
+        "/api/v1/tenant-settings",
+        Map.of("traceSampleRate", 0, "rowVersion", rv + 1),
+        auth(admin, DemoSeeder.TENANT));
+    Response none = recommend(decision, Map.of("customerId", "c-s2", "flowKey", "homepage"));
+    assertThat(none.json().has("traceId")).isFalse();
+  }
+
+  @Test
+  void shouldEmitADecisionMadeEventPerDecision() throws Exception {
+    Response r =
+        recommend(
+            decision,
+            Map.of(
+                "customerId",
+                "c-event",
+                "flowKey",
+                "homepage",
+                "attributes",
+                Map.of("balance", 9000, "age", 30)));
+    assertThat(server.bean(DecisionLog.class).awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
+    var jdbc =
+        org.springframework.jdbc.core.simple.JdbcClient.create(
+            server.bean(javax.sql.DataSource.class));
+    Map<String, Object> row =
+        jdbc.sql(
+                "select type, partition_key, status, event::text as event from outbox_events where event->'data'->>'decisionId' = :id")
+            .param("id", r.json().path("decisionId").asString())
+            .query()
+            .singleRow();
+    assertThat(row.get("type")).isEqualTo("decision.made.v1");
+    assertThat(row.get("partition_key")).isEqualTo("demo:c-event");
+    assertThat(row.get("status")).isEqualTo("pending");
+    JsonNode event =
+        tools.jackson.databind.json.JsonMapper.builder()
+            .build()
+            .readTree((String) row.get("event"));
+    assertThat(event.path("specversion").asString()).isEqualTo("1.0");
+    assertThat(event.path("subject").asString()).isEqualTo("c-event");
+    assertThat(event.path("data").path("offers").findValuesAsString("offerKey"))
+        .isEqualTo(offerKeys(r));
+    assertThat(event.path("data").path("offers").get(0).has("propensity")).isTrue();
+  }
+
+  @Test
   void shouldKeepDebugTracesFromDecisionCredentials() {
     Response r =
         recommend(decision, Map.of("customerId", "c", "flowKey", "homepage"), "X-Debug", "true");

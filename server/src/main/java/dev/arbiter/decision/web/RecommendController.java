@@ -36,6 +36,7 @@ class RecommendController {
       throw new AuthException(
           AuthError.FORBIDDEN_ROLE, "X-Debug traces are for editor and admin credentials");
     }
-    return recommend.recommend(caller.tenantId(), RequestIds.of(http), body, withTrace);
+    return recommend.recommend(
+        caller.tenantId(), caller.tenantKey(), RequestIds.of(http), body, withTrace);
   }
 }

@@ -1,0 +1,146 @@
+package dev.arbiter.decision.jdbc;
+
+import dev.arbiter.decision.DecisionLogRepository;
+import dev.arbiter.decision.OutboxEvent;
+import dev.arbiter.decision.StoredTrace;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@link DecisionLogRepository} on PostgreSQL; inserts are JDBC batches. */
+public class JdbcDecisionLogRepository implements DecisionLogRepository {
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+  private final JdbcClient jdbc;
+  private final JdbcTemplate batch;
+  private final JsonMapper json;
+
+  public JdbcDecisionLogRepository(JdbcClient jdbc, JdbcTemplate batch, JsonMapper json) {
+    this.jdbc = jdbc;
+    this.batch = batch;
+    this.json = json;
+  }
+
+  @Override
+  public void insertTraces(List<StoredTrace> traces) {
+    batch.batchUpdate(
+        """
+        insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id, flow_key,
+                                     flow_version, created_at, body)
+        values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
+        on conflict (id) do nothing
+        """,
+        traces,
+        500,
+        (ps, t) -> {
+          ps.setString(1, t.id());
+          ps.setString(2, t.tenantId());
+          ps.setString(3, t.decisionId());
+          ps.setString(4, t.requestId());
+          ps.setString(5, t.customerId());
+          ps.setString(6, t.flowKey());
+          ps.setInt(7, t.flowVersion());
+          ps.setTimestamp(8, Timestamp.from(t.createdAt()));
+          ps.setString(9, json.writeValueAsString(t.body()));
+        });
+  }
+
+  @Override
+  public void insertEvents(List<OutboxEvent> events) {
+    batch.batchUpdate(
+        """
+        insert into outbox_events (id, tenant_id, type, partition_key, event, status, attempts,
+                                   next_attempt_at, created_at)
+        values (?, ?, ?, ?, cast(? as jsonb), 'pending', 0, ?, ?)
+        on conflict (id) do nothing
+        """,
+        events,
+        500,
+        (ps, e) -> {
+          ps.setString(1, e.id());
+          ps.setString(2, e.tenantId());
+          ps.setString(3, e.type());
+          ps.setString(4, e.partitionKey());
+          ps.setString(5, json.writeValueAsString(e.event()));
+          ps.setTimestamp(6, Timestamp.from(e.createdAt()));
+          ps.setTimestamp(7, Timestamp.from(e.createdAt()));
+        });
+  }
+
+  @Override
+  public List<StoredTrace> findTraces(
+      String tenantId,
+      String customerId,
+      String requestId,
+      String decisionId,
+      String beforeId,
+      int limit) {
+    return jdbc.sql(
+            """
+            select id, tenant_id, decision_id, request_id, customer_id, flow_key, flow_version,
+                   created_at, body::text as body
+              from decision_traces
+             where tenant_id = :tenantId
+               and (cast(:customerId as text) is null or customer_id = :customerId)
+               and (cast(:requestId as text) is null or request_id = :requestId)
+               and (cast(:decisionId as text) is null or decision_id = :decisionId)
+               and (cast(:before as text) is null or id < :before)
+             order by id desc
+             limit :limit
+            """)
+        .param("tenantId", tenantId)
+        .param("customerId", customerId)
+        .param("requestId", requestId)
+        .param("decisionId", decisionId)
+        .param("before", beforeId)
+        .param("limit", limit)
+        .query(this::trace)
+        .list();
+  }
+
+  @Override
+  public Optional<StoredTrace> findTrace(String tenantId, String id) {
+    return jdbc.sql(
+            """
+            select id, tenant_id, decision_id, request_id, customer_id, flow_key, flow_version,
+                   created_at, body::text as body
+              from decision_traces where tenant_id = :tenantId and id = :id
+            """)
+        .param("tenantId", tenantId)
+        .param("id", id)
+        .query(this::trace)
+        .optional();
+  }
+
+  @Override
+  public int deleteTracesBefore(Instant cutoff, int limit) {
+    return jdbc.sql(
+            """
+            delete from decision_traces where id in (
+              select id from decision_traces where created_at < :cutoff limit :limit)
+            """)
+        .param("cutoff", Timestamp.from(cutoff))
+        .param("limit", limit)
+        .update();
+  }
+
+  private StoredTrace trace(ResultSet rs, int row) throws SQLException {
+    return new StoredTrace(
+        rs.getString("id"),
+        rs.getString("tenant_id"),
+        rs.getString("decision_id"),
+        rs.getString("request_id"),
+        rs.getString("customer_id"),
+        rs.getString("flow_key"),
+        rs.getInt("flow_version"),
+        rs.getTimestamp("created_at").toInstant(),
+        json.readValue(rs.getString("body"), MAP));
+  }
+}

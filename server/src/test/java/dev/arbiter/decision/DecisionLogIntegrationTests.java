@@ -1,0 +1,95 @@
+package dev.arbiter.decision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
+import dev.arbiter.testsupport.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The trace/event writer against real PostgreSQL: batching, dropping when full, retention. */
+class DecisionLogIntegrationTests {
+
+  static JdbcDecisionLogRepository repository(String url) {
+    DriverManagerDataSource ds = new DriverManagerDataSource(url);
+    return new JdbcDecisionLogRepository(
+        JdbcClient.create(ds), new JdbcTemplate(ds), JsonMapper.builder().build());
+  }
+
+  static String migrated() {
+    String url = TestDatabase.newDatabase();
+    Flyway.configure()
+        .dataSource(url, null, null)
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    JdbcClient.create(new DriverManagerDataSource(url))
+        .sql(
+            "insert into tenants (id, key, name, created_at, updated_at) values ('t1', 't1', 'T', now(), now())")
+        .update();
+    return url;
+  }
+
+  static StoredTrace trace(String id, Instant at) {
+    return new StoredTrace(id, "t1", "d-" + id, "r-" + id, "c1", "f", 1, at, Map.of("id", id));
+  }
+
+  @Test
+  void shouldDropAndCountRatherThanBlockWhenTheQueueIsFull() throws Exception {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    DecisionLog log =
+        new DecisionLog(
+            repository("jdbc:postgresql://127.0.0.1:" + deadPort + "/x?connectTimeout=1"),
+            meters,
+            5,
+            5);
+    try {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 50; i++) {
+        log.trace(trace("x" + i, Instant.now()));
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+      assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "trace").counter().count())
+          .isGreaterThanOrEqualTo(40);
+    } finally {
+      log.close();
+    }
+  }
+
+  @Test
+  void shouldWriteInBatchesAndDeleteTracesPastTheRetention() {
+    String url = migrated();
+    JdbcDecisionLogRepository repo = repository(url);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Instant now = Instant.parse("2026-11-23T12:00:00Z");
+    try (DecisionLog log = new DecisionLog(repo, meters, 1000, 100)) {
+      for (int i = 0; i < 250; i++) {
+        log.trace(trace(String.format("new-%03d", i), now));
+      }
+      log.trace(trace("old-1", now.minus(Duration.ofDays(8))));
+      assertThat(log.awaitIdle(Duration.ofSeconds(10))).isTrue();
+    }
+    assertThat(meters.get("arbiter.decision.log.written").tag("kind", "trace").counter().count())
+        .isEqualTo(251);
+    DecisionTraces traces =
+        new DecisionTraces(repo, Duration.ofDays(7), Clock.fixed(now, ZoneOffset.UTC));
+    assertThat(traces.purge()).isEqualTo(1);
+    assertThat(repo.findTrace("t1", "old-1")).isEmpty();
+    assertThat(repo.findTrace("t1", "new-000")).isPresent();
+  }
+}
