@@ -166,7 +166,7 @@ class ServerWiring implements WebMvcConfigurer {
       FailoverRateLimiter limiter, ArbiterConfig config, ProblemWriter problems) {
     FilterRegistrationBean<RateLimitFilter> reg =
         new FilterRegistrationBean<>(new RateLimitFilter(limiter, config.rateLimit(), problems));
-    reg.addUrlPatterns("/api/v1/*");
+    reg.addUrlPatterns("/*");
     reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
     return reg;
   }
@@ -181,7 +181,8 @@ class ServerWiring implements WebMvcConfigurer {
       Authenticator authenticator, ProblemWriter problems) {
     FilterRegistrationBean<AuthenticationFilter> reg =
         new FilterRegistrationBean<>(new AuthenticationFilter(authenticator, problems));
-    reg.addUrlPatterns("/api/v1/*");
+    // Every path: the filter decides on the normalised path, not on a servlet URL pattern.
+    reg.addUrlPatterns("/*");
     reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return reg;
   }

@@ -105,12 +105,7 @@ public class CatalogService {
     if (body == null) {
       throw ApiException.validation("body", "is required");
     }
-    Object rv = body.get("rowVersion");
-    if (!(rv instanceof Number expected)) {
-      throw ApiException.validation(
-          "rowVersion",
-          "is required: send the rowVersion you read, so concurrent edits are caught");
-    }
+    long expected = ApiException.rowVersion(body);
     Object bodyKey = body.get("key");
     if (bodyKey != null && !key.equals(bodyKey)) {
       throw ApiException.validation(
@@ -126,16 +121,16 @@ public class CatalogService {
                   .filter(r -> r.kind() == kind && r.key().equals(key))
                   .findFirst()
                   .orElseThrow(() -> notFound(kind, key));
-          if (existing.rowVersion() != expected.longValue()) {
-            throw staleRowVersion(kind, key, expected.longValue(), existing.rowVersion());
+          if (existing.rowVersion() != expected) {
+            throw staleRowVersion(kind, key, expected, existing.rowVersion());
           }
           Instant now = now();
           CatalogResource updated = existing.withBody(clean, existing.rowVersion() + 1, now);
           checkOne(kind, updated);
           List<CatalogResource> after = replace(all, updated);
           checkWhole(tenantId, after, catalog.latestPublishedFlows(tenantId), kind, key, 422);
-          if (!catalog.update(tenantId, updated, expected.longValue(), actor, now)) {
-            throw staleRowVersion(kind, key, expected.longValue(), existing.rowVersion());
+          if (!catalog.update(tenantId, updated, expected, actor, now)) {
+            throw staleRowVersion(kind, key, expected, existing.rowVersion());
           }
           record(tenantId, actor, "update", updated, existing.view(), updated.view());
           return updated;
@@ -206,6 +201,7 @@ public class CatalogService {
   }
 
   public PublishedFlow flowVersion(String tenantId, String flowKey, int version) {
+    get(tenantId, ResourceKind.FLOW, flowKey);
     return catalog
         .flowVersion(tenantId, flowKey, version)
         .orElseThrow(
@@ -499,18 +495,7 @@ public class CatalogService {
 
   private static ApiException staleRowVersion(
       ResourceKind kind, String key, long sent, long current) {
-    return new ApiException(
-        409,
-        "ROW_VERSION_CONFLICT",
-        "Stale rowVersion",
-        capital(kind.label())
-            + " '"
-            + key
-            + "' is at rowVersion "
-            + current
-            + ", but the update was based on "
-            + sent
-            + "; read it again and reapply your change");
+    return ApiException.rowVersionConflict(capital(kind.label()) + " '" + key + "'", sent, current);
   }
 
   private static String capital(String s) {

@@ -4,9 +4,12 @@ import dev.arbiter.engine.catalog.CatalogBuildResult;
 import dev.arbiter.engine.catalog.CatalogBuilder;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.TransactionDefinition;
@@ -32,8 +35,17 @@ public class CatalogSnapshots {
   private final CatalogDefinitions definitions;
   private final TransactionTemplate readTx;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Compiled> cache = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> announced = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Instant> lastFailure = new ConcurrentHashMap<>();
+  private final AtomicLong epoch = new AtomicLong();
+
+  /** A cached snapshot and the invalidation epoch it was confirmed in. */
+  private record Entry(Compiled compiled, long epoch) {}
+
+  /** How long a failed rebuild is not retried while the previous snapshot keeps serving. */
+  static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
 
   public CatalogSnapshots(
       CatalogRepository catalog,
@@ -48,21 +60,68 @@ public class CatalogSnapshots {
     this.clock = clock;
   }
 
-  /** The tenant's current compiled catalog. */
+  /**
+   * The tenant's current compiled catalog. When the database cannot be read, the last snapshot
+   * built keeps serving (decisions go on with the catalog they had); only a tenant never compiled
+   * on this node fails.
+   */
   public Compiled current(String tenantId) {
-    Compiled c = cache.get(tenantId);
-    if (c != null && c.catalogVersion() >= announced.getOrDefault(tenantId, 0L)) {
-      return c;
+    Entry e = cache.get(tenantId);
+    if (fresh(tenantId, e)) {
+      return e.compiled();
     }
-    synchronized (lockFor(tenantId)) {
-      c = cache.get(tenantId);
-      if (c != null && c.catalogVersion() >= announced.getOrDefault(tenantId, 0L)) {
-        return c;
+    ReentrantLock lock = locks.computeIfAbsent(tenantId, t -> new ReentrantLock());
+    lock.lock();
+    try {
+      e = cache.get(tenantId);
+      if (fresh(tenantId, e)) {
+        return e.compiled();
       }
-      Compiled built = build(tenantId, c);
-      cache.put(tenantId, built);
-      return built;
+      long startEpoch = epoch.get();
+      try {
+        if (e != null && e.compiled().catalogVersion() >= announced.getOrDefault(tenantId, 0L)) {
+          // Stale only because notifications may have been missed: a cheap version check first.
+          long version = catalog.catalogVersion(tenantId);
+          if (version == e.compiled().catalogVersion()) {
+            cache.put(tenantId, new Entry(e.compiled(), startEpoch));
+            return e.compiled();
+          }
+          announce(tenantId, version);
+        }
+        if (e != null && recentlyFailed(tenantId)) {
+          return e.compiled();
+        }
+        Compiled built = build(tenantId);
+        cache.put(tenantId, new Entry(built, startEpoch));
+        lastFailure.remove(tenantId);
+        return built;
+      } catch (RuntimeException ex) {
+        if (e == null) {
+          throw ex;
+        }
+        if (lastFailure.put(tenantId, clock.instant()) == null) {
+          log.warn(
+              "Cannot refresh the catalog of tenant {} ({}); still deciding with version {}",
+              tenantId,
+              ex.getMessage(),
+              e.compiled().catalogVersion());
+        }
+        return e.compiled();
+      }
+    } finally {
+      lock.unlock();
     }
+  }
+
+  private boolean fresh(String tenantId, Entry e) {
+    return e != null
+        && e.epoch() == epoch.get()
+        && e.compiled().catalogVersion() >= announced.getOrDefault(tenantId, 0L);
+  }
+
+  private boolean recentlyFailed(String tenantId) {
+    Instant failed = lastFailure.get(tenantId);
+    return failed != null && failed.plus(RETRY_AFTER_FAILURE).isAfter(clock.instant());
   }
 
   /** The tenant's catalog is at least at {@code version} now. */
@@ -70,23 +129,15 @@ public class CatalogSnapshots {
     announced.merge(tenantId, version, Math::max);
   }
 
-  /** The tenant's catalog changed to an unknown version. */
-  public void invalidate(String tenantId) {
-    cache.remove(tenantId);
-  }
-
-  /** Forget everything (after missing notifications, e.g. a listener reconnect). */
+  /**
+   * Notifications may have been missed (the listener reconnected, or is down): every cached
+   * snapshot is checked against the database version on its next use. Nothing is thrown away.
+   */
   public void invalidateAll() {
-    cache.clear();
+    epoch.incrementAndGet();
   }
 
-  private Object lockFor(String tenantId) {
-    return locks.computeIfAbsent(tenantId, t -> new Object());
-  }
-
-  private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
-
-  private Compiled build(String tenantId, Compiled previous) {
+  private Compiled build(String tenantId) {
     CatalogDefinitions.Catalog read =
         readTx.execute(
             s -> {
@@ -98,21 +149,17 @@ public class CatalogSnapshots {
     CatalogBuildResult result = CatalogBuilder.build(read.definition());
     if (!result.valid() || !read.conversionErrors().isEmpty()) {
       // Writes are checked before they are stored, so this means data changed behind the API.
+      String first =
+          result.violations().isEmpty()
+              ? read.conversionErrors().get(0).toString()
+              : result.violations().get(0).toString();
       log.error(
-          "Catalog of tenant {} version {} does not compile ({} problems, first: {}); {}",
+          "Catalog of tenant {} version {} does not compile ({} problems, first: {})",
           tenantId,
           read.definition().catalogVersion(),
           result.violations().size() + read.conversionErrors().size(),
-          result.violations().isEmpty()
-              ? read.conversionErrors().get(0)
-              : result.violations().get(0),
-          previous == null
-              ? "no earlier snapshot to keep"
-              : "keeping version " + previous.catalogVersion());
-      if (previous != null) {
-        return previous;
-      }
-      throw new IllegalStateException("The catalog of this tenant does not compile");
+          first);
+      throw new IllegalStateException("The catalog of this tenant does not compile: " + first);
     }
     announce(tenantId, result.snapshot().catalogVersion());
     return new Compiled(result.snapshot(), clock.instant());

@@ -34,7 +34,7 @@ public final class Database implements AutoCloseable {
     String description;
     if (config.database().isPresent()) {
       target = config.database().get();
-      description = "external " + target.jdbcUrl();
+      description = "external " + withoutQuery(target.jdbcUrl());
     } else {
       embedded = EmbeddedDatabase.open(config.dataDir());
       target = new DatabaseTarget(embedded.jdbcUrl(), embedded.user(), null);
@@ -67,6 +67,12 @@ public final class Database implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** A JDBC URL without its query string, which may carry a password. */
+  static String withoutQuery(String jdbcUrl) {
+    int q = jdbcUrl.indexOf('?');
+    return q < 0 ? jdbcUrl : jdbcUrl.substring(0, q);
   }
 
   /** Schema migrations for this database, on connections of their own. */

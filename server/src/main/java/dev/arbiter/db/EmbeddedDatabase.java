@@ -46,6 +46,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setRegisterShutdownHook(false)
               .setPGStartupWait(java.time.Duration.ofSeconds(60))
               .setServerConfig("max_connections", "300")
+              // The embedded server is the system of record by default: durable commits, unlike
+              // the library's test-oriented defaults.
+              .setServerConfig("fsync", "on")
+              .setServerConfig("synchronous_commit", "on")
+              .setServerConfig("full_page_writes", "on")
               .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
               .setErrorRedirector(ProcessBuilder.Redirect.DISCARD)
               .start();

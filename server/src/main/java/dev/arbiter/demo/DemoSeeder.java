@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class DemoSeeder {
   public static final String TENANT = "demo";
+  static final String KEY_NAME = "demo admin (serve --demo)";
   private static final Logger log = LoggerFactory.getLogger(DemoSeeder.class);
 
   private final TenantService tenants;
@@ -41,20 +42,46 @@ public class DemoSeeder {
   public String seed() {
     Tenant demo = tenants.findOrCreate(TENANT, "Demo");
     seedCatalog(demo);
-    String key = apiKeys.create(demo, "demo admin (serve --demo)", "admin", "demo").key();
+    revokePreviousDemoKeys(demo);
+    String key = apiKeys.create(demo, KEY_NAME, "admin", "demo").key();
     Path file = config.dataDir().resolve("demo-api-key");
     try {
       Files.createDirectories(config.dataDir());
-      Files.writeString(file, key + System.lineSeparator());
+      Path tmp;
       try {
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        tmp =
+            Files.createTempFile(
+                config.dataDir(),
+                "demo-api-key",
+                ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException e) {
-        // not a POSIX file system
+        tmp = Files.createTempFile(config.dataDir(), "demo-api-key", ".tmp");
       }
+      Files.writeString(tmp, key + System.lineSeparator());
+      Files.move(
+          tmp,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       log.warn("Could not write {}: {}", file, e.getMessage());
     }
     return key;
+  }
+
+  /** Each start mints a fresh demo key; the previous ones stop working rather than pile up. */
+  private void revokePreviousDemoKeys(Tenant demo) {
+    String cursor = null;
+    do {
+      var page = apiKeys.list(demo, 500, cursor);
+      for (var k : page.data()) {
+        if (KEY_NAME.equals(k.name()) && !k.revoked()) {
+          apiKeys.revoke(demo, k.id());
+        }
+      }
+      cursor = page.pagination().nextCursor();
+    } while (cursor != null);
   }
 
   /** Loads the demo catalog once: only while the tenant's catalog is still empty. */

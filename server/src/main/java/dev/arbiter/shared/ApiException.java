@@ -45,6 +45,38 @@ public final class ApiException extends RuntimeException {
     return validation(List.of(new FieldError(field, message)));
   }
 
+  /** 409 {@code ROW_VERSION_CONFLICT}: {@code what} changed since the client read it. */
+  public static ApiException rowVersionConflict(String what, long sent, long current) {
+    return new ApiException(
+        409,
+        "ROW_VERSION_CONFLICT",
+        "Stale rowVersion",
+        what
+            + " is at rowVersion "
+            + current
+            + ", but the update was based on "
+            + sent
+            + "; read it again and reapply your change");
+  }
+
+  /**
+   * The {@code rowVersion} of an update body: a whole number.
+   *
+   * @throws ApiException 422 when it is missing, fractional or negative
+   */
+  public static long rowVersion(java.util.Map<String, Object> body) {
+    Object rv = body.get("rowVersion");
+    if (rv instanceof Integer || rv instanceof Long || rv instanceof java.math.BigInteger) {
+      long v = ((Number) rv).longValue();
+      if (v >= 0) {
+        return v;
+      }
+    }
+    throw validation(
+        "rowVersion",
+        "is required: the whole number rowVersion you read, so concurrent edits are caught");
+  }
+
   public static ApiException duplicateKey(String what) {
     return new ApiException(409, "DUPLICATE_KEY", "Duplicate key", what + " already exists");
   }

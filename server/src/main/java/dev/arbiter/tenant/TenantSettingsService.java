@@ -71,11 +71,10 @@ public class TenantSettingsService {
         errors.add(new FieldError(field, "is not a known setting"));
       }
     }
-    if (!(body.get("rowVersion") instanceof Number expected)) {
-      errors.add(
-          new FieldError("rowVersion", "is required: send the rowVersion you read (0 at first)"));
+    if (!errors.isEmpty()) {
       throw ApiException.validation(errors);
     }
+    long exp = ApiException.rowVersion(body);
     TenantSettings current = get(tenantId);
     boolean traceEnabled = current.traceEnabled();
     double rate = current.traceSampleRate();
@@ -106,22 +105,14 @@ public class TenantSettingsService {
     if (!errors.isEmpty()) {
       throw ApiException.validation(errors);
     }
-    long exp = expected.longValue();
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     TenantSettings next = new TenantSettings(traceEnabled, rate, zone, exp + 1, now);
     TenantSettings written =
         tx.execute(
             s -> {
               if (!settings.save(tenantId, next, exp, actor)) {
-                throw new ApiException(
-                    409,
-                    "ROW_VERSION_CONFLICT",
-                    "Stale rowVersion",
-                    "Tenant settings are at rowVersion "
-                        + get(tenantId).rowVersion()
-                        + ", but the update was based on "
-                        + exp
-                        + "; read them again and reapply your change");
+                throw ApiException.rowVersionConflict(
+                    "Tenant settings", exp, get(tenantId).rowVersion());
               }
               audit.record(
                   tenantId,

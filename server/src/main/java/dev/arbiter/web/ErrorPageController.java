@@ -20,7 +20,7 @@ class ErrorPageController implements ErrorController {
   @RequestMapping("/error")
   ResponseEntity<Problem> error(HttpServletRequest request) {
     Object statusAttr = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
-    int status = statusAttr instanceof Integer i ? i : 500;
+    int status = statusAttr instanceof Integer i ? i : 404;
     Object ex = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
     Problem problem;
     if (ex instanceof Throwable t || status >= 500) {

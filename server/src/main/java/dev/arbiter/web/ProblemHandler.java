@@ -69,11 +69,17 @@ public class ProblemHandler {
   @ExceptionHandler(HttpMessageNotReadableException.class)
   ResponseEntity<Problem> unreadable(
       HttpMessageNotReadableException e, HttpServletRequest request) {
-    String detail =
-        e.getMostSpecificCause() == null
-            ? "The request body is not valid JSON"
-            : "The request body is not valid JSON: "
-                + firstLine(e.getMostSpecificCause().getMessage());
+    String detail = "The request body is missing or is not valid JSON";
+    if (e.getMostSpecificCause() instanceof tools.jackson.core.JacksonException je
+        && je.getLocation() != null
+        && je.getLocation().getLineNr() > 0) {
+      detail +=
+          " (line "
+              + je.getLocation().getLineNr()
+              + ", column "
+              + je.getLocation().getColumnNr()
+              + ")";
+    }
     return respond(
         request,
         Problem.of(
@@ -109,7 +115,18 @@ public class ProblemHandler {
           case MissingRequestHeaderException m -> m.getHeaderName();
           default -> "request";
         };
-    return api(ApiException.validation(field, firstLine(e.getMessage())), request);
+    String message =
+        switch (e) {
+          case MissingServletRequestParameterException m -> "is required";
+          case MissingRequestHeaderException m -> "is required";
+          case MethodArgumentTypeMismatchException m ->
+              "must be a valid "
+                  + (m.getRequiredType() == null
+                      ? "value"
+                      : m.getRequiredType().getSimpleName().toLowerCase(java.util.Locale.ROOT));
+          default -> "is invalid";
+        };
+    return api(ApiException.validation(field, message), request);
   }
 
   @ExceptionHandler(NoResourceFoundException.class)
@@ -183,6 +200,10 @@ public class ProblemHandler {
     if (!DatabaseFailures.isUnavailable(e)) {
       return fault(e, request);
     }
+    return databaseUnavailable(e, request);
+  }
+
+  private ResponseEntity<Problem> databaseUnavailable(Exception e, HttpServletRequest request) {
     log.warn("Database unavailable: {}", firstLine(e.getMessage()));
     return ResponseEntity.status(503)
         .contentType(PROBLEM)
@@ -192,6 +213,9 @@ public class ProblemHandler {
 
   @ExceptionHandler(Exception.class)
   ResponseEntity<Problem> fault(Exception e, HttpServletRequest request) {
+    if (DatabaseFailures.isUnavailable(e)) {
+      return databaseUnavailable(e, request);
+    }
     return respond(request, internal(e, request));
   }
 

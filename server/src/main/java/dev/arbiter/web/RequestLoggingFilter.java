@@ -27,6 +27,36 @@ public class RequestLoggingFilter extends OncePerRequestFilter {
 
   private static final Logger access = LoggerFactory.getLogger("arbiter.access");
 
+  private final ProblemWriter problems;
+
+  public RequestLoggingFilter(ProblemWriter problems) {
+    this.problems = problems;
+  }
+
+  /**
+   * Whether a raw request URI could be read as two different paths (matrix parameters, encoded
+   * separators or dots, empty segments). Such URIs are refused before any routing or authentication
+   * decision is made on them.
+   */
+  static boolean ambiguous(String rawUri) {
+    if (rawUri == null) {
+      return false;
+    }
+    String lower = rawUri.toLowerCase(java.util.Locale.ROOT);
+    return lower.indexOf(';') >= 0
+        || lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || lower.contains("%3b")
+        || lower.contains("%25")
+        || lower.contains("//")
+        || lower.contains("\\")
+        || lower.contains("/./")
+        || lower.contains("/../")
+        || lower.endsWith("/.")
+        || lower.endsWith("/..");
+  }
+
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -37,6 +67,19 @@ public class RequestLoggingFilter extends OncePerRequestFilter {
     response.setHeader(RequestIds.HEADER, requestId);
     MDC.put("requestId", requestId);
     try {
+      if (ambiguous(request.getRequestURI())) {
+        problems.write(
+            response,
+            problems.problem(
+                request,
+                400,
+                "AMBIGUOUS_PATH",
+                "Ambiguous request path",
+                "The path contains ';', an encoded '.', '/' or '\\', or '//'; send the plain path",
+                java.util.List.of(),
+                null));
+        return;
+      }
       chain.doFilter(request, response);
     } finally {
       logAccess(request, response, start);

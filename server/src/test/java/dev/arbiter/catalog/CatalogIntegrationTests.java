@@ -270,6 +270,89 @@ class CatalogIntegrationTests {
   }
 
   @Test
+  void shouldForgetAFlowsPublishedVersionsWhenItIsDeleted() {
+    assertThat(create("flows", CatalogSamples.flow("reborn")).status()).isEqualTo(201);
+    assertThat(
+            server.get("/api/v1/flows/reborn", as(viewer)).json().path("publishedVersion").isNull())
+        .isTrue();
+    assertThat(
+            server
+                .post("/api/v1/flows/reborn/publish", null, as(editor))
+                .json()
+                .path("version")
+                .asInt())
+        .isEqualTo(1);
+    int before =
+        server
+            .get("/api/v1/catalog", as(viewer))
+            .json()
+            .path("counts")
+            .path("publishedFlows")
+            .asInt();
+    assertThat(server.delete("/api/v1/flows/reborn", as(editor)).status()).isEqualTo(204);
+    assertThat(server.get("/api/v1/flows/reborn/versions/1", as(viewer)).status()).isEqualTo(404);
+    Map<String, Object> again = new HashMap<>(CatalogSamples.flow("reborn"));
+    again.put("placement", "elsewhere");
+    assertThat(create("flows", again).status()).isEqualTo(201);
+    assertThat(
+            server
+                .get("/api/v1/catalog", as(viewer))
+                .json()
+                .path("counts")
+                .path("publishedFlows")
+                .asInt())
+        .as("the deleted flow's version does not come back")
+        .isEqualTo(before - 1);
+    Response recommend =
+        server.post(
+            "/api/v1/recommend", Map.of("customerId", "c", "flowKey", "reborn"), as(editor));
+    assertThat(recommend.code()).isEqualTo("FLOW_NOT_FOUND");
+    assertThat(
+            server
+                .post("/api/v1/flows/reborn/publish", null, as(editor))
+                .json()
+                .path("version")
+                .asInt())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void shouldRefuseAFractionalRowVersion() {
+    create("offers", CatalogSamples.offer("fraction"));
+    Map<String, Object> changed = new HashMap<>(CatalogSamples.offer("fraction"));
+    changed.put("rowVersion", 1.9);
+    Response r = server.put("/api/v1/offers/fraction", changed, as(editor));
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.json().path("errors").get(0).path("field").asString()).isEqualTo("rowVersion");
+  }
+
+  @Test
+  void shouldHideAnotherTenantsResourcesFromEveryVerbAndRole() {
+    create("flows", CatalogSamples.flow("private-flow"));
+    server.post("/api/v1/flows/private-flow/publish", null, as(editor));
+    for (String role : List.of("viewer", "editor", "admin")) {
+      String[] other = auth(server.apiKey("beta", role), "beta");
+      assertThat(server.get("/api/v1/flows/private-flow", other).status()).as(role).isEqualTo(404);
+      assertThat(server.get("/api/v1/flows/private-flow/versions", other).status())
+          .as(role)
+          .isEqualTo(404);
+      assertThat(server.get("/api/v1/flows/private-flow/versions/1", other).status())
+          .as(role)
+          .isEqualTo(404);
+      if (!role.equals("viewer")) {
+        Map<String, Object> body = new HashMap<>(CatalogSamples.flow("private-flow"));
+        body.put("rowVersion", 1);
+        assertThat(server.put("/api/v1/flows/private-flow", body, other).status())
+            .as(role)
+            .isEqualTo(404);
+        assertThat(server.post("/api/v1/flows/private-flow/publish", null, other).status())
+            .as(role)
+            .isEqualTo(404);
+      }
+    }
+  }
+
+  @Test
   void shouldAuditEveryWriteWithWhoAndBeforeAfter() {
     create("offers", CatalogSamples.offer("audited"));
     Map<String, Object> changed = new HashMap<>(CatalogSamples.offer("audited"));

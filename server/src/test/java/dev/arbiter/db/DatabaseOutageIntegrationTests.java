@@ -47,7 +47,32 @@ class DatabaseOutageIntegrationTests {
       String key = server.apiKey("acme", "admin");
       assertThat(server.get("/api/health").status()).isEqualTo(200);
 
+      String editor = server.apiKey("acme", "editor");
+      assertThat(server.get("/api/v1/catalog", auth(editor, "acme")).status()).isEqualTo(200);
+
       pg.close();
+
+      Response catalogRead = server.get("/api/v1/catalog", auth(editor, "acme"));
+      assertThat(catalogRead.status()).as("decisions keep their compiled catalog").isEqualTo(200);
+      Response write =
+          server.post(
+              "/api/v1/models",
+              Map.of(
+                  "key",
+                  "m",
+                  "name",
+                  "M",
+                  "type",
+                  "thompson",
+                  "config",
+                  Map.of(),
+                  "fallbackScore",
+                  0.1),
+              auth(editor, "acme"));
+      assertThat(write.status()).isEqualTo(503);
+      assertThat(write.code()).isEqualTo("DATABASE_UNAVAILABLE");
+      Thread.sleep(2500); // the listener has noticed and asked for version checks by now
+      assertThat(server.get("/api/v1/catalog", auth(editor, "acme")).status()).isEqualTo(200);
 
       Instant t0 = Instant.now();
       Response health = server.get("/api/health");
@@ -76,10 +101,18 @@ class DatabaseOutageIntegrationTests {
         }
       }
       assertThat(status).isEqualTo(200);
-      assertThat(server.get("/api/ready").status()).isEqualTo(200);
+      int readyStatus = 0;
+      while (Instant.now().isBefore(deadline) && readyStatus != 200) {
+        readyStatus =
+            server.get("/api/ready").status(); // the catalog listener reconnects within ~1 s
+        if (readyStatus != 200) {
+          Thread.sleep(250);
+        }
+      }
+      assertThat(readyStatus).isEqualTo(200);
       Response again = server.get("/api/v1/api-keys", auth(key, "acme"));
       assertThat(again.status()).isEqualTo(200);
-      assertThat(again.json().path("data").size()).isEqualTo(1);
+      assertThat(again.json().path("data").size()).as("nothing stored was lost").isEqualTo(2);
     } finally {
       pg.close();
     }

@@ -22,6 +22,11 @@ class EmbeddedPersistenceIntegrationTests {
     String key;
     try (TestServer first = TestServer.startWithEnv(withoutPepper(env))) {
       key = first.apiKey("acme", "admin");
+      var jdbc =
+          org.springframework.jdbc.core.simple.JdbcClient.create(
+              first.bean(javax.sql.DataSource.class));
+      assertThat(jdbc.sql("show fsync").query(String.class).single()).isEqualTo("on");
+      assertThat(jdbc.sql("show synchronous_commit").query(String.class).single()).isEqualTo("on");
       assertThat(first.get("/api/v1/me", auth(key, "acme")).status()).isEqualTo(200);
       assertThat(
               first

@@ -44,6 +44,31 @@ class ApiKeyAuthIntegrationTests {
   }
 
   @Test
+  void shouldNotLetAnotherSpellingOfAPathSkipAuthentication() {
+    for (String path :
+        java.util.List.of("/%61pi/v1/tenants", "/api/%761/tenants", "/%61pi/v1/api-keys")) {
+      Response get = server.get(path);
+      assertThat(get.status()).as(path).isEqualTo(401);
+      assertThat(get.code()).as(path).isEqualTo("AUTH_MISSING_TOKEN");
+      assertThat(server.post(path, Map.of("key", "evil")).status()).as(path).isEqualTo(401);
+    }
+    for (String path :
+        java.util.List.of(
+            "/api;x/v1/tenants",
+            "/api/v1;x/tenants",
+            "/api/v1//tenants",
+            "/api/v1/%2e%2e/v1/tenants",
+            "/api/v1/tenants%2f")) {
+      Response r = server.get(path);
+      assertThat(r.status()).as(path).isEqualTo(400);
+      if (!path.contains("%2")) {
+        // Encoded separators are refused by the servlet container itself, before any filter.
+        assertThat(r.code()).as(path).isEqualTo("AMBIGUOUS_PATH");
+      }
+    }
+  }
+
+  @Test
   void shouldRefuseANonBearerScheme() {
     Response r =
         server.get("/api/v1/me", "Authorization", "Basic dXNlcjpwYXNz", "X-Tenant-Id", "acme");

@@ -150,6 +150,14 @@ public class JdbcCatalogRepository implements CatalogRepository {
 
   @Override
   public void delete(String tenantId, ResourceKind kind, String key) {
+    if (kind == ResourceKind.FLOW) {
+      // A deleted flow takes its published versions with it: a flow later created under the same
+      // key starts at version 1 and never inherits a route (the audit log keeps the history).
+      jdbc.sql("delete from flow_versions where tenant_id = :tenantId and flow_key = :key")
+          .param("tenantId", tenantId)
+          .param("key", key)
+          .update();
+    }
     jdbc.sql(
             "delete from catalog_resources where tenant_id = :tenantId and kind = :kind and key = :key")
         .param("tenantId", tenantId)
@@ -218,7 +226,7 @@ public class JdbcCatalogRepository implements CatalogRepository {
   }
 
   private CatalogResource resource(ResultSet rs, int row) throws SQLException {
-    int published = rs.getInt("published");
+    Integer published = rs.getObject("published", Integer.class);
     return new CatalogResource(
         rs.getString("id"),
         ResourceKind.fromStored(rs.getString("kind")),
@@ -227,7 +235,7 @@ public class JdbcCatalogRepository implements CatalogRepository {
         rs.getLong("row_version"),
         rs.getTimestamp("created_at").toInstant(),
         rs.getTimestamp("updated_at").toInstant(),
-        rs.wasNull() ? null : published);
+        published);
   }
 
   private PublishedFlow published(ResultSet rs, int row) throws SQLException {

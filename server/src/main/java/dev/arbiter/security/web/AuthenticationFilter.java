@@ -34,10 +34,20 @@ public class AuthenticationFilter extends OncePerRequestFilter {
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
-    String path = request.getRequestURI();
+    String path = path(request);
     // Cron endpoints authenticate with CRON_SECRET, not with tenant credentials.
     return !path.startsWith("/api/v1/") || path.startsWith("/api/v1/cron/");
   }
+
+  /**
+   * The decoded, normalised path routing uses — never the raw URI, which can be spelled many ways.
+   */
+  static String path(HttpServletRequest request) {
+    return URL_PATHS.getLookupPathForRequest(request);
+  }
+
+  private static final org.springframework.web.util.UrlPathHelper URL_PATHS =
+      new org.springframework.web.util.UrlPathHelper();
 
   @Override
   protected void doFilterInternal(
@@ -49,7 +59,7 @@ public class AuthenticationFilter extends OncePerRequestFilter {
           authenticator.authenticate(
               request.getHeader("Authorization"),
               request.getHeader("X-Tenant-Id"),
-              tenantOptional(request.getRequestURI()));
+              tenantOptional(path(request)));
     } catch (AuthException e) {
       if (e.error().status() == 401) {
         response.setHeader("WWW-Authenticate", "Bearer");

@@ -28,10 +28,25 @@ public class PermissionInterceptor implements HandlerInterceptor {
       return true;
     }
     Caller caller = (Caller) request.getAttribute(AuthenticationFilter.CALLER_ATTRIBUTE);
-    if (caller == null) {
-      return true; // not an authenticated route
-    }
     Requires requires = method.getMethodAnnotation(Requires.class);
+    if (caller == null) {
+      if (requires == null) {
+        return true; // a public route (probes, metrics, OpenAPI)
+      }
+      // A protected handler reached without authentication: refuse, whatever the path said.
+      response.setHeader("WWW-Authenticate", "Bearer");
+      problems.write(
+          response,
+          problems.problem(
+              request,
+              AuthError.AUTH_MISSING_TOKEN.status(),
+              AuthError.AUTH_MISSING_TOKEN.code(),
+              AuthError.AUTH_MISSING_TOKEN.title(),
+              "Send Authorization: Bearer <API key or JWT>",
+              List.of(),
+              null));
+      return false;
+    }
     if (requires != null && requires.value().allows(caller)) {
       return true;
     }
