@@ -24,6 +24,10 @@ import dev.arbiter.ratelimit.LocalRateLimiter;
 import dev.arbiter.ratelimit.RedisRateLimiter;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.ratelimit.web.RateLimitFilter;
+import dev.arbiter.scoring.ModelCircuitBreakers;
+import dev.arbiter.scoring.ModelStateRepository;
+import dev.arbiter.scoring.ModelStates;
+import dev.arbiter.scoring.jdbc.JdbcModelStateRepository;
 import dev.arbiter.security.ApiKeyHasher;
 import dev.arbiter.security.ApiKeyRepository;
 import dev.arbiter.security.ApiKeyService;
@@ -286,8 +290,26 @@ class ServerWiring implements WebMvcConfigurer {
       DecisionMetrics metrics,
       DecisionLog decisionLog,
       TenantSettingsService settings,
+      ModelStates modelStates,
+      ModelCircuitBreakers breakers,
       Clock clock) {
-    return new RecommendService(snapshots, metrics, decisionLog, settings, clock);
+    return new RecommendService(
+        snapshots, metrics, decisionLog, settings, modelStates, breakers, clock);
+  }
+
+  @Bean
+  ModelStateRepository modelStateRepository(JdbcClient jdbc) {
+    return new JdbcModelStateRepository(jdbc);
+  }
+
+  @Bean
+  ModelStates modelStates(ModelStateRepository repository) {
+    return new ModelStates(repository);
+  }
+
+  @Bean
+  ModelCircuitBreakers modelCircuitBreakers(MeterRegistry meters) {
+    return new ModelCircuitBreakers(meters);
   }
 
   @Bean

@@ -2,15 +2,21 @@ package dev.arbiter.decision;
 
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.engine.DecisionEngine;
+import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.pipeline.BudgetCounters;
 import dev.arbiter.engine.pipeline.CustomerState;
 import dev.arbiter.engine.pipeline.Decision;
 import dev.arbiter.engine.pipeline.DecisionRequest;
 import dev.arbiter.engine.pipeline.RankedOffer;
 import dev.arbiter.engine.pipeline.RuntimeState;
+import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.trace.DecisionTrace;
 import dev.arbiter.engine.trace.OfferScore;
 import dev.arbiter.engine.trace.Removal;
+import dev.arbiter.engine.trace.Stage;
 import dev.arbiter.engine.trace.StageTrace;
+import dev.arbiter.scoring.ModelCircuitBreakers;
+import dev.arbiter.scoring.ModelStates;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
@@ -22,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -37,6 +44,8 @@ public class RecommendService {
   private final DecisionMetrics metrics;
   private final DecisionLog decisionLog;
   private final TenantSettingsService settings;
+  private final ModelStates modelStates;
+  private final ModelCircuitBreakers breakers;
   private final Clock clock;
 
   public RecommendService(
@@ -44,11 +53,15 @@ public class RecommendService {
       DecisionMetrics metrics,
       DecisionLog decisionLog,
       TenantSettingsService settings,
+      ModelStates modelStates,
+      ModelCircuitBreakers breakers,
       Clock clock) {
     this.snapshots = snapshots;
     this.metrics = metrics;
     this.decisionLog = decisionLog;
     this.settings = settings;
+    this.modelStates = modelStates;
+    this.breakers = breakers;
     this.clock = clock;
   }
 
@@ -80,13 +93,14 @@ public class RecommendService {
             request.context() == null ? Map.of() : request.context(),
             now,
             seed);
-    Decision decision =
-        engine.decide(
-            snapshots.current(tenantId).snapshot(),
-            engineRequest,
-            CustomerState.NONE,
-            RuntimeState.NONE);
+    CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
+    Set<String> unavailable = breakers.unavailable(tenantId);
+    RuntimeState runtime =
+        new RuntimeState(
+            BudgetCounters.NONE, modelStates.forTenant(tenantId, snapshot), unavailable);
+    Decision decision = engine.decide(snapshot, engineRequest, CustomerState.NONE, runtime);
     metrics.record(decision, System.nanoTime() - start);
+    recordModelHealth(tenantId, snapshot, decision, unavailable);
     if (decision.status() == Decision.Status.NO_FLOW) {
       throw new ApiException(404, "FLOW_NOT_FOUND", "No flow", decision.message());
     }
@@ -142,6 +156,20 @@ public class RecommendService {
     decisionLog.event(
         decisionMade(tenantId, tenantKey, requestId, request, decision, decisionId, seed, now));
     return body;
+  }
+
+  /** Tells the flow's model breaker whether the model failed in this decision. */
+  private void recordModelHealth(
+      String tenantId, CatalogSnapshot snapshot, Decision decision, Set<String> unavailable) {
+    if (decision.status() != Decision.Status.DECIDED || decision.stageIn(Stage.SCORING) == 0) {
+      return;
+    }
+    ScoringModel model = snapshot.flow(decision.flowKey()).model();
+    if (model == null || unavailable.contains(model.key())) {
+      return;
+    }
+    boolean failed = decision.offers().stream().anyMatch(RankedOffer::fallback);
+    breakers.record(tenantId, model.key(), model.type(), failed);
   }
 
   /**

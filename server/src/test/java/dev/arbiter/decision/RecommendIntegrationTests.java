@@ -239,6 +239,71 @@ class RecommendIntegrationTests {
   }
 
   @Test
+  void shouldAnswerWithFallbackScoresWhenAModelKeepsFailingAndReportTheOpenBreaker() {
+    String[] ed = auth(editor, DemoSeeder.TENANT);
+    server.post(
+        "/api/v1/models",
+        Map.of(
+            "key",
+            "needs-income",
+            "name",
+            "Needs income",
+            "type",
+            "logistic",
+            "config",
+            Map.of("intercept", -1, "weights", Map.of("customer.income", 0.0001)),
+            "fallbackScore",
+            0.02),
+        ed);
+    server.post(
+        "/api/v1/flows",
+        Map.of(
+            "key",
+            "fragile",
+            "name",
+            "Fragile",
+            "channel",
+            "app",
+            "placement",
+            "feed",
+            "inventory",
+            Map.of("categories", List.of("insurance")),
+            "modelKey",
+            "needs-income",
+            "maxOffers",
+            2),
+        ed);
+    assertThat(server.post("/api/v1/flows/fragile/publish", null, ed).status()).isEqualTo(200);
+    for (int i = 0; i < 5; i++) {
+      Response r =
+          recommend(
+              decision,
+              Map.of(
+                  "customerId", "c-f" + i, "flowKey", "fragile", "attributes", Map.of("age", 30)));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.json().path("offers").get(0).path("fallback").asBoolean()).isTrue();
+      assertThat(r.json().path("offers").get(0).path("propensity").asDouble()).isEqualTo(0.02);
+    }
+    JsonNode health = server.get("/api/health").json();
+    assertThat(health.path("status").asString()).isEqualTo("degraded");
+    assertThat(health.path("checks").path("circuitBreakers").path("status").asString())
+        .isEqualTo("degraded");
+    assertThat(
+            health.path("checks").path("circuitBreakers").path("details").path("open").toString())
+        .contains("needs-income");
+    Response open =
+        recommend(
+            decision,
+            Map.of(
+                "customerId", "c-ok", "flowKey", "fragile", "attributes", Map.of("income", 50000)));
+    assertThat(open.json().path("offers").get(0).path("fallback").asBoolean())
+        .as("open breaker: fallback even with the feature")
+        .isTrue();
+    assertThat(server.get("/metrics").body())
+        .contains("arbiter_model_failures_total{type=\"logistic\"} 5.0");
+  }
+
+  @Test
   void shouldKeepDebugTracesFromDecisionCredentials() {
     Response r =
         recommend(decision, Map.of("customerId", "c", "flowKey", "homepage"), "X-Debug", "true");

@@ -1,0 +1,129 @@
+package dev.arbiter.scoring;
+
+import dev.arbiter.ops.CheckResult;
+import dev.arbiter.ops.HealthCheck;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Resilience4j circuit breaker per tenant and model: 5 consecutive failed decisions open it, it
+ * half-opens after 60 s, and 3 successes close it. While open, decisions score that model's offers
+ * with its fallback score. Failures count {@code arbiter_model_failures_total{type}}; {@code
+ * /api/health} reports open breakers as {@code degraded}.
+ */
+public class ModelCircuitBreakers implements HealthCheck {
+  private final CircuitBreakerRegistry registry;
+  private final Map<String, Set<String>> openByTenant = new ConcurrentHashMap<>();
+  private final MeterRegistry meters;
+
+  public ModelCircuitBreakers(MeterRegistry meters) {
+    this(meters, Duration.ofSeconds(60));
+  }
+
+  /** With a chosen open duration (tests). */
+  public ModelCircuitBreakers(MeterRegistry meters, Duration openFor) {
+    this.meters = meters;
+    this.registry =
+        CircuitBreakerRegistry.of(
+            CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(5)
+                .minimumNumberOfCalls(5)
+                .failureRateThreshold(100)
+                .waitDurationInOpenState(openFor)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .permittedNumberOfCallsInHalfOpenState(3)
+                .build());
+  }
+
+  /** Model keys of the tenant whose breaker is open: decide them with the fallback score. */
+  public Set<String> unavailable(String tenantId) {
+    Set<String> open = openByTenant.get(tenantId);
+    return open == null || open.isEmpty() ? Set.of() : Set.copyOf(open);
+  }
+
+  /**
+   * Records how a model did in one decision.
+   *
+   * @param failed whether the model failed (its offers got the fallback score)
+   */
+  public void record(String tenantId, String modelKey, String modelType, boolean failed) {
+    CircuitBreaker breaker = breaker(tenantId, modelKey);
+    if (failed) {
+      Counter.builder("arbiter.model.failures")
+          .description("Decisions in which a model failed and its fallback score was used")
+          .tag("type", modelType)
+          .register(meters)
+          .increment();
+      breaker.onError(0, TimeUnit.NANOSECONDS, new ModelFailure(modelKey));
+    } else {
+      breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private CircuitBreaker breaker(String tenantId, String modelKey) {
+    String name = tenantId + "/" + modelKey;
+    return registry
+        .find(name)
+        .orElseGet(
+            () -> {
+              CircuitBreaker b = registry.circuitBreaker(name);
+              b.getEventPublisher()
+                  .onStateTransition(
+                      e -> {
+                        Set<String> open =
+                            openByTenant.computeIfAbsent(
+                                tenantId, t -> ConcurrentHashMap.newKeySet());
+                        if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                          open.add(modelKey);
+                        } else {
+                          open.remove(modelKey);
+                        }
+                      });
+              return b;
+            });
+  }
+
+  /** The state of one breaker, for tests and diagnostics. */
+  public CircuitBreaker.State state(String tenantId, String modelKey) {
+    return breaker(tenantId, modelKey).getState();
+  }
+
+  @Override
+  public String name() {
+    return "circuitBreakers";
+  }
+
+  @Override
+  public CheckResult check() {
+    List<String> open = new ArrayList<>();
+    for (CircuitBreaker b : registry.getAllCircuitBreakers()) {
+      if (b.getState() == CircuitBreaker.State.OPEN) {
+        open.add(b.getName());
+      }
+    }
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("open", open);
+    details.put("total", registry.getAllCircuitBreakers().size());
+    return new CheckResult(
+        open.isEmpty() ? CheckResult.UP : CheckResult.DEGRADED, 0, details, false);
+  }
+
+  /** Marks a failed model evaluation for the breaker. */
+  static final class ModelFailure extends RuntimeException {
+    ModelFailure(String modelKey) {
+      super("model " + modelKey + " failed", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.arbiter.scoring;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.scoring.BetaCounts;
+import dev.arbiter.engine.scoring.ModelState;
+import dev.arbiter.engine.scoring.NaiveBayesCounts;
+import dev.arbiter.engine.scoring.NaiveBayesModel;
+import dev.arbiter.engine.scoring.NaiveBayesState;
+import dev.arbiter.engine.scoring.ScoringModel;
+import dev.arbiter.engine.scoring.ThompsonModel;
+import dev.arbiter.engine.scoring.ThompsonState;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Learned model state for decisions, per tenant and model: loaded from stored evidence on first
+ * use, then refreshed in the background every {@link #REFRESH} (decisions keep using the previous
+ * state meanwhile, so a refresh never blocks one). Posteriors are the model's current prior plus
+ * the evidence. Thread-safe.
+ */
+public class ModelStates {
+  /** How stale learned state may be on a node. */
+  public static final Duration REFRESH = Duration.ofSeconds(5);
+
+  private record Key(String tenantId, String modelKey) {}
+
+  private final ModelStateRepository repository;
+  private final LoadingCache<Key, ModelEvidence> evidence;
+
+  public ModelStates(ModelStateRepository repository) {
+    this.repository = repository;
+    this.evidence =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .refreshAfterWrite(REFRESH)
+            .expireAfterAccess(Duration.ofHours(1))
+            .build(k -> repository.load(k.tenantId(), k.modelKey()));
+  }
+
+  /** The engine's view of the tenant's learned state, for models of {@code snapshot}. */
+  public dev.arbiter.engine.pipeline.ModelStates forTenant(
+      String tenantId, CatalogSnapshot snapshot) {
+    return modelKey -> {
+      ScoringModel model = snapshot.model(modelKey);
+      if (model == null) {
+        return null;
+      }
+      try {
+        return state(model, evidence.get(new Key(tenantId, modelKey)));
+      } catch (RuntimeException e) {
+        // State never loaded and the database cannot be read: score from the prior alone.
+        return null;
+      }
+    };
+  }
+
+  /** Forget a model's evidence on this node (after an outcome was recorded here). */
+  public void refresh(String tenantId, String modelKey) {
+    evidence.refresh(new Key(tenantId, modelKey));
+  }
+
+  static ModelState state(ScoringModel model, ModelEvidence e) {
+    return switch (model) {
+      case ThompsonModel t -> thompson(t, e.beta());
+      case NaiveBayesModel nb -> naiveBayes(nb, e.bins());
+      default -> null;
+    };
+  }
+
+  static ThompsonState thompson(ThompsonModel model, List<ModelEvidence.Beta> rows) {
+    if (rows.isEmpty()) {
+      return ThompsonState.EMPTY;
+    }
+    BetaCounts prior = model.prior();
+    Map<String, BetaCounts> offers = new HashMap<>();
+    Map<String, BetaCounts> categories = new HashMap<>();
+    BetaCounts global = null;
+    for (ModelEvidence.Beta row : rows) {
+      BetaCounts posterior = new BetaCounts(prior.alpha() + row.alpha(), prior.beta() + row.beta());
+      switch (row.level()) {
+        case "offer" -> offers.put(row.key(), posterior);
+        case "category" -> categories.put(row.key(), posterior);
+        default -> global = posterior;
+      }
+    }
+    return new ThompsonState(offers, categories, global);
+  }
+
+  static NaiveBayesState naiveBayes(NaiveBayesModel model, List<ModelEvidence.Bin> rows) {
+    if (rows.isEmpty()) {
+      return NaiveBayesState.EMPTY;
+    }
+    Map<String, Integer> predictorIndex = new HashMap<>();
+    for (int i = 0; i < model.predictors().size(); i++) {
+      predictorIndex.put(model.predictors().get(i).name(), i);
+    }
+    Map<String, long[]> totals = new HashMap<>();
+    Map<String, long[][][]> bins = new HashMap<>();
+    for (ModelEvidence.Bin row : rows) {
+      if (row.bin() < 0) {
+        totals.put(row.offerKey(), new long[] {row.positives(), row.negatives()});
+        continue;
+      }
+      Integer p = predictorIndex.get(row.predictor());
+      if (p == null || row.bin() >= model.predictors().get(p).binCount()) {
+        continue; // evidence of a predictor or bin the model no longer has
+      }
+      long[][][] offerBins = bins.computeIfAbsent(row.offerKey(), k -> empty(model));
+      offerBins[0][p][row.bin()] = row.positives();
+      offerBins[1][p][row.bin()] = row.negatives();
+    }
+    Map<String, NaiveBayesCounts> offers = new HashMap<>();
+    for (Map.Entry<String, long[]> t : totals.entrySet()) {
+      long[][][] b = bins.getOrDefault(t.getKey(), empty(model));
+      offers.put(t.getKey(), new NaiveBayesCounts(t.getValue()[0], t.getValue()[1], b[0], b[1]));
+    }
+    return new NaiveBayesState(offers);
+  }
+
+  private static long[][][] empty(NaiveBayesModel model) {
+    long[][][] b = new long[2][model.predictors().size()][];
+    for (int p = 0; p < model.predictors().size(); p++) {
+      b[0][p] = new long[model.predictors().get(p).binCount()];
+      b[1][p] = new long[model.predictors().get(p).binCount()];
+    }
+    return b;
+  }
+}

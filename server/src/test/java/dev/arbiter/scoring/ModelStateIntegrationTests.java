@@ -1,0 +1,106 @@
+package dev.arbiter.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.engine.catalog.CatalogBuilder;
+import dev.arbiter.engine.catalog.CatalogDefinition;
+import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.catalog.ModelDefinition;
+import dev.arbiter.engine.scoring.Learning;
+import dev.arbiter.engine.scoring.OutcomeClass;
+import dev.arbiter.engine.scoring.ThompsonState;
+import dev.arbiter.scoring.jdbc.JdbcModelStateRepository;
+import dev.arbiter.testsupport.TestDatabase;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/** Learned evidence in PostgreSQL: atomic increments, and posteriors built from the prior. */
+class ModelStateIntegrationTests {
+
+  static JdbcClient migrated() {
+    String url = TestDatabase.newDatabase();
+    Flyway.configure()
+        .dataSource(url, null, null)
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    JdbcClient jdbc = JdbcClient.create(new DriverManagerDataSource(url));
+    jdbc.sql(
+            "insert into tenants (id, key, name, created_at, updated_at) values ('t1', 't1', 'T', now(), now())")
+        .update();
+    return jdbc;
+  }
+
+  @Test
+  void shouldNeverLoseAConcurrentUpdate() throws Exception {
+    JdbcModelStateRepository repo = new JdbcModelStateRepository(migrated());
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> done = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      OutcomeClass outcome = i % 4 == 0 ? OutcomeClass.POSITIVE : OutcomeClass.NEGATIVE;
+      done.add(
+          pool.submit(
+              () ->
+                  repo.addBeta(
+                      "t1",
+                      "bandit",
+                      Learning.thompsonIncrements("gold", "cards", outcome),
+                      Instant.now())));
+    }
+    for (Future<?> f : done) {
+      f.get();
+    }
+    pool.shutdown();
+    ModelEvidence e = repo.load("t1", "bandit");
+    ModelEvidence.Beta offer =
+        e.beta().stream().filter(b -> b.level().equals("offer")).findFirst().orElseThrow();
+    assertThat(offer.alpha()).isEqualTo(50);
+    assertThat(offer.beta()).isEqualTo(150);
+    assertThat(e.beta()).hasSize(3);
+  }
+
+  @Test
+  void shouldBuildPosteriorsFromTheModelsCurrentPriorPlusEvidence() {
+    JdbcModelStateRepository repo = new JdbcModelStateRepository(migrated());
+    repo.addBeta(
+        "t1",
+        "bandit",
+        Learning.thompsonIncrements("gold", "cards", OutcomeClass.POSITIVE),
+        Instant.now());
+    CatalogSnapshot snapshot =
+        CatalogBuilder.build(
+                new CatalogDefinition(
+                    "t1",
+                    1,
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of(
+                        new ModelDefinition(
+                            "m1",
+                            "bandit",
+                            "Bandit",
+                            "thompson",
+                            Map.of("prior", Map.of("alpha", 2, "beta", 8)),
+                            0.1)),
+                    List.of(),
+                    List.of()))
+            .orElseThrow();
+    ThompsonState state =
+        (ThompsonState) new ModelStates(repo).forTenant("t1", snapshot).state("bandit");
+    assertThat(state.offers().get("gold").alpha()).isEqualTo(3);
+    assertThat(state.offers().get("gold").beta()).isEqualTo(8);
+    assertThat(state.categories().get("cards").alpha()).isEqualTo(3);
+    assertThat(state.global().alpha()).isEqualTo(3);
+    assertThat(new ModelStates(repo).forTenant("t1", snapshot).state("missing-model")).isNull();
+  }
+}
