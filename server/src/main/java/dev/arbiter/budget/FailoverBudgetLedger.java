@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *       calls in flight when Redis stopped answering.
  *   <li><b>PostgreSQL down.</b> Flushes keep their counters and retry; a counter that must be
  *       seeded cannot be, so {@link #tryConsume} refuses it (fail closed) and {@link #usage}
- *       reports the last value this node saw, or zero.
+ *       reports the last value this node saw, or zero. After a failed seeding read the next
+ *       second's seeds fail at once instead of each waiting for the database.
  * </ul>
  *
  * <p>Metrics on the given registry: {@code arbiter.budget.consumed{outcome=accepted|exhausted|
@@ -72,6 +74,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailoverBudgetLedger.class);
+  private static final Duration SEED_RETRY_AFTER = Duration.ofSeconds(1);
 
   /**
    * Timings and outage behaviour.
@@ -126,8 +129,10 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private final Gauge degradedGauge;
   private final Gauge pendingGauge;
   private final Object flushLock = new Object();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private volatile State state;
   private volatile String lastFlushError;
+  private volatile long seedRetryAt = System.nanoTime();
 
   private record State(boolean degraded, String lastError, Instant since) {}
 
@@ -360,6 +365,9 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     background.shutdownNow();
     try {
       background.awaitTermination(5, TimeUnit.SECONDS);
@@ -438,10 +446,16 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    * this node's latest changes were not flushed yet). Empty when the store cannot be read.
    */
   private Map<BudgetCounterKey, BudgetCount> seedsOf(List<BudgetCounterKey> keys) {
+    if (System.nanoTime() - seedRetryAt < 0) {
+      // Failed a moment ago: answer at once rather than make every request wait for the database.
+      seedFailures.increment(keys.size());
+      return Map.of();
+    }
     Map<BudgetCounterKey, BudgetCount> stored;
     try {
       stored = store.load(keys);
     } catch (RuntimeException e) {
+      seedRetryAt = System.nanoTime() + SEED_RETRY_AFTER.toNanos();
       seedFailures.increment(keys.size());
       log.warn("Cannot seed {} budget counters from PostgreSQL: {}", keys.size(), describe(e));
       return Map.of();

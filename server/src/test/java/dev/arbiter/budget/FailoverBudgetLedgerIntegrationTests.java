@@ -302,7 +302,10 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(node.flush()).isTrue();
     assertThat(node.status().lastFlushError()).isNull();
     assertThat(db.storedDecisions(tenant, "gold", "total")).isEqualTo(2);
-    assertThat(node.tryConsume(tenant, "silver", TEN, MONDAY, 1, 0)).isTrue();
+    // Seeding is tried again a second after the last failure.
+    awaitTrue(() -> node.tryConsume(tenant, "silver", TEN, MONDAY, 1, 0), Duration.ofSeconds(3));
+    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), MONDAY))
+        .containsEntry("silver", new BudgetUsage(1, 0));
   }
 
   @Test

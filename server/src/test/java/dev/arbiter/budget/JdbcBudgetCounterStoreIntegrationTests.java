@@ -3,6 +3,7 @@ package dev.arbiter.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.budget.jdbc.JdbcBudgetCounterStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 class JdbcBudgetCounterStoreIntegrationTests {
   private static final Instant NOW = Instant.parse("2026-11-23T15:00:00Z");
@@ -55,9 +57,12 @@ class JdbcBudgetCounterStoreIntegrationTests {
       many.put(new BudgetCounterKey("initech", "offer-" + i, "total"), new BudgetCount(i, i));
     }
 
-    store.saveMax(many, NOW);
+    JdbcBudgetCounterStore transactional =
+        new JdbcBudgetCounterStore(new DriverManagerDataSource(db.url), Duration.ofSeconds(2));
 
-    assertThat(store.load(many.keySet())).isEqualTo(many);
+    transactional.saveMax(many, NOW);
+
+    assertThat(transactional.load(many.keySet())).isEqualTo(many);
   }
 
   @Test

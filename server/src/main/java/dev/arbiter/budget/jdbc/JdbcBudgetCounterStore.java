@@ -5,6 +5,7 @@ import dev.arbiter.budget.BudgetCounterKey;
 import dev.arbiter.budget.BudgetCounterStore;
 import java.math.BigDecimal;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,8 +14,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionOperations;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * {@link BudgetCounterStore} on the {@code budget_counters} table.
@@ -45,6 +50,17 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
   public JdbcBudgetCounterStore(JdbcClient jdbc, TransactionOperations transactions) {
     this.jdbc = Objects.requireNonNull(jdbc, "jdbc");
     this.transactions = Objects.requireNonNull(transactions, "transactions");
+  }
+
+  /**
+   * A store on {@code dataSource} whose statements give up after {@code queryTimeout} (whole
+   * seconds, at least one; bounds the seeding read on the request path) and whose saves are one
+   * transaction each. Connection waits are the pool's (e.g. Hikari's {@code connectionTimeout}).
+   */
+  public JdbcBudgetCounterStore(DataSource dataSource, Duration queryTimeout) {
+    this(
+        JdbcClient.create(withTimeout(dataSource, queryTimeout)),
+        new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
   }
 
   /** A store whose saves are atomic per chunk of {@value #CHUNK} counters. */
@@ -128,6 +144,12 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
                updated_at = greatest(budget_counters.updated_at, excluded.updated_at)
         """);
     jdbc.sql(sql.toString()).params(params).update();
+  }
+
+  private static JdbcTemplate withTimeout(DataSource dataSource, Duration queryTimeout) {
+    JdbcTemplate template = new JdbcTemplate(dataSource);
+    template.setQueryTimeout((int) Math.max(1, queryTimeout.toSeconds()));
+    return template;
   }
 
   private static long micros(BigDecimal cost) {
