@@ -134,6 +134,22 @@ class FailoverBudgetLedgerIntegrationTests {
   }
 
   @Test
+  void shouldConsumeExactlyTheBudgetUnderEightThreadsWithoutRedisAndStoreIt() throws Exception {
+    FailoverBudgetLedger node = ledger(null, Settings.DEFAULTS);
+    Budget budget = new Budget(500L, 40.0, BudgetPeriod.DAY);
+
+    long accepted =
+        LocalBudgetLedgerTests.concurrently(
+            8, 100, () -> node.tryConsume(tenant, "gold", budget, MONDAY, 1, 0.05));
+    node.close();
+
+    assertThat(accepted).isEqualTo(500);
+    assertThat(db.storedDecisions(tenant, "gold", MONDAY.toString())).isEqualTo(500);
+    assertThat(db.store().load(List.of(new BudgetCounterKey(tenant, "gold", MONDAY.toString()))))
+        .containsValue(new BudgetCount(500, 25_000_000));
+  }
+
+  @Test
   void shouldWriteCountersBehindWithinAboutAFlushInterval() throws Exception {
     FailoverBudgetLedger ledger = ledger(TestRedis.uri(), Settings.DEFAULTS);
     for (int i = 0; i < 4; i++) {
