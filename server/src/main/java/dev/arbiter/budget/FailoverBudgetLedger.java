@@ -547,12 +547,22 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
         (key, added) ->
             ifAbsent.merge(
                 key, lastSeen.getOrDefault(key, BudgetCount.ZERO).max(added), BudgetCount::max));
+    // One script call per tenant: a tenant's counters share a hash tag, so this also holds on a
+    // Redis Cluster.
+    Map<String, Map<BudgetCounterKey, BudgetCount>> byTenant = new HashMap<>();
+    additions.forEach(
+        (key, added) ->
+            byTenant.computeIfAbsent(key.tenantId(), t -> new HashMap<>()).put(key, added));
+    Map<BudgetCounterKey, BudgetCount> notAdded = new HashMap<>(additions);
     try {
-      Map<BudgetCounterKey, BudgetCount> after = redis.merge(additions, ifAbsent);
-      seen(after);
-      after.forEach((key, count) -> unflushed.merge(key, count, BudgetCount::max));
+      for (Map<BudgetCounterKey, BudgetCount> batch : byTenant.values()) {
+        Map<BudgetCounterKey, BudgetCount> after = redis.merge(batch, ifAbsent);
+        batch.keySet().forEach(notAdded::remove);
+        seen(after);
+        after.forEach((key, count) -> unflushed.merge(key, count, BudgetCount::max));
+      }
     } catch (RuntimeException e) {
-      additions.forEach(
+      notAdded.forEach(
           (key, added) ->
               outageAdditions.merge(key, added, (a, b) -> a.plus(b.decisions(), b.costMicros())));
       throw e;
