@@ -1,0 +1,600 @@
+package dev.arbiter.budget;
+
+import dev.arbiter.engine.catalog.Budget;
+import dev.arbiter.engine.catalog.BudgetPeriod;
+import dev.arbiter.engine.pipeline.BudgetUsage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The budget ledger the server uses: counters in Redis when configured, in process memory
+ * otherwise, written behind to PostgreSQL and seeded from it.
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <ul>
+ *   <li><b>With Redis, exact across nodes.</b> Every check-and-add is one atomic script in Redis,
+ *       so all nodes together never exceed {@code maxDecisions} or {@code maxCost}.
+ *   <li><b>Without Redis, exact per node.</b> Each node counts in its own memory; N nodes may
+ *       together spend up to N times a budget (each seeds a counter from PostgreSQL once).
+ *   <li><b>Durable to within one flush.</b> Every counter this node changed is upserted to {@code
+ *       budget_counters} in one batch every flush interval (default 1 s) and on {@link #close()},
+ *       taking the greater of stored and new value, so nodes never move a counter backwards. A
+ *       counter Redis or memory lacks is seeded from there on first use, raised to the last value
+ *       this node saw, with one read (never a write) to PostgreSQL on the request path; the counter
+ *       then exists in Redis or memory, which is the cache that it was seeded.
+ *   <li><b>What a crash can lose.</b> A restart of Arbiter loses nothing while Redis keeps its data
+ *       (Redis is the truth, PostgreSQL only seeds missing counters). Consumption still only in
+ *       memory or in a Redis without persistence when it is lost, that is, at most the last flush
+ *       interval's (plus any period the database was unwritable, see {@link
+ *       BudgetLedgerStatus#lastFlushError()}), is not counted again: a budget can then be exceeded
+ *       by at most what was spent in that interval. A clean {@link #close()} loses nothing.
+ *   <li><b>Redis down.</b> The first failing call (error, command timeout, lost connection) is
+ *       answered without Redis and marks the ledger degraded; no call waits on Redis longer than
+ *       its command timeout, and while degraded no call touches Redis. A probe pings every probe
+ *       interval (default 1 s); on success, what this node counted during the outage is added to
+ *       Redis (or sets a counter Redis lost), and calls return to Redis. Meanwhile the {@link
+ *       BudgetOutagePolicy} decides: count in memory (default) or refuse budgeted offers. A
+ *       check-and-add that timed out may still run in Redis later; it is then counted twice (in
+ *       Redis and in the outage additions). That errs on the safe side and affects at most the
+ *       calls in flight when Redis stopped answering.
+ *   <li><b>PostgreSQL down.</b> Flushes keep their counters and retry; a counter that must be
+ *       seeded cannot be, so {@link #tryConsume} refuses it (fail closed) and {@link #usage}
+ *       reports the last value this node saw, or zero. After a failed seeding read the next
+ *       second's seeds fail at once instead of each waiting for the database.
+ * </ul>
+ *
+ * <p>Metrics on the given registry: {@code arbiter.budget.consumed{outcome=accepted|exhausted|
+ * unavailable, backend=redis|local}} ({@code unavailable}: refused because the counter could not be
+ * known or the outage policy refuses), {@code arbiter.budget.redis.errors}, {@code
+ * arbiter.budget.seed.failures}, {@code arbiter.budget.flush.failures}, gauges {@code
+ * arbiter.budget.degraded} and {@code arbiter.budget.flush.pending}. No tenant, offer or customer
+ * tags. Thread-safe. {@link #close()} stops the background work, flushes, and closes Redis.
+ */
+public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FailoverBudgetLedger.class);
+  private static final Duration SEED_RETRY_AFTER = Duration.ofSeconds(1);
+
+  /**
+   * Timings and outage behaviour.
+   *
+   * @param flushInterval how often changed counters are written to PostgreSQL
+   * @param probeInterval how often a degraded ledger pings Redis
+   * @param onOutage what budgeted offers get while Redis is down
+   */
+  public record Settings(
+      Duration flushInterval, Duration probeInterval, BudgetOutagePolicy onOutage) {
+    /** Flush and probe every second; count locally during an outage. */
+    public static final Settings DEFAULTS =
+        new Settings(
+            Duration.ofSeconds(1), Duration.ofSeconds(1), BudgetOutagePolicy.COUNT_LOCALLY);
+
+    public Settings {
+      Objects.requireNonNull(flushInterval, "flushInterval");
+      Objects.requireNonNull(probeInterval, "probeInterval");
+      Objects.requireNonNull(onOutage, "onOutage");
+    }
+  }
+
+  private final RedisBudgetLedger redis;
+  private final LocalBudgetLedger local;
+  private final BudgetCounterStore store;
+  private final MeterRegistry meters;
+  private final Clock clock;
+  private final Settings settings;
+
+  /** Changed here, not yet in PostgreSQL: the newest value seen per counter. */
+  private final ConcurrentHashMap<BudgetCounterKey, BudgetCount> unflushed =
+      new ConcurrentHashMap<>();
+
+  /** The newest value this node saw per counter, from Redis or memory: a floor for seeding. */
+  private final ConcurrentHashMap<BudgetCounterKey, BudgetCount> lastSeen =
+      new ConcurrentHashMap<>();
+
+  /** Added in memory while Redis was down, not yet added to Redis. */
+  private final ConcurrentHashMap<BudgetCounterKey, BudgetCount> outageAdditions =
+      new ConcurrentHashMap<>();
+
+  private final ScheduledExecutorService background;
+  private final Counter redisAccepted;
+  private final Counter redisExhausted;
+  private final Counter redisUnavailable;
+  private final Counter localAccepted;
+  private final Counter localExhausted;
+  private final Counter localUnavailable;
+  private final Counter redisErrors;
+  private final Counter seedFailures;
+  private final Counter flushFailures;
+  private final Gauge degradedGauge;
+  private final Gauge pendingGauge;
+  private final Object flushLock = new Object();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile State state;
+  private volatile String lastFlushError;
+  private volatile long seedRetryAt = System.nanoTime();
+
+  private record State(boolean degraded, String lastError, Instant since) {}
+
+  /**
+   * A ledger on Redis when {@code redis} is given, in process memory when it is null.
+   *
+   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout); if
+   * that fails it starts degraded and the probe keeps trying.
+   *
+   * @param redis the shared counters, or null when {@code REDIS_URL} is not configured; closed by
+   *     {@link #close()}
+   * @param local the in-process counters: the only ones without Redis, the fallback with it
+   * @param store the durable copy (PostgreSQL)
+   * @param meters where the metrics go; removed again by {@link #close()}
+   * @param clock time for status, {@code updated_at} and forgetting past days
+   * @param settings intervals and the outage policy
+   */
+  public FailoverBudgetLedger(
+      RedisBudgetLedger redis,
+      LocalBudgetLedger local,
+      BudgetCounterStore store,
+      MeterRegistry meters,
+      Clock clock,
+      Settings settings) {
+    this.redis = redis;
+    this.local = Objects.requireNonNull(local, "local");
+    this.store = Objects.requireNonNull(store, "store");
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.state = new State(false, null, clock.instant());
+    this.redisAccepted = consumed(meters, "accepted", "redis");
+    this.redisExhausted = consumed(meters, "exhausted", "redis");
+    this.redisUnavailable = consumed(meters, "unavailable", "redis");
+    this.localAccepted = consumed(meters, "accepted", "local");
+    this.localExhausted = consumed(meters, "exhausted", "local");
+    this.localUnavailable = consumed(meters, "unavailable", "local");
+    this.redisErrors =
+        Counter.builder("arbiter.budget.redis.errors")
+            .description("Budget calls that Redis failed to answer (then answered without it)")
+            .register(meters);
+    this.seedFailures =
+        Counter.builder("arbiter.budget.seed.failures")
+            .description("Budget counters that could not be seeded from PostgreSQL")
+            .register(meters);
+    this.flushFailures =
+        Counter.builder("arbiter.budget.flush.failures")
+            .description("Failed writes of budget counters to PostgreSQL (retried)")
+            .register(meters);
+    this.degradedGauge =
+        Gauge.builder("arbiter.budget.degraded", this, l -> l.state.degraded() ? 1 : 0)
+            .description("1 while the configured Redis is unreachable and budgets are per node")
+            .register(meters);
+    this.pendingGauge =
+        Gauge.builder("arbiter.budget.flush.pending", unflushed, Map::size)
+            .description("Budget counters changed and not yet written to PostgreSQL")
+            .register(meters);
+    if (redis != null) {
+      try {
+        redis.ping();
+      } catch (RuntimeException e) {
+        degrade(e);
+      }
+    }
+    this.background =
+        Executors.newScheduledThreadPool(
+            redis == null ? 1 : 2,
+            r -> {
+              Thread thread = new Thread(r, "arbiter-budget-ledger");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long flushMillis = Math.max(1, settings.flushInterval().toMillis());
+    background.scheduleWithFixedDelay(
+        this::flushQuietly, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
+    if (redis != null) {
+      long probeMillis = Math.max(1, settings.probeInterval().toMillis());
+      background.scheduleWithFixedDelay(
+          this::probeOnce, probeMillis, probeMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** A ledger as above with {@link Settings#DEFAULTS}. */
+  public FailoverBudgetLedger(
+      RedisBudgetLedger redis,
+      LocalBudgetLedger local,
+      BudgetCounterStore store,
+      MeterRegistry meters,
+      Clock clock) {
+    this(redis, local, store, meters, clock, Settings.DEFAULTS);
+  }
+
+  @Override
+  public Map<String, BudgetUsage> usage(
+      String tenantId, Map<String, BudgetPeriod> offers, LocalDate day) {
+    Objects.requireNonNull(tenantId, "tenantId");
+    Map<String, BudgetCounterKey> keys = new LinkedHashMap<>();
+    offers.forEach(
+        (offer, period) -> keys.put(offer, BudgetCounterKey.of(tenantId, offer, period, day)));
+    Map<BudgetCounterKey, BudgetCount> counts = null;
+    if (onRedis()) {
+      try {
+        counts = readRedis(List.copyOf(keys.values()));
+      } catch (RuntimeException e) {
+        redisErrors.increment();
+        degrade(e);
+      }
+    }
+    if (counts == null) {
+      counts = readLocal(keys.values());
+    }
+    Map<String, BudgetUsage> usage = new LinkedHashMap<>();
+    for (Map.Entry<String, BudgetCounterKey> e : keys.entrySet()) {
+      BudgetCount count = counts.get(e.getValue());
+      if (count == null) {
+        // Not seeded (the store is unreadable): the last value seen here is the best guess.
+        count = lastSeen.getOrDefault(e.getValue(), BudgetCount.ZERO);
+      }
+      usage.put(e.getKey(), count.usage());
+    }
+    return usage;
+  }
+
+  @Override
+  public boolean tryConsume(
+      String tenantId, String offerKey, Budget budget, LocalDate day, long decisions, double cost) {
+    Limits.checkAmounts(decisions, cost);
+    BudgetCounterKey key = BudgetCounterKey.of(tenantId, offerKey, budget.period(), day);
+    Limits limits = Limits.of(budget);
+    long costMicros = BudgetCount.micros(cost);
+    if (onRedis()) {
+      try {
+        Consumption result = redis.consume(key, limits, decisions, costMicros, null);
+        if (result.outcome() == Consumption.Outcome.UNSEEDED) {
+          BudgetCount seed = seedOf(key);
+          if (seed == null) {
+            redisUnavailable.increment();
+            return false;
+          }
+          result = redis.consume(key, limits, decisions, costMicros, seed);
+        }
+        return recorded(key, result, redisAccepted, redisExhausted);
+      } catch (RuntimeException e) {
+        redisErrors.increment();
+        degrade(e);
+      }
+    }
+    if (redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE) {
+      localUnavailable.increment();
+      return false;
+    }
+    Consumption result = local.consume(key, limits, decisions, costMicros, null);
+    if (result.outcome() == Consumption.Outcome.UNSEEDED) {
+      BudgetCount seed = seedOf(key);
+      if (seed == null) {
+        localUnavailable.increment();
+        return false;
+      }
+      result = local.consume(key, limits, decisions, costMicros, seed);
+    }
+    if (result.accepted() && redis != null) {
+      outageAdditions.merge(
+          key,
+          new BudgetCount(decisions, costMicros),
+          (a, b) -> a.plus(b.decisions(), b.costMicros()));
+    }
+    return recorded(key, result, localAccepted, localExhausted);
+  }
+
+  /** Where counters are kept now and whether that is by choice or by failure. */
+  public BudgetLedgerStatus status() {
+    State current = state;
+    boolean onRedis = redis != null && !current.degraded();
+    return new BudgetLedgerStatus(
+        onRedis ? BudgetLedgerStatus.MODE_REDIS : BudgetLedgerStatus.MODE_IN_PROCESS,
+        !current.degraded(),
+        redis != null,
+        settings.onOutage(),
+        current.lastError(),
+        current.since(),
+        unflushed.size(),
+        lastFlushError);
+  }
+
+  /** The Redis ledger, or null when Redis is not configured; for health probes. */
+  public RedisBudgetLedger redis() {
+    return redis;
+  }
+
+  /**
+   * Writes every counter changed since the last flush to the store in one batch. Runs every flush
+   * interval by itself; call it to make a test or a shutdown step deterministic.
+   *
+   * @return whether everything was written (false: kept for the next flush, failure counted)
+   */
+  public boolean flush() {
+    // Its own lock: a slow database must never hold up degrade(), which requests call.
+    synchronized (flushLock) {
+      return flushLocked();
+    }
+  }
+
+  private boolean flushLocked() {
+    if (unflushed.isEmpty()) {
+      return true;
+    }
+    Map<BudgetCounterKey, BudgetCount> batch = new HashMap<>(unflushed);
+    try {
+      store.saveMax(batch, clock.instant());
+    } catch (RuntimeException e) {
+      flushFailures.increment();
+      String error = describe(e);
+      if (lastFlushError == null) {
+        log.warn(
+            "Cannot write {} budget counters to PostgreSQL ({}); keeping them and retrying",
+            batch.size(),
+            error);
+      }
+      lastFlushError = error;
+      return false;
+    }
+    // A counter changed again meanwhile stays for the next flush.
+    batch.forEach(unflushed::remove);
+    if (lastFlushError != null) {
+      log.info("Budget counters are written to PostgreSQL again");
+      lastFlushError = null;
+    }
+    return true;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    background.shutdownNow();
+    try {
+      background.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!flush()) {
+      log.error(
+          "Closing with {} budget counters not written to PostgreSQL ({}); their latest"
+              + " consumption is counted again from the stored values after a restart",
+          unflushed.size(),
+          lastFlushError);
+    }
+    if (redis != null) {
+      redis.close();
+    }
+    for (Meter meter :
+        List.of(
+            redisAccepted,
+            redisExhausted,
+            redisUnavailable,
+            localAccepted,
+            localExhausted,
+            localUnavailable,
+            redisErrors,
+            seedFailures,
+            flushFailures,
+            degradedGauge,
+            pendingGauge)) {
+      meters.remove(meter);
+    }
+  }
+
+  private boolean onRedis() {
+    return redis != null && !state.degraded();
+  }
+
+  private Map<BudgetCounterKey, BudgetCount> readRedis(List<BudgetCounterKey> keys) {
+    Map<BudgetCounterKey, BudgetCount> counts = redis.read(keys);
+    seen(counts);
+    if (counts.size() < keys.size()) {
+      Map<BudgetCounterKey, BudgetCount> seeds = seedsOf(missing(keys, counts));
+      if (!seeds.isEmpty()) {
+        Map<BudgetCounterKey, BudgetCount> zero = new HashMap<>();
+        seeds.keySet().forEach(k -> zero.put(k, BudgetCount.ZERO));
+        Map<BudgetCounterKey, BudgetCount> seeded = redis.merge(zero, seeds);
+        seen(seeded);
+        counts.putAll(seeded);
+      }
+    }
+    return counts;
+  }
+
+  private Map<BudgetCounterKey, BudgetCount> readLocal(Collection<BudgetCounterKey> keys) {
+    Map<BudgetCounterKey, BudgetCount> counts = local.read(keys);
+    if (counts.size() < keys.size()) {
+      Map<BudgetCounterKey, BudgetCount> seeds = seedsOf(missing(keys, counts));
+      counts.putAll(local.seed(seeds));
+    }
+    return counts;
+  }
+
+  private static List<BudgetCounterKey> missing(
+      Collection<BudgetCounterKey> keys, Map<BudgetCounterKey, BudgetCount> found) {
+    List<BudgetCounterKey> missing = new ArrayList<>();
+    for (BudgetCounterKey key : keys) {
+      if (!found.containsKey(key)) {
+        missing.add(key);
+      }
+    }
+    return missing;
+  }
+
+  /**
+   * Where absent counters start: the stored value raised to the last value seen here (newer when
+   * this node's latest changes were not flushed yet). Empty when the store cannot be read.
+   */
+  private Map<BudgetCounterKey, BudgetCount> seedsOf(List<BudgetCounterKey> keys) {
+    if (System.nanoTime() - seedRetryAt < 0) {
+      // Failed a moment ago: answer at once rather than make every request wait for the database.
+      seedFailures.increment(keys.size());
+      return Map.of();
+    }
+    Map<BudgetCounterKey, BudgetCount> stored;
+    try {
+      stored = store.load(keys);
+    } catch (RuntimeException e) {
+      seedRetryAt = System.nanoTime() + SEED_RETRY_AFTER.toNanos();
+      seedFailures.increment(keys.size());
+      log.warn("Cannot seed {} budget counters from PostgreSQL: {}", keys.size(), describe(e));
+      return Map.of();
+    }
+    Map<BudgetCounterKey, BudgetCount> seeds = new HashMap<>();
+    for (BudgetCounterKey key : keys) {
+      BudgetCount seed = stored.getOrDefault(key, BudgetCount.ZERO).max(lastSeen.get(key));
+      seeds.put(key, seed.max(unflushed.get(key)));
+    }
+    return seeds;
+  }
+
+  private BudgetCount seedOf(BudgetCounterKey key) {
+    return seedsOf(List.of(key)).get(key);
+  }
+
+  private boolean recorded(
+      BudgetCounterKey key, Consumption result, Counter accepted, Counter exhausted) {
+    lastSeen.merge(key, result.count(), BudgetCount::max);
+    if (result.accepted()) {
+      unflushed.merge(key, result.count(), BudgetCount::max);
+      accepted.increment();
+      return true;
+    }
+    exhausted.increment();
+    return false;
+  }
+
+  private void seen(Map<BudgetCounterKey, BudgetCount> counts) {
+    counts.forEach((key, count) -> lastSeen.merge(key, count, BudgetCount::max));
+  }
+
+  private void flushQuietly() {
+    try {
+      flush();
+      // Daily counters expire from Redis three days after their day; forget them here as well.
+      LocalDate cutoff = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(3);
+      lastSeen.keySet().removeIf(k -> k.isDayBefore(cutoff));
+      local.forgetDaysBefore(cutoff);
+    } catch (RuntimeException | Error e) {
+      log.error("Budget counter flush failed unexpectedly", e);
+    }
+  }
+
+  private void probeOnce() {
+    if (!state.degraded()) {
+      return;
+    }
+    try {
+      Duration latency = redis.ping();
+      // Add what was counted here before calls return to Redis, and once more afterwards for
+      // consumption that was in flight on memory at the switch.
+      addOutageToRedis();
+      synchronized (this) {
+        state = new State(false, state.lastError(), clock.instant());
+      }
+      local.clear();
+      addOutageToRedis();
+      log.info(
+          "Budget ledger back on Redis at {} (PING {} ms); budgets are exact across nodes again",
+          redis.target(),
+          latency.toMillis());
+    } catch (RuntimeException e) {
+      synchronized (this) {
+        state = new State(true, describe(e), state.since());
+      }
+    } catch (Error e) {
+      log.error("Budget ledger Redis probe failed unexpectedly", e);
+    }
+  }
+
+  /**
+   * Adds what this node counted in memory during the outage to Redis. A counter Redis lost is set
+   * to this node's in-memory value instead (it already contains the additions).
+   */
+  private void addOutageToRedis() {
+    if (outageAdditions.isEmpty()) {
+      return;
+    }
+    Map<BudgetCounterKey, BudgetCount> additions = new HashMap<>();
+    for (BudgetCounterKey key : List.copyOf(outageAdditions.keySet())) {
+      BudgetCount added = outageAdditions.remove(key);
+      if (added != null) {
+        additions.put(key, added);
+      }
+    }
+    Map<BudgetCounterKey, BudgetCount> ifAbsent = new HashMap<>(local.read(additions.keySet()));
+    additions.forEach(
+        (key, added) ->
+            ifAbsent.merge(
+                key, lastSeen.getOrDefault(key, BudgetCount.ZERO).max(added), BudgetCount::max));
+    // One script call per tenant: a tenant's counters share a hash tag, so this also holds on a
+    // Redis Cluster.
+    Map<String, Map<BudgetCounterKey, BudgetCount>> byTenant = new HashMap<>();
+    additions.forEach(
+        (key, added) ->
+            byTenant.computeIfAbsent(key.tenantId(), t -> new HashMap<>()).put(key, added));
+    Map<BudgetCounterKey, BudgetCount> notAdded = new HashMap<>(additions);
+    try {
+      for (Map<BudgetCounterKey, BudgetCount> batch : byTenant.values()) {
+        Map<BudgetCounterKey, BudgetCount> after = redis.merge(batch, ifAbsent);
+        batch.keySet().forEach(notAdded::remove);
+        seen(after);
+        after.forEach((key, count) -> unflushed.merge(key, count, BudgetCount::max));
+      }
+    } catch (RuntimeException e) {
+      notAdded.forEach(
+          (key, added) ->
+              outageAdditions.merge(key, added, (a, b) -> a.plus(b.decisions(), b.costMicros())));
+      throw e;
+    }
+  }
+
+  private synchronized void degrade(RuntimeException e) {
+    String error = describe(e);
+    if (state.degraded()) {
+      state = new State(true, error, state.since());
+      return;
+    }
+    state = new State(true, error, clock.instant());
+    log.warn(
+        "Budget ledger cannot use Redis at {} ({}); {} until Redis is back",
+        redis.target(),
+        error,
+        settings.onOutage() == BudgetOutagePolicy.REFUSE
+            ? "refusing budgeted offers"
+            : "counting budgets per node in process memory");
+  }
+
+  private static String describe(RuntimeException e) {
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  private static Counter consumed(MeterRegistry meters, String outcome, String backend) {
+    return Counter.builder("arbiter.budget.consumed")
+        .description("Budget check-and-adds by outcome and by the backend that answered")
+        .tag("outcome", outcome)
+        .tag("backend", backend)
+        .register(meters);
+  }
+}

@@ -1,0 +1,362 @@
+package dev.arbiter.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.budget.FailoverBudgetLedger.Settings;
+import dev.arbiter.engine.catalog.Budget;
+import dev.arbiter.engine.catalog.BudgetPeriod;
+import dev.arbiter.engine.pipeline.BudgetUsage;
+import dev.arbiter.testsupport.TestRedis;
+import dev.arbiter.testsupport.TestRedis.DedicatedRedis;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Restarts and outages: ledgers closed and built again over the same PostgreSQL database, and Redis
+ * servers of the test's own stopped, restarted empty, or paused.
+ */
+class FailoverBudgetLedgerIntegrationTests {
+  /** The command timeout plus room for a loaded 2-core machine; far below a hang. */
+  private static final Duration MAX_ANSWER_TIME = Duration.ofMillis(1_000);
+
+  private static final LocalDate MONDAY = LocalDate.of(2026, 11, 23);
+  private static final Budget TEN = new Budget(10L, null, BudgetPeriod.TOTAL);
+  private static final Map<String, BudgetPeriod> GOLD = Map.of("gold", BudgetPeriod.TOTAL);
+
+  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final String tenant = "t" + UUID.randomUUID().toString().replace("-", "");
+  private BudgetDatabase db;
+
+  @BeforeEach
+  void database() {
+    db = BudgetDatabase.migrated();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable closeable : closeAfter.reversed()) {
+      closeable.close();
+    }
+  }
+
+  private FailoverBudgetLedger ledger(RedisURI redis, Settings settings) {
+    return ledger(redis, db.store(), settings);
+  }
+
+  private FailoverBudgetLedger ledger(RedisURI redis, BudgetCounterStore store, Settings settings) {
+    FailoverBudgetLedger ledger =
+        new FailoverBudgetLedger(
+            redis == null
+                ? null
+                : new RedisBudgetLedger(redis, RedisBudgetLedger.DEFAULT_COMMAND_TIMEOUT),
+            new LocalBudgetLedger(),
+            store,
+            meters,
+            Clock.systemUTC(),
+            settings);
+    closeAfter.add(ledger);
+    return ledger;
+  }
+
+  private DedicatedRedis dedicatedRedis() {
+    DedicatedRedis redis = TestRedis.startDedicated();
+    closeAfter.add(redis);
+    return redis;
+  }
+
+  @Test
+  void shouldContinueFromPostgresqlAfterArbiterAndRedisLostTheirCounters() {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverBudgetLedger before = ledger(redis.uri(), Settings.DEFAULTS);
+    for (int i = 0; i < 7; i++) {
+      assertThat(before.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0.25)).isTrue();
+    }
+    before.close();
+    assertThat(db.storedDecisions(tenant, "gold", "total")).isEqualTo(7);
+
+    redis.stop(); // no persistence: Redis comes back empty
+    redis.start();
+    FailoverBudgetLedger after = ledger(redis.uri(), Settings.DEFAULTS);
+
+    assertThat(after.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(7, 1.75));
+    for (int i = 0; i < 3; i++) {
+      assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0.25)).isTrue();
+    }
+    assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0.25)).isFalse();
+    assertThat(after.status().mode()).isEqualTo(BudgetLedgerStatus.MODE_REDIS);
+  }
+
+  @Test
+  void shouldSeedACounterOnFirstConsumeWithoutAPriorRead() {
+    FailoverBudgetLedger before = ledger(null, Settings.DEFAULTS);
+    Budget daily = new Budget(3L, null, BudgetPeriod.DAY);
+    before.tryConsume(tenant, "gold", daily, MONDAY, 2, 0);
+    before.close();
+
+    // The shared Redis has never seen this tenant: its counter is seeded by tryConsume itself.
+    FailoverBudgetLedger after = ledger(TestRedis.uri(), Settings.DEFAULTS);
+
+    assertThat(after.tryConsume(tenant, "gold", daily, MONDAY, 1, 0)).isTrue();
+    assertThat(after.tryConsume(tenant, "gold", daily, MONDAY, 1, 0)).isFalse();
+  }
+
+  @Test
+  void shouldContinueFromPostgresqlAfterARestartWithoutRedis() {
+    FailoverBudgetLedger before = ledger(null, Settings.DEFAULTS);
+    for (int i = 0; i < 9; i++) {
+      before.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0);
+    }
+    before.close();
+
+    FailoverBudgetLedger after = ledger(null, Settings.DEFAULTS);
+
+    assertThat(after.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(9, 0));
+    assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+    assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isFalse();
+    assertThat(after.status())
+        .extracting(s -> s.mode(), s -> s.healthy(), s -> s.configured())
+        .containsExactly(BudgetLedgerStatus.MODE_IN_PROCESS, true, false);
+  }
+
+  @Test
+  void shouldConsumeExactlyTheBudgetUnderEightThreadsWithoutRedisAndStoreIt() throws Exception {
+    FailoverBudgetLedger node = ledger(null, Settings.DEFAULTS);
+    Budget budget = new Budget(500L, 40.0, BudgetPeriod.DAY);
+
+    long accepted =
+        LocalBudgetLedgerTests.concurrently(
+            8, 100, () -> node.tryConsume(tenant, "gold", budget, MONDAY, 1, 0.05));
+    node.close();
+
+    assertThat(accepted).isEqualTo(500);
+    assertThat(db.storedDecisions(tenant, "gold", MONDAY.toString())).isEqualTo(500);
+    assertThat(db.store().load(List.of(new BudgetCounterKey(tenant, "gold", MONDAY.toString()))))
+        .containsValue(new BudgetCount(500, 25_000_000));
+  }
+
+  @Test
+  void shouldWriteCountersBehindWithinAboutAFlushInterval() throws Exception {
+    FailoverBudgetLedger ledger = ledger(TestRedis.uri(), Settings.DEFAULTS);
+    for (int i = 0; i < 4; i++) {
+      ledger.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0);
+    }
+
+    awaitTrue(() -> db.storedDecisions(tenant, "gold", "total") == 4, Duration.ofSeconds(5));
+    assertThat(ledger.status().unflushedCounters()).isZero();
+  }
+
+  @Test
+  void shouldCountInMemoryWhileRedisIsDownAndAddItToRedisWhenBack() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverBudgetLedger node = ledger(redis.uri(), Settings.DEFAULTS);
+    for (int i = 0; i < 3; i++) {
+      assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+    }
+
+    redis.stop();
+    // Seeded from the last value this node saw (3), it spends the rest of the budget, no more.
+    int accepted = 0;
+    for (int i = 0; i < 10; i++) {
+      if (timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))) {
+        accepted++;
+      }
+    }
+    assertThat(accepted).isEqualTo(7);
+    assertThat(timed(() -> node.usage(tenant, GOLD, MONDAY)))
+        .containsEntry("gold", new BudgetUsage(10, 0));
+    BudgetLedgerStatus degraded = node.status();
+    assertThat(degraded.mode()).isEqualTo(BudgetLedgerStatus.MODE_IN_PROCESS);
+    assertThat(degraded.healthy()).isFalse();
+    assertThat(degraded.configured()).isTrue();
+    assertThat(degraded.lastError()).isNotBlank();
+    assertThat(counter("arbiter.budget.redis.errors")).isEqualTo(1);
+    assertThat(consumed("accepted", "local")).isEqualTo(7);
+    assertThat(consumed("exhausted", "local")).isEqualTo(3);
+    assertThat(meters.get("arbiter.budget.degraded").gauge().value()).isEqualTo(1);
+
+    redis.start(); // empty: the counter is set from what this node counted
+    awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
+
+    assertThat(node.status().mode()).isEqualTo(BudgetLedgerStatus.MODE_REDIS);
+    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isFalse();
+    FailoverBudgetLedger other = ledger(redis.uri(), Settings.DEFAULTS);
+    assertThat(other.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(10, 0));
+    assertThat(meters.get("arbiter.budget.degraded").gauge().value()).isZero();
+  }
+
+  @Test
+  void shouldAddWhatEachNodeCountedDuringAnOutageToTheCounterRedisKept() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverBudgetLedger a = ledger(redis.uri(), Settings.DEFAULTS);
+    FailoverBudgetLedger b = ledger(redis.uri(), Settings.DEFAULTS);
+    Budget hundred = new Budget(100L, null, BudgetPeriod.TOTAL);
+    for (int i = 0; i < 5; i++) {
+      a.tryConsume(tenant, "gold", hundred, MONDAY, 1, 0);
+    }
+    assertThat(b.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(5, 0));
+
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_500); // Redis keeps its data and answers nothing for 1.5 s
+
+    // Reads time out (harmless), then both nodes count on their own.
+    timed(() -> a.usage(tenant, GOLD, MONDAY));
+    timed(() -> b.usage(tenant, GOLD, MONDAY));
+    assertThat(timed(() -> a.tryConsume(tenant, "gold", hundred, MONDAY, 2, 0))).isTrue();
+    assertThat(timed(() -> b.tryConsume(tenant, "gold", hundred, MONDAY, 3, 0))).isTrue();
+    assertThat(a.status().lastError()).containsIgnoringCase("timed out");
+
+    awaitTrue(() -> a.status().healthy() && b.status().healthy(), Duration.ofSeconds(6));
+    assertThat(a.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(10, 0));
+  }
+
+  @Test
+  void shouldCountAConsumptionThatTimedOutButRanLateTwiceRatherThanNever() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverBudgetLedger a = ledger(redis.uri(), Settings.DEFAULTS);
+    Budget hundred = new Budget(100L, null, BudgetPeriod.TOTAL);
+    a.tryConsume(tenant, "gold", hundred, MONDAY, 5, 0);
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_500);
+
+    // Timed out here, so counted in memory; Redis runs it anyway when the pause ends.
+    assertThat(timed(() -> a.tryConsume(tenant, "gold", hundred, MONDAY, 2, 0))).isTrue();
+
+    awaitTrue(() -> a.status().healthy(), Duration.ofSeconds(6));
+    // Over-counted by the one ambiguous call, the safe side for a budget: 5 + 2 (late) + 2.
+    assertThat(a.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(9, 0));
+  }
+
+  @Test
+  void shouldRefuseBudgetedOffersWhileRedisIsDownWhenToldToFailClosed() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverBudgetLedger node =
+        ledger(
+            redis.uri(),
+            new Settings(Duration.ofSeconds(1), Duration.ofMillis(200), BudgetOutagePolicy.REFUSE));
+    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+
+    redis.stop();
+
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))).isFalse();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))).isFalse();
+    assertThat(timed(() -> node.usage(tenant, GOLD, MONDAY)))
+        .containsEntry("gold", new BudgetUsage(1, 0));
+    assertThat(node.status().onOutage()).isEqualTo(BudgetOutagePolicy.REFUSE);
+    assertThat(consumed("unavailable", "local")).isEqualTo(2);
+
+    redis.start();
+    awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
+    // Redis came back empty and the counter is seeded from PostgreSQL (flushed on the way).
+    node.flush();
+    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+    assertThat(node.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(2, 0));
+  }
+
+  @Test
+  void shouldStartDegradedWhenRedisIsDownAtStartAndRecoverWhenItComes() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    redis.stop();
+
+    long start = System.nanoTime();
+    FailoverBudgetLedger node = ledger(redis.uri(), Settings.DEFAULTS);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+
+    assertThat(node.status().healthy()).isFalse();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))).isTrue();
+
+    redis.start();
+    awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
+    assertThat(node.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(1, 0));
+    assertThat(consumed("accepted", "local")).isEqualTo(1);
+  }
+
+  @Test
+  void shouldRefuseACounterItCannotSeedAndKeepUnwrittenCountersUntilTheDatabaseIsBack()
+      throws Exception {
+    FailoverBudgetLedger node =
+        ledger(
+            null,
+            new Settings(Duration.ofHours(1), Duration.ofSeconds(1), BudgetOutagePolicy.REFUSE));
+    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+    db.jdbc.sql("alter table budget_counters rename to budget_counters_away").update();
+
+    // gold is known in memory and keeps counting; silver would need a seed and is refused.
+    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+    assertThat(node.tryConsume(tenant, "silver", TEN, MONDAY, 1, 0)).isFalse();
+    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), MONDAY))
+        .containsEntry("silver", BudgetUsage.ZERO);
+    assertThat(node.flush()).isFalse();
+    assertThat(node.status().lastFlushError()).isNotBlank();
+    assertThat(node.status().unflushedCounters()).isEqualTo(1);
+    assertThat(counter("arbiter.budget.flush.failures")).isEqualTo(1);
+    assertThat(counter("arbiter.budget.seed.failures")).isEqualTo(2);
+    assertThat(consumed("unavailable", "local")).isEqualTo(1);
+
+    db.jdbc.sql("alter table budget_counters_away rename to budget_counters").update();
+
+    assertThat(node.flush()).isTrue();
+    assertThat(node.status().lastFlushError()).isNull();
+    assertThat(db.storedDecisions(tenant, "gold", "total")).isEqualTo(2);
+    // Seeding is tried again a second after the last failure.
+    awaitTrue(() -> node.tryConsume(tenant, "silver", TEN, MONDAY, 1, 0), Duration.ofSeconds(3));
+    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), MONDAY))
+        .containsEntry("silver", new BudgetUsage(1, 0));
+  }
+
+  @Test
+  void shouldRemoveItsMetersWhenClosed() {
+    ledger(null, Settings.DEFAULTS).close();
+
+    assertThat(meters.getMeters()).isEmpty();
+  }
+
+  private double counter(String name) {
+    return meters.get(name).counter().count();
+  }
+
+  private double consumed(String outcome, String backend) {
+    return meters
+        .get("arbiter.budget.consumed")
+        .tag("outcome", outcome)
+        .tag("backend", backend)
+        .counter()
+        .count();
+  }
+
+  private static <T> T timed(Supplier<T> call) {
+    long start = System.nanoTime();
+    T result = call.get();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(MAX_ANSWER_TIME);
+    return result;
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within %s", timeout).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+}
