@@ -2,6 +2,11 @@ package dev.arbiter;
 
 import dev.arbiter.audit.AuditLog;
 import dev.arbiter.audit.jdbc.JdbcAuditLog;
+import dev.arbiter.budget.BudgetLedger;
+import dev.arbiter.budget.FailoverBudgetLedger;
+import dev.arbiter.budget.LocalBudgetLedger;
+import dev.arbiter.budget.RedisBudgetLedger;
+import dev.arbiter.budget.jdbc.JdbcBudgetCounterStore;
 import dev.arbiter.catalog.CatalogChangeListener;
 import dev.arbiter.catalog.CatalogDefinitions;
 import dev.arbiter.catalog.CatalogRepository;
@@ -16,6 +21,7 @@ import dev.arbiter.decision.DecisionMetrics;
 import dev.arbiter.decision.DecisionTraces;
 import dev.arbiter.decision.RecommendService;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
+import dev.arbiter.ops.BudgetHealthCheck;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.DatabaseHealthCheck;
 import dev.arbiter.ops.RedisHealthCheck;
@@ -292,9 +298,35 @@ class ServerWiring implements WebMvcConfigurer {
       TenantSettingsService settings,
       ModelStates modelStates,
       ModelCircuitBreakers breakers,
+      BudgetLedger budgets,
       Clock clock) {
     return new RecommendService(
-        snapshots, metrics, decisionLog, settings, modelStates, breakers, clock);
+        snapshots, metrics, decisionLog, settings, modelStates, breakers, budgets, clock);
+  }
+
+  /** Budget counters: Redis when configured, with a PostgreSQL write-behind; flushes on close. */
+  @Bean(destroyMethod = "close")
+  FailoverBudgetLedger budgetLedger(
+      ArbiterConfig config, DataSource dataSource, MeterRegistry meters, Clock clock) {
+    RedisBudgetLedger redis =
+        config
+            .redisUrl()
+            .map(
+                url ->
+                    new RedisBudgetLedger(
+                        RedisUrls.parse(url).uri(), RedisBudgetLedger.DEFAULT_COMMAND_TIMEOUT))
+            .orElse(null);
+    return new FailoverBudgetLedger(
+        redis,
+        new LocalBudgetLedger(),
+        new JdbcBudgetCounterStore(dataSource, java.time.Duration.ofSeconds(1)),
+        meters,
+        clock);
+  }
+
+  @Bean
+  BudgetHealthCheck budgetHealthCheck(FailoverBudgetLedger ledger) {
+    return new BudgetHealthCheck(ledger);
   }
 
   @Bean

@@ -1,8 +1,11 @@
 package dev.arbiter.decision;
 
+import dev.arbiter.budget.BudgetLedger;
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.engine.DecisionEngine;
+import dev.arbiter.engine.catalog.BudgetPeriod;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.catalog.Offer;
 import dev.arbiter.engine.pipeline.BudgetCounters;
 import dev.arbiter.engine.pipeline.CustomerState;
 import dev.arbiter.engine.pipeline.Decision;
@@ -24,6 +27,8 @@ import dev.arbiter.tenant.TenantSettings;
 import dev.arbiter.tenant.TenantSettingsService;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +51,12 @@ public class RecommendService {
   private final TenantSettingsService settings;
   private final ModelStates modelStates;
   private final ModelCircuitBreakers breakers;
+  private final BudgetLedger budgets;
   private final Clock clock;
+
+  /** Budgeted offers of each snapshot: what the ledger is asked about, once per decision. */
+  private final Map<CatalogSnapshot, Map<String, BudgetPeriod>> budgeted =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   public RecommendService(
       CatalogSnapshots snapshots,
@@ -55,6 +65,7 @@ public class RecommendService {
       TenantSettingsService settings,
       ModelStates modelStates,
       ModelCircuitBreakers breakers,
+      BudgetLedger budgets,
       Clock clock) {
     this.snapshots = snapshots;
     this.metrics = metrics;
@@ -62,6 +73,7 @@ public class RecommendService {
     this.settings = settings;
     this.modelStates = modelStates;
     this.breakers = breakers;
+    this.budgets = budgets;
     this.clock = clock;
   }
 
@@ -94,10 +106,17 @@ public class RecommendService {
             now,
             seed);
     CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
+    TenantSettings tenant = settings.cached(tenantId);
+    LocalDate day = LocalDate.ofInstant(now, ZoneId.of(tenant.timeZone()));
+    Map<String, BudgetPeriod> withBudget =
+        budgeted.computeIfAbsent(snapshot, RecommendService::budgeted);
+    BudgetCounters counters =
+        withBudget.isEmpty()
+            ? BudgetCounters.NONE
+            : BudgetCounters.of(budgets.usage(tenantId, withBudget, day));
     Set<String> unavailable = breakers.unavailable(tenantId);
     RuntimeState runtime =
-        new RuntimeState(
-            BudgetCounters.NONE, modelStates.forTenant(tenantId, snapshot), unavailable);
+        new RuntimeState(counters, modelStates.forTenant(tenantId, snapshot), unavailable);
     Decision decision = engine.decide(snapshot, engineRequest, CustomerState.NONE, runtime);
     metrics.record(decision, System.nanoTime() - start);
     recordModelHealth(tenantId, snapshot, decision, unavailable);
@@ -110,8 +129,9 @@ public class RecommendService {
     body.put("flowKey", decision.flowKey());
     body.put("flowVersion", decision.flowVersion());
     body.put("catalogVersion", decision.catalogVersion());
+    List<RankedOffer> returned = consumeBudgets(tenantId, snapshot, decision.offers(), day);
     List<Map<String, Object>> offers = new ArrayList<>();
-    for (RankedOffer o : decision.offers()) {
+    for (RankedOffer o : returned) {
       Map<String, Object> offer = new LinkedHashMap<>();
       offer.put("rank", o.rank());
       offer.put("offerKey", o.offerKey());
@@ -126,7 +146,6 @@ public class RecommendService {
       offers.add(offer);
     }
     body.put("offers", offers);
-    TenantSettings tenant = settings.cached(tenantId);
     // X-Debug traces whatever the settings: an editor asked for this one explicitly.
     boolean sampled =
         withTrace
@@ -154,8 +173,50 @@ public class RecommendService {
       }
     }
     decisionLog.event(
-        decisionMade(tenantId, tenantKey, requestId, request, decision, decisionId, seed, now));
+        decisionMade(
+            tenantId, tenantKey, requestId, request, decision, returned, decisionId, seed, now));
     return body;
+  }
+
+  private static Map<String, BudgetPeriod> budgeted(CatalogSnapshot snapshot) {
+    Map<String, BudgetPeriod> m = new java.util.HashMap<>();
+    for (Offer o : snapshot.offers()) {
+      if (o.budget() != null) {
+        m.put(o.key(), o.budget().period());
+      }
+    }
+    return Map.copyOf(m);
+  }
+
+  /**
+   * Counts one decision against each returned offer's budget, atomically; an offer whose budget
+   * another decision used up meanwhile is dropped and the rest re-ranked. This, not the engine's
+   * check, is what keeps a budget from ever being exceeded under concurrency.
+   */
+  private List<RankedOffer> consumeBudgets(
+      String tenantId, CatalogSnapshot snapshot, List<RankedOffer> offers, LocalDate day) {
+    List<RankedOffer> kept = new ArrayList<>(offers.size());
+    for (RankedOffer o : offers) {
+      Offer offer = snapshot.offer(o.offerKey());
+      if (offer != null
+          && offer.budget() != null
+          && !budgets.tryConsume(tenantId, o.offerKey(), offer.budget(), day, 1, 0)) {
+        continue;
+      }
+      kept.add(
+          kept.size() + 1 == o.rank()
+              ? o
+              : new RankedOffer(
+                  kept.size() + 1,
+                  o.offerKey(),
+                  o.offerId(),
+                  o.name(),
+                  o.score(),
+                  o.propensity(),
+                  o.fallback(),
+                  o.content()));
+    }
+    return kept;
   }
 
   /** Tells the flow's model breaker whether the model failed in this decision. */
@@ -182,11 +243,12 @@ public class RecommendService {
       String requestId,
       RecommendRequest request,
       Decision decision,
+      List<RankedOffer> returned,
       String decisionId,
       long seed,
       Instant at) {
     List<Map<String, Object>> offers = new ArrayList<>();
-    for (RankedOffer o : decision.offers()) {
+    for (RankedOffer o : returned) {
       Map<String, Object> offer = new LinkedHashMap<>();
       offer.put("rank", o.rank());
       offer.put("offerKey", o.offerKey());
