@@ -144,6 +144,14 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     return local.history(tenantId, customerId);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>On Redis this does not wait for the reply (a Recommend waits on Redis once, for {@link
+   * #history}): the entries are sent on the store's one connection, so this node's next {@link
+   * #history} sees them. If Redis then fails the command, the store degrades and the entries go to
+   * the in-process store and the replay buffer, as if Redis had been down from the start.
+   */
   @Override
   public void append(String tenantId, String customerId, List<ContactEntry> entries) {
     if (entries.isEmpty()) {
@@ -151,14 +159,38 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     }
     if (redis != null && !state.degraded()) {
       try {
-        redis.append(tenantId, customerId, entries);
+        redis
+            .appendAsync(tenantId, customerId, entries)
+            .whenComplete(
+                (ok, failure) -> {
+                  if (failure != null) {
+                    redisFailed(
+                        RedisContactHistoryStore.unwrap(failure), tenantId, customerId, entries);
+                  }
+                });
         return;
       } catch (RedisException e) {
-        // The command may have run before the timeout; replaying it is harmless (merge by id).
-        metrics.redisErrors.increment();
-        degrade(e);
+        redisFailed(e, tenantId, customerId, entries);
+        return;
       }
     }
+    appendWithoutRedis(tenantId, customerId, entries);
+  }
+
+  private void redisFailed(
+      Throwable failure, String tenantId, String customerId, List<ContactEntry> entries) {
+    if (!(failure instanceof RedisException e)) {
+      log.error("Contact history append failed unexpectedly; entries kept in process", failure);
+      local.append(tenantId, customerId, entries);
+      return;
+    }
+    // The command may have run before the timeout; replaying it is harmless (merge by id).
+    metrics.redisErrors.increment();
+    degrade(e);
+    appendWithoutRedis(tenantId, customerId, entries);
+  }
+
+  private void appendWithoutRedis(String tenantId, String customerId, List<ContactEntry> entries) {
     synchronized (this) {
       if (redis != null && state.degraded()) {
         buffer(tenantId, customerId, entries);

@@ -23,6 +23,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -192,6 +195,33 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   }
 
   /**
+   * {@link #append} without waiting for the reply: the command is written to this store's one
+   * connection before this returns, so a later {@link #history} from this store sees the entries
+   * (Redis runs one connection's commands in order); other nodes see them once Redis ran it.
+   *
+   * @return completes when Redis ran it, or exceptionally with a Lettuce {@link
+   *     io.lettuce.core.RedisException} (after at most the command timeout)
+   * @throws io.lettuce.core.RedisException at once when not connected
+   */
+  public CompletionStage<Void> appendAsync(
+      String tenantId, String customerId, List<ContactEntry> entries) {
+    if (entries.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    StatefulRedisConnection<String, String> conn = open();
+    String[] keys = {key(tenantId, customerId)};
+    String[] values = arguments(entries, clock.instant().minus(properties.horizon()), false);
+    return conn.async()
+        .<Long>evalsha(MERGE_SCRIPT_SHA, ScriptOutputType.INTEGER, keys, values)
+        .exceptionallyCompose(
+            e ->
+                unwrap(e) instanceof RedisNoScriptException
+                    ? conn.async().<Long>eval(MERGE_SCRIPT, ScriptOutputType.INTEGER, keys, values)
+                    : CompletableFuture.failedFuture(unwrap(e)))
+        .thenApply(reply -> null);
+  }
+
+  /**
    * Connects if not connected, then sends {@code PING}.
    *
    * @return the round-trip time of the {@code PING}
@@ -237,20 +267,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       List<ContactEntry> entries,
       Instant cutoff,
       boolean load) {
-    List<String> args = new ArrayList<>(5 + entries.size() * 2);
-    args.add(load ? "1" : "0");
-    args.add(Long.toString(cutoff.toEpochMilli()));
-    args.add(Integer.toString(properties.maxEvents()));
-    args.add(ttlMillis);
-    args.add(load ? "1" : "0");
-    for (ContactEntry e : entries) {
-      if (!e.event().time().isBefore(cutoff)) {
-        args.add(e.id());
-        args.add(ContactEntries.encode(e.event()));
-      }
-    }
     String[] keys = {key};
-    String[] values = args.toArray(new String[0]);
+    String[] values = arguments(entries, cutoff, load);
     ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
     Object reply;
     try {
@@ -264,6 +282,26 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     @SuppressWarnings("unchecked")
     List<Object> list = (List<Object>) reply;
     return list;
+  }
+
+  private String[] arguments(List<ContactEntry> entries, Instant cutoff, boolean load) {
+    List<String> args = new ArrayList<>(5 + entries.size() * 2);
+    args.add(load ? "1" : "0");
+    args.add(Long.toString(cutoff.toEpochMilli()));
+    args.add(Integer.toString(properties.maxEvents()));
+    args.add(ttlMillis);
+    args.add(load ? "1" : "0");
+    for (ContactEntry e : entries) {
+      if (!e.event().time().isBefore(cutoff)) {
+        args.add(e.id());
+        args.add(ContactEntries.encode(e.event()));
+      }
+    }
+    return args.toArray(new String[0]);
+  }
+
+  static Throwable unwrap(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   /** The entries of a hash, without the marker and entries before {@code cutoff}, capped. */

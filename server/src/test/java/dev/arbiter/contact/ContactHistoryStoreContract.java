@@ -225,6 +225,57 @@ abstract class ContactHistoryStoreContract {
         .containsExactly("other-tenant-decision", "other-tenant");
   }
 
+  @Test
+  void shouldLoseNoEntryWhenAppendsRaceWithTheFirstLoads() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      db.insertInteraction(customer, "impression", "row-" + i, now.minus(Duration.ofHours(i + 1)));
+    }
+    ContactHistoryStore nodeA = newStore(DEFAULTS);
+    ContactHistoryStore nodeB = sharesLists() ? newStore(DEFAULTS) : nodeA;
+    int threads = 8;
+    int appendsPerThread = 25;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      ContactHistoryStore node = t % 2 == 0 ? nodeA : nodeB;
+      int thread = t;
+      workers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      go.await();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      return;
+                    }
+                    for (int i = 0; i < appendsPerThread; i++) {
+                      node.append(
+                          db.tenantId,
+                          customer,
+                          List.of(decision("t" + thread + "-" + i, now.plusMillis(i))));
+                      if (i % 5 == 0) {
+                        node.history(db.tenantId, customer);
+                      }
+                    }
+                  }));
+    }
+    go.countDown();
+    for (Thread worker : workers) {
+      worker.join();
+    }
+
+    List<ContactEvent> history = nodeA.history(db.tenantId, customer);
+    assertThat(history).hasSize(20 + threads * appendsPerThread);
+    assertThat(history).doesNotHaveDuplicates();
+    assertThat(history).filteredOn(e -> e.outcome().equals("impression")).hasSize(20);
+  }
+
+  /** Whether two stores built by {@link #newStore} share lists (two nodes on one Redis). */
+  boolean sharesLists() {
+    return false;
+  }
+
   static ContactEntry decision(String offerKey, Instant at) {
     return ContactEntry.decision(new ContactEvent("decision", offerKey, "cards", "web", at));
   }

@@ -171,6 +171,56 @@ class FailoverContactHistoryStoreIntegrationTests {
   }
 
   @Test
+  void shouldSendAppendsWithoutWaitingAndSeeThemOnTheNextCall() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+
+    for (int i = 0; i < 50; i++) {
+      store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))));
+    }
+
+    // Same connection, same order: this node's next read runs after its appends.
+    assertThat(store.history(db.tenantId, customer)).hasSize(50);
+    assertThat(otherNode.history(db.tenantId, customer)).hasSize(50);
+    assertThat(store.status().healthy()).isTrue();
+  }
+
+  @Test
+  void shouldKeepAnAppendThatRedisFailedToRunAndReplayItOnRecovery() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_500);
+
+    timed(
+        () -> {
+          store.append(db.tenantId, customer, List.of(decision("during-pause", now)));
+          return null;
+        });
+    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("during-pause", "gold-card");
+
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(6));
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    // The timed-out command may also have run when Redis resumed: still one entry.
+    assertThat(otherNode.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("during-pause", "gold-card");
+  }
+
+  @Test
   void shouldStartDegradedWhenRedisIsDownAtStartAndRecoverWhenItComes() throws Exception {
     DedicatedRedis redis = dedicatedRedis();
     redis.stop();

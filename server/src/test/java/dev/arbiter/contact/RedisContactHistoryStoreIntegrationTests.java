@@ -50,6 +50,11 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     return store;
   }
 
+  @Override
+  boolean sharesLists() {
+    return true;
+  }
+
   @Test
   void shouldShareOneListBetweenTwoNodes() {
     db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
