@@ -112,6 +112,28 @@ class InteractionPartitionsIntegrationTests {
         .hasMessageContaining("foreign key");
   }
 
+  @Test
+  void shouldCreateEachMonthOnceWhenSeveralNodesEnsureAtOnce() throws Exception {
+    SettableClock later = new SettableClock(startOf(thisMonth.plusMonths(6)));
+    List<java.util.concurrent.Future<List<String>>> results = new java.util.ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      for (int i = 0; i < 4; i++) {
+        results.add(pool.submit(() -> new InteractionPartitions(db.jdbc, later).ensure()));
+      }
+    }
+    List<String> created = new java.util.ArrayList<>();
+    for (var result : results) {
+      created.addAll(result.get());
+    }
+
+    assertThat(created)
+        .containsExactlyInAnyOrder(
+            java.util.stream.IntStream.rangeClosed(13, 18)
+                .mapToObj(i -> InteractionPartitions.name(thisMonth.plusMonths(i)))
+                .toArray(String[]::new));
+    assertThat(new InteractionPartitions(db.jdbc, later).existing()).hasSize(21);
+  }
+
   private static Instant startOf(LocalDate month) {
     return month.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
   }
