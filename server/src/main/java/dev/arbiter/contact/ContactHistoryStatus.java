@@ -12,7 +12,8 @@ import java.time.Instant;
  * @param lastError the most recent Redis failure, or null if none; kept after recovery; never
  *     contains credentials
  * @param since when the current mode and health began
- * @param pendingReplay entries appended during the outage that wait to be written to Redis
+ * @param pendingReplay entries appended during the outage that wait to be written to Redis, plus
+ *     customers whose Redis lists wait to be deleted (the replay buffer overflowed)
  */
 public record ContactHistoryStatus(
     String mode,

@@ -27,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * (every probe interval, reconnecting if needed) succeeds. The in-process store is emptied at each
  * switch, so while degraded every customer's history is loaded afresh from PostgreSQL: all
  * interactions are counted, but {@code decision} entries recorded in Redis before the outage are
- * not seen until it ends. Entries appended while degraded are also kept in a replay buffer (at most
- * {@code maxReplayCustomers} customers; beyond it they are dropped and counted in {@code
- * arbiter.contact.replay.dropped}) and written to Redis on recovery, so other nodes and later calls
- * see the interactions recorded during the outage; replaying twice is harmless (entries are merged
- * by id). Recovery then returns calls to Redis.
+ * not seen until it ends. Entries appended while degraded are also kept in a replay buffer and
+ * written to Redis on recovery, so other nodes and later calls see what was recorded during the
+ * outage; replaying twice is harmless (entries are merged by id). The buffer holds at most {@code
+ * maxReplayCustomers} customers; the lists of customers beyond it are deleted from Redis on
+ * recovery instead (their interactions load again from PostgreSQL, their decision entries are
+ * lost), and only when ten times that many customers were touched are entries dropped without trace
+ * (counted in {@code arbiter.contact.replay.dropped}). Recovery then returns calls to Redis.
  *
  * <p>Metrics: those of {@link ContactHistoryMetrics}, plus the gauge {@code
  * arbiter.contact.degraded} (1 while a configured Redis is unreachable). PostgreSQL failures are
@@ -56,10 +58,12 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   // Guarded by this: the mode switch and the buffer change together, so no degraded-mode append
   // lands in the buffer after the recovery took its last batch.
   private final Map<String, Pending> replay = new LinkedHashMap<>();
+  private final Map<String, Pending> forget = new LinkedHashMap<>();
   private volatile State state;
 
   private record State(boolean degraded, String lastError, Instant since) {}
 
+  /** Entries to write to Redis, or (entries null) a list to delete there. */
   private record Pending(String tenantId, String customerId, List<ContactEntry> entries) {}
 
   /**
@@ -216,7 +220,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     State current = state;
     int pending;
     synchronized (this) {
-      pending = replay.values().stream().mapToInt(p -> p.entries().size()).sum();
+      pending = replay.values().stream().mapToInt(p -> p.entries().size()).sum() + forget.size();
     }
     boolean onRedis = redis != null && !current.degraded();
     return new ContactHistoryStatus(
@@ -266,7 +270,9 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   }
 
   private synchronized List<Pending> drain(boolean recover) {
-    List<Pending> batch = new ArrayList<>(replay.values());
+    List<Pending> batch = new ArrayList<>(forget.values());
+    batch.addAll(replay.values());
+    forget.clear();
     replay.clear();
     if (recover) {
       // Memory goes stale while Redis is in use; the next outage must start from PostgreSQL.
@@ -280,11 +286,19 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
       try {
-        redis.append(p.tenantId(), p.customerId(), p.entries());
+        if (p.entries() == null) {
+          redis.forget(p.tenantId(), p.customerId());
+        } else {
+          redis.append(p.tenantId(), p.customerId(), p.entries());
+        }
       } catch (RedisException e) {
         synchronized (this) {
           for (Pending rest : batch.subList(i, batch.size())) {
-            buffer(rest.tenantId(), rest.customerId(), rest.entries());
+            if (rest.entries() == null) {
+              forget.putIfAbsent(rest.tenantId() + ':' + rest.customerId(), rest);
+            } else {
+              buffer(rest.tenantId(), rest.customerId(), rest.entries());
+            }
           }
         }
         degrade(e);
@@ -299,7 +313,11 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     Pending pending = replay.get(key);
     if (pending == null) {
       if (replay.size() >= maxReplayCustomers) {
-        metrics.replayDropped.increment(entries.size());
+        if (forget.size() < 10L * maxReplayCustomers) {
+          forget.putIfAbsent(key, new Pending(tenantId, customerId, null));
+        } else {
+          metrics.replayDropped.increment(entries.size());
+        }
         return;
       }
       pending = new Pending(tenantId, customerId, new ArrayList<>());

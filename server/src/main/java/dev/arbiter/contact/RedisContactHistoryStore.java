@@ -222,6 +222,14 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   }
 
   /**
+   * Deletes the customer's list, so the next {@link #history} loads their interactions from
+   * PostgreSQL again (their {@code decision} entries are lost).
+   */
+  public void forget(String tenantId, String customerId) {
+    open().sync().del(key(tenantId, customerId));
+  }
+
+  /**
    * Connects if not connected, then sends {@code PING}.
    *
    * @return the round-trip time of the {@code PING}

@@ -53,6 +53,11 @@ class FailoverContactHistoryStoreIntegrationTests {
 
   /** One node: its own meters unless given, its own in-process store, on {@code redis}. */
   private FailoverContactHistoryStore node(DedicatedRedis redis, PrometheusMeterRegistry registry) {
+    return node(redis, registry, FailoverContactHistoryStore.DEFAULT_MAX_REPLAY_CUSTOMERS);
+  }
+
+  private FailoverContactHistoryStore node(
+      DedicatedRedis redis, PrometheusMeterRegistry registry, int maxReplayCustomers) {
     ContactHistoryMetrics metrics = new ContactHistoryMetrics(registry);
     JdbcInteractionReader reader = new JdbcInteractionReader(db.jdbc);
     Clock clock = Clock.systemUTC();
@@ -76,7 +81,7 @@ class FailoverContactHistoryStoreIntegrationTests {
             registry,
             clock,
             Duration.ofMillis(100),
-            FailoverContactHistoryStore.DEFAULT_MAX_REPLAY_CUSTOMERS);
+            maxReplayCustomers);
     closeAfter.add(store);
     return store;
   }
@@ -218,6 +223,46 @@ class FailoverContactHistoryStoreIntegrationTests {
     assertThat(otherNode.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
         .containsExactly("during-pause", "gold-card");
+  }
+
+  @Test
+  void shouldDeleteTheRedisListsOfCustomersBeyondTheReplayBufferOnRecovery() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters, 1);
+    String other = customer + "-b";
+    store.history(db.tenantId, customer);
+    store.history(db.tenantId, other);
+    store.append(db.tenantId, other, List.of(decision("before-pause", now.minusSeconds(5))));
+
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_000); // Redis keeps its data: recovery must fix stale lists
+    store.append(db.tenantId, customer, List.of(decision("buffered", now)));
+    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
+    Instant clickAt = now.minusSeconds(1);
+    String clickId = db.insertInteraction(other, "click", "gold-card", clickAt);
+    store.append(
+        db.tenantId,
+        other,
+        List.of(
+            ContactEntry.interaction(
+                clickId, new ContactEvent("click", "gold-card", "cards", "web", clickAt))));
+    assertThat(store.status().pendingReplay()).isEqualTo(2); // one entry, one list to delete
+
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(6));
+
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(otherNode.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("buffered");
+    // Reloaded from PostgreSQL: the click counts, the decision entry kept in Redis is gone.
+    assertThat(otherNode.history(db.tenantId, other))
+        .extracting(ContactEvent::outcome)
+        .containsExactly("click");
+    assertThat(meters.scrape()).contains("arbiter_contact_replay_dropped_total 0.0");
   }
 
   @Test
