@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * also returns the merged list. {@link #append} is one script call: {@code HSET}, trimming
  * (horizon, then the newest {@code maxEvents}) once the hash outgrows the cap by a quarter, and
  * {@code PEXPIRE} of the horizon, so an idle customer's list leaves Redis by itself. Readers trim
- * to the cap exactly.
+ * to the cap exactly. Each script touches one key, so this also works on a Redis Cluster; an entry
+ * costs roughly 60 to 100 bytes of Redis memory. Under memory pressure prefer an evicting policy
+ * ({@code volatile-lru}): an evicted list is loaded again, losing only its decision entries.
  *
  * <p>Fails fast like {@link dev.arbiter.ratelimit.RedisRateLimiter}: commands give up after the
  * command timeout, are rejected at once while disconnected, and only {@link #ping()} (re)connects;
