@@ -1,0 +1,109 @@
+package dev.arbiter.contact;
+
+import dev.arbiter.engine.policy.ContactEvent;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The list rules both stores share (merge by id, horizon, cap, newest first) and the compact
+ * encoding of an event in Redis: {@code <epoch millis, base 36>␟<outcome>␟<offer>␟<category>␟
+ * <channel>} with {@code ␟} = U+001F and an empty field for null.
+ */
+final class ContactEntries {
+  static final char SEPARATOR = '\u001f';
+
+  /** Newest first; equal times by id so the order (and what the cap drops) is deterministic. */
+  static final Comparator<ContactEntry> NEWEST_FIRST =
+      Comparator.comparing((ContactEntry e) -> e.event().time())
+          .reversed()
+          .thenComparing(ContactEntry::id, Comparator.reverseOrder());
+
+  private ContactEntries() {}
+
+  /**
+   * The union of {@code held} and {@code added} by id ({@code added} wins), without entries before
+   * {@code cutoff}, newest first, at most {@code cap}.
+   */
+  static List<ContactEntry> merge(
+      Collection<ContactEntry> held, Collection<ContactEntry> added, Instant cutoff, int cap) {
+    Map<String, ContactEntry> byId = new HashMap<>(Math.max(16, (held.size() + added.size()) * 2));
+    for (ContactEntry e : held) {
+      byId.put(e.id(), e);
+    }
+    for (ContactEntry e : added) {
+      byId.put(e.id(), e);
+    }
+    List<ContactEntry> merged = new ArrayList<>(byId.size());
+    for (ContactEntry e : byId.values()) {
+      if (!e.event().time().isBefore(cutoff)) {
+        merged.add(e);
+      }
+    }
+    merged.sort(NEWEST_FIRST);
+    return merged.size() > cap ? List.copyOf(merged.subList(0, cap)) : List.copyOf(merged);
+  }
+
+  /** The events of newest-first {@code entries} at or after {@code cutoff}, in that order. */
+  static List<ContactEvent> events(List<ContactEntry> entries, Instant cutoff) {
+    List<ContactEvent> events = new ArrayList<>(entries.size());
+    for (ContactEntry e : entries) {
+      if (e.event().time().isBefore(cutoff)) {
+        break;
+      }
+      events.add(e.event());
+    }
+    return List.copyOf(events);
+  }
+
+  static String encode(ContactEvent event) {
+    StringBuilder b = new StringBuilder(48);
+    b.append(Long.toString(event.time().toEpochMilli(), 36));
+    field(b, event.outcome());
+    field(b, event.offerKey());
+    field(b, event.category());
+    field(b, event.channel());
+    return b.toString();
+  }
+
+  /**
+   * The event encoded by {@link #encode}.
+   *
+   * @throws IllegalArgumentException when {@code value} is not such an encoding
+   */
+  static ContactEvent decode(String value) {
+    String[] parts = new String[5];
+    int start = 0;
+    for (int i = 0; i < 4; i++) {
+      int end = value.indexOf(SEPARATOR, start);
+      if (end < 0) {
+        throw new IllegalArgumentException("Expected 5 fields in a contact entry: " + value);
+      }
+      parts[i] = value.substring(start, end);
+      start = end + 1;
+    }
+    parts[4] = value.substring(start);
+    return new ContactEvent(
+        parts[1],
+        emptyToNull(parts[2]),
+        emptyToNull(parts[3]),
+        emptyToNull(parts[4]),
+        Instant.ofEpochMilli(Long.parseLong(parts[0], 36)));
+  }
+
+  private static void field(StringBuilder b, String value) {
+    b.append(SEPARATOR);
+    if (value != null) {
+      // A separator inside a value would shift the fields; none is expected in keys or channels.
+      b.append(value.indexOf(SEPARATOR) < 0 ? value : value.replace(SEPARATOR, ' '));
+    }
+  }
+
+  private static String emptyToNull(String s) {
+    return s.isEmpty() ? null : s;
+  }
+}

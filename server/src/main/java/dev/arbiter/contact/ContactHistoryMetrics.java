@@ -1,0 +1,57 @@
+package dev.arbiter.contact;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The store's meters, shared by its Redis, in-process and failover parts. Never tagged with tenant
+ * or customer: {@code arbiter.contact.history.requests{result=hit|miss}} (a miss loads from
+ * PostgreSQL), {@code arbiter.contact.history.load.latency} (those loads), {@code
+ * arbiter.contact.redis.errors} (calls Redis failed, then answered in process) and {@code
+ * arbiter.contact.replay.dropped} (outage entries that did not fit the replay buffer). Thread-safe.
+ */
+public final class ContactHistoryMetrics implements AutoCloseable {
+  private final MeterRegistry meters;
+  final Counter hits;
+  final Counter misses;
+  final Timer loadLatency;
+  final Counter redisErrors;
+  final Counter replayDropped;
+
+  public ContactHistoryMetrics(MeterRegistry meters) {
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.hits = requests(meters, "hit");
+    this.misses = requests(meters, "miss");
+    this.loadLatency =
+        Timer.builder("arbiter.contact.history.load.latency")
+            .description("Loads of a customer's interactions from PostgreSQL on a miss")
+            .register(meters);
+    this.redisErrors =
+        Counter.builder("arbiter.contact.redis.errors")
+            .description("Contact-history calls Redis failed to answer (then answered in process)")
+            .register(meters);
+    this.replayDropped =
+        Counter.builder("arbiter.contact.replay.dropped")
+            .description("Entries appended during a Redis outage that the replay buffer dropped")
+            .register(meters);
+  }
+
+  /** Removes these meters from the registry. */
+  @Override
+  public void close() {
+    for (Meter meter : List.<Meter>of(hits, misses, loadLatency, redisErrors, replayDropped)) {
+      meters.remove(meter);
+    }
+  }
+
+  private static Counter requests(MeterRegistry meters, String result) {
+    return Counter.builder("arbiter.contact.history.requests")
+        .description("History requests: hit (answered by the store) or miss (loaded from the DB)")
+        .tag("result", result)
+        .register(meters);
+  }
+}

@@ -1,0 +1,33 @@
+package dev.arbiter.contact;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How much history the store keeps.
+ *
+ * @param horizon how far back a history reaches (also the Redis TTL of an idle customer's list and
+ *     the in-process expiry); longer than the longest policy window in use, default {@code P90D}
+ * @param maxEvents the newest entries kept per customer, default 500; older ones are dropped
+ * @param maxLocalCustomers customers held by the in-process store before the least recently used
+ *     are evicted, default 100,000
+ */
+public record ContactHistoryProperties(Duration horizon, int maxEvents, int maxLocalCustomers) {
+  public static final ContactHistoryProperties DEFAULTS =
+      new ContactHistoryProperties(Duration.ofDays(90), 500, 100_000);
+
+  public ContactHistoryProperties {
+    Objects.requireNonNull(horizon, "horizon");
+    if (horizon.isNegative() || horizon.isZero()) {
+      throw new IllegalArgumentException("Expected a positive horizon, but got " + horizon);
+    }
+    if (maxEvents < 1 || maxEvents > 10_000) {
+      throw new IllegalArgumentException(
+          "Expected maxEvents between 1 and 10000, but got " + maxEvents);
+    }
+    if (maxLocalCustomers < 1) {
+      throw new IllegalArgumentException(
+          "Expected maxLocalCustomers of at least 1, but got " + maxLocalCustomers);
+    }
+  }
+}

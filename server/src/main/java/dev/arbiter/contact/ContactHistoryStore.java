@@ -1,0 +1,37 @@
+package dev.arbiter.contact;
+
+import dev.arbiter.engine.policy.ContactEvent;
+import java.util.List;
+
+/**
+ * Each customer's recent contacts, for the contact-policy stage of Recommend.
+ *
+ * <p>A customer's history is the union of their interactions in PostgreSQL and the entries appended
+ * to the store, merged by {@link ContactEntry#id()}, restricted to the store's horizon (events at
+ * or after now minus {@link ContactHistoryProperties#horizon()}) and to the newest {@link
+ * ContactHistoryProperties#maxEvents()} of them. Interactions are durable; {@code decision} entries
+ * live only in the store and are forgotten when it drops the customer's list (eviction, expiry, a
+ * Redis flush or restart, the switch to and from the in-process fallback), so a policy counting
+ * decisions can then allow more than its cap: at most what the forgotten entries would have
+ * blocked. Implementations are thread-safe.
+ */
+public interface ContactHistoryStore {
+
+  /**
+   * The customer's contacts within the horizon, newest first, at most {@link
+   * ContactHistoryProperties#maxEvents()}. The first call for a customer (or the first after the
+   * store dropped them) loads their interactions from PostgreSQL and keeps the merged list.
+   *
+   * @return an immutable list; empty when the customer has none
+   * @throws org.springframework.dao.DataAccessException when PostgreSQL fails on such a load
+   */
+  List<ContactEvent> history(String tenantId, String customerId);
+
+  /**
+   * Adds entries to the customer's list: {@link ContactEntry#decision decision entries} after a
+   * Recommend, the {@link ContactEntry#interaction interaction} after its Respond committed. Does
+   * not read PostgreSQL: when the customer was not loaded yet, their interactions are merged in on
+   * the next {@link #history} (an interaction both appended and loaded counts once).
+   */
+  void append(String tenantId, String customerId, List<ContactEntry> entries);
+}

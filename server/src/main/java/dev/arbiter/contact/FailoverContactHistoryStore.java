@@ -1,0 +1,357 @@
+package dev.arbiter.contact;
+
+import dev.arbiter.engine.policy.ContactEvent;
+import io.lettuce.core.RedisException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The contact history store the server uses: Redis when configured, process memory otherwise or
+ * while Redis is unreachable. Never waits on Redis longer than its command timeout.
+ *
+ * <p>The first Redis failure of a call (error, timeout, lost connection) answers that call from the
+ * in-process store and marks the store degraded; no call touches Redis until a probe's {@code PING}
+ * (every probe interval, reconnecting if needed) succeeds. The in-process store is emptied at each
+ * switch, so while degraded every customer's history is loaded afresh from PostgreSQL: all
+ * interactions are counted, but {@code decision} entries recorded in Redis before the outage are
+ * not seen until it ends. Entries appended while degraded are also kept in a replay buffer and
+ * written to Redis on recovery, so other nodes and later calls see what was recorded during the
+ * outage; replaying twice is harmless (entries are merged by id). The buffer holds at most {@code
+ * maxReplayCustomers} customers; the lists of customers beyond it are deleted from Redis on
+ * recovery instead (their interactions load again from PostgreSQL, their decision entries are
+ * lost), and only when ten times that many customers were touched are entries dropped without trace
+ * (counted in {@code arbiter.contact.replay.dropped}). Recovery then returns calls to Redis.
+ *
+ * <p>Metrics: those of {@link ContactHistoryMetrics}, plus the gauge {@code
+ * arbiter.contact.degraded} (1 while a configured Redis is unreachable). PostgreSQL failures are
+ * not Redis failures: they propagate to the caller and leave the mode unchanged. Thread-safe.
+ * {@link #close()} stops the probe, closes the Redis store and removes the meters.
+ */
+public final class FailoverContactHistoryStore implements ContactHistoryStore, AutoCloseable {
+  public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
+  public static final int DEFAULT_MAX_REPLAY_CUSTOMERS = 50_000;
+  static final int MAX_REPLAY_ENTRIES_PER_CUSTOMER = 10_000;
+
+  private static final Logger log = LoggerFactory.getLogger(FailoverContactHistoryStore.class);
+
+  private final RedisContactHistoryStore redis;
+  private final LocalContactHistoryStore local;
+  private final ContactHistoryMetrics metrics;
+  private final MeterRegistry meters;
+  private final Clock clock;
+  private final int maxReplayCustomers;
+  private final Gauge degradedGauge;
+  private final ScheduledExecutorService probe;
+  // Guarded by this: the mode switch and the buffer change together, so no degraded-mode append
+  // lands in the buffer after the recovery took its last batch.
+  private final Map<String, Pending> replay = new LinkedHashMap<>();
+  private final Map<String, Pending> forget = new LinkedHashMap<>();
+  private volatile State state;
+
+  private record State(boolean degraded, String lastError, Instant since) {}
+
+  /** Entries to write to Redis, or (entries null) a list to delete there. */
+  private record Pending(String tenantId, String customerId, List<ContactEntry> entries) {}
+
+  /**
+   * A store on Redis when {@code redis} is given, in process memory only when it is null.
+   *
+   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout); if
+   * that fails it starts degraded and the probe keeps trying.
+   *
+   * @param redis the shared store, or null when Redis is not configured; closed by {@link #close()}
+   * @param local the fallback, also the only store when {@code redis} is null
+   * @param metrics the meters {@code redis} and {@code local} were built with; closed by {@link
+   *     #close()}
+   * @param meters the registry {@code metrics} is on, for the degraded gauge
+   * @param clock time for {@link #status()}
+   * @param probeInterval how often a degraded store pings Redis
+   * @param maxReplayCustomers customers whose outage appends are kept for replay
+   */
+  public FailoverContactHistoryStore(
+      RedisContactHistoryStore redis,
+      LocalContactHistoryStore local,
+      ContactHistoryMetrics metrics,
+      MeterRegistry meters,
+      Clock clock,
+      Duration probeInterval,
+      int maxReplayCustomers) {
+    this.redis = redis;
+    this.local = Objects.requireNonNull(local, "local");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(probeInterval, "probeInterval");
+    this.maxReplayCustomers = maxReplayCustomers;
+    this.state = new State(false, null, clock.instant());
+    this.degradedGauge =
+        Gauge.builder("arbiter.contact.degraded", this, s -> s.state.degraded() ? 1 : 0)
+            .description("1 while the configured Redis is unreachable and histories are per node")
+            .register(meters);
+    if (redis == null) {
+      this.probe = null;
+      return;
+    }
+    try {
+      redis.ping();
+    } catch (RedisException e) {
+      degrade(e);
+    }
+    this.probe =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "arbiter-contact-redis-probe");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long millis = Math.max(1, probeInterval.toMillis());
+    probe.scheduleWithFixedDelay(this::probeOnce, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A store as above, probing every {@link #DEFAULT_PROBE_INTERVAL} and replaying up to {@link
+   * #DEFAULT_MAX_REPLAY_CUSTOMERS} customers.
+   */
+  public FailoverContactHistoryStore(
+      RedisContactHistoryStore redis,
+      LocalContactHistoryStore local,
+      ContactHistoryMetrics metrics,
+      MeterRegistry meters,
+      Clock clock) {
+    this(
+        redis, local, metrics, meters, clock, DEFAULT_PROBE_INTERVAL, DEFAULT_MAX_REPLAY_CUSTOMERS);
+  }
+
+  @Override
+  public List<ContactEvent> history(String tenantId, String customerId) {
+    if (redis != null && !state.degraded()) {
+      try {
+        return redis.history(tenantId, customerId);
+      } catch (RedisException e) {
+        metrics.redisErrors.increment();
+        degrade(e);
+      }
+    }
+    return local.history(tenantId, customerId);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>On Redis this does not wait for the reply (a Recommend waits on Redis once, for {@link
+   * #history}): the entries are sent on the store's one connection, so this node's next {@link
+   * #history} sees them. If Redis then fails the command, the store degrades and the entries go to
+   * the in-process store and the replay buffer, as if Redis had been down from the start.
+   */
+  @Override
+  public void append(String tenantId, String customerId, List<ContactEntry> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    if (redis != null && !state.degraded()) {
+      try {
+        redis
+            .appendAsync(tenantId, customerId, entries)
+            .whenComplete(
+                (ok, failure) -> {
+                  if (failure != null) {
+                    redisFailed(
+                        RedisContactHistoryStore.unwrap(failure), tenantId, customerId, entries);
+                  }
+                });
+        return;
+      } catch (RedisException e) {
+        redisFailed(e, tenantId, customerId, entries);
+        return;
+      }
+    }
+    appendWithoutRedis(tenantId, customerId, entries);
+  }
+
+  private void redisFailed(
+      Throwable failure, String tenantId, String customerId, List<ContactEntry> entries) {
+    if (!(failure instanceof RedisException e)) {
+      log.error("Contact history append failed unexpectedly; entries kept in process", failure);
+      local.append(tenantId, customerId, entries);
+      return;
+    }
+    // The command may have run before the timeout; replaying it is harmless (merge by id).
+    metrics.redisErrors.increment();
+    degrade(e);
+    appendWithoutRedis(tenantId, customerId, entries);
+  }
+
+  private void appendWithoutRedis(String tenantId, String customerId, List<ContactEntry> entries) {
+    synchronized (this) {
+      if (redis != null && state.degraded()) {
+        buffer(tenantId, customerId, entries);
+        local.append(tenantId, customerId, entries);
+        return;
+      }
+    }
+    if (redis == null) {
+      local.append(tenantId, customerId, entries);
+    } else {
+      // Recovered between the check and the lock: Redis again (a failure now degrades once more).
+      append(tenantId, customerId, entries);
+    }
+  }
+
+  /** The Redis store, or null when Redis is not configured; for health probes. */
+  public RedisContactHistoryStore redis() {
+    return redis;
+  }
+
+  /** Where lists are kept now and whether that is by choice or by failure. */
+  public ContactHistoryStatus status() {
+    State current = state;
+    int pending;
+    synchronized (this) {
+      pending = replay.values().stream().mapToInt(p -> p.entries().size()).sum() + forget.size();
+    }
+    boolean onRedis = redis != null && !current.degraded();
+    return new ContactHistoryStatus(
+        onRedis ? ContactHistoryStatus.MODE_REDIS : ContactHistoryStatus.MODE_IN_PROCESS,
+        !current.degraded(),
+        redis != null,
+        current.lastError(),
+        current.since(),
+        pending);
+  }
+
+  @Override
+  public void close() {
+    if (probe != null) {
+      probe.shutdownNow();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+    meters.remove(degradedGauge);
+    metrics.close();
+  }
+
+  /** One probe tick; package-private so tests can drive recovery without waiting. */
+  void probeOnce() {
+    if (!state.degraded()) {
+      return;
+    }
+    try {
+      Duration latency = redis.ping();
+      // Replay what is buffered while still degraded (appends keep landing in the buffer), then
+      // switch and replay the remainder taken under the lock.
+      replayAll(drain(false));
+      replayAll(drain(true));
+      log.info(
+          "Contact history back on Redis at {} (PING {} ms); histories are shared across nodes"
+              + " again",
+          redis.target(),
+          latency.toMillis());
+    } catch (RedisException e) {
+      synchronized (this) {
+        state = new State(true, describe(e), state.since());
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("Contact history Redis probe failed unexpectedly", e);
+    }
+  }
+
+  private synchronized List<Pending> drain(boolean recover) {
+    List<Pending> batch = new ArrayList<>(forget.values());
+    batch.addAll(replay.values());
+    forget.clear();
+    replay.clear();
+    if (recover) {
+      // Memory goes stale while Redis is in use; the next outage must start from PostgreSQL.
+      local.clear();
+      state = new State(false, state.lastError(), clock.instant());
+    }
+    return batch;
+  }
+
+  private void replayAll(List<Pending> batch) {
+    for (int i = 0; i < batch.size(); i++) {
+      Pending p = batch.get(i);
+      try {
+        if (p.entries() == null) {
+          redis.forget(p.tenantId(), p.customerId());
+        } else {
+          redis.append(p.tenantId(), p.customerId(), p.entries());
+        }
+      } catch (RedisException e) {
+        synchronized (this) {
+          for (Pending rest : batch.subList(i, batch.size())) {
+            if (rest.entries() == null) {
+              forget.putIfAbsent(rest.tenantId() + ':' + rest.customerId(), rest);
+            } else {
+              buffer(rest.tenantId(), rest.customerId(), rest.entries());
+            }
+          }
+        }
+        degrade(e);
+        throw e;
+      }
+    }
+  }
+
+  // Caller holds the lock.
+  private void buffer(String tenantId, String customerId, List<ContactEntry> entries) {
+    String key = tenantId + ':' + customerId;
+    Pending pending = replay.get(key);
+    if (pending == null) {
+      if (replay.size() >= maxReplayCustomers) {
+        if (forget.size() < 10L * maxReplayCustomers) {
+          forget.putIfAbsent(key, new Pending(tenantId, customerId, null));
+        } else {
+          metrics.replayDropped.increment(entries.size());
+        }
+        return;
+      }
+      pending = new Pending(tenantId, customerId, new ArrayList<>());
+      replay.put(key, pending);
+    }
+    pending.entries().addAll(entries);
+    int excess = pending.entries().size() - MAX_REPLAY_ENTRIES_PER_CUSTOMER;
+    if (excess > 0) {
+      pending.entries().subList(0, excess).clear();
+      metrics.replayDropped.increment(excess);
+    }
+  }
+
+  private void degrade(RedisException e) {
+    String error = describe(e);
+    synchronized (this) {
+      if (state.degraded()) {
+        state = new State(true, error, state.since());
+        return;
+      }
+      // Lists held from an earlier outage miss what was appended to Redis since: start afresh.
+      local.clear();
+      state = new State(true, error, clock.instant());
+    }
+    log.warn(
+        "Contact history cannot use Redis at {} ({}); answering from process memory and"
+            + " PostgreSQL until Redis is back: decisions recorded in Redis are not counted"
+            + " meanwhile",
+        redis.target(),
+        error);
+  }
+
+  private static String describe(RuntimeException e) {
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+}

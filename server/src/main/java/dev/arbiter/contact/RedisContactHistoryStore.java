@@ -1,0 +1,366 @@
+package dev.arbiter.contact;
+
+import dev.arbiter.engine.policy.ContactEvent;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The contact history store in Redis: one list per customer shared by every node on the same Redis.
+ *
+ * <p>A customer's list is a hash at {@value #KEY_PREFIX}{@code <tenant>:<customer>} from entry id
+ * to the entry's compact encoding (epoch millis in base 36, outcome, offer, category, channel),
+ * plus the field {@code !} once PostgreSQL's interactions were merged in. Hashing by entry id is
+ * what makes merging safe: an interaction appended after Respond and the same row loaded from
+ * PostgreSQL are one field. {@link #history} is one {@code HGETALL}; without the {@code !} field
+ * (never loaded, or only appended to) it loads from PostgreSQL and merges with one script call that
+ * also returns the merged list. {@link #append} is one script call: {@code HSET}, trimming
+ * (horizon, then the newest {@code maxEvents}) once the hash outgrows the cap by a quarter, and
+ * {@code PEXPIRE} of the horizon, so an idle customer's list leaves Redis by itself. Readers trim
+ * to the cap exactly. Each script touches one key, so this also works on a Redis Cluster; an entry
+ * costs roughly 60 to 100 bytes of Redis memory. Under memory pressure prefer an evicting policy
+ * ({@code volatile-lru}): an evicted list is loaded again, losing only its decision entries.
+ *
+ * <p>Fails fast like {@link dev.arbiter.ratelimit.RedisRateLimiter}: commands give up after the
+ * command timeout, are rejected at once while disconnected, and only {@link #ping()} (re)connects;
+ * failures surface as Lettuce {@link io.lettuce.core.RedisException}s for {@link
+ * FailoverContactHistoryStore}. PostgreSQL failures surface as Spring {@code DataAccessException}s.
+ * Thread-safe; {@link #close()} releases the client.
+ */
+public final class RedisContactHistoryStore implements ContactHistoryStore, AutoCloseable {
+  public static final String KEY_PREFIX = "arbiter:ch:";
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+  static final String LOADED = ContactEntry.RESERVED_ID;
+
+  // KEYS[1] the customer's hash. ARGV[1] '1' marks it loaded; ARGV[2] cutoff (epoch ms); ARGV[3]
+  // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6..] id, value pairs to set.
+  // Arguments go to HSET/HDEL in chunks: unpack() of thousands of values overflows Lua's C stack.
+  static final String MERGE_SCRIPT =
+      """
+      local key = KEYS[1]
+      local n = #ARGV
+      local i = 6
+      while i <= n do
+        local last = math.min(i + 999, n)
+        redis.call('HSET', key, unpack(ARGV, i, last))
+        i = last + 1
+      end
+      local cap = tonumber(ARGV[3])
+      if ARGV[1] == '1' then redis.call('HSET', key, '!', '1') end
+      local len = redis.call('HLEN', key)
+      if len > 0 then
+        if ARGV[1] == '1' or len > cap + 1 + math.floor(cap / 4) then
+          local cutoff = tonumber(ARGV[2])
+          local all = redis.call('HGETALL', key)
+          local live, dead = {}, {}
+          for j = 1, #all, 2 do
+            local f = all[j]
+            if f ~= '!' then
+              local v = all[j + 1]
+              local sep = string.find(v, '\\31', 1, true)
+              local t = sep and tonumber(string.sub(v, 1, sep - 1), 36)
+              if t == nil or t < cutoff then dead[#dead + 1] = f else live[#live + 1] = {t, f} end
+            end
+          end
+          if #live > cap then
+            table.sort(live, function(a, b)
+              if a[1] ~= b[1] then return a[1] > b[1] end
+              return a[2] > b[2]
+            end)
+            for j = cap + 1, #live do dead[#dead + 1] = live[j][2] end
+          end
+          for j = 1, #dead, 1000 do
+            redis.call('HDEL', key, unpack(dead, j, math.min(j + 999, #dead)))
+          end
+        end
+        redis.call('PEXPIRE', key, ARGV[4])
+      end
+      if ARGV[5] == '1' then return redis.call('HGETALL', key) end
+      return len
+      """;
+
+  static final String MERGE_SCRIPT_SHA = sha1(MERGE_SCRIPT);
+
+  private final InteractionReader interactions;
+  private final ContactHistoryProperties properties;
+  private final ContactHistoryMetrics metrics;
+  private final Clock clock;
+  private final RedisClient client;
+  private final Duration commandTimeout;
+  private final String target;
+  private final String ttlMillis;
+  private final Object connectLock = new Object();
+  private volatile StatefulRedisConnection<String, String> connection;
+
+  /**
+   * A store on the Redis at {@code uri}. Does not connect yet: call {@link #ping()}.
+   *
+   * @param resources shared Lettuce resources, or null for the client's own; {@link #close()}
+   *     leaves shared resources running
+   * @param uri where Redis is (see {@link dev.arbiter.ratelimit.RedisUrls#parse})
+   * @param commandTimeout the longest a call waits for Redis, e.g. {@link #DEFAULT_COMMAND_TIMEOUT}
+   * @param interactions where a miss loads durable interactions from
+   * @param properties horizon and cap
+   * @param metrics hit/miss and load latency go here
+   * @param clock time for the horizon
+   */
+  public RedisContactHistoryStore(
+      ClientResources resources,
+      RedisURI uri,
+      Duration commandTimeout,
+      InteractionReader interactions,
+      ContactHistoryProperties properties,
+      ContactHistoryMetrics metrics,
+      Clock clock) {
+    Objects.requireNonNull(uri, "uri");
+    this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
+    this.interactions = Objects.requireNonNull(interactions, "interactions");
+    this.properties = Objects.requireNonNull(properties, "properties");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.ttlMillis = Long.toString(properties.horizon().toMillis());
+    this.target = uri.getHost() + ":" + uri.getPort();
+    RedisURI withTimeout = RedisURI.builder(uri).withTimeout(commandTimeout).build();
+    this.client =
+        resources == null
+            ? RedisClient.create(withTimeout)
+            : RedisClient.create(resources, withTimeout);
+    client.setOptions(
+        ClientOptions.builder()
+            // Reconnecting is ping()'s job, on the probe thread, so no request ever waits for it.
+            .autoReconnect(false)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+            .build());
+  }
+
+  @Override
+  public List<ContactEvent> history(String tenantId, String customerId) {
+    StatefulRedisConnection<String, String> conn = open();
+    String key = key(tenantId, customerId);
+    Instant cutoff = clock.instant().minus(properties.horizon());
+    Map<String, String> hash = conn.sync().hgetall(key);
+    if (hash.containsKey(LOADED)) {
+      metrics.hits.increment();
+      return ContactEntries.events(decode(hash, cutoff), cutoff);
+    }
+    metrics.misses.increment();
+    long start = System.nanoTime();
+    List<ContactEntry> rows =
+        interactions.recent(tenantId, customerId, cutoff, properties.maxEvents());
+    metrics.loadLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    List<Object> reply = merge(conn, key, rows, cutoff, true);
+    Map<String, String> merged = new HashMap<>(reply.size());
+    for (int i = 0; i + 1 < reply.size(); i += 2) {
+      merged.put((String) reply.get(i), (String) reply.get(i + 1));
+    }
+    return ContactEntries.events(decode(merged, cutoff), cutoff);
+  }
+
+  @Override
+  public void append(String tenantId, String customerId, List<ContactEntry> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    StatefulRedisConnection<String, String> conn = open();
+    merge(
+        conn,
+        key(tenantId, customerId),
+        entries,
+        clock.instant().minus(properties.horizon()),
+        false);
+  }
+
+  /**
+   * {@link #append} without waiting for the reply: the command is written to this store's one
+   * connection before this returns, so a later {@link #history} from this store sees the entries
+   * (Redis runs one connection's commands in order); other nodes see them once Redis ran it.
+   *
+   * @return completes when Redis ran it, or exceptionally with a Lettuce {@link
+   *     io.lettuce.core.RedisException} (after at most the command timeout)
+   * @throws io.lettuce.core.RedisException at once when not connected
+   */
+  public CompletionStage<Void> appendAsync(
+      String tenantId, String customerId, List<ContactEntry> entries) {
+    if (entries.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    StatefulRedisConnection<String, String> conn = open();
+    String[] keys = {key(tenantId, customerId)};
+    String[] values = arguments(entries, clock.instant().minus(properties.horizon()), false);
+    return conn.async()
+        .<Long>evalsha(MERGE_SCRIPT_SHA, ScriptOutputType.INTEGER, keys, values)
+        .exceptionallyCompose(
+            e ->
+                unwrap(e) instanceof RedisNoScriptException
+                    ? conn.async().<Long>eval(MERGE_SCRIPT, ScriptOutputType.INTEGER, keys, values)
+                    : CompletableFuture.failedFuture(unwrap(e)))
+        .thenApply(reply -> null);
+  }
+
+  /**
+   * Deletes the customer's list, so the next {@link #history} loads their interactions from
+   * PostgreSQL again (their {@code decision} entries are lost).
+   */
+  public void forget(String tenantId, String customerId) {
+    open().sync().del(key(tenantId, customerId));
+  }
+
+  /**
+   * Connects if not connected, then sends {@code PING}.
+   *
+   * @return the round-trip time of the {@code PING}
+   * @throws io.lettuce.core.RedisException when Redis cannot be reached within the connect timeout
+   *     (1 s) or does not answer within the command timeout
+   */
+  public Duration ping() {
+    StatefulRedisConnection<String, String> conn = connected();
+    long start = System.nanoTime();
+    conn.sync().ping();
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** Where this store's Redis is, as {@code host:port} (no credentials). */
+  public String target() {
+    return target;
+  }
+
+  /** The longest a call waits for Redis. */
+  public Duration commandTimeout() {
+    return commandTimeout;
+  }
+
+  /** The Redis key of a customer's list. */
+  public static String key(String tenantId, String customerId) {
+    return KEY_PREFIX + tenantId + ':' + customerId;
+  }
+
+  @Override
+  public void close() {
+    synchronized (connectLock) {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  private List<Object> merge(
+      StatefulRedisConnection<String, String> conn,
+      String key,
+      List<ContactEntry> entries,
+      Instant cutoff,
+      boolean load) {
+    String[] keys = {key};
+    String[] values = arguments(entries, cutoff, load);
+    ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+    Object reply;
+    try {
+      reply = conn.sync().evalsha(MERGE_SCRIPT_SHA, type, keys, values);
+    } catch (RedisNoScriptException e) {
+      reply = conn.sync().eval(MERGE_SCRIPT, type, keys, values);
+    }
+    if (!load) {
+      return List.of();
+    }
+    @SuppressWarnings("unchecked")
+    List<Object> list = (List<Object>) reply;
+    return list;
+  }
+
+  private String[] arguments(List<ContactEntry> entries, Instant cutoff, boolean load) {
+    List<String> args = new ArrayList<>(5 + entries.size() * 2);
+    args.add(load ? "1" : "0");
+    args.add(Long.toString(cutoff.toEpochMilli()));
+    args.add(Integer.toString(properties.maxEvents()));
+    args.add(ttlMillis);
+    args.add(load ? "1" : "0");
+    for (ContactEntry e : entries) {
+      if (!e.event().time().isBefore(cutoff)) {
+        args.add(e.id());
+        args.add(ContactEntries.encode(e.event()));
+      }
+    }
+    return args.toArray(new String[0]);
+  }
+
+  static Throwable unwrap(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  /** The entries of a hash, without the marker and entries before {@code cutoff}, capped. */
+  private List<ContactEntry> decode(Map<String, String> hash, Instant cutoff) {
+    List<ContactEntry> entries = new ArrayList<>(hash.size());
+    for (Map.Entry<String, String> field : hash.entrySet()) {
+      if (field.getKey().equals(LOADED)) {
+        continue;
+      }
+      ContactEvent event = ContactEntries.decode(field.getValue());
+      if (!event.time().isBefore(cutoff)) {
+        entries.add(new ContactEntry(field.getKey(), event));
+      }
+    }
+    entries.sort(ContactEntries.NEWEST_FIRST);
+    int cap = properties.maxEvents();
+    return entries.size() > cap ? entries.subList(0, cap) : entries;
+  }
+
+  private StatefulRedisConnection<String, String> open() {
+    StatefulRedisConnection<String, String> conn = connection;
+    if (conn == null || !conn.isOpen()) {
+      throw new RedisConnectionException("Not connected to Redis at " + target);
+    }
+    return conn;
+  }
+
+  private StatefulRedisConnection<String, String> connected() {
+    synchronized (connectLock) {
+      StatefulRedisConnection<String, String> conn = connection;
+      if (conn != null && conn.isOpen()) {
+        return conn;
+      }
+      if (conn != null) {
+        conn.closeAsync();
+      }
+      conn = client.connect();
+      conn.setTimeout(commandTimeout);
+      connection = conn;
+      return conn;
+    }
+  }
+
+  private static String sha1(String script) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-1");
+      return HexFormat.of().formatHex(digest.digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required of every JVM", e);
+    }
+  }
+}

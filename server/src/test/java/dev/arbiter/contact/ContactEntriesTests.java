@@ -1,0 +1,58 @@
+package dev.arbiter.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.arbiter.engine.policy.ContactEvent;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ContactEntriesTests {
+  private final Instant t = Instant.parse("2026-11-23T10:15:30.123Z");
+
+  @Test
+  void shouldRoundTripAnEventThroughTheCompactEncoding() {
+    ContactEvent full = new ContactEvent("impression", "gold-card", "cards", "web", t);
+    ContactEvent sparse = new ContactEvent("reject", null, null, null, t);
+
+    assertThat(ContactEntries.decode(ContactEntries.encode(full))).isEqualTo(full);
+    assertThat(ContactEntries.decode(ContactEntries.encode(sparse))).isEqualTo(sparse);
+    assertThat(ContactEntries.encode(sparse))
+        .hasSize(Long.toString(t.toEpochMilli(), 36).length() + 10);
+  }
+
+  @Test
+  void shouldMergeByIdDropOldEntriesAndKeepTheNewestUpToTheCap() {
+    ContactEntry a = entry("a", 1);
+    ContactEntry b = entry("b", 2);
+    ContactEntry c = entry("c", 3);
+    ContactEntry old = entry("old", -100);
+
+    List<ContactEntry> merged =
+        ContactEntries.merge(List.of(a, b, old), List.of(b, c), t.minusSeconds(50), 2);
+
+    assertThat(merged).containsExactly(c, b);
+  }
+
+  @Test
+  void shouldKeepDecisionAndInteractionEntriesApart() {
+    ContactEvent decision = new ContactEvent("decision", "gold-card", null, null, t);
+    ContactEvent click = new ContactEvent("click", "gold-card", null, null, t);
+
+    assertThat(ContactEntry.decision(decision).durable()).isFalse();
+    assertThat(ContactEntry.decision(decision).id())
+        .isNotEqualTo(ContactEntry.decision(decision).id());
+    assertThat(ContactEntry.interaction("0190a0b2-0000-7000-8000-000000000000", click).durable())
+        .isTrue();
+    assertThatThrownBy(() -> ContactEntry.interaction("x", decision))
+        .hasMessageContaining("store-only");
+    assertThatThrownBy(() -> ContactEntry.decision(click)).hasMessageContaining("decision");
+    assertThatThrownBy(() -> new ContactEntry("!", click)).hasMessageContaining("entry id");
+  }
+
+  private ContactEntry entry(String id, long seconds) {
+    return new ContactEntry(
+        id, new ContactEvent("impression", "o", null, null, t.plusSeconds(seconds)));
+  }
+}

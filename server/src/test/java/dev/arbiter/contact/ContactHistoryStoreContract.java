@@ -1,0 +1,282 @@
+package dev.arbiter.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.engine.policy.ContactEvent;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What every {@link ContactHistoryStore} guarantees, run against a real migrated PostgreSQL (one
+ * database per test class, a fresh customer per test) and whatever backend the subclass builds.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ContactHistoryStoreContract {
+  static final ContactHistoryProperties DEFAULTS = ContactHistoryProperties.DEFAULTS;
+
+  final ContactDatabase db = ContactDatabase.migrated();
+  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  PrometheusMeterRegistry meters;
+  ContactHistoryMetrics metrics;
+  SettableClock clock;
+  String customer;
+  Instant now;
+
+  /** A store of the kind under test on {@link #db}, reading time from {@code clock}. */
+  abstract ContactHistoryStore newStore(ContactHistoryProperties properties);
+
+  @BeforeEach
+  void setUp() {
+    meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    metrics = new ContactHistoryMetrics(meters);
+    // Whole milliseconds: the Redis encoding keeps millisecond precision.
+    now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    clock = new SettableClock(now);
+    customer = "cust-" + UUID.randomUUID();
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable closeable : closeAfter.reversed()) {
+      closeable.close();
+    }
+    closeAfter.clear();
+  }
+
+  @Test
+  void shouldLoadInteractionsFromPostgresOnAMissAndAnswerLaterCallsWithoutIt() {
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(3)));
+    db.insertInteraction(customer, "click", "gold-card", now.minus(Duration.ofDays(2)));
+    db.insertInteraction(
+        db.tenantId, customer, "reject", "loan", null, null, now.minus(Duration.ofHours(1)));
+    ContactHistoryStore store = newStore(DEFAULTS);
+
+    List<ContactEvent> first = store.history(db.tenantId, customer);
+
+    assertThat(first)
+        .containsExactly(
+            new ContactEvent("reject", "loan", null, null, now.minus(Duration.ofHours(1))),
+            new ContactEvent("click", "gold-card", "cards", "web", now.minus(Duration.ofDays(2))),
+            new ContactEvent(
+                "impression", "gold-card", "cards", "web", now.minus(Duration.ofDays(3))));
+
+    // A row PostgreSQL gains behind the store's back is not seen: the second call never reads it.
+    db.insertInteraction(customer, "impression", "gold-card", now);
+    assertThat(store.history(db.tenantId, customer)).isEqualTo(first);
+
+    assertThat(meters.scrape())
+        .contains("arbiter_contact_history_requests_total{result=\"miss\"} 1.0")
+        .contains("arbiter_contact_history_requests_total{result=\"hit\"} 1.0")
+        .contains("arbiter_contact_history_load_latency_seconds_count 1");
+  }
+
+  @Test
+  void shouldAnswerAnEmptyHistoryForACustomerWithoutContactsAndRememberIt() {
+    ContactHistoryStore store = newStore(DEFAULTS);
+
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+
+    assertThat(meters.scrape())
+        .contains("arbiter_contact_history_requests_total{result=\"miss\"} 1.0")
+        .contains("arbiter_contact_history_requests_total{result=\"hit\"} 1.0");
+  }
+
+  @Test
+  void shouldNotHidePostgresRowsWhenAppendingBeforeTheFirstLoad() {
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(5)));
+    db.insertInteraction(customer, "reject", "gold-card", now.minus(Duration.ofDays(4)));
+    ContactHistoryStore store = newStore(DEFAULTS);
+
+    store.append(
+        db.tenantId, customer, List.of(decision("loan", now.minus(Duration.ofMinutes(1)))));
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::outcome)
+        .containsExactly("decision", "reject", "impression");
+  }
+
+  @Test
+  void shouldCountAnInteractionOnceWhenItIsBothAppendedAndLoaded() {
+    Instant at = now.minus(Duration.ofMinutes(5));
+    String id = db.insertInteraction(customer, "accept", "gold-card", at);
+    ContactEntry entry =
+        ContactEntry.interaction(id, new ContactEvent("accept", "gold-card", "cards", "web", at));
+    ContactHistoryStore store = newStore(DEFAULTS);
+
+    store.append(db.tenantId, customer, List.of(entry)); // Respond committed, then appended
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+
+    store.append(db.tenantId, customer, List.of(entry)); // a retried append
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+  }
+
+  @Test
+  void shouldSeeAppendsAfterTheFirstLoadNewestFirst() {
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    ContactHistoryStore store = newStore(DEFAULTS);
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+
+    Instant later = now.minus(Duration.ofSeconds(10));
+    String id = db.insertInteraction(customer, "click", "gold-card", later);
+    store.append(
+        db.tenantId,
+        customer,
+        List.of(
+            decision("gold-card", now),
+            ContactEntry.interaction(
+                id, new ContactEvent("click", "gold-card", "cards", "web", later))));
+
+    assertThat(store.history(db.tenantId, customer))
+        .containsExactly(
+            new ContactEvent("decision", "gold-card", "cards", "web", now),
+            new ContactEvent("click", "gold-card", "cards", "web", later),
+            new ContactEvent(
+                "impression", "gold-card", "cards", "web", now.minus(Duration.ofDays(1))));
+  }
+
+  @Test
+  void shouldKeepOnlyTheNewestEntriesUpToTheCap() {
+    ContactHistoryProperties five = new ContactHistoryProperties(Duration.ofDays(90), 5, 1_000);
+    for (int i = 0; i < 4; i++) {
+      db.insertInteraction(
+          customer, "impression", "offer-" + i, now.minus(Duration.ofHours(10 - i)));
+    }
+    ContactHistoryStore store = newStore(five);
+    assertThat(store.history(db.tenantId, customer)).hasSize(4);
+
+    for (int i = 0; i < 20; i++) {
+      store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusSeconds(i))));
+    }
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("d-19", "d-18", "d-17", "d-16", "d-15");
+  }
+
+  @Test
+  void shouldLoadOnlyTheNewestRowsUpToTheCap() {
+    ContactHistoryProperties three = new ContactHistoryProperties(Duration.ofDays(90), 3, 1_000);
+    for (int i = 0; i < 6; i++) {
+      db.insertInteraction(
+          customer, "impression", "offer-" + i, now.minus(Duration.ofHours(10 - i)));
+    }
+    ContactHistoryStore store = newStore(three);
+    store.append(db.tenantId, customer, List.of(decision("early", now.minus(Duration.ofDays(1)))));
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("offer-5", "offer-4", "offer-3");
+  }
+
+  @Test
+  void shouldForgetContactsOlderThanTheHorizon() {
+    ContactHistoryProperties week = new ContactHistoryProperties(Duration.ofDays(7), 500, 1_000);
+    db.insertInteraction(customer, "impression", "too-old", now.minus(Duration.ofDays(10)));
+    db.insertInteraction(customer, "impression", "recent", now.minus(Duration.ofDays(3)));
+    ContactHistoryStore store = newStore(week);
+    store.append(
+        db.tenantId, customer, List.of(decision("ancient", now.minus(Duration.ofDays(8)))));
+    store.append(db.tenantId, customer, List.of(decision("fresh", now.minus(Duration.ofDays(1)))));
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("fresh", "recent");
+
+    clock.advance(Duration.ofDays(5));
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("fresh");
+  }
+
+  @Test
+  void shouldKeepTenantsAndCustomersApart() {
+    String otherTenant = dev.arbiter.shared.Ids.newId();
+    db.insertTenant(otherTenant);
+    db.insertInteraction(customer, "impression", "mine", now.minus(Duration.ofHours(1)));
+    db.insertInteraction(
+        otherTenant,
+        customer,
+        "impression",
+        "other-tenant",
+        null,
+        null,
+        now.minus(Duration.ofHours(1)));
+    db.insertInteraction(
+        customer + "-x", "impression", "other-customer", now.minus(Duration.ofHours(1)));
+    ContactHistoryStore store = newStore(DEFAULTS);
+    store.append(otherTenant, customer, List.of(decision("other-tenant-decision", now)));
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("mine");
+    assertThat(store.history(otherTenant, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("other-tenant-decision", "other-tenant");
+  }
+
+  @Test
+  void shouldLoseNoEntryWhenAppendsRaceWithTheFirstLoads() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      db.insertInteraction(customer, "impression", "row-" + i, now.minus(Duration.ofHours(i + 1)));
+    }
+    ContactHistoryStore nodeA = newStore(DEFAULTS);
+    ContactHistoryStore nodeB = sharesLists() ? newStore(DEFAULTS) : nodeA;
+    int threads = 8;
+    int appendsPerThread = 25;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      ContactHistoryStore node = t % 2 == 0 ? nodeA : nodeB;
+      int thread = t;
+      workers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      go.await();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      return;
+                    }
+                    for (int i = 0; i < appendsPerThread; i++) {
+                      node.append(
+                          db.tenantId,
+                          customer,
+                          List.of(decision("t" + thread + "-" + i, now.plusMillis(i))));
+                      if (i % 5 == 0) {
+                        node.history(db.tenantId, customer);
+                      }
+                    }
+                  }));
+    }
+    go.countDown();
+    for (Thread worker : workers) {
+      worker.join();
+    }
+
+    List<ContactEvent> history = nodeA.history(db.tenantId, customer);
+    assertThat(history).hasSize(20 + threads * appendsPerThread);
+    assertThat(history).doesNotHaveDuplicates();
+    assertThat(history).filteredOn(e -> e.outcome().equals("impression")).hasSize(20);
+  }
+
+  /** Whether two stores built by {@link #newStore} share lists (two nodes on one Redis). */
+  boolean sharesLists() {
+    return false;
+  }
+
+  static ContactEntry decision(String offerKey, Instant at) {
+    return ContactEntry.decision(new ContactEvent("decision", offerKey, "cards", "web", at));
+  }
+}

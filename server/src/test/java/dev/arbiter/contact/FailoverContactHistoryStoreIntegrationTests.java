@@ -1,0 +1,330 @@
+package dev.arbiter.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.contact.jdbc.JdbcInteractionReader;
+import dev.arbiter.engine.policy.ContactEvent;
+import dev.arbiter.testsupport.TestRedis;
+import dev.arbiter.testsupport.TestRedis.DedicatedRedis;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Outages against a Redis of the test's own (never the shared one) and a real PostgreSQL: stopped
+ * and restarted on the same port, paused so commands time out, absent at start-up, or not
+ * configured at all.
+ */
+class FailoverContactHistoryStoreIntegrationTests {
+  /** The command timeout plus room for a loaded 2-core machine; far below a hang. */
+  private static final Duration MAX_ANSWER_TIME = Duration.ofMillis(1_000);
+
+  private static final ContactDatabase db = ContactDatabase.migrated();
+
+  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private final PrometheusMeterRegistry meters =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  private final String customer = "cust-" + java.util.UUID.randomUUID();
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable closeable : closeAfter.reversed()) {
+      closeable.close();
+    }
+  }
+
+  private DedicatedRedis dedicatedRedis() {
+    DedicatedRedis redis = TestRedis.startDedicated();
+    closeAfter.add(redis);
+    return redis;
+  }
+
+  /** One node: its own meters unless given, its own in-process store, on {@code redis}. */
+  private FailoverContactHistoryStore node(DedicatedRedis redis, PrometheusMeterRegistry registry) {
+    return node(redis, registry, FailoverContactHistoryStore.DEFAULT_MAX_REPLAY_CUSTOMERS);
+  }
+
+  private FailoverContactHistoryStore node(
+      DedicatedRedis redis, PrometheusMeterRegistry registry, int maxReplayCustomers) {
+    ContactHistoryMetrics metrics = new ContactHistoryMetrics(registry);
+    JdbcInteractionReader reader = new JdbcInteractionReader(db.jdbc);
+    Clock clock = Clock.systemUTC();
+    ContactHistoryProperties properties = ContactHistoryProperties.DEFAULTS;
+    RedisContactHistoryStore onRedis =
+        redis == null
+            ? null
+            : new RedisContactHistoryStore(
+                null,
+                redis.uri(),
+                RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT,
+                reader,
+                properties,
+                metrics,
+                clock);
+    FailoverContactHistoryStore store =
+        new FailoverContactHistoryStore(
+            onRedis,
+            new LocalContactHistoryStore(reader, properties, metrics, clock),
+            metrics,
+            registry,
+            clock,
+            Duration.ofMillis(100),
+            maxReplayCustomers);
+    closeAfter.add(store);
+    return store;
+  }
+
+  @Test
+  void shouldAnswerFromPostgresWhileRedisIsDownAndReturnToRedisByItself() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(2)));
+    store.history(db.tenantId, customer);
+    store.append(db.tenantId, customer, List.of(decision("before-outage", now.minusSeconds(30))));
+    assertThat(store.history(db.tenantId, customer)).hasSize(2);
+    assertThat(store.status())
+        .extracting(s -> s.mode(), s -> s.healthy(), s -> s.configured(), s -> s.lastError())
+        .containsExactly(ContactHistoryStatus.MODE_REDIS, true, true, null);
+
+    redis.stop();
+    // Interactions still count (loaded from PostgreSQL); the decision kept in Redis is not seen.
+    assertThat(timed(() -> store.history(db.tenantId, customer)))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("gold-card");
+    ContactHistoryStatus degraded = store.status();
+    assertThat(degraded.mode()).isEqualTo(ContactHistoryStatus.MODE_IN_PROCESS);
+    assertThat(degraded.healthy()).isFalse();
+    assertThat(degraded.lastError()).isNotBlank();
+
+    // Respond and Recommend during the outage: answered and kept in memory, queued for Redis.
+    Instant clickAt = now.minusSeconds(10);
+    String clickId = db.insertInteraction(customer, "click", "gold-card", clickAt);
+    timed(
+        () -> {
+          store.append(
+              db.tenantId,
+              customer,
+              List.of(
+                  ContactEntry.interaction(
+                      clickId, new ContactEvent("click", "gold-card", "cards", "web", clickAt)),
+                  decision("during-outage", now)));
+          return null;
+        });
+    assertThat(timed(() -> store.history(db.tenantId, customer)))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("during-outage", "gold-card", "gold-card");
+    assertThat(store.status().pendingReplay()).isEqualTo(2);
+    assertThat(meters.scrape())
+        .contains("arbiter_contact_degraded 1.0")
+        // Only the first call touched the dead Redis; the rest went straight to memory.
+        .contains("arbiter_contact_redis_errors_total 1.0");
+
+    redis.start(); // an embedded Redis without persistence: it comes back empty
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(5));
+
+    ContactHistoryStatus recovered = store.status();
+    assertThat(recovered.mode()).isEqualTo(ContactHistoryStatus.MODE_REDIS);
+    assertThat(recovered.since()).isAfter(degraded.since());
+    assertThat(recovered.pendingReplay()).isZero();
+    assertThat(meters.scrape()).contains("arbiter_contact_degraded 0.0");
+    // A node that never saw the outage reads what was replayed, merged with PostgreSQL once.
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(otherNode.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("during-outage", "gold-card", "gold-card");
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::outcome)
+        .containsExactly("decision", "click", "impression");
+  }
+
+  @Test
+  void shouldFailOverWithinTheCommandTimeoutWhenRedisStopsAnswering() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(2_000); // Redis accepts commands and answers none for 2 s
+
+    assertThat(timed(() -> store.history(db.tenantId, customer))).hasSize(1);
+    assertThat(store.status().healthy()).isFalse();
+    assertThat(store.status().lastError()).containsIgnoringCase("timed out");
+    for (int i = 0; i < 5; i++) {
+      timed(() -> store.history(db.tenantId, customer));
+    }
+    assertThat(meters.scrape()).contains("arbiter_contact_redis_errors_total 1.0");
+
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(6));
+    assertThat(store.status().mode()).isEqualTo(ContactHistoryStatus.MODE_REDIS);
+  }
+
+  @Test
+  void shouldSendAppendsWithoutWaitingAndSeeThemOnTheNextCall() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+
+    for (int i = 0; i < 50; i++) {
+      store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))));
+    }
+
+    // Same connection, same order: this node's next read runs after its appends.
+    assertThat(store.history(db.tenantId, customer)).hasSize(50);
+    assertThat(otherNode.history(db.tenantId, customer)).hasSize(50);
+    assertThat(store.status().healthy()).isTrue();
+  }
+
+  @Test
+  void shouldKeepAnAppendThatRedisFailedToRunAndReplayItOnRecovery() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_500);
+
+    timed(
+        () -> {
+          store.append(db.tenantId, customer, List.of(decision("during-pause", now)));
+          return null;
+        });
+    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("during-pause", "gold-card");
+
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(6));
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    // The timed-out command may also have run when Redis resumed: still one entry.
+    assertThat(otherNode.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("during-pause", "gold-card");
+  }
+
+  @Test
+  void shouldDeleteTheRedisListsOfCustomersBeyondTheReplayBufferOnRecovery() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters, 1);
+    String other = customer + "-b";
+    store.history(db.tenantId, customer);
+    store.history(db.tenantId, other);
+    store.append(db.tenantId, other, List.of(decision("before-pause", now.minusSeconds(5))));
+
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_000); // Redis keeps its data: recovery must fix stale lists
+    store.append(db.tenantId, customer, List.of(decision("buffered", now)));
+    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
+    Instant clickAt = now.minusSeconds(1);
+    String clickId = db.insertInteraction(other, "click", "gold-card", clickAt);
+    store.append(
+        db.tenantId,
+        other,
+        List.of(
+            ContactEntry.interaction(
+                clickId, new ContactEvent("click", "gold-card", "cards", "web", clickAt))));
+    assertThat(store.status().pendingReplay()).isEqualTo(2); // one entry, one list to delete
+
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(6));
+
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(otherNode.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("buffered");
+    // Reloaded from PostgreSQL: the click counts, the decision entry kept in Redis is gone.
+    assertThat(otherNode.history(db.tenantId, other))
+        .extracting(ContactEvent::outcome)
+        .containsExactly("click");
+    assertThat(meters.scrape()).contains("arbiter_contact_replay_dropped_total 0.0");
+  }
+
+  @Test
+  void shouldStartDegradedWhenRedisIsDownAtStartAndRecoverWhenItComes() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    redis.stop();
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+
+    long start = System.nanoTime();
+    FailoverContactHistoryStore store = node(redis, meters);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+
+    assertThat(store.status().mode()).isEqualTo(ContactHistoryStatus.MODE_IN_PROCESS);
+    assertThat(store.status().healthy()).isFalse();
+    assertThat(timed(() -> store.history(db.tenantId, customer))).hasSize(1);
+
+    redis.start();
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(5));
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+    assertThat(meters.scrape())
+        .contains("arbiter_contact_history_requests_total{result=\"miss\"} 2.0");
+  }
+
+  @Test
+  void shouldKeepHistoriesInProcessAndReportItHealthyWhenRedisIsNotConfigured() {
+    FailoverContactHistoryStore store = node(null, meters);
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+
+    store.append(db.tenantId, customer, List.of(decision("gold-card", now)));
+
+    assertThat(store.history(db.tenantId, customer)).hasSize(2);
+    assertThat(store.status())
+        .extracting(s -> s.mode(), s -> s.healthy(), s -> s.configured(), s -> s.lastError())
+        .containsExactly(ContactHistoryStatus.MODE_IN_PROCESS, true, false, null);
+    assertThat(meters.scrape()).contains("arbiter_contact_degraded 0.0");
+  }
+
+  @Test
+  void shouldRemoveItsMetersWhenClosed() {
+    FailoverContactHistoryStore store = node(null, meters);
+    store.close();
+
+    assertThat(meters.getMeters()).isEmpty();
+  }
+
+  private static ContactEntry decision(String offerKey, Instant at) {
+    return ContactEntry.decision(new ContactEvent("decision", offerKey, "cards", "web", at));
+  }
+
+  private static <T> T timed(Supplier<T> call) {
+    long start = System.nanoTime();
+    T result = call.get();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(MAX_ANSWER_TIME);
+    return result;
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within %s", timeout).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+}

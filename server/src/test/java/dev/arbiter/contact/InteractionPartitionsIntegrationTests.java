@@ -1,0 +1,140 @@
+package dev.arbiter.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.contact.jdbc.InteractionPartitions;
+import dev.arbiter.contact.jdbc.JdbcInteractionReader;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The monthly partitions of {@code interactions} and reading a customer's rows across them. */
+class InteractionPartitionsIntegrationTests {
+  private final ContactDatabase db = ContactDatabase.migrated();
+  private final LocalDate thisMonth = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1);
+
+  @Test
+  void shouldCreateTwoMonthsBehindAndTwelveAheadWhenMigrating() {
+    List<String> existing = new InteractionPartitions(db.jdbc, Clock.systemUTC()).existing();
+
+    assertThat(existing).hasSize(15);
+    assertThat(existing.getFirst()).isEqualTo(InteractionPartitions.name(thisMonth.minusMonths(2)));
+    assertThat(existing.getLast()).isEqualTo(InteractionPartitions.name(thisMonth.plusMonths(12)));
+    assertThat(new InteractionPartitions(db.jdbc, Clock.systemUTC()).ensure()).isEmpty();
+  }
+
+  @Test
+  void shouldStoreRowsOfDifferentMonthsInTheirPartitionsAndReadThemBackNewestFirst() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    Instant lastMonth = startOf(thisMonth.minusMonths(1)).plus(Duration.ofDays(3));
+    Instant twoMonthsAgo = startOf(thisMonth.minusMonths(2)); // the first microsecond of a month
+    String recent = db.insertInteraction("c-1", "click", "gold-card", now);
+    String older = db.insertInteraction("c-1", "impression", "gold-card", lastMonth);
+    String oldest = db.insertInteraction("c-1", "impression", "loan", twoMonthsAgo);
+
+    assertThat(db.partitionOf(recent)).isEqualTo(InteractionPartitions.name(thisMonth));
+    assertThat(db.partitionOf(older))
+        .isEqualTo(InteractionPartitions.name(thisMonth.minusMonths(1)));
+    assertThat(db.partitionOf(oldest))
+        .isEqualTo(InteractionPartitions.name(thisMonth.minusMonths(2)));
+
+    JdbcInteractionReader reader = new JdbcInteractionReader(db.jdbc);
+    List<ContactEntry> all = reader.recent(db.tenantId, "c-1", twoMonthsAgo, 10);
+    assertThat(all).extracting(ContactEntry::id).containsExactly(recent, older, oldest);
+    assertThat(all.getFirst().event().time()).isEqualTo(now);
+    assertThat(all.getLast().event().time()).isEqualTo(twoMonthsAgo);
+    assertThat(all).allMatch(ContactEntry::durable);
+
+    assertThat(reader.recent(db.tenantId, "c-1", lastMonth, 10))
+        .extracting(ContactEntry::id)
+        .containsExactly(recent, older);
+    assertThat(reader.recent(db.tenantId, "c-1", twoMonthsAgo, 1))
+        .extracting(ContactEntry::id)
+        .containsExactly(recent);
+  }
+
+  @Test
+  void shouldStoreRowsBeyondEveryPartitionInTheDefaultPartition() {
+    Instant farFuture = startOf(thisMonth.plusMonths(30));
+    Instant farPast = startOf(thisMonth.minusMonths(30));
+
+    String future = db.insertInteraction("c-2", "impression", "gold-card", farFuture);
+    String past = db.insertInteraction("c-2", "impression", "gold-card", farPast);
+
+    assertThat(db.partitionOf(future)).isEqualTo("interactions_default");
+    assertThat(db.partitionOf(past)).isEqualTo("interactions_default");
+    assertThat(new JdbcInteractionReader(db.jdbc).recent(db.tenantId, "c-2", farPast, 10))
+        .extracting(ContactEntry::id)
+        .containsExactly(future, past);
+  }
+
+  @Test
+  void shouldCreateTheComingMonthsAsTimeMovesOnAndMoveTheirRowsOutOfTheDefaultPartition() {
+    Instant inMonth13 = startOf(thisMonth.plusMonths(13)).plus(Duration.ofDays(10));
+    String early = db.insertInteraction("c-3", "impression", "gold-card", inMonth13);
+    assertThat(db.partitionOf(early)).isEqualTo("interactions_default");
+
+    SettableClock clock = new SettableClock(startOf(thisMonth.plusMonths(1)).plusSeconds(5));
+    InteractionPartitions partitions = new InteractionPartitions(db.jdbc, clock);
+    List<String> created = partitions.ensure();
+
+    assertThat(created).containsExactly(InteractionPartitions.name(thisMonth.plusMonths(13)));
+    assertThat(db.partitionOf(early))
+        .isEqualTo(InteractionPartitions.name(thisMonth.plusMonths(13)));
+    assertThat(partitions.ensure()).isEmpty();
+    assertThat(partitions.ensure(thisMonth.plusMonths(13))).isFalse();
+
+    // The moved row keeps its constraints, indexes and the tenant foreign key of the parent.
+    String again = db.insertInteraction("c-3", "click", "gold-card", inMonth13.plusSeconds(1));
+    assertThat(db.partitionOf(again))
+        .isEqualTo(InteractionPartitions.name(thisMonth.plusMonths(13)));
+    assertThat(
+            new JdbcInteractionReader(db.jdbc)
+                .recent(db.tenantId, "c-3", inMonth13.minusSeconds(1), 10))
+        .extracting(ContactEntry::id)
+        .containsExactly(again, early);
+  }
+
+  @Test
+  void shouldRefuseTheStoreOnlyDecisionOutcomeAndUnknownTenants() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> db.insertInteraction("c-4", "decision", "gold-card", Instant.now()))
+        .hasMessageContaining("interactions_outcome_not_decision");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                db.insertInteraction(
+                    "no-such-tenant", "c-4", "click", "gold-card", null, null, Instant.now()))
+        .hasMessageContaining("foreign key");
+  }
+
+  @Test
+  void shouldCreateEachMonthOnceWhenSeveralNodesEnsureAtOnce() throws Exception {
+    SettableClock later = new SettableClock(startOf(thisMonth.plusMonths(6)));
+    List<java.util.concurrent.Future<List<String>>> results = new java.util.ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      for (int i = 0; i < 4; i++) {
+        results.add(pool.submit(() -> new InteractionPartitions(db.jdbc, later).ensure()));
+      }
+    }
+    List<String> created = new java.util.ArrayList<>();
+    for (var result : results) {
+      created.addAll(result.get());
+    }
+
+    assertThat(created)
+        .containsExactlyInAnyOrder(
+            java.util.stream.IntStream.rangeClosed(13, 18)
+                .mapToObj(i -> InteractionPartitions.name(thisMonth.plusMonths(i)))
+                .toArray(String[]::new));
+    assertThat(new InteractionPartitions(db.jdbc, later).existing()).hasSize(21);
+  }
+
+  private static Instant startOf(LocalDate month) {
+    return month.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.arbiter.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.contact.jdbc.JdbcInteractionReader;
+import dev.arbiter.engine.policy.ContactEvent;
+import dev.arbiter.testsupport.TestRedis;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link RedisContactHistoryStore} on the shared test Redis and a real PostgreSQL: the contract,
+ * two nodes sharing lists, and what the lists look like in Redis. Every test uses its own customer
+ * (and the class its own tenant), so keys never collide with other tests'.
+ */
+class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContract {
+  private RedisClient adminClient;
+  private RedisCommands<String, String> admin;
+
+  @BeforeAll
+  void connectAdmin() {
+    adminClient = RedisClient.create(TestRedis.uri());
+    StatefulRedisConnection<String, String> connection = adminClient.connect();
+    admin = connection.sync();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  void closeAdmin() {
+    adminClient.shutdown();
+  }
+
+  @Override
+  RedisContactHistoryStore newStore(ContactHistoryProperties properties) {
+    RedisContactHistoryStore store =
+        new RedisContactHistoryStore(
+            null,
+            TestRedis.uri(),
+            RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT,
+            new JdbcInteractionReader(db.jdbc),
+            properties,
+            metrics,
+            clock);
+    store.ping();
+    closeAfter.add(store);
+    return store;
+  }
+
+  @Override
+  boolean sharesLists() {
+    return true;
+  }
+
+  @Test
+  void shouldShareOneListBetweenTwoNodes() {
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    RedisContactHistoryStore nodeA = newStore(DEFAULTS);
+    RedisContactHistoryStore nodeB = newStore(DEFAULTS);
+    assertThat(nodeA.history(db.tenantId, customer)).hasSize(1);
+
+    nodeB.append(db.tenantId, customer, List.of(decision("gold-card", now)));
+    nodeA.append(db.tenantId, customer, List.of(decision("loan", now.plusMillis(1))));
+
+    List<ContactEvent> seenByA = nodeA.history(db.tenantId, customer);
+    assertThat(seenByA)
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("loan", "gold-card", "gold-card");
+    assertThat(nodeB.history(db.tenantId, customer)).isEqualTo(seenByA);
+    // Only nodeA's first call loaded from PostgreSQL; both nodes answered the rest from Redis.
+    assertThat(meters.scrape())
+        .contains("arbiter_contact_history_requests_total{result=\"miss\"} 1.0")
+        .contains("arbiter_contact_history_requests_total{result=\"hit\"} 2.0");
+  }
+
+  @Test
+  void shouldKeepACompactHashWithTheHorizonAsTtl() {
+    RedisContactHistoryStore store = newStore(DEFAULTS);
+    db.insertInteraction(
+        db.tenantId, customer, "impression", "gold-card", "cards", "web", now.minusSeconds(60));
+    store.history(db.tenantId, customer);
+    store.append(
+        db.tenantId,
+        customer,
+        List.of(ContactEntry.decision(new ContactEvent("decision", "loan", null, "email", now))));
+
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    assertThat(key).isEqualTo("arbiter:ch:" + db.tenantId + ":" + customer);
+    var hash = admin.hgetall(key);
+    assertThat(hash).hasSize(3).containsEntry("!", "1");
+    assertThat(hash.values())
+        .contains(
+            Long.toString(now.toEpochMilli(), 36) + "\u001fdecision\u001floan\u001f\u001femail");
+    assertThat(admin.pttl(key))
+        .isGreaterThan(Duration.ofDays(89).toMillis())
+        .isLessThanOrEqualTo(Duration.ofDays(90).toMillis());
+  }
+
+  @Test
+  void shouldBoundTheHashInRedisToTheCapAndAQuarter() {
+    RedisContactHistoryStore store =
+        newStore(new ContactHistoryProperties(Duration.ofDays(90), 8, 1_000));
+    store.history(db.tenantId, customer);
+    for (int i = 0; i < 100; i++) {
+      store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))));
+    }
+
+    long fields = admin.hlen(RedisContactHistoryStore.key(db.tenantId, customer));
+    assertThat(fields).isLessThanOrEqualTo(8 + 2 + 1); // cap, cap / 4, the loaded marker
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("d-99", "d-98", "d-97", "d-96", "d-95", "d-94", "d-93", "d-92");
+  }
+
+  @Test
+  void shouldLoadAgainWhenRedisLostTheList() {
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    RedisContactHistoryStore store = newStore(DEFAULTS);
+    store.history(db.tenantId, customer);
+    store.append(db.tenantId, customer, List.of(decision("gold-card", now)));
+
+    admin.del(RedisContactHistoryStore.key(db.tenantId, customer)); // eviction, flush, restart
+
+    // The interaction is durable; the decision entry lived only in Redis and is gone.
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::outcome)
+        .containsExactly("impression");
+  }
+}
