@@ -14,6 +14,14 @@ import dev.arbiter.catalog.CatalogService;
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.catalog.jdbc.JdbcCatalogRepository;
 import dev.arbiter.config.ArbiterConfig;
+import dev.arbiter.contact.ContactHistoryMetrics;
+import dev.arbiter.contact.ContactHistoryProperties;
+import dev.arbiter.contact.FailoverContactHistoryStore;
+import dev.arbiter.contact.InteractionReader;
+import dev.arbiter.contact.LocalContactHistoryStore;
+import dev.arbiter.contact.RedisContactHistoryStore;
+import dev.arbiter.contact.jdbc.InteractionPartitions;
+import dev.arbiter.contact.jdbc.JdbcInteractionReader;
 import dev.arbiter.db.Database;
 import dev.arbiter.decision.DecisionLog;
 import dev.arbiter.decision.DecisionLogRepository;
@@ -23,6 +31,7 @@ import dev.arbiter.decision.RecommendService;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.ops.BudgetHealthCheck;
 import dev.arbiter.ops.BuildVersion;
+import dev.arbiter.ops.ContactHistoryHealthCheck;
 import dev.arbiter.ops.DatabaseHealthCheck;
 import dev.arbiter.ops.RedisHealthCheck;
 import dev.arbiter.ratelimit.FailoverRateLimiter;
@@ -299,9 +308,18 @@ class ServerWiring implements WebMvcConfigurer {
       ModelStates modelStates,
       ModelCircuitBreakers breakers,
       BudgetLedger budgets,
+      FailoverContactHistoryStore contactHistory,
       Clock clock) {
     return new RecommendService(
-        snapshots, metrics, decisionLog, settings, modelStates, breakers, budgets, clock);
+        snapshots,
+        metrics,
+        decisionLog,
+        settings,
+        modelStates,
+        breakers,
+        budgets,
+        contactHistory,
+        clock);
   }
 
   /** Budget counters: Redis when configured, with a PostgreSQL write-behind; flushes on close. */
@@ -327,6 +345,61 @@ class ServerWiring implements WebMvcConfigurer {
   @Bean
   BudgetHealthCheck budgetHealthCheck(FailoverBudgetLedger ledger) {
     return new BudgetHealthCheck(ledger);
+  }
+
+  /**
+   * Contact histories: Redis when configured, else this node's memory; both load from PostgreSQL.
+   */
+  @Bean(destroyMethod = "close")
+  FailoverContactHistoryStore contactHistory(
+      ArbiterConfig config, JdbcClient jdbc, MeterRegistry meters, Clock clock) {
+    ContactHistoryProperties props = ContactHistoryProperties.DEFAULTS;
+    ContactHistoryMetrics metrics = new ContactHistoryMetrics(meters);
+    InteractionReader reader = new JdbcInteractionReader(jdbc);
+    RedisContactHistoryStore redis =
+        config
+            .redisUrl()
+            .map(
+                url ->
+                    new RedisContactHistoryStore(
+                        null,
+                        RedisUrls.parse(url).uri(),
+                        RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT,
+                        reader,
+                        props,
+                        metrics,
+                        clock))
+            .orElse(null);
+    return new FailoverContactHistoryStore(
+        redis, new LocalContactHistoryStore(reader, props, metrics, clock), metrics, meters, clock);
+  }
+
+  @Bean
+  ContactHistoryHealthCheck contactHistoryHealthCheck(FailoverContactHistoryStore store) {
+    return new ContactHistoryHealthCheck(store);
+  }
+
+  @Bean
+  InteractionPartitionKeeper interactionPartitionKeeper(JdbcClient jdbc, Clock clock) {
+    return new InteractionPartitionKeeper(new InteractionPartitions(jdbc, clock));
+  }
+
+  /** Keeps monthly partitions of interactions created ahead, at start and daily. */
+  static final class InteractionPartitionKeeper {
+    private final InteractionPartitions partitions;
+
+    InteractionPartitionKeeper(InteractionPartitions partitions) {
+      this.partitions = partitions;
+    }
+
+    @Scheduled(fixedDelay = 86_400_000, initialDelay = 0)
+    void ensure() {
+      try {
+        partitions.ensure();
+      } catch (RuntimeException e) {
+        log.warn("Could not create interaction partitions: {}", e.getMessage());
+      }
+    }
   }
 
   @Bean

@@ -2,6 +2,8 @@ package dev.arbiter.decision;
 
 import dev.arbiter.budget.BudgetLedger;
 import dev.arbiter.catalog.CatalogSnapshots;
+import dev.arbiter.contact.ContactEntry;
+import dev.arbiter.contact.ContactHistoryStore;
 import dev.arbiter.engine.DecisionEngine;
 import dev.arbiter.engine.catalog.BudgetPeriod;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
@@ -12,6 +14,7 @@ import dev.arbiter.engine.pipeline.Decision;
 import dev.arbiter.engine.pipeline.DecisionRequest;
 import dev.arbiter.engine.pipeline.RankedOffer;
 import dev.arbiter.engine.pipeline.RuntimeState;
+import dev.arbiter.engine.policy.ContactEvent;
 import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.trace.DecisionTrace;
 import dev.arbiter.engine.trace.OfferScore;
@@ -52,6 +55,7 @@ public class RecommendService {
   private final ModelStates modelStates;
   private final ModelCircuitBreakers breakers;
   private final BudgetLedger budgets;
+  private final ContactHistoryStore contactHistory;
   private final Clock clock;
 
   /** Budgeted offers of each snapshot: what the ledger is asked about, once per decision. */
@@ -66,6 +70,7 @@ public class RecommendService {
       ModelStates modelStates,
       ModelCircuitBreakers breakers,
       BudgetLedger budgets,
+      ContactHistoryStore contactHistory,
       Clock clock) {
     this.snapshots = snapshots;
     this.metrics = metrics;
@@ -74,6 +79,7 @@ public class RecommendService {
     this.modelStates = modelStates;
     this.breakers = breakers;
     this.budgets = budgets;
+    this.contactHistory = contactHistory;
     this.clock = clock;
   }
 
@@ -117,7 +123,9 @@ public class RecommendService {
     Set<String> unavailable = breakers.unavailable(tenantId);
     RuntimeState runtime =
         new RuntimeState(counters, modelStates.forTenant(tenantId, snapshot), unavailable);
-    Decision decision = engine.decide(snapshot, engineRequest, CustomerState.NONE, runtime);
+    CustomerState customer =
+        new CustomerState(contactHistory.history(tenantId, request.customerId()));
+    Decision decision = engine.decide(snapshot, engineRequest, customer, runtime);
     metrics.record(decision, System.nanoTime() - start);
     recordModelHealth(tenantId, snapshot, decision, unavailable);
     if (decision.status() == Decision.Status.NO_FLOW) {
@@ -130,6 +138,7 @@ public class RecommendService {
     body.put("flowVersion", decision.flowVersion());
     body.put("catalogVersion", decision.catalogVersion());
     List<RankedOffer> returned = consumeBudgets(tenantId, snapshot, decision.offers(), day);
+    recordContacts(tenantId, request, snapshot, decision, returned, now);
     List<Map<String, Object>> offers = new ArrayList<>();
     for (RankedOffer o : returned) {
       Map<String, Object> offer = new LinkedHashMap<>();
@@ -217,6 +226,34 @@ public class RecommendService {
                   o.content()));
     }
     return kept;
+  }
+
+  /** Returned offers count as {@code decision} contacts for policies that count decisions. */
+  private void recordContacts(
+      String tenantId,
+      RecommendRequest request,
+      CatalogSnapshot snapshot,
+      Decision decision,
+      List<RankedOffer> returned,
+      Instant now) {
+    if (returned.isEmpty()) {
+      return;
+    }
+    String channel =
+        request.channel() != null ? request.channel() : snapshot.flow(decision.flowKey()).channel();
+    List<ContactEntry> entries = new ArrayList<>(returned.size());
+    for (RankedOffer o : returned) {
+      Offer offer = snapshot.offer(o.offerKey());
+      entries.add(
+          ContactEntry.decision(
+              new ContactEvent(
+                  ContactEntry.DECISION,
+                  o.offerKey(),
+                  offer == null ? null : offer.category(),
+                  channel,
+                  now)));
+    }
+    contactHistory.append(tenantId, request.customerId(), entries);
   }
 
   /** Tells the flow's model breaker whether the model failed in this decision. */

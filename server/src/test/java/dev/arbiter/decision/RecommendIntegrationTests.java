@@ -304,6 +304,86 @@ class RecommendIntegrationTests {
   }
 
   @Test
+  void shouldCountReturnedOffersAsDecisionsForContactPolicies() {
+    String[] ed = auth(editor, DemoSeeder.TENANT);
+    Response policy =
+        server.post(
+            "/api/v1/contact-policies",
+            Map.of(
+                "key",
+                "two-decisions",
+                "name",
+                "Two decisions a day",
+                "type",
+                "frequency_cap",
+                "scope",
+                Map.of("type", "offer", "value", "travel-insurance"),
+                "config",
+                Map.of("outcome", "decision", "max", 2, "window", "P1D"),
+                "status",
+                "active"),
+            ed);
+    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    Map<String, Object> body =
+        Map.of(
+            "customerId",
+            "c-capped",
+            "flowKey",
+            "homepage",
+            "attributes",
+            Map.of("balance", 100, "age", 40));
+    assertThat(offerKeys(recommend(decision, body))).contains("travel-insurance");
+    assertThat(offerKeys(recommend(decision, body))).contains("travel-insurance");
+    Response third = recommend(editor, body, "X-Debug", "true");
+    assertThat(offerKeys(third)).doesNotContain("travel-insurance");
+    assertThat(third.json().path("trace").path("stages").toString()).contains("two-decisions");
+    assertThat(
+            offerKeys(
+                recommend(
+                    decision,
+                    Map.of(
+                        "customerId",
+                        "c-other",
+                        "flowKey",
+                        "homepage",
+                        "attributes",
+                        Map.of("balance", 100, "age", 40)))))
+        .as("another customer is not capped")
+        .contains("travel-insurance");
+  }
+
+  @Test
+  void shouldCountStoredInteractionsForContactPolicies() {
+    var jdbc =
+        org.springframework.jdbc.core.simple.JdbcClient.create(
+            server.bean(javax.sql.DataSource.class));
+    String tenantId =
+        jdbc.sql("select id from tenants where key = 'demo'").query(String.class).single();
+    jdbc.sql(
+            """
+            insert into interactions (id, tenant_id, customer_id, decision_id, offer_key, category, channel,
+                                      outcome, occurred_at, recorded_at, idempotency_key)
+            values ('i-1', :t, 'c-rejected', 'd-1', 'student-card', 'cards', 'web', 'reject', now() - interval '2 days', now(), 'k-1')
+            """)
+        .param("t", tenantId)
+        .update();
+    Response r =
+        recommend(
+            editor,
+            Map.of(
+                "customerId",
+                "c-rejected",
+                "flowKey",
+                "homepage",
+                "attributes",
+                Map.of("balance", 100, "age", 19)),
+            "X-Debug",
+            "true");
+    assertThat(offerKeys(r)).doesNotContain("student-card");
+    assertThat(r.json().path("trace").path("stages").toString()).contains("rest-after-reject");
+  }
+
+  @Test
   void shouldKeepDebugTracesFromDecisionCredentials() {
     Response r =
         recommend(decision, Map.of("customerId", "c", "flowKey", "homepage"), "X-Debug", "true");
