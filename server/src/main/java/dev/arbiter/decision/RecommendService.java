@@ -141,16 +141,7 @@ public class RecommendService {
     recordContacts(tenantId, request, snapshot, decision, returned, now);
     List<Map<String, Object>> offers = new ArrayList<>();
     for (RankedOffer o : returned) {
-      Map<String, Object> offer = new LinkedHashMap<>();
-      offer.put("rank", o.rank());
-      offer.put("offerKey", o.offerKey());
-      offer.put("offerId", o.offerId());
-      offer.put("name", o.name());
-      offer.put("score", o.score());
-      offer.put("propensity", o.propensity());
-      if (o.fallback()) {
-        offer.put("fallback", true);
-      }
+      Map<String, Object> offer = offerView(o);
       offer.put("content", o.content());
       offers.add(offer);
     }
@@ -185,6 +176,19 @@ public class RecommendService {
         decisionMade(
             tenantId, tenantKey, requestId, request, decision, returned, decisionId, seed, now));
     return body;
+  }
+
+  /** A returned offer as the answer and the decision event show it. */
+  private static Map<String, Object> offerView(RankedOffer o) {
+    Map<String, Object> offer = new LinkedHashMap<>();
+    offer.put("rank", o.rank());
+    offer.put("offerKey", o.offerKey());
+    offer.put("offerId", o.offerId());
+    offer.put("name", o.name());
+    offer.put("score", o.score());
+    offer.put("propensity", o.propensity());
+    offer.put("fallback", o.fallback());
+    return offer;
   }
 
   private static Map<String, BudgetPeriod> budgeted(CatalogSnapshot snapshot) {
@@ -286,14 +290,7 @@ public class RecommendService {
       Instant at) {
     List<Map<String, Object>> offers = new ArrayList<>();
     for (RankedOffer o : returned) {
-      Map<String, Object> offer = new LinkedHashMap<>();
-      offer.put("rank", o.rank());
-      offer.put("offerKey", o.offerKey());
-      offer.put("offerId", o.offerId());
-      offer.put("score", o.score());
-      offer.put("propensity", o.propensity());
-      offer.put("fallback", o.fallback());
-      offers.add(offer);
+      offers.add(offerView(o));
     }
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("decisionId", decisionId);

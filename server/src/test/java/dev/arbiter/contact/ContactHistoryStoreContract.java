@@ -3,6 +3,7 @@ package dev.arbiter.contact;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.engine.policy.ContactEvent;
+import dev.arbiter.testsupport.SettableClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.contact.jdbc.InteractionPartitions;
 import dev.arbiter.contact.jdbc.JdbcInteractionReader;
+import dev.arbiter.testsupport.SettableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

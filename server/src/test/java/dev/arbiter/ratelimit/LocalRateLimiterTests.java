@@ -2,6 +2,7 @@ package dev.arbiter.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.arbiter.testsupport.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -16,6 +16,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.arbiter.security.AuthError;
 import dev.arbiter.security.AuthException;
 import dev.arbiter.security.Role;
+import dev.arbiter.testsupport.SettableClock;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# HTTP benchmark of Recommend beside GET /health/live on the same server in the same run.
+# Starts the server on the embedded defaults (fresh data dir), imports the reference catalog
+# (bench/http/make-catalog.py: flows ref100 and ref1000), then for each endpoint: warm-up, a peak
+# run (wrk -t2 -c32), and for Recommend on 100 offers a paced run at half its peak rate.
+# Usage: bench/http/run-recommend.sh [seconds per run, default 20]
+# Needs wrk (Debian: apt-get install wrk) and python3. Prints a markdown table.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+secs=${1:-20}
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
+java_home=$(sh bin/find-jdk) || { echo "needs a JDK 21+" >&2; exit 2; }
+java="$java_home/bin/java"
+[ -f server/target/arbiter.jar ] || JAVA_HOME="$java_home" ./mvnw -q -B -DskipTests -pl server -am package
+data=$(mktemp -d)
+port=${PORT:-18181}
+base="http://127.0.0.1:$port"
+ARBITER_DATA_DIR="$data" PORT=$port ARBITER_BIND_ADDRESS=127.0.0.1 LOG_LEVEL=WARN RATE_LIMIT_ENABLED=false \
+  "$java" -jar server/target/arbiter.jar serve >"$data/server.log" 2>&1 &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+for _ in $(seq 1 120); do curl -sf "$base/health/live" >/dev/null && break; sleep 1; done
+ARBITER_DATA_DIR="$data" "$java" -jar server/target/arbiter.jar tenant create bench >/dev/null
+KEY=$(ARBITER_DATA_DIR="$data" "$java" -jar server/target/arbiter.jar api-key create --tenant bench --role admin 2>/dev/null \
+  | sed -n 's/^ARBITER_API_KEY=//p')
+export KEY
+python3 bench/http/make-catalog.py >"$data/catalog.json"
+auth=(-H "Authorization: Bearer $KEY" -H "X-Tenant-Id: bench")
+curl -sf "${auth[@]}" -H 'Content-Type: application/json' --data-binary @"$data/catalog.json" \
+  "$base/api/v1/catalog/import" >/dev/null
+for f in ref100 ref1000; do curl -sf "${auth[@]}" -X POST "$base/api/v1/flows/$f/publish" >/dev/null; done
+
+# wrk: prints "Requests/sec: N" and with --latency the 50% and 99% lines.
+run() { # name script url [env...]
+  local name=$1 script=$2 url=$3; shift 3
+  env "$@" wrk -t2 -c32 -d"${secs}s" --latency -s "bench/http/$script" "$url" >"$data/$name.txt"
+  local rps p50 p99
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$data/$name.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$data/$name.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$data/$name.txt")
+  echo "$name $rps $p50 $p99"
+}
+# Warm-up (discarded): the JIT, the snapshot, the contact histories of the 10,000 customers.
+env FLOW=ref100 wrk -t2 -c32 -d"${secs}s" -s bench/http/recommend.lua "$base/api/v1/recommend" >/dev/null
+env FLOW=ref1000 wrk -t2 -c32 -d"${secs}s" -s bench/http/recommend.lua "$base/api/v1/recommend" >/dev/null
+wrk -t2 -c32 -d"${secs}s" -s bench/http/live.lua "$base/health/live" >/dev/null
+
+live=$(run live live.lua "$base/health/live")
+r100=$(run recommend-100 recommend.lua "$base/api/v1/recommend" FLOW=ref100)
+r1000=$(run recommend-1000 recommend.lua "$base/api/v1/recommend" FLOW=ref1000)
+peak100=$(echo "$r100" | awk '{print $2}')
+half=$(awk -v p="$peak100" 'BEGIN {printf "%d", p / 2}')
+h100=$(run recommend-100-half recommend.lua "$base/api/v1/recommend" FLOW=ref100 RATE="$half" CONNS=32)
+
+echo
+echo "| run | requests/s | p50 | p99 | ratio to /health/live |"
+echo "|---|---|---|---|---|"
+livers=$(echo "$live" | awk '{print $2}')
+for line in "$live" "$r100" "$r1000" "$h100"; do
+  echo "$line" | awk -v l="$livers" '{printf "| %s | %.0f | %s | %s | %.2f |\n", $1, $2, $3, $4, $2 / l}'
+done
+echo
+echo "half-peak target rate for recommend-100: $half requests/s"
+grep -c "ERROR" "$data/server.log" | awk '{print "server log ERROR lines: " $1}' || true
