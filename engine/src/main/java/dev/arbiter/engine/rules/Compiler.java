@@ -433,7 +433,19 @@ final class Compiler {
         return new ComparisonNodes.PathEqualsString(op, left, right, rightPath, s);
       }
     }
+    if (isNumeric(left) && isNumeric(right)) {
+      return new ComparisonNodes.Numeric(op, left, right);
+    }
     return new ComparisonNodes.Generic(op, left, right);
+  }
+
+  /**
+   * Whether a comparison operand is certainly a number: a number constant or fast binary
+   * arithmetic. At least one side must be arithmetic for {@link ComparisonNodes.Numeric}.
+   */
+  private static boolean isNumeric(Node node) {
+    return node instanceof Arithmetic a && a.isBinaryFast()
+        || node instanceof Const c && c.value instanceof Number;
   }
 
   /** The static path a node reads, when it is a plain {@code var} or {@code val} of one context. */
