@@ -35,7 +35,7 @@ final class FusedNodes {
     Slot[] slots = new Slot[MAX_TESTS];
     // parent values live in two registers; which test loads and which reuses is decided here,
     // once, by replaying the tests in order (least recently loaded register is replaced)
-    String[] registers = new String[2];
+    Object[] registers = new Object[2];
     int next = 0;
     for (int i = 0; i < n; i++) {
       Node arg = args[i];
@@ -60,7 +60,8 @@ final class FusedNodes {
         return null;
       }
       Path parent = path.parent();
-      String name = parent.dotted();
+      // compared by keys, not by dotted text: val ["a.b"] and var "a.b" are different paths
+      java.util.List<String> name = java.util.List.of(parent.keys);
       int register;
       boolean load;
       if (name.equals(registers[0])) {

@@ -209,6 +209,29 @@ class JsonLogicTests {
   }
 
   @Test
+  void shouldKeepPathsApartThatOnlyLookAlike() throws Exception {
+    CompiledRule rule =
+        compile(
+            """
+            {"and": [{"==": [{"val": ["a.b", "c"]}, 1]}, {"==": [{"var": "a.b.c"}, 2]},
+                     {"===": [{"val": ["a.b", "d"]}, "x"]}]}""");
+
+    assertThat(rule.test(parse("{\"a.b\": {\"c\": 1, \"d\": \"x\"}, \"a\": {\"b\": {\"c\": 2}}}")))
+        .isTrue();
+  }
+
+  @Test
+  void shouldEvaluateFusedTestsInOrderWithTheirOwnErrors() throws Exception {
+    CompiledRule rule =
+        compile("{\"and\": [{\">\": [{\"var\": \"a\"}, 1]}, {\"==\": [{\"var\": \"b\"}, \"x\"]}]}");
+
+    assertThat(rule.evaluate(parse("{\"a\": 0, \"b\": [1]}"))).isEqualTo(false);
+    assertThatThrownBy(() -> rule.evaluate(parse("{\"a\": 2, \"b\": [1]}")))
+        .isInstanceOf(RuleEvaluationException.class);
+    assertThat(rule.evaluate(parse("{\"a\": \"5\", \"b\": \"x\"}"))).isEqualTo(true);
+  }
+
+  @Test
   void shouldNeverCrashOnDataOfAnUnexpectedShape() throws Exception {
     CompiledRule rule = compile(FIVE_CLAUSES);
     for (Object data :
