@@ -232,6 +232,30 @@ class JsonLogicTests {
   }
 
   @Test
+  void shouldAnswerTheSameOnceItHasLearnedTheKeysOfOneDocument() throws Exception {
+    CompiledRule rule = compile(FIVE_CLAUSES);
+    CompiledRule single = compile("{\">=\": [{\"var\": \"customer.balance\"}, 1000]}");
+    for (int i = 0; i < 3 * Path.LEARNING_EVALUATIONS; i++) {
+      assertThat(rule.test(customer(5000))).isTrue();
+      assertThat(single.test(customer(5000))).isTrue();
+    }
+    // other key instances (as from another parser), other values, a missing key
+    Map<String, Object> other = new HashMap<>();
+    other.put(new String("balance"), 10);
+    other.put(new String("age"), 40);
+    Map<String, Object> data = new HashMap<>();
+    data.put(new String("customer"), other);
+    data.put(new String("request"), Map.of(new String("channel"), "web"));
+
+    assertThat(rule.test(data)).isFalse();
+    assertThat(single.test(data)).isFalse();
+    other.put(new String("balance"), 2000);
+    other.put(new String("tier"), "gold");
+    assertThat(rule.test(data)).isTrue();
+    assertThat(single.test(data)).isTrue();
+  }
+
+  @Test
   void shouldNeverCrashOnDataOfAnUnexpectedShape() throws Exception {
     CompiledRule rule = compile(FIVE_CLAUSES);
     for (Object data :
