@@ -359,7 +359,9 @@ final class Compiler {
       return new DataNodes.DynamicVal(a.nodes, false, exists);
     }
     List<Object> segments = new ArrayList<>();
-    if (a.array) {
+    // an array, or an operation folded to an array and already spread into its elements
+    boolean several = a.array || (value instanceof Map<?, ?> m && !m.isEmpty());
+    if (several) {
       for (Node n : a.nodes) {
         segments.add(((Const) n).value);
       }

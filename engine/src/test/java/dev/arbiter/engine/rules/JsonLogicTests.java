@@ -256,6 +256,15 @@ class JsonLogicTests {
   }
 
   @Test
+  void shouldTreatAnOperationFoldedToAnArrayAsTheKeysOfVal() throws Exception {
+    Object data = parse("{\"a\": {\"b\": 3}}");
+
+    assertThat(compile("{\"val\": {\"merge\": []}}").evaluate(data)).isEqualTo(data);
+    assertThat(compile("{\"val\": {\"merge\": [\"a\", [\"b\"]]}}").evaluate(data)).isEqualTo(3);
+    assertThat(compile("{\"exists\": {\"merge\": [\"a\", \"b\"]}}").evaluate(data)).isEqualTo(true);
+  }
+
+  @Test
   void shouldNeverCrashOnDataOfAnUnexpectedShape() throws Exception {
     CompiledRule rule = compile(FIVE_CLAUSES);
     for (Object data :
