@@ -24,11 +24,24 @@ public final class DatabaseFailures {
           || t instanceof ConnectException) {
         return true;
       }
-      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+      if (t instanceof SQLException sql) {
         String state = sql.getSQLState();
-        if (state.startsWith("08") || state.startsWith("57P")) {
+        if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
           return true;
         }
+        // A pooled connection the server closed under us fails its rollback this way.
+        if (state == null
+            && sql.getMessage() != null
+            && sql.getMessage()
+                .toLowerCase(java.util.Locale.ROOT)
+                .contains("connection is closed")) {
+          return true;
+        }
+      }
+      if (t instanceof org.springframework.transaction.TransactionSystemException tse
+          && tse.getOriginalException() != null
+          && isUnavailable(tse.getOriginalException())) {
+        return true;
       }
     }
     return false;

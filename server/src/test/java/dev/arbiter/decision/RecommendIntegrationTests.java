@@ -384,6 +384,106 @@ class RecommendIntegrationTests {
   }
 
   @Test
+  void shouldShowEveryFilterReasonInATrace() {
+    String[] ed = auth(editor, DemoSeeder.TENANT);
+    java.util.function.BiConsumer<String, Map<String, Object>> offer =
+        (key, extra) -> {
+          Map<String, Object> body =
+              new java.util.HashMap<>(
+                  Map.of(
+                      "key",
+                      key,
+                      "name",
+                      key,
+                      "category",
+                      "reasons",
+                      "status",
+                      "active",
+                      "priority",
+                      50));
+          body.putAll(extra);
+          Response r = server.post("/api/v1/offers", body, ed);
+          assertThat(r.status()).as(r.body()).isEqualTo(201);
+        };
+    offer.accept("r-paused", Map.of("status", "paused"));
+    offer.accept("r-ended", Map.of("endAt", "2020-01-01T00:00:00Z"));
+    offer.accept(
+        "r-budget",
+        Map.of("budget", Map.of("maxDecisions", 1, "period", "total"), "priority", 100));
+    offer.accept("r-rule", Map.of());
+    offer.accept("r-capped", Map.of());
+    offer.accept("r-app-only", Map.of("channels", List.of("app")));
+    offer.accept("r-ok", Map.of("priority", 1));
+    server.post(
+        "/api/v1/qualification-rules",
+        Map.of(
+            "key",
+            "r-rule-check",
+            "name",
+            "needs vip",
+            "scope",
+            Map.of("type", "offer", "value", "r-rule"),
+            "expression",
+            Map.of("==", List.of(Map.of("var", "customer.vip"), true)),
+            "status",
+            "active"),
+        ed);
+    server.post(
+        "/api/v1/contact-policies",
+        Map.of(
+            "key",
+            "r-once",
+            "name",
+            "once",
+            "type",
+            "frequency_cap",
+            "scope",
+            Map.of("type", "offer", "value", "r-capped"),
+            "config",
+            Map.of("outcome", "decision", "max", 1, "window", "P1D"),
+            "status",
+            "active"),
+        ed);
+    server.post(
+        "/api/v1/flows",
+        Map.of(
+            "key",
+            "reasons",
+            "name",
+            "Reasons",
+            "channel",
+            "web",
+            "placement",
+            "reasons",
+            "inventory",
+            Map.of("categories", List.of("reasons")),
+            "maxOffers",
+            10),
+        ed);
+    assertThat(server.post("/api/v1/flows/reasons/publish", null, ed).status()).isEqualTo(200);
+
+    Map<String, Object> body =
+        Map.of("customerId", "c-reasons", "channel", "web", "placement", "reasons");
+    assertThat(offerKeys(recommend(decision, body))).contains("r-budget", "r-capped");
+    Response traced = recommend(editor, body, "X-Debug", "true");
+    assertThat(offerKeys(traced)).containsExactly("r-ok");
+    Map<String, String> removedBy = new java.util.HashMap<>();
+    for (JsonNode stage : traced.json().path("trace").path("stages")) {
+      for (JsonNode removed : stage.path("removed")) {
+        removedBy.put(
+            removed.path("offerKey").asString(),
+            stage.path("stage").asString() + ": " + removed.path("reason").asString());
+      }
+    }
+    assertThat(removedBy.get("r-paused")).startsWith("status: ");
+    assertThat(removedBy.get("r-ended")).startsWith("schedule: ").contains("2020-01-01");
+    assertThat(removedBy.get("r-budget")).startsWith("budget: ");
+    assertThat(removedBy.get("r-rule")).startsWith("qualification: ").contains("r-rule-check");
+    assertThat(removedBy.get("r-capped")).startsWith("contact_policy: ").contains("r-once");
+    assertThat(removedBy.get("r-app-only")).startsWith("channel: ");
+  }
+
+  @Test
   void shouldKeepDebugTracesFromDecisionCredentials() {
     Response r =
         recommend(decision, Map.of("customerId", "c", "flowKey", "homepage"), "X-Debug", "true");
