@@ -75,6 +75,38 @@ final class ArithmeticNodes {
       return apply(kind, values);
     }
 
+    /** Whether {@link #number} computes without boxing: two operands of + - * /. */
+    boolean isBinaryFast() {
+      return !spread
+          && args.length == 2
+          && (kind == Kind.ADD || kind == Kind.SUB || kind == Kind.MUL || kind == Kind.DIV);
+    }
+
+    @Override
+    double number(Object data, Scope scope) {
+      if (!isBinaryFast()) {
+        return Values.toNumber(eval(data, scope));
+      }
+      double x = args[0].number(data, scope);
+      double y = args[1].number(data, scope);
+      double r;
+      switch (kind) {
+        case ADD -> r = x + y;
+        case SUB -> r = x - y;
+        case MUL -> r = x * y;
+        default -> {
+          if (y == 0d) {
+            throw Values.nan("division by zero");
+          }
+          r = x / y;
+        }
+      }
+      if (Double.isNaN(r) || Double.isInfinite(r)) {
+        throw Values.nan("the result is not a finite number");
+      }
+      return r;
+    }
+
     @Override
     int precedence() {
       if (spread || !kind.isInfix() || args.length < 2) {

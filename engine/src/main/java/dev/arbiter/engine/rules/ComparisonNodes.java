@@ -169,6 +169,26 @@ final class ComparisonNodes {
   }
 
   /**
+   * An ordering or equality of an arithmetic result against a number constant or another arithmetic
+   * result: both sides are numbers, so the comparison is of unboxed doubles.
+   */
+  static final class Numeric extends Binary {
+    private final Node a;
+    private final Node b;
+
+    Numeric(Op op, Node a, Node b) {
+      super(op, a, b);
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    boolean test(Object data, Scope scope) {
+      return op.compare(a.number(data, scope), b.number(data, scope));
+    }
+  }
+
+  /**
    * A data path against a number constant. Integral values against an integral constant test a
    * precomputed range (no switch); doubles compare unboxed; anything else takes the generic path.
    */

@@ -35,10 +35,6 @@ final class CompiledJsonLogicRule implements CompiledRule {
     }
   }
 
-  Node root() {
-    return root;
-  }
-
   @Override
   public String describe() {
     return description;

@@ -359,7 +359,9 @@ final class Compiler {
       return new DataNodes.DynamicVal(a.nodes, false, exists);
     }
     List<Object> segments = new ArrayList<>();
-    if (a.array) {
+    // an array, or an operation folded to an array and already spread into its elements
+    boolean several = a.array || (value instanceof Map<?, ?> m && !m.isEmpty());
+    if (several) {
       for (Node n : a.nodes) {
         segments.add(((Const) n).value);
       }
@@ -433,7 +435,19 @@ final class Compiler {
         return new ComparisonNodes.PathEqualsString(op, left, right, rightPath, s);
       }
     }
+    if (isNumeric(left) && isNumeric(right)) {
+      return new ComparisonNodes.Numeric(op, left, right);
+    }
     return new ComparisonNodes.Generic(op, left, right);
+  }
+
+  /**
+   * Whether a comparison operand is certainly a number: a number constant or fast binary
+   * arithmetic. At least one side must be arithmetic for {@link ComparisonNodes.Numeric}.
+   */
+  private static boolean isNumeric(Node node) {
+    return node instanceof Arithmetic a && a.isBinaryFast()
+        || node instanceof Const c && c.value instanceof Number;
   }
 
   /** The static path a node reads, when it is a plain {@code var} or {@code val} of one context. */

@@ -102,6 +102,15 @@ final class DataNodes {
     }
 
     @Override
+    double number(Object data, Scope scope) {
+      Object value = eval(data, scope);
+      if (value instanceof Integer i) {
+        return i;
+      }
+      return Values.toNumber(value);
+    }
+
+    @Override
     void describe(StringBuilder out) {
       String name = path.isEmpty() ? "data" : path.dotted();
       if (fallback == null) {

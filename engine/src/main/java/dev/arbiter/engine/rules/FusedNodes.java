@@ -35,7 +35,7 @@ final class FusedNodes {
     Slot[] slots = new Slot[MAX_TESTS];
     // parent values live in two registers; which test loads and which reuses is decided here,
     // once, by replaying the tests in order (least recently loaded register is replaced)
-    String[] registers = new String[2];
+    Object[] registers = new Object[2];
     int next = 0;
     for (int i = 0; i < n; i++) {
       Node arg = args[i];
@@ -60,7 +60,8 @@ final class FusedNodes {
         return null;
       }
       Path parent = path.parent();
-      String name = parent.dotted();
+      // compared by keys, not by dotted text: val ["a.b"] and var "a.b" are different paths
+      java.util.List<String> name = java.util.List.of(parent.keys);
       int register;
       boolean load;
       if (name.equals(registers[0])) {
@@ -76,7 +77,7 @@ final class FusedNodes {
         load = true;
       }
       int mode = load ? (register == 0 ? LOAD_R0 : LOAD_R1) : (register == 0 ? USE_R0 : USE_R1);
-      slots[i] = new Slot(kind, arg, path.last(), path.lastIndex(), parent, mode);
+      slots[i] = new Slot(kind, arg, path, parent, mode);
     }
     for (int i = n; i < MAX_TESTS; i++) {
       slots[i] = slots[0];
@@ -98,7 +99,8 @@ final class FusedNodes {
   private static final class Slot {
     final int kind;
     final Node test;
-    final String key;
+    final Path path;
+    final int last;
     final int index;
     final int mode;
     final boolean integral;
@@ -108,14 +110,14 @@ final class FusedNodes {
     final String string;
     final String[] strings;
     private final Path parentPath;
-    private final String parentKey;
     private final int parentIndex;
 
-    Slot(int kind, Node test, String key, int index, Path parentPath, int mode) {
+    Slot(int kind, Node test, Path path, Path parentPath, int mode) {
       this.kind = kind;
       this.test = test;
-      this.key = key;
-      this.index = index;
+      this.path = path;
+      this.last = path.keys.length - 1;
+      this.index = path.lastIndex();
       this.mode = mode;
       PathVersusNumber number = test instanceof PathVersusNumber p ? p : null;
       this.integral = number != null && number.integral();
@@ -132,15 +134,26 @@ final class FusedNodes {
       this.string = string != null ? string.constant() : null;
       this.strings = test instanceof InStrings in ? in.strings() : null;
       this.parentPath = parentPath;
-      this.parentKey = parentPath.keys.length == 1 ? parentPath.keys[0] : null;
-      this.parentIndex = parentPath.keys.length == 1 ? Path.arrayIndex(parentKey) : -1;
+      this.parentIndex = last == 1 ? path.indexAt(0) : -1;
+      learned();
+    }
+
+    // copies of the path's lookup keys, one load away on the hot path; see Path#lookupKey
+    private String key;
+    private String parentKey;
+
+    void learned() {
+      key = path.lookupKey(last);
+      parentKey = last == 1 ? path.lookupKey(0) : null;
     }
 
     /** The value of the parent path; a one-key parent (the common case) skips the path loop. */
     Object parent(Object data) {
-      return parentKey != null
-          ? Path.child(data, parentKey, parentIndex)
-          : parentPath.resolve(data);
+      return last == 1 ? Path.child(data, parentKey, parentIndex) : parentPath.resolve(data);
+    }
+
+    Object value(Object parent) {
+      return Path.child(parent, key, index);
     }
   }
 
@@ -199,6 +212,7 @@ final class FusedNodes {
     private final Slot s6;
     private final Slot s7;
     private final Node original;
+    private boolean learning = true;
 
     PathTests(boolean any, int count, Slot[] slots, Node original) {
       this.any = any;
@@ -222,6 +236,9 @@ final class FusedNodes {
 
     @Override
     boolean test(Object data, Scope scope) {
+      if (learning) {
+        learn(data);
+      }
       Object r0 = null;
       Object r1 = null;
       Object parent;
@@ -234,7 +251,7 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s0.parent(data);
         default -> parent = r1 = s0.parent(data);
       }
-      if (check(s0, Path.child(parent, s0.key, s0.index)) == any) {
+      if (check(s0, s0.value(parent)) == any) {
         return any;
       }
       if (count == 1) {
@@ -246,7 +263,7 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s1.parent(data);
         default -> parent = r1 = s1.parent(data);
       }
-      if (check(s1, Path.child(parent, s1.key, s1.index)) == any) {
+      if (check(s1, s1.value(parent)) == any) {
         return any;
       }
       if (count == 2) {
@@ -258,7 +275,7 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s2.parent(data);
         default -> parent = r1 = s2.parent(data);
       }
-      if (check(s2, Path.child(parent, s2.key, s2.index)) == any) {
+      if (check(s2, s2.value(parent)) == any) {
         return any;
       }
       if (count == 3) {
@@ -270,7 +287,7 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s3.parent(data);
         default -> parent = r1 = s3.parent(data);
       }
-      if (check(s3, Path.child(parent, s3.key, s3.index)) == any) {
+      if (check(s3, s3.value(parent)) == any) {
         return any;
       }
       if (count == 4) {
@@ -282,7 +299,7 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s4.parent(data);
         default -> parent = r1 = s4.parent(data);
       }
-      if (check(s4, Path.child(parent, s4.key, s4.index)) == any) {
+      if (check(s4, s4.value(parent)) == any) {
         return any;
       }
       if (count == 5) {
@@ -294,7 +311,7 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s5.parent(data);
         default -> parent = r1 = s5.parent(data);
       }
-      if (check(s5, Path.child(parent, s5.key, s5.index)) == any) {
+      if (check(s5, s5.value(parent)) == any) {
         return any;
       }
       if (count == 6) {
@@ -306,7 +323,7 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s6.parent(data);
         default -> parent = r1 = s6.parent(data);
       }
-      if (check(s6, Path.child(parent, s6.key, s6.index)) == any) {
+      if (check(s6, s6.value(parent)) == any) {
         return any;
       }
       if (count == 7) {
@@ -318,10 +335,21 @@ final class FusedNodes {
         case LOAD_R0 -> parent = r0 = s7.parent(data);
         default -> parent = r1 = s7.parent(data);
       }
-      if (check(s7, Path.child(parent, s7.key, s7.index)) == any) {
+      if (check(s7, s7.value(parent)) == any) {
         return any;
       }
       return !any;
+    }
+
+    private void learn(Object data) {
+      boolean more = false;
+      for (Slot s : new Slot[] {s0, s1, s2, s3, s4, s5, s6, s7}) {
+        s.path.learn(data);
+        s.learned();
+        more |= s.path.isLearning();
+      }
+      // racy: a few extra learning passes in other threads are harmless
+      learning = more;
     }
 
     @Override

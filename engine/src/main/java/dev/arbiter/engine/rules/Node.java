@@ -22,6 +22,14 @@ abstract class Node {
     return Values.truthy(eval(data, scope));
   }
 
+  /**
+   * {@link Values#toNumber} of {@link #eval}; arithmetic overrides it to compute without boxing.
+   * Raises the same errors as {@code toNumber(eval(...))}.
+   */
+  double number(Object data, Scope scope) {
+    return Values.toNumber(eval(data, scope));
+  }
+
   boolean isConstant() {
     return false;
   }

@@ -10,16 +10,73 @@ import java.util.Map;
 final class Path {
   static final Object MISSING = new Object();
 
+  /** Evaluations during which a path learns the key instances its data uses. */
+  static final int LEARNING_EVALUATIONS = 64;
+
+  /** Maps larger than this are not searched for key instances. */
+  private static final int LEARNING_MAX_MAP_SIZE = 64;
+
   final String[] keys;
   private final int[] indexes;
 
+  /**
+   * For each key, an equal {@code String}: at first the interned key, then the instance the data's
+   * maps use. JSON parsers canonicalise property names (Jackson keeps one instance per name per
+   * mapper; with interning, the interned one), so once learned, a {@code Map.get} finds its key by
+   * identity instead of comparing characters. Written without synchronisation: every value ever
+   * stored equals the key, so a thread that sees an older one still finds the same entry.
+   */
+  private final String[] lookupKeys;
+
+  private int learnings;
+
   Path(List<String> keys) {
-    // interned: keys of parsed JSON are often interned too, making the map lookup an identity check
     this.keys = keys.stream().map(String::intern).toArray(String[]::new);
+    this.lookupKeys = this.keys.clone();
     this.indexes = new int[this.keys.length];
     for (int i = 0; i < this.keys.length; i++) {
       indexes[i] = arrayIndex(this.keys[i]);
     }
+  }
+
+  /** The key to look step {@code i} up with; equal to {@code keys[i]}. */
+  String lookupKey(int i) {
+    return lookupKeys[i];
+  }
+
+  /**
+   * During a path's first {@link #LEARNING_EVALUATIONS} evaluations, records the key instances of
+   * {@code data}'s maps along this path. The counter is racy on purpose: a few more or fewer
+   * learning passes change nothing but speed.
+   */
+  void learn(Object data) {
+    if (learnings >= LEARNING_EVALUATIONS) {
+      return;
+    }
+    learnings++;
+    Object current = data;
+    for (int i = 0; i < keys.length; i++) {
+      if (current instanceof Map<?, ?> map) {
+        if (map.size() <= LEARNING_MAX_MAP_SIZE) {
+          for (Object key : map.keySet()) {
+            if (key instanceof String s && s.equals(keys[i])) {
+              lookupKeys[i] = s;
+              break;
+            }
+          }
+        }
+        current = map.get(keys[i]);
+      } else if (current instanceof List<?> list) {
+        int index = indexes[i];
+        current = index >= 0 && index < list.size() ? list.get(index) : null;
+      } else {
+        return;
+      }
+    }
+  }
+
+  boolean isLearning() {
+    return learnings < LEARNING_EVALUATIONS;
   }
 
   /** The {@code var} form: "a.b.1" splits on dots; "" is the whole context. */
@@ -55,6 +112,10 @@ final class Path {
     return keys[keys.length - 1];
   }
 
+  int indexAt(int i) {
+    return indexes[i];
+  }
+
   int lastIndex() {
     return indexes[indexes.length - 1];
   }
@@ -76,10 +137,13 @@ final class Path {
 
   /** The value at this path, or null when any step is absent. */
   Object resolve(Object data) {
+    if (learnings < LEARNING_EVALUATIONS) {
+      learn(data);
+    }
     Object current = data;
     for (int i = 0; i < keys.length; i++) {
       if (current instanceof Map<?, ?> map) {
-        current = map.get(keys[i]);
+        current = map.get(lookupKeys[i]);
       } else if (current instanceof List<?> list) {
         int index = indexes[i];
         current = index >= 0 && index < list.size() ? list.get(index) : null;
@@ -95,7 +159,7 @@ final class Path {
     Object current = data;
     for (int i = 0; i < keys.length; i++) {
       if (current instanceof Map<?, ?> map) {
-        Object next = map.get(keys[i]);
+        Object next = map.get(lookupKeys[i]);
         if (next == null && !map.containsKey(keys[i])) {
           return MISSING;
         }

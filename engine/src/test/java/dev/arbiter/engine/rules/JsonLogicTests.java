@@ -209,6 +209,62 @@ class JsonLogicTests {
   }
 
   @Test
+  void shouldKeepPathsApartThatOnlyLookAlike() throws Exception {
+    CompiledRule rule =
+        compile(
+            """
+            {"and": [{"==": [{"val": ["a.b", "c"]}, 1]}, {"==": [{"var": "a.b.c"}, 2]},
+                     {"===": [{"val": ["a.b", "d"]}, "x"]}]}""");
+
+    assertThat(rule.test(parse("{\"a.b\": {\"c\": 1, \"d\": \"x\"}, \"a\": {\"b\": {\"c\": 2}}}")))
+        .isTrue();
+  }
+
+  @Test
+  void shouldEvaluateFusedTestsInOrderWithTheirOwnErrors() throws Exception {
+    CompiledRule rule =
+        compile("{\"and\": [{\">\": [{\"var\": \"a\"}, 1]}, {\"==\": [{\"var\": \"b\"}, \"x\"]}]}");
+
+    assertThat(rule.evaluate(parse("{\"a\": 0, \"b\": [1]}"))).isEqualTo(false);
+    assertThatThrownBy(() -> rule.evaluate(parse("{\"a\": 2, \"b\": [1]}")))
+        .isInstanceOf(RuleEvaluationException.class);
+    assertThat(rule.evaluate(parse("{\"a\": \"5\", \"b\": \"x\"}"))).isEqualTo(true);
+  }
+
+  @Test
+  void shouldAnswerTheSameOnceItHasLearnedTheKeysOfOneDocument() throws Exception {
+    CompiledRule rule = compile(FIVE_CLAUSES);
+    CompiledRule single = compile("{\">=\": [{\"var\": \"customer.balance\"}, 1000]}");
+    for (int i = 0; i < 3 * Path.LEARNING_EVALUATIONS; i++) {
+      assertThat(rule.test(customer(5000))).isTrue();
+      assertThat(single.test(customer(5000))).isTrue();
+    }
+    // other key instances (as from another parser), other values, a missing key
+    Map<String, Object> other = new HashMap<>();
+    other.put(new String("balance"), 10);
+    other.put(new String("age"), 40);
+    Map<String, Object> data = new HashMap<>();
+    data.put(new String("customer"), other);
+    data.put(new String("request"), Map.of(new String("channel"), "web"));
+
+    assertThat(rule.test(data)).isFalse();
+    assertThat(single.test(data)).isFalse();
+    other.put(new String("balance"), 2000);
+    other.put(new String("tier"), "gold");
+    assertThat(rule.test(data)).isTrue();
+    assertThat(single.test(data)).isTrue();
+  }
+
+  @Test
+  void shouldTreatAnOperationFoldedToAnArrayAsTheKeysOfVal() throws Exception {
+    Object data = parse("{\"a\": {\"b\": 3}}");
+
+    assertThat(compile("{\"val\": {\"merge\": []}}").evaluate(data)).isEqualTo(data);
+    assertThat(compile("{\"val\": {\"merge\": [\"a\", [\"b\"]]}}").evaluate(data)).isEqualTo(3);
+    assertThat(compile("{\"exists\": {\"merge\": [\"a\", \"b\"]}}").evaluate(data)).isEqualTo(true);
+  }
+
+  @Test
   void shouldNeverCrashOnDataOfAnUnexpectedShape() throws Exception {
     CompiledRule rule = compile(FIVE_CLAUSES);
     for (Object data :
