@@ -12,7 +12,11 @@ package dev.arbiter.engine.arbitration;
  *       valueMax} when set and otherwise the largest value in the flow's inventory. When no offer
  *       of the flow has a positive value, every offer's factor is 1: value does not discriminate.
  *       An offer with no positive value next to offers that have one gets factor 0 (eliminated
- *       under PRIE when the value weight is positive).
+ *       under PRIE when the value weight is positive). Under PRIE, rescaling every value factor by
+ *       the same constant leaves the ranking unchanged, so adding or removing an offer does not
+ *       reorder the others, except when the flow's only valued offer goes (every factor then turns
+ *       from 0 to 1). Under the weighted sum the rescaling does reorder; set {@code valueMax} to
+ *       make each offer's factors independent of the other offers.
  *   <li><b>priority</b>: {@code priority / 100} (0..100 → 0..1); priority 0 is eliminated under
  *       PRIE when the priority weight is positive.
  *   <li><b>relevance</b>: {@code request.context.relevance[offerKey]}, else {@code

@@ -139,4 +139,27 @@ class QualificationStageTests {
             "b: rule vip: customer.tier == \"vip\" failed",
             "c: rule vip: customer.tier == \"vip\" failed");
   }
+
+  @Test
+  void shouldShowTheOffersOwnValuesInTheReasonOfARuleScopedToIt() {
+    CatalogSnapshot scoped =
+        catalog()
+            .offers(offer("gold-card").attributes("{'minAge': 21}"))
+            .rules(
+                rule(
+                    "old_enough",
+                    "offer",
+                    "gold-card",
+                    "{'>=': [{'var': 'customer.age'}, {'var': 'offer.attributes.minAge'}]}"))
+            .flows(flow("f").offers("gold-card"))
+            .build();
+
+    Decision decision = engine.decide(scoped, request().attributes("{'age': 19}").build());
+
+    assertThat(reasons(decision, Stage.QUALIFICATION))
+        .containsExactly("gold-card: rule old_enough: customer.age >= 21 failed");
+    assertThat(scoped.rules().get(0).readsOffer()).isFalse();
+    assertThat(keys(engine.decide(scoped, request().attributes("{'age': 21}").build())))
+        .containsExactly("gold-card");
+  }
 }
