@@ -31,6 +31,10 @@ final class ContactEntries {
    */
   static List<ContactEntry> merge(
       Collection<ContactEntry> held, Collection<ContactEntry> added, Instant cutoff, int cap) {
+    List<ContactEntry> prepended = prependIfNewest(held, added, cutoff, cap);
+    if (prepended != null) {
+      return prepended;
+    }
     Map<String, ContactEntry> byId = new HashMap<>(Math.max(16, (held.size() + added.size()) * 2));
     for (ContactEntry e : held) {
       byId.put(e.id(), e);
@@ -46,6 +50,50 @@ final class ContactEntries {
     }
     merged.sort(NEWEST_FIRST);
     return merged.size() > cap ? List.copyOf(merged.subList(0, cap)) : List.copyOf(merged);
+  }
+
+  /**
+   * The common case of {@link #merge} without hashing and sorting the whole list: every added entry
+   * is strictly newer than everything held (a decision just made, an outcome just recorded) and
+   * none is held already, so the result is the added entries, newest first, then the held ones, cut
+   * at the horizon and the cap. Null when that case does not apply.
+   */
+  private static List<ContactEntry> prependIfNewest(
+      Collection<ContactEntry> held, Collection<ContactEntry> added, Instant cutoff, int cap) {
+    if (!(held instanceof List<ContactEntry> list) || added.isEmpty()) {
+      return null;
+    }
+    List<ContactEntry> news = new ArrayList<>(added);
+    news.sort(NEWEST_FIRST);
+    if (!list.isEmpty()
+        && !news.get(news.size() - 1).event().time().isAfter(list.get(0).event().time())) {
+      return null;
+    }
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (ContactEntry e : news) {
+      if (!ids.add(e.id())) {
+        return null;
+      }
+    }
+    for (ContactEntry e : list) {
+      if (ids.contains(e.id())) {
+        return null;
+      }
+    }
+    List<ContactEntry> out = new ArrayList<>(Math.min(cap, news.size() + list.size()));
+    for (ContactEntry e : news) {
+      if (out.size() == cap || e.event().time().isBefore(cutoff)) {
+        break;
+      }
+      out.add(e);
+    }
+    for (ContactEntry e : list) {
+      if (out.size() == cap || e.event().time().isBefore(cutoff)) {
+        break;
+      }
+      out.add(e);
+    }
+    return List.copyOf(out);
   }
 
   /** The events of newest-first {@code entries} at or after {@code cutoff}, in that order. */
