@@ -26,8 +26,22 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
   private final Clock clock;
   private final Cache<String, Held> customers;
 
-  /** One customer's list, newest first; {@code loaded} once PostgreSQL's rows were merged in. */
-  private record Held(boolean loaded, List<ContactEntry> entries) {}
+  /**
+   * One customer's list, newest first; {@code loaded} once PostgreSQL's rows were merged in. {@code
+   * events} is the same list as engine events, built once per change so a read that finds nothing
+   * past the horizon hands it out without copying.
+   */
+  private record Held(boolean loaded, List<ContactEntry> entries, List<ContactEvent> events) {
+    Held(boolean loaded, List<ContactEntry> entries) {
+      this(loaded, entries, ContactEntries.events(entries, Instant.MIN));
+    }
+
+    List<ContactEvent> eventsSince(Instant cutoff) {
+      return events.isEmpty() || !events.get(events.size() - 1).time().isBefore(cutoff)
+          ? events
+          : ContactEntries.events(entries, cutoff);
+    }
+  }
 
   /**
    * @param interactions where a miss loads durable interactions from
@@ -58,7 +72,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
     Held held = customers.getIfPresent(key);
     if (held != null && held.loaded()) {
       metrics.hits.increment();
-      return ContactEntries.events(held.entries(), cutoff);
+      return held.eventsSince(cutoff);
     }
     metrics.misses.increment();
     long start = System.nanoTime();
@@ -78,7 +92,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
                             rows,
                             cutoff,
                             properties.maxEvents())));
-    return ContactEntries.events(merged.entries(), cutoff);
+    return merged.eventsSince(cutoff);
   }
 
   @Override
