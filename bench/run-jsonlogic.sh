@@ -7,7 +7,8 @@
 # Env:   JAVA_HOME (Temurin 21+; default /usr/lib/jvm/temurin-25-jdk-amd64), JMH_ARGS to override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+JAVA_HOME="$(sh bin/find-jdk)" || { echo "needs a JDK 21+" >&2; exit 2; }
+export JAVA_HOME
 JMH_ARGS="${JMH_ARGS:--f 1 -wi 3 -w 2s -i 5 -r 2s}"
 
 echo "== machine"
