@@ -116,11 +116,7 @@ public class CatalogService {
         tenantId,
         () -> {
           List<CatalogResource> all = catalog.all(tenantId);
-          CatalogResource existing =
-              all.stream()
-                  .filter(r -> r.kind() == kind && r.key().equals(key))
-                  .findFirst()
-                  .orElseThrow(() -> notFound(kind, key));
+          CatalogResource existing = existing(all, kind, key);
           if (existing.rowVersion() != expected) {
             throw staleRowVersion(kind, key, expected, existing.rowVersion());
           }
@@ -142,11 +138,7 @@ public class CatalogService {
         tenantId,
         () -> {
           List<CatalogResource> all = catalog.all(tenantId);
-          CatalogResource existing =
-              all.stream()
-                  .filter(r -> r.kind() == kind && r.key().equals(key))
-                  .findFirst()
-                  .orElseThrow(() -> notFound(kind, key));
+          CatalogResource existing = existing(all, kind, key);
           List<CatalogResource> after = new ArrayList<>(all);
           after.remove(existing);
           List<PublishedFlow> published =
@@ -169,11 +161,7 @@ public class CatalogService {
             tenantId,
             () -> {
               List<CatalogResource> all = catalog.all(tenantId);
-              CatalogResource flow =
-                  all.stream()
-                      .filter(r -> r.kind() == ResourceKind.FLOW && r.key().equals(flowKey))
-                      .findFirst()
-                      .orElseThrow(() -> notFound(ResourceKind.FLOW, flowKey));
+              CatalogResource flow = existing(all, ResourceKind.FLOW, flowKey);
               int next = flow.publishedVersion() == null ? 1 : flow.publishedVersion() + 1;
               PublishedFlow frozen =
                   new PublishedFlow(flow.id(), flowKey, next, flow.body(), now, actor);
@@ -469,6 +457,17 @@ public class CatalogService {
             MDC.get("requestId"),
             before,
             after));
+  }
+
+  /** The resource of {@code kind} and {@code key} in {@code all}, or 404. */
+  private static CatalogResource existing(
+      List<CatalogResource> all, ResourceKind kind, String key) {
+    for (CatalogResource r : all) {
+      if (r.kind() == kind && r.key().equals(key)) {
+        return r;
+      }
+    }
+    throw notFound(kind, key);
   }
 
   private static List<CatalogResource> replace(List<CatalogResource> all, CatalogResource updated) {
