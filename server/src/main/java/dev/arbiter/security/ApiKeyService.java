@@ -32,6 +32,10 @@ public class ApiKeyService {
   private final Cache<String, ApiKey> byHash =
       Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(CACHE_TTL).build();
   private final Set<String> usedSinceFlush = ConcurrentHashMap.newKeySet();
+  // Hashes no key has: a caller trying made-up keys costs one query per hash per TTL, not one
+  // per request. A new key is random, so it can never be among them.
+  private final Cache<String, Boolean> unknownHashes =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(CACHE_TTL).build();
 
   public ApiKeyService(ApiKeyRepository keys, ApiKeyHasher hasher, Clock clock) {
     this.keys = keys;
@@ -90,8 +94,12 @@ public class ApiKeyService {
     String hash = hasher.hash(secret);
     ApiKey key = byHash.getIfPresent(hash);
     if (key == null) {
+      if (unknownHashes.getIfPresent(hash) != null) {
+        return Optional.empty();
+      }
       Optional<ApiKey> found = keys.findByHash(hash);
       if (found.isEmpty()) {
+        unknownHashes.put(hash, Boolean.TRUE);
         return Optional.empty();
       }
       key = found.get();

@@ -49,8 +49,14 @@ class DatabaseOutageIntegrationTests {
 
       String editor = server.apiKey("acme", "editor");
       assertThat(server.get("/api/v1/catalog", auth(editor, "acme")).status()).isEqualTo(200);
+      assertThat(server.get("/api/v1/me", auth("ak_made-up", "acme")).code())
+          .isEqualTo("AUTH_INVALID_API_KEY");
 
       pg.close();
+
+      assertThat(server.get("/api/v1/me", auth("ak_made-up", "acme")).code())
+          .as("a made-up key is remembered as unknown: no database round trip per attempt")
+          .isEqualTo("AUTH_INVALID_API_KEY");
 
       Response catalogRead = server.get("/api/v1/catalog", auth(editor, "acme"));
       assertThat(catalogRead.status()).as("decisions keep their compiled catalog").isEqualTo(200);
