@@ -3,25 +3,17 @@ package dev.arbiter.budget;
 import dev.arbiter.engine.catalog.Budget;
 import dev.arbiter.engine.catalog.BudgetPeriod;
 import dev.arbiter.engine.pipeline.BudgetUsage;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionException;
+import dev.arbiter.redis.FailFastRedis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +42,6 @@ import java.util.Objects;
 public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
   public static final String KEY_PREFIX = "arbiter:budget:";
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
 
   // KEYS: counters. Returns per key {d, c}, or {-1, -1} when absent. Counts stay below 2^53, so
   // Lua's doubles hold them exactly.
@@ -132,15 +123,11 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
       return out
       """;
 
-  private static final String READ_SHA = sha1(READ_SCRIPT);
-  private static final String CONSUME_SHA = sha1(CONSUME_SCRIPT);
-  private static final String MERGE_SHA = sha1(MERGE_SCRIPT);
+  private static final String READ_SHA = FailFastRedis.sha1(READ_SCRIPT);
+  private static final String CONSUME_SHA = FailFastRedis.sha1(CONSUME_SCRIPT);
+  private static final String MERGE_SHA = FailFastRedis.sha1(MERGE_SCRIPT);
 
-  private final RedisClient client;
-  private final Duration commandTimeout;
-  private final String target;
-  private final Object connectLock = new Object();
-  private volatile StatefulRedisConnection<String, String> connection;
+  private final FailFastRedis redis;
 
   /** A ledger on the Redis at {@code uri}. Does not connect yet: call {@link #ping()}. */
   public RedisBudgetLedger(RedisURI uri, Duration commandTimeout) {
@@ -158,21 +145,7 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
    */
   public RedisBudgetLedger(ClientResources resources, RedisURI uri, Duration commandTimeout) {
     Objects.requireNonNull(uri, "uri");
-    this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
-    this.target = uri.getHost() + ":" + uri.getPort();
-    RedisURI withTimeout = RedisURI.builder(uri).withTimeout(commandTimeout).build();
-    this.client =
-        resources == null
-            ? RedisClient.create(withTimeout)
-            : RedisClient.create(resources, withTimeout);
-    client.setOptions(
-        ClientOptions.builder()
-            // Reconnecting is ping()'s job, on a probe thread, so no request ever waits for it.
-            .autoReconnect(false)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
-            .build());
+    this.redis = new FailFastRedis(resources, uri, commandTimeout);
   }
 
   @Override
@@ -291,31 +264,22 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
    *     (1 s) or does not answer within the command timeout
    */
   public Duration ping() {
-    StatefulRedisConnection<String, String> conn = connected();
-    long start = System.nanoTime();
-    conn.sync().ping();
-    return Duration.ofNanos(System.nanoTime() - start);
+    return redis.ping();
   }
 
   /** Where this ledger's Redis is, as {@code host:port} (no credentials). */
   public String target() {
-    return target;
+    return redis.target();
   }
 
   /** The longest a request waits for Redis. */
   public Duration commandTimeout() {
-    return commandTimeout;
+    return redis.commandTimeout();
   }
 
   @Override
   public void close() {
-    synchronized (connectLock) {
-      if (connection != null) {
-        connection.close();
-        connection = null;
-      }
-    }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    redis.close();
   }
 
   /** The Redis key of a counter, e.g. {@code arbiter:budget:{acme}:gold-card:2026-11-23}. */
@@ -330,39 +294,11 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
   }
 
   private List<Object> run(String sha, String script, String[] keys, String... args) {
-    StatefulRedisConnection<String, String> conn = connection;
-    if (conn == null || !conn.isOpen()) {
-      throw new RedisConnectionException("Not connected to Redis at " + target);
-    }
+    StatefulRedisConnection<String, String> conn = redis.connection();
     try {
       return conn.sync().evalsha(sha, ScriptOutputType.MULTI, keys, args);
     } catch (RedisNoScriptException e) {
       return conn.sync().eval(script, ScriptOutputType.MULTI, keys, args);
-    }
-  }
-
-  private StatefulRedisConnection<String, String> connected() {
-    synchronized (connectLock) {
-      StatefulRedisConnection<String, String> conn = connection;
-      if (conn != null && conn.isOpen()) {
-        return conn;
-      }
-      if (conn != null) {
-        conn.closeAsync();
-      }
-      conn = client.connect();
-      conn.setTimeout(commandTimeout);
-      connection = conn;
-      return conn;
-    }
-  }
-
-  private static String sha1(String script) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-1");
-      return HexFormat.of().formatHex(digest.digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every JVM", e);
     }
   }
 }

@@ -1,25 +1,17 @@
 package dev.arbiter.contact;
 
 import dev.arbiter.engine.policy.ContactEvent;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionException;
+import dev.arbiter.redis.FailFastRedis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,7 +45,6 @@ import java.util.concurrent.TimeUnit;
 public final class RedisContactHistoryStore implements ContactHistoryStore, AutoCloseable {
   public static final String KEY_PREFIX = "arbiter:ch:";
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
   static final String LOADED = ContactEntry.RESERVED_ID;
 
   // KEYS[1] the customer's hash. ARGV[1] '1' marks it loaded; ARGV[2] cutoff (epoch ms); ARGV[3]
@@ -103,18 +94,14 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       return len
       """;
 
-  static final String MERGE_SCRIPT_SHA = sha1(MERGE_SCRIPT);
+  static final String MERGE_SCRIPT_SHA = FailFastRedis.sha1(MERGE_SCRIPT);
 
   private final InteractionReader interactions;
   private final ContactHistoryProperties properties;
   private final ContactHistoryMetrics metrics;
   private final Clock clock;
-  private final RedisClient client;
-  private final Duration commandTimeout;
-  private final String target;
+  private final FailFastRedis redis;
   private final String ttlMillis;
-  private final Object connectLock = new Object();
-  private volatile StatefulRedisConnection<String, String> connection;
 
   /**
    * A store on the Redis at {@code uri}. Does not connect yet: call {@link #ping()}.
@@ -137,26 +124,12 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       ContactHistoryMetrics metrics,
       Clock clock) {
     Objects.requireNonNull(uri, "uri");
-    this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
     this.interactions = Objects.requireNonNull(interactions, "interactions");
     this.properties = Objects.requireNonNull(properties, "properties");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.ttlMillis = Long.toString(properties.horizon().toMillis());
-    this.target = uri.getHost() + ":" + uri.getPort();
-    RedisURI withTimeout = RedisURI.builder(uri).withTimeout(commandTimeout).build();
-    this.client =
-        resources == null
-            ? RedisClient.create(withTimeout)
-            : RedisClient.create(resources, withTimeout);
-    client.setOptions(
-        ClientOptions.builder()
-            // Reconnecting is ping()'s job, on the probe thread, so no request ever waits for it.
-            .autoReconnect(false)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
-            .build());
+    this.redis = new FailFastRedis(resources, uri, commandTimeout);
   }
 
   @Override
@@ -239,20 +212,17 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
    *     (1 s) or does not answer within the command timeout
    */
   public Duration ping() {
-    StatefulRedisConnection<String, String> conn = connected();
-    long start = System.nanoTime();
-    conn.sync().ping();
-    return Duration.ofNanos(System.nanoTime() - start);
+    return redis.ping();
   }
 
   /** Where this store's Redis is, as {@code host:port} (no credentials). */
   public String target() {
-    return target;
+    return redis.target();
   }
 
   /** The longest a call waits for Redis. */
   public Duration commandTimeout() {
-    return commandTimeout;
+    return redis.commandTimeout();
   }
 
   /** The Redis key of a customer's list. */
@@ -262,13 +232,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   @Override
   public void close() {
-    synchronized (connectLock) {
-      if (connection != null) {
-        connection.close();
-        connection = null;
-      }
-    }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    redis.close();
   }
 
   private List<Object> merge(
@@ -332,35 +296,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   }
 
   private StatefulRedisConnection<String, String> open() {
-    StatefulRedisConnection<String, String> conn = connection;
-    if (conn == null || !conn.isOpen()) {
-      throw new RedisConnectionException("Not connected to Redis at " + target);
-    }
+    StatefulRedisConnection<String, String> conn = redis.connection();
     return conn;
-  }
-
-  private StatefulRedisConnection<String, String> connected() {
-    synchronized (connectLock) {
-      StatefulRedisConnection<String, String> conn = connection;
-      if (conn != null && conn.isOpen()) {
-        return conn;
-      }
-      if (conn != null) {
-        conn.closeAsync();
-      }
-      conn = client.connect();
-      conn.setTimeout(commandTimeout);
-      connection = conn;
-      return conn;
-    }
-  }
-
-  private static String sha1(String script) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-1");
-      return HexFormat.of().formatHex(digest.digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every JVM", e);
-    }
   }
 }

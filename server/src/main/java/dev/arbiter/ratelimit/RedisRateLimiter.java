@@ -1,20 +1,12 @@
 package dev.arbiter.ratelimit;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionException;
+import dev.arbiter.redis.FailFastRedis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -39,7 +31,6 @@ import java.util.Objects;
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   public static final String KEY_PREFIX = "arbiter:rl:";
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
 
   // KEYS[1] bucket; ARGV[1] interval µs, ARGV[2] capacity µs.
   // Returns {allowed 0|1, remaining, retry-after µs}. Numbers stay below 2^53 (epoch µs ~ 1.8e15),
@@ -62,13 +53,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       return {1, math.floor((capacity - (new_tat - now)) / interval), 0}
       """;
 
-  static final String SCRIPT_SHA = sha1(SCRIPT);
+  static final String SCRIPT_SHA = FailFastRedis.sha1(SCRIPT);
 
-  private final RedisClient client;
-  private final Duration commandTimeout;
-  private final String target;
-  private final Object connectLock = new Object();
-  private volatile StatefulRedisConnection<String, String> connection;
+  private final FailFastRedis redis;
 
   /**
    * A limiter for the Redis at {@code uri}. Does not connect yet: call {@link #ping()}.
@@ -89,29 +76,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    */
   public RedisRateLimiter(ClientResources resources, RedisURI uri, Duration commandTimeout) {
     Objects.requireNonNull(uri, "uri");
-    this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
-    this.target = uri.getHost() + ":" + uri.getPort();
-    RedisURI withTimeout = RedisURI.builder(uri).withTimeout(commandTimeout).build();
-    this.client =
-        resources == null
-            ? RedisClient.create(withTimeout)
-            : RedisClient.create(resources, withTimeout);
-    client.setOptions(
-        ClientOptions.builder()
-            // Reconnecting is ping()'s job, on the probe thread, so no request ever waits for it.
-            .autoReconnect(false)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
-            .build());
+    this.redis = new FailFastRedis(resources, uri, commandTimeout);
   }
 
   @Override
   public RateLimitDecision tryAcquire(String key, RateLimit limit) {
-    StatefulRedisConnection<String, String> conn = connection;
-    if (conn == null || !conn.isOpen()) {
-      throw new RedisConnectionException("Not connected to Redis at " + target);
-    }
+    StatefulRedisConnection<String, String> conn = redis.connection();
     String[] keys = {KEY_PREFIX + key};
     String interval = Long.toString(limit.intervalMicros());
     String capacity = Long.toString(limit.capacityMicros());
@@ -136,55 +106,21 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    *     (1 s) or does not answer within the command timeout
    */
   public Duration ping() {
-    StatefulRedisConnection<String, String> conn = connected();
-    long start = System.nanoTime();
-    conn.sync().ping();
-    return Duration.ofNanos(System.nanoTime() - start);
+    return redis.ping();
   }
 
   /** Where this limiter's Redis is, as {@code host:port} (no credentials). */
   public String target() {
-    return target;
+    return redis.target();
   }
 
   /** The longest a request waits for Redis. */
   public Duration commandTimeout() {
-    return commandTimeout;
+    return redis.commandTimeout();
   }
 
   @Override
   public void close() {
-    synchronized (connectLock) {
-      if (connection != null) {
-        connection.close();
-        connection = null;
-      }
-    }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-  }
-
-  private StatefulRedisConnection<String, String> connected() {
-    synchronized (connectLock) {
-      StatefulRedisConnection<String, String> conn = connection;
-      if (conn != null && conn.isOpen()) {
-        return conn;
-      }
-      if (conn != null) {
-        conn.closeAsync();
-      }
-      conn = client.connect();
-      conn.setTimeout(commandTimeout);
-      connection = conn;
-      return conn;
-    }
-  }
-
-  private static String sha1(String script) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-1");
-      return HexFormat.of().formatHex(digest.digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every JVM", e);
-    }
+    redis.close();
   }
 }

@@ -1,0 +1,132 @@
+package dev.arbiter.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * One Redis connection for a component on the request path. Commands fail at once while
+ * disconnected and time out after the command timeout, so no request waits on a dead Redis; {@link
+ * #ping()} (called by the component's probe) is the only thing that connects. Thread-safe.
+ */
+public final class FailFastRedis implements AutoCloseable {
+  /** How long {@link #ping()} may take to open a connection. */
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+
+  private final RedisClient client;
+  private final Duration commandTimeout;
+  private final String target;
+  private final Object connectLock = new Object();
+  private volatile StatefulRedisConnection<String, String> connection;
+
+  /**
+   * A client for the Redis at {@code uri}. Does not connect yet: call {@link #ping()}.
+   *
+   * @param resources shared Lettuce resources, or null for the client's own; {@link #close()}
+   *     leaves shared resources running
+   * @param commandTimeout the longest a command waits for Redis
+   */
+  public FailFastRedis(ClientResources resources, RedisURI uri, Duration commandTimeout) {
+    Objects.requireNonNull(uri, "uri");
+    this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
+    this.target = uri.getHost() + ":" + uri.getPort();
+    RedisURI withTimeout = RedisURI.builder(uri).withTimeout(commandTimeout).build();
+    this.client =
+        resources == null
+            ? RedisClient.create(withTimeout)
+            : RedisClient.create(resources, withTimeout);
+    client.setOptions(
+        ClientOptions.builder()
+            // Reconnecting is ping()'s job, on a probe thread, so no request ever waits for it.
+            .autoReconnect(false)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+            .build());
+  }
+
+  /**
+   * The open connection.
+   *
+   * @throws RedisConnectionException at once when there is none (never connects)
+   */
+  public StatefulRedisConnection<String, String> connection() {
+    StatefulRedisConnection<String, String> conn = connection;
+    if (conn == null || !conn.isOpen()) {
+      throw new RedisConnectionException("Not connected to Redis at " + target);
+    }
+    return conn;
+  }
+
+  /**
+   * Connects if not connected, then sends {@code PING}.
+   *
+   * @return the round-trip time of the {@code PING}
+   * @throws io.lettuce.core.RedisException when Redis cannot be reached within {@link
+   *     #CONNECT_TIMEOUT} or does not answer within the command timeout
+   */
+  public Duration ping() {
+    StatefulRedisConnection<String, String> conn = connected();
+    long start = System.nanoTime();
+    conn.sync().ping();
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** Where Redis is, as {@code host:port} (no credentials). */
+  public String target() {
+    return target;
+  }
+
+  /** The longest a command waits for Redis. */
+  public Duration commandTimeout() {
+    return commandTimeout;
+  }
+
+  @Override
+  public void close() {
+    synchronized (connectLock) {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  private StatefulRedisConnection<String, String> connected() {
+    synchronized (connectLock) {
+      StatefulRedisConnection<String, String> conn = connection;
+      if (conn != null && conn.isOpen()) {
+        return conn;
+      }
+      if (conn != null) {
+        conn.closeAsync();
+      }
+      conn = client.connect();
+      conn.setTimeout(commandTimeout);
+      connection = conn;
+      return conn;
+    }
+  }
+
+  /** The SHA-1 a Lua script is loaded under, for {@code EVALSHA}. */
+  public static String sha1(String script) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-1");
+      return HexFormat.of().formatHex(digest.digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required of every JVM", e);
+    }
+  }
+}
