@@ -27,6 +27,7 @@ import dev.arbiter.decision.DecisionLog;
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.DecisionMetrics;
 import dev.arbiter.decision.DecisionTraces;
+import dev.arbiter.decision.RecentDecisions;
 import dev.arbiter.decision.RecommendService;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.ops.BudgetHealthCheck;
@@ -39,6 +40,11 @@ import dev.arbiter.ratelimit.LocalRateLimiter;
 import dev.arbiter.ratelimit.RedisRateLimiter;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.ratelimit.web.RateLimitFilter;
+import dev.arbiter.respond.OutcomeTypes;
+import dev.arbiter.respond.RespondRepository;
+import dev.arbiter.respond.RespondService;
+import dev.arbiter.respond.jdbc.JdbcOutcomeTypeRepository;
+import dev.arbiter.respond.jdbc.JdbcRespondRepository;
 import dev.arbiter.scoring.ModelCircuitBreakers;
 import dev.arbiter.scoring.ModelStateRepository;
 import dev.arbiter.scoring.ModelStates;
@@ -64,6 +70,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -309,6 +317,7 @@ class ServerWiring implements WebMvcConfigurer {
       ModelCircuitBreakers breakers,
       BudgetLedger budgets,
       FailoverContactHistoryStore contactHistory,
+      RecentDecisions recentDecisions,
       Clock clock) {
     return new RecommendService(
         snapshots,
@@ -319,7 +328,85 @@ class ServerWiring implements WebMvcConfigurer {
         breakers,
         budgets,
         contactHistory,
+        recentDecisions,
         clock);
+  }
+
+  /** Decisions Respond checks outcomes against: this node's in memory, others' from the outbox. */
+  @Bean
+  RecentDecisions recentDecisions(DecisionLogRepository repository, Clock clock) {
+    return new RecentDecisions(repository, clock, 200_000, Duration.ofSeconds(2));
+  }
+
+  @Bean
+  OutcomeTypes outcomeTypes(JdbcClient jdbc, AuditLog audit, TransactionTemplate tx, Clock clock) {
+    return new OutcomeTypes(new JdbcOutcomeTypeRepository(jdbc), audit, tx, clock);
+  }
+
+  @Bean
+  RespondRepository respondRepository(JdbcClient jdbc, JsonMapper json) {
+    return new JdbcRespondRepository(jdbc, json);
+  }
+
+  @Bean
+  RespondService respondService(
+      RespondRepository repository,
+      DecisionLogRepository events,
+      RecentDecisions recentDecisions,
+      OutcomeTypes outcomeTypes,
+      CatalogSnapshots snapshots,
+      ModelStateRepository models,
+      BudgetLedger budgets,
+      FailoverContactHistoryStore contactHistory,
+      TenantSettingsService settings,
+      TransactionTemplate tx,
+      Clock clock,
+      MeterRegistry meters) {
+    return new RespondService(
+        repository,
+        events,
+        recentDecisions,
+        outcomeTypes,
+        snapshots,
+        models,
+        budgets,
+        contactHistory,
+        settings,
+        tx,
+        clock,
+        meters);
+  }
+
+  @Bean
+  IdempotencyKeyPurger idempotencyKeyPurger(
+      RespondRepository repository, ArbiterConfig config, Clock clock) {
+    return new IdempotencyKeyPurger(repository, config.idempotencyRetention(), clock);
+  }
+
+  /** Deletes Respond's Idempotency-Keys past RESPOND_IDEMPOTENCY_RETENTION every ten minutes. */
+  static final class IdempotencyKeyPurger {
+    private final RespondRepository repository;
+    private final Duration retention;
+    private final Clock clock;
+
+    IdempotencyKeyPurger(RespondRepository repository, Duration retention, Clock clock) {
+      this.repository = repository;
+      this.retention = retention;
+      this.clock = clock;
+    }
+
+    @Scheduled(fixedDelay = 600_000, initialDelay = 90_000)
+    void purge() {
+      try {
+        Instant cutoff = clock.instant().minus(retention);
+        int deleted;
+        do {
+          deleted = repository.deleteKeysBefore(cutoff, 5_000);
+        } while (deleted == 5_000);
+      } catch (RuntimeException e) {
+        log.warn("Could not delete old idempotency keys: {}", e.getMessage());
+      }
+    }
   }
 
   /** Budget counters: Redis when configured, with a PostgreSQL write-behind; flushes on close. */

@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param shutdownTimeout how long in-flight work may take after SIGTERM ({@code
  *     ARBITER_SHUTDOWN_TIMEOUT})
  * @param traceRetention how long decision traces are kept ({@code ARBITER_TRACE_RETENTION})
+ * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
+ *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
  */
 public record ArbiterConfig(
     int port,
@@ -45,7 +47,8 @@ public record ArbiterConfig(
     RateLimits rateLimit,
     boolean demo,
     Duration shutdownTimeout,
-    Duration traceRetention) {
+    Duration traceRetention,
+    Duration idempotencyRetention) {
 
   /** A JDBC target with credentials taken out of the URL. */
   public record DatabaseTarget(String jdbcUrl, String user, String password) {

@@ -94,6 +94,12 @@ public final class ConfigLoader {
     if (traceRetention.compareTo(Duration.ofMinutes(1)) < 0) {
       problems.add("ARBITER_TRACE_RETENTION must be at least 1 minute, got " + traceRetention);
     }
+    Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
+    if (idempotencyRetention.compareTo(Duration.ofHours(1)) < 0) {
+      problems.add(
+          "RESPOND_IDEMPOTENCY_RETENTION must be at least 1 hour (clients retry for longer), got "
+              + idempotencyRetention);
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -113,7 +119,8 @@ public final class ConfigLoader {
         rateLimits,
         demo,
         shutdown,
-        traceRetention);
+        traceRetention,
+        idempotencyRetention);
   }
 
   private Jwt jwt() {

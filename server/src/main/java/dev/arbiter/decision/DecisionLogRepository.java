@@ -21,6 +21,9 @@ public interface DecisionLogRepository {
 
   Optional<StoredTrace> findTrace(String tenantId, String id);
 
+  /** A decision read back from its {@code decision.made.v1} event (whose id is the decision's). */
+  Optional<RecordedDecision> findDecision(String tenantId, String decisionId);
+
   /** Deletes up to {@code batch} traces created before {@code cutoff}; returns how many. */
   int deleteTracesBefore(Instant cutoff, int batch);
 }

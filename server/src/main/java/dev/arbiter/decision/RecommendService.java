@@ -11,10 +11,12 @@ import dev.arbiter.engine.catalog.Offer;
 import dev.arbiter.engine.pipeline.BudgetCounters;
 import dev.arbiter.engine.pipeline.CustomerState;
 import dev.arbiter.engine.pipeline.Decision;
+import dev.arbiter.engine.pipeline.DecisionData;
 import dev.arbiter.engine.pipeline.DecisionRequest;
 import dev.arbiter.engine.pipeline.RankedOffer;
 import dev.arbiter.engine.pipeline.RuntimeState;
 import dev.arbiter.engine.policy.ContactEvent;
+import dev.arbiter.engine.scoring.NaiveBayesModel;
 import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.trace.DecisionTrace;
 import dev.arbiter.engine.trace.OfferScore;
@@ -56,6 +58,7 @@ public class RecommendService {
   private final ModelCircuitBreakers breakers;
   private final BudgetLedger budgets;
   private final ContactHistoryStore contactHistory;
+  private final RecentDecisions recentDecisions;
   private final Clock clock;
 
   /** Budgeted offers of each snapshot: what the ledger is asked about, once per decision. */
@@ -71,6 +74,7 @@ public class RecommendService {
       ModelCircuitBreakers breakers,
       BudgetLedger budgets,
       ContactHistoryStore contactHistory,
+      RecentDecisions recentDecisions,
       Clock clock) {
     this.snapshots = snapshots;
     this.metrics = metrics;
@@ -80,6 +84,7 @@ public class RecommendService {
     this.breakers = breakers;
     this.budgets = budgets;
     this.contactHistory = contactHistory;
+    this.recentDecisions = recentDecisions;
     this.clock = clock;
   }
 
@@ -138,7 +143,12 @@ public class RecommendService {
     body.put("flowVersion", decision.flowVersion());
     body.put("catalogVersion", decision.catalogVersion());
     List<RankedOffer> returned = consumeBudgets(tenantId, snapshot, decision.offers(), day);
-    recordContacts(tenantId, request, snapshot, decision, returned, now);
+    String channel =
+        request.channel() != null ? request.channel() : snapshot.flow(decision.flowKey()).channel();
+    recordContacts(tenantId, request.customerId(), snapshot, channel, returned, now);
+    RecordedDecision recorded =
+        recorded(tenantId, decisionId, request, snapshot, decision, channel, returned, now);
+    recentDecisions.remember(recorded);
     List<Map<String, Object>> offers = new ArrayList<>();
     for (RankedOffer o : returned) {
       Map<String, Object> offer = offerView(o);
@@ -173,8 +183,7 @@ public class RecommendService {
       }
     }
     decisionLog.event(
-        decisionMade(
-            tenantId, tenantKey, requestId, request, decision, returned, decisionId, seed, now));
+        decisionMade(tenantKey, requestId, request, decision, returned, recorded, seed));
     return body;
   }
 
@@ -235,16 +244,14 @@ public class RecommendService {
   /** Returned offers count as {@code decision} contacts for policies that count decisions. */
   private void recordContacts(
       String tenantId,
-      RecommendRequest request,
+      String customerId,
       CatalogSnapshot snapshot,
-      Decision decision,
+      String channel,
       List<RankedOffer> returned,
       Instant now) {
     if (returned.isEmpty()) {
       return;
     }
-    String channel =
-        request.channel() != null ? request.channel() : snapshot.flow(decision.flowKey()).channel();
     List<ContactEntry> entries = new ArrayList<>(returned.size());
     for (RankedOffer o : returned) {
       Offer offer = snapshot.offer(o.offerKey());
@@ -257,7 +264,55 @@ public class RecommendService {
                   channel,
                   now)));
     }
-    contactHistory.append(tenantId, request.customerId(), entries);
+    contactHistory.append(tenantId, customerId, entries);
+  }
+
+  /**
+   * What Respond needs of this decision: the returned offers' categories and, for a naive Bayes
+   * model, the bins each offer was scored in (learning folds an outcome into those bins).
+   */
+  private static RecordedDecision recorded(
+      String tenantId,
+      String decisionId,
+      RecommendRequest request,
+      CatalogSnapshot snapshot,
+      Decision decision,
+      String channel,
+      List<RankedOffer> returned,
+      Instant now) {
+    ScoringModel model = snapshot.flow(decision.flowKey()).model();
+    Map<String, RecordedDecision.ReturnedOffer> offers = new LinkedHashMap<>();
+    for (RankedOffer o : returned) {
+      Offer offer = snapshot.offer(o.offerKey());
+      Map<String, Integer> bins = Map.of();
+      if (model instanceof NaiveBayesModel nb) {
+        int[] b =
+            nb.bins(
+                DecisionData.of(
+                    offer,
+                    request.attributes(),
+                    request.channel(),
+                    request.placement(),
+                    request.context()));
+        Map<String, Integer> named = new LinkedHashMap<>();
+        for (int p = 0; p < b.length; p++) {
+          named.put(nb.predictors().get(p).name(), b[p]);
+        }
+        bins = named;
+      }
+      offers.put(
+          o.offerKey(),
+          new RecordedDecision.ReturnedOffer(offer == null ? null : offer.category(), bins));
+    }
+    return new RecordedDecision(
+        decisionId,
+        tenantId,
+        request.customerId(),
+        decision.flowKey(),
+        channel,
+        model == null ? null : model.key(),
+        now,
+        offers);
   }
 
   /** Tells the flow's model breaker whether the model failed in this decision. */
@@ -279,19 +334,26 @@ public class RecommendService {
    * the log an off-policy evaluation needs.
    */
   static OutboxEvent decisionMade(
-      String tenantId,
       String tenantKey,
       String requestId,
       RecommendRequest request,
       Decision decision,
       List<RankedOffer> returned,
-      String decisionId,
-      long seed,
-      Instant at) {
+      RecordedDecision recorded,
+      long seed) {
     List<Map<String, Object>> offers = new ArrayList<>();
     for (RankedOffer o : returned) {
-      offers.add(offerView(o));
+      Map<String, Object> offer = offerView(o);
+      RecordedDecision.ReturnedOffer r = recorded.offers().get(o.offerKey());
+      offer.put("category", r.category());
+      if (!r.bins().isEmpty()) {
+        offer.put("bins", r.bins());
+      }
+      offers.add(offer);
     }
+    String decisionId = recorded.decisionId();
+    Instant at = recorded.madeAt();
+    String tenantId = recorded.tenantId();
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("decisionId", decisionId);
     data.put("tenant", tenantKey);
@@ -300,22 +362,14 @@ public class RecommendService {
     data.put("flowKey", decision.flowKey());
     data.put("flowVersion", decision.flowVersion());
     data.put("catalogVersion", decision.catalogVersion());
-    data.put("channel", request.channel());
+    data.put("channel", recorded.channel());
     data.put("placement", request.placement());
+    data.put("modelKey", recorded.modelKey());
+    data.put("decidedAt", at.toString());
     data.put("seed", seed);
     data.put("offers", offers);
-    String id = Ids.newId();
-    Map<String, Object> event = new LinkedHashMap<>();
-    event.put("specversion", "1.0");
-    event.put("id", id);
-    event.put("source", "/arbiter/tenants/" + tenantKey);
-    event.put("type", "decision.made.v1");
-    event.put("subject", request.customerId());
-    event.put("time", at.toString());
-    event.put("datacontenttype", "application/json");
-    event.put("data", data);
-    return new OutboxEvent(
-        id, tenantId, "decision.made.v1", tenantKey + ":" + request.customerId(), event, at);
+    return OutboxEvent.cloudEvent(
+        decisionId, tenantId, tenantKey, "decision.made.v1", request.customerId(), at, data);
   }
 
   private static void validate(RecommendRequest r) {

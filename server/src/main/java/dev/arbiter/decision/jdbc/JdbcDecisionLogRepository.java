@@ -2,6 +2,7 @@ package dev.arbiter.decision.jdbc;
 
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.OutboxEvent;
+import dev.arbiter.decision.RecordedDecision;
 import dev.arbiter.decision.StoredTrace;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -103,6 +104,20 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
         .param("limit", limit)
         .query(this::trace)
         .list();
+  }
+
+  @Override
+  public Optional<RecordedDecision> findDecision(String tenantId, String decisionId) {
+    return jdbc.sql(
+            """
+            select event -> 'data' as data from outbox_events
+             where id = :id and tenant_id = :tenantId and type = 'decision.made.v1'
+            """)
+        .param("id", decisionId)
+        .param("tenantId", tenantId)
+        .query((rs, n) -> json.readValue(rs.getString("data"), MAP))
+        .optional()
+        .map(data -> RecordedDecision.fromEventData(tenantId, data));
   }
 
   @Override

@@ -1,0 +1,80 @@
+package dev.arbiter.decision;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a Recommend returned, as much as Respond needs to check an outcome against it and to learn
+ * from it: the customer, the offers with their category, and the model that scored them (with the
+ * naive Bayes bins each offer was scored in).
+ *
+ * @param decisionId the decision's id (also its {@code decision.made.v1} event's id)
+ * @param tenantId the tenant's id
+ * @param customerId who the decision was for
+ * @param flowKey the flow that decided
+ * @param channel the channel the offers were shown on (request's, else the flow's)
+ * @param modelKey the flow's model, or null
+ * @param madeAt when it was decided
+ * @param offers offer key to what was returned, in rank order
+ */
+public record RecordedDecision(
+    String decisionId,
+    String tenantId,
+    String customerId,
+    String flowKey,
+    String channel,
+    String modelKey,
+    Instant madeAt,
+    Map<String, ReturnedOffer> offers) {
+
+  /**
+   * @param category the offer's category when decided, or null
+   * @param bins predictor name to bin, for a naive Bayes model; empty otherwise
+   */
+  public record ReturnedOffer(String category, Map<String, Integer> bins) {}
+
+  public RecordedDecision {
+    offers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(offers));
+  }
+
+  /**
+   * Reads a decision back from its {@code decision.made.v1} event data.
+   *
+   * @return null when {@code data} is not such an event's data
+   */
+  @SuppressWarnings("unchecked")
+  public static RecordedDecision fromEventData(String tenantId, Map<String, Object> data) {
+    if (!(data.get("decisionId") instanceof String id)
+        || !(data.get("customerId") instanceof String customer)
+        || !(data.get("offers") instanceof List<?> list)) {
+      return null;
+    }
+    Map<String, ReturnedOffer> offers = new LinkedHashMap<>();
+    for (Object o : list) {
+      if (o instanceof Map<?, ?> m && m.get("offerKey") instanceof String key) {
+        Map<String, Integer> bins = new LinkedHashMap<>();
+        if (m.get("bins") instanceof Map<?, ?> b) {
+          b.forEach(
+              (name, bin) -> {
+                if (name instanceof String n && bin instanceof Number x) {
+                  bins.put(n, x.intValue());
+                }
+              });
+        }
+        offers.put(key, new ReturnedOffer((String) m.get("category"), bins));
+      }
+    }
+    Object time = data.get("decidedAt");
+    return new RecordedDecision(
+        id,
+        tenantId,
+        customer,
+        (String) data.get("flowKey"),
+        (String) data.get("channel"),
+        (String) data.get("modelKey"),
+        time instanceof String t ? Instant.parse(t) : null,
+        offers);
+  }
+}

@@ -1,0 +1,560 @@
+package dev.arbiter.respond;
+
+import dev.arbiter.budget.BudgetLedger;
+import dev.arbiter.catalog.CatalogSnapshots;
+import dev.arbiter.contact.ContactEntry;
+import dev.arbiter.contact.ContactHistoryStore;
+import dev.arbiter.decision.DecisionLogRepository;
+import dev.arbiter.decision.OutboxEvent;
+import dev.arbiter.decision.RecentDecisions;
+import dev.arbiter.decision.RecordedDecision;
+import dev.arbiter.engine.catalog.Budget;
+import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.catalog.Offer;
+import dev.arbiter.engine.policy.ContactEvent;
+import dev.arbiter.engine.scoring.Learning;
+import dev.arbiter.engine.scoring.NaiveBayesModel;
+import dev.arbiter.engine.scoring.OutcomeClass;
+import dev.arbiter.engine.scoring.ScoringModel;
+import dev.arbiter.engine.scoring.ThompsonModel;
+import dev.arbiter.scoring.ModelStateRepository;
+import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.FieldError;
+import dev.arbiter.shared.Ids;
+import dev.arbiter.tenant.TenantSettingsService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Records what a customer did with an offer a decision returned.
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <ul>
+ *   <li><b>Checked against the decision.</b> The decision must exist for the tenant (see {@link
+ *       RecentDecisions}: also a moment after the Recommend, on any node), be for the same
+ *       customer, and have returned the offer; the outcome must be one of the tenant's outcome
+ *       types.
+ *   <li><b>Once per Idempotency-Key.</b> The key is claimed in the same transaction as the
+ *       interaction: a retry, or a concurrent duplicate (which waits for the first to commit),
+ *       answers 200 with the first answer and records nothing; the same key with a different
+ *       request is 409 {@code IDEMPOTENCY_KEY_REUSED}. Keys are kept for {@code
+ *       RESPOND_IDEMPOTENCY_RETENTION}.
+ *   <li><b>All or nothing.</b> One transaction writes the key, the interaction row, its {@code
+ *       interaction.recorded.v1} outbox event, the model's learned evidence (atomic increments, so
+ *       concurrent outcomes never lose an update) and the offer's cost charge. If any part fails,
+ *       none is kept and the caller gets an error with an {@code errorId}.
+ *   <li><b>After commit</b> the interaction joins the customer's contact history (the contact
+ *       policies of the next Recommend count it) and a charged cost is added to the offer's budget
+ *       counter.
+ * </ul>
+ *
+ * <p>Learning: outcomes whose type {@link OutcomeType#learns() learns} add a success (positive) or
+ * failure (negative) to the decision's flow model, if it is a Thompson or naive Bayes model that
+ * still exists with that type; naive Bayes counts go into the bins the offer was scored in. Other
+ * nodes use the new evidence within {@link dev.arbiter.scoring.ModelStates#REFRESH}.
+ *
+ * <p>Cost: an offer's {@code value.cost} is charged once per decision and offer, at the first
+ * positive outcome reported for them, and only for offers with a budget (what the cost counts
+ * towards); it is counted on the day (tenant's time zone) the outcome was recorded.
+ */
+public class RespondService {
+  private static final Logger log = LoggerFactory.getLogger(RespondService.class);
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("^[\\x21-\\x7e]{1,255}$");
+  private static final Set<String> FIELDS =
+      Set.of(
+          "decisionId",
+          "offerKey",
+          "customerId",
+          "outcome",
+          "value",
+          "occurredAt",
+          "idempotencyKey");
+
+  private final RespondRepository repository;
+  private final DecisionLogRepository events;
+  private final RecentDecisions decisions;
+  private final OutcomeTypes outcomeTypes;
+  private final CatalogSnapshots snapshots;
+  private final ModelStateRepository models;
+  private final BudgetLedger budgets;
+  private final ContactHistoryStore contactHistory;
+  private final TenantSettingsService settings;
+  private final TransactionTemplate tx;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final Timer duration;
+  private final Counter replays;
+  private final Counter budgetChargeFailures;
+
+  public RespondService(
+      RespondRepository repository,
+      DecisionLogRepository events,
+      RecentDecisions decisions,
+      OutcomeTypes outcomeTypes,
+      CatalogSnapshots snapshots,
+      ModelStateRepository models,
+      BudgetLedger budgets,
+      ContactHistoryStore contactHistory,
+      TenantSettingsService settings,
+      TransactionTemplate tx,
+      Clock clock,
+      MeterRegistry meters) {
+    this.repository = repository;
+    this.events = events;
+    this.decisions = decisions;
+    this.outcomeTypes = outcomeTypes;
+    this.snapshots = snapshots;
+    this.models = models;
+    this.budgets = budgets;
+    this.contactHistory = contactHistory;
+    this.settings = settings;
+    this.tx = tx;
+    this.clock = clock;
+    this.meters = meters;
+    this.duration =
+        Timer.builder("arbiter.respond.duration")
+            .description("Time to record a Respond (validation, transaction, after-commit work)")
+            .publishPercentileHistogram()
+            .register(meters);
+    this.replays =
+        Counter.builder("arbiter.respond.replays")
+            .description("Responds answered from a stored Idempotency-Key, recording nothing")
+            .register(meters);
+    this.budgetChargeFailures =
+        Counter.builder("arbiter.budget.charge.failures")
+            .description("Committed cost charges the budget ledger could not count")
+            .register(meters);
+  }
+
+  /** The answer: 201 with a new interaction, or 200 with the stored answer of a retry. */
+  public record Result(boolean created, Map<String, Object> body) {}
+
+  /** A checked request. */
+  private record Fields(
+      String idempotencyKey,
+      String decisionId,
+      String offerKey,
+      String customerId,
+      String outcome,
+      BigDecimal value,
+      Instant occurredAt,
+      String hash) {}
+
+  /**
+   * Records one outcome.
+   *
+   * @param headerKey the {@code Idempotency-Key} header, or null
+   * @throws ApiException 400 {@code IDEMPOTENCY_KEY_REQUIRED}, 422 invalid body or unknown outcome,
+   *     404 {@code DECISION_NOT_FOUND}, 422 {@code DECISION_MISMATCH}, 409 {@code
+   *     IDEMPOTENCY_KEY_REUSED}
+   */
+  public Result respond(
+      String tenantId, String tenantKey, String headerKey, Map<String, Object> body) {
+    long start = System.nanoTime();
+    try {
+      return record(tenantId, tenantKey, fields(headerKey, body));
+    } finally {
+      duration.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Result record(String tenantId, String tenantKey, Fields f) {
+    Optional<Result> replay = replay(tenantId, f);
+    if (replay.isPresent()) {
+      return replay.get();
+    }
+    OutcomeType type = outcomeTypes.resolve(tenantId, f.outcome);
+    if (type == null) {
+      throw ApiException.validation(
+          "outcome",
+          "'"
+              + f.outcome
+              + "' is not an outcome type of this tenant (built in: "
+              + String.join(", ", OutcomeTypes.BUILT_IN.keySet())
+              + "; see /api/v1/outcome-types)");
+    }
+    RecordedDecision decision =
+        decisions
+            .find(tenantId, f.decisionId)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        404,
+                        "DECISION_NOT_FOUND",
+                        "Decision not found",
+                        "Decision '"
+                            + f.decisionId
+                            + "' does not exist for this tenant (or is older than the outbox"
+                            + " retention)"));
+    check(f, decision);
+    Instant now = clock.instant();
+    Instant occurredAt = f.occurredAt == null ? now : f.occurredAt;
+    if (occurredAt.isAfter(now.plus(CLOCK_SKEW))) {
+      throw ApiException.validation("occurredAt", "is in the future");
+    }
+    if (decision.madeAt() != null && occurredAt.isBefore(decision.madeAt().minus(CLOCK_SKEW))) {
+      throw ApiException.validation(
+          "occurredAt", "is before the decision was made (" + decision.madeAt() + ")");
+    }
+    RecordedDecision.ReturnedOffer returned = decision.offers().get(f.offerKey);
+    CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
+    Offer offer = snapshot.offer(f.offerKey);
+    String interactionId = Ids.newId();
+    Instant recordedAt = now.truncatedTo(ChronoUnit.MICROS);
+    Map<String, Object> response = new LinkedHashMap<>();
+    response.put("interactionId", interactionId);
+    response.put("decisionId", f.decisionId);
+    response.put("offerKey", f.offerKey);
+    response.put("outcome", f.outcome);
+    response.put("recordedAt", recordedAt.toString());
+    RespondRepository.Interaction interaction =
+        new RespondRepository.Interaction(
+            interactionId,
+            tenantId,
+            f.customerId,
+            f.decisionId,
+            f.offerKey,
+            returned.category(),
+            decision.channel(),
+            f.outcome,
+            f.value,
+            occurredAt,
+            recordedAt,
+            f.idempotencyKey);
+    OutboxEvent event = interactionRecorded(tenantKey, interaction, type, decision);
+    BigDecimal cost = chargeableCost(type, offer);
+    boolean[] charged = {false};
+    boolean claimed =
+        Boolean.TRUE.equals(
+            tx.execute(
+                s -> {
+                  if (!repository.claimKey(
+                      tenantId, f.idempotencyKey, f.hash, interactionId, response, recordedAt)) {
+                    return false;
+                  }
+                  repository.insertInteraction(interaction);
+                  events.insertEvents(List.of(event));
+                  learn(tenantId, snapshot, decision, type, f.offerKey, returned, recordedAt);
+                  if (cost != null) {
+                    charged[0] =
+                        repository.charge(
+                            tenantId, f.decisionId, f.offerKey, interactionId, cost, recordedAt);
+                  }
+                  return true;
+                }));
+    if (!claimed) {
+      // A concurrent request with the same key committed first.
+      return replay(tenantId, f)
+          .orElseThrow(() -> new IllegalStateException("idempotency key vanished"));
+    }
+    afterCommit(tenantId, interaction, offer, cost, charged[0]);
+    Counter.builder("arbiter.interactions.recorded")
+        .description("Interactions recorded by Respond")
+        .tag("classification", type.classification().name().toLowerCase(Locale.ROOT))
+        .register(meters)
+        .increment();
+    return new Result(true, response);
+  }
+
+  private Optional<Result> replay(String tenantId, Fields f) {
+    return repository
+        .findResponse(tenantId, f.idempotencyKey)
+        .map(
+            stored -> {
+              if (!stored.requestHash().equals(f.hash)) {
+                throw new ApiException(
+                    409,
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "Idempotency key reused",
+                    "Idempotency-Key '"
+                        + f.idempotencyKey
+                        + "' was used for a different request; use a new key for a new outcome");
+              }
+              replays.increment();
+              return new Result(false, stored.response());
+            });
+  }
+
+  private static void check(Fields f, RecordedDecision decision) {
+    List<FieldError> errors = new ArrayList<>();
+    if (!decision.customerId().equals(f.customerId)) {
+      errors.add(new FieldError("customerId", "is not the customer decision was made for"));
+    }
+    if (!decision.offers().containsKey(f.offerKey)) {
+      errors.add(
+          new FieldError(
+              "offerKey",
+              "was not returned by this decision (returned: " + decision.offers().keySet() + ")"));
+    }
+    if (!errors.isEmpty()) {
+      throw new ApiException(
+          422,
+          "DECISION_MISMATCH",
+          "Outcome does not match the decision",
+          "Decision '" + f.decisionId + "' did not return this offer to this customer",
+          errors);
+    }
+  }
+
+  /** The offer's cost when this outcome charges it: positive, with a cost, towards a budget. */
+  private static BigDecimal chargeableCost(OutcomeType type, Offer offer) {
+    if (type.classification() != OutcomeClass.POSITIVE
+        || offer == null
+        || offer.budget() == null
+        || offer.value().cost() == null
+        || offer.value().cost() <= 0) {
+      return null;
+    }
+    return BigDecimal.valueOf(offer.value().cost());
+  }
+
+  /** Adds the outcome to the model's evidence, inside the transaction. */
+  private void learn(
+      String tenantId,
+      CatalogSnapshot snapshot,
+      RecordedDecision decision,
+      OutcomeType type,
+      String offerKey,
+      RecordedDecision.ReturnedOffer returned,
+      Instant at) {
+    if (!type.learns() || decision.modelKey() == null) {
+      return;
+    }
+    ScoringModel model = snapshot.model(decision.modelKey());
+    String result;
+    switch (model) {
+      case ThompsonModel t -> {
+        models.addBeta(
+            tenantId,
+            t.key(),
+            Learning.thompsonIncrements(offerKey, returned.category(), type.classification()),
+            at);
+        result = "applied";
+      }
+      case NaiveBayesModel nb -> {
+        List<Learning.BinIncrement> increments = binIncrements(nb, offerKey, returned, type);
+        if (increments == null) {
+          result = "skipped";
+        } else {
+          models.addBins(tenantId, nb.key(), increments, at);
+          result = "applied";
+        }
+      }
+      case null -> result = "skipped";
+      default -> result = "not_learning";
+    }
+    Counter.builder("arbiter.model.updates")
+        .description("Outcomes folded into learned model state (or skipped: model gone/changed)")
+        .tag("type", model == null ? "unknown" : model.type())
+        .tag("result", result)
+        .register(meters)
+        .increment();
+  }
+
+  /** The bins recorded at decision time, for the model's current predictors; null if they moved. */
+  private static List<Learning.BinIncrement> binIncrements(
+      NaiveBayesModel nb, String offerKey, RecordedDecision.ReturnedOffer returned, OutcomeType t) {
+    List<Learning.BinIncrement> increments = new ArrayList<>();
+    for (int p = 0; p < nb.predictors().size(); p++) {
+      NaiveBayesModel.Predictor predictor = nb.predictors().get(p);
+      Integer bin = returned.bins().get(predictor.name());
+      if (bin == null || bin < 0 || bin >= predictor.binCount()) {
+        return null;
+      }
+      increments.add(
+          new Learning.BinIncrement(
+              offerKey, p, predictor.name(), bin, t.classification() == OutcomeClass.POSITIVE));
+    }
+    return increments;
+  }
+
+  private void afterCommit(
+      String tenantId,
+      RespondRepository.Interaction i,
+      Offer offer,
+      BigDecimal cost,
+      boolean charged) {
+    try {
+      contactHistory.append(
+          tenantId,
+          i.customerId(),
+          List.of(
+              ContactEntry.interaction(
+                  i.id(),
+                  new ContactEvent(
+                      i.outcome(), i.offerKey(), i.category(), i.channel(), i.occurredAt()))));
+    } catch (RuntimeException e) {
+      // Committed: the interaction is loaded from PostgreSQL when the store next misses.
+      log.warn("Could not add interaction {} to the contact history: {}", i.id(), e.toString());
+    }
+    if (charged) {
+      Budget budget = offer.budget();
+      LocalDate day =
+          LocalDate.ofInstant(i.recordedAt(), ZoneId.of(settings.cached(tenantId).timeZone()));
+      // An unbounded decision limit makes the addition unconditional: the cost was spent.
+      Budget unconditional = new Budget(Long.MAX_VALUE, null, budget.period());
+      boolean counted;
+      try {
+        counted =
+            budgets.tryConsume(tenantId, i.offerKey(), unconditional, day, 0, cost.doubleValue());
+      } catch (RuntimeException e) {
+        counted = false;
+      }
+      if (!counted) {
+        budgetChargeFailures.increment();
+        log.warn(
+            "Cost {} of offer {} (interaction {}) is recorded but not counted in its budget",
+            cost,
+            i.offerKey(),
+            i.id());
+      }
+    }
+  }
+
+  private static OutboxEvent interactionRecorded(
+      String tenantKey,
+      RespondRepository.Interaction i,
+      OutcomeType type,
+      RecordedDecision decision) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("interactionId", i.id());
+    data.put("decisionId", i.decisionId());
+    data.put("tenant", tenantKey);
+    data.put("customerId", i.customerId());
+    data.put("offerKey", i.offerKey());
+    data.put("category", i.category());
+    data.put("channel", i.channel());
+    data.put("flowKey", decision.flowKey());
+    data.put("outcome", i.outcome());
+    data.put("classification", type.classification().name().toLowerCase(Locale.ROOT));
+    data.put("value", i.value());
+    data.put("occurredAt", i.occurredAt().toString());
+    data.put("recordedAt", i.recordedAt().toString());
+    return OutboxEvent.cloudEvent(
+        i.id(),
+        i.tenantId(),
+        tenantKey,
+        "interaction.recorded.v1",
+        i.customerId(),
+        i.occurredAt(),
+        data);
+  }
+
+  private static Fields fields(String headerKey, Map<String, Object> body) {
+    if (body == null) {
+      throw ApiException.validation("body", "is required");
+    }
+    Object bodyKey = body.get("idempotencyKey");
+    if (bodyKey != null && !(bodyKey instanceof String)) {
+      throw ApiException.validation("idempotencyKey", "must be a string");
+    }
+    if (headerKey != null && bodyKey != null && !headerKey.equals(bodyKey)) {
+      throw ApiException.validation(
+          "idempotencyKey", "differs from the Idempotency-Key header; send one of them");
+    }
+    String key = headerKey != null ? headerKey : (String) bodyKey;
+    if (key == null || key.isEmpty()) {
+      throw new ApiException(
+          400,
+          "IDEMPOTENCY_KEY_REQUIRED",
+          "Idempotency key required",
+          "Respond needs an Idempotency-Key header (or body idempotencyKey), unique per outcome,"
+              + " so a retry never records twice");
+    }
+    List<FieldError> errors = new ArrayList<>();
+    if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+      errors.add(
+          new FieldError("idempotencyKey", "must be 1-255 visible ASCII characters, no spaces"));
+    }
+    for (String field : body.keySet()) {
+      if (!FIELDS.contains(field)) {
+        errors.add(new FieldError(field, "is not a field of a Respond request"));
+      }
+    }
+    String decisionId = required(body, "decisionId", errors);
+    String offerKey = required(body, "offerKey", errors);
+    String customerId = required(body, "customerId", errors);
+    String outcome = required(body, "outcome", errors);
+    BigDecimal value = null;
+    Object v = body.get("value");
+    if (v != null) {
+      if (v instanceof Number n
+          && !(n instanceof Double d && !Double.isFinite(d))
+          && new BigDecimal(n.toString()).abs().compareTo(BigDecimal.valueOf(1_000_000_000_000L))
+              < 0) {
+        value = new BigDecimal(n.toString());
+      } else {
+        errors.add(new FieldError("value", "must be a number below 10^12 in magnitude"));
+      }
+    }
+    Instant occurredAt = null;
+    Object o = body.get("occurredAt");
+    if (o != null) {
+      try {
+        occurredAt = Instant.parse((String) o).truncatedTo(ChronoUnit.MICROS);
+      } catch (ClassCastException | DateTimeParseException e) {
+        errors.add(
+            new FieldError("occurredAt", "must be an ISO-8601 instant, e.g. 2026-11-29T10:15:30Z"));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+    String hash =
+        sha256(
+            String.join(
+                "\u0000",
+                decisionId,
+                offerKey,
+                customerId,
+                outcome,
+                value == null ? "" : value.stripTrailingZeros().toPlainString(),
+                occurredAt == null ? "" : occurredAt.toString()));
+    return new Fields(key, decisionId, offerKey, customerId, outcome, value, occurredAt, hash);
+  }
+
+  private static String required(Map<String, Object> body, String field, List<FieldError> errors) {
+    Object v = body.get(field);
+    if (!(v instanceof String s) || s.isBlank() || s.length() > 200) {
+      errors.add(new FieldError(field, "is required: a non-blank string of at most 200"));
+      return null;
+    }
+    return s;
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** HTTP endpoints of Respond and of outcome types. */
+package dev.arbiter.respond.web;
