@@ -76,6 +76,11 @@ class OpsIntegrationTests {
     assertThat(paths.has("/api/v1/api-keys")).isTrue();
     assertThat(paths.has("/api/v1/tenants")).isTrue();
     assertThat(paths.has("/api/health")).isTrue();
+    assertThat(paths.has("/api/v1/outcome-types")).isTrue();
+    assertThat(paths.path("/api/v1/respond").path("post").path("requestBody").toString())
+        .contains("RespondRequest");
+    assertThat(r.json().path("components").path("schemas").path("RespondRequest").toString())
+        .contains("decisionId", "offerKey", "customerId", "outcome", "occurredAt");
     assertThat(r.body()).contains("X-Tenant-Id").doesNotContain("\"caller\"");
     assertThat(r.json().path("components").path("securitySchemes").has("bearer")).isTrue();
   }

@@ -176,6 +176,13 @@ class RespondIntegrationTests {
     assertThat(event.path("data").path("outcome").asString()).isEqualTo("click");
     assertThat(event.path("data").path("classification").asString()).isEqualTo("positive");
     assertThat(event.path("data").path("channel").asString()).isEqualTo("web");
+
+    String metrics = server.get("/metrics").body();
+    assertThat(metrics)
+        .contains("arbiter_interactions_recorded_total{classification=\"positive\"}")
+        .contains("arbiter_respond_replays_total")
+        .contains("arbiter_respond_duration_seconds_bucket")
+        .contains("arbiter_model_updates_total");
   }
 
   @Test
@@ -587,5 +594,85 @@ class RespondIntegrationTests {
       }
       assertThat(a.bean(DecisionLog.class).awaitIdle(Duration.ofSeconds(10))).isTrue();
     }
+  }
+
+  @Test
+  void shouldFoldANaiveBayesOutcomeIntoTheBinsTheOfferWasScoredIn() {
+    String[] ed = auth(editor, DemoSeeder.TENANT);
+    Response model =
+        server.post(
+            "/api/v1/models",
+            Map.of(
+                "key",
+                "nb-model",
+                "name",
+                "NB",
+                "type",
+                "naive_bayes",
+                "fallbackScore",
+                0.3,
+                "config",
+                Map.of(
+                    "predictors",
+                    List.of(
+                        Map.of("name", "balance", "type", "numeric", "bins", List.of(1000, 10000)),
+                        Map.of(
+                            "name",
+                            "segment",
+                            "type",
+                            "symbolic",
+                            "values",
+                            List.of("gold", "silver"))))),
+            ed);
+    assertThat(model.status()).as(model.body()).isEqualTo(201);
+    Response flow =
+        server.post(
+            "/api/v1/flows",
+            Map.of(
+                "key",
+                "nb-flow",
+                "name",
+                "NB flow",
+                "channel",
+                "app",
+                "placement",
+                "nb",
+                "inventory",
+                Map.of("offers", List.of("gold-card", "travel-insurance")),
+                "modelKey",
+                "nb-model",
+                "maxOffers",
+                2),
+            ed);
+    assertThat(flow.status()).as(flow.body()).isEqualTo(201);
+    assertThat(server.post("/api/v1/flows/nb-flow/publish", Map.of(), ed).status()).isEqualTo(200);
+    Response r =
+        server.post(
+            "/api/v1/recommend",
+            Map.of(
+                "customerId",
+                "r-nb",
+                "flowKey",
+                "nb-flow",
+                "attributes",
+                Map.of("balance", 12000, "age", 40, "segment", "silver")),
+            auth(decision, DemoSeeder.TENANT));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().path("offers").findValuesAsString("offerKey")).contains("gold-card");
+    Map<String, Object> body = new HashMap<>();
+    body.put("decisionId", r.json().path("decisionId").asString());
+    body.put("offerKey", "gold-card");
+    body.put("customerId", "r-nb");
+    body.put("outcome", "accept");
+    Response accepted = respond(decision, body, "k-nb");
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
+    List<String> rows =
+        jdbc.sql(
+                "select predictor || ':' || bin || ':' || positives || ':' || negatives"
+                    + " from model_bin_counts where model_key = 'nb-model' and offer_key = 'gold-card'"
+                    + " order by predictor, bin")
+            .query(String.class)
+            .list();
+    assertThat(rows).containsExactly(":-1:1:0", "balance:2:1:0", "segment:1:1:0");
   }
 }
