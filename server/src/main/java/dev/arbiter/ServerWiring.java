@@ -351,28 +351,22 @@ class ServerWiring implements WebMvcConfigurer {
   @Bean
   RespondService respondService(
       RespondRepository repository,
-      DecisionLogRepository events,
       RecentDecisions recentDecisions,
       OutcomeTypes outcomeTypes,
       CatalogSnapshots snapshots,
-      ModelStateRepository models,
       BudgetLedger budgets,
       FailoverContactHistoryStore contactHistory,
       TenantSettingsService settings,
-      TransactionTemplate tx,
       Clock clock,
       MeterRegistry meters) {
     return new RespondService(
         repository,
-        events,
         recentDecisions,
         outcomeTypes,
         snapshots,
-        models,
         budgets,
         contactHistory,
         settings,
-        tx,
         clock,
         meters);
   }

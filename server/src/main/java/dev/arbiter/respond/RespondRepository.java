@@ -1,14 +1,14 @@
 package dev.arbiter.respond;
 
+import dev.arbiter.decision.OutboxEvent;
+import dev.arbiter.engine.scoring.Learning;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/**
- * Storage of Respond. The writes run inside the caller's transaction: either all of them commit or
- * none does.
- */
+/** Storage of Respond. */
 public interface RespondRepository {
 
   /** A stored Idempotency-Key's request hash and answer. */
@@ -29,37 +29,48 @@ public interface RespondRepository {
       Instant recordedAt,
       String idempotencyKey) {}
 
-  /** The answer stored under an Idempotency-Key, if one committed. */
-  Optional<StoredResponse> findResponse(String tenantId, String idempotencyKey);
+  /**
+   * What an outcome teaches one model: Thompson increments or naive Bayes increments (one list is
+   * empty).
+   */
+  record Evidence(
+      String modelKey, List<Learning.BetaIncrement> beta, List<Learning.BinIncrement> bins) {}
 
   /**
-   * Claims an Idempotency-Key for this transaction. Waits while another transaction holds the same
-   * key uncommitted.
+   * Everything one Respond writes.
    *
-   * @return true if claimed; false if a committed request already holds it
+   * @param requestHash identifies the request under its key
+   * @param response the answer stored with the key
+   * @param evidence null when the outcome teaches no model
+   * @param cost the offer's cost to charge for this decision unless charged already; null for none
    */
-  boolean claimKey(
-      String tenantId,
+  record Write(
       String idempotencyKey,
       String requestHash,
-      String interactionId,
       Map<String, Object> response,
-      Instant at);
-
-  void insertInteraction(Interaction interaction);
+      Interaction interaction,
+      OutboxEvent event,
+      Evidence evidence,
+      BigDecimal cost) {}
 
   /**
-   * Records that the decision's offer charged {@code cost}, unless it already did.
-   *
-   * @return true if this is the first charge for the decision and offer
+   * @param claimed false if a committed request already held the key (nothing was written)
+   * @param charged whether this write charged the cost (the first positive outcome of the decision
+   *     and offer)
    */
-  boolean charge(
-      String tenantId,
-      String decisionId,
-      String offerKey,
-      String interactionId,
-      BigDecimal cost,
-      Instant at);
+  record Written(boolean claimed, boolean charged) {}
+
+  /**
+   * Writes it all atomically: claims the Idempotency-Key (waiting while another transaction holds
+   * it uncommitted) and, only if claimed, the interaction, its outbox event, the evidence and the
+   * charge. Either everything is kept or nothing.
+   *
+   * @throws org.springframework.dao.DataAccessException when any part fails (nothing is kept)
+   */
+  Written record(Write write);
+
+  /** The answer stored under an Idempotency-Key, if one committed. */
+  Optional<StoredResponse> findResponse(String tenantId, String idempotencyKey);
 
   /**
    * Deletes up to {@code batch} idempotency keys stored before {@code cutoff}; returns how many.

@@ -4,7 +4,6 @@ import dev.arbiter.budget.BudgetLedger;
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.contact.ContactEntry;
 import dev.arbiter.contact.ContactHistoryStore;
-import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecentDecisions;
 import dev.arbiter.decision.RecordedDecision;
@@ -17,7 +16,6 @@ import dev.arbiter.engine.scoring.NaiveBayesModel;
 import dev.arbiter.engine.scoring.OutcomeClass;
 import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.scoring.ThompsonModel;
-import dev.arbiter.scoring.ModelStateRepository;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
@@ -47,7 +45,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Records what a customer did with an offer a decision returned.
@@ -64,10 +61,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       answers 200 with the first answer and records nothing; the same key with a different
  *       request is 409 {@code IDEMPOTENCY_KEY_REUSED}. Keys are kept for {@code
  *       RESPOND_IDEMPOTENCY_RETENTION}.
- *   <li><b>All or nothing.</b> One transaction writes the key, the interaction row, its {@code
- *       interaction.recorded.v1} outbox event, the model's learned evidence (atomic increments, so
- *       concurrent outcomes never lose an update) and the offer's cost charge. If any part fails,
- *       none is kept and the caller gets an error with an {@code errorId}.
+ *   <li><b>All or nothing.</b> One transaction (one SQL statement, so one round trip) writes the
+ *       key, the interaction row, its {@code interaction.recorded.v1} outbox event, the model's
+ *       learned evidence (atomic increments, so concurrent outcomes never lose an update) and the
+ *       offer's cost charge. If any part fails, none is kept and the caller gets an error with an
+ *       {@code errorId}.
  *   <li><b>After commit</b> the interaction joins the customer's contact history (the contact
  *       policies of the next Recommend count it) and a charged cost is added to the offer's budget
  *       counter.
@@ -97,15 +95,12 @@ public class RespondService {
           "idempotencyKey");
 
   private final RespondRepository repository;
-  private final DecisionLogRepository events;
   private final RecentDecisions decisions;
   private final OutcomeTypes outcomeTypes;
   private final CatalogSnapshots snapshots;
-  private final ModelStateRepository models;
   private final BudgetLedger budgets;
   private final ContactHistoryStore contactHistory;
   private final TenantSettingsService settings;
-  private final TransactionTemplate tx;
   private final Clock clock;
   private final MeterRegistry meters;
   private final Timer duration;
@@ -114,27 +109,21 @@ public class RespondService {
 
   public RespondService(
       RespondRepository repository,
-      DecisionLogRepository events,
       RecentDecisions decisions,
       OutcomeTypes outcomeTypes,
       CatalogSnapshots snapshots,
-      ModelStateRepository models,
       BudgetLedger budgets,
       ContactHistoryStore contactHistory,
       TenantSettingsService settings,
-      TransactionTemplate tx,
       Clock clock,
       MeterRegistry meters) {
     this.repository = repository;
-    this.events = events;
     this.decisions = decisions;
     this.outcomeTypes = outcomeTypes;
     this.snapshots = snapshots;
-    this.models = models;
     this.budgets = budgets;
     this.contactHistory = contactHistory;
     this.settings = settings;
-    this.tx = tx;
     this.clock = clock;
     this.meters = meters;
     this.duration =
@@ -185,10 +174,20 @@ public class RespondService {
   }
 
   private Result record(String tenantId, String tenantKey, Fields f) {
-    Optional<Result> replay = replay(tenantId, f);
-    if (replay.isPresent()) {
-      return replay.get();
+    try {
+      return recordChecked(tenantId, tenantKey, f);
+    } catch (ApiException e) {
+      // A retry of a recorded outcome answers as the first time, even if the decision it refers
+      // to is no longer found (past the outbox retention, or remembered by another node).
+      Optional<Result> replay = e.status() == 500 ? Optional.empty() : replay(tenantId, f);
+      if (replay.isPresent()) {
+        return replay.get();
+      }
+      throw e;
     }
+  }
+
+  private Result recordChecked(String tenantId, String tenantKey, Fields f) {
     OutcomeType type = outcomeTypes.resolve(tenantId, f.outcome);
     if (type == null) {
       throw ApiException.validation(
@@ -249,31 +248,18 @@ public class RespondService {
             f.idempotencyKey);
     OutboxEvent event = interactionRecorded(tenantKey, interaction, type, decision);
     BigDecimal cost = chargeableCost(type, offer);
-    boolean[] charged = {false};
-    boolean claimed =
-        Boolean.TRUE.equals(
-            tx.execute(
-                s -> {
-                  if (!repository.claimKey(
-                      tenantId, f.idempotencyKey, f.hash, interactionId, response, recordedAt)) {
-                    return false;
-                  }
-                  repository.insertInteraction(interaction);
-                  events.insertEvents(List.of(event));
-                  learn(tenantId, snapshot, decision, type, f.offerKey, returned, recordedAt);
-                  if (cost != null) {
-                    charged[0] =
-                        repository.charge(
-                            tenantId, f.decisionId, f.offerKey, interactionId, cost, recordedAt);
-                  }
-                  return true;
-                }));
-    if (!claimed) {
+    Learned learned = learn(snapshot, decision, type, f.offerKey, returned);
+    RespondRepository.Written written =
+        repository.record(
+            new RespondRepository.Write(
+                f.idempotencyKey, f.hash, response, interaction, event, learned.evidence(), cost));
+    if (!written.claimed()) {
       // A concurrent request with the same key committed first.
       return replay(tenantId, f)
           .orElseThrow(() -> new IllegalStateException("idempotency key vanished"));
     }
-    afterCommit(tenantId, interaction, offer, cost, charged[0]);
+    learned.count(meters);
+    afterCommit(tenantId, interaction, offer, cost, written.charged());
     Counter.builder("arbiter.interactions.recorded")
         .description("Interactions recorded by Respond")
         .tag("classification", type.classification().name().toLowerCase(Locale.ROOT))
@@ -334,47 +320,54 @@ public class RespondService {
     return BigDecimal.valueOf(offer.value().cost());
   }
 
-  /** Adds the outcome to the model's evidence, inside the transaction. */
-  private void learn(
-      String tenantId,
+  /** What the outcome teaches the decision's model, and how to count it once written. */
+  private record Learned(RespondRepository.Evidence evidence, String modelType, String result) {
+    static final Learned NOTHING = new Learned(null, null, null);
+
+    void count(MeterRegistry meters) {
+      if (result == null) {
+        return;
+      }
+      Counter.builder("arbiter.model.updates")
+          .description("Outcomes folded into learned model state (or skipped: model gone/changed)")
+          .tag("type", modelType)
+          .tag("result", result)
+          .register(meters)
+          .increment();
+    }
+  }
+
+  private static Learned learn(
       CatalogSnapshot snapshot,
       RecordedDecision decision,
       OutcomeType type,
       String offerKey,
-      RecordedDecision.ReturnedOffer returned,
-      Instant at) {
+      RecordedDecision.ReturnedOffer returned) {
     if (!type.learns() || decision.modelKey() == null) {
-      return;
+      return Learned.NOTHING;
     }
     ScoringModel model = snapshot.model(decision.modelKey());
-    String result;
-    switch (model) {
-      case ThompsonModel t -> {
-        models.addBeta(
-            tenantId,
-            t.key(),
-            Learning.thompsonIncrements(offerKey, returned.category(), type.classification()),
-            at);
-        result = "applied";
-      }
+    return switch (model) {
+      case ThompsonModel t ->
+          new Learned(
+              new RespondRepository.Evidence(
+                  t.key(),
+                  Learning.thompsonIncrements(offerKey, returned.category(), type.classification()),
+                  List.of()),
+              t.type(),
+              "applied");
       case NaiveBayesModel nb -> {
         List<Learning.BinIncrement> increments = binIncrements(nb, offerKey, returned, type);
-        if (increments == null) {
-          result = "skipped";
-        } else {
-          models.addBins(tenantId, nb.key(), increments, at);
-          result = "applied";
-        }
+        yield increments == null
+            ? new Learned(null, nb.type(), "skipped")
+            : new Learned(
+                new RespondRepository.Evidence(nb.key(), List.of(), increments),
+                nb.type(),
+                "applied");
       }
-      case null -> result = "skipped";
-      default -> result = "not_learning";
-    }
-    Counter.builder("arbiter.model.updates")
-        .description("Outcomes folded into learned model state (or skipped: model gone/changed)")
-        .tag("type", model == null ? "unknown" : model.type())
-        .tag("result", result)
-        .register(meters)
-        .increment();
+      case null -> new Learned(null, "unknown", "skipped");
+      default -> new Learned(null, model.type(), "not_learning");
+    };
   }
 
   /** The bins recorded at decision time, for the model's current predictors; null if they moved. */

@@ -1,8 +1,9 @@
 package dev.arbiter.respond.jdbc;
 
 import dev.arbiter.respond.RespondRepository;
-import java.math.BigDecimal;
+import dev.arbiter.scoring.jdbc.EvidenceSql;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -37,79 +38,88 @@ public class JdbcRespondRepository implements RespondRepository {
         .optional();
   }
 
+  /**
+   * One statement, so one round trip and one implicit transaction: the claim, then the other
+   * inserts guarded by it ({@code where exists (select 1 from claim)}). PostgreSQL runs every
+   * data-modifying {@code with} part even when nothing reads its output.
+   */
   @Override
-  public boolean claimKey(
-      String tenantId,
-      String idempotencyKey,
-      String requestHash,
-      String interactionId,
-      Map<String, Object> response,
-      Instant at) {
-    return jdbc.sql(
-                """
-                insert into respond_idempotency (tenant_id, idempotency_key, request_hash,
-                                                 interaction_id, response, created_at)
-                values (:tenantId, :key, :hash, :interactionId, cast(:response as jsonb), :at)
-                on conflict (tenant_id, idempotency_key) do nothing
-                """)
-            .param("tenantId", tenantId)
-            .param("key", idempotencyKey)
-            .param("hash", requestHash)
-            .param("interactionId", interactionId)
-            .param("response", json.writeValueAsString(response))
-            .param("at", Timestamp.from(at))
-            .update()
-        == 1;
-  }
-
-  @Override
-  public void insertInteraction(Interaction i) {
-    jdbc.sql(
+  public Written record(Write w) {
+    Interaction i = w.interaction();
+    String guard = "exists (select 1 from claim)";
+    StringBuilder sql =
+        new StringBuilder(
             """
-            insert into interactions (id, tenant_id, customer_id, decision_id, offer_key, category,
-                                      channel, outcome, value, occurred_at, recorded_at,
-                                      idempotency_key)
-            values (:id, :tenantId, :customerId, :decisionId, :offerKey, :category, :channel,
-                    :outcome, :value, :occurredAt, :recordedAt, :key)
-            """)
-        .param("id", i.id())
-        .param("tenantId", i.tenantId())
-        .param("customerId", i.customerId())
-        .param("decisionId", i.decisionId())
-        .param("offerKey", i.offerKey())
-        .param("category", i.category())
-        .param("channel", i.channel())
-        .param("outcome", i.outcome())
-        .param("value", i.value())
-        .param("occurredAt", Timestamp.from(i.occurredAt()))
-        .param("recordedAt", Timestamp.from(i.recordedAt()))
-        .param("key", i.idempotencyKey())
-        .update();
-  }
-
-  @Override
-  public boolean charge(
-      String tenantId,
-      String decisionId,
-      String offerKey,
-      String interactionId,
-      BigDecimal cost,
-      Instant at) {
-    return jdbc.sql(
-                """
-                insert into decision_charges (tenant_id, decision_id, offer_key, interaction_id,
-                                              cost, charged_at)
-                values (:tenantId, :decisionId, :offerKey, :interactionId, :cost, :at)
-                on conflict (tenant_id, decision_id, offer_key) do nothing
-                """)
-            .param("tenantId", tenantId)
-            .param("decisionId", decisionId)
-            .param("offerKey", offerKey)
-            .param("interactionId", interactionId)
-            .param("cost", cost)
-            .param("at", Timestamp.from(at))
-            .update()
-        == 1;
+            with claim as (
+              insert into respond_idempotency (tenant_id, idempotency_key, request_hash,
+                                               interaction_id, response, created_at)
+              values (:tenantId, :key, :hash, :id, cast(:response as jsonb), :at)
+              on conflict (tenant_id, idempotency_key) do nothing
+              returning 1
+            ), interaction as (
+              insert into interactions (id, tenant_id, customer_id, decision_id, offer_key, category,
+                                        channel, outcome, value, occurred_at, recorded_at,
+                                        idempotency_key)
+              select :id, :tenantId, :customerId, :decisionId, :offerKey, :category, :channel,
+                     :outcome, :value, :occurredAt, :at, :key
+               where exists (select 1 from claim)
+            ), event as (
+              insert into outbox_events (id, tenant_id, type, partition_key, event, status,
+                                         attempts, next_attempt_at, created_at)
+              select :id, :tenantId, :eventType, :partitionKey, cast(:event as jsonb), 'pending',
+                     0, :at, :at
+               where exists (select 1 from claim)
+            ), charge as (
+              insert into decision_charges (tenant_id, decision_id, offer_key, interaction_id,
+                                            cost, charged_at)
+              select :tenantId, :decisionId, :offerKey, :id, :cost, :at
+               where exists (select 1 from claim) and cast(:cost as numeric) is not null
+              on conflict (tenant_id, decision_id, offer_key) do nothing
+              returning 1
+            )""");
+    Evidence e = w.evidence();
+    boolean beta = e != null && !e.beta().isEmpty();
+    boolean bins = e != null && !e.bins().isEmpty();
+    if (beta) {
+      sql.append(", beta as (").append(EvidenceSql.betaUpsert(guard)).append(")");
+    }
+    if (bins) {
+      sql.append(", bins as (").append(EvidenceSql.binUpsert(guard)).append(")");
+    }
+    sql.append(
+        "\nselect (select count(*) from claim) as claimed, (select count(*) from charge) as charged");
+    JdbcClient.StatementSpec spec =
+        jdbc.sql(sql.toString())
+            .param("tenantId", i.tenantId())
+            .param("key", w.idempotencyKey())
+            .param("hash", w.requestHash())
+            .param("id", i.id())
+            .param("response", json.writeValueAsString(w.response()))
+            .param("at", Timestamp.from(i.recordedAt()))
+            .param("customerId", i.customerId())
+            .param("decisionId", i.decisionId())
+            .param("offerKey", i.offerKey())
+            .param("category", i.category())
+            .param("channel", i.channel())
+            .param("outcome", i.outcome())
+            .param("value", i.value(), Types.NUMERIC)
+            .param("occurredAt", Timestamp.from(i.occurredAt()))
+            .param("eventType", w.event().type())
+            .param("partitionKey", w.event().partitionKey())
+            .param("event", json.writeValueAsString(w.event().event()))
+            .param("cost", w.cost(), Types.NUMERIC);
+    if (beta || bins) {
+      spec = spec.param("modelKey", e.modelKey());
+    }
+    if (beta) {
+      spec = EvidenceSql.bindBeta(spec, e.beta());
+    }
+    if (bins) {
+      spec = EvidenceSql.bindBins(spec, e.bins());
+    }
+    return spec.query(
+            (rs, n) -> new Written(rs.getLong("claimed") == 1, rs.getLong("charged") == 1))
+        .single();
   }
 
   @Override
