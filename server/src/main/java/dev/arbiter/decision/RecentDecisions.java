@@ -23,6 +23,7 @@ import java.util.UUID;
 public class RecentDecisions {
   static final Duration MEMORY_TTL = Duration.ofMinutes(30);
   static final Duration YOUNG = Duration.ofSeconds(30);
+  static final Duration FUTURE_SKEW = Duration.ofSeconds(5);
   private static final long POLL_MILLIS = 25;
 
   private final DecisionLogRepository repository;
@@ -59,7 +60,8 @@ public class RecentDecisions {
       return Optional.of(known);
     }
     Instant issued = issuedAt(decisionId);
-    if (issued == null) {
+    if (issued == null || issued.isAfter(clock.instant().plus(FUTURE_SKEW))) {
+      // Not an id a node issued (no node's clock is that far ahead): no need to wait for it.
       return Optional.empty();
     }
     long deadline = System.nanoTime() + wait.toNanos();
