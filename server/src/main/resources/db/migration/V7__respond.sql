@@ -9,7 +9,7 @@ create table respond_idempotency (
     idempotency_key text not null,
     request_hash    text not null,           -- SHA-256 of the request's fields
     interaction_id  text not null,
-    response        jsonb not null,          -- the 201 body, answered again with 200
+    response        json not null,           -- the 201 body as sent (json keeps its key order)
     created_at      timestamptz not null,
     primary key (tenant_id, idempotency_key)
 );

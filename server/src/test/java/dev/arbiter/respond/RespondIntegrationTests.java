@@ -144,7 +144,7 @@ class RespondIntegrationTests {
 
     Response retry = respond(decision, outcome(d, offer, "click"), key);
     assertThat(retry.status()).as(retry.body()).isEqualTo(200);
-    assertThat(retry.json()).isEqualTo(body);
+    assertThat(retry.body()).as("the same body, byte for byte").isEqualTo(first.body());
 
     // The key may also come in the body.
     Map<String, Object> withBodyKey = outcome(d, offer, "click");

@@ -53,7 +53,7 @@ public class JdbcRespondRepository implements RespondRepository {
             with claim as (
               insert into respond_idempotency (tenant_id, idempotency_key, request_hash,
                                                interaction_id, response, created_at)
-              values (:tenantId, :key, :hash, :id, cast(:response as jsonb), :at)
+              values (:tenantId, :key, :hash, :id, cast(:response as json), :at)
               on conflict (tenant_id, idempotency_key) do nothing
               returning 1
             ), interaction as (
