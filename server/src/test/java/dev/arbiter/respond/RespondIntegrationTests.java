@@ -668,9 +668,9 @@ class RespondIntegrationTests {
     assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
     List<String> rows =
         jdbc.sql(
-                "select predictor || ':' || bin || ':' || positives || ':' || negatives"
+                "select predictor || ':' || bin || ':' || sum(positives) || ':' || sum(negatives)"
                     + " from model_bin_counts where model_key = 'nb-model' and offer_key = 'gold-card'"
-                    + " order by predictor, bin")
+                    + " group by predictor, bin order by predictor, bin")
             .query(String.class)
             .list();
     assertThat(rows).containsExactly(":-1:1:0", "balance:2:1:0", "segment:1:1:0");

@@ -8,11 +8,25 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * The statements that add learned evidence: one upsert per model and outcome, whatever the number
  * of increments (they arrive as arrays and are unnested), so a caller can also run them as part of
- * a larger statement. Named parameters: {@code :tenantId}, {@code :modelKey}, {@code :at} and the
- * arrays {@link #bindBeta} and {@link #bindBins} bind.
+ * a larger statement. Named parameters: {@code :tenantId}, {@code :modelKey}, {@code :at}, {@code
+ * :shard} and the arrays {@link #bindBeta} and {@link #bindBins} bind.
+ *
+ * <p>Each statement adds to one of {@value #SHARDS} shards of its rows, chosen at random by {@link
+ * #shard()}; readers sum the shards. Concurrent outcomes of one model then mostly lock different
+ * rows instead of queueing on the model's global row until each commit is flushed. All rows of one
+ * statement are in the same shard and locked in the same order (offer, category, global), so
+ * concurrent statements cannot deadlock.
  */
 public final class EvidenceSql {
+  /** Shards per evidence row. */
+  public static final int SHARDS = 16;
+
   private EvidenceSql() {}
+
+  /** A shard for one statement. */
+  public static short shard() {
+    return (short) java.util.concurrent.ThreadLocalRandom.current().nextInt(SHARDS);
+  }
 
   /**
    * Adds Thompson increments to {@code model_beta_counts}.
@@ -22,13 +36,14 @@ public final class EvidenceSql {
    */
   public static String betaUpsert(String guard) {
     return """
-        insert into model_beta_counts (tenant_id, model_key, level, key, alpha, beta, updated_at)
-        select :tenantId, :modelKey, t.level, t.key, t.alpha, t.beta, :at
+        insert into model_beta_counts (tenant_id, model_key, level, key, shard, alpha, beta,
+                                       updated_at)
+        select :tenantId, :modelKey, t.level, t.key, :shard, t.alpha, t.beta, :at
           from unnest(cast(:betaLevels as text[]), cast(:betaKeys as text[]),
                       cast(:betaAlphas as float8[]), cast(:betaBetas as float8[]))
                as t(level, key, alpha, beta)
          where %s
-        on conflict (tenant_id, model_key, level, key) do update
+        on conflict (tenant_id, model_key, level, key, shard) do update
            set alpha = model_beta_counts.alpha + excluded.alpha,
                beta = model_beta_counts.beta + excluded.beta,
                updated_at = excluded.updated_at
@@ -51,7 +66,8 @@ public final class EvidenceSql {
       alphas[i] = inc.alpha();
       betas[i] = inc.beta();
     }
-    return spec.param("betaLevels", levels)
+    return spec.param("shard", shard())
+        .param("betaLevels", levels)
         .param("betaKeys", keys)
         .param("betaAlphas", alphas)
         .param("betaBetas", betas);
@@ -65,15 +81,15 @@ public final class EvidenceSql {
    */
   public static String binUpsert(String guard) {
     return """
-        insert into model_bin_counts (tenant_id, model_key, offer_key, predictor, bin, positives,
-                                      negatives, updated_at)
-        select :tenantId, :modelKey, t.offer_key, t.predictor, t.bin, t.p, t.n, :at
+        insert into model_bin_counts (tenant_id, model_key, offer_key, predictor, bin, shard,
+                                      positives, negatives, updated_at)
+        select :tenantId, :modelKey, t.offer_key, t.predictor, t.bin, :shard, t.p, t.n, :at
           from unnest(cast(:binOffers as text[]), cast(:binPredictors as text[]),
                       cast(:binBins as int4[]), cast(:binPositives as int8[]),
                       cast(:binNegatives as int8[]))
                as t(offer_key, predictor, bin, p, n)
          where %s
-        on conflict (tenant_id, model_key, offer_key, predictor, bin) do update
+        on conflict (tenant_id, model_key, offer_key, predictor, bin, shard) do update
            set positives = model_bin_counts.positives + excluded.positives,
                negatives = model_bin_counts.negatives + excluded.negatives,
                updated_at = excluded.updated_at
@@ -104,7 +120,8 @@ public final class EvidenceSql {
       positives[i] = inc.positive() ? 1 : 0;
       negatives[i] = inc.positive() ? 0 : 1;
     }
-    return spec.param("binOffers", offers)
+    return spec.param("shard", shard())
+        .param("binOffers", offers)
         .param("binPredictors", predictors)
         .param("binBins", bins)
         .param("binPositives", positives)

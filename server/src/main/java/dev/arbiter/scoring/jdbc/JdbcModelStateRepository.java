@@ -20,8 +20,9 @@ public class JdbcModelStateRepository implements ModelStateRepository {
   public ModelEvidence load(String tenantId, String modelKey) {
     List<ModelEvidence.Beta> beta =
         jdbc.sql(
-                "select level, key, alpha, beta from model_beta_counts"
-                    + " where tenant_id = :tenantId and model_key = :modelKey")
+                "select level, key, sum(alpha) as alpha, sum(beta) as beta from model_beta_counts"
+                    + " where tenant_id = :tenantId and model_key = :modelKey"
+                    + " group by level, key")
             .param("tenantId", tenantId)
             .param("modelKey", modelKey)
             .query(
@@ -34,8 +35,10 @@ public class JdbcModelStateRepository implements ModelStateRepository {
             .list();
     List<ModelEvidence.Bin> bins =
         jdbc.sql(
-                "select offer_key, predictor, bin, positives, negatives from model_bin_counts"
-                    + " where tenant_id = :tenantId and model_key = :modelKey")
+                "select offer_key, predictor, bin, sum(positives) as positives,"
+                    + " sum(negatives) as negatives from model_bin_counts"
+                    + " where tenant_id = :tenantId and model_key = :modelKey"
+                    + " group by offer_key, predictor, bin")
             .param("tenantId", tenantId)
             .param("modelKey", modelKey)
             .query(
