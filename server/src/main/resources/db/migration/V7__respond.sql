@@ -50,8 +50,9 @@ create index decision_charges_charged_idx on decision_charges (charged_at);
 -- Learned evidence is split into shards: each Respond adds to one randomly chosen shard of its
 -- rows, and readers sum the shards. Every positive or negative outcome of a model adds to its
 -- global row (and its offer's and category's), and a row lock is held until the commit is flushed
--- to disk, so with a single row concurrent Responds queue one flush at a time; with 16 shards
--- they mostly touch different rows and their commits are flushed together.
+-- to disk, so with a single row concurrent Responds queue one flush at a time; with shards handed
+-- out in turn (64 for Thompson rows, 16 for naive Bayes rows; see EvidenceSql) they mostly touch
+-- different rows and their commits are flushed together.
 alter table model_beta_counts add column shard smallint not null default 0;
 alter table model_beta_counts drop constraint model_beta_counts_pkey;
 alter table model_beta_counts add primary key (tenant_id, model_key, level, key, shard);

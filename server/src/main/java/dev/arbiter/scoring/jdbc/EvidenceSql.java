@@ -11,21 +11,33 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * a larger statement. Named parameters: {@code :tenantId}, {@code :modelKey}, {@code :at}, {@code
  * :shard} and the arrays {@link #bindBeta} and {@link #bindBins} bind.
  *
- * <p>Each statement adds to one of {@value #SHARDS} shards of its rows, chosen at random by {@link
- * #shard()}; readers sum the shards. Concurrent outcomes of one model then mostly lock different
- * rows instead of queueing on the model's global row until each commit is flushed. All rows of one
- * statement are in the same shard and locked in the same order (offer, category, global), so
- * concurrent statements cannot deadlock.
+ * <p>Each statement adds to one shard of its rows, chosen by {@link #shard(int)}: one of {@value
+ * #BETA_SHARDS} for Thompson rows (every outcome of a model touches its global row, so there must
+ * be more shards than transactions in flight: the connection pool's default size is 50), one of
+ * {@value #BIN_SHARDS} for naive Bayes rows (only outcomes of the same offer share rows); readers
+ * sum the shards. Concurrent outcomes of one model then mostly lock different rows instead of
+ * queueing on the model's global row until each commit is flushed. Shards are handed out in turn
+ * (from a random start per node), so the statements a node has in flight at once, which were
+ * started one after the other, use different shards. All rows of one statement are in the same
+ * shard and locked in the same order (offer, category, global), so concurrent statements cannot
+ * deadlock.
  */
 public final class EvidenceSql {
-  /** Shards per evidence row. */
-  public static final int SHARDS = 16;
+  /** Shards per Thompson evidence row. */
+  public static final int BETA_SHARDS = 64;
+
+  /** Shards per naive Bayes evidence row. */
+  public static final int BIN_SHARDS = 16;
 
   private EvidenceSql() {}
 
-  /** A shard for one statement. */
-  public static short shard() {
-    return (short) java.util.concurrent.ThreadLocalRandom.current().nextInt(SHARDS);
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_SHARD =
+      new java.util.concurrent.atomic.AtomicInteger(
+          java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16));
+
+  /** A shard of {@code shards} for one statement: the next in turn. */
+  static short shard(int shards) {
+    return (short) Math.floorMod(NEXT_SHARD.getAndIncrement(), shards);
   }
 
   /**
@@ -66,7 +78,7 @@ public final class EvidenceSql {
       alphas[i] = inc.alpha();
       betas[i] = inc.beta();
     }
-    return spec.param("shard", shard())
+    return spec.param("shard", shard(BETA_SHARDS))
         .param("betaLevels", levels)
         .param("betaKeys", keys)
         .param("betaAlphas", alphas)
@@ -120,7 +132,7 @@ public final class EvidenceSql {
       positives[i] = inc.positive() ? 1 : 0;
       negatives[i] = inc.positive() ? 0 : 1;
     }
-    return spec.param("shard", shard())
+    return spec.param("shard", shard(BIN_SHARDS))
         .param("binOffers", offers)
         .param("binPredictors", predictors)
         .param("binBins", bins)
