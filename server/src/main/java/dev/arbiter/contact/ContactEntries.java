@@ -54,58 +54,63 @@ final class ContactEntries {
 
   /**
    * The common case of {@link #merge} without hashing and sorting the whole list: every added entry
-   * is strictly newer than everything held (a decision just made, an outcome just recorded) and
-   * none is held already, so the result is the added entries, newest first, then the held ones, cut
-   * at the horizon and the cap. Null when that case does not apply.
+   * is strictly newer than everything held (a decision just made, an outcome just recorded), so the
+   * result is the added entries, newest first, then the held ones, cut at the horizon and the cap.
+   * No added entry can be held already: an entry's time never changes, and each is newer than every
+   * held one. Costs one copy of the list. Null when that case does not apply.
    */
   private static List<ContactEntry> prependIfNewest(
       Collection<ContactEntry> held, Collection<ContactEntry> added, Instant cutoff, int cap) {
     if (!(held instanceof List<ContactEntry> list) || added.isEmpty()) {
       return null;
     }
-    List<ContactEntry> news = new ArrayList<>(added);
-    news.sort(NEWEST_FIRST);
+    ContactEntry[] news = added.toArray(new ContactEntry[0]);
+    java.util.Arrays.sort(news, NEWEST_FIRST);
     if (!list.isEmpty()
-        && !news.get(news.size() - 1).event().time().isAfter(list.get(0).event().time())) {
+        && !news[news.length - 1].event().time().isAfter(list.get(0).event().time())) {
       return null;
     }
-    java.util.Set<String> ids = new java.util.HashSet<>();
-    for (ContactEntry e : news) {
-      if (!ids.add(e.id())) {
+    for (int i = 1; i < news.length; i++) {
+      if (news[i].id().equals(news[i - 1].id())) {
         return null;
       }
     }
-    for (ContactEntry e : list) {
-      if (ids.contains(e.id())) {
-        return null;
-      }
-    }
-    List<ContactEntry> out = new ArrayList<>(Math.min(cap, news.size() + list.size()));
+    ContactEntry[] out = new ContactEntry[Math.min(cap, news.length + list.size())];
+    int n = 0;
     for (ContactEntry e : news) {
-      if (out.size() == cap || e.event().time().isBefore(cutoff)) {
+      if (n == out.length || e.event().time().isBefore(cutoff)) {
         break;
       }
-      out.add(e);
+      out[n++] = e;
     }
     for (ContactEntry e : list) {
-      if (out.size() == cap || e.event().time().isBefore(cutoff)) {
+      if (n == out.length || e.event().time().isBefore(cutoff)) {
         break;
       }
-      out.add(e);
+      out[n++] = e;
     }
-    return List.copyOf(out);
+    return frozen(out, n);
+  }
+
+  /**
+   * The first {@code n} elements of {@code array} as an unmodifiable list, copying only if short.
+   */
+  private static <T> List<T> frozen(T[] array, int n) {
+    return java.util.Collections.unmodifiableList(
+        java.util.Arrays.asList(n == array.length ? array : java.util.Arrays.copyOf(array, n)));
   }
 
   /** The events of newest-first {@code entries} at or after {@code cutoff}, in that order. */
   static List<ContactEvent> events(List<ContactEntry> entries, Instant cutoff) {
-    List<ContactEvent> events = new ArrayList<>(entries.size());
+    ContactEvent[] events = new ContactEvent[entries.size()];
+    int n = 0;
     for (ContactEntry e : entries) {
       if (e.event().time().isBefore(cutoff)) {
         break;
       }
-      events.add(e.event());
+      events[n++] = e.event();
     }
-    return List.copyOf(events);
+    return frozen(events, n);
   }
 
   static String encode(ContactEvent event) {
