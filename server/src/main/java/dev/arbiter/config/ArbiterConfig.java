@@ -1,8 +1,10 @@
 package dev.arbiter.config;
 
+import dev.arbiter.outbox.OutboxProperties;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,6 +30,10 @@ import java.util.Optional;
  * @param shutdownTimeout how long in-flight work may take after SIGTERM ({@code
  *     ARBITER_SHUTDOWN_TIMEOUT})
  * @param traceRetention how long decision traces are kept ({@code ARBITER_TRACE_RETENTION})
+ * @param outbox the outbox publisher and Kafka ({@code KAFKA_*}, {@code OUTBOX_*})
+ * @param cronSecret the shared secret of {@code /api/v1/cron/*} ({@code CRON_SECRET}); empty means
+ *     every cron call is refused
+ * @param warnings settings that were ignored in favour of their defaults; log them at start
  */
 public record ArbiterConfig(
     int port,
@@ -45,7 +51,10 @@ public record ArbiterConfig(
     RateLimits rateLimit,
     boolean demo,
     Duration shutdownTimeout,
-    Duration traceRetention) {
+    Duration traceRetention,
+    OutboxProperties outbox,
+    Optional<String> cronSecret,
+    List<String> warnings) {
 
   /** A JDBC target with credentials taken out of the URL. */
   public record DatabaseTarget(String jdbcUrl, String user, String password) {
@@ -115,6 +124,10 @@ public record ArbiterConfig(
         + jwt
         + ", rateLimit="
         + rateLimit
+        + ", kafka="
+        + outbox.bootstrapServers().orElse("disabled")
+        + ", cronSecret="
+        + (cronSecret.isPresent() ? "***" : "unset")
         + "]";
   }
 }

@@ -1,0 +1,487 @@
+package dev.arbiter.outbox;
+
+import dev.arbiter.db.NotificationListener;
+import dev.arbiter.shared.Ids;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Relays the outbox to Kafka: claims due {@code pending} rows in id order, sends each as a
+ * CloudEvents structured-mode record (key = the row's partition key, value = the stored CloudEvent,
+ * header {@code content-type: application/cloudevents+json}) and marks a row {@code published} only
+ * after the broker acknowledged it (idempotent producer, {@code acks=all}).
+ *
+ * <p>Guarantees: at-least-once. A row is never lost: a process that dies between claim and mark
+ * leaves it {@code processing}, and the reaper puts it back to {@code pending}, so consumers may
+ * see an event twice and should deduplicate by CloudEvent id. One publisher keeps the order of a
+ * customer's events (claims and sends are in id order, and Kafka keeps one key's order); a retried
+ * event, or several publishers on one database, can reorder them.
+ *
+ * <p>A failed attempt is retried after an exponential backoff with jitter. Failures that say the
+ * broker or database is unavailable never use up an event: they are retried indefinitely (at most
+ * every 30 s) while this publisher waits as well. Any other failure counts, and after {@code
+ * maxAttempts} the row becomes {@code failed} (a dead letter, retried by an admin).
+ *
+ * <p>One worker thread; it wakes on {@code NOTIFY arbiter_outbox} (inserts) and otherwise every
+ * poll interval. {@link #close()} stops claiming and lets the batch in flight finish within the
+ * drain timeout; what is still unacknowledged then goes back to {@code pending}.
+ */
+public final class OutboxPublisher implements AutoCloseable {
+  /** The NOTIFY channel the outbox insert trigger signals. */
+  public static final String CHANNEL = "arbiter_outbox";
+
+  /** Consecutive non-transient failed loops after which the publisher gives up. */
+  public static final int SUSTAINED_FAILURES = 30;
+
+  private static final Logger log = LoggerFactory.getLogger(OutboxPublisher.class);
+  private static final RecordHeader CONTENT_TYPE =
+      new RecordHeader(
+          "content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+  private static final Duration TRANSIENT_RETRY_CAP = Duration.ofSeconds(30);
+  private static final Duration STATS_INTERVAL = Duration.ofSeconds(1);
+
+  /** What a supervisor learns from the publisher. Called on the worker thread. */
+  public interface Listener {
+    /** Every loop, also when idle: proof of life. */
+    default void onTick() {}
+
+    /** After {@link #SUSTAINED_FAILURES} consecutive non-transient failures. */
+    default void onSustainedFailure(String lastError) {}
+  }
+
+  private final OutboxStore store;
+  private final OutboxMaintenance maintenance;
+  private final OutboxProperties props;
+  private final Supplier<Producer<String, byte[]>> producers;
+  private final OutboxMetrics metrics;
+  private final Listener listener;
+  private final Clock clock;
+  private final Object signal = new Object();
+  private boolean signalled;
+  private volatile boolean running;
+  private volatile long drainDeadline = Long.MAX_VALUE;
+  private Thread worker;
+  private NotificationListener notifications;
+  private Producer<String, byte[]> producer;
+  private int consecutiveFailures;
+  private int transientStreak;
+  private long nextReapNanos;
+  private long nextStatsNanos;
+  private Duration waitBackoff = Duration.ZERO;
+  private volatile String lastError;
+  private volatile boolean lastErrorTransient;
+  private volatile Instant lastSuccess;
+
+  public OutboxPublisher(
+      OutboxStore store,
+      OutboxMaintenance maintenance,
+      OutboxProperties props,
+      Supplier<Producer<String, byte[]>> producers,
+      OutboxMetrics metrics,
+      Listener listener,
+      Clock clock) {
+    this.store = store;
+    this.maintenance = maintenance;
+    this.props = props;
+    this.producers = producers;
+    this.metrics = metrics;
+    this.listener = listener;
+    this.clock = clock;
+  }
+
+  /**
+   * Starts the worker and, when {@code listenConnections} is given, LISTENs for inserts on a
+   * connection of its own (null: poll only).
+   */
+  public synchronized OutboxPublisher start(Callable<Connection> listenConnections) {
+    if (running) {
+      throw new IllegalStateException("already started");
+    }
+    running = true;
+    if (listenConnections != null) {
+      // Also wake after (re)connecting: inserts made while not listening went unannounced.
+      notifications =
+          new NotificationListener(
+              CHANNEL, listenConnections, p -> wake(), this::wake, () -> {}, clock);
+    }
+    worker = Thread.ofPlatform().name("arbiter-outbox-publisher").start(this::run);
+    return this;
+  }
+
+  /** Makes the worker look for work now instead of at its next tick. */
+  public void wake() {
+    synchronized (signal) {
+      signalled = true;
+      signal.notifyAll();
+    }
+  }
+
+  /** Whether LISTEN is active (inserts wake the worker at once). */
+  public boolean listening() {
+    return notifications != null && notifications.listening();
+  }
+
+  /** The last failure of the loop or of a send, or null after a clean loop. */
+  public String lastError() {
+    return lastError;
+  }
+
+  public boolean lastErrorTransient() {
+    return lastErrorTransient;
+  }
+
+  /** When the broker last acknowledged a batch; null if never. */
+  public Instant lastSuccess() {
+    return lastSuccess;
+  }
+
+  private void run() {
+    while (running) {
+      Duration wait = props.pollInterval();
+      boolean pause = false;
+      try {
+        loop();
+        if (!waitBackoff.isZero()) {
+          wait = waitBackoff.compareTo(wait) < 0 ? waitBackoff : wait;
+        }
+        pause = transientStreak > 0;
+      } catch (RuntimeException e) {
+        wait = failed(e);
+        pause = true;
+      }
+      // While the broker or database is away, inserts must not wake us into another futile try.
+      await(wait, !pause);
+    }
+  }
+
+  /** One pass: liveness, housekeeping, then batches until the due work is done. */
+  private void loop() {
+    listener.onTick();
+    metrics.ticked(clock.millis());
+    long now = System.nanoTime();
+    if (now - nextReapNanos >= 0) {
+      maintenance.reap();
+      nextReapNanos = now + reapInterval().toNanos();
+    }
+    waitBackoff = Duration.ZERO;
+    boolean cleanPass = true;
+    while (running) {
+      refreshStats();
+      BatchResult r = publishBatch();
+      if (r.failure != null) {
+        cleanPass = false;
+        // Come back when the first failed event is due again, not a whole poll interval later.
+        waitBackoff = r.retryIn;
+        if (r.transientFailure) {
+          transientStreak++;
+          Duration pause = backoff(Math.min(transientStreak, 16), TRANSIENT_RETRY_CAP);
+          waitBackoff = pause.compareTo(r.retryIn) > 0 ? pause : r.retryIn;
+          logFailure(r.failure, true);
+          break;
+        }
+        if (r.published == 0) {
+          countFailure(r.failure);
+          break;
+        }
+      }
+      if (r.claimed < props.batchSize()) {
+        break;
+      }
+    }
+    if (cleanPass) {
+      consecutiveFailures = 0;
+      transientStreak = 0;
+      lastError = null;
+    }
+    refreshStats();
+  }
+
+  private Duration reapInterval() {
+    Duration half = props.reaperStaleness().dividedBy(2);
+    if (half.compareTo(Duration.ofSeconds(1)) < 0) {
+      return Duration.ofSeconds(1);
+    }
+    return half.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : half;
+  }
+
+  private void refreshStats() {
+    long now = System.nanoTime();
+    if (now - nextStatsNanos >= 0) {
+      maintenance.refreshStats();
+      nextStatsNanos = now + STATS_INTERVAL.toNanos();
+    }
+  }
+
+  private record BatchResult(
+      int claimed, int published, Throwable failure, boolean transientFailure, Duration retryIn) {}
+
+  private BatchResult publishBatch() {
+    List<ClaimedEvent> batch = store.claim(props.batchSize());
+    if (batch.isEmpty()) {
+      return new BatchResult(0, 0, null, false, Duration.ZERO);
+    }
+    int n = batch.size();
+    long[] ackedAt = new long[n];
+    Throwable[] errors = new Throwable[n];
+    CountDownLatch done = new CountDownLatch(n);
+    int sent = 0;
+    Throwable sendFailure = null;
+    try {
+      Producer<String, byte[]> p = producer();
+      for (; sent < n; sent++) {
+        ClaimedEvent e = batch.get(sent);
+        ProducerRecord<String, byte[]> record =
+            new ProducerRecord<>(
+                props.topic(),
+                null,
+                e.partitionKey(),
+                e.event().getBytes(StandardCharsets.UTF_8),
+                List.of(CONTENT_TYPE));
+        int i = sent;
+        p.send(
+            record,
+            (meta, ex) -> {
+              if (ex == null) {
+                ackedAt[i] = System.currentTimeMillis();
+              } else {
+                errors[i] = ex;
+              }
+              done.countDown();
+            });
+      }
+    } catch (RuntimeException e) {
+      // send() itself failed (no metadata within max.block.ms, closed producer): the rest of the
+      // batch was never handed to the producer.
+      sendFailure = e;
+    }
+    boolean complete = awaitAcks(done, n - sent);
+    List<String> published = new ArrayList<>();
+    List<OutboxStore.Failure> failures = new ArrayList<>();
+    List<String> unsent = new ArrayList<>();
+    Throwable first = sendFailure;
+    boolean allTransient = sendFailure == null || Failures.isTransient(sendFailure);
+    int deadLetters = 0;
+    for (int i = 0; i < n; i++) {
+      ClaimedEvent e = batch.get(i);
+      if (i >= sent) {
+        unsent.add(e.id());
+      } else if (ackedAt[i] != 0) {
+        published.add(e.id());
+        metrics.latency(Duration.ofMillis(ackedAt[i] - e.insertedAt().toEpochMilli()));
+      } else if (errors[i] == null && !complete) {
+        // Neither acknowledged nor failed before the drain deadline: it may yet arrive, so the
+        // event goes back for another attempt (a duplicate is possible, a loss is not).
+        unsent.add(e.id());
+      } else {
+        Throwable ex = errors[i];
+        boolean tr = Failures.isTransient(ex);
+        allTransient &= tr;
+        if (first == null) {
+          first = ex;
+        }
+        if (Failures.breaksProducer(ex)) {
+          closeProducer();
+        }
+        boolean dead = !tr && e.attempts() >= props.maxAttempts();
+        deadLetters += dead ? 1 : 0;
+        Duration delay =
+            backoff(e.attempts(), tr ? min(TRANSIENT_RETRY_CAP, props.retryBackoffMax()) : null);
+        failures.add(new OutboxStore.Failure(e.id(), Failures.describe(ex), delay, dead));
+        if (dead) {
+          log.warn(
+              "Outbox event {} failed {} times and is dead-lettered: {}",
+              e.id(),
+              e.attempts(),
+              Failures.describe(ex));
+        }
+      }
+    }
+    if (sendFailure != null && Failures.breaksProducer(sendFailure)) {
+      closeProducer();
+    }
+    store.markPublished(published);
+    store.markFailed(failures);
+    store.release(unsent);
+    metrics.published(published.size());
+    metrics.failed(deadLetters);
+    metrics.retried(failures.size() - deadLetters);
+    if (!published.isEmpty()) {
+      lastSuccess = clock.instant();
+    }
+    Duration retryIn =
+        failures.stream()
+            .filter(f -> !f.deadLetter())
+            .map(OutboxStore.Failure::delay)
+            .min(Duration::compareTo)
+            .orElse(props.pollInterval());
+    return new BatchResult(n, published.size(), first, first != null && allTransient, retryIn);
+  }
+
+  private boolean awaitAcks(CountDownLatch done, int neverSent) {
+    for (int i = 0; i < neverSent; i++) {
+      done.countDown();
+    }
+    // delivery.timeout.ms bounds every send; the margin covers a slow callback thread.
+    long limit = System.nanoTime() + props.sendTimeout().plusSeconds(10).toNanos();
+    try {
+      while (true) {
+        long deadline = Math.min(limit, drainDeadline);
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return done.getCount() == 0;
+        }
+        if (done.await(Math.min(left, 200_000_000L), TimeUnit.NANOSECONDS)) {
+          return true;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return done.getCount() == 0;
+    }
+  }
+
+  private Producer<String, byte[]> producer() {
+    if (producer == null) {
+      producer = producers.get();
+    }
+    return producer;
+  }
+
+  private void closeProducer() {
+    Producer<String, byte[]> p = producer;
+    producer = null;
+    if (p != null) {
+      try {
+        p.close(Duration.ofSeconds(1));
+      } catch (RuntimeException e) {
+        log.debug("Closing the Kafka producer failed: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Exponential backoff with "equal jitter": half fixed, half random, never above the cap. */
+  private Duration backoff(int attempts, Duration cap) {
+    Duration max = cap != null ? cap : props.retryBackoffMax();
+    long base = props.retryBackoff().toMillis();
+    int shift = Math.max(0, Math.min(attempts - 1, 30));
+    long exp = base > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : base << shift;
+    long capped = Math.min(exp, max.toMillis());
+    long half = capped / 2;
+    return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(capped - half + 1));
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** The loop threw (the database, most likely): log, count, and say how long to wait. */
+  private Duration failed(RuntimeException e) {
+    if (Failures.isTransient(e)) {
+      logFailure(e, true);
+      return backoff(Math.min(++transientStreak, 16), TRANSIENT_RETRY_CAP);
+    }
+    countFailure(e);
+    // Not an outage, so waiting longer will not help; a steady pace counts toward giving up.
+    return props.pollInterval();
+  }
+
+  private void countFailure(Throwable e) {
+    consecutiveFailures++;
+    logFailure(e, false);
+    if (consecutiveFailures >= SUSTAINED_FAILURES) {
+      log.error(
+          "Outbox publisher failed {} times in a row; giving up: {}",
+          consecutiveFailures,
+          Failures.describe(e));
+      listener.onSustainedFailure(Failures.describe(e));
+    }
+  }
+
+  private void logFailure(Throwable e, boolean isTransient) {
+    lastError = Failures.describe(e);
+    lastErrorTransient = isTransient;
+    String errorId = Ids.newId();
+    MDC.put("errorId", errorId);
+    MDC.put("isTransient", Boolean.toString(isTransient));
+    try {
+      if (isTransient) {
+        log.warn("Outbox publishing paused, will retry (errorId {}): {}", errorId, lastError);
+      } else {
+        log.error("Outbox publishing failed (errorId {}): {}", errorId, lastError, e);
+      }
+    } finally {
+      MDC.remove("errorId");
+      MDC.remove("isTransient");
+    }
+  }
+
+  private void await(Duration d, boolean wakeOnSignal) {
+    long until = System.nanoTime() + d.toNanos();
+    synchronized (signal) {
+      try {
+        while (running && !(wakeOnSignal && signalled)) {
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          signal.wait(Math.max(1, left / 1_000_000));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running = false;
+      }
+      signalled = false;
+    }
+  }
+
+  /**
+   * Stops claiming, waits up to the drain timeout for the batch in flight to be acknowledged and
+   * settled, then closes the producer. Idempotent.
+   */
+  @Override
+  public void close() {
+    Thread w;
+    synchronized (this) {
+      if (!running && worker == null) {
+        return;
+      }
+      running = false;
+      w = worker;
+      worker = null;
+    }
+    long drainNanos = props.drainTimeout().toNanos();
+    drainDeadline = System.nanoTime() + drainNanos;
+    if (notifications != null) {
+      notifications.close();
+    }
+    wake();
+    if (w != null) {
+      try {
+        // The worker itself stops waiting for acks at the deadline; the margin lets it settle.
+        if (!w.join(Duration.ofNanos(drainNanos).plusSeconds(5))) {
+          log.warn("Outbox publisher did not drain within {}", props.drainTimeout());
+          w.interrupt();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeProducer();
+  }
+}
