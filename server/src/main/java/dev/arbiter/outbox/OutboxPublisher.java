@@ -315,6 +315,17 @@ public final class OutboxPublisher implements AutoCloseable {
     if (sendFailure != null && Failures.breaksProducer(sendFailure)) {
       closeProducer();
     }
+    if (!complete) {
+      // The producer neither delivered nor expired these in time. An idempotent producer that
+      // cannot reach any broker to get a producer id holds its batches without expiring them, so
+      // a fresh producer is the way out; the events go back unharmed and will be sent again.
+      if (first == null) {
+        first =
+            new org.apache.kafka.common.errors.TimeoutException(
+                "no acknowledgement within " + props.sendTimeout().plusSeconds(10));
+      }
+      closeProducer();
+    }
     store.markPublished(published);
     store.markFailed(failures);
     store.release(unsent);

@@ -31,11 +31,15 @@ public final class TestKafka implements AutoCloseable {
     return start(0);
   }
 
-  /** A broker on {@code port} (0: any free port). */
-  public static TestKafka start(int port) {
+  /**
+   * A broker that tells clients to reach it at {@code localhost:advertisedPort} (0: where it
+   * listens), e.g. through a {@link TcpProxy}. Its real port is random: the KRaft test kit binds
+   * ephemeral ports and ignores {@code kafkaPorts}, so a restarted broker cannot reuse a port.
+   */
+  public static TestKafka start(int advertisedPort) {
     EmbeddedKafkaKraftBroker b = new EmbeddedKafkaKraftBroker(1, 1);
-    if (port > 0) {
-      b.kafkaPorts(port);
+    if (advertisedPort > 0) {
+      b.brokerProperty("advertised.listeners", "EXTERNAL://localhost:" + advertisedPort);
     }
     b.brokerProperty("auto.create.topics.enable", "true");
     b.afterPropertiesSet();
@@ -46,10 +50,15 @@ public final class TestKafka implements AutoCloseable {
     return broker.getBrokersAsString();
   }
 
-  /** The broker's port. */
-  public int port() {
-    String s = bootstrapServers().split(",")[0];
-    return Integer.parseInt(s.substring(s.lastIndexOf(':') + 1));
+  /** The port the broker really listens on. */
+  public int boundPort() {
+    return broker
+        .getCluster()
+        .brokers()
+        .values()
+        .iterator()
+        .next()
+        .boundPort(org.apache.kafka.common.network.ListenerName.normalised("EXTERNAL"));
   }
 
   /** Creates a topic with {@code partitions} partitions and returns its name. */
