@@ -36,7 +36,6 @@ import dev.arbiter.ops.DatabaseHealthCheck;
 import dev.arbiter.ops.KafkaHealthCheck;
 import dev.arbiter.ops.OutboxHealthCheck;
 import dev.arbiter.ops.RedisHealthCheck;
-import dev.arbiter.outbox.KafkaClients;
 import dev.arbiter.outbox.KafkaProbe;
 import dev.arbiter.outbox.OutboxEvents;
 import dev.arbiter.outbox.OutboxMaintenance;
@@ -362,14 +361,8 @@ class ServerWiring implements WebMvcConfigurer {
     OutboxPublisher publisher = null;
     if (props.inProcess()) {
       publisher =
-          new OutboxPublisher(
-                  store,
-                  maintenance,
-                  props,
-                  () -> KafkaClients.producer(props),
-                  metrics,
-                  new OutboxPublisher.Listener() {},
-                  clock)
+          OutboxPublisher.toKafka(
+                  store, maintenance, props, metrics, new OutboxPublisher.Listener() {}, clock)
               .start(database::connectDirect);
       log.info("Outbox: publishing to Kafka topic {} in process", props.topic());
     } else {

@@ -3,7 +3,6 @@ package dev.arbiter.cli;
 import dev.arbiter.ServerLauncher;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
-import dev.arbiter.outbox.KafkaClients;
 import dev.arbiter.outbox.OutboxMaintenance;
 import dev.arbiter.outbox.OutboxMetrics;
 import dev.arbiter.outbox.OutboxProperties;
@@ -80,11 +79,10 @@ class OutboxPublisherCommand implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     Liveness liveness = new Liveness(props.livenessFile(), log);
     OutboxPublisher publisher =
-        new OutboxPublisher(
+        OutboxPublisher.toKafka(
             store,
             maintenance,
             props,
-            () -> KafkaClients.producer(props),
             metrics,
             new OutboxPublisher.Listener() {
               @Override

@@ -53,23 +53,4 @@ public record OutboxProperties(
   public boolean kafkaConfigured() {
     return bootstrapServers.isPresent();
   }
-
-  /** The same settings with another Kafka address, for tests and the bench. */
-  public OutboxProperties withBootstrapServers(String servers) {
-    return new OutboxProperties(
-        Optional.of(servers),
-        topic,
-        pollInterval,
-        batchSize,
-        maxAttempts,
-        retryBackoff,
-        retryBackoffMax,
-        sendTimeout,
-        retention,
-        inProcess,
-        livenessFile,
-        drainTimeout,
-        reaperStaleness,
-        maxPendingAge);
-  }
 }

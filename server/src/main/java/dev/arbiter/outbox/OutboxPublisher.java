@@ -105,6 +105,18 @@ public final class OutboxPublisher implements AutoCloseable {
     this.clock = clock;
   }
 
+  /** A publisher to the Kafka cluster of {@code props}; not started. */
+  public static OutboxPublisher toKafka(
+      OutboxStore store,
+      OutboxMaintenance maintenance,
+      OutboxProperties props,
+      OutboxMetrics metrics,
+      Listener listener,
+      Clock clock) {
+    return new OutboxPublisher(
+        store, maintenance, props, () -> KafkaClients.producer(props), metrics, listener, clock);
+  }
+
   /**
    * Starts the worker and, when {@code listenConnections} is given, LISTENs for inserts on a
    * connection of its own (null: poll only).

@@ -17,8 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.producer.Producer;
-import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -33,12 +31,7 @@ final class OutboxFixtures {
 
   /** A new migrated database with tenants {@code t1} and {@code t2}; returns its JDBC URL. */
   static String database() {
-    String url = TestDatabase.newDatabase();
-    Flyway.configure()
-        .dataSource(url, null, null)
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+    String url = TestDatabase.newMigratedDatabase();
     jdbc(url)
         .sql(
             "insert into tenants (id, key, name, created_at, updated_at)"
@@ -116,12 +109,17 @@ final class OutboxFixtures {
   }
 
   static OutboxProperties props(String servers, String topic) {
+    return props(servers, topic, Duration.ofMillis(500), 10);
+  }
+
+  /** Settings for tests: short backoffs and timeouts, the given poll interval and attempts. */
+  static OutboxProperties props(String servers, String topic, Duration poll, int maxAttempts) {
     return new OutboxProperties(
         Optional.ofNullable(servers),
         topic,
-        Duration.ofMillis(500),
+        poll,
         500,
-        10,
+        maxAttempts,
         Duration.ofMillis(50),
         Duration.ofSeconds(2),
         Duration.ofSeconds(10),
@@ -133,42 +131,6 @@ final class OutboxFixtures {
         Duration.ofMinutes(1));
   }
 
-  static OutboxProperties withPoll(OutboxProperties p, Duration poll) {
-    return new OutboxProperties(
-        p.bootstrapServers(),
-        p.topic(),
-        poll,
-        p.batchSize(),
-        p.maxAttempts(),
-        p.retryBackoff(),
-        p.retryBackoffMax(),
-        p.sendTimeout(),
-        p.retention(),
-        p.inProcess(),
-        p.livenessFile(),
-        p.drainTimeout(),
-        p.reaperStaleness(),
-        p.maxPendingAge());
-  }
-
-  static OutboxProperties withMaxAttempts(OutboxProperties p, int maxAttempts) {
-    return new OutboxProperties(
-        p.bootstrapServers(),
-        p.topic(),
-        p.pollInterval(),
-        p.batchSize(),
-        maxAttempts,
-        p.retryBackoff(),
-        p.retryBackoffMax(),
-        p.sendTimeout(),
-        p.retention(),
-        p.inProcess(),
-        p.livenessFile(),
-        p.drainTimeout(),
-        p.reaperStaleness(),
-        p.maxPendingAge());
-  }
-
   /** A publisher on its own pool, listening for inserts; the caller closes it. */
   static Running publisher(String url, OutboxProperties props) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -176,17 +138,9 @@ final class OutboxFixtures {
     JdbcOutboxStore store = store(url);
     Clock clock = Clock.systemUTC();
     OutboxMaintenance maintenance = new OutboxMaintenance(store, props, metrics, clock);
-    java.util.function.Supplier<Producer<String, byte[]>> producers =
-        () -> KafkaClients.producer(props);
     OutboxPublisher p =
-        new OutboxPublisher(
-                store,
-                maintenance,
-                props,
-                producers,
-                metrics,
-                new OutboxPublisher.Listener() {},
-                clock)
+        OutboxPublisher.toKafka(
+                store, maintenance, props, metrics, new OutboxPublisher.Listener() {}, clock)
             .start(() -> connect(url));
     return new Running(p, meters, store);
   }

@@ -135,7 +135,7 @@ class OutboxPublisherIntegrationTests {
     Duration poll = Duration.ofMinutes(10);
     try (var running =
         OutboxFixtures.publisher(
-            url, OutboxFixtures.withPoll(props(kafka.bootstrapServers(), topic), poll))) {
+            url, OutboxFixtures.props(kafka.bootstrapServers(), topic, poll, 10))) {
       await().atMost(Duration.ofSeconds(30)).until(() -> running.publisher().listening());
       // The first loop ran at start and found nothing; from now on only a NOTIFY can wake it.
       await()
@@ -166,7 +166,7 @@ class OutboxPublisherIntegrationTests {
     insert(url, small);
     insert(url, huge);
     OutboxProperties props =
-        OutboxFixtures.withMaxAttempts(props(kafka.bootstrapServers(), topic), 3);
+        OutboxFixtures.props(kafka.bootstrapServers(), topic, Duration.ofMillis(500), 3);
     try (var running = OutboxFixtures.publisher(url, props)) {
       await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "failed") == 1);
       Map<String, Object> row =
