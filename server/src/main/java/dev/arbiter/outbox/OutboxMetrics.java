@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  *   <li>{@code arbiter_outbox_pending}, {@code arbiter_outbox_processing}, {@code
  *       arbiter_outbox_dead_letters}: rows per status ({@code failed} rows are dead letters)
- *   <li>{@code arbiter_outbox_oldest_pending_age_seconds}: how long the oldest pending event waits
+ *   <li>{@code arbiter_outbox_oldest_pending_age_seconds}: how long the oldest event not yet
+ *       published ({@code pending} or {@code processing}) has waited
  *   <li>{@code arbiter_outbox_published_total}, {@code arbiter_outbox_retried_total} (an attempt
  *       failed and will be retried), {@code arbiter_outbox_failed_total} (dead-lettered), {@code
  *       arbiter_outbox_reaped_total}, {@code arbiter_outbox_purged_total{status}}
@@ -50,7 +51,7 @@ public class OutboxMetrics {
             last,
             r -> r.get() == null ? 0 : r.get().oldestPendingAgeSeconds())
         .baseUnit("seconds")
-        .description("How long the oldest pending outbox event has waited")
+        .description("How long the oldest outbox event not yet published has waited")
         .register(meters);
     this.published =
         Counter.builder("arbiter.outbox.published")

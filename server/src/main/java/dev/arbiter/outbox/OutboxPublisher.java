@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -193,28 +194,47 @@ public final class OutboxPublisher implements AutoCloseable {
     }
     waitBackoff = Duration.ZERO;
     boolean cleanPass = true;
-    while (running) {
-      refreshStats();
-      BatchResult r = publishBatch();
-      if (r.failure != null) {
-        cleanPass = false;
-        // Come back when the first failed event is due again, not a whole poll interval later.
-        waitBackoff = r.retryIn;
-        if (r.transientFailure) {
-          transientStreak++;
-          Duration pause = backoff(Math.min(transientStreak, 16), TRANSIENT_RETRY_CAP);
-          waitBackoff = pause.compareTo(r.retryIn) > 0 ? pause : r.retryIn;
-          logFailure(r.failure, true);
+    // One batch may wait for the broker while the next is claimed and sent, so the database and
+    // the broker work at the same time. Send order is claim order, which keeps Kafka's per-key
+    // order; batches settle in that order too.
+    ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    try {
+      while (running) {
+        refreshStats();
+        InFlight sent = send();
+        boolean more = sent != null && sent.batch.size() == props.batchSize();
+        if (sent != null) {
+          inFlight.add(sent);
+        }
+        BatchResult failed = null;
+        int published = 0;
+        while (inFlight.size() > (more && failed == null ? 1 : 0)) {
+          BatchResult r = settle(inFlight.poll());
+          published += r.published;
+          if (r.failure != null && failed == null) {
+            failed = r;
+          }
+        }
+        if (failed != null) {
+          cleanPass = false;
+          // Come back when the first failed event is due again, not a whole poll interval later.
+          waitBackoff = failed.retryIn;
+          if (failed.transientFailure) {
+            transientStreak++;
+            Duration pause = backoff(Math.min(transientStreak, 16), TRANSIENT_RETRY_CAP);
+            waitBackoff = pause.compareTo(failed.retryIn) > 0 ? pause : failed.retryIn;
+            logFailure(failed.failure, true);
+          } else if (published == 0) {
+            countFailure(failed.failure);
+          }
           break;
         }
-        if (r.published == 0) {
-          countFailure(r.failure);
+        if (!more) {
           break;
         }
       }
-      if (r.claimed < props.batchSize()) {
-        break;
-      }
+    } finally {
+      settleQuietly(inFlight);
     }
     if (cleanPass) {
       consecutiveFailures = 0;
@@ -222,6 +242,19 @@ public final class OutboxPublisher implements AutoCloseable {
       lastError = null;
     }
     refreshStats();
+  }
+
+  /** Settles what is still in flight after the loop failed; its events stay claimed otherwise. */
+  private void settleQuietly(ArrayDeque<InFlight> inFlight) {
+    while (!inFlight.isEmpty()) {
+      InFlight f = inFlight.poll();
+      try {
+        settle(f);
+      } catch (RuntimeException e) {
+        // The database failed too: these stay processing until the reaper puts them back.
+        log.debug("Could not settle {} outbox events: {}", f.batch.size(), e.getMessage());
+      }
+    }
   }
 
   private Duration reapInterval() {
@@ -243,21 +276,35 @@ public final class OutboxPublisher implements AutoCloseable {
   private record BatchResult(
       int claimed, int published, Throwable failure, boolean transientFailure, Duration retryIn) {}
 
-  private BatchResult publishBatch() {
+  /** A claimed batch handed to the producer, with its acknowledgements as they arrive. */
+  private static final class InFlight {
+    final List<ClaimedEvent> batch;
+    final long[] ackedAt;
+    final Throwable[] errors;
+    final CountDownLatch done;
+    int sent;
+    RuntimeException sendFailure;
+
+    InFlight(List<ClaimedEvent> batch) {
+      this.batch = batch;
+      this.ackedAt = new long[batch.size()];
+      this.errors = new Throwable[batch.size()];
+      this.done = new CountDownLatch(batch.size());
+    }
+  }
+
+  /** Claims a batch and hands it to the producer; null when nothing is due. */
+  private InFlight send() {
     List<ClaimedEvent> batch = store.claim(props.batchSize());
     if (batch.isEmpty()) {
-      return new BatchResult(0, 0, null, false, Duration.ZERO);
+      return null;
     }
+    InFlight f = new InFlight(batch);
     int n = batch.size();
-    long[] ackedAt = new long[n];
-    Throwable[] errors = new Throwable[n];
-    CountDownLatch done = new CountDownLatch(n);
-    int sent = 0;
-    Throwable sendFailure = null;
     try {
       Producer<String, byte[]> p = producer();
-      for (; sent < n; sent++) {
-        ClaimedEvent e = batch.get(sent);
+      for (; f.sent < n; f.sent++) {
+        ClaimedEvent e = batch.get(f.sent);
         ProducerRecord<String, byte[]> record =
             new ProducerRecord<>(
                 props.topic(),
@@ -265,24 +312,38 @@ public final class OutboxPublisher implements AutoCloseable {
                 e.partitionKey(),
                 e.event().getBytes(StandardCharsets.UTF_8),
                 List.of(CONTENT_TYPE));
-        int i = sent;
+        int i = f.sent;
         p.send(
             record,
             (meta, ex) -> {
               if (ex == null) {
-                ackedAt[i] = System.currentTimeMillis();
+                f.ackedAt[i] = System.currentTimeMillis();
               } else {
-                errors[i] = ex;
+                f.errors[i] = ex;
               }
-              done.countDown();
+              f.done.countDown();
             });
       }
     } catch (RuntimeException e) {
       // send() itself failed (no metadata within max.block.ms, closed producer): the rest of the
       // batch was never handed to the producer.
-      sendFailure = e;
+      f.sendFailure = e;
     }
-    boolean complete = awaitAcks(done, n - sent);
+    for (int i = f.sent; i < n; i++) {
+      f.done.countDown();
+    }
+    return f;
+  }
+
+  /** Waits for a batch's acknowledgements and records the outcome of each event. */
+  private BatchResult settle(InFlight f) {
+    List<ClaimedEvent> batch = f.batch;
+    int n = batch.size();
+    int sent = f.sent;
+    long[] ackedAt = f.ackedAt;
+    Throwable[] errors = f.errors;
+    Throwable sendFailure = f.sendFailure;
+    boolean complete = awaitAcks(f.done);
     List<String> published = new ArrayList<>();
     List<OutboxStore.Failure> failures = new ArrayList<>();
     List<String> unsent = new ArrayList<>();
@@ -349,17 +410,14 @@ public final class OutboxPublisher implements AutoCloseable {
     }
     Duration retryIn =
         failures.stream()
-            .filter(f -> !f.deadLetter())
+            .filter(x -> !x.deadLetter())
             .map(OutboxStore.Failure::delay)
             .min(Duration::compareTo)
             .orElse(props.pollInterval());
     return new BatchResult(n, published.size(), first, first != null && allTransient, retryIn);
   }
 
-  private boolean awaitAcks(CountDownLatch done, int neverSent) {
-    for (int i = 0; i < neverSent; i++) {
-      done.countDown();
-    }
+  private boolean awaitAcks(CountDownLatch done) {
     // delivery.timeout.ms bounds every send; the margin covers a slow callback thread.
     long limit = System.nanoTime() + props.sendTimeout().plusSeconds(10).toNanos();
     try {

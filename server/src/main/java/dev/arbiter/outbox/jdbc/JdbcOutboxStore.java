@@ -175,7 +175,8 @@ public class JdbcOutboxStore implements OutboxStore {
             select (select count(*) from outbox_events where status = 'pending') as pending,
                    (select count(*) from outbox_events where status = 'processing') as processing,
                    (select count(*) from outbox_events where status = 'failed') as failed,
-                   (select min(created_at) from outbox_events where status = 'pending') as oldest,
+                   (select min(created_at) from outbox_events
+                     where status in ('pending', 'processing')) as oldest,
                    now() as now
             """)
         .query(
