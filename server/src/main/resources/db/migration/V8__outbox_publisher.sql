@@ -3,13 +3,15 @@
 
 -- clock_timestamp(), not now(): now() is the start of the inserting transaction.
 alter table outbox_events add column inserted_at timestamptz not null default clock_timestamp();
+-- A new event is due at once unless its writer says otherwise.
+alter table outbox_events alter column next_attempt_at set default now();
 
--- Claims walk pending rows in id order (UUIDv7, so about time order).
+-- Claims walk pending rows in id order (UUIDv7, so about time order). It replaces the index on
+-- next_attempt_at, which claims in id order do not use. Every event changes status twice, and a
+-- status change updates every index (no HOT update), so the table keeps as few indexes as it can:
+-- the reaper and retention use (status, created_at), the APIs (tenant_id, id).
 create index outbox_events_claim_idx on outbox_events (id) where status = 'pending';
--- The reaper looks for rows claimed too long ago.
-create index outbox_events_processing_idx on outbox_events (claimed_at) where status = 'processing';
--- Admin lists by tenant and status.
-create index outbox_events_tenant_status_idx on outbox_events (tenant_id, status, id);
+drop index outbox_events_pending_idx;
 
 -- One notification per inserting statement (not per row): a batch of 500 wakes publishers once.
 -- The payload is empty: publishers claim from the table, the notification only says "look now".
