@@ -39,7 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
  *       log's writer does) while the publisher runs on NOTIFY; insert-to-ack percentiles.
  * </ol>
  *
- * Args: [throughputEvents=100000] [latencySeconds=30] [batchSize=500].
+ * Args: [throughputEvents=100000] [latencySeconds=30] [batchSize=500] [publishers=1] (publishers
+ * on the same database for the throughput phase, as several processes would run).
  */
 public class OutboxRelayBench {
   static final JsonMapper JSON = JsonMapper.builder().build();
@@ -48,23 +49,28 @@ public class OutboxRelayBench {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     int batch = args.length > 2 ? Integer.parseInt(args[2]) : 500;
+    int publishers = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     // The broker and the clients log a great deal below WARN; that would be measured too.
     ((ch.qos.logback.classic.Logger)
             org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .setLevel(ch.qos.logback.classic.Level.WARN);
     try (TestKafka kafka = TestKafka.start()) {
-      System.out.printf("batch size %d%n", batch);
-      throughput(kafka, 20_000, batch, "warm-up");
-      throughput(kafka, n, batch, "throughput");
+      System.out.printf("batch size %d, publishers %d%n", batch, publishers);
+      throughput(kafka, 20_000, batch, publishers, "warm-up");
+      throughput(kafka, n, batch, publishers, "throughput");
       latency(kafka, seconds, batch);
     }
     System.exit(0);
   }
 
-  record Setup(String url, JdbcDecisionLogRepository events, OutboxPublisher publisher,
-      SimpleMeterRegistry meters) {}
+  record Setup(String url, JdbcDecisionLogRepository events, List<OutboxPublisher> publishers,
+      SimpleMeterRegistry meters) {
+    OutboxPublisher publisher() {
+      return publishers.get(0);
+    }
+  }
 
-  static Setup setup(TestKafka kafka, int batch) throws Exception {
+  static Setup setup(TestKafka kafka, int batch, int publishers) throws Exception {
     String url = TestDatabase.newMigratedDatabase();
     var ds = new com.zaxxer.hikari.HikariDataSource();
     ds.setJdbcUrl(url);
@@ -83,10 +89,13 @@ public class OutboxRelayBench {
         new TransactionTemplate(new DataSourceTransactionManager(ds)), JSON);
     OutboxMaintenance maintenance =
         new OutboxMaintenance(store, props, metrics, Clock.systemUTC());
-    OutboxPublisher publisher = OutboxPublisher.toKafka(store, maintenance, props, metrics,
-        new OutboxPublisher.Listener() {}, Clock.systemUTC());
-    return new Setup(url, new JdbcDecisionLogRepository(jdbc, new JdbcTemplate(ds), JSON),
-        publisher, meters);
+    List<OutboxPublisher> list = new ArrayList<>();
+    for (int i = 0; i < publishers; i++) {
+      list.add(OutboxPublisher.toKafka(store, maintenance, props, metrics,
+          new OutboxPublisher.Listener() {}, Clock.systemUTC()));
+    }
+    return new Setup(url, new JdbcDecisionLogRepository(jdbc, new JdbcTemplate(ds), JSON), list,
+        meters);
   }
 
   static List<OutboxEvent> events(int n) {
@@ -128,25 +137,28 @@ public class OutboxRelayBench {
     return c == null ? 0 : c.count();
   }
 
-  static void throughput(TestKafka kafka, int n, int batch, String label) throws Exception {
-    Setup s = setup(kafka, batch);
+  static void throughput(TestKafka kafka, int n, int batch, int publishers, String label)
+      throws Exception {
+    Setup s = setup(kafka, batch, publishers);
     List<OutboxEvent> all = events(n);
     for (int i = 0; i < n; i += 5000) {
       s.events().insertEvents(all.subList(i, Math.min(n, i + 5000)));
     }
     long t0 = System.nanoTime();
-    s.publisher().start(() -> DriverManager.getConnection(s.url()));
+    for (OutboxPublisher p : s.publishers()) {
+      p.start(() -> DriverManager.getConnection(s.url()));
+    }
     while (published(s.meters()) < n) {
       Thread.sleep(5);
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    s.publisher().close();
+    s.publishers().forEach(OutboxPublisher::close);
     System.out.printf("%s: %,d events relayed in %.2f s = %,.0f events/s%n", label, n, secs,
         n / secs);
   }
 
   static void latency(TestKafka kafka, int seconds, int batch) throws Exception {
-    Setup s = setup(kafka, batch);
+    Setup s = setup(kafka, batch, 1);
     s.publisher().start(() -> DriverManager.getConnection(s.url()));
     Thread.sleep(2000);
     int perTick = 10;
