@@ -45,7 +45,8 @@ public final class ServerLauncher {
     return new Running(app.run());
   }
 
-  static Map<String, Object> springProperties(ArbiterConfig config) {
+  /** The Spring properties (server, logging) that follow from the configuration. */
+  public static Map<String, Object> springProperties(ArbiterConfig config) {
     Map<String, Object> p = new HashMap<>();
     p.put("server.port", config.port());
     p.put("server.address", config.bindAddress());

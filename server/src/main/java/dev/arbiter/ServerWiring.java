@@ -34,7 +34,17 @@ import dev.arbiter.ops.BudgetHealthCheck;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.ContactHistoryHealthCheck;
 import dev.arbiter.ops.DatabaseHealthCheck;
+import dev.arbiter.ops.KafkaHealthCheck;
+import dev.arbiter.ops.OutboxHealthCheck;
 import dev.arbiter.ops.RedisHealthCheck;
+import dev.arbiter.outbox.KafkaProbe;
+import dev.arbiter.outbox.OutboxEvents;
+import dev.arbiter.outbox.OutboxMaintenance;
+import dev.arbiter.outbox.OutboxMetrics;
+import dev.arbiter.outbox.OutboxProperties;
+import dev.arbiter.outbox.OutboxPublisher;
+import dev.arbiter.outbox.OutboxStore;
+import dev.arbiter.outbox.jdbc.JdbcOutboxStore;
 import dev.arbiter.ratelimit.FailoverRateLimiter;
 import dev.arbiter.ratelimit.LocalRateLimiter;
 import dev.arbiter.ratelimit.RedisRateLimiter;
@@ -53,6 +63,7 @@ import dev.arbiter.security.ApiKeyHasher;
 import dev.arbiter.security.ApiKeyRepository;
 import dev.arbiter.security.ApiKeyService;
 import dev.arbiter.security.Authenticator;
+import dev.arbiter.security.CronSecret;
 import dev.arbiter.security.Pepper;
 import dev.arbiter.security.jdbc.JdbcApiKeyRepository;
 import dev.arbiter.security.jwt.JwtProperties;
@@ -118,6 +129,7 @@ class ServerWiring implements WebMvcConfigurer {
 
   @Bean(destroyMethod = "close")
   Database database(ArbiterConfig config) {
+    config.warnings().forEach(w -> log.warn("Configuration: {}", w));
     Database db = Database.open(config, "arbiter");
     log.info("Database: {}", db.description());
     if (config.migrateOnStart()) {
@@ -303,6 +315,130 @@ class ServerWiring implements WebMvcConfigurer {
         traces.purge();
       } catch (RuntimeException e) {
         log.warn("Could not delete old decision traces: {}", e.getMessage());
+      }
+    }
+  }
+
+  @Bean
+  OutboxStore outboxStore(
+      JdbcClient jdbc, JdbcTemplate template, TransactionTemplate tx, JsonMapper json) {
+    return new JdbcOutboxStore(jdbc, template, tx, json);
+  }
+
+  @Bean
+  OutboxMetrics outboxMetrics(MeterRegistry meters) {
+    return new OutboxMetrics(meters);
+  }
+
+  @Bean
+  OutboxMaintenance outboxMaintenance(
+      OutboxStore store, ArbiterConfig config, OutboxMetrics metrics, Clock clock) {
+    return new OutboxMaintenance(store, config.outbox(), metrics, clock);
+  }
+
+  @Bean
+  OutboxEvents outboxEvents(
+      OutboxStore store, AuditLog audit, TransactionTemplate tx, Clock clock) {
+    return new OutboxEvents(store, audit, tx, clock);
+  }
+
+  @Bean
+  CronSecret cronSecret(ArbiterConfig config) {
+    return new CronSecret(config.cronSecret());
+  }
+
+  /**
+   * With Kafka configured: a health probe, and the publisher unless
+   * OUTBOX_PUBLISHER_INPROCESS=false (an {@code arbiter outbox-publisher} tier publishes instead).
+   * Closed before the database, so the publisher drains first.
+   */
+  @Bean(destroyMethod = "close")
+  InProcessOutbox inProcessOutbox(
+      ArbiterConfig config,
+      Database database,
+      OutboxStore store,
+      OutboxMaintenance maintenance,
+      OutboxMetrics metrics,
+      Clock clock) {
+    OutboxProperties props = config.outbox();
+    if (!props.kafkaConfigured()) {
+      log.info(
+          "Outbox: KAFKA_BOOTSTRAP_SERVERS is not set; events stay readable at /api/v1/events");
+      return new InProcessOutbox(null, null);
+    }
+    OutboxPublisher publisher = null;
+    if (props.inProcess()) {
+      publisher =
+          OutboxPublisher.toKafka(
+                  store, maintenance, props, metrics, new OutboxPublisher.Listener() {}, clock)
+              .start(database::connectDirect);
+      log.info("Outbox: publishing to Kafka topic {} in process", props.topic());
+    } else {
+      log.info("Outbox: OUTBOX_PUBLISHER_INPROCESS=false; an outbox-publisher tier publishes");
+    }
+    return new InProcessOutbox(publisher, new KafkaProbe(props));
+  }
+
+  /** This process's publisher and Kafka probe, each null when not used. */
+  record InProcessOutbox(OutboxPublisher publisher, KafkaProbe probe) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (publisher != null) {
+        publisher.close();
+      }
+      if (probe != null) {
+        probe.close();
+      }
+    }
+  }
+
+  @Bean
+  KafkaHealthCheck kafkaHealthCheck(InProcessOutbox outbox) {
+    return new KafkaHealthCheck(outbox.probe());
+  }
+
+  @Bean
+  OutboxHealthCheck outboxHealthCheck(
+      ArbiterConfig config, OutboxMaintenance maintenance, InProcessOutbox outbox) {
+    return new OutboxHealthCheck(config.outbox(), maintenance, outbox.publisher());
+  }
+
+  @Bean
+  OutboxHousekeeper outboxHousekeeper(OutboxMaintenance maintenance, InProcessOutbox outbox) {
+    return new OutboxHousekeeper(maintenance, outbox.publisher() != null);
+  }
+
+  /**
+   * Deletes outbox rows past OUTBOX_RETENTION every ten minutes, and keeps the backlog gauges
+   * current where no publisher runs (a publisher refreshes them itself).
+   */
+  static final class OutboxHousekeeper {
+    private final OutboxMaintenance maintenance;
+    private final boolean publisherRefreshes;
+
+    OutboxHousekeeper(OutboxMaintenance maintenance, boolean publisherRefreshes) {
+      this.maintenance = maintenance;
+      this.publisherRefreshes = publisherRefreshes;
+    }
+
+    @Scheduled(fixedDelay = 600_000, initialDelay = 60_000)
+    void purge() {
+      try {
+        maintenance.purge();
+      } catch (RuntimeException e) {
+        log.warn("Could not delete old outbox events: {}", e.getMessage());
+      }
+    }
+
+    @Scheduled(fixedDelay = 10_000, initialDelay = 0)
+    void refresh() {
+      if (publisherRefreshes) {
+        return;
+      }
+      try {
+        maintenance.refreshStats();
+      } catch (RuntimeException e) {
+        log.debug("Could not read outbox counts: {}", e.getMessage());
       }
     }
   }

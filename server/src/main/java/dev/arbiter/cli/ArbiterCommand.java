@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Arbiter: real-time next-best-action decisioning.",
     subcommands = {
       ServeCommand.class,
+      OutboxPublisherCommand.class,
       MigrateCommand.class,
       ApiKeyCommand.class,
       TenantCommand.class,

@@ -20,10 +20,20 @@ final class CliSupport {
    * problem to {@code err} and returns null.
    */
   static ArbiterConfig config(Map<String, String> overrides, PrintStream err) {
+    return config(overrides, err, false);
+  }
+
+  /** As {@link #config(Map, PrintStream)}, also requiring {@code KAFKA_BOOTSTRAP_SERVERS}. */
+  static ArbiterConfig configRequiringKafka(Map<String, String> overrides, PrintStream err) {
+    return config(overrides, err, true);
+  }
+
+  private static ArbiterConfig config(
+      Map<String, String> overrides, PrintStream err, boolean kafkaRequired) {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.putAll(overrides);
     try {
-      return ConfigLoader.load(env);
+      return kafkaRequired ? ConfigLoader.loadRequiringKafka(env) : ConfigLoader.load(env);
     } catch (ConfigException e) {
       err.println("arbiter: the configuration has " + e.problems().size() + " problem(s):");
       for (String p : e.problems()) {

@@ -1,8 +1,10 @@
 package dev.arbiter.config;
 
+import dev.arbiter.outbox.OutboxProperties;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,6 +32,10 @@ import java.util.Optional;
  * @param traceRetention how long decision traces are kept ({@code ARBITER_TRACE_RETENTION})
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
+ * @param outbox the outbox publisher and Kafka ({@code KAFKA_*}, {@code OUTBOX_*})
+ * @param cronSecret the shared secret of {@code /api/v1/cron/*} ({@code CRON_SECRET}); empty means
+ *     every cron call is refused
+ * @param warnings settings that were ignored in favour of their defaults; log them at start
  */
 public record ArbiterConfig(
     int port,
@@ -48,7 +54,10 @@ public record ArbiterConfig(
     boolean demo,
     Duration shutdownTimeout,
     Duration traceRetention,
-    Duration idempotencyRetention) {
+    Duration idempotencyRetention,
+    OutboxProperties outbox,
+    Optional<String> cronSecret,
+    List<String> warnings) {
 
   /** A JDBC target with credentials taken out of the URL. */
   public record DatabaseTarget(String jdbcUrl, String user, String password) {
@@ -118,6 +127,10 @@ public record ArbiterConfig(
         + jwt
         + ", rateLimit="
         + rateLimit
+        + ", kafka="
+        + outbox.bootstrapServers().orElse("disabled")
+        + ", cronSecret="
+        + (cronSecret.isPresent() ? "***" : "unset")
         + "]";
   }
 }

@@ -6,6 +6,7 @@ import dev.arbiter.config.ArbiterConfig.LogFormat;
 import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
 import dev.arbiter.db.DatabaseUrls;
+import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.security.jwt.JwtProperties;
 import java.net.URI;
@@ -34,16 +35,30 @@ public final class ConfigLoader {
   private static final Pattern RATE = Pattern.compile("^\\s*(\\d+)\\s*/\\s*(\\S+)\\s*$");
   private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
-  private final Map<String, String> env;
-  private final List<String> problems = new ArrayList<>();
+  private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+  private static final Pattern HOST_PORT = Pattern.compile("^[^\\s:/,]+:(\\d{1,5})$");
 
-  private ConfigLoader(Map<String, String> env) {
+  private final Map<String, String> env;
+  private final boolean kafkaRequired;
+  private final List<String> problems = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
+
+  private ConfigLoader(Map<String, String> env, boolean kafkaRequired) {
     this.env = env;
+    this.kafkaRequired = kafkaRequired;
   }
 
   /** Loads the configuration from {@code env}, or throws listing every problem found. */
   public static ArbiterConfig load(Map<String, String> env) {
-    return new ConfigLoader(env).build();
+    return new ConfigLoader(env, false).build();
+  }
+
+  /**
+   * As {@link #load(Map)}, for commands that cannot work without Kafka ({@code outbox-publisher}):
+   * a missing {@code KAFKA_BOOTSTRAP_SERVERS} is one more problem.
+   */
+  public static ArbiterConfig loadRequiringKafka(Map<String, String> env) {
+    return new ConfigLoader(env, true).build();
   }
 
   private ArbiterConfig build() {
@@ -100,6 +115,14 @@ public final class ConfigLoader {
           "RESPOND_IDEMPOTENCY_RETENTION must be at least 1 hour (clients retry for longer), got "
               + idempotencyRetention);
     }
+    OutboxProperties outbox = outbox();
+    Optional<String> cronSecret = string("CRON_SECRET");
+    cronSecret.ifPresent(
+        c -> {
+          if (c.getBytes(StandardCharsets.UTF_8).length < 16) {
+            problems.add("CRON_SECRET must be at least 16 bytes (openssl rand -base64 32)");
+          }
+        });
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -120,7 +143,108 @@ public final class ConfigLoader {
         demo,
         shutdown,
         traceRetention,
-        idempotencyRetention);
+        idempotencyRetention,
+        outbox,
+        cronSecret,
+        List.copyOf(warnings));
+  }
+
+  private OutboxProperties outbox() {
+    Optional<String> servers = string("KAFKA_BOOTSTRAP_SERVERS");
+    servers.ifPresent(
+        s -> {
+          for (String hp : s.split(",")) {
+            Matcher m = HOST_PORT.matcher(hp.trim());
+            if (!m.matches() || Integer.parseInt(m.group(1)) > 65535) {
+              problems.add(
+                  "KAFKA_BOOTSTRAP_SERVERS must be a comma-separated list of host:port, got '"
+                      + hp.trim()
+                      + "'");
+            }
+          }
+        });
+    if (servers.isEmpty() && kafkaRequired) {
+      problems.add(
+          "KAFKA_BOOTSTRAP_SERVERS is required by outbox-publisher (e.g. kafka-1:9092,kafka-2:9092)");
+    }
+    String topic = string("KAFKA_TOPIC").orElse(OutboxProperties.DEFAULT_TOPIC);
+    if (!TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      problems.add(
+          "KAFKA_TOPIC must be 1-249 characters of letters, digits, '.', '_' or '-', got '"
+              + topic
+              + "'");
+    }
+    Duration poll = Duration.ofMillis(intValue("OUTBOX_POLL_INTERVAL_MS", 2000, 10, 3_600_000));
+    int batch = intValue("OUTBOX_BATCH_SIZE", 500, 1, 10_000);
+    int maxAttempts = intValue("OUTBOX_MAX_ATTEMPTS", 10, 1, 1000);
+    Duration backoff = Duration.ofMillis(intValue("OUTBOX_RETRY_BACKOFF_MS", 1000, 1, 3_600_000));
+    Duration backoffMax =
+        Duration.ofMillis(intValue("OUTBOX_RETRY_BACKOFF_MAX_MS", 300_000, 1, 86_400_000));
+    if (backoffMax.compareTo(backoff) < 0) {
+      problems.add(
+          "OUTBOX_RETRY_BACKOFF_MAX_MS ("
+              + backoffMax.toMillis()
+              + ") must not be less than OUTBOX_RETRY_BACKOFF_MS ("
+              + backoff.toMillis()
+              + ")");
+    }
+    Duration sendTimeout =
+        Duration.ofMillis(intValue("OUTBOX_SEND_TIMEOUT_MS", 30_000, 1000, 600_000));
+    Duration retention = duration("OUTBOX_RETENTION", Duration.ofDays(7));
+    if (retention.compareTo(Duration.ofMinutes(1)) < 0) {
+      problems.add("OUTBOX_RETENTION must be at least 1 minute, got " + retention);
+    }
+    boolean inProcess = bool("OUTBOX_PUBLISHER_INPROCESS", true);
+    Path liveness =
+        Path.of(string("OUTBOX_LIVENESS_FILE").orElse("/tmp/arbiter-outbox-publisher.alive"));
+    Duration drain =
+        Duration.ofMillis(intValue("OUTBOX_SHUTDOWN_DRAIN_TIMEOUT_MS", 15_000, 0, 600_000));
+    Duration staleness = reaperStaleness();
+    Duration maxPendingAge = duration("OUTBOX_MAX_PENDING_AGE", Duration.ofMinutes(1));
+    if (maxPendingAge.isZero()) {
+      problems.add("OUTBOX_MAX_PENDING_AGE must be positive");
+    }
+    return new OutboxProperties(
+        servers,
+        topic,
+        poll,
+        batch,
+        maxAttempts,
+        backoff,
+        backoffMax,
+        sendTimeout,
+        retention,
+        inProcess,
+        liveness,
+        drain,
+        staleness,
+        maxPendingAge);
+  }
+
+  /**
+   * {@code OUTBOX_REAPER_STALENESS_SECONDS}: an invalid value falls back to the default with a
+   * warning rather than stopping the process, since the reaper's only risk is resetting late.
+   */
+  private Duration reaperStaleness() {
+    Optional<String> v = string("OUTBOX_REAPER_STALENESS_SECONDS");
+    if (v.isEmpty()) {
+      return OutboxProperties.DEFAULT_REAPER_STALENESS;
+    }
+    try {
+      long n = Long.parseLong(v.get());
+      if (n >= 1 && n <= 86_400) {
+        return Duration.ofSeconds(n);
+      }
+    } catch (NumberFormatException e) {
+      // falls through to the warning
+    }
+    warnings.add(
+        "OUTBOX_REAPER_STALENESS_SECONDS must be a whole number of seconds between 1 and 86400,"
+            + " got '"
+            + v.get()
+            + "'; using "
+            + OutboxProperties.DEFAULT_REAPER_STALENESS.toSeconds());
+    return OutboxProperties.DEFAULT_REAPER_STALENESS;
   }
 
   private Jwt jwt() {

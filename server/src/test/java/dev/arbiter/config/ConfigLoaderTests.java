@@ -96,4 +96,60 @@ class ConfigLoaderTests {
         .doesNotContain("ppppp")
         .doesNotContain("sssss");
   }
+
+  @Test
+  void shouldDefaultTheOutboxToLogOnlyModeWithDocumentedSettings() {
+    ArbiterConfig c = ConfigLoader.load(Map.of());
+    assertThat(c.outbox().kafkaConfigured()).isFalse();
+    assertThat(c.outbox().topic()).isEqualTo("arbiter.events");
+    assertThat(c.outbox().pollInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.outbox().maxAttempts()).isEqualTo(10);
+    assertThat(c.outbox().retention()).isEqualTo(Duration.ofDays(7));
+    assertThat(c.outbox().inProcess()).isTrue();
+    assertThat(c.outbox().drainTimeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(c.outbox().reaperStaleness()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(c.outbox().livenessFile().toString())
+        .isEqualTo("/tmp/arbiter-outbox-publisher.alive");
+    assertThat(c.cronSecret()).isEmpty();
+    assertThat(c.warnings()).isEmpty();
+  }
+
+  @Test
+  void shouldReportEveryOutboxProblemAtOnceAndRequireKafkaForThePublisherTier() {
+    Map<String, String> env = new HashMap<>();
+    env.put("KAFKA_TOPIC", "bad topic!");
+    env.put("OUTBOX_POLL_INTERVAL_MS", "0");
+    env.put("OUTBOX_MAX_ATTEMPTS", "many");
+    env.put("OUTBOX_RETENTION", "P1X");
+    env.put("OUTBOX_PUBLISHER_INPROCESS", "perhaps");
+    env.put("CRON_SECRET", "short");
+    assertThatThrownBy(() -> ConfigLoader.loadRequiringKafka(env))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(String.join("\n", e.problems()))
+                    .contains("KAFKA_BOOTSTRAP_SERVERS is required by outbox-publisher")
+                    .contains("KAFKA_TOPIC must be")
+                    .contains("OUTBOX_POLL_INTERVAL_MS must be between")
+                    .contains("OUTBOX_MAX_ATTEMPTS must be an integer")
+                    .contains("OUTBOX_RETENTION is invalid")
+                    .contains("OUTBOX_PUBLISHER_INPROCESS must be true or false")
+                    .contains("CRON_SECRET must be at least 16 bytes"));
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka")))
+        .hasMessageContaining("KAFKA_BOOTSTRAP_SERVERS must be a comma-separated list");
+  }
+
+  @Test
+  void shouldFallBackToTheDefaultReaperStalenessWithAWarning() {
+    ArbiterConfig c =
+        ConfigLoader.load(
+            Map.of(
+                "OUTBOX_REAPER_STALENESS_SECONDS",
+                "five minutes",
+                "KAFKA_BOOTSTRAP_SERVERS",
+                "k1:9092,k2:9092"));
+    assertThat(c.outbox().reaperStaleness()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(c.warnings()).singleElement().asString().contains("OUTBOX_REAPER_STALENESS_SECONDS");
+    assertThat(c.outbox().bootstrapServers()).contains("k1:9092,k2:9092");
+  }
 }

@@ -74,6 +74,17 @@ public final class TestDatabase {
     return url;
   }
 
+  /** As {@link #newDatabase()}, with every Flyway migration applied. */
+  public static String newMigratedDatabase() {
+    String url = newDatabase();
+    org.flywaydb.core.Flyway.configure()
+        .dataSource(url, null, null)
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    return url;
+  }
+
   public static String user() {
     init();
     return user;

@@ -1,0 +1,88 @@
+package dev.arbiter.outbox;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outbox's housekeeping: the reaper (abandoned {@code processing} rows back to {@code pending})
+ * and retention (deleting old rows in bounded batches). Thread-safe.
+ *
+ * <p>Retention deletes {@code published} rows created more than {@code OUTBOX_RETENTION} ago. In
+ * log-only mode (no Kafka), nothing ever publishes, so {@code pending} rows past the retention are
+ * deleted too: there the table is a bounded event log. Never sooner: Respond validates a decision
+ * by reading its {@code decision.made.v1} row.
+ */
+public class OutboxMaintenance {
+  private static final Logger log = LoggerFactory.getLogger(OutboxMaintenance.class);
+  private static final int PURGE_BATCH = 10_000;
+
+  /** What one reaper run did, as {@code POST /api/v1/cron/outbox-reaper} answers. */
+  public record ReapResult(long stalenessSeconds, int resetCount, long durationMs, Instant at) {}
+
+  private final OutboxStore store;
+  private final OutboxProperties props;
+  private final OutboxMetrics metrics;
+  private final Clock clock;
+
+  public OutboxMaintenance(
+      OutboxStore store, OutboxProperties props, OutboxMetrics metrics, Clock clock) {
+    this.store = store;
+    this.props = props;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * Resets rows claimed longer ago than {@code OUTBOX_REAPER_STALENESS_SECONDS}, in one statement.
+   */
+  public ReapResult reap() {
+    long start = System.nanoTime();
+    int reset = store.reapStale(props.reaperStaleness());
+    metrics.reaped(reset);
+    if (reset > 0) {
+      log.warn("Outbox reaper reset {} events abandoned in processing", reset);
+    }
+    return new ReapResult(
+        props.reaperStaleness().toSeconds(),
+        reset,
+        Duration.ofNanos(System.nanoTime() - start).toMillis(),
+        clock.instant());
+  }
+
+  /** Deletes rows past the retention, {@value #PURGE_BATCH} per statement; returns how many. */
+  public int purge() {
+    Instant cutoff = clock.instant().minus(props.retention());
+    int total = purge("published", cutoff);
+    if (!props.kafkaConfigured()) {
+      total += purge("pending", cutoff);
+    }
+    return total;
+  }
+
+  private int purge(String status, Instant cutoff) {
+    int total = 0;
+    int n;
+    do {
+      n =
+          status.equals("published")
+              ? store.purgePublished(cutoff, PURGE_BATCH)
+              : store.purgePending(cutoff, PURGE_BATCH);
+      total += n;
+    } while (n == PURGE_BATCH);
+    if (total > 0) {
+      metrics.purged(status, total);
+      log.info("Deleted {} {} outbox events older than {}", total, status, props.retention());
+    }
+    return total;
+  }
+
+  /** Reads the table's counts into the gauges. */
+  public OutboxStats refreshStats() {
+    OutboxStats s = store.stats();
+    metrics.observe(s);
+    return s;
+  }
+}

@@ -1,0 +1,608 @@
+package dev.arbiter.outbox;
+
+import dev.arbiter.db.NotificationListener;
+import dev.arbiter.shared.Ids;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Relays the outbox to Kafka: claims due {@code pending} rows in id order, sends each as a
+ * CloudEvents structured-mode record (key = the row's partition key, value = the stored CloudEvent,
+ * header {@code content-type: application/cloudevents+json}) and marks a row {@code published} only
+ * after the broker acknowledged it (idempotent producer, {@code acks=all}).
+ *
+ * <p>Guarantees: at-least-once. A row is never lost: a process that dies between claim and mark
+ * leaves it {@code processing}, and the reaper puts it back to {@code pending}, so consumers may
+ * see an event twice and should deduplicate by CloudEvent id. One publisher keeps the order of a
+ * customer's events (claims and sends are in id order, and Kafka keeps one key's order); a retried
+ * event, or several publishers on one database, can reorder them.
+ *
+ * <p>A failed attempt is retried after an exponential backoff with jitter. Failures that say the
+ * broker or database is unavailable never use up an event: they are retried indefinitely (at most
+ * every 30 s) while this publisher waits as well. Any other failure counts, and after {@code
+ * maxAttempts} the row becomes {@code failed} (a dead letter, retried by an admin).
+ *
+ * <p>One worker thread claims and sends, one settler thread marks what the broker acknowledged; the
+ * worker wakes on {@code NOTIFY arbiter_outbox} (inserts) and otherwise every poll interval. {@link
+ * #close()} stops claiming and lets the batch in flight finish within the drain timeout; what is
+ * still unacknowledged then goes back to {@code pending}.
+ */
+public final class OutboxPublisher implements AutoCloseable {
+  /** The NOTIFY channel the outbox insert trigger signals. */
+  public static final String CHANNEL = "arbiter_outbox";
+
+  /** Consecutive non-transient failed loops after which the publisher gives up. */
+  public static final int SUSTAINED_FAILURES = 30;
+
+  private static final Logger log = LoggerFactory.getLogger(OutboxPublisher.class);
+  private static final RecordHeader CONTENT_TYPE =
+      new RecordHeader(
+          "content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+  private static final Duration TRANSIENT_RETRY_CAP = Duration.ofSeconds(30);
+  // Counting a large backlog costs the database ~0.1 s per 100k rows: once per tick, and at most
+  // every 5 s while a backlog drains (where it would otherwise take ~10% of the relay's time).
+  private static final Duration STATS_INTERVAL_TICK = Duration.ofSeconds(1);
+  private static final Duration STATS_INTERVAL_DRAINING = Duration.ofSeconds(5);
+
+  /** What a supervisor learns from the publisher. Called on the worker thread. */
+  public interface Listener {
+    /** Every loop, also when idle: proof of life. */
+    default void onTick() {}
+
+    /** After {@link #SUSTAINED_FAILURES} consecutive non-transient failures. */
+    default void onSustainedFailure(String lastError) {}
+  }
+
+  private final OutboxStore store;
+  private final OutboxMaintenance maintenance;
+  private final OutboxProperties props;
+  private final Supplier<Producer<String, byte[]>> producers;
+  private final OutboxMetrics metrics;
+  private final Listener listener;
+  private final Clock clock;
+  private final Object signal = new Object();
+  private boolean signalled;
+  private volatile boolean running;
+  private volatile long drainDeadline = Long.MAX_VALUE;
+  private Thread worker;
+  private ExecutorService settler;
+  private NotificationListener notifications;
+  private Producer<String, byte[]> producer;
+  private int consecutiveFailures;
+  private int transientStreak;
+  private long nextReapNanos;
+  private long lastStatsNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
+  private Duration waitBackoff = Duration.ZERO;
+  private volatile String lastError;
+  private volatile boolean lastErrorTransient;
+  private volatile Instant lastSuccess;
+
+  public OutboxPublisher(
+      OutboxStore store,
+      OutboxMaintenance maintenance,
+      OutboxProperties props,
+      Supplier<Producer<String, byte[]>> producers,
+      OutboxMetrics metrics,
+      Listener listener,
+      Clock clock) {
+    this.store = store;
+    this.maintenance = maintenance;
+    this.props = props;
+    this.producers = producers;
+    this.metrics = metrics;
+    this.listener = listener;
+    this.clock = clock;
+  }
+
+  /** A publisher to the Kafka cluster of {@code props}; not started. */
+  public static OutboxPublisher toKafka(
+      OutboxStore store,
+      OutboxMaintenance maintenance,
+      OutboxProperties props,
+      OutboxMetrics metrics,
+      Listener listener,
+      Clock clock) {
+    return new OutboxPublisher(
+        store, maintenance, props, () -> KafkaClients.producer(props), metrics, listener, clock);
+  }
+
+  /**
+   * Starts the worker and, when {@code listenConnections} is given, LISTENs for inserts on a
+   * connection of its own (null: poll only).
+   */
+  public synchronized OutboxPublisher start(Callable<Connection> listenConnections) {
+    if (running) {
+      throw new IllegalStateException("already started");
+    }
+    running = true;
+    if (listenConnections != null) {
+      // Also wake after (re)connecting: inserts made while not listening went unannounced.
+      notifications =
+          new NotificationListener(
+              CHANNEL, listenConnections, p -> wake(), this::wake, () -> {}, clock);
+    }
+    settler =
+        Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("arbiter-outbox-settler").unstarted(r));
+    worker = Thread.ofPlatform().name("arbiter-outbox-publisher").start(this::run);
+    return this;
+  }
+
+  /** Makes the worker look for work now instead of at its next tick. */
+  public void wake() {
+    synchronized (signal) {
+      signalled = true;
+      signal.notifyAll();
+    }
+  }
+
+  /** Whether LISTEN is active (inserts wake the worker at once). */
+  public boolean listening() {
+    return notifications != null && notifications.listening();
+  }
+
+  /** The last failure of the loop or of a send, or null after a clean loop. */
+  public String lastError() {
+    return lastError;
+  }
+
+  public boolean lastErrorTransient() {
+    return lastErrorTransient;
+  }
+
+  /** When the broker last acknowledged a batch; null if never. */
+  public Instant lastSuccess() {
+    return lastSuccess;
+  }
+
+  private void run() {
+    while (running) {
+      Duration wait = props.pollInterval();
+      boolean pause = false;
+      try {
+        loop();
+        if (!waitBackoff.isZero()) {
+          wait = waitBackoff.compareTo(wait) < 0 ? waitBackoff : wait;
+        }
+        pause = transientStreak > 0;
+      } catch (RuntimeException e) {
+        wait = failed(e);
+        pause = true;
+      }
+      // While the broker or database is away, inserts must not wake us into another futile try.
+      await(wait, !pause);
+    }
+  }
+
+  /** One pass: liveness, housekeeping, then batches until the due work is done. */
+  private void loop() {
+    listener.onTick();
+    metrics.ticked(clock.millis());
+    long now = System.nanoTime();
+    if (now - nextReapNanos >= 0) {
+      maintenance.reap();
+      nextReapNanos = now + reapInterval().toNanos();
+    }
+    refreshStats(STATS_INTERVAL_TICK);
+    waitBackoff = Duration.ZERO;
+    boolean cleanPass = true;
+    // While one batch waits for the broker and is marked published (on the settler thread, on a
+    // connection of its own), the next is claimed and sent: broker and database, and two database
+    // backends, work at the same time. Send order is claim order, which keeps Kafka's per-key
+    // order.
+    InFlight unsettled = null;
+    try {
+      while (running) {
+        refreshStats(STATS_INTERVAL_DRAINING);
+        InFlight previous = unsettled;
+        unsettled = null;
+        Future<BatchResult> settling =
+            previous == null ? null : settler.submit(() -> settle(previous));
+        InFlight sent;
+        BatchResult done;
+        try {
+          sent = send();
+        } finally {
+          done = settling == null ? null : join(settling);
+        }
+        boolean more = sent != null && sent.batch.size() == props.batchSize();
+        BatchResult failed = done != null && done.failure != null ? done : null;
+        int published = done == null ? 0 : done.published;
+        if (sent != null && (!more || failed != null || !running)) {
+          BatchResult last = settle(sent);
+          published += last.published;
+          if (failed == null && last.failure != null) {
+            failed = last;
+          }
+        } else if (sent != null) {
+          unsettled = sent;
+        }
+        if (failed != null) {
+          cleanPass = false;
+          // Come back when the first failed event is due again, not a whole poll interval later.
+          waitBackoff = failed.retryIn;
+          if (failed.transientFailure) {
+            transientStreak++;
+            Duration pause = backoff(Math.min(transientStreak, 16), TRANSIENT_RETRY_CAP);
+            waitBackoff = pause.compareTo(failed.retryIn) > 0 ? pause : failed.retryIn;
+            logFailure(failed.failure, true);
+          } else if (published == 0) {
+            countFailure(failed.failure);
+          }
+          break;
+        }
+        if (!more) {
+          break;
+        }
+      }
+    } finally {
+      if (unsettled != null) {
+        settleQuietly(unsettled);
+      }
+    }
+    if (cleanPass) {
+      consecutiveFailures = 0;
+      transientStreak = 0;
+      lastError = null;
+    }
+  }
+
+  /** Settles a batch still in flight after the loop failed; its events stay claimed otherwise. */
+  private void settleQuietly(InFlight f) {
+    try {
+      settle(f);
+    } catch (RuntimeException e) {
+      // The database failed too: these stay processing until the reaper puts them back.
+      log.debug("Could not settle {} outbox events: {}", f.batch.size(), e.getMessage());
+    }
+  }
+
+  private static BatchResult join(Future<BatchResult> f) {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new org.apache.kafka.common.errors.InterruptException(e);
+    }
+  }
+
+  private Duration reapInterval() {
+    Duration half = props.reaperStaleness().dividedBy(2);
+    if (half.compareTo(Duration.ofSeconds(1)) < 0) {
+      return Duration.ofSeconds(1);
+    }
+    return half.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : half;
+  }
+
+  private void refreshStats(Duration interval) {
+    long now = System.nanoTime();
+    if (now - lastStatsNanos >= interval.toNanos()) {
+      maintenance.refreshStats();
+      lastStatsNanos = now;
+    }
+  }
+
+  private record BatchResult(
+      int claimed, int published, Throwable failure, boolean transientFailure, Duration retryIn) {}
+
+  /** A claimed batch handed to the producer, with its acknowledgements as they arrive. */
+  private static final class InFlight {
+    final List<ClaimedEvent> batch;
+    final long[] ackedAt;
+    final Throwable[] errors;
+    final CountDownLatch done;
+    int sent;
+    RuntimeException sendFailure;
+
+    InFlight(List<ClaimedEvent> batch) {
+      this.batch = batch;
+      this.ackedAt = new long[batch.size()];
+      this.errors = new Throwable[batch.size()];
+      this.done = new CountDownLatch(batch.size());
+    }
+  }
+
+  /** Claims a batch and hands it to the producer; null when nothing is due. */
+  private InFlight send() {
+    List<ClaimedEvent> batch = store.claim(props.batchSize());
+    if (batch.isEmpty()) {
+      return null;
+    }
+    InFlight f = new InFlight(batch);
+    int n = batch.size();
+    try {
+      Producer<String, byte[]> p = producer();
+      for (; f.sent < n; f.sent++) {
+        ClaimedEvent e = batch.get(f.sent);
+        ProducerRecord<String, byte[]> record =
+            new ProducerRecord<>(
+                props.topic(),
+                null,
+                e.partitionKey(),
+                e.event().getBytes(StandardCharsets.UTF_8),
+                List.of(CONTENT_TYPE));
+        int i = f.sent;
+        p.send(
+            record,
+            (meta, ex) -> {
+              if (ex == null) {
+                f.ackedAt[i] = System.currentTimeMillis();
+              } else {
+                f.errors[i] = ex;
+              }
+              f.done.countDown();
+            });
+      }
+    } catch (RuntimeException e) {
+      // send() itself failed (no metadata within max.block.ms, closed producer): the rest of the
+      // batch was never handed to the producer.
+      f.sendFailure = e;
+    }
+    for (int i = f.sent; i < n; i++) {
+      f.done.countDown();
+    }
+    return f;
+  }
+
+  /** Waits for a batch's acknowledgements and records the outcome of each event. */
+  private BatchResult settle(InFlight f) {
+    List<ClaimedEvent> batch = f.batch;
+    int n = batch.size();
+    int sent = f.sent;
+    long[] ackedAt = f.ackedAt;
+    Throwable[] errors = f.errors;
+    Throwable sendFailure = f.sendFailure;
+    boolean complete = awaitAcks(f.done);
+    List<String> published = new ArrayList<>();
+    List<OutboxStore.Failure> failures = new ArrayList<>();
+    List<String> unsent = new ArrayList<>();
+    Throwable first = sendFailure;
+    boolean allTransient = sendFailure == null || Failures.isTransient(sendFailure);
+    int deadLetters = 0;
+    for (int i = 0; i < n; i++) {
+      ClaimedEvent e = batch.get(i);
+      if (i >= sent) {
+        unsent.add(e.id());
+      } else if (ackedAt[i] != 0) {
+        published.add(e.id());
+        metrics.latency(Duration.ofMillis(ackedAt[i] - e.insertedAt().toEpochMilli()));
+      } else if (errors[i] == null && !complete) {
+        // Neither acknowledged nor failed before the drain deadline: it may yet arrive, so the
+        // event goes back for another attempt (a duplicate is possible, a loss is not).
+        unsent.add(e.id());
+      } else {
+        Throwable ex = errors[i];
+        boolean tr = Failures.isTransient(ex);
+        allTransient &= tr;
+        if (first == null) {
+          first = ex;
+        }
+        if (Failures.breaksProducer(ex)) {
+          closeProducer();
+        }
+        boolean dead = !tr && e.attempts() >= props.maxAttempts();
+        deadLetters += dead ? 1 : 0;
+        Duration delay =
+            backoff(e.attempts(), tr ? min(TRANSIENT_RETRY_CAP, props.retryBackoffMax()) : null);
+        failures.add(new OutboxStore.Failure(e.id(), Failures.describe(ex), delay, dead));
+        if (dead) {
+          log.warn(
+              "Outbox event {} failed {} times and is dead-lettered: {}",
+              e.id(),
+              e.attempts(),
+              Failures.describe(ex));
+        }
+      }
+    }
+    if (sendFailure != null && Failures.breaksProducer(sendFailure)) {
+      closeProducer();
+    }
+    if (!complete) {
+      // The producer neither delivered nor expired these in time. An idempotent producer that
+      // cannot reach any broker to get a producer id holds its batches without expiring them, so
+      // a fresh producer is the way out; the events go back unharmed and will be sent again.
+      if (first == null) {
+        first =
+            new org.apache.kafka.common.errors.TimeoutException(
+                "no acknowledgement within " + props.sendTimeout().plusSeconds(10));
+      }
+      closeProducer();
+    }
+    store.markPublished(published);
+    store.markFailed(failures);
+    store.release(unsent);
+    metrics.published(published.size());
+    metrics.failed(deadLetters);
+    metrics.retried(failures.size() - deadLetters);
+    if (!published.isEmpty()) {
+      lastSuccess = clock.instant();
+    }
+    Duration retryIn =
+        failures.stream()
+            .filter(x -> !x.deadLetter())
+            .map(OutboxStore.Failure::delay)
+            .min(Duration::compareTo)
+            .orElse(props.pollInterval());
+    return new BatchResult(n, published.size(), first, first != null && allTransient, retryIn);
+  }
+
+  private boolean awaitAcks(CountDownLatch done) {
+    // delivery.timeout.ms bounds every send; the margin covers a slow callback thread.
+    long limit = System.nanoTime() + props.sendTimeout().plusSeconds(10).toNanos();
+    try {
+      while (true) {
+        long deadline = Math.min(limit, drainDeadline);
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return done.getCount() == 0;
+        }
+        if (done.await(Math.min(left, 200_000_000L), TimeUnit.NANOSECONDS)) {
+          return true;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return done.getCount() == 0;
+    }
+  }
+
+  private synchronized Producer<String, byte[]> producer() {
+    if (producer == null) {
+      producer = producers.get();
+    }
+    return producer;
+  }
+
+  private void closeProducer() {
+    Producer<String, byte[]> p;
+    synchronized (this) {
+      p = producer;
+      producer = null;
+    }
+    if (p != null) {
+      try {
+        p.close(Duration.ofSeconds(1));
+      } catch (RuntimeException e) {
+        log.debug("Closing the Kafka producer failed: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Exponential backoff with "equal jitter": half fixed, half random, never above the cap. */
+  private Duration backoff(int attempts, Duration cap) {
+    Duration max = cap != null ? cap : props.retryBackoffMax();
+    long base = props.retryBackoff().toMillis();
+    int shift = Math.max(0, Math.min(attempts - 1, 30));
+    long exp = base > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : base << shift;
+    long capped = Math.min(exp, max.toMillis());
+    long half = capped / 2;
+    return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(capped - half + 1));
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** The loop threw (the database, most likely): log, count, and say how long to wait. */
+  private Duration failed(RuntimeException e) {
+    if (Failures.isTransient(e)) {
+      logFailure(e, true);
+      return backoff(Math.min(++transientStreak, 16), TRANSIENT_RETRY_CAP);
+    }
+    countFailure(e);
+    // Not an outage, so waiting longer will not help; a steady pace counts toward giving up.
+    return props.pollInterval();
+  }
+
+  private void countFailure(Throwable e) {
+    consecutiveFailures++;
+    logFailure(e, false);
+    if (consecutiveFailures >= SUSTAINED_FAILURES) {
+      log.error(
+          "Outbox publisher failed {} times in a row; giving up: {}",
+          consecutiveFailures,
+          Failures.describe(e));
+      listener.onSustainedFailure(Failures.describe(e));
+    }
+  }
+
+  private void logFailure(Throwable e, boolean isTransient) {
+    lastError = Failures.describe(e);
+    lastErrorTransient = isTransient;
+    String errorId = Ids.newId();
+    MDC.put("errorId", errorId);
+    MDC.put("isTransient", Boolean.toString(isTransient));
+    try {
+      if (isTransient) {
+        log.warn("Outbox publishing paused, will retry (errorId {}): {}", errorId, lastError);
+      } else {
+        log.error("Outbox publishing failed (errorId {}): {}", errorId, lastError, e);
+      }
+    } finally {
+      MDC.remove("errorId");
+      MDC.remove("isTransient");
+    }
+  }
+
+  private void await(Duration d, boolean wakeOnSignal) {
+    long until = System.nanoTime() + d.toNanos();
+    synchronized (signal) {
+      try {
+        while (running && !(wakeOnSignal && signalled)) {
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          signal.wait(Math.max(1, left / 1_000_000));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running = false;
+      }
+      signalled = false;
+    }
+  }
+
+  /**
+   * Stops claiming, waits up to the drain timeout for the batch in flight to be acknowledged and
+   * settled, then closes the producer. Idempotent.
+   */
+  @Override
+  public void close() {
+    Thread w;
+    synchronized (this) {
+      if (!running && worker == null) {
+        return;
+      }
+      running = false;
+      w = worker;
+      worker = null;
+    }
+    long drainNanos = props.drainTimeout().toNanos();
+    drainDeadline = System.nanoTime() + drainNanos;
+    if (notifications != null) {
+      notifications.close();
+    }
+    wake();
+    if (w != null) {
+      try {
+        // The worker itself stops waiting for acks at the deadline; the margin lets it settle.
+        if (!w.join(Duration.ofNanos(drainNanos).plusSeconds(5))) {
+          log.warn("Outbox publisher did not drain within {}", props.drainTimeout());
+          w.interrupt();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeProducer();
+    if (settler != null) {
+      settler.shutdownNow();
+    }
+  }
+}

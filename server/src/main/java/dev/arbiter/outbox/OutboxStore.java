@@ -1,0 +1,72 @@
+package dev.arbiter.outbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code outbox_events} table as the publisher, the reaper and the APIs use it. Times that
+ * decide eligibility (due, stale) are the database's clock, so nodes with skewed clocks agree.
+ * Every method is one short transaction and safe to call from many threads and processes.
+ */
+public interface OutboxStore {
+
+  /**
+   * Claims up to {@code limit} pending rows that are due, in id order, skipping rows another
+   * transaction holds ({@code FOR UPDATE SKIP LOCKED}): two callers never get the same row. Claimed
+   * rows become {@code processing} with {@code claimed_at} now and {@code attempts + 1}.
+   *
+   * @return the claimed rows in id order
+   */
+  List<ClaimedEvent> claim(int limit);
+
+  /** Marks rows {@code published} (the broker acknowledged them). */
+  void markPublished(List<String> ids);
+
+  /** A failed attempt: back to {@code pending} after {@code delay}, or dead-lettered. */
+  record Failure(String id, String error, Duration delay, boolean deadLetter) {}
+
+  /** Records failed attempts: {@code pending} again after their delay, or {@code failed}. */
+  void markFailed(List<Failure> failures);
+
+  /**
+   * Returns claimed rows that were never sent to {@code pending}, due now, without counting the
+   * attempt (shutdown, or the broker refused the batch before these were tried).
+   */
+  void release(List<String> ids);
+
+  /**
+   * Resets rows {@code processing} for longer than {@code staleness} to {@code pending} in one
+   * statement (their publisher presumably died). Idempotent.
+   *
+   * @return how many rows were reset
+   */
+  int reapStale(Duration staleness);
+
+  /** Deletes up to {@code limit} published rows created before {@code cutoff}. */
+  int purgePublished(Instant cutoff, int limit);
+
+  /** Deletes up to {@code limit} pending rows created before {@code cutoff} (log-only mode). */
+  int purgePending(Instant cutoff, int limit);
+
+  OutboxStats stats();
+
+  /**
+   * A tenant's rows in id order after {@code afterId} (null: from the first).
+   *
+   * @param status only rows in this status; null for all
+   */
+  List<StoredEvent> list(String tenantId, String status, String afterId, int limit);
+
+  /** One of the tenant's rows. */
+  Optional<StoredEvent> find(String tenantId, String id);
+
+  /**
+   * Puts a {@code failed} or {@code pending} row of the tenant back to {@code pending}, due now,
+   * attempts and last error cleared. A row in another status is left as it is.
+   *
+   * @return the row as it was before, or empty if the tenant has no such row
+   */
+  Optional<StoredEvent> retry(String tenantId, String id);
+}

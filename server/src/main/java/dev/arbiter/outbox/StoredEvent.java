@@ -1,0 +1,25 @@
+package dev.arbiter.outbox;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One outbox row as the events and admin APIs show it.
+ *
+ * @param event the CloudEvents 1.0 document
+ * @param status {@code pending}, {@code processing}, {@code published} or {@code failed}
+ * @param lastError why the last attempt failed; null if none did
+ */
+public record StoredEvent(
+    String id,
+    String tenantId,
+    String type,
+    String partitionKey,
+    Map<String, Object> event,
+    String status,
+    int attempts,
+    Instant nextAttemptAt,
+    String lastError,
+    Instant createdAt,
+    Instant claimedAt,
+    Instant publishedAt) {}

@@ -1,0 +1,282 @@
+package dev.arbiter.outbox.jdbc;
+
+import dev.arbiter.outbox.ClaimedEvent;
+import dev.arbiter.outbox.OutboxStats;
+import dev.arbiter.outbox.OutboxStore;
+import dev.arbiter.outbox.StoredEvent;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@link OutboxStore} on PostgreSQL. */
+public class JdbcOutboxStore implements OutboxStore {
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+  private static final String COLUMNS =
+      """
+      id, tenant_id, type, partition_key, event::text as event, status, attempts,
+      next_attempt_at, last_error, created_at, claimed_at, published_at
+      """;
+
+  private final JdbcClient jdbc;
+  private final JdbcTemplate batch;
+  private final TransactionTemplate tx;
+  private final JsonMapper json;
+
+  public JdbcOutboxStore(
+      JdbcClient jdbc, JdbcTemplate batch, TransactionTemplate tx, JsonMapper json) {
+    this.jdbc = jdbc;
+    this.batch = batch;
+    this.tx = tx;
+    this.json = json;
+  }
+
+  @Override
+  public List<ClaimedEvent> claim(int limit) {
+    // One statement is one short transaction: the row locks end when it commits, and from then
+    // on the status keeps other claimers away.
+    List<ClaimedEvent> claimed =
+        jdbc.sql(
+                """
+                with due as (
+                  select id from outbox_events
+                   where status = 'pending' and next_attempt_at <= now()
+                   order by id
+                   limit :limit
+                   for update skip locked)
+                update outbox_events o
+                   set status = 'processing', claimed_at = now(), attempts = o.attempts + 1
+                  from due
+                 where o.id = due.id
+                returning o.id, o.tenant_id, o.partition_key, o.event::text as event, o.attempts,
+                          o.inserted_at
+                """)
+            .param("limit", limit)
+            .query(
+                (rs, n) ->
+                    new ClaimedEvent(
+                        rs.getString("id"),
+                        rs.getString("tenant_id"),
+                        rs.getString("partition_key"),
+                        rs.getString("event"),
+                        rs.getInt("attempts"),
+                        rs.getTimestamp("inserted_at").toInstant()))
+            .list();
+    // RETURNING does not promise an order.
+    return claimed.stream().sorted(Comparator.comparing(ClaimedEvent::id)).toList();
+  }
+
+  @Override
+  public void markPublished(List<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    jdbc.sql(
+            """
+            update outbox_events
+               set status = 'published', published_at = now(), last_error = null
+             where id = any(:ids) and status <> 'published'
+            """)
+        .param("ids", ids.toArray(String[]::new))
+        .update();
+  }
+
+  @Override
+  public void markFailed(List<Failure> failures) {
+    if (failures.isEmpty()) {
+      return;
+    }
+    batch.batchUpdate(
+        """
+        update outbox_events
+           set status = case when ? then 'failed' else 'pending' end,
+               next_attempt_at = now() + ? * interval '1 millisecond',
+               last_error = ?
+         where id = ? and status = 'processing'
+        """,
+        failures,
+        500,
+        (ps, f) -> {
+          ps.setBoolean(1, f.deadLetter());
+          ps.setLong(2, f.delay().toMillis());
+          ps.setString(3, truncate(f.error()));
+          ps.setString(4, f.id());
+        });
+  }
+
+  @Override
+  public void release(List<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    jdbc.sql(
+            """
+            update outbox_events
+               set status = 'pending', claimed_at = null, next_attempt_at = now(),
+                   attempts = greatest(attempts - 1, 0)
+             where id = any(:ids) and status = 'processing'
+            """)
+        .param("ids", ids.toArray(String[]::new))
+        .update();
+  }
+
+  @Override
+  public int reapStale(Duration staleness) {
+    return jdbc.sql(
+            """
+            update outbox_events
+               set status = 'pending', next_attempt_at = now(),
+                   last_error = 'reset by the reaper: claimed at ' || claimed_at || ' and never settled'
+             where status = 'processing'
+               and claimed_at < now() - :staleness * interval '1 millisecond'
+            """)
+        .param("staleness", staleness.toMillis())
+        .update();
+  }
+
+  @Override
+  public int purgePublished(Instant cutoff, int limit) {
+    return purge("published", cutoff, limit);
+  }
+
+  @Override
+  public int purgePending(Instant cutoff, int limit) {
+    return purge("pending", cutoff, limit);
+  }
+
+  private int purge(String status, Instant cutoff, int limit) {
+    return jdbc.sql(
+            """
+            delete from outbox_events where id in (
+              select id from outbox_events
+               where status = :status and created_at < :cutoff
+               limit :limit)
+            """)
+        .param("status", status)
+        .param("cutoff", Timestamp.from(cutoff))
+        .param("limit", limit)
+        .update();
+  }
+
+  @Override
+  public OutboxStats stats() {
+    return jdbc.sql(
+            """
+            select (select count(*) from outbox_events where status = 'pending') as pending,
+                   (select count(*) from outbox_events where status = 'processing') as processing,
+                   (select count(*) from outbox_events where status = 'failed') as failed,
+                   (select min(created_at) from outbox_events
+                     where status in ('pending', 'processing')) as oldest,
+                   now() as now
+            """)
+        .query(
+            (rs, n) ->
+                new OutboxStats(
+                    rs.getLong("pending"),
+                    rs.getLong("processing"),
+                    rs.getLong("failed"),
+                    instant(rs, "oldest"),
+                    rs.getTimestamp("now").toInstant()))
+        .single();
+  }
+
+  @Override
+  public List<StoredEvent> list(String tenantId, String status, String afterId, int limit) {
+    return jdbc.sql(
+            "select "
+                + COLUMNS
+                + """
+                  from outbox_events
+                 where tenant_id = :tenantId
+                   and (cast(:status as text) is null or status = :status)
+                   and (cast(:after as text) is null or id > :after)
+                 order by id
+                 limit :limit
+                """)
+        .param("tenantId", tenantId)
+        .param("status", status)
+        .param("after", afterId)
+        .param("limit", limit)
+        .query(this::stored)
+        .list();
+  }
+
+  @Override
+  public Optional<StoredEvent> find(String tenantId, String id) {
+    return jdbc.sql(
+            "select " + COLUMNS + " from outbox_events where tenant_id = :tenantId and id = :id")
+        .param("tenantId", tenantId)
+        .param("id", id)
+        .query(this::stored)
+        .optional();
+  }
+
+  @Override
+  public Optional<StoredEvent> retry(String tenantId, String id) {
+    return tx.execute(
+        s -> {
+          Optional<StoredEvent> before =
+              jdbc.sql(
+                      "select "
+                          + COLUMNS
+                          + " from outbox_events where tenant_id = :tenantId and id = :id"
+                          + " for update")
+                  .param("tenantId", tenantId)
+                  .param("id", id)
+                  .query(this::stored)
+                  .optional();
+          before
+              .filter(e -> e.status().equals("failed") || e.status().equals("pending"))
+              .ifPresent(
+                  e ->
+                      jdbc.sql(
+                              """
+                              update outbox_events
+                                 set status = 'pending', attempts = 0, next_attempt_at = now(),
+                                     last_error = null, claimed_at = null
+                               where id = :id
+                              """)
+                          .param("id", id)
+                          .update());
+          return before;
+        });
+  }
+
+  private StoredEvent stored(ResultSet rs, int row) throws SQLException {
+    return new StoredEvent(
+        rs.getString("id"),
+        rs.getString("tenant_id"),
+        rs.getString("type"),
+        rs.getString("partition_key"),
+        json.readValue(rs.getString("event"), MAP),
+        rs.getString("status"),
+        rs.getInt("attempts"),
+        instant(rs, "next_attempt_at"),
+        rs.getString("last_error"),
+        instant(rs, "created_at"),
+        instant(rs, "claimed_at"),
+        instant(rs, "published_at"));
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    Timestamp t = rs.getTimestamp(column);
+    return t == null ? null : t.toInstant();
+  }
+
+  private static String truncate(String error) {
+    if (error == null) {
+      return null;
+    }
+    return error.length() <= 2000 ? error : error.substring(0, 2000) + "…";
+  }
+}

@@ -1,0 +1,39 @@
+package dev.arbiter.outbox.web;
+
+import dev.arbiter.outbox.OutboxEvents;
+import dev.arbiter.security.Caller;
+import dev.arbiter.security.Permission;
+import dev.arbiter.security.Requires;
+import dev.arbiter.shared.Page;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The outbox for admins: rows by status with their delivery details, and retrying one. */
+@RestController
+class OutboxAdminController {
+  private final OutboxEvents events;
+
+  OutboxAdminController(OutboxEvents events) {
+    this.events = events;
+  }
+
+  @GetMapping("/api/v1/admin/outbox")
+  @Requires(Permission.ADMINISTER)
+  Page<Map<String, Object>> list(
+      Caller caller,
+      @RequestParam(required = false) String status,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) String cursor) {
+    return events.list(caller.tenantId(), status, limit, cursor);
+  }
+
+  @PostMapping("/api/v1/admin/outbox/{id}/retry")
+  @Requires(Permission.ADMINISTER)
+  Map<String, Object> retry(Caller caller, @PathVariable String id) {
+    return events.retry(caller.tenantId(), caller.credentialId(), id);
+  }
+}

@@ -1,0 +1,27 @@
+-- What the outbox publisher needs: the insert time for insert-to-ack latency, a NOTIFY on insert
+-- so an idle publisher wakes within milliseconds, and indexes for claiming, reaping and listing.
+
+-- clock_timestamp(), not now(): now() is the start of the inserting transaction.
+alter table outbox_events add column inserted_at timestamptz not null default clock_timestamp();
+-- A new event is due at once unless its writer says otherwise.
+alter table outbox_events alter column next_attempt_at set default now();
+
+-- Claims walk pending rows in id order (UUIDv7, so about time order). It replaces the index on
+-- next_attempt_at, which claims in id order do not use. Every event changes status twice, and a
+-- status change updates every index (no HOT update), so the table keeps as few indexes as it can:
+-- the reaper and retention use (status, created_at), the APIs (tenant_id, id).
+create index outbox_events_claim_idx on outbox_events (id) where status = 'pending';
+drop index outbox_events_pending_idx;
+
+-- One notification per inserting statement (not per row): a batch of 500 wakes publishers once.
+-- The payload is empty: publishers claim from the table, the notification only says "look now".
+create function outbox_events_notify() returns trigger language plpgsql as $$
+begin
+  perform pg_notify('arbiter_outbox', '');
+  return null;
+end;
+$$;
+
+create trigger outbox_events_notify
+  after insert on outbox_events
+  for each statement execute function outbox_events_notify();

@@ -1,0 +1,205 @@
+package dev.arbiter.outbox;
+
+import static dev.arbiter.outbox.OutboxFixtures.count;
+import static dev.arbiter.outbox.OutboxFixtures.database;
+import static dev.arbiter.outbox.OutboxFixtures.events;
+import static dev.arbiter.outbox.OutboxFixtures.insert;
+import static dev.arbiter.outbox.OutboxFixtures.props;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.arbiter.decision.OutboxEvent;
+import dev.arbiter.outbox.jdbc.JdbcOutboxStore;
+import dev.arbiter.testsupport.TestKafka;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** The publisher against a real PostgreSQL and a real in-process Kafka broker. */
+class OutboxPublisherIntegrationTests {
+  static TestKafka kafka;
+
+  @BeforeAll
+  static void startKafka() {
+    kafka = TestKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() {
+    kafka.close();
+  }
+
+  @Test
+  void shouldPublishEveryEventOnceWithItsKeyPayloadAndCloudEventsContentType() {
+    String url = database();
+    String topic = kafka.newTopic(3);
+    List<OutboxEvent> sent = events(1200);
+    insert(url, sent);
+    try (var running = OutboxFixtures.publisher(url, props(kafka.bootstrapServers(), topic))) {
+      List<ConsumerRecord<String, byte[]>> got =
+          kafka.read(topic, l -> l.size() >= sent.size(), Duration.ofSeconds(90));
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == sent.size());
+      assertThat(got).hasSize(sent.size());
+      Map<String, OutboxEvent> byId =
+          sent.stream().collect(Collectors.toMap(OutboxEvent::id, Function.identity()));
+      Set<String> seen = new HashSet<>();
+      Map<String, List<Integer>> seqByKey = new java.util.HashMap<>();
+      for (ConsumerRecord<String, byte[]> r : got) {
+        JsonNode ce = OutboxFixtures.JSON.readTree(new String(r.value(), StandardCharsets.UTF_8));
+        String id = ce.path("id").asString();
+        assertThat(seen.add(id)).as("event %s only once", id).isTrue();
+        OutboxEvent e = byId.get(id);
+        assertThat(e).as("an event we inserted").isNotNull();
+        assertThat(r.key()).isEqualTo(e.partitionKey());
+        assertThat(ce).isEqualTo(OutboxFixtures.JSON.valueToTree(e.event()));
+        assertThat(
+                new String(r.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8))
+            .isEqualTo("application/cloudevents+json");
+        seqByKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(ce.at("/data/seq").asInt());
+      }
+      assertThat(seen).isEqualTo(byId.keySet());
+      // One publisher: each customer's events arrive in the order they were written.
+      seqByKey.values().forEach(seqs -> assertThat(seqs).isSorted());
+      assertThat(running.counter("arbiter.outbox.published")).isEqualTo(sent.size());
+      assertThat(running.meters().find("arbiter.outbox.publish.latency").timer().count())
+          .isEqualTo(sent.size());
+    }
+  }
+
+  @Test
+  void shouldNeverGiveTheSameRowToTwoPublishers() throws Exception {
+    String url = database();
+    int n = 3000;
+    insert(url, events(n));
+    JdbcOutboxStore a = OutboxFixtures.store(url);
+    JdbcOutboxStore b = OutboxFixtures.store(url);
+    ConcurrentLinkedQueue<String> claimed = new ConcurrentLinkedQueue<>();
+    CountDownLatch go = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (JdbcOutboxStore store : List.of(a, b, a, b)) {
+        workers.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  List<ClaimedEvent> batch;
+                  while (!(batch = store.claim(37)).isEmpty()) {
+                    batch.forEach(e -> claimed.add(e.id()));
+                  }
+                  return null;
+                }));
+      }
+      go.countDown();
+      for (Future<?> w : workers) {
+        w.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<String> all = new ArrayList<>(claimed);
+    assertThat(all).hasSize(n).doesNotHaveDuplicates();
+    assertThat(count(url, "processing")).isEqualTo(n);
+    assertThat(
+            OutboxFixtures.jdbc(url)
+                .sql("select count(*) from outbox_events where attempts <> 1")
+                .query(Long.class)
+                .single())
+        .isZero();
+  }
+
+  @Test
+  void shouldWakeAnIdlePublisherOnInsertLongBeforeThePollInterval() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    Duration poll = Duration.ofMinutes(10);
+    try (var running =
+        OutboxFixtures.publisher(
+            url, OutboxFixtures.props(kafka.bootstrapServers(), topic, poll, 10))) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> running.publisher().listening());
+      // The first loop ran at start and found nothing; from now on only a NOTIFY can wake it.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  running.meters().find("arbiter.outbox.publisher.last.tick.timestamp").gauge()
+                      != null);
+      List<OutboxEvent> one = events(1);
+      Instant before = Instant.now();
+      insert(url, one);
+      List<ConsumerRecord<String, byte[]>> got =
+          kafka.read(topic, l -> !l.isEmpty(), Duration.ofSeconds(60));
+      Duration took = Duration.between(before, Instant.now());
+      assertThat(got).hasSize(1);
+      assertThat(got.get(0).key()).isEqualTo(one.get(0).partitionKey());
+      assertThat(took).isLessThan(poll.dividedBy(10));
+    }
+  }
+
+  @Test
+  void shouldRetryWithBackoffThenDeadLetterAnEventTheBrokerCannotTake() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    List<OutboxEvent> small = events(3);
+    // Larger than the producer's max.request.size (1 MiB): every attempt fails the same way.
+    List<OutboxEvent> huge = events(1, 1_200_000);
+    insert(url, small);
+    insert(url, huge);
+    OutboxProperties props =
+        OutboxFixtures.props(kafka.bootstrapServers(), topic, Duration.ofMillis(500), 3);
+    try (var running = OutboxFixtures.publisher(url, props)) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "failed") == 1);
+      Map<String, Object> row =
+          OutboxFixtures.jdbc(url)
+              .sql("select attempts, last_error from outbox_events where status = 'failed'")
+              .query()
+              .singleRow();
+      assertThat(row.get("attempts")).isEqualTo(3);
+      assertThat((String) row.get("last_error")).contains("RecordTooLarge");
+      assertThat(count(url, "published")).isEqualTo(3);
+      assertThat(running.counter("arbiter.outbox.failed")).isEqualTo(1);
+      assertThat(running.counter("arbiter.outbox.retried")).isEqualTo(2);
+      assertThat(kafka.read(topic, l -> l.size() >= 3, Duration.ofSeconds(30))).hasSize(3);
+    }
+  }
+
+  @Test
+  void shouldDeleteOnlyPublishedRowsPastTheRetentionWhenKafkaIsConfigured() {
+    String url = database();
+    insert(url, events(5));
+    JdbcOutboxStore store = OutboxFixtures.store(url);
+    List<ClaimedEvent> claimed = store.claim(3);
+    store.markPublished(claimed.stream().map(ClaimedEvent::id).toList());
+    Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(8)), ZoneOffset.UTC);
+    Clock sooner = Clock.fixed(Instant.now().plus(Duration.ofDays(6)), ZoneOffset.UTC);
+    OutboxProperties kafkaMode = props("127.0.0.1:9", "x");
+    OutboxMetrics metrics = new OutboxMetrics(new SimpleMeterRegistry());
+    assertThat(new OutboxMaintenance(store, kafkaMode, metrics, sooner).purge()).isZero();
+    assertThat(new OutboxMaintenance(store, kafkaMode, metrics, later).purge()).isEqualTo(3);
+    assertThat(count(url, "pending")).isEqualTo(2);
+    // Log-only mode: nothing will ever publish these, so they age out too.
+    OutboxProperties logOnly = props(null, "x");
+    assertThat(new OutboxMaintenance(store, logOnly, metrics, later).purge()).isEqualTo(2);
+    assertThat(OutboxFixtures.statuses(url)).isEmpty();
+  }
+}
