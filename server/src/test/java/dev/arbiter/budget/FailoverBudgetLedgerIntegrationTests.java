@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,9 @@ class FailoverBudgetLedgerIntegrationTests {
   /** The command timeout plus room for a loaded 2-core machine; far below a hang. */
   private static final Duration MAX_ANSWER_TIME = Duration.ofMillis(1_000);
 
-  private static final LocalDate MONDAY = LocalDate.of(2026, 11, 23);
+  // Today, not a fixed date: Redis expires a daily counter three days after its day, so a counter
+  // for a fixed past day would vanish as soon as it is written once that date is old enough.
+  private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
   private static final Budget TEN = new Budget(10L, null, BudgetPeriod.TOTAL);
   private static final Map<String, BudgetPeriod> GOLD = Map.of("gold", BudgetPeriod.TOTAL);
 
@@ -84,7 +87,7 @@ class FailoverBudgetLedgerIntegrationTests {
     DedicatedRedis redis = dedicatedRedis();
     FailoverBudgetLedger before = ledger(redis.uri(), Settings.DEFAULTS);
     for (int i = 0; i < 7; i++) {
-      assertThat(before.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0.25)).isTrue();
+      assertThat(before.tryConsume(tenant, "gold", TEN, TODAY, 1, 0.25)).isTrue();
     }
     before.close();
     assertThat(db.storedDecisions(tenant, "gold", "total")).isEqualTo(7);
@@ -93,11 +96,11 @@ class FailoverBudgetLedgerIntegrationTests {
     redis.start();
     FailoverBudgetLedger after = ledger(redis.uri(), Settings.DEFAULTS);
 
-    assertThat(after.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(7, 1.75));
+    assertThat(after.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(7, 1.75));
     for (int i = 0; i < 3; i++) {
-      assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0.25)).isTrue();
+      assertThat(after.tryConsume(tenant, "gold", TEN, TODAY, 1, 0.25)).isTrue();
     }
-    assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0.25)).isFalse();
+    assertThat(after.tryConsume(tenant, "gold", TEN, TODAY, 1, 0.25)).isFalse();
     assertThat(after.status().mode()).isEqualTo(BudgetLedgerStatus.MODE_REDIS);
   }
 
@@ -105,29 +108,29 @@ class FailoverBudgetLedgerIntegrationTests {
   void shouldSeedACounterOnFirstConsumeWithoutAPriorRead() {
     FailoverBudgetLedger before = ledger(null, Settings.DEFAULTS);
     Budget daily = new Budget(3L, null, BudgetPeriod.DAY);
-    before.tryConsume(tenant, "gold", daily, MONDAY, 2, 0);
+    before.tryConsume(tenant, "gold", daily, TODAY, 2, 0);
     before.close();
 
     // The shared Redis has never seen this tenant: its counter is seeded by tryConsume itself.
     FailoverBudgetLedger after = ledger(TestRedis.uri(), Settings.DEFAULTS);
 
-    assertThat(after.tryConsume(tenant, "gold", daily, MONDAY, 1, 0)).isTrue();
-    assertThat(after.tryConsume(tenant, "gold", daily, MONDAY, 1, 0)).isFalse();
+    assertThat(after.tryConsume(tenant, "gold", daily, TODAY, 1, 0)).isTrue();
+    assertThat(after.tryConsume(tenant, "gold", daily, TODAY, 1, 0)).isFalse();
   }
 
   @Test
   void shouldContinueFromPostgresqlAfterARestartWithoutRedis() {
     FailoverBudgetLedger before = ledger(null, Settings.DEFAULTS);
     for (int i = 0; i < 9; i++) {
-      before.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0);
+      before.tryConsume(tenant, "gold", TEN, TODAY, 1, 0);
     }
     before.close();
 
     FailoverBudgetLedger after = ledger(null, Settings.DEFAULTS);
 
-    assertThat(after.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(9, 0));
-    assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
-    assertThat(after.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isFalse();
+    assertThat(after.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(9, 0));
+    assertThat(after.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
+    assertThat(after.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isFalse();
     assertThat(after.status())
         .extracting(s -> s.mode(), s -> s.healthy(), s -> s.configured())
         .containsExactly(BudgetLedgerStatus.MODE_IN_PROCESS, true, false);
@@ -140,12 +143,12 @@ class FailoverBudgetLedgerIntegrationTests {
 
     long accepted =
         LocalBudgetLedgerTests.concurrently(
-            8, 100, () -> node.tryConsume(tenant, "gold", budget, MONDAY, 1, 0.05));
+            8, 100, () -> node.tryConsume(tenant, "gold", budget, TODAY, 1, 0.05));
     node.close();
 
     assertThat(accepted).isEqualTo(500);
-    assertThat(db.storedDecisions(tenant, "gold", MONDAY.toString())).isEqualTo(500);
-    assertThat(db.store().load(List.of(new BudgetCounterKey(tenant, "gold", MONDAY.toString()))))
+    assertThat(db.storedDecisions(tenant, "gold", TODAY.toString())).isEqualTo(500);
+    assertThat(db.store().load(List.of(new BudgetCounterKey(tenant, "gold", TODAY.toString()))))
         .containsValue(new BudgetCount(500, 25_000_000));
   }
 
@@ -153,7 +156,7 @@ class FailoverBudgetLedgerIntegrationTests {
   void shouldWriteCountersBehindWithinAboutAFlushInterval() throws Exception {
     FailoverBudgetLedger ledger = ledger(TestRedis.uri(), Settings.DEFAULTS);
     for (int i = 0; i < 4; i++) {
-      ledger.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0);
+      ledger.tryConsume(tenant, "gold", TEN, TODAY, 1, 0);
     }
 
     awaitTrue(() -> db.storedDecisions(tenant, "gold", "total") == 4, Duration.ofSeconds(5));
@@ -165,19 +168,19 @@ class FailoverBudgetLedgerIntegrationTests {
     DedicatedRedis redis = dedicatedRedis();
     FailoverBudgetLedger node = ledger(redis.uri(), Settings.DEFAULTS);
     for (int i = 0; i < 3; i++) {
-      assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+      assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
     }
 
     redis.stop();
     // Seeded from the last value this node saw (3), it spends the rest of the budget, no more.
     int accepted = 0;
     for (int i = 0; i < 10; i++) {
-      if (timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))) {
+      if (timed(() -> node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0))) {
         accepted++;
       }
     }
     assertThat(accepted).isEqualTo(7);
-    assertThat(timed(() -> node.usage(tenant, GOLD, MONDAY)))
+    assertThat(timed(() -> node.usage(tenant, GOLD, TODAY)))
         .containsEntry("gold", new BudgetUsage(10, 0));
     BudgetLedgerStatus degraded = node.status();
     assertThat(degraded.mode()).isEqualTo(BudgetLedgerStatus.MODE_IN_PROCESS);
@@ -193,9 +196,9 @@ class FailoverBudgetLedgerIntegrationTests {
     awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
 
     assertThat(node.status().mode()).isEqualTo(BudgetLedgerStatus.MODE_REDIS);
-    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isFalse();
+    assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isFalse();
     FailoverBudgetLedger other = ledger(redis.uri(), Settings.DEFAULTS);
-    assertThat(other.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(10, 0));
+    assertThat(other.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(10, 0));
     assertThat(meters.get("arbiter.budget.degraded").gauge().value()).isZero();
   }
 
@@ -206,9 +209,9 @@ class FailoverBudgetLedgerIntegrationTests {
     FailoverBudgetLedger b = ledger(redis.uri(), Settings.DEFAULTS);
     Budget hundred = new Budget(100L, null, BudgetPeriod.TOTAL);
     for (int i = 0; i < 5; i++) {
-      a.tryConsume(tenant, "gold", hundred, MONDAY, 1, 0);
+      a.tryConsume(tenant, "gold", hundred, TODAY, 1, 0);
     }
-    assertThat(b.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(5, 0));
+    assertThat(b.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(5, 0));
 
     RedisClient client = RedisClient.create(redis.uri());
     StatefulRedisConnection<String, String> admin = client.connect();
@@ -217,14 +220,14 @@ class FailoverBudgetLedgerIntegrationTests {
     admin.sync().clientPause(1_500); // Redis keeps its data and answers nothing for 1.5 s
 
     // Reads time out (harmless), then both nodes count on their own.
-    timed(() -> a.usage(tenant, GOLD, MONDAY));
-    timed(() -> b.usage(tenant, GOLD, MONDAY));
-    assertThat(timed(() -> a.tryConsume(tenant, "gold", hundred, MONDAY, 2, 0))).isTrue();
-    assertThat(timed(() -> b.tryConsume(tenant, "gold", hundred, MONDAY, 3, 0))).isTrue();
+    timed(() -> a.usage(tenant, GOLD, TODAY));
+    timed(() -> b.usage(tenant, GOLD, TODAY));
+    assertThat(timed(() -> a.tryConsume(tenant, "gold", hundred, TODAY, 2, 0))).isTrue();
+    assertThat(timed(() -> b.tryConsume(tenant, "gold", hundred, TODAY, 3, 0))).isTrue();
     assertThat(a.status().lastError()).containsIgnoringCase("timed out");
 
     awaitTrue(() -> a.status().healthy() && b.status().healthy(), Duration.ofSeconds(6));
-    assertThat(a.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(10, 0));
+    assertThat(a.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(10, 0));
   }
 
   @Test
@@ -232,7 +235,7 @@ class FailoverBudgetLedgerIntegrationTests {
     DedicatedRedis redis = dedicatedRedis();
     FailoverBudgetLedger a = ledger(redis.uri(), Settings.DEFAULTS);
     Budget hundred = new Budget(100L, null, BudgetPeriod.TOTAL);
-    a.tryConsume(tenant, "gold", hundred, MONDAY, 5, 0);
+    a.tryConsume(tenant, "gold", hundred, TODAY, 5, 0);
     RedisClient client = RedisClient.create(redis.uri());
     StatefulRedisConnection<String, String> admin = client.connect();
     closeAfter.add(client::shutdown);
@@ -240,11 +243,11 @@ class FailoverBudgetLedgerIntegrationTests {
     admin.sync().clientPause(1_500);
 
     // Timed out here, so counted in memory; Redis runs it anyway when the pause ends.
-    assertThat(timed(() -> a.tryConsume(tenant, "gold", hundred, MONDAY, 2, 0))).isTrue();
+    assertThat(timed(() -> a.tryConsume(tenant, "gold", hundred, TODAY, 2, 0))).isTrue();
 
     awaitTrue(() -> a.status().healthy(), Duration.ofSeconds(6));
     // Over-counted by the one ambiguous call, the safe side for a budget: 5 + 2 (late) + 2.
-    assertThat(a.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(9, 0));
+    assertThat(a.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(9, 0));
   }
 
   @Test
@@ -254,13 +257,13 @@ class FailoverBudgetLedgerIntegrationTests {
         ledger(
             redis.uri(),
             new Settings(Duration.ofSeconds(1), Duration.ofMillis(200), BudgetOutagePolicy.REFUSE));
-    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+    assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
 
     redis.stop();
 
-    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))).isFalse();
-    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))).isFalse();
-    assertThat(timed(() -> node.usage(tenant, GOLD, MONDAY)))
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0))).isFalse();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0))).isFalse();
+    assertThat(timed(() -> node.usage(tenant, GOLD, TODAY)))
         .containsEntry("gold", new BudgetUsage(1, 0));
     assertThat(node.status().onOutage()).isEqualTo(BudgetOutagePolicy.REFUSE);
     assertThat(consumed("unavailable", "local")).isEqualTo(2);
@@ -269,8 +272,8 @@ class FailoverBudgetLedgerIntegrationTests {
     awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
     // Redis came back empty and the counter is seeded from PostgreSQL (flushed on the way).
     node.flush();
-    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
-    assertThat(node.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(2, 0));
+    assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
+    assertThat(node.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(2, 0));
   }
 
   @Test
@@ -283,11 +286,11 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
 
     assertThat(node.status().healthy()).isFalse();
-    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0))).isTrue();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0))).isTrue();
 
     redis.start();
     awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
-    assertThat(node.usage(tenant, GOLD, MONDAY)).containsEntry("gold", new BudgetUsage(1, 0));
+    assertThat(node.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(1, 0));
     assertThat(consumed("accepted", "local")).isEqualTo(1);
   }
 
@@ -298,13 +301,13 @@ class FailoverBudgetLedgerIntegrationTests {
         ledger(
             null,
             new Settings(Duration.ofHours(1), Duration.ofSeconds(1), BudgetOutagePolicy.REFUSE));
-    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
+    assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
     db.jdbc.sql("alter table budget_counters rename to budget_counters_away").update();
 
     // gold is known in memory and keeps counting; silver would need a seed and is refused.
-    assertThat(node.tryConsume(tenant, "gold", TEN, MONDAY, 1, 0)).isTrue();
-    assertThat(node.tryConsume(tenant, "silver", TEN, MONDAY, 1, 0)).isFalse();
-    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), MONDAY))
+    assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
+    assertThat(node.tryConsume(tenant, "silver", TEN, TODAY, 1, 0)).isFalse();
+    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), TODAY))
         .containsEntry("silver", BudgetUsage.ZERO);
     assertThat(node.flush()).isFalse();
     assertThat(node.status().lastFlushError()).isNotBlank();
@@ -319,8 +322,8 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(node.status().lastFlushError()).isNull();
     assertThat(db.storedDecisions(tenant, "gold", "total")).isEqualTo(2);
     // Seeding is tried again a second after the last failure.
-    awaitTrue(() -> node.tryConsume(tenant, "silver", TEN, MONDAY, 1, 0), Duration.ofSeconds(3));
-    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), MONDAY))
+    awaitTrue(() -> node.tryConsume(tenant, "silver", TEN, TODAY, 1, 0), Duration.ofSeconds(3));
+    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), TODAY))
         .containsEntry("silver", new BudgetUsage(1, 0));
   }
 

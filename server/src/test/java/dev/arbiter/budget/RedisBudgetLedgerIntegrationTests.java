@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * test Redis and one PostgreSQL database, as two Arbiter processes would.
  */
 class RedisBudgetLedgerIntegrationTests {
-  private static final LocalDate MONDAY = LocalDate.of(2026, 11, 23);
+  // Today, not a fixed date: Redis expires a daily counter three days after its day, so a counter
+  // for a fixed past day would vanish as soon as it is written once that date is old enough.
+  private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
   private static BudgetDatabase db;
   private static RedisClient admin;
   private static StatefulRedisConnection<String, String> adminConnection;
@@ -89,12 +91,12 @@ class RedisBudgetLedgerIntegrationTests {
             40,
             () ->
                 (ThreadLocalRandom.current().nextBoolean() ? a : b)
-                    .tryConsume(tenant, "gold", budget, MONDAY, 1, 0));
+                    .tryConsume(tenant, "gold", budget, TODAY, 1, 0));
 
     assertThat(accepted).isEqualTo(300);
-    assertThat(a.usage(tenant, Map.of("gold", BudgetPeriod.TOTAL), MONDAY))
+    assertThat(a.usage(tenant, Map.of("gold", BudgetPeriod.TOTAL), TODAY))
         .containsEntry("gold", new BudgetUsage(300, 0));
-    assertThat(b.tryConsume(tenant, "gold", budget, MONDAY, 1, 0)).isFalse();
+    assertThat(b.tryConsume(tenant, "gold", budget, TODAY, 1, 0)).isFalse();
   }
 
   @Test
@@ -109,10 +111,10 @@ class RedisBudgetLedgerIntegrationTests {
             40,
             () ->
                 (ThreadLocalRandom.current().nextBoolean() ? a : b)
-                    .tryConsume(tenant, "gold", budget, MONDAY, 1, 0.1));
+                    .tryConsume(tenant, "gold", budget, TODAY, 1, 0.1));
 
     assertThat(accepted).isEqualTo(250);
-    assertThat(b.usage(tenant, Map.of("gold", BudgetPeriod.DAY), MONDAY).get("gold"))
+    assertThat(b.usage(tenant, Map.of("gold", BudgetPeriod.DAY), TODAY).get("gold"))
         .isEqualTo(new BudgetUsage(250, 25.0));
   }
 
@@ -122,18 +124,18 @@ class RedisBudgetLedgerIntegrationTests {
     FailoverBudgetLedger b = node();
     Budget daily = new Budget(2L, null, BudgetPeriod.DAY);
 
-    assertThat(a.tryConsume(tenant, "gold", daily, MONDAY, 1, 0)).isTrue();
-    assertThat(b.tryConsume(tenant, "gold", daily, MONDAY, 1, 0)).isTrue();
-    assertThat(a.tryConsume(tenant, "gold", daily, MONDAY, 1, 0)).isFalse();
-    assertThat(b.tryConsume(tenant, "gold", daily, MONDAY.plusDays(1), 1, 0)).isTrue();
-    assertThat(a.tryConsume(tenant, "gold", new Budget(1L, null, BudgetPeriod.TOTAL), MONDAY, 1, 0))
+    assertThat(a.tryConsume(tenant, "gold", daily, TODAY, 1, 0)).isTrue();
+    assertThat(b.tryConsume(tenant, "gold", daily, TODAY, 1, 0)).isTrue();
+    assertThat(a.tryConsume(tenant, "gold", daily, TODAY, 1, 0)).isFalse();
+    assertThat(b.tryConsume(tenant, "gold", daily, TODAY.plusDays(1), 1, 0)).isTrue();
+    assertThat(a.tryConsume(tenant, "gold", new Budget(1L, null, BudgetPeriod.TOTAL), TODAY, 1, 0))
         .isTrue();
 
-    assertThat(a.usage(tenant, Map.of("gold", BudgetPeriod.DAY), MONDAY.plusDays(2)))
+    assertThat(a.usage(tenant, Map.of("gold", BudgetPeriod.DAY), TODAY.plusDays(2)))
         .containsEntry("gold", BudgetUsage.ZERO);
-    assertThat(b.usage(tenant, Map.of("gold", BudgetPeriod.DAY), MONDAY.plusDays(1)))
+    assertThat(b.usage(tenant, Map.of("gold", BudgetPeriod.DAY), TODAY.plusDays(1)))
         .containsEntry("gold", new BudgetUsage(1, 0));
-    assertThat(b.usage(tenant, Map.of("gold", BudgetPeriod.TOTAL), MONDAY))
+    assertThat(b.usage(tenant, Map.of("gold", BudgetPeriod.TOTAL), TODAY))
         .containsEntry("gold", new BudgetUsage(1, 0));
   }
 
@@ -157,21 +159,21 @@ class RedisBudgetLedgerIntegrationTests {
     Budget daily = new Budget(100L, 10.0, BudgetPeriod.DAY);
     Budget total = new Budget(100L, null, BudgetPeriod.TOTAL);
     for (int i = 0; i < 3; i++) {
-      a.tryConsume(tenant, "offer-" + i, i % 2 == 0 ? daily : total, MONDAY, i + 1, 0.5);
+      a.tryConsume(tenant, "offer-" + i, i % 2 == 0 ? daily : total, TODAY, i + 1, 0.5);
     }
     Map<String, BudgetPeriod> offers = new LinkedHashMap<>();
     for (int i = 0; i < 50; i++) {
       offers.put("offer-" + i, i % 2 == 0 ? BudgetPeriod.DAY : BudgetPeriod.TOTAL);
     }
 
-    Map<String, BudgetUsage> usage = node().usage(tenant, offers, MONDAY);
+    Map<String, BudgetUsage> usage = node().usage(tenant, offers, TODAY);
 
     assertThat(usage).hasSize(50).containsOnlyKeys(offers.keySet());
     assertThat(usage.get("offer-0")).isEqualTo(new BudgetUsage(1, 0.5));
     assertThat(usage.get("offer-1")).isEqualTo(new BudgetUsage(2, 0.5));
     assertThat(usage.get("offer-2")).isEqualTo(new BudgetUsage(3, 0.5));
     assertThat(usage.get("offer-49")).isEqualTo(BudgetUsage.ZERO);
-    assertThat(node().usage(tenant, Map.of(), MONDAY)).isEmpty();
+    assertThat(node().usage(tenant, Map.of(), TODAY)).isEmpty();
   }
 
   @Test
@@ -181,7 +183,7 @@ class RedisBudgetLedgerIntegrationTests {
             new RedisBudgetLedger(redis.uri(), RedisBudgetLedger.DEFAULT_COMMAND_TIMEOUT)) {
       ledger.ping();
       Budget budget = new Budget(2L, null, BudgetPeriod.TOTAL);
-      assertThat(ledger.tryConsume(tenant, "gold", budget, MONDAY, 1, 0)).isTrue();
+      assertThat(ledger.tryConsume(tenant, "gold", budget, TODAY, 1, 0)).isTrue();
 
       RedisClient client = RedisClient.create(redis.uri());
       try (StatefulRedisConnection<String, String> conn = client.connect()) {
@@ -190,9 +192,9 @@ class RedisBudgetLedgerIntegrationTests {
         client.shutdown();
       }
 
-      assertThat(ledger.tryConsume(tenant, "gold", budget, MONDAY, 1, 0)).isTrue();
-      assertThat(ledger.tryConsume(tenant, "gold", budget, MONDAY, 1, 0)).isFalse();
-      assertThat(ledger.usage(tenant, Map.of("gold", BudgetPeriod.TOTAL), MONDAY))
+      assertThat(ledger.tryConsume(tenant, "gold", budget, TODAY, 1, 0)).isTrue();
+      assertThat(ledger.tryConsume(tenant, "gold", budget, TODAY, 1, 0)).isFalse();
+      assertThat(ledger.usage(tenant, Map.of("gold", BudgetPeriod.TOTAL), TODAY))
           .containsEntry("gold", new BudgetUsage(2, 0));
     }
   }
