@@ -39,7 +39,7 @@ public class OutboxHealthCheck implements HealthCheck {
     Map<String, Object> details = new LinkedHashMap<>();
     OutboxStats s;
     try {
-      s = maintenance.refreshStats();
+      s = maintenance.stats(java.time.Duration.ofSeconds(2));
     } catch (RuntimeException e) {
       details.put("error", e.getMessage());
       return new CheckResult(CheckResult.DOWN, ms(start), details, false);
