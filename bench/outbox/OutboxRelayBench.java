@@ -1,3 +1,4 @@
+import dev.arbiter.db.DebouncedNotifier;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.outbox.OutboxMaintenance;
@@ -94,7 +95,11 @@ public class OutboxRelayBench {
       list.add(OutboxPublisher.toKafka(store, maintenance, props, metrics,
           new OutboxPublisher.Listener() {}, Clock.systemUTC()));
     }
-    return new Setup(url, new JdbcDecisionLogRepository(jdbc, new JdbcTemplate(ds), JSON), list,
+    // As the server does: a debounced NOTIFY after each committed insert wakes the publishers.
+    DebouncedNotifier notifier =
+        new DebouncedNotifier(ds, OutboxPublisher.CHANNEL, Duration.ofMillis(5));
+    return new Setup(url,
+        new JdbcDecisionLogRepository(jdbc, new JdbcTemplate(ds), JSON, notifier::poke), list,
         meters);
   }
 

@@ -23,6 +23,7 @@ import dev.arbiter.contact.RedisContactHistoryStore;
 import dev.arbiter.contact.jdbc.InteractionPartitions;
 import dev.arbiter.contact.jdbc.JdbcInteractionReader;
 import dev.arbiter.db.Database;
+import dev.arbiter.db.DebouncedNotifier;
 import dev.arbiter.decision.DecisionLog;
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.DecisionMetrics;
@@ -279,10 +280,16 @@ class ServerWiring implements WebMvcConfigurer {
     return new DecisionMetrics(meters);
   }
 
+  /** Wakes outbox publishers (on any node) after events were committed; see DebouncedNotifier. */
+  @Bean(destroyMethod = "close")
+  DebouncedNotifier outboxNotifier(DataSource dataSource) {
+    return new DebouncedNotifier(dataSource, OutboxPublisher.CHANNEL, Duration.ofMillis(5));
+  }
+
   @Bean
   DecisionLogRepository decisionLogRepository(
-      JdbcClient jdbc, JdbcTemplate template, JsonMapper json) {
-    return new JdbcDecisionLogRepository(jdbc, template, json);
+      JdbcClient jdbc, JdbcTemplate template, JsonMapper json, DebouncedNotifier outboxNotifier) {
+    return new JdbcDecisionLogRepository(jdbc, template, json, outboxNotifier::poke);
   }
 
   @Bean(destroyMethod = "close")
@@ -480,8 +487,9 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  RespondRepository respondRepository(JdbcClient jdbc, JsonMapper json) {
-    return new JdbcRespondRepository(jdbc, json);
+  RespondRepository respondRepository(
+      JdbcClient jdbc, JsonMapper json, DebouncedNotifier outboxNotifier) {
+    return new JdbcRespondRepository(jdbc, json, outboxNotifier::poke);
   }
 
   @Bean

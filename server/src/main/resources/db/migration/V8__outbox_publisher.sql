@@ -1,5 +1,5 @@
--- What the outbox publisher needs: the insert time for insert-to-ack latency, a NOTIFY on insert
--- so an idle publisher wakes within milliseconds, and indexes for claiming, reaping and listing.
+-- What the outbox publisher needs: the insert time for insert-to-ack latency and indexes for
+-- claiming, reaping and listing.
 
 -- clock_timestamp(), not now(): now() is the start of the inserting transaction.
 alter table outbox_events add column inserted_at timestamptz not null default clock_timestamp();
@@ -13,15 +13,6 @@ alter table outbox_events alter column next_attempt_at set default now();
 create index outbox_events_claim_idx on outbox_events (id) where status = 'pending';
 drop index outbox_events_pending_idx;
 
--- One notification per inserting statement (not per row): a batch of 500 wakes publishers once.
--- The payload is empty: publishers claim from the table, the notification only says "look now".
-create function outbox_events_notify() returns trigger language plpgsql as $$
-begin
-  perform pg_notify('arbiter_outbox', '');
-  return null;
-end;
-$$;
-
-create trigger outbox_events_notify
-  after insert on outbox_events
-  for each statement execute function outbox_events_notify();
+-- No NOTIFY trigger: PostgreSQL serialises the commits of every transaction that sends a NOTIFY,
+-- which would make each Respond wait for the previous one's disk flush. Writers poke a debounced
+-- notifier that notifies from its own connection after they commit (db.DebouncedNotifier).

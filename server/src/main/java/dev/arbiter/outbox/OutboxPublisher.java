@@ -48,7 +48,7 @@ import org.slf4j.MDC;
  * still unacknowledged then goes back to {@code pending}.
  */
 public final class OutboxPublisher implements AutoCloseable {
-  /** The NOTIFY channel the outbox insert trigger signals. */
+  /** The NOTIFY channel writers signal after committing events (db.DebouncedNotifier). */
   public static final String CHANNEL = "arbiter_outbox";
 
   /** Consecutive non-transient failed loops after which the publisher gives up. */

@@ -24,7 +24,7 @@ class DecisionLogIntegrationTests {
   static JdbcDecisionLogRepository repository(String url) {
     DriverManagerDataSource ds = new DriverManagerDataSource(url);
     return new JdbcDecisionLogRepository(
-        JdbcClient.create(ds), new JdbcTemplate(ds), JsonMapper.builder().build());
+        JdbcClient.create(ds), new JdbcTemplate(ds), JsonMapper.builder().build(), () -> {});
   }
 
   static String migrated() {

@@ -88,11 +88,19 @@ final class OutboxFixtures {
     return list;
   }
 
-  /** Inserts through the decision log's own repository, as Recommend does. */
+  /**
+   * Inserts through the decision log's own repository, as Recommend does, and notifies the
+   * publishers' channel through the server's debounced notifier.
+   */
   static void insert(String url, List<OutboxEvent> events) {
     var ds = new org.springframework.jdbc.datasource.DriverManagerDataSource(url);
-    new JdbcDecisionLogRepository(JdbcClient.create(ds), new JdbcTemplate(ds), JSON)
-        .insertEvents(events);
+    try (var notifier =
+        new dev.arbiter.db.DebouncedNotifier(
+            ds, OutboxPublisher.CHANNEL, java.time.Duration.ofMillis(5))) {
+      new JdbcDecisionLogRepository(
+              JdbcClient.create(ds), new JdbcTemplate(ds), JSON, notifier::poke)
+          .insertEvents(events);
+    }
   }
 
   static Map<String, Long> statuses(String url) {

@@ -22,11 +22,18 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   private final JdbcClient jdbc;
   private final JdbcTemplate batch;
   private final JsonMapper json;
+  private final Runnable eventsWritten;
 
-  public JdbcDecisionLogRepository(JdbcClient jdbc, JdbcTemplate batch, JsonMapper json) {
+  /**
+   * @param eventsWritten called after events were inserted and committed (pokes the outbox
+   *     publisher's notifier)
+   */
+  public JdbcDecisionLogRepository(
+      JdbcClient jdbc, JdbcTemplate batch, JsonMapper json, Runnable eventsWritten) {
     this.jdbc = jdbc;
     this.batch = batch;
     this.json = json;
+    this.eventsWritten = eventsWritten;
   }
 
   @Override
@@ -73,6 +80,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
           ps.setTimestamp(6, Timestamp.from(e.createdAt()));
           ps.setTimestamp(7, Timestamp.from(e.createdAt()));
         });
+    eventsWritten.run();
   }
 
   @Override

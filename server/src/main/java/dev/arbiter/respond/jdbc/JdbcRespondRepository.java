@@ -16,10 +16,16 @@ public class JdbcRespondRepository implements RespondRepository {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private final JdbcClient jdbc;
   private final JsonMapper json;
+  private final Runnable eventsWritten;
 
-  public JdbcRespondRepository(JdbcClient jdbc, JsonMapper json) {
+  /**
+   * @param eventsWritten called after a Respond's event committed (pokes the outbox publisher's
+   *     notifier)
+   */
+  public JdbcRespondRepository(JdbcClient jdbc, JsonMapper json, Runnable eventsWritten) {
     this.jdbc = jdbc;
     this.json = json;
+    this.eventsWritten = eventsWritten;
   }
 
   @Override
@@ -117,9 +123,13 @@ public class JdbcRespondRepository implements RespondRepository {
     if (bins) {
       spec = EvidenceSql.bindBins(spec, e.bins());
     }
-    return spec.query(
-            (rs, n) -> new Written(rs.getLong("claimed") == 1, rs.getLong("charged") == 1))
-        .single();
+    Written written =
+        spec.query((rs, n) -> new Written(rs.getLong("claimed") == 1, rs.getLong("charged") == 1))
+            .single();
+    if (written.claimed()) {
+      eventsWritten.run();
+    }
+    return written;
   }
 
   @Override
