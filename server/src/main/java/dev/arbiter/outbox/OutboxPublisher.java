@@ -66,7 +66,7 @@ public final class OutboxPublisher implements AutoCloseable {
 
   /** What a supervisor learns from the publisher. Called on the worker thread. */
   public interface Listener {
-    /** Every loop, also when idle: proof of life. */
+    /** Every loop, also when idle, and every batch while draining: proof of life. */
     default void onTick() {}
 
     /** After {@link #SUSTAINED_FAILURES} consecutive non-transient failures. */
@@ -213,6 +213,10 @@ public final class OutboxPublisher implements AutoCloseable {
     InFlight unsettled = null;
     try {
       while (running) {
+        // A backlog drains in one pass of many batches, each of which may wait for the broker:
+        // prove life at every batch, or a liveness probe kills a publisher busy with a backlog.
+        listener.onTick();
+        metrics.ticked(clock.millis());
         refreshStats(STATS_INTERVAL_DRAINING);
         InFlight previous = unsettled;
         unsettled = null;
