@@ -3,6 +3,7 @@ package dev.arbiter.outbox;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
@@ -53,6 +54,18 @@ final class Failures {
         || e instanceof AuthorizationException
         || e instanceof UnsupportedVersionException
         || e instanceof IllegalStateException;
+  }
+
+  /**
+   * A record the producer dropped unsent because this process closed it ({@code close} with a
+   * timeout aborts what is still buffered with a plain {@code KafkaException}): not a failure of
+   * the event, which must not use up an attempt for it.
+   */
+  static boolean abortedByClose(Throwable e) {
+    return e != null
+        && e.getClass() == KafkaException.class
+        && e.getMessage() != null
+        && e.getMessage().startsWith("Producer is closed forcefully");
   }
 
   static String describe(Throwable e) {

@@ -395,9 +395,11 @@ public final class OutboxPublisher implements AutoCloseable {
       } else if (ackedAt[i] != 0) {
         published.add(e.id());
         metrics.latency(Duration.ofMillis(ackedAt[i] - e.insertedAt().toEpochMilli()));
-      } else if (errors[i] == null && !complete) {
+      } else if ((errors[i] == null && !complete) || Failures.abortedByClose(errors[i])) {
         // Neither acknowledged nor failed before the drain deadline: it may yet arrive, so the
-        // event goes back for another attempt (a duplicate is possible, a loss is not).
+        // event goes back for another attempt (a duplicate is possible, a loss is not). Likewise
+        // a record dropped because this publisher closed its producer (drain deadline, or another
+        // batch broke it): it never reached the broker, so the attempt does not count.
         unsent.add(e.id());
       } else {
         Throwable ex = errors[i];
