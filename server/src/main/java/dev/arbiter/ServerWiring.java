@@ -478,7 +478,9 @@ class ServerWiring implements WebMvcConfigurer {
   /** Decisions Respond checks outcomes against: this node's in memory, others' from the outbox. */
   @Bean
   RecentDecisions recentDecisions(DecisionLogRepository repository, Clock clock) {
-    return new RecentDecisions(repository, clock, 200_000, Duration.ofSeconds(2));
+    // Memory only bridges the moment until the decision log has written the event (and spares a
+    // read for Responds that follow quickly); about 0.7 KB per decision.
+    return new RecentDecisions(repository, clock, 50_000, Duration.ofSeconds(2));
   }
 
   @Bean
@@ -518,18 +520,29 @@ class ServerWiring implements WebMvcConfigurer {
   @Bean
   IdempotencyKeyPurger idempotencyKeyPurger(
       RespondRepository repository, ArbiterConfig config, Clock clock) {
-    return new IdempotencyKeyPurger(repository, config.idempotencyRetention(), clock);
+    // A decision is found in memory for 30 min, else by its event, deleted after OUTBOX_RETENTION.
+    return new IdempotencyKeyPurger(
+        repository,
+        config.idempotencyRetention(),
+        config.outbox().retention().plus(Duration.ofHours(1)),
+        clock);
   }
 
-  /** Deletes Respond's Idempotency-Keys past RESPOND_IDEMPOTENCY_RETENTION every ten minutes. */
+  /**
+   * Deletes Respond's Idempotency-Keys past RESPOND_IDEMPOTENCY_RETENTION, and cost charges of
+   * decisions that can no longer be responded to, every ten minutes.
+   */
   static final class IdempotencyKeyPurger {
     private final RespondRepository repository;
     private final Duration retention;
+    private final Duration chargeRetention;
     private final Clock clock;
 
-    IdempotencyKeyPurger(RespondRepository repository, Duration retention, Clock clock) {
+    IdempotencyKeyPurger(
+        RespondRepository repository, Duration retention, Duration chargeRetention, Clock clock) {
       this.repository = repository;
       this.retention = retention;
+      this.chargeRetention = chargeRetention;
       this.clock = clock;
     }
 
@@ -543,6 +556,15 @@ class ServerWiring implements WebMvcConfigurer {
         } while (deleted == 5_000);
       } catch (RuntimeException e) {
         log.warn("Could not delete old idempotency keys: {}", e.getMessage());
+      }
+      try {
+        Instant cutoff = clock.instant().minus(chargeRetention);
+        int deleted;
+        do {
+          deleted = repository.deleteChargesBefore(cutoff, 5_000);
+        } while (deleted == 5_000);
+      } catch (RuntimeException e) {
+        log.warn("Could not delete old cost charges: {}", e.getMessage());
       }
     }
   }
