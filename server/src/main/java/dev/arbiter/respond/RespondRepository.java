@@ -76,4 +76,11 @@ public interface RespondRepository {
    * Deletes up to {@code batch} idempotency keys stored before {@code cutoff}; returns how many.
    */
   int deleteKeysBefore(Instant cutoff, int batch);
+
+  /**
+   * Deletes up to {@code batch} cost charges made before {@code cutoff} whose decision can no
+   * longer be responded to (its {@code decision.made.v1} event is gone, so Respond answers 404 and
+   * cannot charge it again); returns how many.
+   */
+  int deleteChargesBefore(Instant cutoff, int batch);
 }

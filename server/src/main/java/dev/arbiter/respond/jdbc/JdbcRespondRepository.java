@@ -143,4 +143,20 @@ public class JdbcRespondRepository implements RespondRepository {
         .param("batch", batch)
         .update();
   }
+
+  @Override
+  public int deleteChargesBefore(Instant cutoff, int batch) {
+    return jdbc.sql(
+            """
+            delete from decision_charges where ctid in (
+              select c.ctid from decision_charges c
+               where c.charged_at < :cutoff
+                 and not exists (select 1 from outbox_events o
+                                  where o.id = c.decision_id and o.tenant_id = c.tenant_id)
+               limit :batch)
+            """)
+        .param("cutoff", Timestamp.from(cutoff))
+        .param("batch", batch)
+        .update();
+  }
 }

@@ -1,0 +1,92 @@
+package dev.arbiter.respond;
+
+import static dev.arbiter.testsupport.TestServer.auth;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.demo.DemoSeeder;
+import dev.arbiter.testsupport.TestServer;
+import dev.arbiter.testsupport.TestServer.Response;
+import java.lang.reflect.Method;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+
+/** Defects found in review of Respond, each pinned by a test. */
+class RespondReviewTests {
+
+  /**
+   * {@code decision_charges} gets a row at the first positive outcome of every budgeted offer of
+   * every decision and nothing ever deleted it (its {@code charged_at} index was unused): the table
+   * grew without bound. A charge is only needed while its decision can still be responded to.
+   */
+  @Test
+  void shouldDeleteCostChargesOfDecisionsThatCanNoLongerBeRespondedTo() throws Exception {
+    try (TestServer server = TestServer.start()) {
+      server.bean(DemoSeeder.class).seed();
+      String key = server.apiKey(DemoSeeder.TENANT, "decision");
+      JdbcClient jdbc = JdbcClient.create(server.bean(DataSource.class));
+      String[] ids = new String[2];
+      for (int i = 0; i < 2; i++) {
+        String customer = "review-charge-" + i;
+        Response d =
+            server.post(
+                "/api/v1/recommend",
+                Map.of(
+                    "customerId",
+                    customer,
+                    "flowKey",
+                    "homepage",
+                    "limit",
+                    5,
+                    "attributes",
+                    Map.of("balance", 12000, "age", 40)),
+                auth(key, DemoSeeder.TENANT));
+        assertThat(d.status()).as(d.body()).isEqualTo(200);
+        JsonNode decision = d.json();
+        assertThat(decision.path("offers").findValuesAsString("offerKey"))
+            .contains("personal-loan");
+        ids[i] = decision.path("decisionId").asString();
+        Response r =
+            server.post(
+                "/api/v1/respond",
+                Map.of(
+                    "decisionId",
+                    ids[i],
+                    "offerKey",
+                    "personal-loan",
+                    "customerId",
+                    customer,
+                    "outcome",
+                    "convert"),
+                "Authorization",
+                "Bearer " + key,
+                "X-Tenant-Id",
+                DemoSeeder.TENANT,
+                "Idempotency-Key",
+                "review-charge-" + i);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+      }
+      // Both charges are a month old; the first decision's event is past the outbox retention
+      // (deleted), the second's is still there (e.g. dead-lettered), so it can still be answered.
+      server
+          .bean(dev.arbiter.decision.DecisionLog.class)
+          .awaitIdle(java.time.Duration.ofSeconds(10));
+      jdbc.sql("update decision_charges set charged_at = now() - interval '30 days'").update();
+      assertThat(jdbc.sql("delete from outbox_events where id = ?").param(ids[0]).update())
+          .isEqualTo(1);
+
+      Class<?> purger = Class.forName("dev.arbiter.ServerWiring$IdempotencyKeyPurger");
+      Method purge = purger.getDeclaredMethod("purge");
+      purge.setAccessible(true);
+      purge.invoke(server.bean(purger));
+
+      assertThat(
+              jdbc.sql("select decision_id from decision_charges order by decision_id")
+                  .query(String.class)
+                  .list())
+          .containsExactly(ids[1]);
+    }
+  }
+}
