@@ -33,12 +33,34 @@ public class OutboxEvents {
   }
 
   /**
-   * The tenant's events in id (≈ time) order after the cursor: each the CloudEvent document plus
-   * its delivery {@code status}.
+   * How old an event must be before the log shows it. Event ids are taken before their rows commit,
+   * and a row inserted earlier can commit after one inserted later; a reader that only reads rows
+   * older than this never moves its cursor past a row still to commit (it would need an
+   * insert-to-commit gap longer than this).
+   */
+  public static final java.time.Duration LOG_SETTLE = java.time.Duration.ofSeconds(5);
+
+  /**
+   * The tenant's events in log order (insert time, then id) after the cursor, at least {@link
+   * #LOG_SETTLE} old: each the CloudEvent document plus its delivery {@code status}. The answer
+   * always carries a {@code nextCursor} to resume from (the given one when nothing new is there),
+   * so a reader can follow the log.
    */
   public Page<Map<String, Object>> events(String tenantId, Integer limit, String cursor) {
     int n = Page.limit(limit);
-    return Page.of(store.list(tenantId, null, Page.after(cursor), n + 1), n, StoredEvent::id)
+    String given = Page.after(cursor);
+    Page<StoredEvent> page =
+        Page.of(
+            store.list(tenantId, null, position(given), n + 1, LOG_SETTLE),
+            n,
+            StoredEvent::position);
+    String next =
+        page.pagination().nextCursor() != null
+            ? page.pagination().nextCursor()
+            : page.data().isEmpty()
+                ? cursor == null || cursor.isBlank() ? null : cursor
+                : Page.cursorOf(page.data().get(page.data().size() - 1).position());
+    return new Page<>(page.data(), new Page.Pagination(next, page.pagination().hasMore()))
         .map(
             e -> {
               Map<String, Object> item = new LinkedHashMap<>(e.event());
@@ -55,8 +77,23 @@ public class OutboxEvents {
           "status", "must be one of pending, processing, published, failed");
     }
     int n = Page.limit(limit);
-    return Page.of(store.list(tenantId, status, Page.after(cursor), n + 1), n, StoredEvent::id)
+    return Page.of(
+            store.list(
+                tenantId, status, position(Page.after(cursor)), n + 1, java.time.Duration.ZERO),
+            n,
+            StoredEvent::position)
         .map(OutboxEvents::view);
+  }
+
+  private static OutboxStore.LogPosition position(String decoded) {
+    if (decoded == null) {
+      return null;
+    }
+    try {
+      return OutboxStore.LogPosition.parse(decoded);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.validation("cursor", "is not a cursor this API returned");
+    }
   }
 
   /**

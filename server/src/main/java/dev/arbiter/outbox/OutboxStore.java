@@ -53,11 +53,32 @@ public interface OutboxStore {
   OutboxStats stats();
 
   /**
-   * A tenant's rows in id order after {@code afterId} (null: from the first).
+   * The tenant's events in log order ({@code inserted_at}, then id) after {@code after}.
    *
-   * @param status only rows in this status; null for all
+   * @param status only this status; null for all
+   * @param after a {@link StoredEvent#position()}, or null for the start
+   * @param settle only rows inserted at least this long ago (zero for all)
    */
-  List<StoredEvent> list(String tenantId, String status, String afterId, int limit);
+  List<StoredEvent> list(
+      String tenantId, String status, LogPosition after, int limit, java.time.Duration settle);
+
+  /** A decoded {@link StoredEvent#position()}. */
+  record LogPosition(Instant insertedAt, String id) {
+    /**
+     * @throws IllegalArgumentException when {@code text} is not a position
+     */
+    public static LogPosition parse(String text) {
+      int colon = text.indexOf(':');
+      if (colon < 1) {
+        throw new IllegalArgumentException("not a log position: " + text);
+      }
+      long micros = Long.parseLong(text.substring(0, colon));
+      return new LogPosition(
+          Instant.ofEpochSecond(
+              Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000),
+          text.substring(colon + 1));
+    }
+  }
 
   /** One of the tenant's rows. */
   Optional<StoredEvent> find(String tenantId, String id);

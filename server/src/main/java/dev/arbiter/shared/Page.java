@@ -55,6 +55,11 @@ public record Page<T>(List<T> data, Pagination pagination) {
     }
   }
 
+  /** The cursor of a row whose sort key is {@code key}, as {@link #of} makes it. */
+  public static String cursorOf(String key) {
+    return encode(key);
+  }
+
   static String encode(String key) {
     return Base64.getUrlEncoder()
         .withoutPadding()

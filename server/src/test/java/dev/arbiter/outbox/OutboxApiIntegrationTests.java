@@ -86,6 +86,14 @@ class OutboxApiIntegrationTests {
   void shouldPageThroughTheTenantsEventsWithTheirStatus() {
     List<OutboxEvent> mine = insert("acme", 7);
     insert("other", 2);
+    // The log shows events once they are LOG_SETTLE old (so no reader skips a late commit).
+    assertThat(server.get("/api/v1/events", auth(viewer, "acme")).json().path("data").size())
+        .isZero();
+    try {
+      Thread.sleep(OutboxEvents.LOG_SETTLE.plusSeconds(1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     List<String> ids = new ArrayList<>();
     Map<String, String> statuses = new java.util.HashMap<>();
     String cursor = null;

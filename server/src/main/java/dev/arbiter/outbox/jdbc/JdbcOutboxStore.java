@@ -25,7 +25,7 @@ public class JdbcOutboxStore implements OutboxStore {
   private static final String COLUMNS =
       """
       id, tenant_id, type, partition_key, event::text as event, status, attempts,
-      next_attempt_at, last_error, created_at, claimed_at, published_at
+      next_attempt_at, last_error, created_at, claimed_at, published_at, inserted_at
       """;
 
   private final JdbcClient jdbc;
@@ -191,7 +191,8 @@ public class JdbcOutboxStore implements OutboxStore {
   }
 
   @Override
-  public List<StoredEvent> list(String tenantId, String status, String afterId, int limit) {
+  public List<StoredEvent> list(
+      String tenantId, String status, OutboxStore.LogPosition after, int limit, Duration settle) {
     return jdbc.sql(
             "select "
                 + COLUMNS
@@ -199,13 +200,17 @@ public class JdbcOutboxStore implements OutboxStore {
                   from outbox_events
                  where tenant_id = :tenantId
                    and (cast(:status as text) is null or status = :status)
-                   and (cast(:after as text) is null or id > :after)
-                 order by id
+                   and (cast(:afterAt as timestamptz) is null
+                        or (inserted_at, id) > (cast(:afterAt as timestamptz), :afterId))
+                   and inserted_at <= clock_timestamp() - :settle * interval '1 millisecond'
+                 order by inserted_at, id
                  limit :limit
                 """)
         .param("tenantId", tenantId)
         .param("status", status)
-        .param("after", afterId)
+        .param("afterAt", after == null ? null : Timestamp.from(after.insertedAt()))
+        .param("afterId", after == null ? "" : after.id())
+        .param("settle", settle.toMillis())
         .param("limit", limit)
         .query(this::stored)
         .list();
@@ -265,7 +270,8 @@ public class JdbcOutboxStore implements OutboxStore {
         rs.getString("last_error"),
         instant(rs, "created_at"),
         instant(rs, "claimed_at"),
-        instant(rs, "published_at"));
+        instant(rs, "published_at"),
+        instant(rs, "inserted_at"));
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {
