@@ -333,7 +333,14 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  OutboxMetrics outboxMetrics(MeterRegistry meters) {
+  OutboxMetrics outboxMetrics(MeterRegistry meters, ArbiterConfig config) {
+    // 1 when this node relays to Kafka (or expects a publisher tier to); the alert rules in
+    // deploy/prometheus only fire then, since in log-only mode events stay pending by design.
+    io.micrometer.core.instrument.Gauge.builder(
+            "arbiter.outbox.kafka.configured", () -> config.outbox().kafkaConfigured() ? 1 : 0)
+        .description(
+            "1 when KAFKA_BOOTSTRAP_SERVERS is set (events are relayed), 0 in log-only mode")
+        .register(meters);
     return new OutboxMetrics(meters);
   }
 
