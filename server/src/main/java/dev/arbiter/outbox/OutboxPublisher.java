@@ -206,6 +206,7 @@ public final class OutboxPublisher implements AutoCloseable {
     refreshStats(STATS_INTERVAL_TICK);
     waitBackoff = Duration.ZERO;
     boolean cleanPass = true;
+    int passPublished = 0;
     // While one batch waits for the broker and is marked published (on the settler thread, on a
     // connection of its own), the next is claimed and sent: broker and database, and two database
     // backends, work at the same time. Send order is claim order, which keeps Kafka's per-key
@@ -241,6 +242,7 @@ public final class OutboxPublisher implements AutoCloseable {
         } else if (sent != null) {
           unsettled = sent;
         }
+        passPublished += published;
         if (failed != null) {
           cleanPass = false;
           // Come back when the first failed event is due again, not a whole poll interval later.
@@ -264,7 +266,9 @@ public final class OutboxPublisher implements AutoCloseable {
         settleQuietly(unsettled);
       }
     }
-    if (cleanPass) {
+    // Only a pass that published proves the way to Kafka works: an empty pass (the failed events
+    // are waiting out their backoff) must not reset the count toward giving up (exit 3).
+    if (cleanPass && passPublished > 0) {
       consecutiveFailures = 0;
       transientStreak = 0;
       lastError = null;
