@@ -8,8 +8,8 @@ create table respond_idempotency (
     tenant_id       text not null references tenants (id),
     idempotency_key text not null,
     request_hash    text not null,           -- SHA-256 of the request's fields
-    interaction_id  text not null,
-    response        json not null,           -- the 201 body as sent (json keeps its key order)
+    interaction_id  text not null,           -- the answer is read back from the interaction row
+    occurred_at     timestamptz not null,    -- the interaction's partition key
     created_at      timestamptz not null,
     primary key (tenant_id, idempotency_key)
 );

@@ -5,14 +5,13 @@ import dev.arbiter.engine.scoring.Learning;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Storage of Respond. */
 public interface RespondRepository {
 
-  /** A stored Idempotency-Key's request hash and answer. */
-  record StoredResponse(String requestHash, Map<String, Object> response) {}
+  /** A stored Idempotency-Key's request hash and the interaction it recorded. */
+  record StoredResponse(String requestHash, Interaction interaction) {}
 
   /** An interaction row. */
   record Interaction(
@@ -40,14 +39,12 @@ public interface RespondRepository {
    * Everything one Respond writes.
    *
    * @param requestHash identifies the request under its key
-   * @param response the answer stored with the key
    * @param evidence null when the outcome teaches no model
    * @param cost the offer's cost to charge for this decision unless charged already; null for none
    */
   record Write(
       String idempotencyKey,
       String requestHash,
-      Map<String, Object> response,
       Interaction interaction,
       OutboxEvent event,
       Evidence evidence,
@@ -69,7 +66,10 @@ public interface RespondRepository {
    */
   Written record(Write write);
 
-  /** The answer stored under an Idempotency-Key, if one committed. */
+  /**
+   * What a committed Idempotency-Key recorded: its request hash and the interaction (whose fields
+   * the answer is made of), if one committed.
+   */
   Optional<StoredResponse> findResponse(String tenantId, String idempotencyKey);
 
   /**

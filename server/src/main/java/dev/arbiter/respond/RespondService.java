@@ -213,7 +213,7 @@ public class RespondService {
                             + " retention)"));
     check(f, decision);
     Instant now = clock.instant();
-    Instant occurredAt = f.occurredAt == null ? now : f.occurredAt;
+    Instant occurredAt = f.occurredAt == null ? now.truncatedTo(ChronoUnit.MICROS) : f.occurredAt;
     if (occurredAt.isAfter(now.plus(CLOCK_SKEW))) {
       throw ApiException.validation("occurredAt", "is in the future");
     }
@@ -226,12 +226,6 @@ public class RespondService {
     Offer offer = snapshot.offer(f.offerKey);
     String interactionId = Ids.newId();
     Instant recordedAt = now.truncatedTo(ChronoUnit.MICROS);
-    Map<String, Object> response = new LinkedHashMap<>();
-    response.put("interactionId", interactionId);
-    response.put("decisionId", f.decisionId);
-    response.put("offerKey", f.offerKey);
-    response.put("outcome", f.outcome);
-    response.put("recordedAt", recordedAt.toString());
     RespondRepository.Interaction interaction =
         new RespondRepository.Interaction(
             interactionId,
@@ -252,7 +246,7 @@ public class RespondService {
     RespondRepository.Written written =
         repository.record(
             new RespondRepository.Write(
-                f.idempotencyKey, f.hash, response, interaction, event, learned.evidence(), cost));
+                f.idempotencyKey, f.hash, interaction, event, learned.evidence(), cost));
     if (!written.claimed()) {
       // A concurrent request with the same key committed first.
       return replay(tenantId, f)
@@ -265,7 +259,7 @@ public class RespondService {
         .tag("classification", type.classification().name().toLowerCase(Locale.ROOT))
         .register(meters)
         .increment();
-    return new Result(true, response);
+    return new Result(true, answer(interaction));
   }
 
   private Optional<Result> replay(String tenantId, Fields f) {
@@ -283,8 +277,19 @@ public class RespondService {
                         + "' was used for a different request; use a new key for a new outcome");
               }
               replays.increment();
-              return new Result(false, stored.response());
+              return new Result(false, answer(stored.interaction()));
             });
+  }
+
+  /** The answer for a recorded interaction: the same for the first request and its retries. */
+  private static Map<String, Object> answer(RespondRepository.Interaction i) {
+    Map<String, Object> response = new LinkedHashMap<>();
+    response.put("interactionId", i.id());
+    response.put("decisionId", i.decisionId());
+    response.put("offerKey", i.offerKey());
+    response.put("outcome", i.outcome());
+    response.put("recordedAt", i.recordedAt().toString());
+    return response;
   }
 
   private static void check(Fields f, RecordedDecision decision) {

@@ -5,15 +5,12 @@ import dev.arbiter.scoring.jdbc.EvidenceSql;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@link RespondRepository} on PostgreSQL. */
 public class JdbcRespondRepository implements RespondRepository {
-  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private final JdbcClient jdbc;
   private final JsonMapper json;
   private final Runnable eventsWritten;
@@ -32,15 +29,32 @@ public class JdbcRespondRepository implements RespondRepository {
   public Optional<StoredResponse> findResponse(String tenantId, String idempotencyKey) {
     return jdbc.sql(
             """
-            select request_hash, response::text as response from respond_idempotency
-             where tenant_id = :tenantId and idempotency_key = :key
+            select k.request_hash, i.id, i.tenant_id, i.customer_id, i.decision_id, i.offer_key,
+                   i.category, i.channel, i.outcome, i.value, i.occurred_at, i.recorded_at,
+                   i.idempotency_key
+              from respond_idempotency k
+              join interactions i on i.id = k.interaction_id and i.occurred_at = k.occurred_at
+             where k.tenant_id = :tenantId and k.idempotency_key = :key
             """)
         .param("tenantId", tenantId)
         .param("key", idempotencyKey)
         .query(
             (rs, n) ->
                 new StoredResponse(
-                    rs.getString("request_hash"), json.readValue(rs.getString("response"), MAP)))
+                    rs.getString("request_hash"),
+                    new Interaction(
+                        rs.getString("id"),
+                        rs.getString("tenant_id"),
+                        rs.getString("customer_id"),
+                        rs.getString("decision_id"),
+                        rs.getString("offer_key"),
+                        rs.getString("category"),
+                        rs.getString("channel"),
+                        rs.getString("outcome"),
+                        rs.getBigDecimal("value"),
+                        rs.getTimestamp("occurred_at").toInstant(),
+                        rs.getTimestamp("recorded_at").toInstant(),
+                        rs.getString("idempotency_key"))))
         .optional();
   }
 
@@ -58,8 +72,8 @@ public class JdbcRespondRepository implements RespondRepository {
             """
             with claim as (
               insert into respond_idempotency (tenant_id, idempotency_key, request_hash,
-                                               interaction_id, response, created_at)
-              values (:tenantId, :key, :hash, :id, cast(:response as json), :at)
+                                               interaction_id, occurred_at, created_at)
+              values (:tenantId, :key, :hash, :id, :occurredAt, :at)
               on conflict (tenant_id, idempotency_key) do nothing
               returning 1
             ), interaction as (
@@ -100,7 +114,6 @@ public class JdbcRespondRepository implements RespondRepository {
             .param("key", w.idempotencyKey())
             .param("hash", w.requestHash())
             .param("id", i.id())
-            .param("response", json.writeValueAsString(w.response()))
             .param("at", Timestamp.from(i.recordedAt()))
             .param("customerId", i.customerId())
             .param("decisionId", i.decisionId())
