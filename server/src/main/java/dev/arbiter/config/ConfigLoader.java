@@ -38,6 +38,7 @@ public final class ConfigLoader {
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
   private static final Pattern HOST_PORT = Pattern.compile("^[^\\s:/,]+:(\\d{1,5})$");
 
+  private static final String KAFKA_CLIENT_PREFIX = "KAFKA_CLIENT_";
   private final Map<String, String> env;
   private final boolean kafkaRequired;
   private final List<String> problems = new ArrayList<>();
@@ -218,7 +219,34 @@ public final class ConfigLoader {
         liveness,
         drain,
         staleness,
-        maxPendingAge);
+        maxPendingAge,
+        kafkaClientProperties());
+  }
+
+  /**
+   * {@code KAFKA_CLIENT_*} variables as Kafka client settings: the rest of the name in lower case
+   * with {@code _} as {@code .} ({@code KAFKA_CLIENT_SASL_JAAS_CONFIG} → {@code sasl.jaas.config}).
+   */
+  private Map<String, String> kafkaClientProperties() {
+    Map<String, String> props = new java.util.TreeMap<>();
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      String name = e.getKey();
+      if (!name.startsWith(KAFKA_CLIENT_PREFIX) || name.length() == KAFKA_CLIENT_PREFIX.length()) {
+        continue;
+      }
+      String key =
+          name.substring(KAFKA_CLIENT_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+      if (OutboxProperties.RESERVED_CLIENT_PROPERTIES.contains(key)) {
+        problems.add(
+            name
+                + " would set Kafka's "
+                + key
+                + ", which Arbiter sets itself (its delivery guarantees rest on it)");
+      } else {
+        props.put(key, e.getValue());
+      }
+    }
+    return props;
   }
 
   /**

@@ -45,7 +45,9 @@ public final class KafkaClients {
   }
 
   private static Map<String, Object> common(OutboxProperties props) {
-    Map<String, Object> c = new HashMap<>();
+    // The operator's settings first (TLS, SASL, …): Arbiter's own below win, and ConfigLoader
+    // refuses the reserved ones anyway.
+    Map<String, Object> c = new HashMap<>(props.clientProperties());
     c.put(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
         props

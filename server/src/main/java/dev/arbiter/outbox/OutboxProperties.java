@@ -29,6 +29,9 @@ import java.util.Optional;
  *     longer ago than this is presumed abandoned and reset to {@code pending}
  * @param maxPendingAge {@code OUTBOX_MAX_PENDING_AGE}: {@code /api/health} says degraded when the
  *     oldest pending event is older
+ * @param clientProperties extra Kafka client settings from {@code KAFKA_CLIENT_*} variables (TLS,
+ *     SASL, …), e.g. {@code KAFKA_CLIENT_SECURITY_PROTOCOL} → {@code security.protocol}; never the
+ *     ones delivery guarantees rest on (checked by {@code ConfigLoader})
  */
 public record OutboxProperties(
     Optional<String> bootstrapServers,
@@ -44,7 +47,70 @@ public record OutboxProperties(
     Path livenessFile,
     Duration drainTimeout,
     Duration reaperStaleness,
-    Duration maxPendingAge) {
+    Duration maxPendingAge,
+    java.util.Map<String, String> clientProperties) {
+
+  /** Client settings Arbiter sets itself: its delivery guarantees rest on them. */
+  public static final java.util.Set<String> RESERVED_CLIENT_PROPERTIES =
+      java.util.Set.of(
+          "bootstrap.servers",
+          "acks",
+          "enable.idempotence",
+          "max.in.flight.requests.per.connection",
+          "key.serializer",
+          "value.serializer",
+          "delivery.timeout.ms",
+          "transactional.id");
+
+  public OutboxProperties {
+    clientProperties = java.util.Map.copyOf(clientProperties);
+  }
+
+  /** Without extra client settings. */
+  public OutboxProperties(
+      Optional<String> bootstrapServers,
+      String topic,
+      Duration pollInterval,
+      int batchSize,
+      int maxAttempts,
+      Duration retryBackoff,
+      Duration retryBackoffMax,
+      Duration sendTimeout,
+      Duration retention,
+      boolean inProcess,
+      Path livenessFile,
+      Duration drainTimeout,
+      Duration reaperStaleness,
+      Duration maxPendingAge) {
+    this(
+        bootstrapServers,
+        topic,
+        pollInterval,
+        batchSize,
+        maxAttempts,
+        retryBackoff,
+        retryBackoffMax,
+        sendTimeout,
+        retention,
+        inProcess,
+        livenessFile,
+        drainTimeout,
+        reaperStaleness,
+        maxPendingAge,
+        java.util.Map.of());
+  }
+
+  /** Names the client settings but never their values (SASL passwords, key passwords). */
+  @Override
+  public String toString() {
+    return "OutboxProperties[bootstrapServers="
+        + bootstrapServers
+        + ", topic="
+        + topic
+        + ", clientProperties="
+        + new java.util.TreeSet<>(clientProperties.keySet())
+        + "]";
+  }
 
   public static final String DEFAULT_TOPIC = "arbiter.events";
   public static final Duration DEFAULT_REAPER_STALENESS = Duration.ofSeconds(300);

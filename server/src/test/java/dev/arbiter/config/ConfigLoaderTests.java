@@ -60,6 +60,37 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldPassKafkaClientSettingsThroughButNeverTheOnesDeliveryRestsOn() {
+    ArbiterConfig c =
+        ConfigLoader.load(
+            Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9093",
+                "KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_CLIENT_SASL_MECHANISM", "SCRAM-SHA-512",
+                "KAFKA_CLIENT_SASL_JAAS_CONFIG",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                        + " username=\"arbiter\" password=\"s3cr3t\";"));
+    assertThat(c.outbox().clientProperties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsKey("sasl.jaas.config");
+    assertThat(c.outbox().toString()).contains("sasl.jaas.config").doesNotContain("s3cr3t");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9093",
+                        "KAFKA_CLIENT_ACKS", "1",
+                        "KAFKA_CLIENT_ENABLE_IDEMPOTENCE", "false")))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .anyMatch(p -> p.startsWith("KAFKA_CLIENT_ACKS would set Kafka's acks"))
+                    .anyMatch(p -> p.startsWith("KAFKA_CLIENT_ENABLE_IDEMPOTENCE")));
+  }
+
+  @Test
   void shouldRequireAPepperWithAnExternalDatabase() {
     assertThatThrownBy(
             () -> ConfigLoader.load(Map.of("DATABASE_URL", "postgresql://u:p@db:5432/arbiter")))
