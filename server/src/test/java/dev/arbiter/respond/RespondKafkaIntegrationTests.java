@@ -36,7 +36,14 @@ class RespondKafkaIntegrationTests {
       String topic = kafka.newTopic(3);
       try (TestServer server =
           TestServer.start(
-              Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "KAFKA_TOPIC", topic))) {
+              Map.of(
+                  "KAFKA_BOOTSTRAP_SERVERS",
+                  kafka.bootstrapServers(),
+                  "KAFKA_TOPIC",
+                  topic,
+                  // A client setting passed through (as TLS/SASL ones would be).
+                  "KAFKA_CLIENT_COMPRESSION_TYPE",
+                  "lz4"))) {
         server.bean(DemoSeeder.class).seed();
         String key = server.apiKey(DemoSeeder.TENANT, "decision");
         ExecutorService pool = Executors.newFixedThreadPool(8);
