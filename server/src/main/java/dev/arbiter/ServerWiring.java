@@ -72,6 +72,7 @@ import dev.arbiter.security.jwt.JwtVerifier;
 import dev.arbiter.security.web.AuthenticationFilter;
 import dev.arbiter.security.web.CallerArgumentResolver;
 import dev.arbiter.security.web.PermissionInterceptor;
+import dev.arbiter.shared.BatchedDeletes;
 import dev.arbiter.tenant.TenantRepository;
 import dev.arbiter.tenant.TenantService;
 import dev.arbiter.tenant.TenantSettingsService;
@@ -557,19 +558,13 @@ class ServerWiring implements WebMvcConfigurer {
     void purge() {
       try {
         Instant cutoff = clock.instant().minus(retention);
-        int deleted;
-        do {
-          deleted = repository.deleteKeysBefore(cutoff, 5_000);
-        } while (deleted == 5_000);
+        BatchedDeletes.all(5_000, n -> repository.deleteKeysBefore(cutoff, n));
       } catch (RuntimeException e) {
         log.warn("Could not delete old idempotency keys: {}", e.getMessage());
       }
       try {
         Instant cutoff = clock.instant().minus(chargeRetention);
-        int deleted;
-        do {
-          deleted = repository.deleteChargesBefore(cutoff, 5_000);
-        } while (deleted == 5_000);
+        BatchedDeletes.all(5_000, n -> repository.deleteChargesBefore(cutoff, n));
       } catch (RuntimeException e) {
         log.warn("Could not delete old cost charges: {}", e.getMessage());
       }

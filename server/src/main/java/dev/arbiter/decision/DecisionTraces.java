@@ -1,6 +1,7 @@
 package dev.arbiter.decision;
 
 import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.BatchedDeletes;
 import dev.arbiter.shared.Page;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,12 +48,7 @@ public class DecisionTraces {
   /** Deletes traces older than the retention, in batches; returns how many. */
   public int purge() {
     Instant cutoff = clock.instant().minus(retention);
-    int total = 0;
-    int n;
-    do {
-      n = repository.deleteTracesBefore(cutoff, 10_000);
-      total += n;
-    } while (n == 10_000);
+    int total = BatchedDeletes.all(10_000, n -> repository.deleteTracesBefore(cutoff, n));
     if (total > 0) {
       log.info("Deleted {} decision traces older than {}", total, retention);
     }

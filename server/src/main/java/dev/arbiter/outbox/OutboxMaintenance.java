@@ -1,5 +1,6 @@
 package dev.arbiter.outbox;
 
+import dev.arbiter.shared.BatchedDeletes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,15 +64,13 @@ public class OutboxMaintenance {
   }
 
   private int purge(String status, Instant cutoff) {
-    int total = 0;
-    int n;
-    do {
-      n =
-          status.equals("published")
-              ? store.purgePublished(cutoff, PURGE_BATCH)
-              : store.purgePending(cutoff, PURGE_BATCH);
-      total += n;
-    } while (n == PURGE_BATCH);
+    int total =
+        BatchedDeletes.all(
+            PURGE_BATCH,
+            n ->
+                status.equals("published")
+                    ? store.purgePublished(cutoff, n)
+                    : store.purgePending(cutoff, n));
     if (total > 0) {
       metrics.purged(status, total);
       log.info("Deleted {} {} outbox events older than {}", total, status, props.retention());
