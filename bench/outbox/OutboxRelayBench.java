@@ -83,7 +83,7 @@ public class OutboxRelayBench {
     OutboxProperties props = new OutboxProperties(Optional.of(kafka.bootstrapServers()), topic,
         Duration.ofSeconds(2), batch, 10, Duration.ofSeconds(1), Duration.ofMinutes(5),
         Duration.ofSeconds(30), Duration.ofDays(7), true, Path.of("/tmp/bench.alive"),
-        Duration.ofSeconds(15), Duration.ofSeconds(300), Duration.ofMinutes(1));
+        Duration.ofSeconds(15), Duration.ofSeconds(300), Duration.ofMinutes(1), Map.of());
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     OutboxMetrics metrics = new OutboxMetrics(meters);
     JdbcOutboxStore store = new JdbcOutboxStore(jdbc, new JdbcTemplate(ds),
@@ -123,16 +123,7 @@ public class OutboxRelayBench {
       data.put("seed", 1234567890123L);
       data.put("offers", List.of(offer, offer, offer));
       data.put("context", "x".repeat(400));
-      Map<String, Object> ce = new LinkedHashMap<>();
-      ce.put("specversion", "1.0");
-      ce.put("id", id);
-      ce.put("source", "/arbiter/t1/recommend");
-      ce.put("type", "decision.made.v1");
-      ce.put("subject", customer);
-      ce.put("time", now.toString());
-      ce.put("datacontenttype", "application/json");
-      ce.put("data", data);
-      list.add(new OutboxEvent(id, "t1", "decision.made.v1", "t1:" + customer, ce, now));
+      list.add(OutboxEvent.cloudEvent(id, "t1", "t1", "decision.made.v1", customer, now, data));
     }
     return list;
   }

@@ -66,40 +66,6 @@ public record OutboxProperties(
     clientProperties = java.util.Map.copyOf(clientProperties);
   }
 
-  /** Without extra client settings. */
-  public OutboxProperties(
-      Optional<String> bootstrapServers,
-      String topic,
-      Duration pollInterval,
-      int batchSize,
-      int maxAttempts,
-      Duration retryBackoff,
-      Duration retryBackoffMax,
-      Duration sendTimeout,
-      Duration retention,
-      boolean inProcess,
-      Path livenessFile,
-      Duration drainTimeout,
-      Duration reaperStaleness,
-      Duration maxPendingAge) {
-    this(
-        bootstrapServers,
-        topic,
-        pollInterval,
-        batchSize,
-        maxAttempts,
-        retryBackoff,
-        retryBackoffMax,
-        sendTimeout,
-        retention,
-        inProcess,
-        livenessFile,
-        drainTimeout,
-        reaperStaleness,
-        maxPendingAge,
-        java.util.Map.of());
-  }
-
   /** Names the client settings but never their values (SASL passwords, key passwords). */
   @Override
   public String toString() {

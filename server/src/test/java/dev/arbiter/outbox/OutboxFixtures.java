@@ -74,16 +74,7 @@ final class OutboxFixtures {
       if (padding > 0) {
         data.put("padding", "x".repeat(padding));
       }
-      Map<String, Object> ce = new LinkedHashMap<>();
-      ce.put("specversion", "1.0");
-      ce.put("id", id);
-      ce.put("source", "/arbiter/t1");
-      ce.put("type", "decision.made.v1");
-      ce.put("subject", customer);
-      ce.put("time", now.toString());
-      ce.put("datacontenttype", "application/json");
-      ce.put("data", data);
-      list.add(new OutboxEvent(id, "t1", "decision.made.v1", "t1:" + customer, ce, now));
+      list.add(OutboxEvent.cloudEvent(id, "t1", "t1", "decision.made.v1", customer, now, data));
     }
     return list;
   }
@@ -136,7 +127,8 @@ final class OutboxFixtures {
         Path.of(System.getProperty("java.io.tmpdir"), "arbiter-test.alive"),
         Duration.ofSeconds(10),
         Duration.ofSeconds(300),
-        Duration.ofMinutes(1));
+        Duration.ofMinutes(1),
+        Map.of());
   }
 
   /** A publisher on its own pool, listening for inserts; the caller closes it. */

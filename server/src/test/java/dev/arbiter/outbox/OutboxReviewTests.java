@@ -51,7 +51,8 @@ class OutboxReviewTests {
         Path.of(System.getProperty("java.io.tmpdir"), "arbiter-review.alive"),
         drainTimeout,
         Duration.ofSeconds(300),
-        Duration.ofMinutes(1));
+        Duration.ofMinutes(1),
+        Map.of());
   }
 
   static OutboxPublisher publisher(
