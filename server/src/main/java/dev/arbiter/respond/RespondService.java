@@ -106,6 +106,7 @@ public class RespondService {
   private final Timer duration;
   private final Counter replays;
   private final Counter budgetChargeFailures;
+  private final Map<OutcomeClass, Counter> recorded = new java.util.EnumMap<>(OutcomeClass.class);
 
   public RespondService(
       RespondRepository repository,
@@ -135,6 +136,14 @@ public class RespondService {
         Counter.builder("arbiter.respond.replays")
             .description("Responds answered from a stored Idempotency-Key, recording nothing")
             .register(meters);
+    for (OutcomeClass c : OutcomeClass.values()) {
+      recorded.put(
+          c,
+          Counter.builder("arbiter.interactions.recorded")
+              .description("Interactions recorded by Respond")
+              .tag("classification", c.name().toLowerCase(Locale.ROOT))
+              .register(meters));
+    }
     this.budgetChargeFailures =
         Counter.builder("arbiter.budget.charge.failures")
             .description("Committed cost charges the budget ledger could not count")
@@ -254,11 +263,7 @@ public class RespondService {
     }
     learned.count(meters);
     afterCommit(tenantId, interaction, offer, cost, written.charged());
-    Counter.builder("arbiter.interactions.recorded")
-        .description("Interactions recorded by Respond")
-        .tag("classification", type.classification().name().toLowerCase(Locale.ROOT))
-        .register(meters)
-        .increment();
+    recorded.get(type.classification()).increment();
     return new Result(true, answer(interaction));
   }
 
