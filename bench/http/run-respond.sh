@@ -111,13 +111,16 @@ run_respond() { # name [OUTCOME=...]
   bad=$(awk '/Non-2xx/ {print $NF}' "$data/$name.txt"); bad=${bad:-0}
   echo "$name $rps $p50 $p99 $l0/$(load) $n $bad"
 }
-run_pgbench() { # name [script, default respond-pgbench.sql]
-  local name=$1 script=${2:-respond-pgbench.sql} l0
+run_pgbench() { # name [extra statements: a script run inside respond-pgbench.sql's transaction]
+  local name=$1 extra=${2:-} l0 script="$data/$1.sql"
+  { grep -v '^COMMIT;' bench/http/respond-pgbench.sql
+    if [ -n "$extra" ]; then cat "bench/http/$extra"; fi
+    echo 'COMMIT;'; } >"$script"
   l0=$(load)
   stats >"$data/$name.before"
   sample "$data/$name.waits" & sampler=$!
   pgbench -n -M prepared -c 32 -j 2 -T "$secs" -D tenant="$tenant_id" -l --log-prefix="$data/$name" \
-    -f "bench/http/$script" "$db" >"$data/$name.txt" 2>"$data/$name.err"
+    -f "$script" "$db" >"$data/$name.txt" 2>"$data/$name.err"
   kill "$sampler"; wait "$sampler" 2>/dev/null || true; sampler=
   stats >"$data/$name.after"
   local tps p n bad
