@@ -91,7 +91,6 @@ public final class OutboxPublisher implements AutoCloseable {
   private int consecutiveFailures;
   private int transientStreak;
   private long nextReapNanos;
-  private long lastStatsNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
   private Duration waitBackoff = Duration.ZERO;
   private volatile String lastError;
   private volatile boolean lastErrorTransient;
@@ -308,11 +307,7 @@ public final class OutboxPublisher implements AutoCloseable {
   }
 
   private void refreshStats(Duration interval) {
-    long now = System.nanoTime();
-    if (now - lastStatsNanos >= interval.toNanos()) {
-      maintenance.refreshStats();
-      lastStatsNanos = now;
-    }
+    maintenance.stats(interval);
   }
 
   private record BatchResult(
