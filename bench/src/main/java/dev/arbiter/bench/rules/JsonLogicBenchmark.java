@@ -1,7 +1,9 @@
 package dev.arbiter.bench.rules;
 
+import dev.arbiter.engine.rules.BoundData;
 import dev.arbiter.engine.rules.CompiledRule;
 import dev.arbiter.engine.rules.JsonLogic;
+import dev.arbiter.engine.rules.PathTable;
 import dev.arbiter.engine.rules.RuleCompilationException;
 import io.github.jamsesso.jsonlogic.JsonLogicException;
 import java.util.Map;
@@ -35,9 +37,13 @@ public class JsonLogicBenchmark {
   private Object data;
   private String ruleText;
   private CompiledRule compiled;
+  private PathTable table;
+  private CompiledRule slotted;
+  private BoundData bound;
   private io.github.jamsesso.jsonlogic.JsonLogic jamsesso;
 
   @Setup
+  @SuppressWarnings("unchecked")
   public void setUp() throws RuleCompilationException, JsonLogicException {
     Map<?, ?> cases = JsonLogicCases.load(JsonLogicCases.Keys.of(keys));
     data = cases.get("data");
@@ -45,8 +51,14 @@ public class JsonLogicBenchmark {
     ruleText = JsonMapper.builder().build().writeValueAsString(ruleJson);
     Object expected = ((Map<?, ?>) cases.get("expected")).get(rule);
     compiled = JsonLogic.compile(ruleJson);
+    table = PathTable.forRoots("customer", "request");
+    slotted = JsonLogic.compile(ruleJson, table);
+    table.freeze();
+    bound = table.bind((Map<String, ?>) data);
     jamsesso = new io.github.jamsesso.jsonlogic.JsonLogic();
     check("arbiter", expected, compiled.evaluate(data));
+    check("arbiter slots", expected, slotted.evaluate(bound));
+    check("arbiter bind", expected, slotted.evaluate(table.bind((Map<String, ?>) data)));
     check("json-logic-java", expected, jamsesso.apply(ruleText, data));
     if (JsonLogicCases.keysInterned(data) != keys.equals("interned")) {
       throw new IllegalStateException("data keys are not parsed as " + keys);
@@ -69,6 +81,26 @@ public class JsonLogicBenchmark {
   @Benchmark
   public boolean arbiterTest() {
     return compiled.test(data);
+  }
+
+  /**
+   * Arbiter as a decision runs it: the rule compiled into the catalog's path table and tested
+   * against data bound to it, whose slots an earlier rule of the decision has filled (here: the
+   * first invocation), so each path read is an array load.
+   */
+  @Benchmark
+  public boolean arbiterTestSlots() {
+    return slotted.test(bound);
+  }
+
+  /**
+   * The worst case for slots, a decision with one rule: bind the data (allocating its slots) and
+   * resolve every path of the rule, per call.
+   */
+  @Benchmark
+  @SuppressWarnings("unchecked")
+  public boolean arbiterBindAndTest() {
+    return slotted.test(table.bind((Map<String, ?>) data));
   }
 
   /** json-logic-java 1.1.0 with its parse cache warm. */

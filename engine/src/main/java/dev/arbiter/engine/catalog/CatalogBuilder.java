@@ -8,6 +8,7 @@ import dev.arbiter.engine.policy.PolicyScopeType;
 import dev.arbiter.engine.policy.PolicyType;
 import dev.arbiter.engine.rules.CompiledRule;
 import dev.arbiter.engine.rules.JsonLogic;
+import dev.arbiter.engine.rules.PathTable;
 import dev.arbiter.engine.rules.RuleCompilationException;
 import dev.arbiter.engine.rules.RuleProblem;
 import dev.arbiter.engine.scoring.FeaturePath;
@@ -55,7 +56,7 @@ public final class CatalogBuilder {
   /** Problems of one qualification rule on its own (offer references are not checked). */
   public static List<CatalogViolation> validateRule(QualificationRuleDefinition rule) {
     Violations v = new Violations();
-    compileRule(rule, "", v, 0);
+    compileRule(rule, "", v, 0, null);
     return List.copyOf(v.list);
   }
 
@@ -69,7 +70,7 @@ public final class CatalogBuilder {
   /** Problems of one model on its own, including its {@code config}. */
   public static List<CatalogViolation> validateModel(ModelDefinition model) {
     Violations v = new Violations();
-    compileModel(model, "", v);
+    compileModel(model, "", v, null);
     return List.copyOf(v.list);
   }
 
@@ -93,6 +94,12 @@ public final class CatalogBuilder {
   private static final class Build {
     private final CatalogDefinition def;
     private final Violations v = new Violations();
+
+    /**
+     * Slots for the customer and request paths of every rule of the catalog, so that a decision
+     * resolves each once; {@code offer} changes per offer and has none.
+     */
+    private final PathTable table = PathTable.forRoots("customer", "request");
 
     Build(CatalogDefinition def) {
       this.def = def;
@@ -128,7 +135,7 @@ public final class CatalogBuilder {
           continue;
         }
         boolean active = r.status() == null || "active".equals(r.status());
-        QualificationRule rule = compileRule(r, path, v, rules.size());
+        QualificationRule rule = compileRule(r, path, v, rules.size(), table);
         if (rule != null
             && rule.scopeType() == RuleScopeType.OFFER
             && !offers.containsKey(rule.scopeValue())
@@ -140,7 +147,7 @@ public final class CatalogBuilder {
         if (rule != null && active) {
           rules.add(
               rule.scopeType() == RuleScopeType.OFFER
-                  ? specialiseForOffer(rule, r.expression(), offers.get(rule.scopeValue()))
+                  ? specialiseForOffer(rule, r.expression(), offers.get(rule.scopeValue()), table)
                   : rule);
         }
       }
@@ -190,7 +197,7 @@ public final class CatalogBuilder {
           v.add(path, "must not be null");
           continue;
         }
-        ScoringModel model = compileModel(m, path, v);
+        ScoringModel model = compileModel(m, path, v, table);
         if (model != null && models.putIfAbsent(model.key(), model) != null) {
           v.add(path + ".key", "duplicate key '" + model.key() + "'");
         }
@@ -325,6 +332,7 @@ public final class CatalogBuilder {
       }
       CatalogSnapshot snapshot =
           new CatalogSnapshot(
+              table.freeze(),
               def.tenantId(),
               def.catalogVersion(),
               List.copyOf(offerList),
@@ -359,7 +367,7 @@ public final class CatalogBuilder {
    * RuleAnalysis#specialise}); compiling them in makes the rule cheaper on every decision.
    */
   private static QualificationRule specialiseForOffer(
-      QualificationRule rule, Object expression, OfferParts offer) {
+      QualificationRule rule, Object expression, OfferParts offer, PathTable table) {
     if (rule.scopeType() != RuleScopeType.OFFER || !rule.readsOffer() || offer == null) {
       return rule;
     }
@@ -369,7 +377,7 @@ public final class CatalogBuilder {
     }
     CompiledRule compiled;
     try {
-      compiled = JsonLogic.compile(specialised);
+      compiled = JsonLogic.compile(specialised, table);
     } catch (RuleCompilationException | RuntimeException e) {
       // The general rule compiled; keep it rather than fail on the specialisation.
       return rule;
@@ -617,7 +625,7 @@ public final class CatalogBuilder {
   // Qualification rules
 
   private static QualificationRule compileRule(
-      QualificationRuleDefinition r, String path, Violations v, int ordinal) {
+      QualificationRuleDefinition r, String path, Violations v, int ordinal, PathTable table) {
     int before = v.size();
     checkKey(r.key(), path, v);
     if (r.status() != null && !r.status().equals("active") && !r.status().equals("inactive")) {
@@ -643,7 +651,7 @@ public final class CatalogBuilder {
       }
     }
     CompiledRule compiled =
-        compileExpression(r.expression(), Violations.join(path, "expression"), v);
+        compileExpression(r.expression(), Violations.join(path, "expression"), v, table);
     if (v.size() > before) {
       return null;
     }
@@ -659,13 +667,14 @@ public final class CatalogBuilder {
         -1);
   }
 
-  private static CompiledRule compileExpression(Object expression, String path, Violations v) {
+  private static CompiledRule compileExpression(
+      Object expression, String path, Violations v, PathTable table) {
     if (expression == null) {
       v.add(path, "is required");
       return null;
     }
     try {
-      return JsonLogic.compile(expression);
+      return JsonLogic.compile(expression, table);
     } catch (RuleCompilationException e) {
       for (RuleProblem problem : e.problems()) {
         String at =
@@ -776,7 +785,8 @@ public final class CatalogBuilder {
   // ---------------------------------------------------------------------------------------------
   // Models
 
-  private static ScoringModel compileModel(ModelDefinition m, String path, Violations v) {
+  private static ScoringModel compileModel(
+      ModelDefinition m, String path, Violations v, PathTable table) {
     int before = v.size();
     checkKey(m.key(), path, v);
     Double fallback = m.fallbackScore();
@@ -795,7 +805,7 @@ public final class CatalogBuilder {
     }
     ScoringModel model =
         switch (m.type()) {
-          case "scorecard" -> scorecard(m.key(), fallback, config, at, v);
+          case "scorecard" -> scorecard(m.key(), fallback, config, at, v, table);
           case "thompson" -> thompson(m.key(), fallback, config, at, v);
           case "naive_bayes" -> naiveBayes(m.key(), fallback, config, at, v);
           case "logistic" -> logistic(m.key(), fallback, config, at, v);
@@ -965,7 +975,12 @@ public final class CatalogBuilder {
   }
 
   private static ScoringModel scorecard(
-      String key, Double fallback, Map<String, ?> config, String at, Violations v) {
+      String key,
+      Double fallback,
+      Map<String, ?> config,
+      String at,
+      Violations v,
+      PathTable table) {
     int before = v.size();
     v.unknownFields(config, at, "baseScore", "conditions", "normalisation");
     Double base = v.number(config, "baseScore", at, 0.0);
@@ -995,7 +1010,7 @@ public final class CatalogBuilder {
             v.add(p + "." + field, "belongs to attribute conditions, not rule conditions");
           }
         }
-        CompiledRule rule = compileExpression(spec.get("rule"), p + ".rule", v);
+        CompiledRule rule = compileExpression(spec.get("rule"), p + ".rule", v, table);
         if (v.size() == start) {
           conditions.add(
               new ScorecardModel.RuleCondition(

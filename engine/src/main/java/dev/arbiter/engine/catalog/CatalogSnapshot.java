@@ -2,6 +2,7 @@ package dev.arbiter.engine.catalog;
 
 import dev.arbiter.engine.arbitration.ArbitrationProfile;
 import dev.arbiter.engine.policy.ContactPolicy;
+import dev.arbiter.engine.rules.PathTable;
 import dev.arbiter.engine.scoring.ScoringModel;
 import java.util.Collection;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Map;
  * decisions.
  */
 public final class CatalogSnapshot {
+  private final PathTable pathTable;
   private final String tenantId;
   private final long catalogVersion;
   private final List<Offer> offers;
@@ -26,6 +28,7 @@ public final class CatalogSnapshot {
   private final Map<String, Flow> routes;
 
   CatalogSnapshot(
+      PathTable pathTable,
       String tenantId,
       long catalogVersion,
       List<Offer> offers,
@@ -37,6 +40,7 @@ public final class CatalogSnapshot {
       Map<String, ArbitrationProfile> profiles,
       Map<String, Flow> flows,
       Map<String, Flow> routes) {
+    this.pathTable = pathTable;
     this.tenantId = tenantId;
     this.catalogVersion = catalogVersion;
     this.offers = offers;
@@ -51,6 +55,11 @@ public final class CatalogSnapshot {
   }
 
   /** The tenant, may be null. */
+  /** The slots of the customer and request paths the catalog's rules read (see PathTable). */
+  public PathTable pathTable() {
+    return pathTable;
+  }
+
   public String tenantId() {
     return tenantId;
   }

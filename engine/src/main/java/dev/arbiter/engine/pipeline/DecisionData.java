@@ -1,7 +1,8 @@
 package dev.arbiter.engine.pipeline;
 
 import dev.arbiter.engine.catalog.Offer;
-import java.util.AbstractMap;
+import dev.arbiter.engine.rules.BoundData;
+import dev.arbiter.engine.rules.PathTable;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,12 +14,22 @@ import java.util.Set;
  * instead of building a map per offer. Read-only to its users; not thread-safe while the pipeline
  * swaps.
  */
-public final class DecisionData extends AbstractMap<String, Object> {
+public final class DecisionData extends BoundData {
   private final Object customer;
   private final Map<String, Object> request;
   private Object offer;
 
-  DecisionData(Map<String, ?> customer, String channel, String placement, Map<String, ?> context) {
+  /**
+   * @param table the catalog's path slots: the customer and request values the rules read are
+   *     resolved once per decision (null: no slots)
+   */
+  DecisionData(
+      PathTable table,
+      Map<String, ?> customer,
+      String channel,
+      String placement,
+      Map<String, ?> context) {
+    super(table);
     this.customer = customer;
     Map<String, Object> req = new HashMap<>(4);
     req.put("channel", channel);
@@ -39,6 +50,7 @@ public final class DecisionData extends AbstractMap<String, Object> {
       Map<String, ?> context) {
     DecisionData data =
         new DecisionData(
+            null,
             attributes == null ? Map.of() : attributes,
             channel,
             placement,

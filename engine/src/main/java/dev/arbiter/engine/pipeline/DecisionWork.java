@@ -60,7 +60,9 @@ final class DecisionWork {
     this.runtime = runtime;
     this.channel = effective(request.channel(), flow.channel());
     this.placement = effective(request.placement(), flow.placement());
-    this.data = new DecisionData(request.attributes(), channel, placement, request.context());
+    this.data =
+        new DecisionData(
+            snapshot.pathTable(), request.attributes(), channel, placement, request.context());
     int n = candidates.length;
     alive = new int[n];
     for (int i = 0; i < n; i++) {

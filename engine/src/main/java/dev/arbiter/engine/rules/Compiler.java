@@ -70,13 +70,28 @@ final class Compiler {
 
   private final List<RuleProblem> problems = new ArrayList<>();
 
-  static Node compileRoot(Object rule) throws RuleCompilationException {
-    Compiler compiler = new Compiler();
+  /** Where static paths get their slots; null when compiling without a table. */
+  private final PathTable table;
+
+  private Compiler(PathTable table) {
+    this.table = table;
+  }
+
+  static Node compileRoot(Object rule, PathTable table) throws RuleCompilationException {
+    Compiler compiler = new Compiler(table);
     Node root = compiler.compile(rule, "");
     if (!compiler.problems.isEmpty()) {
       throw new RuleCompilationException(compiler.problems);
     }
     return root;
+  }
+
+  /** A static path of the rule, given its slot when compiling into a table. */
+  private Path path(Path p) {
+    if (table != null) {
+      table.assign(p);
+    }
+    return p;
   }
 
   private void problem(String path, String message) {
@@ -329,19 +344,19 @@ final class Compiler {
       return NULL;
     }
     if (a.size() == 0) {
-      return new DataNodes.Var(Path.dotted(""), null);
+      return new DataNodes.Var(path(Path.dotted("")), null);
     }
     Node fallback = a.size() == 2 ? a.nodes[1] : null;
     if (a.nodes[0] instanceof Const c) {
       Object p = c.value;
       if (p == null) {
-        return new DataNodes.Var(Path.dotted(""), fallback);
+        return new DataNodes.Var(path(Path.dotted("")), fallback);
       }
       if (p instanceof String s) {
-        return new DataNodes.Var(Path.dotted(s), fallback);
+        return new DataNodes.Var(path(Path.dotted(s)), fallback);
       }
       if (p instanceof Number n) {
-        return new DataNodes.Var(Path.dotted(Values.numberText(n)), fallback);
+        return new DataNodes.Var(path(Path.dotted(Values.numberText(n))), fallback);
       }
       problem(a.at(0), "var needs a path (a string or a number), got " + Values.kind(p));
       return NULL;
@@ -398,7 +413,7 @@ final class Compiler {
         problem(a.at(i), op + " needs keys (strings or numbers), got " + Values.kind(s));
       }
     }
-    Path p = new Path(keys);
+    Path p = path(new Path(keys));
     return exists ? new DataNodes.Exists(p) : new DataNodes.Val(climb, p);
   }
 

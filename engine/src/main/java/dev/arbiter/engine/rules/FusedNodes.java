@@ -111,6 +111,7 @@ final class FusedNodes {
     final String[] strings;
     private final Path parentPath;
     private final int parentIndex;
+    private final int slot;
 
     Slot(int kind, Node test, Path path, Path parentPath, int mode) {
       this.kind = kind;
@@ -135,6 +136,7 @@ final class FusedNodes {
       this.strings = test instanceof InStrings in ? in.strings() : null;
       this.parentPath = parentPath;
       this.parentIndex = last == 1 ? path.indexAt(0) : -1;
+      this.slot = path.slot;
       learned();
     }
 
@@ -154,6 +156,14 @@ final class FusedNodes {
 
     Object value(Object parent) {
       return Path.child(parent, key, index);
+    }
+
+    /**
+     * The value from data bound to this path's table (the caller checked): its slot, or a walk when
+     * the path has none.
+     */
+    Object bound(BoundData b) {
+      return slot >= 0 ? b.value(slot) : path.resolve(b);
     }
   }
 
@@ -212,6 +222,7 @@ final class FusedNodes {
     private final Slot s6;
     private final Slot s7;
     private final Node original;
+    private final PathTable table;
     private boolean learning = true;
 
     PathTests(boolean any, int count, Slot[] slots, Node original) {
@@ -226,6 +237,7 @@ final class FusedNodes {
       this.s6 = slots[6];
       this.s7 = slots[7];
       this.original = original;
+      this.table = s0.path.table;
     }
 
     @Override
@@ -236,6 +248,9 @@ final class FusedNodes {
 
     @Override
     boolean test(Object data, Scope scope) {
+      if (table != null && data instanceof BoundData b && b.table == table) {
+        return testBound(b);
+      }
       if (learning) {
         learn(data);
       }
@@ -336,6 +351,56 @@ final class FusedNodes {
         default -> parent = r1 = s7.parent(data);
       }
       if (check(s7, s7.value(parent)) == any) {
+        return any;
+      }
+      return !any;
+    }
+
+    /** {@link #test} against data bound to this node's table: every value comes from a slot. */
+    private boolean testBound(BoundData b) {
+      if (check(s0, s0.bound(b)) == any) {
+        return any;
+      }
+      if (count == 1) {
+        return !any;
+      }
+      if (check(s1, s1.bound(b)) == any) {
+        return any;
+      }
+      if (count == 2) {
+        return !any;
+      }
+      if (check(s2, s2.bound(b)) == any) {
+        return any;
+      }
+      if (count == 3) {
+        return !any;
+      }
+      if (check(s3, s3.bound(b)) == any) {
+        return any;
+      }
+      if (count == 4) {
+        return !any;
+      }
+      if (check(s4, s4.bound(b)) == any) {
+        return any;
+      }
+      if (count == 5) {
+        return !any;
+      }
+      if (check(s5, s5.bound(b)) == any) {
+        return any;
+      }
+      if (count == 6) {
+        return !any;
+      }
+      if (check(s6, s6.bound(b)) == any) {
+        return any;
+      }
+      if (count == 7) {
+        return !any;
+      }
+      if (check(s7, s7.bound(b)) == any) {
         return any;
       }
       return !any;

@@ -19,6 +19,19 @@ public final class JsonLogic {
    * @throws RuleCompilationException listing every problem found, each with a path into the rule
    */
   public static CompiledRule compile(Object rule) throws RuleCompilationException {
+    return compile(rule, null);
+  }
+
+  /**
+   * Compiles a rule whose static data paths get slots in {@code table} (see {@link PathTable}), so
+   * that against {@link BoundData} of that table every distinct path is resolved once, however many
+   * rules read it. Against other data the rule behaves as one compiled without a table.
+   *
+   * @param table where paths get slots; null compiles without one
+   * @throws RuleCompilationException listing every problem found, each with a path into the rule
+   * @throws IllegalStateException when {@code table} is frozen
+   */
+  public static CompiledRule compile(Object rule, PathTable table) throws RuleCompilationException {
     Object source;
     try {
       source = Values.freeze(rule);
@@ -28,7 +41,7 @@ public final class JsonLogic {
     }
     Node root;
     try {
-      root = Compiler.compileRoot(source);
+      root = Compiler.compileRoot(source, table);
     } catch (StackOverflowError e) {
       throw new RuleCompilationException(
           java.util.List.of(new RuleProblem("", "the rule is nested too deeply")));

@@ -30,6 +30,14 @@ final class Path {
 
   private int learnings;
 
+  /**
+   * The table this path was compiled into and its slot there (-1: none); set by {@link
+   * PathTable#assign} before the rule is published, never changed after.
+   */
+  PathTable table;
+
+  int slot = -1;
+
   Path(List<String> keys) {
     this.keys = keys.stream().map(String::intern).toArray(String[]::new);
     this.lookupKeys = this.keys.clone();
@@ -137,6 +145,9 @@ final class Path {
 
   /** The value at this path, or null when any step is absent. */
   Object resolve(Object data) {
+    if (slot >= 0 && data instanceof BoundData b && b.table == table) {
+      return b.value(slot);
+    }
     if (learnings < LEARNING_EVALUATIONS) {
       learn(data);
     }
@@ -156,6 +167,17 @@ final class Path {
 
   /** Like {@link #resolve} but tells an absent value ({@link #MISSING}) from a present null. */
   Object resolveOrMissing(Object data) {
+    if (slot >= 0 && data instanceof BoundData b && b.table == table) {
+      return b.slot(slot);
+    }
+    return walkOrMissing(data);
+  }
+
+  /** {@link #resolveOrMissing} by walking the data, never reading slots. */
+  Object walkOrMissing(Object data) {
+    if (learnings < LEARNING_EVALUATIONS) {
+      learn(data);
+    }
     Object current = data;
     for (int i = 0; i < keys.length; i++) {
       if (current instanceof Map<?, ?> map) {

@@ -81,6 +81,66 @@ class JsonLogicPropertyTests {
     }
   }
 
+  record Pair(Object first, Object second, Object data) {
+    @Override
+    public String toString() {
+      return JsonValues.write(first)
+          + " then "
+          + JsonValues.write(second)
+          + " on "
+          + JsonValues.write(data);
+    }
+  }
+
+  @Provide
+  Arbitrary<Pair> pairs() {
+    return Arbitraries.randomValue(
+        random -> new Pair(rule(random, 3), rule(random, 3), data(random)));
+  }
+
+  /**
+   * Two rules compiled into one {@link PathTable} and evaluated one after the other against the
+   * same bound data (the second reads slots the first filled) answer exactly as each compiled alone
+   * against the plain data, errors included.
+   */
+  @Property(tries = 3000)
+  @SuppressWarnings("unchecked")
+  void pathSlotsChangeNoAnswer(@ForAll("pairs") Pair pair) {
+    PathTable table = PathTable.forAllPaths();
+    CompiledRule first;
+    CompiledRule second;
+    CompiledRule plainFirst;
+    CompiledRule plainSecond;
+    try {
+      first = JsonLogic.compile(pair.first(), table);
+      second = JsonLogic.compile(pair.second(), table);
+      plainFirst = JsonLogic.compile(pair.first());
+      plainSecond = JsonLogic.compile(pair.second());
+    } catch (RuleCompilationException e) {
+      Assume.that(false);
+      return;
+    }
+    table.freeze();
+    Statistics.collect(table.size() == 0 ? "no slots" : "slots");
+    BoundData bound = table.bind((Map<String, ?>) pair.data());
+    for (int round = 0; round < 2; round++) {
+      assertThat(outcome(first, bound)).as("%s", pair).isEqualTo(outcome(plainFirst, pair.data()));
+      assertThat(outcome(second, bound))
+          .as("%s", pair)
+          .isEqualTo(outcome(plainSecond, pair.data()));
+    }
+  }
+
+  /** What a rule answers, comparable: its value and truthiness as JSON, or its error type. */
+  private static String outcome(CompiledRule rule, Object data) {
+    try {
+      Object value = rule.evaluate(data);
+      return JsonValues.write(value) + " / " + rule.test(data);
+    } catch (RuleEvaluationException e) {
+      return "error " + e.type();
+    }
+  }
+
   @Provide
   Arbitrary<Example> anyJson() {
     return Arbitraries.randomValue(random -> new Example(anything(random, 4), anything(random, 3)));
