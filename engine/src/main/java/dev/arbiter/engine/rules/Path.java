@@ -65,20 +65,25 @@ final class Path {
     Object current = data;
     for (int i = 0; i < keys.length; i++) {
       if (current instanceof Map<?, ?> map) {
-        if (map.size() <= LEARNING_MAX_MAP_SIZE) {
-          for (Object key : map.keySet()) {
-            if (key instanceof String s && s.equals(keys[i])) {
-              lookupKeys[i] = s;
-              break;
-            }
-          }
-        }
+        learnKey(map, i);
         current = map.get(keys[i]);
       } else if (current instanceof List<?> list) {
         int index = indexes[i];
         current = index >= 0 && index < list.size() ? list.get(index) : null;
       } else {
         return;
+      }
+    }
+  }
+
+  /** Records the instance of key {@code i} that {@code map} uses, when it is small enough. */
+  private void learnKey(Map<?, ?> map, int i) {
+    if (map.size() <= LEARNING_MAX_MAP_SIZE) {
+      for (Object key : map.keySet()) {
+        if (key instanceof String s && s.equals(keys[i])) {
+          lookupKeys[i] = s;
+          return;
+        }
       }
     }
   }
@@ -175,12 +180,16 @@ final class Path {
 
   /** {@link #resolveOrMissing} by walking the data, never reading slots. */
   Object walkOrMissing(Object data) {
-    if (learnings < LEARNING_EVALUATIONS) {
-      learn(data);
+    boolean learning = learnings < LEARNING_EVALUATIONS;
+    if (learning) {
+      learnings++;
     }
     Object current = data;
     for (int i = 0; i < keys.length; i++) {
       if (current instanceof Map<?, ?> map) {
+        if (learning) {
+          learnKey(map, i);
+        }
         Object next = map.get(lookupKeys[i]);
         if (next == null && !map.containsKey(keys[i])) {
           return MISSING;
