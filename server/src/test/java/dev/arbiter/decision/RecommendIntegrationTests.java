@@ -32,7 +32,7 @@ class RecommendIntegrationTests {
     server.close();
   }
 
-  static Response recommend(String key, Map<String, Object> body, String... extra) {
+  static Response recommend(String key, Object body, String... extra) {
     String[] headers = auth(key, DemoSeeder.TENANT);
     String[] all = new String[headers.length + extra.length];
     System.arraycopy(headers, 0, all, 0, headers.length);
@@ -508,6 +508,61 @@ class RecommendIntegrationTests {
     assertThat(r.status()).isEqualTo(422);
     assertThat(r.json().path("errors").findValuesAsString("field"))
         .contains("customerId", "limit", "flowKey");
+  }
+
+  @Test
+  void shouldAnswerBadBodiesWithStableCodes() {
+    Response truncated = recommend(decision, "{\"customerId\": \"c\", ");
+    assertThat(truncated.status()).as(truncated.body()).isEqualTo(400);
+    assertThat(truncated.code()).isEqualTo("MALFORMED_JSON");
+    assertThat(truncated.json().path("detail").asString()).contains("line 1");
+
+    for (String wrongType :
+        List.of(
+            "{\"customerId\": \"c\", \"flowKey\": \"homepage\", \"limit\": \"many\"}",
+            "{\"customerId\": \"c\", \"flowKey\": \"homepage\", \"attributes\": [1]}",
+            "[]")) {
+      Response r = recommend(decision, wrongType);
+      assertThat(r.status()).as(wrongType + " -> " + r.body()).isEqualTo(400);
+      assertThat(r.code()).isEqualTo("MALFORMED_JSON");
+    }
+
+    String[] headers = auth(decision, DemoSeeder.TENANT);
+    Response empty = server.post("/api/v1/recommend", null, headers);
+    assertThat(empty.status()).as(empty.body()).isEqualTo(422);
+    assertThat(empty.json().path("errors").findValuesAsString("field")).contains("body");
+
+    java.net.http.HttpRequest.Builder plain =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(server.baseUrl() + "/api/v1/recommend"))
+            .header("Content-Type", "text/plain")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("customerId=c"));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      plain.header(headers[i], headers[i + 1]);
+    }
+    Response text;
+    try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+      java.net.http.HttpResponse<String> r =
+          client.send(plain.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      text = new Response(r.statusCode(), r.headers().map(), r.body());
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(text.status()).as(text.body()).isEqualTo(415);
+    assertThat(text.code()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+  }
+
+  @Test
+  void shouldAnswerWithALengthNotChunks() {
+    Response r =
+        recommend(
+            decision,
+            Map.of("customerId", "c-len", "flowKey", "homepage", "attributes", Map.of("age", 30)));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.header("Content-Type")).startsWith("application/json");
+    assertThat(r.header("Content-Length"))
+        .isEqualTo(
+            String.valueOf(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
   }
 
   @Test

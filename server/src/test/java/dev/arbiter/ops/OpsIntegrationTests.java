@@ -79,6 +79,10 @@ class OpsIntegrationTests {
     assertThat(paths.has("/api/v1/outcome-types")).isTrue();
     assertThat(paths.path("/api/v1/respond").path("post").path("requestBody").toString())
         .contains("RespondRequest");
+    assertThat(paths.path("/api/v1/recommend").path("post").path("requestBody").toString())
+        .contains("RecommendRequest");
+    assertThat(r.json().path("components").path("schemas").path("RecommendRequest").toString())
+        .contains("customerId", "flowKey", "attributes");
     assertThat(r.json().path("components").path("schemas").path("RespondRequest").toString())
         .contains("decisionId", "offerKey", "customerId", "outcome", "occurredAt");
     assertThat(r.body()).contains("X-Tenant-Id").doesNotContain("\"caller\"");
