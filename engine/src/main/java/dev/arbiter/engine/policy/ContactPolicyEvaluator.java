@@ -14,7 +14,7 @@ import java.util.Objects;
  * nodes) count too, so a just-recorded contact never slips through a cap.
  */
 public final class ContactPolicyEvaluator {
-  private final ContactEvent[] history;
+  private final List<ContactEvent> history;
   private final Instant now;
   private final String requestChannel;
   private final Tally[] tallies;
@@ -27,7 +27,9 @@ public final class ContactPolicyEvaluator {
    */
   public ContactPolicyEvaluator(
       List<ContactEvent> history, Instant now, String requestChannel, int policyCount) {
-    this.history = history.toArray(new ContactEvent[0]);
+    // read by index, never copied: a customer's history can hold hundreds of events and a copy per
+    // decision showed in profiles; a list without fast random access is copied once
+    this.history = history instanceof java.util.RandomAccess ? history : List.copyOf(history);
     this.now = Objects.requireNonNull(now, "now");
     this.requestChannel = requestChannel;
     this.tallies = new Tally[policyCount];
@@ -118,7 +120,8 @@ public final class ContactPolicyEvaluator {
             && (policy.scopeType() == PolicyScopeType.CATEGORY
                 || policy.scopeType() == PolicyScopeType.OFFER);
     Tally tally = new Tally(keyed);
-    for (ContactEvent event : history) {
+    for (int i = 0, n = history.size(); i < n; i++) {
+      ContactEvent event = history.get(i);
       if (!policy.outcome().equals(event.outcome())) {
         continue;
       }
