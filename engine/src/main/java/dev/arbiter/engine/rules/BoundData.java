@@ -40,7 +40,7 @@ public abstract class BoundData extends AbstractMap<String, Object> {
     if (slot < vs.length) {
       Object v = vs[slot];
       if (v == UNRESOLVED) {
-        v = table.slotPath(slot).walkOrMissing(this);
+        v = table.canonical(table.slotPath(slot).walkOrMissing(this));
         vs[slot] = v;
       }
       return v;

@@ -376,7 +376,8 @@ final class ComparisonNodes {
       this.needle = needle;
       this.haystack = haystack;
       this.list = (List<?>) haystack.value;
-      this.strings = list.toArray(String[]::new);
+      // interned, like every string constant compared with a path: see PathTable#canonical
+      this.strings = list.stream().map(x -> ((String) x).intern()).toArray(String[]::new);
     }
 
     Node needle() {

@@ -86,6 +86,18 @@ final class Compiler {
     return root;
   }
 
+  /**
+   * A string constant a path is compared with, interned, and made known to the table so that equal
+   * slot values can be the same instance (see {@link PathTable#canonical}).
+   */
+  private String constant(String s) {
+    String interned = s.intern();
+    if (table != null) {
+      table.constant(interned);
+    }
+    return interned;
+  }
+
   /** A static path of the rule, given its slot when compiling into a table. */
   private Path path(Path p) {
     if (table != null) {
@@ -444,10 +456,10 @@ final class Compiler {
     }
     if (!op.isOrdering()) {
       if (leftPath != null && right instanceof Const c && c.value instanceof String s) {
-        return new ComparisonNodes.PathEqualsString(op, left, right, leftPath, s);
+        return new ComparisonNodes.PathEqualsString(op, left, right, leftPath, constant(s));
       }
       if (rightPath != null && left instanceof Const c && c.value instanceof String s) {
-        return new ComparisonNodes.PathEqualsString(op, left, right, rightPath, s);
+        return new ComparisonNodes.PathEqualsString(op, left, right, rightPath, constant(s));
       }
     }
     if (isNumeric(left) && isNumeric(right)) {
@@ -488,7 +500,11 @@ final class Compiler {
         return NULL;
       }
       if (c.value instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
-        return new ComparisonNodes.InStrings(a.nodes[0], c);
+        ComparisonNodes.InStrings in = new ComparisonNodes.InStrings(a.nodes[0], c);
+        for (String candidate : in.strings()) {
+          constant(candidate);
+        }
+        return in;
       }
     }
     return new ComparisonNodes.In(a.nodes[0], haystack);

@@ -29,6 +29,7 @@ public final class PathTable {
   private final boolean anyRoot;
   private final Map<List<String>, Integer> slots = new HashMap<>();
   private final List<Path> paths = new ArrayList<>();
+  private final Map<String, String> constants = new HashMap<>();
   private volatile boolean frozen;
 
   private PathTable(Set<String> roots, boolean anyRoot) {
@@ -88,6 +89,28 @@ public final class PathTable {
       paths.add(new Path(key));
     }
     path.slot = slot;
+  }
+
+  /** Registers a string constant that rules compare paths with; called by the compiler. */
+  void constant(String interned) {
+    if (frozen) {
+      throw new IllegalStateException("path table is frozen; compile rules before freezing it");
+    }
+    constants.putIfAbsent(interned, interned);
+  }
+
+  /**
+   * {@code value}, or when it equals a string constant some rule compares a path with, that
+   * constant's instance: done once when a slot is filled, so that every later comparison of the
+   * slot with the constant is decided by identity ({@code String.equals} checks it first) instead
+   * of by comparing characters.
+   */
+  Object canonical(Object value) {
+    if (value instanceof String s && !constants.isEmpty()) {
+      String c = constants.get(s);
+      return c != null ? c : s;
+    }
+    return value;
   }
 
   /** The path a slot resolves, walking the data. */
