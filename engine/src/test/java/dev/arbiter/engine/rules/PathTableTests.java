@@ -108,6 +108,24 @@ class PathTableTests {
   }
 
   @Test
+  void shouldHandOutTheConstantsInstanceForAnEqualSlotValue() throws Exception {
+    PathTable table = PathTable.forRoots("request");
+    compile("{\"==\":[{\"var\":\"request.channel\"},\"web\"]}", table);
+    CompiledRule read = compile("{\"var\":\"request.channel\"}", table);
+    CompiledRule other = compile("{\"var\":\"request.placement\"}", table);
+    table.freeze();
+    // values parsed from JSON are new instances, equal to the rule's constant but not it
+    String channel = new String("web".toCharArray());
+    String placement = new String("hero".toCharArray());
+    BoundData bound =
+        table.bind(Map.of("request", Map.of("channel", channel, "placement", placement)));
+    // "web" is a constant some rule compares the path with: its (interned) instance is used
+    assertThat(read.evaluate(bound)).isSameAs("web").isNotSameAs(channel);
+    // "hero" is no rule's constant: the data's own instance
+    assertThat(other.evaluate(bound)).isSameAs(placement);
+  }
+
+  @Test
   void shouldRefuseToCompileIntoAFrozenTable() {
     PathTable table = PathTable.forAllPaths().freeze();
     assertThatThrownBy(() -> compile("{\"var\":\"a\"}", table))
