@@ -61,7 +61,7 @@ class RecentDecisionsIntegrationTests {
   }
 
   @Test
-  void shouldHoldAtMostMaxRememberedWhenThreadsRememberAtOnce() throws Exception {
+  void shouldForgetEveryOlderDecisionAfterThreadsRememberedAtOnce() throws Exception {
     RecentDecisions recent = new RecentDecisions(repository, clock, 100, Duration.ZERO);
     List<List<RecordedDecision>> made = new ArrayList<>();
     List<Thread> workers = new ArrayList<>();
@@ -83,23 +83,24 @@ class RecentDecisionsIntegrationTests {
       worker.join();
     }
 
-    int found = 0;
-    for (List<RecordedDecision> mine : made) {
-      for (RecordedDecision d : mine) {
-        found += recent.find("t1", d.decisionId()).isPresent() ? 1 : 0;
-      }
-    }
-    assertThat(found).isBetween(1, 100);
     List<RecordedDecision> after = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       RecordedDecision d = decision(Ids.newId());
       after.add(d);
       recent.remember(d);
     }
+
     for (RecordedDecision d : after) {
       assertThat(recent.find("t1", d.decisionId())).contains(d);
     }
-    assertThat(recent.find("t1", made.getFirst().getLast().decisionId())).isEmpty();
+    // Every slot was taken again, so nothing remembered concurrently is left behind (a sample:
+    // each miss is a database read).
+    for (List<RecordedDecision> mine : made) {
+      for (int i = 0; i < mine.size(); i += 10) {
+        assertThat(recent.find("t1", mine.get(i).decisionId())).isEmpty();
+      }
+      assertThat(recent.find("t1", mine.getLast().decisionId())).isEmpty();
+    }
   }
 
   @Test
