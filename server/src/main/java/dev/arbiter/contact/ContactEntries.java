@@ -19,9 +19,10 @@ final class ContactEntries {
 
   /** Newest first; equal times by id so the order (and what the cap drops) is deterministic. */
   static final Comparator<ContactEntry> NEWEST_FIRST =
-      Comparator.comparing((ContactEntry e) -> e.event().time())
-          .reversed()
-          .thenComparing(ContactEntry::id, Comparator.reverseOrder());
+      (a, b) -> {
+        int byTime = b.event().time().compareTo(a.event().time());
+        return byTime != 0 ? byTime : b.id().compareTo(a.id());
+      };
 
   private ContactEntries() {}
 

@@ -195,19 +195,20 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   }
 
   private void appendWithoutRedis(String tenantId, String customerId, List<ContactEntry> entries) {
+    if (redis == null) {
+      // Nothing to replay, no mode to switch: no lock, which every Recommend would contend for.
+      local.append(tenantId, customerId, entries);
+      return;
+    }
     synchronized (this) {
-      if (redis != null && state.degraded()) {
+      if (state.degraded()) {
         buffer(tenantId, customerId, entries);
         local.append(tenantId, customerId, entries);
         return;
       }
     }
-    if (redis == null) {
-      local.append(tenantId, customerId, entries);
-    } else {
-      // Recovered between the check and the lock: Redis again (a failure now degrades once more).
-      append(tenantId, customerId, entries);
-    }
+    // Recovered between the check and the lock: Redis again (a failure now degrades once more).
+    append(tenantId, customerId, entries);
   }
 
   /** The Redis store, or null when Redis is not configured; for health probes. */

@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.arbiter.engine.policy.ContactEvent;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -27,19 +29,99 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
   private final Cache<String, Held> customers;
 
   /**
-   * One customer's list, newest first; {@code loaded} once PostgreSQL's rows were merged in. {@code
-   * events} is the same list as engine events, built once per change so a read that finds nothing
-   * past the horizon hands it out without copying.
+   * One customer's list, newest first, as store entries and as the engine's events (the same order,
+   * built once per change so reads hand the events out without copying); {@code loaded} once
+   * PostgreSQL's rows were merged in. The arrays are never written after construction.
    */
-  private record Held(boolean loaded, List<ContactEntry> entries, List<ContactEvent> events) {
-    Held(boolean loaded, List<ContactEntry> entries) {
-      this(loaded, entries, ContactEntries.events(entries, Instant.MIN));
+  private static final class Held {
+    static final Held EMPTY = new Held(false, new ContactEntry[0], new ContactEvent[0]);
+
+    final boolean loaded;
+    final ContactEntry[] entries;
+    final ContactEvent[] events;
+    final List<ContactEvent> eventList;
+
+    private Held(boolean loaded, ContactEntry[] entries, ContactEvent[] events) {
+      this.loaded = loaded;
+      this.entries = entries;
+      this.events = events;
+      this.eventList = Collections.unmodifiableList(Arrays.asList(events));
+    }
+
+    static Held of(boolean loaded, List<ContactEntry> entries) {
+      ContactEntry[] array = entries.toArray(new ContactEntry[0]);
+      ContactEvent[] events = new ContactEvent[array.length];
+      for (int i = 0; i < array.length; i++) {
+        events[i] = array[i].event();
+      }
+      return new Held(loaded, array, events);
     }
 
     List<ContactEvent> eventsSince(Instant cutoff) {
-      return events.isEmpty() || !events.get(events.size() - 1).time().isBefore(cutoff)
-          ? events
-          : ContactEntries.events(entries, cutoff);
+      int n = live(events, cutoff, events.length);
+      return n == events.length
+          ? eventList
+          : Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(events, n)));
+    }
+
+    /**
+     * This list with {@code added} in front, cut at the horizon and the cap: the common case of an
+     * append (a decision just made, an outcome just recorded), where every added entry is strictly
+     * newer than everything held, so none can be held already (an entry's time never changes) and
+     * the result is the same as {@link ContactEntries#merge}'s. Copies references only: it reads
+     * the time of the first held entry and of O(log n) others, never of every entry. Null when that
+     * case does not apply.
+     *
+     * @param added sorted {@link ContactEntries#NEWEST_FIRST}, not empty
+     */
+    Held prepend(boolean loaded, ContactEntry[] added, Instant cutoff, int cap) {
+      if (entries.length > 0
+          && !added[added.length - 1].event().time().isAfter(entries[0].event().time())) {
+        return null;
+      }
+      for (int i = 1; i < added.length; i++) {
+        if (added[i].id().equals(added[i - 1].id())) {
+          return null;
+        }
+      }
+      int fresh = 0;
+      while (fresh < added.length && fresh < cap && !added[fresh].event().time().isBefore(cutoff)) {
+        fresh++;
+      }
+      // Held entries are all older than the added ones: once an added entry is past the horizon,
+      // so are they.
+      int kept =
+          fresh < added.length ? 0 : live(events, cutoff, Math.min(events.length, cap - fresh));
+      ContactEntry[] newEntries = new ContactEntry[fresh + kept];
+      ContactEvent[] newEvents = new ContactEvent[fresh + kept];
+      for (int i = 0; i < fresh; i++) {
+        newEntries[i] = added[i];
+        newEvents[i] = added[i].event();
+      }
+      System.arraycopy(entries, 0, newEntries, fresh, kept);
+      System.arraycopy(events, 0, newEvents, fresh, kept);
+      return new Held(loaded, newEntries, newEvents);
+    }
+
+    /**
+     * How many of the first {@code limit} of newest-first {@code events} are at or after {@code
+     * cutoff}: reads one time when all are, else binary-searches.
+     */
+    private static int live(ContactEvent[] events, Instant cutoff, int limit) {
+      if (limit == 0 || !events[limit - 1].time().isBefore(cutoff)) {
+        return limit;
+      }
+      int low = 0;
+      int high = limit - 1; // events[high] is before the cutoff
+      while (low < high) {
+        int mid = (low + high) >>> 1;
+        if (events[mid].time().isBefore(cutoff)) {
+          high = mid;
+        } else {
+          low = mid + 1;
+        }
+      }
+      return low;
     }
   }
 
@@ -58,10 +140,14 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
     this.properties = Objects.requireNonNull(properties, "properties");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
+    // Maintenance (eviction, expiry) runs on the writing thread: every append is a write, and
+    // handing each one's maintenance to the common pool cost more in thread wake-ups and lock
+    // hand-offs than the maintenance itself.
     this.customers =
         Caffeine.newBuilder()
             .maximumSize(properties.maxLocalCustomers())
             .expireAfterWrite(properties.horizon())
+            .executor(Runnable::run)
             .build();
   }
 
@@ -70,7 +156,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
     String key = key(tenantId, customerId);
     Instant cutoff = clock.instant().minus(properties.horizon());
     Held held = customers.getIfPresent(key);
-    if (held != null && held.loaded()) {
+    if (held != null && held.loaded) {
       metrics.hits.increment();
       return held.eventsSince(cutoff);
     }
@@ -85,10 +171,10 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
             .compute(
                 key,
                 (k, current) ->
-                    new Held(
+                    Held.of(
                         true,
                         ContactEntries.merge(
-                            current == null ? List.of() : current.entries(),
+                            current == null ? List.of() : Arrays.asList(current.entries),
                             rows,
                             cutoff,
                             properties.maxEvents())));
@@ -101,18 +187,23 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
       return;
     }
     Instant cutoff = clock.instant().minus(properties.horizon());
+    ContactEntry[] added = entries.toArray(new ContactEntry[0]);
+    Arrays.sort(added, ContactEntries.NEWEST_FIRST);
+    int cap = properties.maxEvents();
     customers
         .asMap()
         .compute(
             key(tenantId, customerId),
-            (k, current) ->
-                new Held(
-                    current != null && current.loaded(),
-                    ContactEntries.merge(
-                        current == null ? List.of() : current.entries(),
-                        entries,
-                        cutoff,
-                        properties.maxEvents())));
+            (k, current) -> {
+              Held held = current == null ? Held.EMPTY : current;
+              boolean loaded = current != null && current.loaded;
+              Held prepended = held.prepend(loaded, added, cutoff, cap);
+              return prepended != null
+                  ? prepended
+                  : Held.of(
+                      loaded,
+                      ContactEntries.merge(Arrays.asList(held.entries), entries, cutoff, cap));
+            });
   }
 
   /** Forgets every list (their interactions are loaded again on the next miss). */

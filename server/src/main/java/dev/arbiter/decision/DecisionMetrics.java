@@ -1,14 +1,13 @@
 package dev.arbiter.decision;
 
 import dev.arbiter.engine.pipeline.Decision;
+import dev.arbiter.engine.pipeline.RankedOffer;
 import dev.arbiter.engine.trace.Stage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,9 +16,12 @@ import java.util.concurrent.TimeUnit;
  * customer.
  */
 public class DecisionMetrics {
+  private static final Stage[] STAGES = Stage.values();
+
   private final Timer latency;
-  private final Map<Stage, Timer> stageLatency = new EnumMap<>(Stage.class);
-  private final Map<Stage, Counter> removed = new EnumMap<>(Stage.class);
+  // By stage ordinal.
+  private final Timer[] stageLatency = new Timer[STAGES.length];
+  private final Counter[] removed = new Counter[STAGES.length];
   private final DistributionSummary evaluated;
   private final Counter noFlow;
   private final Counter fallbackScores;
@@ -32,21 +34,19 @@ public class DecisionMetrics {
             .minimumExpectedValue(Duration.ofNanos(10_000))
             .maximumExpectedValue(Duration.ofSeconds(1))
             .register(meters);
-    for (Stage stage : Stage.values()) {
-      stageLatency.put(
-          stage,
+    for (Stage stage : STAGES) {
+      stageLatency[stage.ordinal()] =
           Timer.builder("arbiter.decision.stage.latency")
               .tag("stage", stage.wireName())
               .publishPercentileHistogram()
               .minimumExpectedValue(Duration.ofNanos(500))
               .maximumExpectedValue(Duration.ofMillis(100))
-              .register(meters));
-      removed.put(
-          stage,
+              .register(meters);
+      removed[stage.ordinal()] =
           Counter.builder("arbiter.decision.offers.removed")
               .description("Offers a stage removed from consideration")
               .tag("stage", stage.wireName())
-              .register(meters));
+              .register(meters);
     }
     evaluated =
         DistributionSummary.builder("arbiter.decision.offers.evaluated")
@@ -69,18 +69,23 @@ public class DecisionMetrics {
       return;
     }
     evaluated.record(d.stageIn(Stage.STATUS));
-    for (Stage stage : Stage.values()) {
+    for (Stage stage : STAGES) {
       int in = d.stageIn(stage);
       int out = d.stageOut(stage);
       if (in == 0) {
         continue; // the stage did not run
       }
       if (in > out) {
-        removed.get(stage).increment(in - out);
+        removed[stage.ordinal()].increment(in - out);
       }
-      stageLatency.get(stage).record(d.stageMicros(stage), TimeUnit.MICROSECONDS);
+      stageLatency[stage.ordinal()].record(d.stageMicros(stage), TimeUnit.MICROSECONDS);
     }
-    long fallbacks = d.offers().stream().filter(o -> o.fallback()).count();
+    int fallbacks = 0;
+    for (RankedOffer o : d.offers()) {
+      if (o.fallback()) {
+        fallbacks++;
+      }
+    }
     if (fallbacks > 0) {
       fallbackScores.increment(fallbacks);
     }

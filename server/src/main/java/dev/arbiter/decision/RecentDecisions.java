@@ -1,24 +1,29 @@
 package dev.arbiter.decision;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Finds the decision a Respond refers to, even a moment after the Recommend made it.
  *
- * <p>Decisions made on this node are remembered in memory (bounded, for {@link #MEMORY_TTL}), so a
- * Respond to one of them costs no read. Any other decision is read from its {@code
- * decision.made.v1} event in the outbox, which the decision log writes in batches a few
- * milliseconds after the answer: a decision id younger than {@link #YOUNG} (its UUIDv7 timestamp
- * tells) that is not there yet is looked up again every 25 ms for up to {@code wait}, so a Respond
- * sent to another node right after the Recommend is accepted. A decision whose event was dropped
- * (the decision log's queue was full; counted) or purged (older than {@code OUTBOX_RETENTION}) is
- * not found. Thread-safe.
+ * <p>The newest decisions made on this node (at most {@code maxRemembered}, each for {@link
+ * #MEMORY_TTL} after it was made) are remembered in memory, so a Respond to one of them costs no
+ * read. The memory is first in, first out: the oldest remembered decision is the one forgotten, so
+ * the decisions a Respond is likeliest to follow are the ones kept. (A frequency-based cache such
+ * as Caffeine's keeps whatever got in first when every key is new and written once: under load it
+ * forgot nearly every recent decision, see {@code bench/RESULTS.md}.) Any other decision is read
+ * from its {@code decision.made.v1} event in the outbox, which the decision log writes in batches a
+ * few milliseconds after the answer: a decision id younger than {@link #YOUNG} (its UUIDv7
+ * timestamp tells) that is not there yet is looked up again every 25 ms for up to {@code wait}, so
+ * a Respond sent to another node right after the Recommend is accepted. A decision whose event was
+ * dropped (the decision log's queue was full; counted) or purged (older than {@code
+ * OUTBOX_RETENTION}) is not found. Thread-safe.
  */
 public class RecentDecisions {
   static final Duration MEMORY_TTL = Duration.ofMinutes(30);
@@ -29,24 +34,46 @@ public class RecentDecisions {
   private final DecisionLogRepository repository;
   private final Clock clock;
   private final Duration wait;
-  private final Cache<String, RecordedDecision> recent;
+  private final ConcurrentHashMap<String, RecordedDecision> recent;
+  // The keys of `recent` in the order remembered; the slot a new key takes holds the oldest one.
+  private final AtomicReferenceArray<String> order;
+  private final AtomicLong remembered = new AtomicLong();
 
   /**
-   * @param maxRemembered decisions kept in memory
+   * @param maxRemembered decisions kept in memory, at least 1
    * @param wait the longest a lookup waits for a young decision's event to be written
    */
   public RecentDecisions(
       DecisionLogRepository repository, Clock clock, int maxRemembered, Duration wait) {
+    if (maxRemembered < 1) {
+      throw new IllegalArgumentException(
+          "Expected maxRemembered of at least 1, but got " + maxRemembered);
+    }
     this.repository = repository;
     this.clock = clock;
     this.wait = wait;
-    this.recent =
-        Caffeine.newBuilder().maximumSize(maxRemembered).expireAfterWrite(MEMORY_TTL).build();
+    this.recent = new ConcurrentHashMap<>(maxRemembered);
+    this.order = new AtomicReferenceArray<>(maxRemembered);
   }
 
-  /** Remembers a decision this node just made; never blocks. */
+  /**
+   * Remembers a decision this node just made, once (its id is new), forgetting the oldest one
+   * remembered when {@code maxRemembered} are held; never blocks.
+   *
+   * @param decision with its {@code madeAt}, from which it is remembered for {@link #MEMORY_TTL}
+   */
   public void remember(RecordedDecision decision) {
-    recent.put(key(decision.tenantId(), decision.decisionId()), decision);
+    java.util.Objects.requireNonNull(decision.madeAt(), "madeAt");
+    String key = key(decision.tenantId(), decision.decisionId());
+    recent.put(key, decision);
+    // A key leaves the map when another takes its slot, so the map holds at most maxRemembered
+    // (plus one per thread between these lines). Threads a whole ring apart racing for one slot
+    // only make one of their decisions be forgotten early.
+    int slot = (int) Long.remainderUnsigned(remembered.getAndIncrement(), order.length());
+    String oldest = order.getAndSet(slot, key);
+    if (oldest != null) {
+      recent.remove(oldest);
+    }
   }
 
   /**
@@ -55,8 +82,8 @@ public class RecentDecisions {
    * @throws org.springframework.dao.DataAccessException when the database cannot be read
    */
   public Optional<RecordedDecision> find(String tenantId, String decisionId) {
-    RecordedDecision known = recent.getIfPresent(key(tenantId, decisionId));
-    if (known != null) {
+    RecordedDecision known = recent.get(key(tenantId, decisionId));
+    if (known != null && !clock.instant().isAfter(known.madeAt().plus(MEMORY_TTL))) {
       return Optional.of(known);
     }
     Instant issued = issuedAt(decisionId);

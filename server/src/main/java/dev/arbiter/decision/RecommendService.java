@@ -325,7 +325,10 @@ public class RecommendService {
     if (model == null || unavailable.contains(model.key())) {
       return;
     }
-    boolean failed = decision.offers().stream().anyMatch(RankedOffer::fallback);
+    boolean failed = false;
+    for (RankedOffer o : decision.offers()) {
+      failed |= o.fallback();
+    }
     breakers.record(tenantId, model.key(), model.type(), failed);
   }
 
@@ -353,6 +356,7 @@ public class RecommendService {
     }
     String decisionId = recorded.decisionId();
     Instant at = recorded.madeAt();
+    String atText = at.toString();
     String tenantId = recorded.tenantId();
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("decisionId", decisionId);
@@ -365,11 +369,18 @@ public class RecommendService {
     data.put("channel", recorded.channel());
     data.put("placement", request.placement());
     data.put("modelKey", recorded.modelKey());
-    data.put("decidedAt", at.toString());
+    data.put("decidedAt", atText);
     data.put("seed", seed);
     data.put("offers", offers);
     return OutboxEvent.cloudEvent(
-        decisionId, tenantId, tenantKey, "decision.made.v1", request.customerId(), at, data);
+        decisionId,
+        tenantId,
+        tenantKey,
+        "decision.made.v1",
+        request.customerId(),
+        at,
+        atText,
+        data);
   }
 
   private static void validate(RecommendRequest r) {

@@ -166,6 +166,76 @@ abstract class ContactHistoryStoreContract {
   }
 
   @Test
+  void shouldKeepTheNewestEntriesUpToTheCapWhenEachAppendAddsSeveral() {
+    ContactHistoryProperties seven = new ContactHistoryProperties(Duration.ofDays(90), 7, 1_000);
+    db.insertInteraction(customer, "impression", "row", now.minus(Duration.ofHours(1)));
+    ContactHistoryStore store = newStore(seven);
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+
+    for (int i = 0; i < 6; i++) {
+      Instant at = now.plusSeconds(10L * i);
+      // A decision's entries in no particular order, as a Recommend appends them.
+      store.append(
+          db.tenantId,
+          customer,
+          List.of(
+              decision(i + "b", at.plusMillis(1)),
+              decision(i + "c", at),
+              decision(i + "a", at.plusMillis(2))));
+      if (i == 1) {
+        assertThat(store.history(db.tenantId, customer))
+            .extracting(ContactEvent::offerKey)
+            .containsExactly("1a", "1b", "1c", "0a", "0b", "0c", "row");
+      }
+    }
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("5a", "5b", "5c", "4a", "4b", "4c", "3a");
+  }
+
+  @Test
+  void shouldCountEveryEntryOfAppendsAtTheSameInstant() {
+    ContactHistoryStore store = newStore(DEFAULTS);
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+
+    store.append(db.tenantId, customer, List.of(decision("a", now), decision("b", now)));
+    store.append(db.tenantId, customer, List.of(decision("a", now), decision("c", now)));
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactlyInAnyOrder("a", "a", "b", "c");
+  }
+
+  @Test
+  void shouldDropEntriesPastTheHorizonOnReadsAndAppendsAfterTimePasses() {
+    ContactHistoryProperties week = new ContactHistoryProperties(Duration.ofDays(7), 500, 1_000);
+    ContactHistoryStore store = newStore(week);
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+    for (int hours = 150; hours >= 30; hours -= 12) { // 11 entries, 6.25 to 1.25 days old
+      store.append(
+          db.tenantId,
+          customer,
+          List.of(decision("h" + hours, now.minus(Duration.ofHours(hours)))));
+    }
+    assertThat(store.history(db.tenantId, customer)).hasSize(11);
+
+    clock.advance(Duration.ofDays(3)); // the horizon now starts 4 days (96 hours) before `now`
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("h30", "h42", "h54", "h66", "h78", "h90");
+    store.append(
+        db.tenantId,
+        customer,
+        List.of(
+            decision("new", clock.instant()), decision("too-old", now.minus(Duration.ofDays(5)))));
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("new", "h30", "h42", "h54", "h66", "h78", "h90");
+  }
+
+  @Test
   void shouldLoadOnlyTheNewestRowsUpToTheCap() {
     ContactHistoryProperties three = new ContactHistoryProperties(Duration.ofDays(90), 3, 1_000);
     for (int i = 0; i < 6; i++) {
