@@ -15,22 +15,9 @@ java="$java_home/bin/java"
 [ -f server/target/arbiter.jar ] || JAVA_HOME="$java_home" ./mvnw -q -B -DskipTests -pl server -am package
 data=$(mktemp -d)
 port=${PORT:-18181}
-base="http://127.0.0.1:$port"
-ARBITER_DATA_DIR="$data" PORT=$port ARBITER_BIND_ADDRESS=127.0.0.1 LOG_LEVEL=WARN RATE_LIMIT_ENABLED=false \
-  "$java" -jar server/target/arbiter.jar serve >"$data/server.log" 2>&1 &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
-trap cleanup EXIT
-for _ in $(seq 1 120); do curl -sf "$base/health/live" >/dev/null && break; sleep 1; done
-ARBITER_DATA_DIR="$data" "$java" -jar server/target/arbiter.jar tenant create bench >/dev/null
-KEY=$(ARBITER_DATA_DIR="$data" "$java" -jar server/target/arbiter.jar api-key create --tenant bench --role admin 2>/dev/null \
-  | sed -n 's/^ARBITER_API_KEY=//p')
-export KEY
-python3 bench/http/make-catalog.py >"$data/catalog.json"
-auth=(-H "Authorization: Bearer $KEY" -H "X-Tenant-Id: bench")
-curl -sf "${auth[@]}" -H 'Content-Type: application/json' --data-binary @"$data/catalog.json" \
-  "$base/api/v1/catalog/import" >/dev/null
-for f in ref100 ref1000; do curl -sf "${auth[@]}" -X POST "$base/api/v1/flows/$f/publish" >/dev/null; done
+jar=server/target/arbiter.jar
+. bench/http/server.sh
+start_bench_server
 
 # wrk: prints "Requests/sec: N" and with --latency the 50% and 99% lines.
 run() { # name script url [env...]

@@ -19,7 +19,6 @@ java="$java_home/bin/java"
 jar=${JAR:-server/target/arbiter.jar}
 data=$(mktemp -d)
 port=${PORT:-18181}
-base="http://127.0.0.1:$port"
 if [ -n "${PROF:-}" ]; then
   lib="$data/ap/linux-x64/libasyncProfiler.so"
   JAVA_HOME="$java_home" ./mvnw -q -B dependency:get \
@@ -27,20 +26,8 @@ if [ -n "${PROF:-}" ]; then
   (mkdir -p "$data/ap" && cd "$data/ap" \
     && unzip -q -o ~/.m2/repository/tools/profiler/async-profiler/4.2/async-profiler-4.2-linux-x64.jar)
 fi
-ARBITER_DATA_DIR="$data" PORT=$port ARBITER_BIND_ADDRESS=127.0.0.1 LOG_LEVEL=WARN RATE_LIMIT_ENABLED=false \
-  "$java" ${JOPTS:-} -jar "$jar" serve >"$data/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 120); do curl -sf "$base/health/live" >/dev/null && break; sleep 1; done
-ARBITER_DATA_DIR="$data" "$java" -jar "$jar" tenant create bench >/dev/null
-KEY=$(ARBITER_DATA_DIR="$data" "$java" -jar "$jar" api-key create --tenant bench --role admin 2>/dev/null \
-  | sed -n 's/^ARBITER_API_KEY=//p')
-export KEY
-python3 bench/http/make-catalog.py >"$data/catalog.json"
-auth=(-H "Authorization: Bearer $KEY" -H "X-Tenant-Id: bench")
-curl -sf "${auth[@]}" -H 'Content-Type: application/json' --data-binary @"$data/catalog.json" \
-  "$base/api/v1/catalog/import" >/dev/null
-for f in ref100 ref1000; do curl -sf "${auth[@]}" -X POST "$base/api/v1/flows/$f/publish" >/dev/null; done
+. bench/http/server.sh
+start_bench_server
 for _ in 1 2; do
   env FLOW=ref100 wrk -t2 -c32 -d"${secs}s" -s bench/http/recommend.lua "$base/api/v1/recommend" >/dev/null
 done
