@@ -5,6 +5,7 @@
 # run (wrk -t2 -c32), and for Recommend on 100 offers a paced run at half its peak rate.
 # Usage: bench/http/run-recommend.sh [seconds per run, default 20]
 # Needs wrk (Debian: apt-get install wrk) and python3. Prints a markdown table.
+# Env: JOPTS, the server's JVM options (default -XX:+UseZGC, as bin/arbiter; JOPTS= for G1).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -16,6 +17,8 @@ java="$java_home/bin/java"
 data=$(mktemp -d)
 port=${PORT:-18181}
 jar=server/target/arbiter.jar
+# the JVM options bin/arbiter runs the server with unless told otherwise; JOPTS= for the JVM default
+JOPTS=${JOPTS--XX:+UseZGC}
 . bench/http/server.sh
 start_bench_server
 
