@@ -31,26 +31,13 @@ public record OutboxEvent(
       String customerId,
       Instant time,
       Map<String, Object> data) {
-    return cloudEvent(id, tenantId, tenantKey, type, customerId, time, time.toString(), data);
-  }
-
-  /** As above, with {@code time} already formatted ({@link Instant#toString()}) by the caller. */
-  static OutboxEvent cloudEvent(
-      String id,
-      String tenantId,
-      String tenantKey,
-      String type,
-      String customerId,
-      Instant time,
-      String timeText,
-      Map<String, Object> data) {
     Map<String, Object> event = new LinkedHashMap<>();
     event.put("specversion", "1.0");
     event.put("id", id);
     event.put("source", "/arbiter/tenants/" + tenantKey);
     event.put("type", type);
     event.put("subject", customerId);
-    event.put("time", timeText);
+    event.put("time", time.toString());
     event.put("datacontenttype", "application/json");
     event.put("data", data);
     return new OutboxEvent(id, tenantId, type, tenantKey + ":" + customerId, event, time);

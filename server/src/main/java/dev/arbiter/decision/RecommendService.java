@@ -356,7 +356,6 @@ public class RecommendService {
     }
     String decisionId = recorded.decisionId();
     Instant at = recorded.madeAt();
-    String atText = at.toString();
     String tenantId = recorded.tenantId();
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("decisionId", decisionId);
@@ -369,18 +368,11 @@ public class RecommendService {
     data.put("channel", recorded.channel());
     data.put("placement", request.placement());
     data.put("modelKey", recorded.modelKey());
-    data.put("decidedAt", atText);
+    data.put("decidedAt", at.toString());
     data.put("seed", seed);
     data.put("offers", offers);
     return OutboxEvent.cloudEvent(
-        decisionId,
-        tenantId,
-        tenantKey,
-        "decision.made.v1",
-        request.customerId(),
-        at,
-        atText,
-        data);
+        decisionId, tenantId, tenantKey, "decision.made.v1", request.customerId(), at, data);
   }
 
   private static void validate(RecommendRequest r) {
