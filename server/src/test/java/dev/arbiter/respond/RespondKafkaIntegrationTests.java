@@ -1,6 +1,5 @@
 package dev.arbiter.respond;
 
-import static dev.arbiter.testsupport.TestServer.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.demo.DemoSeeder;
@@ -55,32 +54,15 @@ class RespondKafkaIntegrationTests {
             results.add(
                 pool.submit(
                     () -> {
-                      Response d =
-                          server.post(
-                              "/api/v1/recommend",
-                              Map.of(
-                                  "customerId",
-                                  customer,
-                                  "flowKey",
-                                  "homepage",
-                                  "attributes",
-                                  Map.of("balance", 12000, "age", 40)),
-                              auth(key, DemoSeeder.TENANT));
-                      assertThat(d.status()).as(d.body()).isEqualTo(200);
+                      JsonNode d = RespondIntegrationTests.recommend(server, key, customer);
                       Map<String, Object> body = new HashMap<>();
-                      body.put("decisionId", d.json().path("decisionId").asString());
-                      body.put(
-                          "offerKey", d.json().path("offers").get(0).path("offerKey").asString());
+                      body.put("decisionId", d.path("decisionId").asString());
+                      body.put("offerKey", d.path("offers").get(0).path("offerKey").asString());
                       body.put("customerId", customer);
                       body.put("outcome", "click");
-                      String[] headers = {
-                        "Authorization",
-                        "Bearer " + key,
-                        "X-Tenant-Id",
-                        DemoSeeder.TENANT,
-                        "Idempotency-Key",
-                        "kafka-" + customer
-                      };
+                      String[] headers =
+                          RespondIntegrationTests.headers(
+                              key, "Idempotency-Key", "kafka-" + customer);
                       Response first = server.post("/api/v1/respond", body, headers);
                       assertThat(first.status()).as(first.body()).isEqualTo(201);
                       // A client retry: answered, recorded once.

@@ -1,6 +1,5 @@
 package dev.arbiter.respond;
 
-import static dev.arbiter.testsupport.TestServer.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.demo.DemoSeeder;
@@ -30,21 +29,7 @@ class RespondReviewTests {
       String[] ids = new String[2];
       for (int i = 0; i < 2; i++) {
         String customer = "review-charge-" + i;
-        Response d =
-            server.post(
-                "/api/v1/recommend",
-                Map.of(
-                    "customerId",
-                    customer,
-                    "flowKey",
-                    "homepage",
-                    "limit",
-                    5,
-                    "attributes",
-                    Map.of("balance", 12000, "age", 40)),
-                auth(key, DemoSeeder.TENANT));
-        assertThat(d.status()).as(d.body()).isEqualTo(200);
-        JsonNode decision = d.json();
+        JsonNode decision = RespondIntegrationTests.recommend(server, key, customer);
         assertThat(decision.path("offers").findValuesAsString("offerKey"))
             .contains("personal-loan");
         ids[i] = decision.path("decisionId").asString();
