@@ -241,7 +241,12 @@ public class RecommendService {
     return kept;
   }
 
-  /** Returned offers count as {@code decision} contacts for policies that count decisions. */
+  /**
+   * Returned offers count as {@code decision} contacts for policies that count decisions. They are
+   * recorded only while the snapshot has such a policy: without one nothing reads them, and
+   * recording them anyway made every customer's list grow by the offers of each decision (a write
+   * per decision, and a history hundreds of entries long that every policy scanned).
+   */
   private void recordContacts(
       String tenantId,
       String customerId,
@@ -249,7 +254,7 @@ public class RecommendService {
       String channel,
       List<RankedOffer> returned,
       Instant now) {
-    if (returned.isEmpty()) {
+    if (returned.isEmpty() || !snapshot.countsOutcome(ContactEntry.DECISION)) {
       return;
     }
     List<ContactEntry> entries = new ArrayList<>(returned.size());

@@ -353,6 +353,102 @@ class RecommendIntegrationTests {
   }
 
   @Test
+  void shouldRecordDecisionContactsOnlyWhileAPolicyCountsThem() {
+    // a tenant of its own: the demo tenant's policies change as other tests run
+    String admin = server.apiKey("quiet", "admin");
+    String[] ad = auth(admin, "quiet");
+    Response offer =
+        server.post(
+            "/api/v1/offers",
+            Map.of(
+                "key", "q-offer", "name", "Q", "category", "q", "status", "active", "priority", 50),
+            ad);
+    assertThat(offer.status()).as(offer.body()).isEqualTo(201);
+    Response impressions =
+        server.post(
+            "/api/v1/contact-policies",
+            Map.of(
+                "key",
+                "q-impressions",
+                "name",
+                "impressions",
+                "type",
+                "frequency_cap",
+                "scope",
+                Map.of("type", "offer"),
+                "config",
+                Map.of("outcome", "impression", "max", 3, "window", "P7D"),
+                "status",
+                "active"),
+            ad);
+    assertThat(impressions.status()).as(impressions.body()).isEqualTo(201);
+    server.post(
+        "/api/v1/flows",
+        Map.of(
+            "key",
+            "q-flow",
+            "name",
+            "Q",
+            "channel",
+            "web",
+            "placement",
+            "q",
+            "inventory",
+            Map.of("categories", List.of("q")),
+            "maxOffers",
+            1),
+        ad);
+    assertThat(server.post("/api/v1/flows/q-flow/publish", null, ad).status()).isEqualTo(200);
+    Map<String, Object> body = Map.of("customerId", "c-quiet", "flowKey", "q-flow");
+    String tenantId =
+        org.springframework.jdbc.core.simple.JdbcClient.create(
+                server.bean(javax.sql.DataSource.class))
+            .sql("select id from tenants where key = 'quiet'")
+            .query(String.class)
+            .single();
+    var store = server.bean(dev.arbiter.contact.ContactHistoryStore.class);
+    for (int i = 0; i < 3; i++) {
+      Response r = server.post("/api/v1/recommend", body, ad);
+      assertThat(offerKeys(r)).as(r.body()).containsExactly("q-offer");
+    }
+    assertThat(store.history(tenantId, "c-quiet"))
+        .as("no policy counts decisions: nothing to record")
+        .isEmpty();
+
+    Response decisions =
+        server.post(
+            "/api/v1/contact-policies",
+            Map.of(
+                "key",
+                "q-decisions",
+                "name",
+                "decisions",
+                "type",
+                "frequency_cap",
+                "scope",
+                Map.of("type", "offer"),
+                "config",
+                Map.of("outcome", "decision", "max", 2, "window", "P1D"),
+                "status",
+                "active"),
+            ad);
+    assertThat(decisions.status()).as(decisions.body()).isEqualTo(201);
+    var snapshots = server.bean(dev.arbiter.catalog.CatalogSnapshots.class);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (!snapshots.current(tenantId).snapshot().countsOutcome("decision")) {
+      assertThat(System.nanoTime()).as("the policy reaches the snapshot").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    // counted from then on: the three earlier decisions were not recorded
+    assertThat(offerKeys(server.post("/api/v1/recommend", body, ad))).containsExactly("q-offer");
+    assertThat(offerKeys(server.post("/api/v1/recommend", body, ad))).containsExactly("q-offer");
+    assertThat(offerKeys(server.post("/api/v1/recommend", body, ad))).isEmpty();
+    assertThat(store.history(tenantId, "c-quiet"))
+        .hasSize(2)
+        .allSatisfy(e -> assertThat(e.outcome()).isEqualTo("decision"));
+  }
+
+  @Test
   void shouldCountStoredInteractionsForContactPolicies() {
     var jdbc =
         org.springframework.jdbc.core.simple.JdbcClient.create(

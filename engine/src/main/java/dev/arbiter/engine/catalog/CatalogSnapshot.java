@@ -22,6 +22,7 @@ public final class CatalogSnapshot {
   private final List<QualificationRule> rules;
   private final int memoSlots;
   private final List<ContactPolicy> policies;
+  private final java.util.Set<String> countedOutcomes;
   private final Map<String, ScoringModel> models;
   private final Map<String, ArbitrationProfile> profiles;
   private final Map<String, Flow> flows;
@@ -48,6 +49,11 @@ public final class CatalogSnapshot {
     this.rules = rules;
     this.memoSlots = memoSlots;
     this.policies = policies;
+    java.util.Set<String> outcomes = new java.util.HashSet<>();
+    for (ContactPolicy p : policies) {
+      outcomes.add(p.outcome());
+    }
+    this.countedOutcomes = java.util.Set.copyOf(outcomes);
     this.models = models;
     this.profiles = profiles;
     this.flows = flows;
@@ -92,6 +98,15 @@ public final class CatalogSnapshot {
   /** The active contact policies, in key order ({@link ContactPolicy#ordinal()} order). */
   public List<ContactPolicy> policies() {
     return policies;
+  }
+
+  /**
+   * Whether some active contact policy counts (or, for a cooldown, is triggered by) {@code
+   * outcome}: a caller that records contacts of that outcome only for policies can skip them when
+   * this is false.
+   */
+  public boolean countsOutcome(String outcome) {
+    return countedOutcomes.contains(outcome);
   }
 
   /** The model with this key, or null. */

@@ -20,6 +20,21 @@ public final class ContactPolicyEvaluator {
   private final Tally[] tallies;
 
   /**
+   * The history grouped by outcome, built on the first tally of a history long enough for it to
+   * pay: each policy then reads only the events of its own outcome instead of the whole list (a
+   * customer with hundreds of {@code decision} entries no longer costs an impression cap a scan of
+   * all of them). Groups keep the history's order.
+   */
+  private String[] groupOutcomes;
+
+  private ContactEvent[][] groups;
+
+  private int[] groupSizes;
+
+  /** Histories at most this long are scanned whole: grouping them costs more than it saves. */
+  private static final int GROUP_ABOVE = 16;
+
+  /**
    * @param history the customer's contact history in any order; never null, may be empty
    * @param now the request time
    * @param requestChannel the channel the decision is for, null when unknown
@@ -120,8 +135,18 @@ public final class ContactPolicyEvaluator {
             && (policy.scopeType() == PolicyScopeType.CATEGORY
                 || policy.scopeType() == PolicyScopeType.OFFER);
     Tally tally = new Tally(keyed);
-    for (int i = 0, n = history.size(); i < n; i++) {
-      ContactEvent event = history.get(i);
+    List<ContactEvent> events = history;
+    int n = history.size();
+    if (n > GROUP_ABOVE) {
+      int g = group(policy.outcome());
+      if (g < 0) {
+        return tally;
+      }
+      events = java.util.Arrays.asList(groups[g]);
+      n = groupSizes[g];
+    }
+    for (int i = 0; i < n; i++) {
+      ContactEvent event = events.get(i);
       if (!policy.outcome().equals(event.outcome())) {
         continue;
       }
@@ -168,6 +193,58 @@ public final class ContactPolicyEvaluator {
       }
     }
     return tally;
+  }
+
+  /** The index of {@code outcome}'s group, or -1 when the history has no such event. */
+  private int group(String outcome) {
+    if (groups == null) {
+      groupHistory();
+    }
+    for (int g = 0; g < groupOutcomes.length && groupOutcomes[g] != null; g++) {
+      if (groupOutcomes[g].equals(outcome)) {
+        return g;
+      }
+    }
+    return -1;
+  }
+
+  private void groupHistory() {
+    int n = history.size();
+    groupOutcomes = new String[4];
+    groups = new ContactEvent[4][];
+    groupSizes = new int[4];
+    int last = -1;
+    for (int i = 0; i < n; i++) {
+      ContactEvent event = history.get(i);
+      String outcome = event.outcome();
+      int g = last >= 0 && groupOutcomes[last].equals(outcome) ? last : -1;
+      if (g < 0) {
+        for (int k = 0; k < groupOutcomes.length && groupOutcomes[k] != null; k++) {
+          if (groupOutcomes[k].equals(outcome)) {
+            g = k;
+            break;
+          }
+        }
+      }
+      if (g < 0) {
+        g = 0;
+        while (g < groupOutcomes.length && groupOutcomes[g] != null) {
+          g++;
+        }
+        if (g == groupOutcomes.length) {
+          groupOutcomes = java.util.Arrays.copyOf(groupOutcomes, g * 2);
+          groups = java.util.Arrays.copyOf(groups, g * 2);
+          groupSizes = java.util.Arrays.copyOf(groupSizes, g * 2);
+        }
+        groupOutcomes[g] = outcome;
+        groups[g] = new ContactEvent[Math.min(n - i, 64)];
+      }
+      if (groupSizes[g] == groups[g].length) {
+        groups[g] = java.util.Arrays.copyOf(groups[g], Math.min(n, groups[g].length * 2));
+      }
+      groups[g][groupSizes[g]++] = event;
+      last = g;
+    }
   }
 
   private static final class Bucket {
