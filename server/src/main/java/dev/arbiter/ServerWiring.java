@@ -31,6 +31,7 @@ import dev.arbiter.decision.DecisionTraces;
 import dev.arbiter.decision.RecentDecisions;
 import dev.arbiter.decision.RecommendService;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
+import dev.arbiter.decision.web.RecommendController;
 import dev.arbiter.ops.BudgetHealthCheck;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.ContactHistoryHealthCheck;
@@ -708,6 +709,14 @@ class ServerWiring implements WebMvcConfigurer {
     public void close() {
       flush();
     }
+  }
+
+  /** Routes Recommend past annotated-method matching (see {@link RecommendController}). */
+  @Bean(RecommendController.FAST_MAPPING)
+  org.springframework.web.servlet.handler.SimpleUrlHandlerMapping recommendHandlerMapping(
+      RecommendController recommend) {
+    return RecommendController.fastMapping(
+        recommend, new PermissionInterceptor(problems.getObject()));
   }
 
   @Override

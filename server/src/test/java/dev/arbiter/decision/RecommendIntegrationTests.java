@@ -649,6 +649,71 @@ class RecommendIntegrationTests {
   }
 
   @Test
+  void shouldCheckMethodMediaTypesAndAcceptAsAnnotatedRoutesDo() {
+    String body = "{\"customerId\": \"c-media\", \"flowKey\": \"homepage\"}";
+    Response get = raw("GET", null, null, null);
+    assertThat(get.status()).as(get.body()).isEqualTo(405);
+    assertThat(get.code()).isEqualTo("METHOD_NOT_ALLOWED");
+    assertThat(get.header("Allow")).isEqualTo("POST");
+    assertThat(get.header("Content-Type")).startsWith("application/problem+json");
+
+    assertThat(raw("POST", "application/json;charset=UTF-8", null, body).status()).isEqualTo(200);
+    assertThat(raw("POST", "application/vnd.arbiter+json", null, body).status()).isEqualTo(200);
+    for (String type : List.of("text/json", "application/xml", "not a type")) {
+      Response r = raw("POST", type, null, body);
+      assertThat(r.status()).as(type + " -> " + r.body()).isEqualTo(415);
+      assertThat(r.code()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+    }
+    Response noType = raw("POST", null, null, body);
+    assertThat(noType.status()).as(noType.body()).isEqualTo(415);
+
+    for (String accept :
+        List.of("application/json", "*/*", "application/*", "text/html, application/json;q=0.5")) {
+      assertThat(raw("POST", "application/json", accept, body).status()).as(accept).isEqualTo(200);
+    }
+    for (String accept : List.of("text/html", "application/xml", "application/json;q=0")) {
+      Response r = raw("POST", "application/json", accept, body);
+      assertThat(r.status()).as(accept + " -> " + r.body()).isEqualTo(406);
+      assertThat(r.code()).isEqualTo("NOT_ACCEPTABLE");
+    }
+
+    // the route, not the raw path, labels the HTTP metrics, as for annotated routes
+    assertThat(server.get("/metrics").body())
+        .containsPattern(
+            "http_server_requests_seconds_count\\{[^}]*method=\"POST\"[^}]*"
+                + "status=\"200\"[^}]*uri=\"/api/v1/recommend\"");
+  }
+
+  /** A request with exactly these headers (null leaves one out) and the decision key. */
+  private static Response raw(String method, String contentType, String accept, String body) {
+    java.net.http.HttpRequest.Builder b =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(server.baseUrl() + "/api/v1/recommend"))
+            .method(
+                method,
+                body == null
+                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                    : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    String[] headers = auth(decision, DemoSeeder.TENANT);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    if (accept != null) {
+      b.header("Accept", accept);
+    }
+    try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+      java.net.http.HttpResponse<String> r =
+          client.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.headers().map(), r.body());
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void shouldAnswerWithALengthNotChunks() {
     Response r =
         recommend(
