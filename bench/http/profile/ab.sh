@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# A/B comparison of two server jars on one machine: both servers run side by side (the idle one
+# costs next to nothing), are warmed up alike, then measured in alternation, so a change in the
+# machine's speed during the run (shared hosts drift by 30% and more within minutes) hits both
+# alike. Prints, per round and endpoint, requests/s and JVM CPU per request for each jar.
+#
+# Usage: bench/http/profile/ab.sh JAR_A JAR_B [rounds, default 4] [seconds per run, default 15]
+# Env:   JOPTS (the servers' JVM options, default -XX:+UseZGC as bin/arbiter)
+# Needs wrk and python3.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$root"
+jar_a=$(realpath "$1")
+jar_b=$(realpath "$2")
+rounds=${3:-4}
+secs=${4:-15}
+java_home=$(sh bin/find-jdk) || { echo "needs a JDK 21+" >&2; exit 2; }
+java="$java_home/bin/java"
+JOPTS=${JOPTS--XX:+UseZGC}
+. bench/http/server.sh
+
+declare -A pids bases keys
+dirs=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "${dirs[@]}"
+}
+for side in a b; do
+  jar=$([ $side = a ] && echo "$jar_a" || echo "$jar_b")
+  data=$(mktemp -d)
+  dirs+=("$data")
+  port=$([ $side = a ] && echo 18191 || echo 18192)
+  start_bench_server
+  trap cleanup EXIT
+  pids[$side]=$pid
+  bases[$side]=$base
+  keys[$side]=$KEY
+done
+
+jcpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# run SIDE NAME wrk-args...: one measured run, prints "name side rps cpu-us/req"
+run() {
+  local side=$1 name=$2; shift 2
+  local p=${pids[$side]} c0 c1 out
+  c0=$(jcpu "$p")
+  out=$(env KEY="${keys[$side]}" "$@")
+  c1=$(jcpu "$p")
+  local rps
+  rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+  awk -v n="$name" -v s="$side" -v r="$rps" -v a="$c0" -v b="$c1" -v t="$secs" \
+    'BEGIN {printf "%s %s %.0f %.0f\n", n, s, r, (b - a) * 10000 / (r * t)}'
+}
+for side in a b; do # warm-up: the JIT needs a minute and more on a slow 2-core machine
+  for _ in 1 2 3 4; do
+    env KEY="${keys[$side]}" FLOW=ref100 wrk -t2 -c32 -d20s -s bench/http/recommend.lua \
+      "${bases[$side]}/api/v1/recommend" >/dev/null
+  done
+  wrk -t2 -c32 -d20s -s bench/http/live.lua "${bases[$side]}/health/live" >/dev/null
+done
+results=$(mktemp)
+for r in $(seq 1 "$rounds"); do
+  for side in a b; do
+    run $side recommend-100 env FLOW=ref100 wrk -t2 -c32 -d"${secs}s" -s bench/http/recommend.lua \
+      "${bases[$side]}/api/v1/recommend" | tee -a "$results"
+    run $side live wrk -t2 -c32 -d"${secs}s" -s bench/http/live.lua "${bases[$side]}/health/live" \
+      | tee -a "$results"
+  done
+done
+echo
+python3 - "$results" <<'PY'
+import sys, collections, statistics
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, side, rps, cpu = line.split()
+    rows[(name, side)].append((float(rps), float(cpu)))
+print("| endpoint | jar | requests/s (median) | JVM CPU µs/request (median) |")
+print("|---|---|---|---|")
+for (name, side), v in sorted(rows.items()):
+    print(f"| {name} | {side} | {statistics.median(x[0] for x in v):.0f} | {statistics.median(x[1] for x in v):.0f} |")
+ratio = {}
+for side in "ab":
+    rec = [x[0] for x in rows[("recommend-100", side)]]
+    live = [x[0] for x in rows[("live", side)]]
+    ratio[side] = statistics.median(r / l for r, l in zip(rec, live))
+print()
+print("ratio recommend-100 / live (median of rounds): " + ", ".join(f"{s} {ratio[s]:.2f}" for s in "ab"))
+PY
