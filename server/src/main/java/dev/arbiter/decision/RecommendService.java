@@ -97,7 +97,7 @@ public class RecommendService {
    * @throws ApiException 422 for an invalid request, 404 {@code FLOW_NOT_FOUND} when no published
    *     flow serves it
    */
-  public Map<String, Object> recommend(
+  public Answer recommend(
       String tenantId,
       String tenantKey,
       String requestId,
@@ -139,11 +139,6 @@ public class RecommendService {
       throw new ApiException(404, "FLOW_NOT_FOUND", "No flow", decision.message());
     }
     String decisionId = Ids.newId();
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("decisionId", decisionId);
-    body.put("flowKey", decision.flowKey());
-    body.put("flowVersion", decision.flowVersion());
-    body.put("catalogVersion", decision.catalogVersion());
     List<RankedOffer> returned = consumeBudgets(tenantId, snapshot, decision.offers(), day);
     String channel =
         request.channel() != null ? request.channel() : snapshot.flow(decision.flowKey()).channel();
@@ -164,7 +159,8 @@ public class RecommendService {
               o.fallback(),
               o.content()));
     }
-    body.put("offers", offers);
+    String traceId = null;
+    Map<String, Object> inlineTrace = null;
     // X-Debug traces whatever the settings: an editor asked for this one explicitly.
     boolean sampled =
         withTrace
@@ -172,10 +168,9 @@ public class RecommendService {
                 && tenant.traceSampleRate() > 0
                 && ThreadLocalRandom.current().nextDouble() < tenant.traceSampleRate();
     if (sampled) {
-      String traceId = Ids.newId();
+      traceId = Ids.newId();
       Map<String, Object> trace =
           traceView(traceId, decisionId, requestId, request, now, seed, decision.trace());
-      body.put("traceId", traceId);
       decisionLog.trace(
           new StoredTrace(
               traceId,
@@ -188,13 +183,42 @@ public class RecommendService {
               now,
               trace));
       if (withTrace) {
-        body.put("trace", trace);
+        inlineTrace = trace;
       }
     }
     decisionLog.event(
         decisionMade(tenantKey, requestId, request, decision, returned, recorded, seed));
-    return body;
+    return new Answer(
+        decisionId,
+        decision.flowKey(),
+        decision.flowVersion(),
+        decision.catalogVersion(),
+        offers,
+        traceId,
+        inlineTrace);
   }
+
+  /**
+   * Recommend's answer, in API.md's order; {@code traceId} only when the decision was traced and
+   * {@code trace} only when it was asked for inline ({@code X-Debug}).
+   */
+  @JsonPropertyOrder({
+    "decisionId",
+    "flowKey",
+    "flowVersion",
+    "catalogVersion",
+    "offers",
+    "traceId",
+    "trace"
+  })
+  public record Answer(
+      String decisionId,
+      String flowKey,
+      int flowVersion,
+      long catalogVersion,
+      List<AnsweredOffer> offers,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String traceId,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> trace) {}
 
   /**
    * A returned offer as the answer shows it, in API.md's order. Records rather than maps: the
@@ -211,7 +235,7 @@ public class RecommendService {
     "fallback",
     "content"
   })
-  record AnsweredOffer(
+  public record AnsweredOffer(
       int rank,
       String offerKey,
       String offerId,

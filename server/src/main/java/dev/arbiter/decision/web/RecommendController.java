@@ -36,7 +36,6 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -65,12 +64,12 @@ public class RecommendController {
 
   private final RecommendService recommend;
   private final ObjectReader requestReader;
-  private final ObjectWriter answerWriter;
+  private final AnswerJson answerWriter;
 
   RecommendController(RecommendService recommend, JsonMapper json) {
     this.recommend = recommend;
     this.requestReader = json.readerFor(RecommendRequest.class);
-    this.answerWriter = json.writer();
+    this.answerWriter = new AnswerJson(json.writer());
   }
 
   /** The answer, for the OpenAPI document (API.md has every field). */
@@ -129,14 +128,14 @@ public class RecommendController {
       throw new AuthException(
           AuthError.FORBIDDEN_ROLE, "X-Debug traces are for editor and admin credentials");
     }
-    Map<String, Object> answer =
+    RecommendService.Answer answer =
         recommend.recommend(
             caller.tenantId(),
             caller.tenantKey(),
             RequestIds.of(http),
             read(http.getInputStream().readAllBytes(), http),
             withTrace);
-    byte[] json = answerWriter.writeValueAsBytes(answer);
+    byte[] json = answerWriter.write(answer);
     response.setStatus(HttpServletResponse.SC_OK);
     response.setContentType(MediaType.APPLICATION_JSON_VALUE);
     response.setContentLength(json.length);

@@ -1,0 +1,122 @@
+package dev.arbiter.decision.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.decision.RecommendService.Answer;
+import dev.arbiter.decision.RecommendService.AnsweredOffer;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The hand-written answer writer against data binding of the same answer: the same bytes. */
+class AnswerJsonTests {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final AnswerJson WRITER = new AnswerJson(JSON.writer());
+
+  @Test
+  void shouldWriteWhatDataBindingWrites() {
+    for (long seed = 0; seed < 2000; seed++) {
+      writeLikeDataBinding(seed);
+    }
+  }
+
+  private static void writeLikeDataBinding(long seed) {
+    Random random = new Random(seed);
+    List<AnsweredOffer> offers = new ArrayList<>();
+    for (int i = 0, n = random.nextInt(7); i < n; i++) {
+      offers.add(
+          new AnsweredOffer(
+              i + 1,
+              text(random),
+              random.nextInt(5) == 0 ? null : "01a2" + random.nextInt(1_000_000),
+              random.nextInt(4) == 0 ? null : text(random),
+              random.nextInt(10) == 0 ? Double.NaN : random.nextDouble() * 3 - 1,
+              random.nextInt(10) == 0 ? 0.0 : random.nextDouble(),
+              random.nextBoolean(),
+              random.nextInt(6) == 0 ? null : object(random, 3)));
+    }
+    Map<String, Object> trace = random.nextInt(3) == 0 ? object(random, 3) : null;
+    Answer answer =
+        new Answer(
+            "d-" + random.nextInt(),
+            text(random),
+            random.nextInt(1000),
+            random.nextLong(),
+            offers,
+            trace != null || random.nextBoolean() ? "t-" + random.nextInt() : null,
+            trace);
+
+    byte[] expected = JSON.writeValueAsBytes(answer);
+    assertThat(new String(WRITER.write(answer), StandardCharsets.UTF_8))
+        .as("seed %d", seed)
+        .isEqualTo(new String(expected, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void shouldBindContentThatIsNotPlainJsonValues() {
+    Map<String, Object> content = new LinkedHashMap<>();
+    content.put("when", java.time.Instant.parse("2026-11-29T12:00:00Z"));
+    content.put("keys", Map.of(1, "one"));
+    content.put("tags", java.util.Set.of("x"));
+    content.put("float", 1.5f);
+    content.put("short", (short) 7);
+    Answer answer =
+        new Answer(
+            "d",
+            "f",
+            1,
+            2,
+            List.of(new AnsweredOffer(1, "k", "i", "n", 0.5, 0.25, false, content)),
+            null,
+            null);
+    assertThat(new String(WRITER.write(answer), StandardCharsets.UTF_8))
+        .isEqualTo(JSON.writeValueAsString(answer));
+  }
+
+  private static Map<String, Object> object(Random random, int depth) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0, n = random.nextInt(4); i < n; i++) {
+      m.put(text(random), value(random, depth - 1));
+    }
+    return m;
+  }
+
+  private static Object value(Random random, int depth) {
+    return switch (random.nextInt(depth > 0 ? 11 : 9)) {
+      case 0 -> null;
+      case 1 -> text(random);
+      case 2 -> random.nextInt();
+      case 3 -> random.nextLong();
+      case 4 -> random.nextDouble() * 1e6;
+      case 5 -> random.nextBoolean();
+      case 6 -> new BigDecimal(BigInteger.valueOf(random.nextLong()), random.nextInt(20) - 5);
+      case 7 -> BigInteger.valueOf(random.nextLong()).multiply(BigInteger.TEN.pow(20));
+      case 8 -> random.nextInt(2) == 0 ? 1e300 : -0.0;
+      case 9 -> object(random, depth);
+      default -> {
+        List<Object> list = new ArrayList<>();
+        for (int i = 0, n = random.nextInt(4); i < n; i++) {
+          list.add(value(random, depth - 1));
+        }
+        yield list;
+      }
+    };
+  }
+
+  /** Text with what JSON must escape: quotes, backslashes, controls, non-ASCII, surrogates. */
+  private static String text(Random random) {
+    String[] parts = {"a", "Offer 7", "\"", "\\", "\n", "\u0001", "é", "中", "😀", "</script>", ""};
+    StringBuilder b = new StringBuilder();
+    for (int i = 0, n = random.nextInt(5); i < n; i++) {
+      b.append(parts[random.nextInt(parts.length)]);
+    }
+    return b.toString();
+  }
+}
