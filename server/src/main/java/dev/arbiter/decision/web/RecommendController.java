@@ -35,7 +35,6 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -63,12 +62,12 @@ public class RecommendController {
   private static final MediaType ANY_JSON = MediaType.parseMediaType("application/*+json");
 
   private final RecommendService recommend;
-  private final ObjectReader requestReader;
+  private final RequestJson requestReader;
   private final AnswerJson answerWriter;
 
   RecommendController(RecommendService recommend, JsonMapper json) {
     this.recommend = recommend;
-    this.requestReader = json.readerFor(RecommendRequest.class);
+    this.requestReader = new RequestJson(json.readerFor(RecommendRequest.class));
     this.answerWriter = new AnswerJson(json.writer());
   }
 
@@ -190,7 +189,7 @@ public class RecommendController {
       return null;
     }
     try {
-      return requestReader.readValue(body);
+      return requestReader.read(body);
     } catch (JacksonException e) {
       // the same exception the converter raises, so the same 400 MALFORMED_JSON answer
       throw new HttpMessageNotReadableException(
