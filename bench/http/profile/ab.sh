@@ -5,7 +5,8 @@
 # alike. Prints, per round and endpoint, requests/s and JVM CPU per request for each jar.
 #
 # Usage: bench/http/profile/ab.sh JAR_A JAR_B [rounds, default 4] [seconds per run, default 15]
-# Env:   JOPTS (the servers' JVM options, default -XX:+UseZGC as bin/arbiter)
+# Env:   JOPTS (the servers' JVM options, default -XX:+UseZGC as bin/arbiter); JOPTS_A and
+#        JOPTS_B override it per side (the same jar twice with two collectors, say)
 # Needs wrk and python3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -17,6 +18,8 @@ secs=${4:-15}
 java_home=$(sh bin/find-jdk) || { echo "needs a JDK 21+" >&2; exit 2; }
 java="$java_home/bin/java"
 JOPTS=${JOPTS--XX:+UseZGC}
+JOPTS_A=${JOPTS_A-$JOPTS}
+JOPTS_B=${JOPTS_B-$JOPTS}
 . bench/http/server.sh
 
 declare -A pids bases keys
@@ -28,6 +31,7 @@ cleanup() {
 }
 for side in a b; do
   jar=$([ $side = a ] && echo "$jar_a" || echo "$jar_b")
+  JOPTS=$([ $side = a ] && echo "$JOPTS_A" || echo "$JOPTS_B")
   data=$(mktemp -d)
   dirs+=("$data")
   port=$([ $side = a ] && echo 18191 || echo 18192)

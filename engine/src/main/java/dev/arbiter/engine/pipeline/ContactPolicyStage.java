@@ -18,6 +18,9 @@ final class ContactPolicyStage implements PipelineStage {
 
   @Override
   public void apply(DecisionWork w) {
+    if (w.customer.history().isEmpty()) {
+      return; // every policy needs a contact to suppress (caps have a max of at least 1)
+    }
     ContactPolicyEvaluator evaluator = null;
     int kept = 0;
     for (int k = 0; k < w.count; k++) {

@@ -87,6 +87,9 @@ public final class ContactPolicyEvaluator {
     }
     Bucket bucket;
     if (tally.byKey != null) {
+      if (tally.byKey.size == 0) {
+        return null;
+      }
       boolean byCategory = policy.scopeType() == PolicyScopeType.CATEGORY;
       String key = byCategory ? category : offerKey;
       bucket = key == null ? null : tally.byKey.get(key, byCategory ? categoryHash : offerKeyHash);
