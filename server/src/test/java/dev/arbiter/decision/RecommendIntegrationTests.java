@@ -649,7 +649,7 @@ class RecommendIntegrationTests {
   }
 
   @Test
-  void shouldCheckMethodMediaTypesAndAcceptAsAnnotatedRoutesDo() {
+  void shouldCheckMethodMediaTypesAndAcceptAsAnnotatedRoutesDo() throws Exception {
     String body = "{\"customerId\": \"c-media\", \"flowKey\": \"homepage\"}";
     Response get = raw("GET", null, null, null);
     assertThat(get.status()).as(get.body()).isEqualTo(405);
@@ -664,6 +664,27 @@ class RecommendIntegrationTests {
       assertThat(r.status()).as(type + " -> " + r.body()).isEqualTo(415);
       assertThat(r.code()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
     }
+    // a chunked body (no Content-Length) is read to its end
+    java.net.http.HttpRequest.Builder chunked =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(server.baseUrl() + "/api/v1/recommend"))
+            .header("Content-Type", "application/json")
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                    () ->
+                        new java.io.ByteArrayInputStream(
+                            body.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    String[] headers = auth(decision, DemoSeeder.TENANT);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      chunked.header(headers[i], headers[i + 1]);
+    }
+    try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+      java.net.http.HttpResponse<String> r =
+          client.send(chunked.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body()).contains("\"decisionId\"");
+    }
+
     Response noType = raw("POST", null, null, body);
     assertThat(noType.status()).as(noType.body()).isEqualTo(415);
 

@@ -48,7 +48,8 @@ final class AnswerJson {
     this.writer = writer;
   }
 
-  byte[] write(Answer answer) {
+  /** The answer's JSON, for {@link ByteArrayOutputStream#writeTo} without another copy. */
+  ByteArrayOutputStream write(Answer answer) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * answer.offers().size());
     try (JsonGenerator g = writer.createGenerator(out)) {
       g.writeStartObject();
@@ -76,7 +77,7 @@ final class AnswerJson {
       }
       g.writeEndObject();
     }
-    return out.toByteArray();
+    return out;
   }
 
   private static void offer(JsonGenerator g, AnsweredOffer o) {

@@ -18,6 +18,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -132,13 +133,32 @@ public class RecommendController {
             caller.tenantId(),
             caller.tenantKey(),
             RequestIds.of(http),
-            read(http.getInputStream().readAllBytes(), http),
+            read(body(http), http),
             withTrace);
-    byte[] json = answerWriter.write(answer);
+    ByteArrayOutputStream json = answerWriter.write(answer);
     response.setStatus(HttpServletResponse.SC_OK);
     response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-    response.setContentLength(json.length);
-    response.getOutputStream().write(json);
+    response.setContentLength(json.size());
+    json.writeTo(response.getOutputStream());
+  }
+
+  /** Bodies up to this size with a declared length are read into an array of exactly that size. */
+  private static final int SIZED_READ_MAX = 64 * 1024;
+
+  /**
+   * The request body. With a declared length (what channels send), one array of that size: {@code
+   * readAllBytes} starts with a 16 KiB buffer and copies out of it, which was 29% of the bytes a
+   * decision allocated. A larger or undeclared (chunked) body is read to its end as before.
+   */
+  private static byte[] body(HttpServletRequest http) throws IOException {
+    long length = http.getContentLengthLong();
+    if (length < 0 || length > SIZED_READ_MAX) {
+      return http.getInputStream().readAllBytes();
+    }
+    byte[] body = new byte[(int) length];
+    int read = http.getInputStream().readNBytes(body, 0, body.length);
+    // a body cut short by the client is parsed as what arrived (and refused as malformed)
+    return read == body.length ? body : java.util.Arrays.copyOf(body, read);
   }
 
   /** What {@code consumes} checked: JSON, including {@code application/*+json}. */

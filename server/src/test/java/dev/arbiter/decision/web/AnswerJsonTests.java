@@ -54,7 +54,7 @@ class AnswerJsonTests {
             trace);
 
     byte[] expected = JSON.writeValueAsBytes(answer);
-    assertThat(new String(WRITER.write(answer), StandardCharsets.UTF_8))
+    assertThat(WRITER.write(answer).toString(StandardCharsets.UTF_8))
         .as("seed %d", seed)
         .isEqualTo(new String(expected, StandardCharsets.UTF_8));
   }
@@ -76,7 +76,7 @@ class AnswerJsonTests {
             List.of(new AnsweredOffer(1, "k", "i", "n", 0.5, 0.25, false, content)),
             null,
             null);
-    assertThat(new String(WRITER.write(answer), StandardCharsets.UTF_8))
+    assertThat(WRITER.write(answer).toString(StandardCharsets.UTF_8))
         .isEqualTo(JSON.writeValueAsString(answer));
   }
 
