@@ -146,19 +146,6 @@ public class RecommendService {
     RecordedDecision recorded =
         recorded(tenantId, decisionId, request, snapshot, decision, channel, returned, now);
     recentDecisions.remember(recorded);
-    List<AnsweredOffer> offers = new ArrayList<>(returned.size());
-    for (RankedOffer o : returned) {
-      offers.add(
-          new AnsweredOffer(
-              o.rank(),
-              o.offerKey(),
-              o.offerId(),
-              o.name(),
-              o.score(),
-              o.propensity(),
-              o.fallback(),
-              o.content()));
-    }
     String traceId = null;
     Map<String, Object> inlineTrace = null;
     // X-Debug traces whatever the settings: an editor asked for this one explicitly.
@@ -193,14 +180,15 @@ public class RecommendService {
         decision.flowKey(),
         decision.flowVersion(),
         decision.catalogVersion(),
-        offers,
+        returned,
         traceId,
         inlineTrace);
   }
 
   /**
    * Recommend's answer, in API.md's order; {@code traceId} only when the decision was traced and
-   * {@code trace} only when it was asked for inline ({@code X-Debug}).
+   * {@code trace} only when it was asked for inline ({@code X-Debug}). The offers are the engine's
+   * ranked offers as returned (after budgets), whose fields are the answer's, in its order.
    */
   @JsonPropertyOrder({
     "decisionId",
@@ -216,34 +204,9 @@ public class RecommendService {
       String flowKey,
       int flowVersion,
       long catalogVersion,
-      List<AnsweredOffer> offers,
+      List<RankedOffer> offers,
       @JsonInclude(JsonInclude.Include.NON_NULL) String traceId,
       @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> trace) {}
-
-  /**
-   * A returned offer as the answer shows it, in API.md's order. Records rather than maps: the
-   * writer serialises them with a serializer resolved once per type instead of looking one up per
-   * value, and a decision allocates one object per offer instead of a map of eight entries.
-   */
-  @JsonPropertyOrder({
-    "rank",
-    "offerKey",
-    "offerId",
-    "name",
-    "score",
-    "propensity",
-    "fallback",
-    "content"
-  })
-  public record AnsweredOffer(
-      int rank,
-      String offerKey,
-      String offerId,
-      String name,
-      double score,
-      double propensity,
-      boolean fallback,
-      Map<String, Object> content) {}
 
   /**
    * A returned offer as {@code decision.made.v1} shows it: the answer's fields without content,

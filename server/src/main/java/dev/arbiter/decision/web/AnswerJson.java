@@ -1,7 +1,7 @@
 package dev.arbiter.decision.web;
 
 import dev.arbiter.decision.RecommendService.Answer;
-import dev.arbiter.decision.RecommendService.AnsweredOffer;
+import dev.arbiter.engine.pipeline.RankedOffer;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -63,7 +63,7 @@ final class AnswerJson {
       g.writeNumber(answer.catalogVersion());
       g.writeName(OFFERS);
       g.writeStartArray();
-      for (AnsweredOffer o : answer.offers()) {
+      for (RankedOffer o : answer.offers()) {
         offer(g, o);
       }
       g.writeEndArray();
@@ -80,7 +80,7 @@ final class AnswerJson {
     return out;
   }
 
-  private static void offer(JsonGenerator g, AnsweredOffer o) {
+  private static void offer(JsonGenerator g, RankedOffer o) {
     g.writeStartObject();
     g.writeName(RANK);
     g.writeNumber(o.rank());

@@ -3,7 +3,7 @@ package dev.arbiter.decision.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.decision.RecommendService.Answer;
-import dev.arbiter.decision.RecommendService.AnsweredOffer;
+import dev.arbiter.engine.pipeline.RankedOffer;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +29,10 @@ class AnswerJsonTests {
 
   private static void writeLikeDataBinding(long seed) {
     Random random = new Random(seed);
-    List<AnsweredOffer> offers = new ArrayList<>();
+    List<RankedOffer> offers = new ArrayList<>();
     for (int i = 0, n = random.nextInt(7); i < n; i++) {
       offers.add(
-          new AnsweredOffer(
+          new RankedOffer(
               i + 1,
               text(random),
               random.nextInt(5) == 0 ? null : "01a2" + random.nextInt(1_000_000),
@@ -73,7 +73,7 @@ class AnswerJsonTests {
             "f",
             1,
             2,
-            List.of(new AnsweredOffer(1, "k", "i", "n", 0.5, 0.25, false, content)),
+            List.of(new RankedOffer(1, "k", "i", "n", 0.5, 0.25, false, content)),
             null,
             null);
     assertThat(WRITER.write(answer).toString(StandardCharsets.UTF_8))
