@@ -25,11 +25,7 @@ public final class ContactPolicyEvaluator {
    * customer with hundreds of {@code decision} entries no longer costs an impression cap a scan of
    * all of them). Groups keep the history's order.
    */
-  private String[] groupOutcomes;
-
-  private ContactEvent[][] groups;
-
-  private int[] groupSizes;
+  private java.util.Map<String, List<ContactEvent>> byOutcome;
 
   /** Histories at most this long are scanned whole: grouping them costs more than it saves. */
   private static final int GROUP_ABOVE = 16;
@@ -139,15 +135,16 @@ public final class ContactPolicyEvaluator {
                 || policy.scopeType() == PolicyScopeType.OFFER);
     Tally tally = new Tally(keyed);
     List<ContactEvent> events = history;
-    int n = history.size();
-    if (n > GROUP_ABOVE) {
-      int g = group(policy.outcome());
-      if (g < 0) {
-        return tally;
+    if (history.size() > GROUP_ABOVE) {
+      if (byOutcome == null) {
+        byOutcome = new java.util.HashMap<>();
+        for (ContactEvent event : history) {
+          byOutcome.computeIfAbsent(event.outcome(), k -> new java.util.ArrayList<>()).add(event);
+        }
       }
-      events = java.util.Arrays.asList(groups[g]);
-      n = groupSizes[g];
+      events = byOutcome.getOrDefault(policy.outcome(), List.of());
     }
+    int n = events.size();
     for (int i = 0; i < n; i++) {
       ContactEvent event = events.get(i);
       if (!policy.outcome().equals(event.outcome())) {
@@ -196,58 +193,6 @@ public final class ContactPolicyEvaluator {
       }
     }
     return tally;
-  }
-
-  /** The index of {@code outcome}'s group, or -1 when the history has no such event. */
-  private int group(String outcome) {
-    if (groups == null) {
-      groupHistory();
-    }
-    for (int g = 0; g < groupOutcomes.length && groupOutcomes[g] != null; g++) {
-      if (groupOutcomes[g].equals(outcome)) {
-        return g;
-      }
-    }
-    return -1;
-  }
-
-  private void groupHistory() {
-    int n = history.size();
-    groupOutcomes = new String[4];
-    groups = new ContactEvent[4][];
-    groupSizes = new int[4];
-    int last = -1;
-    for (int i = 0; i < n; i++) {
-      ContactEvent event = history.get(i);
-      String outcome = event.outcome();
-      int g = last >= 0 && groupOutcomes[last].equals(outcome) ? last : -1;
-      if (g < 0) {
-        for (int k = 0; k < groupOutcomes.length && groupOutcomes[k] != null; k++) {
-          if (groupOutcomes[k].equals(outcome)) {
-            g = k;
-            break;
-          }
-        }
-      }
-      if (g < 0) {
-        g = 0;
-        while (g < groupOutcomes.length && groupOutcomes[g] != null) {
-          g++;
-        }
-        if (g == groupOutcomes.length) {
-          groupOutcomes = java.util.Arrays.copyOf(groupOutcomes, g * 2);
-          groups = java.util.Arrays.copyOf(groups, g * 2);
-          groupSizes = java.util.Arrays.copyOf(groupSizes, g * 2);
-        }
-        groupOutcomes[g] = outcome;
-        groups[g] = new ContactEvent[Math.min(n - i, 64)];
-      }
-      if (groupSizes[g] == groups[g].length) {
-        groups[g] = java.util.Arrays.copyOf(groups[g], Math.min(n, groups[g].length * 2));
-      }
-      groups[g][groupSizes[g]++] = event;
-      last = g;
-    }
   }
 
   private static final class Bucket {
