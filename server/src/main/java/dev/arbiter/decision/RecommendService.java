@@ -259,18 +259,7 @@ public class RecommendService {
           && !budgets.tryConsume(tenantId, o.offerKey(), offer.budget(), day, 1, 0)) {
         continue;
       }
-      kept.add(
-          kept.size() + 1 == o.rank()
-              ? o
-              : new RankedOffer(
-                  kept.size() + 1,
-                  o.offerKey(),
-                  o.offerId(),
-                  o.name(),
-                  o.score(),
-                  o.propensity(),
-                  o.fallback(),
-                  o.content()));
+      kept.add(o.withRank(kept.size() + 1));
     }
     return kept;
   }

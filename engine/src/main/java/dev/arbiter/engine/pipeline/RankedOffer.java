@@ -22,4 +22,12 @@ public record RankedOffer(
     double score,
     double propensity,
     boolean fallback,
-    Map<String, Object> content) {}
+    Map<String, Object> content) {
+
+  /** This offer at another rank (when offers ahead of it were dropped). */
+  public RankedOffer withRank(int newRank) {
+    return newRank == rank
+        ? this
+        : new RankedOffer(newRank, offerKey, offerId, name, score, propensity, fallback, content);
+  }
+}
