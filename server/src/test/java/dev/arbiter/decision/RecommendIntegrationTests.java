@@ -40,6 +40,24 @@ class RecommendIntegrationTests {
     return server.post("/api/v1/recommend", body, all);
   }
 
+  /** A new active frequency cap's body, named after its key. */
+  static Map<String, Object> frequencyCap(
+      String key, Map<String, ?> scope, String outcome, int max, String window) {
+    return Map.of(
+        "key",
+        key,
+        "name",
+        key,
+        "type",
+        "frequency_cap",
+        "scope",
+        scope,
+        "config",
+        Map.of("outcome", outcome, "max", max, "window", window),
+        "status",
+        "active");
+  }
+
   static List<String> offerKeys(Response r) {
     return r.json().path("offers").findValuesAsString("offerKey");
   }
@@ -309,19 +327,12 @@ class RecommendIntegrationTests {
     Response policy =
         server.post(
             "/api/v1/contact-policies",
-            Map.of(
-                "key",
+            frequencyCap(
                 "two-decisions",
-                "name",
-                "Two decisions a day",
-                "type",
-                "frequency_cap",
-                "scope",
                 Map.of("type", "offer", "value", "travel-insurance"),
-                "config",
-                Map.of("outcome", "decision", "max", 2, "window", "P1D"),
-                "status",
-                "active"),
+                "decision",
+                2,
+                "P1D"),
             ed);
     assertThat(policy.status()).as(policy.body()).isEqualTo(201);
     Map<String, Object> body =
@@ -367,19 +378,7 @@ class RecommendIntegrationTests {
     Response impressions =
         server.post(
             "/api/v1/contact-policies",
-            Map.of(
-                "key",
-                "q-impressions",
-                "name",
-                "impressions",
-                "type",
-                "frequency_cap",
-                "scope",
-                Map.of("type", "offer"),
-                "config",
-                Map.of("outcome", "impression", "max", 3, "window", "P7D"),
-                "status",
-                "active"),
+            frequencyCap("q-impressions", Map.of("type", "offer"), "impression", 3, "P7D"),
             ad);
     assertThat(impressions.status()).as(impressions.body()).isEqualTo(201);
     server.post(
@@ -400,12 +399,7 @@ class RecommendIntegrationTests {
         ad);
     assertThat(server.post("/api/v1/flows/q-flow/publish", null, ad).status()).isEqualTo(200);
     Map<String, Object> body = Map.of("customerId", "c-quiet", "flowKey", "q-flow");
-    String tenantId =
-        org.springframework.jdbc.core.simple.JdbcClient.create(
-                server.bean(javax.sql.DataSource.class))
-            .sql("select id from tenants where key = 'quiet'")
-            .query(String.class)
-            .single();
+    String tenantId = server.tenantId("quiet");
     var store = server.bean(dev.arbiter.contact.ContactHistoryStore.class);
     for (int i = 0; i < 3; i++) {
       Response r = server.post("/api/v1/recommend", body, ad);
@@ -418,19 +412,7 @@ class RecommendIntegrationTests {
     Response decisions =
         server.post(
             "/api/v1/contact-policies",
-            Map.of(
-                "key",
-                "q-decisions",
-                "name",
-                "decisions",
-                "type",
-                "frequency_cap",
-                "scope",
-                Map.of("type", "offer"),
-                "config",
-                Map.of("outcome", "decision", "max", 2, "window", "P1D"),
-                "status",
-                "active"),
+            frequencyCap("q-decisions", Map.of("type", "offer"), "decision", 2, "P1D"),
             ad);
     assertThat(decisions.status()).as(decisions.body()).isEqualTo(201);
     var snapshots = server.bean(dev.arbiter.catalog.CatalogSnapshots.class);
@@ -453,8 +435,7 @@ class RecommendIntegrationTests {
     var jdbc =
         org.springframework.jdbc.core.simple.JdbcClient.create(
             server.bean(javax.sql.DataSource.class));
-    String tenantId =
-        jdbc.sql("select id from tenants where key = 'demo'").query(String.class).single();
+    String tenantId = server.tenantId(DemoSeeder.TENANT);
     jdbc.sql(
             """
             insert into interactions (id, tenant_id, customer_id, decision_id, offer_key, category, channel,
@@ -526,19 +507,7 @@ class RecommendIntegrationTests {
         ed);
     server.post(
         "/api/v1/contact-policies",
-        Map.of(
-            "key",
-            "r-once",
-            "name",
-            "once",
-            "type",
-            "frequency_cap",
-            "scope",
-            Map.of("type", "offer", "value", "r-capped"),
-            "config",
-            Map.of("outcome", "decision", "max", 1, "window", "P1D"),
-            "status",
-            "active"),
+        frequencyCap("r-once", Map.of("type", "offer", "value", "r-capped"), "decision", 1, "P1D"),
         ed);
     server.post(
         "/api/v1/flows",
@@ -628,28 +597,13 @@ class RecommendIntegrationTests {
     assertThat(empty.status()).as(empty.body()).isEqualTo(422);
     assertThat(empty.json().path("errors").findValuesAsString("field")).contains("body");
 
-    java.net.http.HttpRequest.Builder plain =
-        java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(server.baseUrl() + "/api/v1/recommend"))
-            .header("Content-Type", "text/plain")
-            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("customerId=c"));
-    for (int i = 0; i + 1 < headers.length; i += 2) {
-      plain.header(headers[i], headers[i + 1]);
-    }
-    Response text;
-    try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
-      java.net.http.HttpResponse<String> r =
-          client.send(plain.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-      text = new Response(r.statusCode(), r.headers().map(), r.body());
-    } catch (java.io.IOException | InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+    Response text = raw("POST", "text/plain", null, "customerId=c");
     assertThat(text.status()).as(text.body()).isEqualTo(415);
     assertThat(text.code()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
   }
 
   @Test
-  void shouldCheckMethodMediaTypesAndAcceptAsAnnotatedRoutesDo() throws Exception {
+  void shouldCheckMethodMediaTypesAndAcceptAsAnnotatedRoutesDo() {
     String body = "{\"customerId\": \"c-media\", \"flowKey\": \"homepage\"}";
     Response get = raw("GET", null, null, null);
     assertThat(get.status()).as(get.body()).isEqualTo(405);
@@ -665,25 +619,17 @@ class RecommendIntegrationTests {
       assertThat(r.code()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
     }
     // a chunked body (no Content-Length) is read to its end
-    java.net.http.HttpRequest.Builder chunked =
-        java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(server.baseUrl() + "/api/v1/recommend"))
-            .header("Content-Type", "application/json")
-            .POST(
-                java.net.http.HttpRequest.BodyPublishers.ofInputStream(
-                    () ->
-                        new java.io.ByteArrayInputStream(
-                            body.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-    String[] headers = auth(decision, DemoSeeder.TENANT);
-    for (int i = 0; i + 1 < headers.length; i += 2) {
-      chunked.header(headers[i], headers[i + 1]);
-    }
-    try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
-      java.net.http.HttpResponse<String> r =
-          client.send(chunked.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-      assertThat(r.body()).contains("\"decisionId\"");
-    }
+    Response chunked =
+        send(
+            "POST",
+            "application/json",
+            null,
+            java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                () ->
+                    new java.io.ByteArrayInputStream(
+                        body.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    assertThat(chunked.status()).as(chunked.body()).isEqualTo(200);
+    assertThat(chunked.body()).contains("\"decisionId\"");
 
     Response noType = raw("POST", null, null, body);
     assertThat(noType.status()).as(noType.body()).isEqualTo(415);
@@ -707,14 +653,24 @@ class RecommendIntegrationTests {
 
   /** A request with exactly these headers (null leaves one out) and the decision key. */
   private static Response raw(String method, String contentType, String accept, String body) {
+    return send(
+        method,
+        contentType,
+        accept,
+        body == null
+            ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  private static Response send(
+      String method,
+      String contentType,
+      String accept,
+      java.net.http.HttpRequest.BodyPublisher body) {
     java.net.http.HttpRequest.Builder b =
         java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create(server.baseUrl() + "/api/v1/recommend"))
-            .method(
-                method,
-                body == null
-                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                    : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+            .method(method, body);
     String[] headers = auth(decision, DemoSeeder.TENANT);
     for (int i = 0; i + 1 < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);

@@ -88,6 +88,11 @@ public final class TestServer implements AutoCloseable {
     return bean(ApiKeyService.class).create(t, role + " test key", role, "test").key();
   }
 
+  /** The id of the tenant with this key; it must exist. */
+  public String tenantId(String tenantKey) {
+    return bean(TenantService.class).find(tenantKey).orElseThrow().id();
+  }
+
   public Response get(String path, String... headers) {
     return send("GET", path, null, headers);
   }
