@@ -20,3 +20,6 @@ start_bench_server() {
     "$base/api/v1/catalog/import" >/dev/null
   for f in ref100 ref1000; do curl -sf "${auth[@]}" -X POST "$base/api/v1/flows/$f/publish" >/dev/null; done
 }
+
+# jvm_cpu_ticks PID: the process's CPU time so far (user + system), in clock ticks (1/100 s).
+jvm_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -42,14 +42,13 @@ for side in a b; do
   keys[$side]=$KEY
 done
 
-jcpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # run SIDE NAME wrk-args...: one measured run, prints "name side rps cpu-us/req"
 run() {
   local side=$1 name=$2; shift 2
   local p=${pids[$side]} c0 c1 out
-  c0=$(jcpu "$p")
+  c0=$(jvm_cpu_ticks "$p")
   out=$(env KEY="${keys[$side]}" "$@")
-  c1=$(jcpu "$p")
+  c1=$(jvm_cpu_ticks "$p")
   local rps
   rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
   awk -v n="$name" -v s="$side" -v r="$rps" -v a="$c0" -v b="$c1" -v t="$secs" \

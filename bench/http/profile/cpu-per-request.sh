@@ -33,14 +33,13 @@ for _ in 1 2; do
 done
 wrk -t2 -c32 -d"${secs}s" -s bench/http/live.lua "$base/health/live" >/dev/null
 attach() { "$java" bench/http/profile/Attach.java "$pid" "$1" "$lib" >/dev/null; }
-jcpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 measure() { # name wrk-args...
   local run=$1; shift
   [ -n "${PROF:-}" ] && attach "start,event=${EVENT:-cpu},interval=${INTERVAL:-1ms},threads"
   local c0 c1
-  c0=$(jcpu)
+  c0=$(jvm_cpu_ticks "$pid")
   "$@" >"$data/$run.txt"
-  c1=$(jcpu)
+  c1=$(jvm_cpu_ticks "$pid")
   [ -n "${PROF:-}" ] && attach "stop,file=$out-$run.collapsed,collapsed"
   local rps
   rps=$(awk '/^Requests\/sec/ {print $2}' "$data/$run.txt")
