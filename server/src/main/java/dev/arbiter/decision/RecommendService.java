@@ -1,7 +1,9 @@
 package dev.arbiter.decision;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.arbiter.budget.BudgetLedger;
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.contact.ContactEntry;
@@ -212,25 +214,8 @@ public class RecommendService {
    * A returned offer as {@code decision.made.v1} shows it: the answer's fields without content,
    * plus the offer's category and, for a naive Bayes model, the bins it was scored in.
    */
-  @JsonPropertyOrder({
-    "rank",
-    "offerKey",
-    "offerId",
-    "name",
-    "score",
-    "propensity",
-    "fallback",
-    "category",
-    "bins"
-  })
   record DecidedOffer(
-      int rank,
-      String offerKey,
-      String offerId,
-      String name,
-      double score,
-      double propensity,
-      boolean fallback,
+      @JsonUnwrapped @JsonIgnoreProperties("content") RankedOffer offer,
       String category,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Integer> bins) {}
 
@@ -375,17 +360,7 @@ public class RecommendService {
     List<DecidedOffer> offers = new ArrayList<>(returned.size());
     for (RankedOffer o : returned) {
       RecordedDecision.ReturnedOffer r = recorded.offers().get(o.offerKey());
-      offers.add(
-          new DecidedOffer(
-              o.rank(),
-              o.offerKey(),
-              o.offerId(),
-              o.name(),
-              o.score(),
-              o.propensity(),
-              o.fallback(),
-              r.category(),
-              r.bins()));
+      offers.add(new DecidedOffer(o, r.category(), r.bins()));
     }
     String decisionId = recorded.decisionId();
     Instant at = recorded.madeAt();
