@@ -7,6 +7,7 @@ import dev.arbiter.engine.catalog.CatalogDefinition;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
 import dev.arbiter.engine.catalog.ModelDefinition;
 import dev.arbiter.engine.scoring.Learning;
+import dev.arbiter.engine.scoring.ModelState;
 import dev.arbiter.engine.scoring.OutcomeClass;
 import dev.arbiter.engine.scoring.ThompsonState;
 import dev.arbiter.scoring.jdbc.JdbcModelStateRepository;
@@ -76,25 +77,7 @@ class ModelStateIntegrationTests {
         "bandit",
         Learning.thompsonIncrements("gold", "cards", OutcomeClass.POSITIVE),
         Instant.now());
-    CatalogSnapshot snapshot =
-        CatalogBuilder.build(
-                new CatalogDefinition(
-                    "t1",
-                    1,
-                    List.of(),
-                    List.of(),
-                    List.of(),
-                    List.of(
-                        new ModelDefinition(
-                            "m1",
-                            "bandit",
-                            "Bandit",
-                            "thompson",
-                            Map.of("prior", Map.of("alpha", 2, "beta", 8)),
-                            0.1)),
-                    List.of(),
-                    List.of()))
-            .orElseThrow();
+    CatalogSnapshot snapshot = banditCatalog(1, 2, 8);
     ThompsonState state =
         (ThompsonState) new ModelStates(repo).forTenant("t1", snapshot).state("bandit");
     assertThat(state.offers().get("gold").alpha()).isEqualTo(3);
@@ -102,5 +85,75 @@ class ModelStateIntegrationTests {
     assertThat(state.categories().get("cards").alpha()).isEqualTo(3);
     assertThat(state.global().alpha()).isEqualTo(3);
     assertThat(new ModelStates(repo).forTenant("t1", snapshot).state("missing-model")).isNull();
+  }
+
+  @Test
+  void shouldBuildStateOncePerLoadedEvidenceAndModelDefinition() throws InterruptedException {
+    JdbcModelStateRepository repo = new JdbcModelStateRepository(migrated());
+    repo.addBeta(
+        "t1",
+        "bandit",
+        Learning.thompsonIncrements("gold", "cards", OutcomeClass.POSITIVE),
+        Instant.now());
+    ModelStates states = new ModelStates(repo);
+    CatalogSnapshot v1 = banditCatalog(1, 2, 8);
+
+    ModelState first = states.forTenant("t1", v1).state("bandit");
+    ModelState second = states.forTenant("t1", v1).state("bandit");
+    assertThat(second).as("the same evidence and definition: no rebuild").isSameAs(first);
+
+    // A new catalog version with another prior: rebuilt from the same evidence.
+    ThompsonState v2 =
+        (ThompsonState) states.forTenant("t1", banditCatalog(2, 1, 1)).state("bandit");
+    assertThat(v2).isNotSameAs(first);
+    assertThat(v2.offers().get("gold").alpha()).isEqualTo(2);
+    assertThat(v2.offers().get("gold").beta()).isEqualTo(1);
+
+    // New evidence, once refreshed on this node, is in the next decision's state.
+    repo.addBeta(
+        "t1",
+        "bandit",
+        Learning.thompsonIncrements("gold", "cards", OutcomeClass.NEGATIVE),
+        Instant.now());
+    states.refresh("t1", "bandit");
+    ThompsonState refreshed = awaitState(states, v1, 1.0);
+    assertThat(refreshed.offers().get("gold").alpha()).isEqualTo(3);
+    assertThat(refreshed.offers().get("gold").beta()).isEqualTo(9);
+  }
+
+  /** The state once its offer "gold" has {@code extraBeta} more failures than the prior's. */
+  private static ThompsonState awaitState(
+      ModelStates states, CatalogSnapshot snapshot, double extraBeta) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    ThompsonState s;
+    do {
+      s = (ThompsonState) states.forTenant("t1", snapshot).state("bandit");
+      if (s.offers().get("gold").beta() == 8 + extraBeta) {
+        return s;
+      }
+      Thread.sleep(10);
+    } while (System.nanoTime() < deadline);
+    return s;
+  }
+
+  private static CatalogSnapshot banditCatalog(long version, int alpha, int beta) {
+    return CatalogBuilder.build(
+            new CatalogDefinition(
+                "t1",
+                version,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(
+                    new ModelDefinition(
+                        "m1",
+                        "bandit",
+                        "Bandit",
+                        "thompson",
+                        Map.of("prior", Map.of("alpha", alpha, "beta", beta)),
+                        0.1)),
+                List.of(),
+                List.of()))
+        .orElseThrow();
   }
 }
