@@ -27,8 +27,70 @@ final class ContactEntries {
   private ContactEntries() {}
 
   /**
+   * Whether the cap of {@code decision} entries applies to {@code e}, rather than the cap of
+   * interactions. The two kinds are capped apart: for a tenant whose policies count decisions, a
+   * customer shown offers many times would otherwise have their older impressions and rejects
+   * pushed out of the list by the offers of each decision, and an impression cap undercount.
+   */
+  static boolean isDecision(ContactEntry e) {
+    return ContactEntry.DECISION.equals(e.event().outcome());
+  }
+
+  /** Room left under the cap, per kind, while a newest-first list is walked. */
+  static final class Room {
+    private final int cap;
+    private int decisions;
+    private int interactions;
+
+    Room(int cap) {
+      this.cap = cap;
+    }
+
+    /** Takes a place for {@code e} if its kind has one left. */
+    boolean admit(ContactEntry e) {
+      if (isDecision(e)) {
+        if (decisions == cap) {
+          return false;
+        }
+        decisions++;
+      } else {
+        if (interactions == cap) {
+          return false;
+        }
+        interactions++;
+      }
+      return true;
+    }
+
+    /** Whether neither kind has room left. */
+    boolean full() {
+      return decisions == cap && interactions == cap;
+    }
+  }
+
+  /**
+   * The first entries of newest-first {@code entries} that fit the cap: at most {@code cap} of each
+   * kind ({@link #isDecision}), in order.
+   */
+  static List<ContactEntry> capped(List<ContactEntry> entries, int cap) {
+    if (entries.size() <= cap) {
+      return entries;
+    }
+    Room room = new Room(cap);
+    List<ContactEntry> kept = new ArrayList<>(Math.min(entries.size(), 2 * cap));
+    for (ContactEntry e : entries) {
+      if (room.admit(e)) {
+        kept.add(e);
+      } else if (room.full()) {
+        break;
+      }
+    }
+    return kept;
+  }
+
+  /**
    * The union of {@code held} and {@code added} by id ({@code added} wins), without entries before
-   * {@code cutoff}, newest first, at most {@code cap}.
+   * {@code cutoff}, newest first, at most {@code cap} of each kind ({@link #isDecision}).
    */
   static List<ContactEntry> merge(
       Collection<ContactEntry> held, Collection<ContactEntry> added, Instant cutoff, int cap) {
@@ -50,7 +112,7 @@ final class ContactEntries {
       }
     }
     merged.sort(NEWEST_FIRST);
-    return merged.size() > cap ? List.copyOf(merged.subList(0, cap)) : List.copyOf(merged);
+    return List.copyOf(capped(merged, cap));
   }
 
   /**
@@ -76,19 +138,24 @@ final class ContactEntries {
         return null;
       }
     }
-    ContactEntry[] out = new ContactEntry[Math.min(cap, news.length + list.size())];
+    ContactEntry[] out = new ContactEntry[Math.min(2 * cap, news.length + list.size())];
+    Room room = new Room(cap);
     int n = 0;
     for (ContactEntry e : news) {
-      if (n == out.length || e.event().time().isBefore(cutoff)) {
+      if (room.full() || e.event().time().isBefore(cutoff)) {
         break;
       }
-      out[n++] = e;
+      if (room.admit(e)) {
+        out[n++] = e;
+      }
     }
     for (ContactEntry e : list) {
-      if (n == out.length || e.event().time().isBefore(cutoff)) {
+      if (room.full() || e.event().time().isBefore(cutoff)) {
         break;
       }
-      out[n++] = e;
+      if (room.admit(e)) {
+        out[n++] = e;
+      }
     }
     return frozen(out, n);
   }

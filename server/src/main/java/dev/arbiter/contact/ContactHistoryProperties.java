@@ -8,7 +8,10 @@ import java.util.Objects;
  *
  * @param horizon how far back a history reaches (also the Redis TTL of an idle customer's list and
  *     the in-process expiry); longer than the longest policy window in use, default {@code P90D}
- * @param maxEvents the newest entries kept per customer, default 500; older ones are dropped
+ * @param maxEvents the newest entries of each kind kept per customer, default 500: as many
+ *     interactions and as many decision entries (returned offers, kept only while a policy counts
+ *     them); older ones are dropped. The kinds are capped apart so that decision entries never push
+ *     interactions out of a customer's list.
  * @param maxLocalCustomers customers held by the in-process store before the least recently used
  *     are evicted, default 100,000
  */

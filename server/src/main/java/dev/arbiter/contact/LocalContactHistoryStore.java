@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>At most {@link ContactHistoryProperties#maxLocalCustomers()} customers are held (least
  * recently used evicted first), each list expires a horizon after its last write, and each holds at
- * most {@link ContactHistoryProperties#maxEvents()} entries. A customer's list is replaced
- * atomically (copy on write); the PostgreSQL load of a miss runs outside any lock and is merged in
- * by id, so appends racing with it are kept. Thread-safe.
+ * most {@link ContactHistoryProperties#maxEvents()} decision entries and as many interactions. A
+ * customer's list is replaced atomically (copy on write); the PostgreSQL load of a miss runs
+ * outside any lock and is merged in by id, so appends racing with it are kept. Thread-safe.
  */
 public final class LocalContactHistoryStore implements ContactHistoryStore {
   private final InteractionReader interactions;
@@ -85,13 +85,16 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
         }
       }
       int fresh = 0;
-      while (fresh < added.length && fresh < cap && !added[fresh].event().time().isBefore(cutoff)) {
+      while (fresh < added.length && !added[fresh].event().time().isBefore(cutoff)) {
         fresh++;
       }
       // Held entries are all older than the added ones: once an added entry is past the horizon,
       // so are they.
-      int kept =
-          fresh < added.length ? 0 : live(events, cutoff, Math.min(events.length, cap - fresh));
+      int kept = fresh < added.length ? 0 : live(events, cutoff, events.length);
+      if (fresh + kept > cap) {
+        // Some kind may be over its cap: keep the newest of each kind (ContactEntries.Room).
+        return capped(loaded, added, fresh, kept, cap);
+      }
       ContactEntry[] newEntries = new ContactEntry[fresh + kept];
       ContactEvent[] newEvents = new ContactEvent[fresh + kept];
       for (int i = 0; i < fresh; i++) {
@@ -100,6 +103,28 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
       }
       System.arraycopy(entries, 0, newEntries, fresh, kept);
       System.arraycopy(events, 0, newEvents, fresh, kept);
+      return new Held(loaded, newEntries, newEvents);
+    }
+
+    /**
+     * The first {@code fresh} of {@code added}, then the first {@code kept} held entries, at most
+     * {@code cap} of each kind.
+     */
+    private Held capped(boolean loaded, ContactEntry[] added, int fresh, int kept, int cap) {
+      ContactEntries.Room room = new ContactEntries.Room(cap);
+      ContactEntry[] out = new ContactEntry[Math.min(fresh + kept, 2 * cap)];
+      int n = 0;
+      for (int i = 0; i < fresh + kept && !room.full(); i++) {
+        ContactEntry e = i < fresh ? added[i] : entries[i - fresh];
+        if (room.admit(e)) {
+          out[n++] = e;
+        }
+      }
+      ContactEntry[] newEntries = n == out.length ? out : Arrays.copyOf(out, n);
+      ContactEvent[] newEvents = new ContactEvent[n];
+      for (int i = 0; i < n; i++) {
+        newEvents[i] = newEntries[i].event();
+      }
       return new Held(loaded, newEntries, newEvents);
     }
 

@@ -30,11 +30,12 @@ import java.util.concurrent.TimeUnit;
  * PostgreSQL are one field. {@link #history} is one {@code HGETALL}; without the {@code !} field
  * (never loaded, or only appended to) it loads from PostgreSQL and merges with one script call that
  * also returns the merged list. {@link #append} is one script call: {@code HSET}, trimming
- * (horizon, then the newest {@code maxEvents}) once the hash outgrows the cap by a quarter, and
- * {@code PEXPIRE} of the horizon, so an idle customer's list leaves Redis by itself. Readers trim
- * to the cap exactly. Each script touches one key, so this also works on a Redis Cluster; an entry
- * costs roughly 60 to 100 bytes of Redis memory. Under memory pressure prefer an evicting policy
- * ({@code volatile-lru}): an evicted list is loaded again, losing only its decision entries.
+ * (horizon, then the newest {@code maxEvents} of each kind, decision entries and interactions) once
+ * the hash outgrows both caps by a quarter of one, and {@code PEXPIRE} of the horizon, so an idle
+ * customer's list leaves Redis by itself. Readers trim to the caps exactly. Each script touches one
+ * key, so this also works on a Redis Cluster; an entry costs roughly 60 to 100 bytes of Redis
+ * memory. Under memory pressure prefer an evicting policy ({@code volatile-lru}): an evicted list
+ * is loaded again, losing only its decision entries.
  *
  * <p>Fails fast like {@link dev.arbiter.ratelimit.RedisRateLimiter}: commands give up after the
  * command timeout, are rejected at once while disconnected, and only {@link #ping()} (re)connects;
@@ -64,7 +65,9 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       if ARGV[1] == '1' then redis.call('HSET', key, '!', '1') end
       local len = redis.call('HLEN', key)
       if len > 0 then
-        if ARGV[1] == '1' or len > cap + 1 + math.floor(cap / 4) then
+        -- Up to a cap of each kind stays, plus the loaded marker; a quarter of a cap more is let
+        -- grow between trims, so a full hash is not scanned on every append.
+        if ARGV[1] == '1' or len > 2 * cap + 1 + math.floor(cap / 4) then
           local cutoff = tonumber(ARGV[2])
           local all = redis.call('HGETALL', key)
           local live, dead = {}, {}
@@ -74,7 +77,13 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
               local v = all[j + 1]
               local sep = string.find(v, '\\31', 1, true)
               local t = sep and tonumber(string.sub(v, 1, sep - 1), 36)
-              if t == nil or t < cutoff then dead[#dead + 1] = f else live[#live + 1] = {t, f} end
+              if t == nil or t < cutoff then
+                dead[#dead + 1] = f
+              else
+                local sep2 = string.find(v, '\\31', sep + 1, true)
+                local kind = (sep2 and string.sub(v, sep + 1, sep2 - 1) == 'decision') and 1 or 2
+                live[#live + 1] = {t, f, kind}
+              end
             end
           end
           if #live > cap then
@@ -82,7 +91,11 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
               if a[1] ~= b[1] then return a[1] > b[1] end
               return a[2] > b[2]
             end)
-            for j = cap + 1, #live do dead[#dead + 1] = live[j][2] end
+            local kept = {0, 0}
+            for j = 1, #live do
+              local kind = live[j][3]
+              if kept[kind] < cap then kept[kind] = kept[kind] + 1 else dead[#dead + 1] = live[j][2] end
+            end
           end
           for j = 1, #dead, 1000 do
             redis.call('HDEL', key, unpack(dead, j, math.min(j + 999, #dead)))
@@ -291,8 +304,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       }
     }
     entries.sort(ContactEntries.NEWEST_FIRST);
-    int cap = properties.maxEvents();
-    return entries.size() > cap ? entries.subList(0, cap) : entries;
+    return ContactEntries.capped(entries, properties.maxEvents());
   }
 
   private StatefulRedisConnection<String, String> open() {

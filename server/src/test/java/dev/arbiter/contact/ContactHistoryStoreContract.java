@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -147,7 +148,7 @@ abstract class ContactHistoryStoreContract {
   }
 
   @Test
-  void shouldKeepOnlyTheNewestEntriesUpToTheCap() {
+  void shouldKeepOnlyTheNewestEntriesOfEachKindUpToTheCap() {
     ContactHistoryProperties five = new ContactHistoryProperties(Duration.ofDays(90), 5, 1_000);
     for (int i = 0; i < 4; i++) {
       db.insertInteraction(
@@ -160,9 +161,60 @@ abstract class ContactHistoryStoreContract {
       store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusSeconds(i))));
     }
 
+    // The decision entries are capped apart from the interactions, which they never push out.
     assertThat(store.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
-        .containsExactly("d-19", "d-18", "d-17", "d-16", "d-15");
+        .containsExactly(
+            "d-19", "d-18", "d-17", "d-16", "d-15", "offer-3", "offer-2", "offer-1", "offer-0");
+  }
+
+  @Test
+  void shouldNeverLetDecisionEntriesPushInteractionsOutOfTheList() {
+    ContactHistoryProperties three = new ContactHistoryProperties(Duration.ofDays(90), 3, 1_000);
+    ContactHistoryStore store = newStore(three);
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+
+    // A customer shown offers far more often than they respond, as on a busy home screen.
+    for (int i = 0; i < 40; i++) {
+      Instant at = now.plusSeconds(i);
+      if (i % 10 == 0) {
+        store.append(db.tenantId, customer, List.of(impression("i-" + i, at)));
+      } else {
+        store.append(
+            db.tenantId,
+            customer,
+            List.of(decision("d-" + i + "a", at), decision("d-" + i + "b", at.plusMillis(1))));
+      }
+    }
+
+    List<ContactEvent> history = store.history(db.tenantId, customer);
+    assertThat(history)
+        .filteredOn(e -> e.outcome().equals("impression"))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("i-30", "i-20", "i-10");
+    assertThat(history)
+        .filteredOn(e -> e.outcome().equals("decision"))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("d-39b", "d-39a", "d-38b");
+    assertThat(history).isSortedAccordingTo(Comparator.comparing(ContactEvent::time).reversed());
+  }
+
+  @Test
+  void shouldCapEachKindWhenAnOlderEntryIsAppended() {
+    ContactHistoryProperties two = new ContactHistoryProperties(Duration.ofDays(90), 2, 1_000);
+    ContactHistoryStore store = newStore(two);
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+    for (int i = 0; i < 4; i++) {
+      store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusSeconds(10 + i))));
+    }
+    // Older than everything held: merged by id and time rather than put in front.
+    store.append(db.tenantId, customer, List.of(impression("late", now.plusSeconds(1))));
+    store.append(db.tenantId, customer, List.of(impression("later", now.plusSeconds(2))));
+    store.append(db.tenantId, customer, List.of(impression("latest", now.plusSeconds(3))));
+
+    assertThat(store.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("d-3", "d-2", "latest", "later");
   }
 
   @Test
@@ -191,7 +243,7 @@ abstract class ContactHistoryStoreContract {
 
     assertThat(store.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
-        .containsExactly("5a", "5b", "5c", "4a", "4b", "4c", "3a");
+        .containsExactly("5a", "5b", "5c", "4a", "4b", "4c", "3a", "row");
   }
 
   @Test
@@ -245,9 +297,10 @@ abstract class ContactHistoryStoreContract {
     ContactHistoryStore store = newStore(three);
     store.append(db.tenantId, customer, List.of(decision("early", now.minus(Duration.ofDays(1)))));
 
+    // The decision entry has a cap of its own.
     assertThat(store.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
-        .containsExactly("offer-5", "offer-4", "offer-3");
+        .containsExactly("offer-5", "offer-4", "offer-3", "early");
   }
 
   @Test
@@ -345,6 +398,11 @@ abstract class ContactHistoryStoreContract {
   /** Whether two stores built by {@link #newStore} share lists (two nodes on one Redis). */
   boolean sharesLists() {
     return false;
+  }
+
+  static ContactEntry impression(String offerKey, Instant at) {
+    return ContactEntry.interaction(
+        "int-" + UUID.randomUUID(), new ContactEvent("impression", offerKey, "cards", "web", at));
   }
 
   static ContactEntry decision(String offerKey, Instant at) {

@@ -100,19 +100,30 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   }
 
   @Test
-  void shouldBoundTheHashInRedisToTheCapAndAQuarter() {
+  void shouldBoundTheHashInRedisToTheCapsAndAQuarter() {
     RedisContactHistoryStore store =
         newStore(new ContactHistoryProperties(Duration.ofDays(90), 8, 1_000));
     store.history(db.tenantId, customer);
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
     for (int i = 0; i < 100; i++) {
       store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))));
+      // a cap of each kind, a quarter of a cap, the loaded marker
+      assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 1);
     }
-
-    long fields = admin.hlen(RedisContactHistoryStore.key(db.tenantId, customer));
-    assertThat(fields).isLessThanOrEqualTo(8 + 2 + 1); // cap, cap / 4, the loaded marker
     assertThat(store.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
         .containsExactly("d-99", "d-98", "d-97", "d-96", "d-95", "d-94", "d-93", "d-92");
+
+    for (int i = 100; i < 200; i++) {
+      store.append(db.tenantId, customer, List.of(impression("i-" + i, now.plusMillis(i))));
+      assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 1);
+    }
+    List<ContactEvent> history = store.history(db.tenantId, customer);
+    assertThat(history)
+        .extracting(ContactEvent::offerKey)
+        .containsExactly(
+            "i-199", "i-198", "i-197", "i-196", "i-195", "i-194", "i-193", "i-192", "d-99", "d-98",
+            "d-97", "d-96", "d-95", "d-94", "d-93", "d-92");
   }
 
   @Test
