@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # HTTP benchmark of Recommend beside GET /health/live on the same server in the same run.
 # Starts the server on the embedded defaults (fresh data dir), imports the reference catalog
-# (bench/http/make-catalog.py: flows ref100 and ref1000), then for each endpoint: warm-up, a peak
-# run (wrk -t2 -c32), and for Recommend on 100 offers a paced run at half its peak rate.
+# (bench/http/make-catalog.py: flows ref100 and ref1000), then: warm-up; ROUNDS rounds of a peak
+# run (wrk -t2 -c32) of /health/live followed by one of Recommend on 100 offers; a peak run of
+# Recommend on 1,000 offers; and a paced run of Recommend on 100 offers at half its peak rate.
+# The ratio is taken per round, from two runs a few seconds apart, and the median round's is
+# reported: a shared machine's speed drifts by a third within minutes, which a single pair of
+# runs reads as a change in the ratio (single runs moved it by about 0.1).
 # Usage: bench/http/run-recommend.sh [seconds per run, default 20]
 # Needs wrk (Debian: apt-get install wrk) and python3. Prints a markdown table.
 # Env: JOPTS, the server's JVM options (default -XX:+UseZGC, as bin/arbiter; JOPTS= for G1);
-#      WARMUPS, warm-up runs of Recommend on 100 offers (default 3).
+#      WARMUPS, warm-up runs of Recommend on 100 offers (default 3); ROUNDS (default 3).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -42,8 +46,18 @@ done
 env FLOW=ref1000 wrk -t2 -c32 -d"${secs}s" -s bench/http/recommend.lua "$base/api/v1/recommend" >/dev/null
 wrk -t2 -c32 -d"${secs}s" -s bench/http/live.lua "$base/health/live" >/dev/null
 
-live=$(run live live.lua "$base/health/live")
-r100=$(run recommend-100 recommend.lua "$base/api/v1/recommend" FLOW=ref100)
+rounds=${ROUNDS:-3}
+ratios=()
+for r in $(seq 1 "$rounds"); do
+  live=$(run "live-$r" live.lua "$base/health/live")
+  r100=$(run "recommend-100-$r" recommend.lua "$base/api/v1/recommend" FLOW=ref100)
+  ratios+=("$(awk -v a="$(echo "$r100" | awk '{print $2}')" -v b="$(echo "$live" | awk '{print $2}')" \
+    'BEGIN {printf "%.4f", a / b}') $live $r100")
+done
+# the median round by ratio: its two runs are the ones reported
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk -v n="$rounds" 'NR == int((n + 1) / 2)')
+live=$(echo "$median" | awk '{print "live", $3, $4, $5}')
+r100=$(echo "$median" | awk '{print "recommend-100", $7, $8, $9}')
 r1000=$(run recommend-1000 recommend.lua "$base/api/v1/recommend" FLOW=ref1000)
 peak100=$(echo "$r100" | awk '{print $2}')
 half=$(awk -v p="$peak100" 'BEGIN {printf "%d", p / 2}')
@@ -57,5 +71,7 @@ for line in "$live" "$r100" "$r1000" "$h100"; do
   echo "$line" | awk -v l="$livers" '{printf "| %s | %.0f | %s | %s | %.2f |\n", $1, $2, $3, $4, $2 / l}'
 done
 echo
+echo "ratio recommend-100 / live per round: $(printf '%s\n' "${ratios[@]}" | awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $1}')" \
+  "(the table shows the median round's runs)"
 echo "half-peak target rate for recommend-100: $half requests/s"
 grep -c "ERROR" "$data/server.log" | awk '{print "server log ERROR lines: " $1}' || true
