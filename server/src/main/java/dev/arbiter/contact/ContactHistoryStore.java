@@ -9,19 +9,20 @@ import java.util.List;
  * <p>A customer's history is the union of their interactions in PostgreSQL and the entries appended
  * to the store, merged by {@link ContactEntry#id()}, restricted to the store's horizon (events at
  * or after now minus {@link ContactHistoryProperties#horizon()}) and to the newest {@link
- * ContactHistoryProperties#maxEvents()} interactions and as many {@code decision} entries (each kind
- * capped apart, so decisions never push interactions out). Interactions are durable; {@code decision} entries
- * live only in the store and are forgotten when it drops the customer's list (eviction, expiry, a
- * Redis flush or restart, the switch to and from the in-process fallback), so a policy counting
- * decisions can then allow more than its cap: at most what the forgotten entries would have
- * blocked. Implementations are thread-safe.
+ * ContactHistoryProperties#maxEvents()} interactions and as many {@code decision} entries (each
+ * kind capped apart, so decisions never push interactions out). Interactions are durable; {@code
+ * decision} entries live only in the store and are forgotten when it drops the customer's list
+ * (eviction, expiry, a Redis flush or restart, the switch to and from the in-process fallback), so
+ * a policy counting decisions can then allow more than its cap: at most what the forgotten entries
+ * would have blocked. Implementations are thread-safe.
  */
 public interface ContactHistoryStore {
 
   /**
    * The customer's contacts within the horizon, newest first, at most {@link
-   * ContactHistoryProperties#maxEvents()} of each kind. The first call for a customer (or the first after the
-   * store dropped them) loads their interactions from PostgreSQL and keeps the merged list.
+   * ContactHistoryProperties#maxEvents()} of each kind. The first call for a customer (or the first
+   * after the store dropped them) loads their interactions from PostgreSQL and keeps the merged
+   * list.
    *
    * @return an immutable list; empty when the customer has none
    * @throws org.springframework.dao.DataAccessException when PostgreSQL fails on such a load
