@@ -121,6 +121,9 @@ public final class CatalogBuilder {
       }
 
       List<QualificationRule> rules = new ArrayList<>();
+      // Index for index with rules: the expression as defined when it reads no offer data, else
+      // null. Rules with equal such expressions share one evaluation per decision.
+      List<Object> offerFreeExpressions = new ArrayList<>();
       Set<String> ruleKeys = new HashSet<>();
       List<QualificationRuleDefinition> sortedRules = sortedByKey(def.rules(), r -> r.key());
       for (int i = 0; i < sortedRules.size(); i++) {
@@ -149,15 +152,11 @@ public final class CatalogBuilder {
               rule.scopeType() == RuleScopeType.OFFER
                   ? specialiseForOffer(rule, r.expression(), offers.get(rule.scopeValue()), table)
                   : rule);
+          offerFreeExpressions.add(rule.readsOffer() ? null : r.expression());
         }
       }
 
-      int memoSlots = 0;
-      for (int i = 0; i < rules.size(); i++) {
-        if (rules.get(i).memoizable()) {
-          rules.set(i, rules.get(i).withMemoSlot(memoSlots++));
-        }
-      }
+      int memoSlots = memoSlots(rules, offerFreeExpressions);
 
       List<ContactPolicy> policies = new ArrayList<>();
       Set<String> policyKeys = new HashSet<>();
@@ -366,6 +365,32 @@ public final class CatalogBuilder {
    * A rule scoped to one offer reads that offer's fields as constants (see {@link
    * RuleAnalysis#specialise}); compiling them in makes the rule cheaper on every decision.
    */
+  /**
+   * Gives a per-decision memo slot to each rule whose one evaluation can serve several offers: a
+   * rule that reads no offer data and applies to more than one offer, or whose expression (equal as
+   * defined, before any specialisation) other such rules share; rules with equal expressions share
+   * the slot. Catalogs often repeat one eligibility condition on many offers, each its own rule.
+   *
+   * @return how many slots were given
+   */
+  private static int memoSlots(List<QualificationRule> rules, List<Object> offerFreeExpressions) {
+    Map<Object, Integer> uses = new HashMap<>();
+    for (Object expression : offerFreeExpressions) {
+      if (expression != null) {
+        uses.merge(expression, 1, Integer::sum);
+      }
+    }
+    Map<Object, Integer> slots = new HashMap<>();
+    for (int i = 0; i < rules.size(); i++) {
+      QualificationRule rule = rules.get(i);
+      Object expression = offerFreeExpressions.get(i);
+      if (expression != null && (rule.memoizable() || uses.get(expression) > 1)) {
+        rules.set(i, rule.withMemoSlot(slots.computeIfAbsent(expression, e -> slots.size())));
+      }
+    }
+    return slots.size();
+  }
+
   private static QualificationRule specialiseForOffer(
       QualificationRule rule, Object expression, OfferParts offer, PathTable table) {
     if (rule.scopeType() != RuleScopeType.OFFER || !rule.readsOffer() || offer == null) {

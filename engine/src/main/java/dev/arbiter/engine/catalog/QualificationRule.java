@@ -15,8 +15,9 @@ import java.util.Objects;
  * @param scopeValue the category, subcategory or offer key; null for {@link RuleScopeType#ALL}
  * @param rule the compiled expression
  * @param readsOffer false when the expression provably reads no {@code offer} data
- * @param memoSlot for a rule that reads no offer data and applies to more than one offer, its slot
- *     in the per-decision memo (one evaluation per decision serves every offer); else -1
+ * @param memoSlot for a rule that reads no offer data and applies to more than one offer, or shares
+ *     its expression with other such rules, its slot in the per-decision memo (one evaluation per
+ *     decision serves every offer; rules with equal expressions share a slot); else -1
  */
 public record QualificationRule(
     int ordinal,

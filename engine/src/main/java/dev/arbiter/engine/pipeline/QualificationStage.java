@@ -8,8 +8,9 @@ import dev.arbiter.engine.trace.Stage;
 /**
  * Keeps offers for which every applicable qualification rule holds, tried in key order; the first
  * failing rule is the reason. A rule that raises an error removes the offer with that error as the
- * reason; it never fails the decision. Rules that provably read no offer data are evaluated once
- * per decision and their result reused for every offer.
+ * reason; it never fails the decision. Rules that provably read no offer data and apply to more
+ * than one offer, or share their expression with other such rules, are evaluated once per decision
+ * and the result reused for every offer (the reason still names the rule that applied).
  */
 final class QualificationStage implements PipelineStage {
   private static final byte UNKNOWN = 0;
@@ -25,7 +26,7 @@ final class QualificationStage implements PipelineStage {
   @Override
   public void apply(DecisionWork w) {
     byte[] memo = null;
-    Reason[] memoReason = null;
+    String[] memoError = null;
     int kept = 0;
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
@@ -37,8 +38,12 @@ final class QualificationStage implements PipelineStage {
       for (int r = 0; r < compiled.length; r++) {
         int slot = slots[r];
         if (slot >= 0 && memo != null && memo[slot] != UNKNOWN) {
-          if (memo[slot] != PASSED) {
-            failure = memoReason[slot];
+          if (memo[slot] == FAILED) {
+            failure = offer.rulesArray()[r].failure();
+            break;
+          }
+          if (memo[slot] == ERROR) {
+            failure = new Reasons.RuleError(offer.rulesArray()[r], memoError[slot]);
             break;
           }
           continue;
@@ -48,6 +53,7 @@ final class QualificationStage implements PipelineStage {
           offerSet = true;
         }
         byte outcome;
+        String error = null;
         try {
           outcome = compiled[r].test(w.data) ? PASSED : FAILED;
           if (outcome == FAILED) {
@@ -57,15 +63,16 @@ final class QualificationStage implements PipelineStage {
           // RuleEvaluationException is the expected case; anything else is treated the same so
           // one bad rule cannot fail a decision.
           outcome = ERROR;
-          failure = new Reasons.RuleError(offer.rulesArray()[r], String.valueOf(e.getMessage()));
+          error = String.valueOf(e.getMessage());
+          failure = new Reasons.RuleError(offer.rulesArray()[r], error);
         }
         if (slot >= 0) {
           if (memo == null) {
             memo = new byte[w.snapshot.memoSlotCount()];
-            memoReason = new Reason[memo.length];
+            memoError = new String[memo.length];
           }
           memo[slot] = outcome;
-          memoReason[slot] = failure;
+          memoError[slot] = error;
         }
         if (outcome != PASSED) {
           break;

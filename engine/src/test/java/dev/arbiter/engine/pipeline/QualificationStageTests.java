@@ -162,4 +162,74 @@ class QualificationStageTests {
     assertThat(keys(engine.decide(scoped, request().attributes("{'age': 21}").build())))
         .containsExactly("gold-card");
   }
+
+  @Test
+  void shouldEvaluateAnExpressionRepeatedOnManyOffersOnceAndNameEachOffersOwnRule() {
+    CatalogSnapshot repeated =
+        catalog()
+            .offers(offer("a"), offer("b"), offer("c"))
+            .rules(
+                rule("a-adult", "offer", "a", "{'>=': [{'var': 'customer.age'}, 18]}"),
+                rule("b-adult", "offer", "b", "{'>=': [{'var': 'customer.age'}, 18]}"),
+                rule("c-senior", "offer", "c", "{'>=': [{'var': 'customer.age'}, 65]}"))
+            .flows(flow("f").offers("a", "b", "c"))
+            .build();
+
+    assertThat(repeated.rules())
+        .filteredOn(r -> r.key().endsWith("-adult"))
+        .extracting(r -> r.memoSlot())
+        .containsOnly(repeated.rules().get(0).memoSlot())
+        .doesNotContain(-1);
+    assertThat(repeated.rules().get(2).memoSlot()).as("an expression of its own").isEqualTo(-1);
+
+    Decision minor = engine.decide(repeated, request().attributes("{'age': 16}").build());
+    assertThat(reasons(minor, Stage.QUALIFICATION))
+        .containsExactly(
+            "a: rule a-adult: customer.age >= 18 failed",
+            "b: rule b-adult: customer.age >= 18 failed",
+            "c: rule c-senior: customer.age >= 65 failed");
+    assertThat(keys(engine.decide(repeated, request().attributes("{'age': 30}").build())))
+        .containsExactlyInAnyOrder("a", "b");
+  }
+
+  @Test
+  void shouldNeverShareAnExpressionThatReadsTheOffer() {
+    // The same text on two offers, but each reads its own offer's minimum: two results.
+    String minAge = "{'>=': [{'var': 'customer.age'}, {'var': 'offer.attributes.minAge'}]}";
+    CatalogSnapshot perOffer =
+        catalog()
+            .offers(
+                offer("teen").attributes("{'minAge': 13}"),
+                offer("adult").attributes("{'minAge': 18}"))
+            .rules(
+                rule("teen-age", "offer", "teen", minAge),
+                rule("adult-age", "offer", "adult", minAge))
+            .flows(flow("f").offers("teen", "adult"))
+            .build();
+
+    Decision decision = engine.decide(perOffer, request().attributes("{'age': 15}").build());
+
+    assertThat(keys(decision)).containsExactly("teen");
+    assertThat(reasons(decision, Stage.QUALIFICATION))
+        .containsExactly("adult: rule adult-age: customer.age >= 18 failed");
+  }
+
+  @Test
+  void shouldShareAnErrorOfARepeatedExpressionButNameEachRule() {
+    CatalogSnapshot throwing =
+        catalog()
+            .offers(offer("a"), offer("b"))
+            .rules(
+                rule("a-check", "offer", "a", "{'throw': 'no score'}"),
+                rule("b-check", "offer", "b", "{'throw': 'no score'}"))
+            .flows(flow("f").offers("a", "b"))
+            .build();
+
+    Decision decision = engine.decide(throwing, request().build());
+
+    assertThat(keys(decision)).isEmpty();
+    assertThat(removed(decision, Stage.QUALIFICATION))
+        .extracting(r -> r.offerKey() + " " + r.code() + " " + r.reason().split(":")[0])
+        .containsExactlyInAnyOrder("a rule_error rule a-check", "b rule_error rule b-check");
+  }
 }
