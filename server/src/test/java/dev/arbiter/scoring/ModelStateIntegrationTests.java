@@ -72,11 +72,7 @@ class ModelStateIntegrationTests {
   @Test
   void shouldBuildPosteriorsFromTheModelsCurrentPriorPlusEvidence() {
     JdbcModelStateRepository repo = new JdbcModelStateRepository(migrated());
-    repo.addBeta(
-        "t1",
-        "bandit",
-        Learning.thompsonIncrements("gold", "cards", OutcomeClass.POSITIVE),
-        Instant.now());
+    learnGold(repo, OutcomeClass.POSITIVE);
     CatalogSnapshot snapshot = banditCatalog(1, 2, 8);
     ThompsonState state =
         (ThompsonState) new ModelStates(repo).forTenant("t1", snapshot).state("bandit");
@@ -90,11 +86,7 @@ class ModelStateIntegrationTests {
   @Test
   void shouldBuildStateOncePerLoadedEvidenceAndModelDefinition() throws InterruptedException {
     JdbcModelStateRepository repo = new JdbcModelStateRepository(migrated());
-    repo.addBeta(
-        "t1",
-        "bandit",
-        Learning.thompsonIncrements("gold", "cards", OutcomeClass.POSITIVE),
-        Instant.now());
+    learnGold(repo, OutcomeClass.POSITIVE);
     ModelStates states = new ModelStates(repo);
     CatalogSnapshot v1 = banditCatalog(1, 2, 8);
 
@@ -110,11 +102,7 @@ class ModelStateIntegrationTests {
     assertThat(v2.offers().get("gold").beta()).isEqualTo(1);
 
     // New evidence, once refreshed on this node, is in the next decision's state.
-    repo.addBeta(
-        "t1",
-        "bandit",
-        Learning.thompsonIncrements("gold", "cards", OutcomeClass.NEGATIVE),
-        Instant.now());
+    learnGold(repo, OutcomeClass.NEGATIVE);
     states.refresh("t1", "bandit");
     ThompsonState refreshed = awaitState(states, v1, 1.0);
     assertThat(refreshed.offers().get("gold").alpha()).isEqualTo(3);
@@ -134,6 +122,12 @@ class ModelStateIntegrationTests {
       Thread.sleep(10);
     } while (System.nanoTime() < deadline);
     return s;
+  }
+
+  /** One outcome of offer "gold" (category "cards") for the model "bandit" of tenant t1. */
+  private static void learnGold(JdbcModelStateRepository repo, OutcomeClass outcome) {
+    repo.addBeta(
+        "t1", "bandit", Learning.thompsonIncrements("gold", "cards", outcome), Instant.now());
   }
 
   private static CatalogSnapshot banditCatalog(long version, int alpha, int beta) {
