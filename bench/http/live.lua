@@ -1,9 +1,2 @@
--- wrk script for GET /health/live with the same optional pacing as recommend.lua.
-local rate = tonumber(os.getenv("RATE") or "0")
-local conns = tonumber(os.getenv("CONNS") or "1")
-if rate > 0 then
-  local gap = conns * 1000 / rate
-  delay = function()
-    return gap
-  end
-end
+-- wrk script for GET /health/live: the static request wrk builds from the URL, with no Lua run per
+-- request (the benchmarks compare Recommend's throughput with this one's).

@@ -61,7 +61,7 @@ r100=$(echo "$median" | awk '{print "recommend-100", $7, $8, $9}')
 r1000=$(run recommend-1000 recommend.lua "$base/api/v1/recommend" FLOW=ref1000)
 peak100=$(echo "$r100" | awk '{print $2}')
 half=$(awk -v p="$peak100" 'BEGIN {printf "%d", p / 2}')
-h100=$(run recommend-100-half recommend.lua "$base/api/v1/recommend" FLOW=ref100 RATE="$half" CONNS=32)
+h100=$(run recommend-100-half recommend.lua "$base/api/v1/recommend" FLOW=ref100 RATE="$half")
 
 echo
 echo "| run | requests/s | p50 | p99 | ratio to /health/live |"

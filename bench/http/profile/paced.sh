@@ -19,5 +19,5 @@ for _ in 1 2; do
   env FLOW=ref100 wrk -t2 -c32 -d"${secs}s" -s bench/http/recommend.lua "$base/api/v1/recommend" \
     | sed -n 's/^Requests\/sec:/warm-up req\/s:/p'
 done
-env FLOW=ref100 RATE="${RATE:-5000}" CONNS=32 wrk -t2 -c32 -d"${secs}s" --latency \
+env FLOW=ref100 RATE="${RATE:-5000}" wrk -t2 -c32 -d"${secs}s" --latency \
   -s bench/http/recommend.lua "$base/api/v1/recommend" | grep -E "Requests/sec|50%|90%|99%"
