@@ -486,10 +486,11 @@ class ServerWiring implements WebMvcConfigurer {
 
   /** Decisions Respond checks outcomes against: this node's in memory, others' from the outbox. */
   @Bean
-  RecentDecisions recentDecisions(DecisionLogRepository repository, Clock clock) {
+  RecentDecisions recentDecisions(
+      DecisionLogRepository repository, Clock clock, ArbiterConfig config) {
     // Memory only bridges the moment until the decision log has written the event (and spares a
-    // read for Responds that follow quickly); about 0.7 KB per decision.
-    return new RecentDecisions(repository, clock, 50_000, Duration.ofSeconds(2));
+    // read for Responds that follow quickly); about 0.7 KB per decision. ARBITER_RECENT_DECISIONS.
+    return new RecentDecisions(repository, clock, config.recentDecisions(), Duration.ofSeconds(2));
   }
 
   @Bean

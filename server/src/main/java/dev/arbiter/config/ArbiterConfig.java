@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param shutdownTimeout how long in-flight work may take after SIGTERM ({@code
  *     ARBITER_SHUTDOWN_TIMEOUT})
  * @param traceRetention how long decision traces are kept ({@code ARBITER_TRACE_RETENTION})
+ * @param recentDecisions decisions a node keeps in memory for Respond ({@code
+ *     ARBITER_RECENT_DECISIONS}); older ones are read from their stored event
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
  * @param outbox the outbox publisher and Kafka ({@code KAFKA_*}, {@code OUTBOX_*})
@@ -54,6 +56,7 @@ public record ArbiterConfig(
     boolean demo,
     Duration shutdownTimeout,
     Duration traceRetention,
+    int recentDecisions,
     Duration idempotencyRetention,
     OutboxProperties outbox,
     Optional<String> cronSecret,

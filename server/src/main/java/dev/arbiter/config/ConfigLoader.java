@@ -30,6 +30,16 @@ import java.util.regex.Pattern;
  * problem collected before failing, so one start-up attempt names all of them.
  */
 public final class ConfigLoader {
+  /**
+   * Decisions a node keeps in memory for Respond, unless {@code ARBITER_RECENT_DECISIONS} says
+   * otherwise. Memory bridges the moment until the decision log has written a decision's event (a
+   * few to a few hundred milliseconds) and spares a read to Responds that follow at once; a later
+   * Respond reads the event by its primary key. Kept longer, every decision outlived a young
+   * collection and was copied: with 50,000 at 15k decisions/s, a fifth of Recommend's CPU
+   * (bench/RESULTS.md).
+   */
+  static final int DEFAULT_RECENT_DECISIONS = 5_000;
+
   private static final Set<String> LOG_LEVELS =
       Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
   private static final Pattern RATE = Pattern.compile("^\\s*(\\d+)\\s*/\\s*(\\S+)\\s*$");
@@ -110,6 +120,8 @@ public final class ConfigLoader {
     if (traceRetention.compareTo(Duration.ofMinutes(1)) < 0) {
       problems.add("ARBITER_TRACE_RETENTION must be at least 1 minute, got " + traceRetention);
     }
+    int recentDecisions =
+        intValue("ARBITER_RECENT_DECISIONS", DEFAULT_RECENT_DECISIONS, 100, 10_000_000);
     Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
     if (idempotencyRetention.compareTo(Duration.ofHours(1)) < 0) {
       problems.add(
@@ -144,6 +156,7 @@ public final class ConfigLoader {
         demo,
         shutdown,
         traceRetention,
+        recentDecisions,
         idempotencyRetention,
         outbox,
         cronSecret,

@@ -23,6 +23,20 @@ class ConfigLoaderTests {
     assertThat(c.rateLimit().enabled()).isTrue();
     assertThat(c.rateLimit().defaultLimit().permits()).isEqualTo(1000);
     assertThat(c.dataDir().isAbsolute()).isTrue();
+    assertThat(c.recentDecisions()).isEqualTo(5_000);
+  }
+
+  @Test
+  void shouldTakeTheRecentDecisionsKeptInMemoryWithinBounds() {
+    assertThat(ConfigLoader.load(Map.of("ARBITER_RECENT_DECISIONS", "50000")).recentDecisions())
+        .isEqualTo(50_000);
+    for (String bad : new String[] {"99", "many", "20000000"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_RECENT_DECISIONS", bad)))
+          .isInstanceOfSatisfying(
+              ConfigException.class,
+              e ->
+                  assertThat(e.problems()).anyMatch(p -> p.startsWith("ARBITER_RECENT_DECISIONS")));
+    }
   }
 
   @Test
