@@ -362,10 +362,6 @@ public final class CatalogBuilder {
   }
 
   /**
-   * A rule scoped to one offer reads that offer's fields as constants (see {@link
-   * RuleAnalysis#specialise}); compiling them in makes the rule cheaper on every decision.
-   */
-  /**
    * Gives a per-decision memo slot to each rule whose one evaluation can serve several offers: a
    * rule that reads no offer data and applies to more than one offer, or whose expression (equal as
    * defined, before any specialisation) other such rules share; rules with equal expressions share
@@ -391,6 +387,10 @@ public final class CatalogBuilder {
     return slots.size();
   }
 
+  /**
+   * A rule scoped to one offer reads that offer's fields as constants (see {@link
+   * RuleAnalysis#specialise}); compiling them in makes the rule cheaper on every decision.
+   */
   private static QualificationRule specialiseForOffer(
       QualificationRule rule, Object expression, OfferParts offer, PathTable table) {
     if (rule.scopeType() != RuleScopeType.OFFER || !rule.readsOffer() || offer == null) {
