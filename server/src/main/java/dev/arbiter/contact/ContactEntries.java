@@ -140,24 +140,26 @@ final class ContactEntries {
     }
     ContactEntry[] out = new ContactEntry[Math.min(2 * cap, news.length + list.size())];
     Room room = new Room(cap);
-    int n = 0;
-    for (ContactEntry e : news) {
-      if (room.full() || e.event().time().isBefore(cutoff)) {
-        break;
-      }
-      if (room.admit(e)) {
-        out[n++] = e;
-      }
-    }
-    for (ContactEntry e : list) {
-      if (room.full() || e.event().time().isBefore(cutoff)) {
-        break;
-      }
-      if (room.admit(e)) {
-        out[n++] = e;
-      }
-    }
+    int n = admit(java.util.Arrays.asList(news), cutoff, room, out, 0);
+    n = admit(list, cutoff, room, out, n);
     return frozen(out, n);
+  }
+
+  /**
+   * Appends to {@code out} from position {@code n} the entries of newest-first {@code entries} that
+   * {@code room} admits, up to the first one before {@code cutoff}; returns the new length.
+   */
+  private static int admit(
+      List<ContactEntry> entries, Instant cutoff, Room room, ContactEntry[] out, int n) {
+    for (ContactEntry e : entries) {
+      if (room.full() || e.event().time().isBefore(cutoff)) {
+        break;
+      }
+      if (room.admit(e)) {
+        out[n++] = e;
+      }
+    }
+    return n;
   }
 
   /**

@@ -111,21 +111,9 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
      * {@code cap} of each kind.
      */
     private Held capped(boolean loaded, ContactEntry[] added, int fresh, int kept, int cap) {
-      ContactEntries.Room room = new ContactEntries.Room(cap);
-      ContactEntry[] out = new ContactEntry[Math.min(fresh + kept, 2 * cap)];
-      int n = 0;
-      for (int i = 0; i < fresh + kept && !room.full(); i++) {
-        ContactEntry e = i < fresh ? added[i] : entries[i - fresh];
-        if (room.admit(e)) {
-          out[n++] = e;
-        }
-      }
-      ContactEntry[] newEntries = n == out.length ? out : Arrays.copyOf(out, n);
-      ContactEvent[] newEvents = new ContactEvent[n];
-      for (int i = 0; i < n; i++) {
-        newEvents[i] = newEntries[i].event();
-      }
-      return new Held(loaded, newEntries, newEvents);
+      ContactEntry[] all = Arrays.copyOf(added, fresh + kept);
+      System.arraycopy(entries, 0, all, fresh, kept);
+      return Held.of(loaded, ContactEntries.capped(Arrays.asList(all), cap));
     }
 
     /**
