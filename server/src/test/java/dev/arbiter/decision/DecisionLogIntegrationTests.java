@@ -92,4 +92,33 @@ class DecisionLogIntegrationTests {
     assertThat(repo.findTrace("t1", "old-1")).isEmpty();
     assertThat(repo.findTrace("t1", "new-000")).isPresent();
   }
+
+  @Test
+  void shouldWriteEventsAsTheyComeWhenNoTracesAreSampled() {
+    // The writer used to wait up to 50 ms for a trace before it took a batch of events: with
+    // tracing off it wrote one batch per 50 ms, here 200 batches in 10 s, and above 10,000
+    // decisions/s (batches of 500) its queue filled and events were dropped.
+    String url = migrated();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    int n = 1000;
+    try (DecisionLog log = new DecisionLog(repository(url), meters, 10_000, 5)) {
+      for (int i = 0; i < n; i++) {
+        String id = String.format("e-%04d", i);
+        log.event(
+            OutboxEvent.cloudEvent(
+                id, "t1", "t1", "decision.made.v1", "c1", Instant.now(), Map.of("decisionId", id)));
+      }
+      assertThat(log.awaitIdle(Duration.ofSeconds(9))).isTrue();
+    }
+    assertThat(meters.get("arbiter.decision.log.written").tag("kind", "event").counter().count())
+        .isEqualTo(n);
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+        .isZero();
+    assertThat(
+            JdbcClient.create(new DriverManagerDataSource(url))
+                .sql("select count(*) from outbox_events")
+                .query(Long.class)
+                .single())
+        .isEqualTo(n);
+  }
 }
