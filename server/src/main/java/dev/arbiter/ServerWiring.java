@@ -295,8 +295,15 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean(destroyMethod = "close")
-  DecisionLog decisionLog(DecisionLogRepository repository, MeterRegistry meters) {
-    return new DecisionLog(repository, meters, 10_000, 500);
+  DecisionLog decisionLog(
+      DecisionLogRepository repository, MeterRegistry meters, ArbiterConfig config) {
+    return new DecisionLog(
+        repository,
+        meters,
+        10_000,
+        500,
+        config.decisionLogWriters(),
+        config.decisionEventFullWait());
   }
 
   @Bean

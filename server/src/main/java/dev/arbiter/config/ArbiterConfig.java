@@ -32,6 +32,10 @@ import java.util.Optional;
  * @param traceRetention how long decision traces are kept ({@code ARBITER_TRACE_RETENTION})
  * @param recentDecisions decisions a node keeps in memory for Respond ({@code
  *     ARBITER_RECENT_DECISIONS}); older ones are read from their stored event
+ * @param decisionLogWriters threads (each with a database connection) writing decision events and
+ *     traces ({@code ARBITER_DECISION_LOG_WRITERS})
+ * @param decisionEventFullWait how long a decision waits for room in a full event queue while the
+ *     database keeps up, before its event is dropped ({@code ARBITER_DECISION_EVENT_FULL_WAIT})
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
  * @param outbox the outbox publisher and Kafka ({@code KAFKA_*}, {@code OUTBOX_*})
@@ -57,6 +61,8 @@ public record ArbiterConfig(
     Duration shutdownTimeout,
     Duration traceRetention,
     int recentDecisions,
+    int decisionLogWriters,
+    Duration decisionEventFullWait,
     Duration idempotencyRetention,
     OutboxProperties outbox,
     Optional<String> cronSecret,

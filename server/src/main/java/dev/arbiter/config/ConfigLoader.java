@@ -40,6 +40,14 @@ public final class ConfigLoader {
    */
   static final int DEFAULT_RECENT_DECISIONS = 5_000;
 
+  /**
+   * Decision-log writers, unless {@code ARBITER_DECISION_LOG_WRITERS} says otherwise. One writer's
+   * database backend inserted about 15,000 decision events per second on a 2-core machine beside a
+   * busy server, below the 29,000 decisions per second that server made, so the queue filled and
+   * events were dropped; two write in parallel and overlap each other's commits (bench/RESULTS.md).
+   */
+  static final int DEFAULT_DECISION_LOG_WRITERS = 2;
+
   private static final Set<String> LOG_LEVELS =
       Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
   private static final Pattern RATE = Pattern.compile("^\\s*(\\d+)\\s*/\\s*(\\S+)\\s*$");
@@ -122,6 +130,16 @@ public final class ConfigLoader {
     }
     int recentDecisions =
         intValue("ARBITER_RECENT_DECISIONS", DEFAULT_RECENT_DECISIONS, 100, 10_000_000);
+    int decisionLogWriters =
+        intValue("ARBITER_DECISION_LOG_WRITERS", DEFAULT_DECISION_LOG_WRITERS, 1, 16);
+    Duration decisionEventFullWait =
+        duration("ARBITER_DECISION_EVENT_FULL_WAIT", Duration.ofMillis(500));
+    if (decisionEventFullWait.isNegative()
+        || decisionEventFullWait.compareTo(Duration.ofSeconds(10)) > 0) {
+      problems.add(
+          "ARBITER_DECISION_EVENT_FULL_WAIT must be between PT0S and PT10S, got "
+              + decisionEventFullWait);
+    }
     Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
     if (idempotencyRetention.compareTo(Duration.ofHours(1)) < 0) {
       problems.add(
@@ -157,6 +175,8 @@ public final class ConfigLoader {
         shutdown,
         traceRetention,
         recentDecisions,
+        decisionLogWriters,
+        decisionEventFullWait,
         idempotencyRetention,
         outbox,
         cronSecret,

@@ -15,14 +15,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes decision traces and decision events off the request path: requests put them on bounded
- * queues and return; one writer thread inserts them in batches. The writer wakes for whichever
- * queue gets work first and takes everything queued (up to {@code batchSize} of each) per insert,
- * so a batch holds what arrived during the previous insert and its commit. (It used to wait for a
- * trace before taking events, so with tracing off or rare it took at most one batch of events per
- * 50 ms and dropped the rest above 10,000 decisions/s; see bench/RESULTS.md.) A full queue drops
- * the item and counts it ({@code arbiter_decision_log_dropped_total{kind}}) rather than slow a
- * decision. If the database is down the writer keeps the batch in hand and retries with backoff; on
- * close it drains what is queued within the shutdown budget.
+ * queues and return; writer threads insert them in batches, each taking what is queued (up to
+ * {@code batchSize} of each kind) when it is free, so a batch holds what arrived during the
+ * previous insert and its commit. A full trace queue drops the trace and counts it ({@code
+ * arbiter_decision_log_dropped_total{kind="trace"}}) rather than slow a decision. A full event
+ * queue while the database keeps up means decisions come faster than it can store their events: the
+ * decision waits up to {@code fullWait} for room ({@code arbiter_decision_log_full_waits_total}),
+ * as losing the event would lose the record Respond and off-policy evaluation read. While the
+ * database is down, a full event queue drops at once (counted under {@code kind="event"}), so an
+ * outage does not stall decisions; the writers keep their batch in hand and retry with backoff. On
+ * close they drain what is queued within the shutdown budget.
+ *
+ * <p>History (bench/RESULTS.md): the single writer used to wait for a trace before taking events,
+ * so with tracing off it wrote one batch per 50 ms; and a full event queue dropped at once, so
+ * under peak load, where the server's threads left the database too little CPU to keep up, most
+ * events were dropped.
  */
 public class DecisionLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DecisionLog.class);
@@ -34,25 +41,54 @@ public class DecisionLog implements AutoCloseable {
   private final Counter droppedTraces;
   private final Counter droppedEvents;
   private final Counter writeFailures;
+  private final Counter eventWaits;
+  private final long fullWaitNanos;
+  // whether the last insert failed: then a full queue drops at once instead of waiting
+  private volatile boolean failing;
   private final Counter writtenTraces;
   private final Counter writtenEvents;
-  private final Thread writer;
+  private final Writer[] writers;
   private volatile boolean running = true;
-  // true until the writer first finds both queues empty: what is queued before it starts is not
-  // yet written
-  private volatile boolean busy = true;
-  // whether the writer is parked (or about to park) waiting for work
-  private volatile boolean idle;
 
-  /** The longest the idle writer sleeps without a wake-up (it re-checks the queues then). */
+  /** The longest an idle writer sleeps without a wake-up (it re-checks the queues then). */
   static final long IDLE_PARK_MILLIS = 50;
 
   /**
+   * One writer thread.
+   *
    * @param capacity items each queue holds before it drops
    * @param batchSize most items one insert writes
    */
   public DecisionLog(
       DecisionLogRepository repository, MeterRegistry meters, int capacity, int batchSize) {
+    this(repository, meters, capacity, batchSize, 1, Duration.ofMillis(500));
+  }
+
+  /**
+   * @param capacity items each queue holds before it drops
+   * @param batchSize most items one insert writes
+   * @param writerCount writer threads, each inserting on its own connection, so one's commit
+   *     overlaps another's insert
+   * @param fullWait the longest an event waits for room in a full queue while the writers are
+   *     healthy; zero drops at once
+   */
+  public DecisionLog(
+      DecisionLogRepository repository,
+      MeterRegistry meters,
+      int capacity,
+      int batchSize,
+      int writerCount,
+      Duration fullWait) {
+    if (writerCount < 1) {
+      throw new IllegalArgumentException("Expected at least one writer, but got " + writerCount);
+    }
+    this.fullWaitNanos = fullWait.toNanos();
+    this.eventWaits =
+        Counter.builder("arbiter.decision.log.full.waits")
+            .description(
+                "Events that found the queue full while the database kept up, and waited for room")
+            .tag("kind", "event")
+            .register(meters);
     this.repository = repository;
     this.traces = new ArrayBlockingQueue<>(capacity);
     this.events = new ArrayBlockingQueue<>(capacity);
@@ -71,7 +107,17 @@ public class DecisionLog implements AutoCloseable {
     Gauge.builder("arbiter.decision.log.queued", events, BlockingQueue::size)
         .tag("kind", "event")
         .register(meters);
-    this.writer = Thread.ofPlatform().daemon().name("arbiter-decision-log").start(this::run);
+    this.writers = new Writer[writerCount];
+    for (int i = 0; i < writerCount; i++) {
+      writers[i] = new Writer();
+    }
+    for (int i = 0; i < writerCount; i++) {
+      writers[i].thread =
+          Thread.ofPlatform()
+              .daemon()
+              .name(writerCount == 1 ? "arbiter-decision-log" : "arbiter-decision-log-" + i)
+              .start(writers[i]);
+    }
   }
 
   private static Counter dropped(MeterRegistry meters, String kind) {
@@ -97,87 +143,126 @@ public class DecisionLog implements AutoCloseable {
     }
   }
 
-  /** Queues an event; never blocks. */
+  /**
+   * Queues an event. When the queue is full while the writers are writing (the database keeps up
+   * more slowly than decisions come), waits up to {@code fullWait} for room: a decision slows down
+   * rather than lose its event. When the writers are failing (the database is down) it does not
+   * wait: the event is dropped and counted at once, so an outage does not stall decisions.
+   */
   public void event(OutboxEvent event) {
     if (events.offer(event)) {
       wake();
-    } else {
-      droppedEvents.increment();
+      return;
     }
-  }
-
-  private void run() {
-    List<StoredTrace> traceBatch = new ArrayList<>();
-    List<OutboxEvent> eventBatch = new ArrayList<>();
-    long backoff = 0;
-    while (running
-        || !traces.isEmpty()
-        || !events.isEmpty()
-        || !traceBatch.isEmpty()
-        || !eventBatch.isEmpty()) {
+    if (!failing && fullWaitNanos > 0) {
+      eventWaits.increment();
       try {
-        if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
-          traces.drainTo(traceBatch, batchSize);
-          events.drainTo(eventBatch, batchSize);
-          if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
-            awaitWork();
-            continue;
-          }
+        if (events.offer(event, fullWaitNanos, TimeUnit.NANOSECONDS)) {
+          wake();
+          return;
         }
-        if (!eventBatch.isEmpty()) {
-          repository.insertEvents(eventBatch);
-          writtenEvents.increment(eventBatch.size());
-          eventBatch.clear();
-        }
-        if (!traceBatch.isEmpty()) {
-          repository.insertTraces(traceBatch);
-          writtenTraces.increment(traceBatch.size());
-          traceBatch.clear();
-        }
-        backoff = 0;
-      } catch (RuntimeException e) {
-        writeFailures.increment();
-        backoff = backoff == 0 ? 250 : Math.min(backoff * 2, 5000);
-        log.warn(
-            "Could not write {} traces and {} events ({}); retrying in {} ms",
-            traceBatch.size(),
-            eventBatch.size(),
-            e.getMessage(),
-            backoff);
-        if (!running) {
-          log.error(
-              "Shutting down: {} traces and {} events are lost",
-              traceBatch.size(),
-              eventBatch.size());
-          traceBatch.clear();
-          eventBatch.clear();
-          continue;
-        }
-        sleep(backoff);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
-    busy = false;
+    droppedEvents.increment();
   }
 
   /**
-   * Parks the writer until a trace or an event is queued ({@link #wake}), or for at most {@value
-   * #IDLE_PARK_MILLIS} ms. While the writer is writing, what arrives waits for the next batch, so
-   * under load batches grow with the database's commit time and a wake-up costs nothing.
+   * A writer thread: takes what is queued (up to {@code batchSize} of each kind) and inserts it,
+   * events first; parks while both queues are empty. Writers share the queues, so each batch goes
+   * to whichever writer is free.
    */
-  private void awaitWork() {
-    idle = true;
-    busy = false;
-    if (traces.isEmpty() && events.isEmpty() && running) {
-      LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MILLIS));
+  private final class Writer implements Runnable {
+    Thread thread;
+    // true until the writer first finds both queues empty: what is queued before it starts is
+    // not yet written
+    volatile boolean busy = true;
+    // whether the writer is parked (or about to park) waiting for work
+    volatile boolean idle;
+
+    @Override
+    public void run() {
+      List<StoredTrace> traceBatch = new ArrayList<>();
+      List<OutboxEvent> eventBatch = new ArrayList<>();
+      long backoff = 0;
+      while (running
+          || !traces.isEmpty()
+          || !events.isEmpty()
+          || !traceBatch.isEmpty()
+          || !eventBatch.isEmpty()) {
+        try {
+          if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
+            traces.drainTo(traceBatch, batchSize);
+            events.drainTo(eventBatch, batchSize);
+            if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
+              awaitWork();
+              continue;
+            }
+          }
+          if (!eventBatch.isEmpty()) {
+            repository.insertEvents(eventBatch);
+            writtenEvents.increment(eventBatch.size());
+            eventBatch.clear();
+          }
+          if (!traceBatch.isEmpty()) {
+            repository.insertTraces(traceBatch);
+            writtenTraces.increment(traceBatch.size());
+            traceBatch.clear();
+          }
+          backoff = 0;
+          failing = false;
+        } catch (RuntimeException e) {
+          failing = true;
+          writeFailures.increment();
+          backoff = backoff == 0 ? 250 : Math.min(backoff * 2, 5000);
+          log.warn(
+              "Could not write {} traces and {} events ({}); retrying in {} ms",
+              traceBatch.size(),
+              eventBatch.size(),
+              e.getMessage(),
+              backoff);
+          if (!running) {
+            log.error(
+                "Shutting down: {} traces and {} events are lost",
+                traceBatch.size(),
+                eventBatch.size());
+            traceBatch.clear();
+            eventBatch.clear();
+            continue;
+          }
+          sleep(backoff);
+        }
+      }
+      busy = false;
     }
-    busy = true;
-    idle = false;
+
+    /**
+     * Parks the writer until a trace or an event is queued ({@link #wake}), or for at most {@value
+     * #IDLE_PARK_MILLIS} ms. While the writer is writing, what arrives waits for the next batch, so
+     * under load batches grow with the database's commit time and a wake-up costs nothing.
+     */
+    private void awaitWork() {
+      idle = true;
+      busy = false;
+      if (traces.isEmpty() && events.isEmpty() && running) {
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MILLIS));
+      }
+      busy = true;
+      idle = false;
+    }
   }
 
-  /** Unparks the writer if it waits for work; the park re-checks the queues, so none is missed. */
+  /**
+   * Unparks one writer that waits for work, if any; a parking writer re-checks the queues after it
+   * says it is idle, so no item is left waiting for the park's timeout.
+   */
   private void wake() {
-    if (idle) {
-      LockSupport.unpark(writer);
+    for (Writer w : writers) {
+      if (w.idle) {
+        LockSupport.unpark(w.thread);
+        return;
+      }
     }
   }
 
@@ -185,12 +270,21 @@ public class DecisionLog implements AutoCloseable {
   public boolean awaitIdle(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (traces.isEmpty() && events.isEmpty() && !busy) {
+      if (traces.isEmpty() && events.isEmpty() && noneBusy()) {
         return true;
       }
       sleep(10);
     }
     return false;
+  }
+
+  private boolean noneBusy() {
+    for (Writer w : writers) {
+      if (w.busy) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void sleep(long ms) {
@@ -206,9 +300,14 @@ public class DecisionLog implements AutoCloseable {
   public void close() {
     awaitIdle(Duration.ofSeconds(10));
     running = false;
-    LockSupport.unpark(writer);
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    for (Writer w : writers) {
+      LockSupport.unpark(w.thread);
+    }
     try {
-      writer.join(Duration.ofSeconds(5));
+      for (Writer w : writers) {
+        w.thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -24,6 +24,42 @@ class ConfigLoaderTests {
     assertThat(c.rateLimit().defaultLimit().permits()).isEqualTo(1000);
     assertThat(c.dataDir().isAbsolute()).isTrue();
     assertThat(c.recentDecisions()).isEqualTo(5_000);
+    assertThat(c.decisionLogWriters()).isEqualTo(2);
+    assertThat(c.decisionEventFullWait()).isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void shouldTakeTheDecisionEventFullWaitUpToTenSeconds() {
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_FULL_WAIT", "PT0S"))
+                .decisionEventFullWait())
+        .isZero();
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_FULL_WAIT", "2s"))
+                .decisionEventFullWait())
+        .isEqualTo(Duration.ofSeconds(2));
+    for (String bad : new String[] {"PT11S", "-PT1S", "soon"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_FULL_WAIT", bad)))
+          .isInstanceOfSatisfying(
+              ConfigException.class,
+              e ->
+                  assertThat(e.problems())
+                      .anyMatch(p -> p.startsWith("ARBITER_DECISION_EVENT_FULL_WAIT")));
+    }
+  }
+
+  @Test
+  void shouldTakeTheDecisionLogWritersWithinBounds() {
+    assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_WRITERS", "4")).decisionLogWriters())
+        .isEqualTo(4);
+    for (String bad : new String[] {"0", "two", "17"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_WRITERS", bad)))
+          .isInstanceOfSatisfying(
+              ConfigException.class,
+              e ->
+                  assertThat(e.problems())
+                      .anyMatch(p -> p.startsWith("ARBITER_DECISION_LOG_WRITERS")));
+    }
   }
 
   @Test

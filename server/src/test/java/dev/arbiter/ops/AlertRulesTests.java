@@ -34,7 +34,12 @@ class AlertRulesTests {
       }
     }
     assertThat(count).isGreaterThanOrEqualTo(4);
-    assertThat(used).contains("arbiter_outbox_pending", "arbiter_outbox_kafka_configured");
+    assertThat(used)
+        .contains(
+            "arbiter_outbox_pending",
+            "arbiter_outbox_kafka_configured",
+            "arbiter_decision_log_dropped_total",
+            "arbiter_decision_log_full_waits_total");
     try (TestServer server = TestServer.start()) {
       String metrics = server.get("/metrics").body();
       for (String name : used) {
