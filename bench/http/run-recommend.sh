@@ -8,7 +8,8 @@
 # reported: a shared machine's speed drifts by a third within minutes, which a single pair of
 # runs reads as a change in the ratio (single runs moved it by about 0.1).
 # Usage: bench/http/run-recommend.sh [seconds per run, default 20]
-# Needs wrk (Debian: apt-get install wrk) and python3. Prints a markdown table.
+# Needs wrk (Debian: apt-get install wrk) and python3. Prints a markdown table and the decision
+# events written, dropped and waited for; exits 1 when any event was dropped (an invalid run).
 # Env: JOPTS, the server's JVM options (default -XX:+UseZGC, as bin/arbiter; JOPTS= for G1);
 #      WARMUPS, warm-up runs of Recommend on 100 offers (default 3); ROUNDS (default 3).
 set -euo pipefail
@@ -75,3 +76,14 @@ echo "ratio recommend-100 / live per round: $(printf '%s\n' "${ratios[@]}" | awk
   "(the table shows the median round's runs)"
 echo "half-peak target rate for recommend-100: $half requests/s"
 grep -c "ERROR" "$data/server.log" | awk '{print "server log ERROR lines: " $1}' || true
+# Every decision's event must be written: a run that dropped events measured a server that skipped
+# part of its work (before 2026-12-04 most events were dropped at peak, see RESULTS.md).
+metrics=$(curl -s "$base/metrics")
+dropped=$(echo "$metrics" | awk '/^arbiter_decision_log_dropped_total\{kind="event"/ {printf "%d", $2}')
+waits=$(echo "$metrics" | awk '/^arbiter_decision_log_full_waits_total/ {printf "%d", $2}')
+written=$(echo "$metrics" | awk '/^arbiter_decision_log_written_total\{kind="event"/ {printf "%d", $2}')
+echo "decision events written: ${written:-?}, dropped: ${dropped:-?}, waits for room in a full queue: ${waits:-?}"
+if [ "${dropped:-0}" != "0" ]; then
+  echo "INVALID RUN: decision events were dropped" >&2
+  exit 1
+fi

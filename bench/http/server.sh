@@ -23,3 +23,15 @@ start_bench_server() {
 
 # jvm_cpu_ticks PID: the process's CPU time so far (user + system), in clock ticks (1/100 s).
 jvm_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# pg_cpu_ticks DATA: CPU time so far (clock ticks) of the embedded PostgreSQL under DATA, its
+# postmaster and every backend and worker process it forked.
+pg_cpu_ticks() {
+  local pm
+  pm=$(head -1 "$(find "$1" -name postmaster.pid | head -1)")
+  local sum=0 p
+  for p in $pm $(pgrep -P "$pm"); do
+    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.testsupport.TestDatabase;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.ServerSocket;
 import java.time.Clock;
@@ -18,7 +19,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The trace/event writer against real PostgreSQL: batching, dropping when full, retention. */
+/**
+ * The trace/event writer against real PostgreSQL: batching, waiting for room or dropping when full,
+ * retention.
+ */
 class DecisionLogIntegrationTests {
 
   static JdbcDecisionLogRepository repository(String url) {
@@ -28,15 +32,20 @@ class DecisionLogIntegrationTests {
   }
 
   static String migrated() {
-    String url = TestDatabase.newDatabase();
-    Flyway.configure()
-        .dataSource(url, null, null)
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+    return migrated(TestDatabase.newDatabase(), null);
+  }
+
+  /** Migrates {@code url} up to {@code target} (null: the latest) and adds tenant t1 if missing. */
+  static String migrated(String url, String target) {
+    var flyway = Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration");
+    if (target != null) {
+      flyway.target(target);
+    }
+    flyway.load().migrate();
     JdbcClient.create(new DriverManagerDataSource(url))
         .sql(
-            "insert into tenants (id, key, name, created_at, updated_at) values ('t1', 't1', 'T', now(), now())")
+            "insert into tenants (id, key, name, created_at, updated_at) values ('t1', 't1', 'T', now(), now())"
+                + " on conflict do nothing")
         .update();
     return url;
   }
@@ -93,6 +102,69 @@ class DecisionLogIntegrationTests {
     assertThat(repo.findTrace("t1", "new-000")).isPresent();
   }
 
+  static OutboxEvent event(String id) {
+    return OutboxEvent.cloudEvent(
+        id, "t1", "t1", "decision.made.v1", "c1", Instant.now(), Map.of("decisionId", id));
+  }
+
+  @Test
+  void shouldWaitForRoomRatherThanDropAnEventWhileTheDatabaseKeepsUp() {
+    // a queue of 5 fed faster than a database commits: every offer beyond the fifth finds it full
+    String url = migrated();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    int n = 300;
+    try (DecisionLog log =
+        new DecisionLog(repository(url), meters, 5, 5, 2, Duration.ofSeconds(5))) {
+      for (int i = 0; i < n; i++) {
+        log.event(event(String.format("w-%04d", i)));
+      }
+      assertThat(log.awaitIdle(Duration.ofSeconds(30))).isTrue();
+    }
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+        .isZero();
+    assertThat(meters.get("arbiter.decision.log.full.waits").counter().count()).isPositive();
+    assertThat(
+            JdbcClient.create(new DriverManagerDataSource(url))
+                .sql("select count(*) from outbox_events")
+                .query(Long.class)
+                .single())
+        .isEqualTo(n);
+  }
+
+  @Test
+  void shouldDropEventsAtOnceWhileTheDatabaseIsDown() throws Exception {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (DecisionLog log =
+        new DecisionLog(
+            repository("jdbc:postgresql://127.0.0.1:" + deadPort + "/x?connectTimeout=1"),
+            meters,
+            5,
+            5,
+            1,
+            Duration.ofSeconds(30))) {
+      log.event(event("first"));
+      Counter failures = meters.get("arbiter.decision.log.write.failures").counter();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (failures.count() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(failures.count()).isPositive();
+
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 50; i++) {
+        log.event(event("down-" + i));
+      }
+      // a wait of 30 s per event would take 25 minutes here
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+      assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+          .isGreaterThanOrEqualTo(45);
+    }
+  }
+
   @Test
   void shouldWriteEventsAsTheyComeWhenNoTracesAreSampled() {
     // The writer used to wait up to 50 ms for a trace before it took a batch of events: with
@@ -103,10 +175,7 @@ class DecisionLogIntegrationTests {
     int n = 1000;
     try (DecisionLog log = new DecisionLog(repository(url), meters, 10_000, 5)) {
       for (int i = 0; i < n; i++) {
-        String id = String.format("e-%04d", i);
-        log.event(
-            OutboxEvent.cloudEvent(
-                id, "t1", "t1", "decision.made.v1", "c1", Instant.now(), Map.of("decisionId", id)));
+        log.event(event(String.format("e-%04d", i)));
       }
       assertThat(log.awaitIdle(Duration.ofSeconds(9))).isTrue();
     }
