@@ -147,20 +147,26 @@ public class DecisionLog implements AutoCloseable {
    * Queues an event. When the queue is full while the writers are writing (the database keeps up
    * more slowly than decisions come), waits up to {@code fullWait} for room: a decision slows down
    * rather than lose its event. When the writers are failing (the database is down) it does not
-   * wait: the event is dropped and counted at once, so an outage does not stall decisions.
+   * wait: the event is dropped and counted at once, so an outage does not stall decisions. A wait
+   * that ends without room counts as such a failure (an insert hanging on a dead connection throws
+   * only at its socket timeout) until an insert succeeds. After {@link #close} it does not wait.
    */
   public void event(OutboxEvent event) {
     if (events.offer(event)) {
       wake();
       return;
     }
-    if (!failing && fullWaitNanos > 0) {
+    if (!failing && running && fullWaitNanos > 0) {
       eventWaits.increment();
       try {
         if (events.offer(event, fullWaitNanos, TimeUnit.NANOSECONDS)) {
           wake();
           return;
         }
+        // No room for the whole wait: the database is not keeping up at all (an insert hangs on a
+        // lock or a dead connection until its socket timeout). Drop at once from now on, as in an
+        // outage, until an insert succeeds again.
+        failing = true;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -198,6 +204,9 @@ public class DecisionLog implements AutoCloseable {
             if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
               awaitWork();
               continue;
+            }
+            if (!events.isEmpty() || !traces.isEmpty()) {
+              wake(); // more than a batch is queued: an idle writer takes the next one
             }
           }
           if (!eventBatch.isEmpty()) {

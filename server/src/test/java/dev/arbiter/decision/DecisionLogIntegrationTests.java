@@ -166,6 +166,37 @@ class DecisionLogIntegrationTests {
   }
 
   @Test
+  void shouldStopWaitingForRoomOnceAWaitFindsTheDatabaseHung() throws Exception {
+    // a listener that never answers: the writer's insert hangs in PostgreSQL's startup handshake
+    // until the login timeout, and no insert fails meanwhile
+    try (ServerSocket hung = new ServerSocket(0)) {
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      try (DecisionLog log =
+          new DecisionLog(
+              repository(
+                  "jdbc:postgresql://127.0.0.1:" + hung.getLocalPort() + "/x?loginTimeout=3"),
+              meters,
+              5,
+              5,
+              1,
+              Duration.ofMillis(200))) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 60; i++) {
+          log.event(event("hung-" + i));
+        }
+        // waiting 200 ms for each of the 50 that find the queue full would take 10 s; after the
+        // first wait ends without room the rest drop at once
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        assertThat(
+                meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+            .isGreaterThanOrEqualTo(45);
+        assertThat(meters.get("arbiter.decision.log.full.waits").counter().count())
+            .isLessThanOrEqualTo(5);
+      }
+    }
+  }
+
+  @Test
   void shouldWriteEventsAsTheyComeWhenNoTracesAreSampled() {
     // The writer used to wait up to 50 ms for a trace before it took a batch of events: with
     // tracing off it wrote one batch per 50 ms, here 200 batches in 10 s, and above 10,000
