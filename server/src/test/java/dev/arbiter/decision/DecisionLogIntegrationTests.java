@@ -50,23 +50,28 @@ class DecisionLogIntegrationTests {
     return url;
   }
 
+  /** A URL of a port nothing listens on: every connection is refused at once. */
+  static String deadDatabaseUrl() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return "jdbc:postgresql://127.0.0.1:" + s.getLocalPort() + "/x?connectTimeout=1";
+    }
+  }
+
+  static long outboxRows(String url) {
+    return JdbcClient.create(new DriverManagerDataSource(url))
+        .sql("select count(*) from outbox_events")
+        .query(Long.class)
+        .single();
+  }
+
   static StoredTrace trace(String id, Instant at) {
     return new StoredTrace(id, "t1", "d-" + id, "r-" + id, "c1", "f", 1, at, Map.of("id", id));
   }
 
   @Test
   void shouldDropAndCountRatherThanBlockWhenTheQueueIsFull() throws Exception {
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      deadPort = s.getLocalPort();
-    }
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    DecisionLog log =
-        new DecisionLog(
-            repository("jdbc:postgresql://127.0.0.1:" + deadPort + "/x?connectTimeout=1"),
-            meters,
-            5,
-            5);
+    DecisionLog log = new DecisionLog(repository(deadDatabaseUrl()), meters, 5, 5);
     try {
       long t0 = System.nanoTime();
       for (int i = 0; i < 50; i++) {
@@ -123,29 +128,14 @@ class DecisionLogIntegrationTests {
     assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
         .isZero();
     assertThat(meters.get("arbiter.decision.log.full.waits").counter().count()).isPositive();
-    assertThat(
-            JdbcClient.create(new DriverManagerDataSource(url))
-                .sql("select count(*) from outbox_events")
-                .query(Long.class)
-                .single())
-        .isEqualTo(n);
+    assertThat(outboxRows(url)).isEqualTo(n);
   }
 
   @Test
   void shouldDropEventsAtOnceWhileTheDatabaseIsDown() throws Exception {
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      deadPort = s.getLocalPort();
-    }
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (DecisionLog log =
-        new DecisionLog(
-            repository("jdbc:postgresql://127.0.0.1:" + deadPort + "/x?connectTimeout=1"),
-            meters,
-            5,
-            5,
-            1,
-            Duration.ofSeconds(30))) {
+        new DecisionLog(repository(deadDatabaseUrl()), meters, 5, 5, 1, Duration.ofSeconds(30))) {
       log.event(event("first"));
       Counter failures = meters.get("arbiter.decision.log.write.failures").counter();
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -214,11 +204,6 @@ class DecisionLogIntegrationTests {
         .isEqualTo(n);
     assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
         .isZero();
-    assertThat(
-            JdbcClient.create(new DriverManagerDataSource(url))
-                .sql("select count(*) from outbox_events")
-                .query(Long.class)
-                .single())
-        .isEqualTo(n);
+    assertThat(outboxRows(url)).isEqualTo(n);
   }
 }
