@@ -45,6 +45,9 @@ public class OutboxHealthCheck implements HealthCheck {
       return new CheckResult(CheckResult.DOWN, ms(start), details, false);
     }
     details.put("pending", s.pending());
+    if (s.pendingEstimated()) {
+      details.put("pendingEstimated", true); // above the exact count's limit
+    }
     details.put("processing", s.processing());
     details.put("failed", s.failed());
     details.put("oldestPendingAgeSeconds", Math.round(s.oldestPendingAgeSeconds()));

@@ -91,8 +91,9 @@ public class OutboxMaintenance {
   private volatile Timed recent;
 
   /**
-   * The stats, counted again only if the last count is older than {@code maxAge}: counting reads
-   * the whole backlog (about 100 ms per 100,000 pending rows), and {@code /api/health} is public.
+   * The stats, counted again only if the last count is older than {@code maxAge}: counting reads up
+   * to 100,000 pending rows (about 100 ms; a larger backlog is estimated), and {@code /api/health}
+   * is public.
    */
   public OutboxStats stats(java.time.Duration maxAge) {
     Timed t = recent;
