@@ -232,18 +232,38 @@ public class DecisionLog implements AutoCloseable {
               e.getMessage(),
               backoff);
           if (!running) {
-            log.error(
-                "Shutting down: {} traces and {} events are lost",
-                traceBatch.size(),
-                eventBatch.size());
+            // Shutting down and the database still fails: what is in hand and queued is lost,
+            // and counted as dropped (one more attempt per batch would outlast the shutdown).
+            int lostTraces = traceBatch.size();
+            int lostEvents = eventBatch.size();
             traceBatch.clear();
             eventBatch.clear();
+            lostTraces += traces.drainTo(traceBatch);
+            lostEvents += events.drainTo(eventBatch);
+            traceBatch.clear();
+            eventBatch.clear();
+            droppedTraces.increment(lostTraces);
+            droppedEvents.increment(lostEvents);
+            log.error(
+                "Shutting down while the database fails: {} traces and {} events are lost",
+                lostTraces,
+                lostEvents);
             continue;
           }
-          sleep(backoff);
+          pause(backoff);
         }
       }
       busy = false;
+    }
+
+    /** Backs off for {@code ms}, or until {@link #close} stops the log. */
+    private void pause(long ms) {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+      long left;
+      while (running && (left = deadline - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(this, left);
+        Thread.interrupted(); // nothing interrupts a writer; a stray interrupt must not spin it
+      }
     }
 
     /**

@@ -187,6 +187,29 @@ class DecisionLogIntegrationTests {
   }
 
   @Test
+  void shouldCountWhatIsLostWhenItClosesWhileTheDatabaseFails() throws Exception {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    DecisionLog log =
+        new DecisionLog(repository(deadDatabaseUrl()), meters, 100, 5, 2, Duration.ZERO);
+    for (int i = 0; i < 20; i++) {
+      log.event(event("lost-" + i));
+    }
+    log.trace(trace("lost-trace", Instant.now()));
+    Counter failures = meters.get("arbiter.decision.log.write.failures").counter();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (failures.count() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+
+    log.close(); // waits for the queues, then stops the writers in their backoff
+
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+        .isEqualTo(20);
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "trace").counter().count())
+        .isEqualTo(1);
+  }
+
+  @Test
   void shouldWriteEventsAsTheyComeWhenNoTracesAreSampled() {
     // The writer used to wait up to 50 ms for a trace before it took a batch of events: with
     // tracing off it wrote one batch per 50 ms, here 200 batches in 10 s, and above 10,000
