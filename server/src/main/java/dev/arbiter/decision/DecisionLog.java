@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * as losing the event would lose the record Respond and off-policy evaluation read. While the
  * database is down, a full event queue drops at once (counted under {@code kind="event"}), so an
  * outage does not stall decisions; the writers keep their batch in hand and retry with backoff. On
- * close they drain what is queued within the shutdown budget.
+ * close they drain what is queued within the shutdown budget; if the database still fails then,
+ * what is left is dropped and counted.
  *
  * <p>History (bench/RESULTS.md): the single writer used to wait for a trace before taking events,
  * so with tracing off it wrote one batch per 50 ms; and a full event queue dropped at once, so
