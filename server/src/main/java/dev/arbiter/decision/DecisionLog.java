@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import tools.jackson.core.JacksonException;
 
 /**
  * Writes decision traces and decision events off the request path: requests put them on bounded
@@ -211,14 +213,10 @@ public class DecisionLog implements AutoCloseable {
             }
           }
           if (!eventBatch.isEmpty()) {
-            repository.insertEvents(eventBatch);
-            writtenEvents.increment(eventBatch.size());
-            eventBatch.clear();
+            write(eventBatch, repository::insertEvents, writtenEvents, droppedEvents, "event");
           }
           if (!traceBatch.isEmpty()) {
-            repository.insertTraces(traceBatch);
-            writtenTraces.increment(traceBatch.size());
-            traceBatch.clear();
+            write(traceBatch, repository::insertTraces, writtenTraces, droppedTraces, "trace");
           }
           backoff = 0;
           failing = false;
@@ -255,6 +253,39 @@ public class DecisionLog implements AutoCloseable {
         }
       }
       busy = false;
+    }
+
+    /**
+     * Inserts {@code batch} and clears it. An item the database refuses for good (it violates a
+     * constraint) or that cannot be serialised would fail its batch on every retry and hold every
+     * later item back; so a batch that fails that way is inserted again one item at a time, and
+     * what is refused is dropped, counted and logged. Any other failure (the database is down,
+     * busy, or the connection broke) propagates, and the whole batch is retried: inserts ignore ids
+     * already stored, so items written one by one before it are not written twice.
+     */
+    private <T> void write(
+        List<T> batch,
+        java.util.function.Consumer<List<T>> insert,
+        Counter written,
+        Counter dropped,
+        String kind) {
+      try {
+        insert.accept(batch);
+        written.increment(batch.size());
+      } catch (DataIntegrityViolationException | JacksonException e) {
+        int refused = 0;
+        for (T item : batch) {
+          try {
+            insert.accept(List.of(item));
+            written.increment();
+          } catch (DataIntegrityViolationException | JacksonException one) {
+            refused++;
+            log.error("Dropping a {} the database refuses: {}", kind, one.getMessage());
+          }
+        }
+        dropped.increment(refused);
+      }
+      batch.clear();
     }
 
     /** Backs off for {@code ms}, or until {@link #close} stops the log. */

@@ -210,6 +210,29 @@ class DecisionLogIntegrationTests {
   }
 
   @Test
+  void shouldDropOnlyTheEventTheDatabaseRefusesAndWriteTheRestOfItsBatch() {
+    String url = migrated();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (DecisionLog log = new DecisionLog(repository(url), meters, 100, 10)) {
+      log.event(event("good-1"));
+      // a tenant that does not exist: the outbox's foreign key refuses it, on every retry
+      log.event(
+          OutboxEvent.cloudEvent(
+              "bad-1", "no-such-tenant", "x", "decision.made.v1", "c1", Instant.now(), Map.of()));
+      log.event(event("good-2"));
+      assertThat(log.awaitIdle(Duration.ofSeconds(10))).isTrue();
+      // the writer is not stuck on it: later events are written
+      log.event(event("good-3"));
+      assertThat(log.awaitIdle(Duration.ofSeconds(10))).isTrue();
+    }
+    assertThat(outboxRows(url)).isEqualTo(3);
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+        .isEqualTo(1);
+    assertThat(meters.get("arbiter.decision.log.written").tag("kind", "event").counter().count())
+        .isEqualTo(3);
+  }
+
+  @Test
   void shouldWriteEventsAsTheyComeWhenNoTracesAreSampled() {
     // The writer used to wait up to 50 ms for a trace before it took a batch of events: with
     // tracing off it wrote one batch per 50 ms, here 200 batches in 10 s, and above 10,000
