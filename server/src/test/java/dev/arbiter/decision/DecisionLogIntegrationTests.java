@@ -1,19 +1,24 @@
 package dev.arbiter.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.testsupport.TestDatabase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
@@ -215,10 +220,8 @@ class DecisionLogIntegrationTests {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (DecisionLog log = new DecisionLog(repository(url), meters, 100, 10)) {
       log.event(event("good-1"));
-      // a tenant that does not exist: the outbox's foreign key refuses it, on every retry
-      log.event(
-          OutboxEvent.cloudEvent(
-              "bad-1", "no-such-tenant", "x", "decision.made.v1", "c1", Instant.now(), Map.of()));
+      // no partition key: the column's not-null constraint refuses it, on every retry
+      log.event(new OutboxEvent("bad-1", "t1", "decision.made.v1", null, Map.of(), Instant.now()));
       log.event(event("good-2"));
       assertThat(log.awaitIdle(Duration.ofSeconds(10))).isTrue();
       // the writer is not stuck on it: later events are written
@@ -251,5 +254,86 @@ class DecisionLogIntegrationTests {
     assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
         .isZero();
     assertThat(outboxRows(url)).isEqualTo(n);
+  }
+
+  @Test
+  void shouldStoreTracesCompressedAndStillReadThoseStoredAsJsonbBeforeTheUpgrade() {
+    String url = migrated(TestDatabase.newDatabase(), "8");
+    JdbcClient sql = JdbcClient.create(new DriverManagerDataSource(url));
+    // a trace as the previous version stored it
+    sql.sql(
+            """
+            insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id,
+                                         flow_key, flow_version, created_at, body)
+            values ('a-old', 't1', 'd-old', 'r-old', 'c1', 'f', 1, now(),
+                    '{"id": "a-old", "scores": [{"offerKey": "o1", "score": 0.5}]}')
+            """)
+        .update();
+    migrated(url, null);
+    JdbcDecisionLogRepository repo = repository(url);
+    Map<String, Object> body =
+        Map.of(
+            "id", "b-new",
+            "result", List.of("o1", "o2"),
+            "scores", List.of(Map.of("offerKey", "o1", "score", 0.25, "name", "Café ✓")));
+    try (DecisionLog log = new DecisionLog(repo, new SimpleMeterRegistry(), 10, 10)) {
+      log.trace(
+          new StoredTrace("b-new", "t1", "d-new", "r-new", "c1", "f", 1, Instant.now(), body));
+      assertThat(log.awaitIdle(Duration.ofSeconds(10))).isTrue();
+    }
+
+    Map<String, Object> row =
+        sql.sql("select body, body_compressed from decision_traces where id = 'b-new'")
+            .query()
+            .singleRow();
+    assertThat(row.get("body")).isNull();
+    assertThat(Arrays.copyOf((byte[]) row.get("body_compressed"), 4))
+        .containsExactly(0x28, 0xB5, 0x2F, 0xFD); // a zstd frame
+    assertThat(repo.findTrace("t1", "b-new").orElseThrow().body()).isEqualTo(body);
+    assertThat(repo.findTrace("t1", "a-old").orElseThrow().body())
+        .isEqualTo(
+            Map.of("id", "a-old", "scores", List.of(Map.of("offerKey", "o1", "score", 0.5))));
+    assertThat(repo.findTraces("t1", "c1", null, null, null, 10))
+        .extracting(StoredTrace::id)
+        .containsExactly("b-new", "a-old");
+  }
+
+  @Test
+  void shouldReadATraceAnotherNodeStoredGzipCompressed() throws Exception {
+    String url = migrated();
+    JdbcClient sql = JdbcClient.create(new DriverManagerDataSource(url));
+    var gzipped = new java.io.ByteArrayOutputStream();
+    try (var z = new java.util.zip.GZIPOutputStream(gzipped)) {
+      z.write("{\"id\": \"g-1\", \"result\": []}".getBytes(StandardCharsets.UTF_8));
+    }
+    sql.sql(
+            """
+            insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id,
+                                         flow_key, flow_version, created_at, body_compressed)
+            values ('g-1', 't1', 'd-g', 'r-g', 'c1', 'f', 1, now(), :body)
+            """)
+        .param("body", gzipped.toByteArray())
+        .update();
+
+    assertThat(repository(url).findTrace("t1", "g-1").orElseThrow().body())
+        .isEqualTo(Map.of("id", "g-1", "result", List.of()));
+  }
+
+  @Test
+  void shouldRefuseATraceRowWithoutABody() {
+    String url = migrated();
+    JdbcClient sql = JdbcClient.create(new DriverManagerDataSource(url));
+
+    assertThatThrownBy(
+            () ->
+                sql.sql(
+                        """
+                        insert into decision_traces (id, tenant_id, decision_id, customer_id,
+                                                     created_at)
+                        values ('e-1', 't1', 'd-e', 'c1', now())
+                        """)
+                    .update())
+        .isInstanceOf(DataIntegrityViolationException.class)
+        .hasMessageContaining("decision_traces_body_present");
   }
 }

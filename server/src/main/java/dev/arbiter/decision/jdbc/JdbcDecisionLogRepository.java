@@ -16,7 +16,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@link DecisionLogRepository} on PostgreSQL; inserts are JDBC batches. */
+/**
+ * {@link DecisionLogRepository} on PostgreSQL; inserts are JDBC batches. Trace bodies are stored
+ * compressed ({@link CompressedJson}); events as jsonb, which the outbox's readers query.
+ */
 public class JdbcDecisionLogRepository implements DecisionLogRepository {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private final JdbcClient jdbc;
@@ -41,8 +44,8 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     batch.batchUpdate(
         """
         insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id, flow_key,
-                                     flow_version, created_at, body)
-        values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
+                                     flow_version, created_at, body_compressed)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?)
         on conflict (id) do nothing
         """,
         traces,
@@ -56,7 +59,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
           ps.setString(6, t.flowKey());
           ps.setInt(7, t.flowVersion());
           ps.setTimestamp(8, Timestamp.from(t.createdAt()));
-          ps.setString(9, json.writeValueAsString(t.body()));
+          ps.setBytes(9, CompressedJson.compress(json.writeValueAsBytes(t.body())));
         });
   }
 
@@ -94,7 +97,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     return jdbc.sql(
             """
             select id, tenant_id, decision_id, request_id, customer_id, flow_key, flow_version,
-                   created_at, body::text as body
+                   created_at, body::text as body, body_compressed
               from decision_traces
              where tenant_id = :tenantId
                and (cast(:customerId as text) is null or customer_id = :customerId)
@@ -133,7 +136,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     return jdbc.sql(
             """
             select id, tenant_id, decision_id, request_id, customer_id, flow_key, flow_version,
-                   created_at, body::text as body
+                   created_at, body::text as body, body_compressed
               from decision_traces where tenant_id = :tenantId and id = :id
             """)
         .param("tenantId", tenantId)
@@ -164,6 +167,14 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
         rs.getString("flow_key"),
         rs.getInt("flow_version"),
         rs.getTimestamp("created_at").toInstant(),
-        json.readValue(rs.getString("body"), MAP));
+        body(rs));
+  }
+
+  /** A trace's body: compressed by the server since V9, jsonb in rows written before it. */
+  private Map<String, Object> body(ResultSet rs) throws SQLException {
+    byte[] compressed = rs.getBytes("body_compressed");
+    return compressed != null
+        ? json.readValue(CompressedJson.decompress(compressed), MAP)
+        : json.readValue(rs.getString("body"), MAP);
   }
 }
