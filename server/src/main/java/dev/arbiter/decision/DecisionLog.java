@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -113,8 +114,6 @@ public class DecisionLog implements AutoCloseable {
     this.writers = new Writer[writerCount];
     for (int i = 0; i < writerCount; i++) {
       writers[i] = new Writer();
-    }
-    for (int i = 0; i < writerCount; i++) {
       writers[i].thread =
           Thread.ofPlatform()
               .daemon()
@@ -233,12 +232,8 @@ public class DecisionLog implements AutoCloseable {
           if (!running) {
             // Shutting down and the database still fails: what is in hand and queued is lost,
             // and counted as dropped (one more attempt per batch would outlast the shutdown).
-            int lostTraces = traceBatch.size();
-            int lostEvents = eventBatch.size();
-            traceBatch.clear();
-            eventBatch.clear();
-            lostTraces += traces.drainTo(traceBatch);
-            lostEvents += events.drainTo(eventBatch);
+            int lostTraces = traceBatch.size() + traces.drainTo(traceBatch);
+            int lostEvents = eventBatch.size() + events.drainTo(eventBatch);
             traceBatch.clear();
             eventBatch.clear();
             droppedTraces.increment(lostTraces);
@@ -264,11 +259,7 @@ public class DecisionLog implements AutoCloseable {
      * already stored, so items written one by one before it are not written twice.
      */
     private <T> void write(
-        List<T> batch,
-        java.util.function.Consumer<List<T>> insert,
-        Counter written,
-        Counter dropped,
-        String kind) {
+        List<T> batch, Consumer<List<T>> insert, Counter written, Counter dropped, String kind) {
       try {
         insert.accept(batch);
         written.increment(batch.size());
