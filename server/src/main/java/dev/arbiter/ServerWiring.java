@@ -290,8 +290,13 @@ class ServerWiring implements WebMvcConfigurer {
 
   @Bean
   DecisionLogRepository decisionLogRepository(
-      JdbcClient jdbc, JdbcTemplate template, JsonMapper json, DebouncedNotifier outboxNotifier) {
-    return new JdbcDecisionLogRepository(jdbc, template, json, outboxNotifier::poke);
+      JdbcClient jdbc,
+      JdbcTemplate template,
+      JsonMapper json,
+      ArbiterConfig config,
+      DebouncedNotifier outboxNotifier) {
+    return new JdbcDecisionLogRepository(
+        jdbc, template, json, config.documentStorage(), outboxNotifier::poke);
   }
 
   @Bean(destroyMethod = "close")
@@ -507,8 +512,8 @@ class ServerWiring implements WebMvcConfigurer {
 
   @Bean
   RespondRepository respondRepository(
-      JdbcClient jdbc, JsonMapper json, DebouncedNotifier outboxNotifier) {
-    return new JdbcRespondRepository(jdbc, json, outboxNotifier::poke);
+      JdbcClient jdbc, JsonMapper json, ArbiterConfig config, DebouncedNotifier outboxNotifier) {
+    return new JdbcRespondRepository(jdbc, json, config.documentStorage(), outboxNotifier::poke);
   }
 
   @Bean

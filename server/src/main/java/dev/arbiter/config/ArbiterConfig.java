@@ -1,5 +1,6 @@
 package dev.arbiter.config;
 
+import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.outbox.OutboxProperties;
 import java.net.URI;
 import java.nio.file.Path;
@@ -36,6 +37,8 @@ import java.util.Optional;
  *     traces ({@code ARBITER_DECISION_LOG_WRITERS})
  * @param decisionEventFullWait how long a decision waits for room in a full event queue while the
  *     database keeps up, before its event is dropped ({@code ARBITER_DECISION_EVENT_FULL_WAIT})
+ * @param documentStorage how outbox events and decision traces are written ({@code
+ *     ARBITER_DOCUMENT_STORAGE})
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
  * @param outbox the outbox publisher and Kafka ({@code KAFKA_*}, {@code OUTBOX_*})
@@ -63,6 +66,7 @@ public record ArbiterConfig(
     int recentDecisions,
     int decisionLogWriters,
     Duration decisionEventFullWait,
+    DocumentStorage documentStorage,
     Duration idempotencyRetention,
     OutboxProperties outbox,
     Optional<String> cronSecret,

@@ -6,6 +6,7 @@ import dev.arbiter.config.ArbiterConfig.LogFormat;
 import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
 import dev.arbiter.db.DatabaseUrls;
+import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.security.jwt.JwtProperties;
@@ -140,6 +141,22 @@ public final class ConfigLoader {
           "ARBITER_DECISION_EVENT_FULL_WAIT must be between PT0S and PT10S, got "
               + decisionEventFullWait);
     }
+    DocumentStorage documentStorage =
+        string("ARBITER_DOCUMENT_STORAGE")
+            .map(
+                f ->
+                    switch (f.toLowerCase(Locale.ROOT)) {
+                      case "compressed" -> DocumentStorage.COMPRESSED;
+                      case "jsonb" -> DocumentStorage.JSONB;
+                      default -> {
+                        problems.add(
+                            "ARBITER_DOCUMENT_STORAGE must be compressed or jsonb, got '"
+                                + f
+                                + "'");
+                        yield DocumentStorage.COMPRESSED;
+                      }
+                    })
+            .orElse(DocumentStorage.COMPRESSED);
     Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
     if (idempotencyRetention.compareTo(Duration.ofHours(1)) < 0) {
       problems.add(
@@ -177,6 +194,7 @@ public final class ConfigLoader {
         recentDecisions,
         decisionLogWriters,
         decisionEventFullWait,
+        documentStorage,
         idempotencyRetention,
         outbox,
         cronSecret,

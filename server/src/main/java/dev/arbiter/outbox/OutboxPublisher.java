@@ -344,11 +344,7 @@ public final class OutboxPublisher implements AutoCloseable {
         ClaimedEvent e = batch.get(f.sent);
         ProducerRecord<String, byte[]> record =
             new ProducerRecord<>(
-                props.topic(),
-                null,
-                e.partitionKey(),
-                e.event().getBytes(StandardCharsets.UTF_8),
-                List.of(CONTENT_TYPE));
+                props.topic(), null, e.partitionKey(), e.event(), List.of(CONTENT_TYPE));
         int i = f.sent;
         p.send(
             record,

@@ -49,6 +49,23 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldStoreDocumentsCompressedUnlessToldToWriteJsonb() {
+    assertThat(ConfigLoader.load(Map.of()).documentStorage())
+        .isEqualTo(dev.arbiter.db.DocumentStorage.COMPRESSED);
+    assertThat(ConfigLoader.load(Map.of("ARBITER_DOCUMENT_STORAGE", "JSONB")).documentStorage())
+        .isEqualTo(dev.arbiter.db.DocumentStorage.JSONB);
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_DOCUMENT_STORAGE", "compressed")).documentStorage())
+        .isEqualTo(dev.arbiter.db.DocumentStorage.COMPRESSED);
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_DOCUMENT_STORAGE", "json")))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .contains("ARBITER_DOCUMENT_STORAGE must be compressed or jsonb, got 'json'"));
+  }
+
+  @Test
   void shouldTakeTheDecisionLogWritersWithinBounds() {
     assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_WRITERS", "4")).decisionLogWriters())
         .isEqualTo(4);

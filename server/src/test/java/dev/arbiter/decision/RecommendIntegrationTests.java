@@ -238,7 +238,7 @@ class RecommendIntegrationTests {
             server.bean(javax.sql.DataSource.class));
     Map<String, Object> row =
         jdbc.sql(
-                "select type, partition_key, status, event::text as event from outbox_events where event->'data'->>'decisionId' = :id")
+                "select type, partition_key, status, event_compressed from outbox_events where id = :id")
             .param("id", r.json().path("decisionId").asString())
             .query()
             .singleRow();
@@ -248,8 +248,11 @@ class RecommendIntegrationTests {
     JsonNode event =
         tools.jackson.databind.json.JsonMapper.builder()
             .build()
-            .readTree((String) row.get("event"));
+            .readTree(
+                dev.arbiter.db.CompressedJson.decompress((byte[]) row.get("event_compressed")));
     assertThat(event.path("specversion").asString()).isEqualTo("1.0");
+    assertThat(event.path("data").path("decisionId").asString())
+        .isEqualTo(r.json().path("decisionId").asString());
     assertThat(event.path("subject").asString()).isEqualTo("c-event");
     assertThat(event.path("data").path("offers").findValuesAsString("offerKey"))
         .isEqualTo(offerKeys(r));

@@ -160,13 +160,17 @@ class RespondIntegrationTests {
         .isEqualTo(1);
     Map<String, Object> row =
         jdbc.sql(
-                "select type, partition_key, status, event::text as event from outbox_events where id = ?")
+                "select type, partition_key, status, event_compressed from outbox_events where id = ?")
             .param(interactionId)
             .query()
             .singleRow();
     assertThat(row.get("type")).isEqualTo("interaction.recorded.v1");
     assertThat(row.get("partition_key")).isEqualTo("demo:r-once");
-    JsonNode event = JsonMapper.builder().build().readTree((String) row.get("event"));
+    JsonNode event =
+        JsonMapper.builder()
+            .build()
+            .readTree(
+                dev.arbiter.db.CompressedJson.decompress((byte[]) row.get("event_compressed")));
     assertThat(event.path("specversion").asString()).isEqualTo("1.0");
     assertThat(event.path("id").asString()).isEqualTo(interactionId);
     assertThat(event.path("source").asString()).isEqualTo("/arbiter/tenants/demo");
@@ -411,7 +415,7 @@ class RespondIntegrationTests {
             """
             create or replace function test_outbox_boom() returns trigger language plpgsql as $$
             begin
-              if new.type = 'interaction.recorded.v1' and new.event ->> 'subject' = 'r-boom' then
+              if new.type = 'interaction.recorded.v1' and new.partition_key = 'demo:r-boom' then
                 raise exception 'outbox insert refused by test';
               end if;
               return new;

@@ -1,5 +1,7 @@
 package dev.arbiter.decision.jdbc;
 
+import dev.arbiter.db.CompressedJson;
+import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecordedDecision;
@@ -17,37 +19,58 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@link DecisionLogRepository} on PostgreSQL; inserts are JDBC batches. Trace bodies are stored
- * compressed ({@link CompressedJson}); events as jsonb, which the outbox's readers query.
+ * {@link DecisionLogRepository} on PostgreSQL; inserts are JDBC batches. Trace bodies and events
+ * are written compressed by the server ({@link CompressedJson}), or as jsonb when told to ({@link
+ * DocumentStorage}); both formats are read.
  */
 public class JdbcDecisionLogRepository implements DecisionLogRepository {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private final JdbcClient jdbc;
   private final JdbcTemplate batch;
   private final JsonMapper json;
+  private final boolean compressed;
   private final Runnable eventsWritten;
 
+  /** A repository writing the default format, {@link DocumentStorage#COMPRESSED}. */
+  public JdbcDecisionLogRepository(
+      JdbcClient jdbc, JdbcTemplate batch, JsonMapper json, Runnable eventsWritten) {
+    this(jdbc, batch, json, DocumentStorage.COMPRESSED, eventsWritten);
+  }
+
   /**
+   * @param storage the format traces and events are written in
    * @param eventsWritten called after events were inserted and committed (pokes the outbox
    *     publisher's notifier)
    */
   public JdbcDecisionLogRepository(
-      JdbcClient jdbc, JdbcTemplate batch, JsonMapper json, Runnable eventsWritten) {
+      JdbcClient jdbc,
+      JdbcTemplate batch,
+      JsonMapper json,
+      DocumentStorage storage,
+      Runnable eventsWritten) {
     this.jdbc = jdbc;
     this.batch = batch;
     this.json = json;
+    this.compressed = storage == DocumentStorage.COMPRESSED;
     this.eventsWritten = eventsWritten;
   }
 
   @Override
   public void insertTraces(List<StoredTrace> traces) {
     batch.batchUpdate(
-        """
-        insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id, flow_key,
-                                     flow_version, created_at, body_compressed)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        on conflict (id) do nothing
-        """,
+        compressed
+            ? """
+              insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id,
+                                           flow_key, flow_version, created_at, body_compressed)
+              values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+              on conflict (id) do nothing
+              """
+            : """
+              insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id,
+                                           flow_key, flow_version, created_at, body)
+              values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
+              on conflict (id) do nothing
+              """,
         traces,
         500,
         (ps, t) -> {
@@ -59,19 +82,30 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
           ps.setString(6, t.flowKey());
           ps.setInt(7, t.flowVersion());
           ps.setTimestamp(8, Timestamp.from(t.createdAt()));
-          ps.setBytes(9, CompressedJson.compress(json.writeValueAsBytes(t.body())));
+          if (compressed) {
+            ps.setBytes(9, CompressedJson.compress(json.writeValueAsBytes(t.body())));
+          } else {
+            ps.setString(9, json.writeValueAsString(t.body()));
+          }
         });
   }
 
   @Override
   public void insertEvents(List<OutboxEvent> events) {
     batch.batchUpdate(
-        """
-        insert into outbox_events (id, tenant_id, type, partition_key, event, status, attempts,
-                                   next_attempt_at, created_at)
-        values (?, ?, ?, ?, cast(? as jsonb), 'pending', 0, ?, ?)
-        on conflict (id) do nothing
-        """,
+        compressed
+            ? """
+              insert into outbox_events (id, tenant_id, type, partition_key, event_compressed,
+                                         status, attempts, next_attempt_at, created_at)
+              values (?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+              on conflict (id) do nothing
+              """
+            : """
+              insert into outbox_events (id, tenant_id, type, partition_key, event, status,
+                                         attempts, next_attempt_at, created_at)
+              values (?, ?, ?, ?, cast(? as jsonb), 'pending', 0, ?, ?)
+              on conflict (id) do nothing
+              """,
         events,
         500,
         (ps, e) -> {
@@ -79,7 +113,11 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
           ps.setString(2, e.tenantId());
           ps.setString(3, e.type());
           ps.setString(4, e.partitionKey());
-          ps.setString(5, json.writeValueAsString(e.event()));
+          if (compressed) {
+            ps.setBytes(5, CompressedJson.compress(json.writeValueAsBytes(e.event())));
+          } else {
+            ps.setString(5, json.writeValueAsString(e.event()));
+          }
           ps.setTimestamp(6, Timestamp.from(e.createdAt()));
           ps.setTimestamp(7, Timestamp.from(e.createdAt()));
         });
@@ -121,12 +159,12 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   public Optional<RecordedDecision> findDecision(String tenantId, String decisionId) {
     return jdbc.sql(
             """
-            select event -> 'data' as data from outbox_events
+            select event -> 'data' as data, event_compressed from outbox_events
              where id = :id and tenant_id = :tenantId and type = 'decision.made.v1'
             """)
         .param("id", decisionId)
         .param("tenantId", tenantId)
-        .query((rs, n) -> json.readValue(rs.getString("data"), MAP))
+        .query((rs, n) -> eventData(rs))
         .optional()
         .map(data -> RecordedDecision.fromEventData(tenantId, data));
   }
@@ -170,7 +208,23 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
         body(rs));
   }
 
-  /** A trace's body: compressed by the server since V9, jsonb in rows written before it. */
+  /** The data of a stored event: compressed by the server since V10, else jsonb. */
+  private Map<String, Object> eventData(ResultSet rs) throws SQLException {
+    byte[] event = rs.getBytes("event_compressed");
+    if (event == null) {
+      return json.readValue(rs.getString("data"), MAP);
+    }
+    // an event without a data object reads as an empty one, which names no decision
+    Object data = json.readValue(CompressedJson.decompress(event), MAP).get("data");
+    if (data instanceof Map<?, ?>) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = (Map<String, Object>) data;
+      return map;
+    }
+    return Map.of();
+  }
+
+  /** A trace's body: compressed by the server since V9, else jsonb. */
   private Map<String, Object> body(ResultSet rs) throws SQLException {
     byte[] compressed = rs.getBytes("body_compressed");
     return compressed != null

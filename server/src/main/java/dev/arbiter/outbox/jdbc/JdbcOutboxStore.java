@@ -1,9 +1,11 @@
 package dev.arbiter.outbox.jdbc;
 
+import dev.arbiter.db.CompressedJson;
 import dev.arbiter.outbox.ClaimedEvent;
 import dev.arbiter.outbox.OutboxStats;
 import dev.arbiter.outbox.OutboxStore;
 import dev.arbiter.outbox.StoredEvent;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -24,8 +26,8 @@ public class JdbcOutboxStore implements OutboxStore {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private static final String COLUMNS =
       """
-      id, tenant_id, type, partition_key, event::text as event, status, attempts,
-      next_attempt_at, last_error, created_at, claimed_at, published_at, inserted_at
+      id, tenant_id, type, partition_key, event::text as event, event_compressed, status,
+      attempts, next_attempt_at, last_error, created_at, claimed_at, published_at, inserted_at
       """;
 
   private final JdbcClient jdbc;
@@ -58,8 +60,8 @@ public class JdbcOutboxStore implements OutboxStore {
                    set status = 'processing', claimed_at = now(), attempts = o.attempts + 1
                   from due
                  where o.id = due.id
-                returning o.id, o.tenant_id, o.partition_key, o.event::text as event, o.attempts,
-                          o.inserted_at
+                returning o.id, o.tenant_id, o.partition_key, o.event::text as event,
+                          o.event_compressed, o.attempts, o.inserted_at
                 """)
             .param("limit", limit)
             .query(
@@ -68,7 +70,7 @@ public class JdbcOutboxStore implements OutboxStore {
                         rs.getString("id"),
                         rs.getString("tenant_id"),
                         rs.getString("partition_key"),
-                        rs.getString("event"),
+                        eventJson(rs),
                         rs.getInt("attempts"),
                         rs.getTimestamp("inserted_at").toInstant()))
             .list();
@@ -294,7 +296,7 @@ public class JdbcOutboxStore implements OutboxStore {
         rs.getString("tenant_id"),
         rs.getString("type"),
         rs.getString("partition_key"),
-        json.readValue(rs.getString("event"), MAP),
+        json.readValue(eventJson(rs), MAP),
         rs.getString("status"),
         rs.getInt("attempts"),
         instant(rs, "next_attempt_at"),
@@ -303,6 +305,17 @@ public class JdbcOutboxStore implements OutboxStore {
         instant(rs, "claimed_at"),
         instant(rs, "published_at"),
         instant(rs, "inserted_at"));
+  }
+
+  /**
+   * A row's event as JSON bytes: compressed by the server since V10, jsonb in rows written before
+   * it or by a node told to ({@code ARBITER_DOCUMENT_STORAGE=jsonb}).
+   */
+  private static byte[] eventJson(ResultSet rs) throws SQLException {
+    byte[] compressed = rs.getBytes("event_compressed");
+    return compressed != null
+        ? CompressedJson.decompress(compressed)
+        : rs.getString("event").getBytes(StandardCharsets.UTF_8);
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {

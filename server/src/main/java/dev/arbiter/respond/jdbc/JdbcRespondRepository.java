@@ -1,5 +1,7 @@
 package dev.arbiter.respond.jdbc;
 
+import dev.arbiter.db.CompressedJson;
+import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.respond.RespondRepository;
 import dev.arbiter.scoring.jdbc.EvidenceSql;
 import java.sql.Timestamp;
@@ -9,19 +11,31 @@ import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@link RespondRepository} on PostgreSQL. */
+/**
+ * {@link RespondRepository} on PostgreSQL. The outcome's event is written compressed by the server,
+ * or as jsonb when told to ({@link DocumentStorage}).
+ */
 public class JdbcRespondRepository implements RespondRepository {
   private final JdbcClient jdbc;
   private final JsonMapper json;
+  private final boolean compressed;
   private final Runnable eventsWritten;
 
+  /** A repository writing events in the default format, {@link DocumentStorage#COMPRESSED}. */
+  public JdbcRespondRepository(JdbcClient jdbc, JsonMapper json, Runnable eventsWritten) {
+    this(jdbc, json, DocumentStorage.COMPRESSED, eventsWritten);
+  }
+
   /**
+   * @param storage the format events are written in
    * @param eventsWritten called after a Respond's event committed (pokes the outbox publisher's
    *     notifier)
    */
-  public JdbcRespondRepository(JdbcClient jdbc, JsonMapper json, Runnable eventsWritten) {
+  public JdbcRespondRepository(
+      JdbcClient jdbc, JsonMapper json, DocumentStorage storage, Runnable eventsWritten) {
     this.jdbc = jdbc;
     this.json = json;
+    this.compressed = storage == DocumentStorage.COMPRESSED;
     this.eventsWritten = eventsWritten;
   }
 
@@ -84,10 +98,11 @@ public class JdbcRespondRepository implements RespondRepository {
                      :outcome, :value, :occurredAt, :at, :key
                where exists (select 1 from claim)
             ), event as (
-              insert into outbox_events (id, tenant_id, type, partition_key, event, status,
-                                         attempts, next_attempt_at, created_at)
-              select :id, :tenantId, :eventType, :partitionKey, cast(:event as jsonb), 'pending',
-                     0, :at, :at
+              insert into outbox_events (id, tenant_id, type, partition_key, event,
+                                         event_compressed, status, attempts, next_attempt_at,
+                                         created_at)
+              select :id, :tenantId, :eventType, :partitionKey, cast(:event as jsonb),
+                     cast(:eventCompressed as bytea), 'pending', 0, :at, :at
                where exists (select 1 from claim)
             ), charge as (
               insert into decision_charges (tenant_id, decision_id, offer_key, interaction_id,
@@ -125,7 +140,16 @@ public class JdbcRespondRepository implements RespondRepository {
             .param("occurredAt", Timestamp.from(i.occurredAt()))
             .param("eventType", w.event().type())
             .param("partitionKey", w.event().partitionKey())
-            .param("event", json.writeValueAsString(w.event().event()))
+            .param(
+                "event",
+                compressed ? null : json.writeValueAsString(w.event().event()),
+                Types.VARCHAR)
+            .param(
+                "eventCompressed",
+                compressed
+                    ? CompressedJson.compress(json.writeValueAsBytes(w.event().event()))
+                    : null,
+                Types.BINARY)
             .param("cost", w.cost(), Types.NUMERIC);
     if (beta || bins) {
       spec = spec.param("modelKey", e.modelKey());

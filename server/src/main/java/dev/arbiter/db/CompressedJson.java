@@ -1,10 +1,12 @@
-package dev.arbiter.decision.jdbc;
+package dev.arbiter.db;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -12,15 +14,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * JSON documents compressed by the server before they are stored, for large documents written often
- * and read rarely (decision traces). Compression is zstd at level 1 when zstd's native library
- * loads on this machine (it ships in the server jar for Linux, macOS and Windows), else gzip at
- * level 1 from the JDK. Either format is recognised by its first bytes, so a node reads what any
- * node wrote. On a 35 KB trace of a 100-offer flow, zstd took 50 µs to 3.5 KB and gzip 105 µs to
- * 4.4 KB (see bench/RESULTS.md); PostgreSQL's own jsonb storage of the same trace cost 560 µs of
- * database CPU. Thread-safe.
+ * JSON documents compressed by the server before they are stored, for documents written often and
+ * read rarely: decision traces and outbox events. Compression is zstd at level 1 when zstd's native
+ * library loads on this machine (it ships in the server jar for Linux, macOS and Windows), else
+ * gzip at level 1 from the JDK. Either format is recognised by its first bytes, so a node reads
+ * what any node wrote. On a 35 KB trace of a 100-offer flow, zstd took 50 µs to 3.5 KB and gzip 105
+ * µs to 4.4 KB; on a 1.6 KB decision event zstd took 5 µs to 0.7 KB with a reused context and 8.5
+ * µs with a new one (see bench/RESULTS.md). PostgreSQL's own jsonb storage of the trace cost 560 µs
+ * of database CPU. Thread-safe.
  */
-final class CompressedJson {
+public final class CompressedJson {
   private static final Logger log = LoggerFactory.getLogger(CompressedJson.class);
 
   /** Larger than any trace this server writes; a frame claiming more is corrupt. */
@@ -36,21 +39,28 @@ final class CompressedJson {
 
   private static final Codec AVAILABLE = zstdLoads() ? Codec.ZSTD : Codec.GZIP;
 
+  /**
+   * Idle zstd contexts. Creating one per document cost more than compressing a small event with it;
+   * a thread-local would leak one per virtual thread, so contexts are lent from a pool: taken,
+   * used, returned. A context beyond the pool's size is closed instead.
+   */
+  private static final ArrayBlockingQueue<ZstdCompressCtx> CONTEXTS = new ArrayBlockingQueue<>(16);
+
   private CompressedJson() {}
 
   /** The codec {@link #compress(byte[])} uses on this machine. */
-  static Codec available() {
+  public static Codec available() {
     return AVAILABLE;
   }
 
   /** {@code json} compressed with the {@link #available()} codec. */
-  static byte[] compress(byte[] json) {
+  public static byte[] compress(byte[] json) {
     return compress(json, AVAILABLE);
   }
 
   static byte[] compress(byte[] json, Codec codec) {
     return switch (codec) {
-      case ZSTD -> Zstd.compress(json, 1);
+      case ZSTD -> zstd(json);
       case GZIP -> gzip(json);
     };
   }
@@ -60,7 +70,7 @@ final class CompressedJson {
    *
    * @throws IllegalArgumentException when {@code stored} is in neither format or is corrupt
    */
-  static byte[] decompress(byte[] stored) {
+  public static byte[] decompress(byte[] stored) {
     return switch (codecOf(stored)) {
       case ZSTD -> unzstd(stored);
       case GZIP -> gunzip(stored);
@@ -82,6 +92,22 @@ final class CompressedJson {
         "Expected a zstd frame or a gzip member, but the stored document starts with neither ("
             + stored.length
             + " bytes)");
+  }
+
+  private static byte[] zstd(byte[] json) {
+    ZstdCompressCtx ctx = CONTEXTS.poll();
+    if (ctx == null) {
+      ctx = new ZstdCompressCtx();
+      ctx.setLevel(1);
+      ctx.setContentSize(true); // unzstd sizes its buffer from it
+    }
+    try {
+      return ctx.compress(json);
+    } finally {
+      if (!CONTEXTS.offer(ctx)) {
+        ctx.close();
+      }
+    }
   }
 
   private static byte[] unzstd(byte[] stored) {
@@ -136,7 +162,7 @@ final class CompressedJson {
       return java.util.Arrays.equals(Zstd.decompress(Zstd.compress(probe, 1), probe.length), probe);
     } catch (LinkageError | RuntimeException e) {
       log.warn(
-          "zstd's native library did not load ({}); decision traces are stored gzip-compressed",
+          "zstd's native library did not load ({}); traces and events are stored gzip-compressed",
           e.toString());
       return false;
     }

@@ -1,10 +1,10 @@
-package dev.arbiter.decision.jdbc;
+package dev.arbiter.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.luben.zstd.Zstd;
-import dev.arbiter.decision.jdbc.CompressedJson.Codec;
+import dev.arbiter.db.CompressedJson.Codec;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -43,6 +43,38 @@ class CompressedJsonTests {
     assertThat(CompressedJson.codecOf(stored)).isEqualTo(codec);
     assertThat(stored.length).isLessThan(json.length / 3);
     assertThat(CompressedJson.decompress(stored)).isEqualTo(json);
+  }
+
+  @Test
+  void shouldLendEachZstdContextToOneThreadAtATime() throws Exception {
+    // more threads than the pool keeps, each compressing its own documents: a context used by two
+    // threads at once, or returned mid-frame, corrupts frames or mixes documents
+    int threads = 40;
+    var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        pool.submit(
+            () -> {
+              for (int i = 0; i < 200; i++) {
+                byte[] json =
+                    ("{\"thread\":"
+                            + id
+                            + ",\"i\":"
+                            + i
+                            + ",\"pad\":\""
+                            + "x".repeat(id * 50)
+                            + "\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+                if (!Arrays.equals(
+                    CompressedJson.decompress(CompressedJson.compress(json)), json)) {
+                  failures.add(id + "/" + i);
+                }
+              }
+            });
+      }
+    }
+    assertThat(failures).isEmpty();
   }
 
   @Test

@@ -1,0 +1,240 @@
+package dev.arbiter.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.arbiter.db.CompressedJson;
+import dev.arbiter.db.DocumentStorage;
+import dev.arbiter.decision.OutboxEvent;
+import dev.arbiter.decision.RecordedDecision;
+import dev.arbiter.decision.StoredTrace;
+import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
+import dev.arbiter.respond.RespondRepository.Interaction;
+import dev.arbiter.respond.RespondRepository.Write;
+import dev.arbiter.respond.jdbc.JdbcRespondRepository;
+import dev.arbiter.testsupport.TestDatabase;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * How outbox events are stored (V10): compressed by the server by default, as jsonb when a node is
+ * told to ({@code ARBITER_DOCUMENT_STORAGE=jsonb}, for a rolling upgrade), and every reader (the
+ * publisher's claim, the event API, Respond's lookup of a decision) accepting rows of either format
+ * and rows written before V10, on real PostgreSQL.
+ */
+class OutboxEventStorageIntegrationTests {
+
+  static String migrated(String url, String target) {
+    var flyway = Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration");
+    if (target != null) {
+      flyway.target(target);
+    }
+    flyway.load().migrate();
+    OutboxFixtures.jdbc(url)
+        .sql(
+            "insert into tenants (id, key, name, created_at, updated_at)"
+                + " values ('t1', 't1', 'T1', now(), now()) on conflict do nothing")
+        .update();
+    return url;
+  }
+
+  static JdbcDecisionLogRepository decisionLog(String url, DocumentStorage storage) {
+    var ds = new DriverManagerDataSource(url);
+    return new JdbcDecisionLogRepository(
+        JdbcClient.create(ds), new JdbcTemplate(ds), OutboxFixtures.JSON, storage, () -> {});
+  }
+
+  /** A decision event as Recommend writes it: the offers returned, with their propensities. */
+  static OutboxEvent decision(String id, String customer) {
+    Map<String, Object> offer = new LinkedHashMap<>();
+    offer.put("offerKey", "o1");
+    offer.put("rank", 1);
+    offer.put("propensity", 0.125);
+    offer.put("name", "Café ✓");
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("decisionId", id);
+    data.put("customerId", customer);
+    data.put("flowKey", "f");
+    data.put("channel", "web");
+    data.put("decidedAt", "2026-12-05T06:00:00Z");
+    data.put("offers", List.of(offer));
+    return OutboxEvent.cloudEvent(
+        id, "t1", "t1", "decision.made.v1", customer, Instant.now(), data);
+  }
+
+  static Map<String, Object> row(String url, String id) {
+    return OutboxFixtures.jdbc(url)
+        .sql("select event::text as event, event_compressed from outbox_events where id = ?")
+        .param(id)
+        .query()
+        .singleRow();
+  }
+
+  @Test
+  void shouldStoreEventsCompressedAndReadEveryFormatTheTableHolds() {
+    String url = migrated(TestDatabase.newDatabase(), "9");
+    // an event as the version before V10 stored it
+    OutboxFixtures.jdbc(url)
+        .sql(
+            """
+            insert into outbox_events (id, tenant_id, type, partition_key, event, status,
+                                       attempts, next_attempt_at, created_at)
+            values ('e-1-old', 't1', 'decision.made.v1', 't1:c-old', cast(:event as jsonb), 'pending', 0,
+                    now(), now())
+            """)
+        .param(
+            "event", OutboxFixtures.JSON.writeValueAsString(decision("e-1-old", "c-old").event()))
+        .update();
+    migrated(url, null);
+    decisionLog(url, DocumentStorage.COMPRESSED)
+        .insertEvents(List.of(decision("e-2-new", "c-new")));
+    decisionLog(url, DocumentStorage.JSONB).insertEvents(List.of(decision("e-3-jsonb", "c-jsonb")));
+
+    Map<String, Object> compressed = row(url, "e-2-new");
+    assertThat(compressed.get("event")).isNull();
+    assertThat(Arrays.copyOf((byte[]) compressed.get("event_compressed"), 4))
+        .containsExactly(0x28, 0xB5, 0x2F, 0xFD); // a zstd frame
+    Map<String, Object> jsonb = row(url, "e-3-jsonb");
+    assertThat(jsonb.get("event_compressed")).isNull();
+    assertThat(OutboxFixtures.JSON.readTree((String) jsonb.get("event")).path("subject").asString())
+        .isEqualTo("c-jsonb");
+
+    // Respond's lookup of a decision its node no longer remembers
+    JdbcDecisionLogRepository reader = decisionLog(url, DocumentStorage.COMPRESSED);
+    Map<String, String> customers =
+        Map.of("e-1-old", "c-old", "e-2-new", "c-new", "e-3-jsonb", "c-jsonb");
+    customers.forEach(
+        (id, customer) -> {
+          RecordedDecision d = reader.findDecision("t1", id).orElseThrow();
+          assertThat(d.decisionId()).isEqualTo(id);
+          assertThat(d.customerId()).isEqualTo(customer);
+          assertThat(d.flowKey()).isEqualTo("f");
+          assertThat(d.offers()).containsOnlyKeys("o1");
+        });
+
+    // the event API and the publisher's claim
+    var store = OutboxFixtures.store(url);
+    for (String id : List.of("e-1-old", "e-2-new", "e-3-jsonb")) {
+      StoredEvent e = store.find("t1", id).orElseThrow();
+      assertThat(e.event().get("id")).isEqualTo(id);
+      assertThat(((Map<?, ?>) e.event().get("data")).get("offers"))
+          .isEqualTo(
+              List.of(Map.of("offerKey", "o1", "rank", 1, "propensity", 0.125, "name", "Café ✓")));
+    }
+    assertThat(store.list("t1", null, null, 10, Duration.ZERO))
+        .extracting(StoredEvent::id)
+        .containsExactlyInAnyOrder("e-1-old", "e-2-new", "e-3-jsonb");
+    List<ClaimedEvent> claimed = store.claim(10);
+    assertThat(claimed)
+        .extracting(ClaimedEvent::id)
+        .containsExactly("e-1-old", "e-2-new", "e-3-jsonb");
+    for (ClaimedEvent c : claimed) {
+      JsonNode sent = OutboxFixtures.JSON.readTree(c.event());
+      assertThat(sent.path("specversion").asString()).isEqualTo("1.0");
+      assertThat(sent.path("id").asString()).isEqualTo(c.id());
+      assertThat(sent.path("data").path("offers").path(0).path("name").asString())
+          .isEqualTo("Café ✓");
+    }
+    // what the writer produced reaches Kafka byte for byte, in its own key order
+    assertThat(new String(claimed.get(1).event(), java.nio.charset.StandardCharsets.UTF_8))
+        .startsWith("{\"specversion\":\"1.0\",\"id\":\"e-2-new\"");
+  }
+
+  @Test
+  void shouldWriteTracesAsJsonbWhenToldTo() {
+    String url = migrated(TestDatabase.newDatabase(), null);
+    JdbcDecisionLogRepository repo = decisionLog(url, DocumentStorage.JSONB);
+    Map<String, Object> body = Map.of("id", "a-1", "result", List.of("o1"));
+    repo.insertTraces(
+        List.of(new StoredTrace("a-1", "t1", "d-1", "r-1", "c1", "f", 1, Instant.now(), body)));
+
+    Map<String, Object> row =
+        OutboxFixtures.jdbc(url)
+            .sql("select body::text as body, body_compressed from decision_traces where id = 'a-1'")
+            .query()
+            .singleRow();
+    assertThat(row.get("body_compressed")).isNull();
+    assertThat(OutboxFixtures.JSON.readTree((String) row.get("body")).path("id").asString())
+        .isEqualTo("a-1");
+    assertThat(
+            decisionLog(url, DocumentStorage.COMPRESSED)
+                .findTrace("t1", "a-1")
+                .orElseThrow()
+                .body())
+        .isEqualTo(body);
+  }
+
+  @Test
+  void shouldWriteRespondsEventInTheFormatItIsToldTo() {
+    String url = migrated(TestDatabase.newDatabase(), null);
+    var ds = new DriverManagerDataSource(url);
+    for (DocumentStorage storage : DocumentStorage.values()) {
+      String id = "i-" + storage;
+      Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
+      Interaction i =
+          new Interaction(
+              id,
+              "t1",
+              "c1",
+              "d-1",
+              "o1",
+              "cat",
+              "web",
+              "click",
+              BigDecimal.ONE,
+              at,
+              at,
+              "k-" + storage);
+      OutboxEvent event =
+          OutboxEvent.cloudEvent(
+              id, "t1", "t1", "interaction.recorded.v1", "c1", at, Map.of("outcome", "click"));
+      var written =
+          new JdbcRespondRepository(JdbcClient.create(ds), OutboxFixtures.JSON, storage, () -> {})
+              .record(new Write("k-" + storage, "h", i, event, null, null));
+      assertThat(written.claimed()).isTrue();
+
+      Map<String, Object> row = row(url, id);
+      assertThat(row.get("event") == null).isEqualTo(storage == DocumentStorage.COMPRESSED);
+      assertThat(row.get("event_compressed") == null).isEqualTo(storage == DocumentStorage.JSONB);
+      JsonNode stored =
+          OutboxFixtures.JSON.readTree(
+              storage == DocumentStorage.COMPRESSED
+                  ? CompressedJson.decompress((byte[]) row.get("event_compressed"))
+                  : ((String) row.get("event")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(stored.path("data").path("outcome").asString()).isEqualTo("click");
+      assertThat(OutboxFixtures.store(url).find("t1", id).orElseThrow().event().get("subject"))
+          .isEqualTo("c1");
+    }
+  }
+
+  @Test
+  void shouldRefuseAnEventRowWithoutAnEvent() {
+    String url = migrated(TestDatabase.newDatabase(), null);
+
+    assertThatThrownBy(
+            () ->
+                OutboxFixtures.jdbc(url)
+                    .sql(
+                        """
+                        insert into outbox_events (id, tenant_id, type, partition_key,
+                                                   next_attempt_at, created_at)
+                        values ('e-x', 't1', 'decision.made.v1', 't1:c', now(), now())
+                        """)
+                    .update())
+        .isInstanceOf(DataIntegrityViolationException.class)
+        .hasMessageContaining("outbox_events_event_present");
+  }
+}
