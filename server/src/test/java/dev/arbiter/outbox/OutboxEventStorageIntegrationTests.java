@@ -154,6 +154,52 @@ class OutboxEventStorageIntegrationTests {
   }
 
   @Test
+  void shouldWriteBatchesLargerThanOneStatementKeepingTimesAndIgnoringIdsAlreadyStored() {
+    String url = migrated(TestDatabase.newDatabase(), null);
+    for (DocumentStorage storage : DocumentStorage.values()) {
+      int n = JdbcDecisionLogRepository.EVENTS_PER_STATEMENT * 2 + 7;
+      Instant base = Instant.parse("2026-03-29T00:59:59.123456789Z"); // a DST change in Europe
+      List<OutboxEvent> events = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        OutboxEvent e = decision(storage + "-" + i, "c-" + i);
+        events.add(
+            new OutboxEvent(
+                e.id(), e.tenantId(), e.type(), e.partitionKey(), e.event(), base.plusSeconds(i)));
+      }
+      JdbcDecisionLogRepository repo = decisionLog(url, storage);
+      repo.insertEvents(events);
+      // a retry after an unknown outcome, with a duplicate inside the batch
+      repo.insertEvents(List.of(events.get(0), events.get(n - 1), events.get(n - 1)));
+
+      List<Map<String, Object>> rows =
+          OutboxFixtures.jdbc(url)
+              .sql(
+                  """
+                  select id, partition_key, type, tenant_id, created_at, next_attempt_at, status
+                    from outbox_events where id like :prefix order by created_at
+                  """)
+              .param("prefix", storage + "-%")
+              .query()
+              .listOfRows();
+      assertThat(rows).hasSize(n);
+      for (int i = 0; i < n; i++) {
+        Map<String, Object> row = rows.get(i);
+        Instant expected = base.plusSeconds(i).truncatedTo(ChronoUnit.MICROS);
+        assertThat(row.get("id")).isEqualTo(storage + "-" + i);
+        assertThat(row.get("partition_key")).isEqualTo("t1:c-" + i);
+        assertThat(row.get("type")).isEqualTo("decision.made.v1");
+        assertThat(row.get("tenant_id")).isEqualTo("t1");
+        assertThat(row.get("status")).isEqualTo("pending");
+        assertThat(((java.sql.Timestamp) row.get("created_at")).toInstant()).isEqualTo(expected);
+        assertThat(((java.sql.Timestamp) row.get("next_attempt_at")).toInstant())
+            .isEqualTo(expected);
+      }
+      assertThat(repo.findDecision("t1", storage + "-" + (n - 1)).orElseThrow().customerId())
+          .isEqualTo("c-" + (n - 1));
+    }
+  }
+
+  @Test
   void shouldWriteTracesAsJsonbWhenToldTo() {
     String url = migrated(TestDatabase.newDatabase(), null);
     JdbcDecisionLogRepository repo = decisionLog(url, DocumentStorage.JSONB);
