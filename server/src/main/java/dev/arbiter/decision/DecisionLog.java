@@ -255,8 +255,9 @@ public class DecisionLog implements AutoCloseable {
      * constraint) or that cannot be serialised would fail its batch on every retry and hold every
      * later item back; so a batch that fails that way is inserted again one item at a time, and
      * what is refused is dropped, counted and logged. Any other failure (the database is down,
-     * busy, or the connection broke) propagates, and the whole batch is retried: inserts ignore ids
-     * already stored, so items written one by one before it are not written twice.
+     * busy, or the connection broke) propagates, and the batch is retried: inserts ignore ids
+     * already stored, so nothing is stored twice, and items settled one by one before the failure
+     * are taken out of the batch, so nothing is counted twice.
      */
     private <T> void write(
         List<T> batch, Consumer<List<T>> insert, Counter written, Counter dropped, String kind) {
@@ -265,16 +266,24 @@ public class DecisionLog implements AutoCloseable {
         written.increment(batch.size());
       } catch (DataIntegrityViolationException | JacksonException e) {
         int refused = 0;
-        for (T item : batch) {
-          try {
-            insert.accept(List.of(item));
-            written.increment();
-          } catch (DataIntegrityViolationException | JacksonException one) {
-            refused++;
-            log.error("Dropping a {} the database refuses: {}", kind, one.getMessage());
+        int settled = 0;
+        try {
+          for (T item : batch) {
+            try {
+              insert.accept(List.of(item));
+              written.increment();
+            } catch (DataIntegrityViolationException | JacksonException one) {
+              refused++;
+              log.error("Dropping a {} the database refuses: {}", kind, one.getMessage());
+            }
+            settled++;
           }
+        } finally {
+          // When another failure cuts this short, the batch is retried without what was settled
+          // here: counted once, and the refused item not tried (and dropped) again.
+          dropped.increment(refused);
+          batch.subList(0, settled).clear();
         }
-        dropped.increment(refused);
       }
       batch.clear();
     }

@@ -236,6 +236,55 @@ class DecisionLogIntegrationTests {
   }
 
   @Test
+  void shouldCountEachEventOnceWhenTheDatabaseFailsWhileItWritesOneByOne() throws Exception {
+    String url = migrated();
+    JdbcClient sql = JdbcClient.create(new DriverManagerDataSource(url));
+    // 'bad' is refused for good; 'flaky' fails once as if the server were shutting down (57P01),
+    // in the middle of the one-by-one pass that 'bad' causes. A sequence is not rolled back.
+    sql.sql("create sequence flaky_attempts").update();
+    sql.sql(
+            """
+            create function test_refuse() returns trigger language plpgsql as $$
+            begin
+              if new.id = 'bad' then
+                raise exception 'refused by test' using errcode = '23514';
+              end if;
+              if new.id = 'flaky' and nextval('flaky_attempts') = 1 then
+                raise exception 'server going away (test)' using errcode = '57P01';
+              end if;
+              return new;
+            end $$
+            """)
+        .update();
+    sql.sql(
+            "create trigger test_refuse before insert on outbox_events"
+                + " for each row execute function test_refuse()")
+        .update();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    var lockHolder = new DriverManagerDataSource(url).getConnection();
+    try (DecisionLog log = new DecisionLog(repository(url), meters, 100, 10)) {
+      // hold the writer on a first event, so the next five are taken as one batch
+      lockHolder.setAutoCommit(false);
+      lockHolder.createStatement().execute("lock table outbox_events in access exclusive mode");
+      log.event(event("first"));
+      Thread.sleep(300);
+      for (String id : List.of("a", "bad", "b", "flaky", "c")) {
+        log.event(event(id));
+      }
+      lockHolder.rollback();
+      assertThat(log.awaitIdle(Duration.ofSeconds(20))).isTrue();
+    } finally {
+      lockHolder.close();
+    }
+    assertThat(sql.sql("select id from outbox_events order by id").query(String.class).list())
+        .containsExactly("a", "b", "c", "first", "flaky");
+    assertThat(meters.get("arbiter.decision.log.written").tag("kind", "event").counter().count())
+        .isEqualTo(5);
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+        .isEqualTo(1);
+  }
+
+  @Test
   void shouldWriteEventsAsTheyComeWhenNoTracesAreSampled() {
     // The writer used to wait up to 50 ms for a trace before it took a batch of events: with
     // tracing off it wrote one batch per 50 ms, here 200 batches in 10 s, and above 10,000
