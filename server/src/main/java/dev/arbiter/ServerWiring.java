@@ -499,10 +499,11 @@ class ServerWiring implements WebMvcConfigurer {
   /** Decisions Respond checks outcomes against: this node's in memory, others' from the outbox. */
   @Bean
   RecentDecisions recentDecisions(
-      DecisionLogRepository repository, Clock clock, ArbiterConfig config) {
+      DecisionLogRepository repository, Clock clock, ArbiterConfig config, MeterRegistry meters) {
     // Memory only bridges the moment until the decision log has written the event (and spares a
     // read for Responds that follow quickly); about 0.7 KB per decision. ARBITER_RECENT_DECISIONS.
-    return new RecentDecisions(repository, clock, config.recentDecisions(), Duration.ofSeconds(2));
+    return new RecentDecisions(
+        repository, clock, config.recentDecisions(), Duration.ofSeconds(2), meters);
   }
 
   @Bean

@@ -1,5 +1,8 @@
 package dev.arbiter.decision;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +26,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * timestamp tells) that is not there yet is looked up again every 25 ms for up to {@code wait}, so
  * a Respond sent to another node right after the Recommend is accepted. A decision whose event was
  * dropped (the decision log's queue was full; counted) or purged (older than {@code
- * OUTBOX_RETENTION}) is not found. Thread-safe.
+ * OUTBOX_RETENTION}) is not found. Each lookup is counted by where it was answered ({@code
+ * arbiter_decision_lookups_total{source="memory|database|none"}}): many answered by the database
+ * say the memory is too small for how long after a decision its Responds come. Thread-safe.
  */
 public class RecentDecisions {
   static final Duration MEMORY_TTL = Duration.ofMinutes(30);
@@ -38,13 +43,27 @@ public class RecentDecisions {
   // The keys of `recent` in the order remembered; the slot a new key takes holds the oldest one.
   private final AtomicReferenceArray<String> order;
   private final AtomicLong remembered = new AtomicLong();
+  private final Counter fromMemory;
+  private final Counter fromDatabase;
+  private final Counter notFound;
+
+  /** As the full constructor, counting lookups in a registry of its own. */
+  public RecentDecisions(
+      DecisionLogRepository repository, Clock clock, int maxRemembered, Duration wait) {
+    this(repository, clock, maxRemembered, wait, new SimpleMeterRegistry());
+  }
 
   /**
    * @param maxRemembered decisions kept in memory, at least 1
    * @param wait the longest a lookup waits for a young decision's event to be written
+   * @param meters where lookups are counted
    */
   public RecentDecisions(
-      DecisionLogRepository repository, Clock clock, int maxRemembered, Duration wait) {
+      DecisionLogRepository repository,
+      Clock clock,
+      int maxRemembered,
+      Duration wait,
+      MeterRegistry meters) {
     if (maxRemembered < 1) {
       throw new IllegalArgumentException(
           "Expected maxRemembered of at least 1, but got " + maxRemembered);
@@ -54,6 +73,18 @@ public class RecentDecisions {
     this.wait = wait;
     this.recent = new ConcurrentHashMap<>(maxRemembered);
     this.order = new AtomicReferenceArray<>(maxRemembered);
+    this.fromMemory = lookups(meters, "memory");
+    this.fromDatabase = lookups(meters, "database");
+    this.notFound = lookups(meters, "none");
+  }
+
+  private static Counter lookups(MeterRegistry meters, String source) {
+    return Counter.builder("arbiter.decision.lookups")
+        .description(
+            "Lookups of a decision by Respond, by where it was found: this node's memory of its"
+                + " recent decisions, the stored decision event, or nowhere")
+        .tag("source", source)
+        .register(meters);
   }
 
   /**
@@ -84,8 +115,15 @@ public class RecentDecisions {
   public Optional<RecordedDecision> find(String tenantId, String decisionId) {
     RecordedDecision known = recent.get(key(tenantId, decisionId));
     if (known != null && !clock.instant().isAfter(known.madeAt().plus(MEMORY_TTL))) {
+      fromMemory.increment();
       return Optional.of(known);
     }
+    Optional<RecordedDecision> stored = findStored(tenantId, decisionId);
+    (stored.isPresent() ? fromDatabase : notFound).increment();
+    return stored;
+  }
+
+  private Optional<RecordedDecision> findStored(String tenantId, String decisionId) {
     Instant issued = issuedAt(decisionId);
     if (issued == null || issued.isAfter(clock.instant().plus(FUTURE_SKEW))) {
       // Not an id a node issued (no node's clock is that far ahead): no need to wait for it.

@@ -105,13 +105,15 @@ class RecentDecisionsIntegrationTests {
 
   @Test
   void shouldAnswerFromTheOutboxOnceADecisionIsOlderThanTheMemoryKeepsIt() {
-    RecentDecisions recent = new RecentDecisions(repository, clock, 100, Duration.ZERO);
+    var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    RecentDecisions recent = new RecentDecisions(repository, clock, 100, Duration.ZERO, meters);
     RecordedDecision kept = decision(Ids.newId());
     RecordedDecision written = decision(Ids.newId());
     recent.remember(kept);
     recent.remember(written);
     repository.insertEvents(List.of(event(written)));
 
+    assertThat(recent.find("t1", written.decisionId())).contains(written);
     clock.advance(RecentDecisions.MEMORY_TTL.plusSeconds(1));
 
     assertThat(recent.find("t1", kept.decisionId())).isEmpty();
@@ -121,6 +123,15 @@ class RecentDecisionsIntegrationTests {
               assertThat(d.customerId()).isEqualTo("c1");
               assertThat(d.offers()).containsOnlyKeys("gold-card");
             });
+    assertThat(recent.find("t1", "not-a-decision-id")).isEmpty();
+    // one answer from memory, one from the stored event, two from nowhere
+    assertThat(lookups(meters, "memory")).isEqualTo(1);
+    assertThat(lookups(meters, "database")).isEqualTo(1);
+    assertThat(lookups(meters, "none")).isEqualTo(2);
+  }
+
+  private static double lookups(io.micrometer.core.instrument.MeterRegistry meters, String source) {
+    return meters.get("arbiter.decision.lookups").tag("source", source).counter().count();
   }
 
   private RecordedDecision decision(String id) {
