@@ -18,10 +18,11 @@ import org.slf4j.LoggerFactory;
  * read rarely: decision traces and outbox events. Compression is zstd at level 1 when zstd's native
  * library loads on this machine (it ships in the server jar for Linux, macOS and Windows), else
  * gzip at level 1 from the JDK. Either format is recognised by its first bytes, so a node reads
- * what any node wrote. On a 35 KB trace of a 100-offer flow, zstd took 50 µs to 3.5 KB and gzip 105
- * µs to 4.4 KB; on a 1.6 KB decision event zstd took 5 µs to 0.7 KB with a reused context and 8.5
- * µs with a new one (see bench/RESULTS.md). PostgreSQL's own jsonb storage of the trace cost 560 µs
- * of database CPU. Thread-safe.
+ * what any node wrote, except that a node without zstd cannot read zstd documents (it says so). On
+ * a 35 KB trace of a 100-offer flow, zstd took 50 µs to 3.5 KB and gzip 105 µs to 4.4 KB; on a 1.6
+ * KB decision event zstd took 5 µs to 0.7 KB with a reused context and 8.5 µs with a new one (see
+ * bench/RESULTS.md). PostgreSQL's own jsonb storage of the trace cost 560 µs of database CPU.
+ * Thread-safe.
  */
 public final class CompressedJson {
   private static final Logger log = LoggerFactory.getLogger(CompressedJson.class);
@@ -111,6 +112,11 @@ public final class CompressedJson {
   }
 
   private static byte[] unzstd(byte[] stored) {
+    if (AVAILABLE != Codec.ZSTD) {
+      throw new IllegalStateException(
+          "The document is zstd-compressed, and zstd's native library does not load on this node;"
+              + " read it on a node where it does");
+    }
     long size = Zstd.getFrameContentSize(stored);
     if (size < 0 || size > MAX_SIZE) {
       // what compress() writes always records its size

@@ -342,6 +342,11 @@ public final class OutboxPublisher implements AutoCloseable {
       Producer<String, byte[]> p = producer();
       for (; f.sent < n; f.sent++) {
         ClaimedEvent e = batch.get(f.sent);
+        if (e.event() == null) {
+          f.errors[f.sent] = new UnreadableEventException(e.unreadable());
+          f.done.countDown();
+          continue;
+        }
         ProducerRecord<String, byte[]> record =
             new ProducerRecord<>(
                 props.topic(), null, e.partitionKey(), e.event(), List.of(CONTENT_TYPE));

@@ -184,6 +184,49 @@ class OutboxPublisherIntegrationTests {
   }
 
   @Test
+  void shouldDeadLetterAStoredEventItCannotReadAndPublishTheRestPastIt() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    List<OutboxEvent> good = events(4);
+    insert(url, good.subList(0, 2));
+    // the oldest pending row after these two: claimed first in every batch until it is settled
+    OutboxFixtures.jdbc(url)
+        .sql(
+            """
+            insert into outbox_events (id, tenant_id, type, partition_key, event_compressed,
+                                       status, attempts, next_attempt_at, created_at)
+            values (:id, 't1', 'decision.made.v1', 't1:c-x', :bytes, 'pending', 0, now(), now())
+            """)
+        .param("id", dev.arbiter.shared.Ids.newId())
+        .param("bytes", new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD, 1, 2, 3}) // cut short
+        .update();
+    insert(url, good.subList(2, 4));
+    OutboxProperties props =
+        OutboxFixtures.props(kafka.bootstrapServers(), topic, Duration.ofMillis(200), 2);
+    try (var running = OutboxFixtures.publisher(url, props)) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "failed") == 1);
+      await().atMost(Duration.ofSeconds(30)).until(() -> count(url, "published") == 4);
+      Map<String, Object> row =
+          OutboxFixtures.jdbc(url)
+              .sql("select attempts, last_error from outbox_events where status = 'failed'")
+              .query()
+              .singleRow();
+      assertThat(row.get("attempts")).isEqualTo(2);
+      assertThat((String) row.get("last_error"))
+          .startsWith("UnreadableEventException: ")
+          .contains("zstd");
+      assertThat(kafka.read(topic, l -> l.size() >= 4, Duration.ofSeconds(30)))
+          .extracting(ConsumerRecord::key)
+          .containsExactlyInAnyOrderElementsOf(
+              good.stream().map(OutboxEvent::partitionKey).toList());
+      // the event log lists it, saying why it cannot be read, instead of failing at it
+      assertThat(OutboxFixtures.store(url).list("t1", "failed", null, 10, Duration.ZERO))
+          .singleElement()
+          .satisfies(e -> assertThat(e.event()).containsKey("unreadable"));
+    }
+  }
+
+  @Test
   void shouldDeleteOnlyPublishedRowsPastTheRetentionWhenKafkaIsConfigured() {
     String url = database();
     insert(url, events(5));

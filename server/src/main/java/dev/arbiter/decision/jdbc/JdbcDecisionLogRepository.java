@@ -156,7 +156,8 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       } else {
         jsonDocuments[i] = json.writeValueAsString(e.event());
       }
-      micros[i] = ChronoUnit.MICROS.between(Instant.EPOCH, e.createdAt());
+      // rounded to the microsecond, as PostgreSQL rounds a timestamp it is sent with nanoseconds
+      micros[i] = ChronoUnit.MICROS.between(Instant.EPOCH, e.createdAt().plusNanos(500));
     }
     try (PreparedStatement ps =
         con.prepareStatement(compressed ? INSERT_COMPRESSED_EVENTS : INSERT_JSONB_EVENTS)) {

@@ -65,14 +65,25 @@ public class JdbcOutboxStore implements OutboxStore {
                 """)
             .param("limit", limit)
             .query(
-                (rs, n) ->
-                    new ClaimedEvent(
-                        rs.getString("id"),
-                        rs.getString("tenant_id"),
-                        rs.getString("partition_key"),
-                        eventJson(rs),
-                        rs.getInt("attempts"),
-                        rs.getTimestamp("inserted_at").toInstant()))
+                (rs, n) -> {
+                  byte[] event = null;
+                  String unreadable = null;
+                  try {
+                    event = eventJson(rs);
+                  } catch (RuntimeException e) {
+                    // one unreadable row must not fail the batch: claimed in id order, it would
+                    // head every later claim and stop all publishing
+                    unreadable = e.getMessage();
+                  }
+                  return new ClaimedEvent(
+                      rs.getString("id"),
+                      rs.getString("tenant_id"),
+                      rs.getString("partition_key"),
+                      event,
+                      rs.getInt("attempts"),
+                      rs.getTimestamp("inserted_at").toInstant(),
+                      unreadable);
+                })
             .list();
     // RETURNING does not promise an order.
     return claimed.stream().sorted(Comparator.comparing(ClaimedEvent::id)).toList();
@@ -291,12 +302,23 @@ public class JdbcOutboxStore implements OutboxStore {
   }
 
   private StoredEvent stored(ResultSet rs, int row) throws SQLException {
+    Map<String, Object> event;
+    try {
+      event = json.readValue(eventJson(rs), MAP);
+    } catch (RuntimeException e) {
+      // the log must stay readable past a row this node cannot read: it is listed with what the
+      // row's columns say and why its document could not be read
+      event = new java.util.LinkedHashMap<>();
+      event.put("id", rs.getString("id"));
+      event.put("type", rs.getString("type"));
+      event.put("unreadable", String.valueOf(e.getMessage()));
+    }
     return new StoredEvent(
         rs.getString("id"),
         rs.getString("tenant_id"),
         rs.getString("type"),
         rs.getString("partition_key"),
-        json.readValue(eventJson(rs), MAP),
+        event,
         rs.getString("status"),
         rs.getInt("attempts"),
         instant(rs, "next_attempt_at"),
