@@ -14,6 +14,11 @@
 --
 -- Adding a nullable column and dropping a NOT NULL are catalog-only changes: no rewrite, no long
 -- lock. The bytes are already compressed, so PostgreSQL does not try again (storage external).
+--
+-- Each statement still needs a moment's exclusive lock on the busiest table. Waiting for it behind
+-- a long transaction would queue every insert of the running nodes behind this migration, so it
+-- gives up after 10 s instead (the node's start fails and says so; start it again).
+set local lock_timeout = '10s';
 alter table outbox_events add column event_compressed bytea;
 alter table outbox_events alter column event_compressed set storage external;
 alter table outbox_events alter column event drop not null;

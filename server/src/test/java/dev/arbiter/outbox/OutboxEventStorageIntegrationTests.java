@@ -267,6 +267,31 @@ class OutboxEventStorageIntegrationTests {
   }
 
   @Test
+  void shouldGiveUpMigratingRatherThanQueueInsertsBehindALongTransaction() throws Exception {
+    String url = migrated(TestDatabase.newDatabase(), "9");
+    try (var holder = java.sql.DriverManager.getConnection(url)) {
+      // a transaction that read the table and is still open holds a lock V10 must wait for
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("select count(*) from outbox_events");
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          Duration.ofSeconds(60),
+          () ->
+              assertThatThrownBy(() -> migrated(url, null))
+                  .hasStackTraceContaining("lock timeout"));
+      holder.rollback();
+    }
+    migrated(url, null);
+    assertThat(
+            OutboxFixtures.jdbc(url)
+                .sql(
+                    "select count(*) from information_schema.columns"
+                        + " where table_name = 'outbox_events' and column_name = 'event_compressed'")
+                .query(Long.class)
+                .single())
+        .isEqualTo(1);
+  }
+
+  @Test
   void shouldRefuseAnEventRowWithoutAnEvent() {
     String url = migrated(TestDatabase.newDatabase(), null);
 
