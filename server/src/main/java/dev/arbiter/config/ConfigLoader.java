@@ -105,19 +105,7 @@ public final class ConfigLoader {
               + " with the same pepper (openssl rand -base64 32)");
     }
     Jwt jwt = jwt();
-    LogFormat logFormat =
-        string("LOG_FORMAT")
-            .map(
-                f ->
-                    switch (f.toLowerCase(Locale.ROOT)) {
-                      case "json" -> LogFormat.JSON;
-                      case "text" -> LogFormat.TEXT;
-                      default -> {
-                        problems.add("LOG_FORMAT must be json or text, got '" + f + "'");
-                        yield LogFormat.JSON;
-                      }
-                    })
-            .orElse(LogFormat.JSON);
+    LogFormat logFormat = choice("LOG_FORMAT", LogFormat.JSON, LogFormat.TEXT);
     String logLevel = string("LOG_LEVEL").map(l -> l.toUpperCase(Locale.ROOT)).orElse("INFO");
     if (!LOG_LEVELS.contains(logLevel)) {
       problems.add("LOG_LEVEL must be one of " + LOG_LEVELS + ", got '" + logLevel + "'");
@@ -142,21 +130,7 @@ public final class ConfigLoader {
               + decisionEventFullWait);
     }
     DocumentStorage documentStorage =
-        string("ARBITER_DOCUMENT_STORAGE")
-            .map(
-                f ->
-                    switch (f.toLowerCase(Locale.ROOT)) {
-                      case "compressed" -> DocumentStorage.COMPRESSED;
-                      case "jsonb" -> DocumentStorage.JSONB;
-                      default -> {
-                        problems.add(
-                            "ARBITER_DOCUMENT_STORAGE must be compressed or jsonb, got '"
-                                + f
-                                + "'");
-                        yield DocumentStorage.COMPRESSED;
-                      }
-                    })
-            .orElse(DocumentStorage.COMPRESSED);
+        choice("ARBITER_DOCUMENT_STORAGE", DocumentStorage.COMPRESSED, DocumentStorage.JSONB);
     Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
     if (idempotencyRetention.compareTo(Duration.ofHours(1)) < 0) {
       problems.add(
@@ -425,6 +399,35 @@ public final class ConfigLoader {
       problems.add(name + " is invalid: " + e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /**
+   * One of {@code def} and {@code others}, named in any case by the variable {@code name}; {@code
+   * def} when unset. Anything else is a problem naming the choices ("must be json or text").
+   */
+  @SafeVarargs
+  private <E extends Enum<E>> E choice(String name, E def, E... others) {
+    Optional<String> value = string(name);
+    if (value.isEmpty()) {
+      return def;
+    }
+    List<E> choices = new ArrayList<>();
+    choices.add(def);
+    choices.addAll(List.of(others));
+    for (E e : choices) {
+      if (e.name().equalsIgnoreCase(value.get())) {
+        return e;
+      }
+    }
+    problems.add(
+        name
+            + " must be "
+            + String.join(
+                " or ", choices.stream().map(e -> e.name().toLowerCase(Locale.ROOT)).toList())
+            + ", got '"
+            + value.get()
+            + "'");
+    return def;
   }
 
   private int intValue(String name, int def, int min, int max) {
