@@ -78,6 +78,23 @@ public final class CompressedJson {
     };
   }
 
+  /**
+   * The JSON of a stored document, from whichever of its two columns holds it: the compressed
+   * bytes, or the text of a {@code jsonb} column (rows written before compression, or with {@code
+   * ARBITER_DOCUMENT_STORAGE=jsonb}).
+   *
+   * @throws IllegalArgumentException when the compressed bytes are in neither format or corrupt
+   */
+  public static byte[] read(byte[] compressed, String jsonb) {
+    if (compressed != null) {
+      return decompress(compressed);
+    }
+    if (jsonb == null) {
+      throw new IllegalArgumentException("The stored document has neither form");
+    }
+    return jsonb.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   static Codec codecOf(byte[] stored) {
     if (stored.length >= 4
         && (stored[0] & 0xFF) == 0x28

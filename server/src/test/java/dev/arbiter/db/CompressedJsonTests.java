@@ -78,6 +78,15 @@ class CompressedJsonTests {
   }
 
   @Test
+  void shouldReadADocumentFromWhicheverColumnHoldsIt() {
+    byte[] json = document();
+    assertThat(CompressedJson.read(CompressedJson.compress(json), null)).isEqualTo(json);
+    assertThat(CompressedJson.read(null, new String(json, StandardCharsets.UTF_8))).isEqualTo(json);
+    assertThatThrownBy(() -> CompressedJson.read(null, null))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void shouldRoundTripAnEmptyDocument() {
     for (Codec codec : Codec.values()) {
       assertThat(CompressedJson.decompress(CompressedJson.compress(new byte[0], codec))).isEmpty();

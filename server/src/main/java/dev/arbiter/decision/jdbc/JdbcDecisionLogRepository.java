@@ -59,22 +59,21 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     this.eventsWritten = eventsWritten;
   }
 
+  /** Trace inserts, by the column the body goes to and the expression that fills it. */
+  private static final String INSERT_TRACES =
+      """
+      insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id, flow_key,
+                                   flow_version, created_at, %s)
+      values (?, ?, ?, ?, ?, ?, ?, ?, %s)
+      on conflict (id) do nothing
+      """;
+
   @Override
   public void insertTraces(List<StoredTrace> traces) {
     batch.batchUpdate(
         compressed
-            ? """
-              insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id,
-                                           flow_key, flow_version, created_at, body_compressed)
-              values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-              on conflict (id) do nothing
-              """
-            : """
-              insert into decision_traces (id, tenant_id, decision_id, request_id, customer_id,
-                                           flow_key, flow_version, created_at, body)
-              values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
-              on conflict (id) do nothing
-              """,
+            ? INSERT_TRACES.formatted("body_compressed", "?")
+            : INSERT_TRACES.formatted("body", "cast(? as jsonb)"),
         traces,
         500,
         (ps, t) -> {
@@ -102,29 +101,26 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
    */
   public static final int EVENTS_PER_STATEMENT = 500;
 
-  private static final String INSERT_COMPRESSED_EVENTS =
+  /**
+   * Event inserts, by the column the event goes to, the expression that fills it from the array's
+   * element {@code e.document}, and that array's type.
+   */
+  private static final String INSERT_EVENTS =
       """
-      insert into outbox_events (id, tenant_id, type, partition_key, event_compressed, status,
-                                 attempts, next_attempt_at, created_at)
-      select e.id, e.tenant_id, e.type, e.partition_key, e.document, 'pending', 0,
+      insert into outbox_events (id, tenant_id, type, partition_key, %s, status, attempts,
+                                 next_attempt_at, created_at)
+      select e.id, e.tenant_id, e.type, e.partition_key, %s, 'pending', 0,
              timestamptz 'epoch' + e.micros * interval '1 microsecond',
              timestamptz 'epoch' + e.micros * interval '1 microsecond'
-        from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::bigint[])
+        from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::%s[], ?::bigint[])
              as e(id, tenant_id, type, partition_key, document, micros)
       on conflict (id) do nothing
       """;
 
+  private static final String INSERT_COMPRESSED_EVENTS =
+      INSERT_EVENTS.formatted("event_compressed", "e.document", "bytea");
   private static final String INSERT_JSONB_EVENTS =
-      """
-      insert into outbox_events (id, tenant_id, type, partition_key, event, status, attempts,
-                                 next_attempt_at, created_at)
-      select e.id, e.tenant_id, e.type, e.partition_key, cast(e.document as jsonb), 'pending', 0,
-             timestamptz 'epoch' + e.micros * interval '1 microsecond',
-             timestamptz 'epoch' + e.micros * interval '1 microsecond'
-        from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-             as e(id, tenant_id, type, partition_key, document, micros)
-      on conflict (id) do nothing
-      """;
+      INSERT_EVENTS.formatted("event", "cast(e.document as jsonb)", "text");
 
   @Override
   public void insertEvents(List<OutboxEvent> events) {
@@ -210,7 +206,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   public Optional<RecordedDecision> findDecision(String tenantId, String decisionId) {
     return jdbc.sql(
             """
-            select event -> 'data' as data, event_compressed from outbox_events
+            select event::text as event, event_compressed from outbox_events
              where id = :id and tenant_id = :tenantId and type = 'decision.made.v1'
             """)
         .param("id", decisionId)
@@ -259,14 +255,11 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
         body(rs));
   }
 
-  /** The data of a stored event: compressed by the server since V10, else jsonb. */
+  /** The data of a stored event (compressed by the server since V10, else jsonb). */
   private Map<String, Object> eventData(ResultSet rs) throws SQLException {
-    byte[] event = rs.getBytes("event_compressed");
-    if (event == null) {
-      return json.readValue(rs.getString("data"), MAP);
-    }
+    byte[] event = CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event"));
     // an event without a data object reads as an empty one, which names no decision
-    Object data = json.readValue(CompressedJson.decompress(event), MAP).get("data");
+    Object data = json.readValue(event, MAP).get("data");
     if (data instanceof Map<?, ?>) {
       @SuppressWarnings("unchecked")
       Map<String, Object> map = (Map<String, Object>) data;
@@ -277,9 +270,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
 
   /** A trace's body: compressed by the server since V9, else jsonb. */
   private Map<String, Object> body(ResultSet rs) throws SQLException {
-    byte[] compressed = rs.getBytes("body_compressed");
-    return compressed != null
-        ? json.readValue(CompressedJson.decompress(compressed), MAP)
-        : json.readValue(rs.getString("body"), MAP);
+    return json.readValue(
+        CompressedJson.read(rs.getBytes("body_compressed"), rs.getString("body")), MAP);
   }
 }

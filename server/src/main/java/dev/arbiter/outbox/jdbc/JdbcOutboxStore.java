@@ -5,7 +5,6 @@ import dev.arbiter.outbox.ClaimedEvent;
 import dev.arbiter.outbox.OutboxStats;
 import dev.arbiter.outbox.OutboxStore;
 import dev.arbiter.outbox.StoredEvent;
-import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -334,10 +333,7 @@ public class JdbcOutboxStore implements OutboxStore {
    * it or by a node told to ({@code ARBITER_DOCUMENT_STORAGE=jsonb}).
    */
   private static byte[] eventJson(ResultSet rs) throws SQLException {
-    byte[] compressed = rs.getBytes("event_compressed");
-    return compressed != null
-        ? CompressedJson.decompress(compressed)
-        : rs.getString("event").getBytes(StandardCharsets.UTF_8);
+    return CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event"));
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {
