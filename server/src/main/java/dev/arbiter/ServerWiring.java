@@ -37,6 +37,7 @@ import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.ContactHistoryHealthCheck;
 import dev.arbiter.ops.DatabaseHealthCheck;
 import dev.arbiter.ops.KafkaHealthCheck;
+import dev.arbiter.ops.MetricsHttpServer;
 import dev.arbiter.ops.OutboxHealthCheck;
 import dev.arbiter.ops.RedisHealthCheck;
 import dev.arbiter.outbox.KafkaProbe;
@@ -80,7 +81,6 @@ import dev.arbiter.tenant.TenantSettingsService;
 import dev.arbiter.tenant.jdbc.JdbcTenantRepository;
 import dev.arbiter.tenant.jdbc.JdbcTenantSettingsRepository;
 import dev.arbiter.web.ProblemWriter;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Clock;
@@ -689,12 +689,7 @@ class ServerWiring implements WebMvcConfigurer {
   /** Every metric this process exports is named {@code arbiter_*}. */
   @Bean
   MeterFilter arbiterPrefix() {
-    return new MeterFilter() {
-      @Override
-      public Meter.Id map(Meter.Id id) {
-        return id.getName().startsWith("arbiter.") ? id : id.withName("arbiter." + id.getName());
-      }
-    };
+    return MetricsHttpServer.arbiterPrefix();
   }
 
   @Bean

@@ -3,14 +3,16 @@ package dev.arbiter.cli;
 import dev.arbiter.ServerLauncher;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
+import dev.arbiter.ops.MetricsHttpServer;
 import dev.arbiter.outbox.OutboxMaintenance;
 import dev.arbiter.outbox.OutboxMetrics;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.outbox.OutboxPublisher;
 import dev.arbiter.outbox.OutboxStore;
 import dev.arbiter.outbox.jdbc.JdbcOutboxStore;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -36,7 +38,8 @@ import picocli.CommandLine.Command;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code arbiter outbox-publisher}: the publisher tier alone, without the HTTP API. Touches {@code
+ * {@code arbiter outbox-publisher}: the publisher tier alone, without the HTTP API. Serves {@code
+ * /metrics} and {@code /health/live} on {@code OUTBOX_PUBLISHER_METRICS_PORT}; touches {@code
  * OUTBOX_LIVENESS_FILE} every loop; on SIGTERM stops claiming, drains within {@code
  * OUTBOX_SHUTDOWN_DRAIN_TIMEOUT_MS} and exits 0; exits 2 on bad configuration and 3 after {@value
  * OutboxPublisher#SUSTAINED_FAILURES} consecutive non-transient failures.
@@ -71,8 +74,31 @@ class OutboxPublisherCommand implements Callable<Integer> {
             new JdbcTemplate(ds),
             new TransactionTemplate(new DataSourceTransactionManager(ds)),
             JsonMapper.builder().build());
-    // No HTTP here, so no scrape: the API nodes export the same backlog gauges from the table.
-    OutboxMetrics metrics = new OutboxMetrics(new SimpleMeterRegistry());
+    // The relay's own counters (published, retried, failed, latency, last tick) exist only here.
+    PrometheusMeterRegistry registry = MetricsHttpServer.registry();
+    MetricsHttpServer metricsServer = null;
+    if (config.publisherMetricsPort().isPresent()) {
+      int port = config.publisherMetricsPort().getAsInt();
+      try {
+        metricsServer = MetricsHttpServer.start(config.bindAddress(), port, registry);
+      } catch (BindException e) {
+        System.err.println(
+            "arbiter outbox-publisher: port "
+                + port
+                + " is already in use; set OUTBOX_PUBLISHER_METRICS_PORT to a free port (or off)");
+        db.close();
+        return ExitCodes.BAD_CONFIGURATION;
+      } catch (IOException e) {
+        log.error("outbox-publisher: cannot serve /metrics on port {}: {}", port, e.getMessage());
+        db.close();
+        return ExitCodes.BAD_CONFIGURATION;
+      }
+      log.info(
+          "outbox-publisher: /metrics and /health/live on {}:{}",
+          config.bindAddress(),
+          metricsServer.port());
+    }
+    OutboxMetrics metrics = new OutboxMetrics(registry);
     Clock clock = Clock.systemUTC();
     OutboxMaintenance maintenance = new OutboxMaintenance(store, props, metrics, clock);
     AtomicInteger exit = new AtomicInteger(ExitCodes.OK);
@@ -98,12 +124,16 @@ class OutboxPublisherCommand implements Callable<Integer> {
             },
             clock);
     AtomicBoolean stopped = new AtomicBoolean();
+    MetricsHttpServer stoppedMetrics = metricsServer;
     Runnable shutdown =
         () -> {
           if (stopped.compareAndSet(false, true)) {
             log.info("outbox-publisher: draining (at most {})", props.drainTimeout());
             publisher.close();
             db.close();
+            if (stoppedMetrics != null) {
+              stoppedMetrics.close();
+            }
             log.info("outbox-publisher: stopped");
           }
         };

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The validated configuration of one Arbiter process. Built only by {@link ConfigLoader}; every
@@ -42,6 +43,8 @@ import java.util.Optional;
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
  * @param outbox the outbox publisher and Kafka ({@code KAFKA_*}, {@code OUTBOX_*})
+ * @param publisherMetricsPort where {@code outbox-publisher} serves {@code /metrics} and {@code
+ *     /health/live} ({@code OUTBOX_PUBLISHER_METRICS_PORT}, default 9464; empty for {@code off})
  * @param cronSecret the shared secret of {@code /api/v1/cron/*} ({@code CRON_SECRET}); empty means
  *     every cron call is refused
  * @param warnings settings that were ignored in favour of their defaults; log them at start
@@ -69,6 +72,7 @@ public record ArbiterConfig(
     DocumentStorage documentStorage,
     Duration idempotencyRetention,
     OutboxProperties outbox,
+    OptionalInt publisherMetricsPort,
     Optional<String> cronSecret,
     List<String> warnings) {
 

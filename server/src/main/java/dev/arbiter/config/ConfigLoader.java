@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -138,6 +139,7 @@ public final class ConfigLoader {
               + idempotencyRetention);
     }
     OutboxProperties outbox = outbox();
+    OptionalInt publisherMetricsPort = publisherMetricsPort();
     Optional<String> cronSecret = string("CRON_SECRET");
     cronSecret.ifPresent(
         c -> {
@@ -171,6 +173,7 @@ public final class ConfigLoader {
         documentStorage,
         idempotencyRetention,
         outbox,
+        publisherMetricsPort,
         cronSecret,
         List.copyOf(warnings));
   }
@@ -226,6 +229,19 @@ public final class ConfigLoader {
     Duration drain =
         Duration.ofMillis(intValue("OUTBOX_SHUTDOWN_DRAIN_TIMEOUT_MS", 15_000, 0, 600_000));
     Duration staleness = reaperStaleness();
+    if (staleness.compareTo(sendTimeout.plus(REAPER_MARGIN)) < 0) {
+      // A batch stays processing for up to the send timeout while the broker retries it; a reaper
+      // that resets it sooner lets a second claim publish it again while the first send goes on.
+      warnings.add(
+          "OUTBOX_REAPER_STALENESS_SECONDS ("
+              + staleness.toSeconds()
+              + ") should be at least OUTBOX_SEND_TIMEOUT_MS + "
+              + REAPER_MARGIN.toSeconds()
+              + " s ("
+              + sendTimeout.plus(REAPER_MARGIN).toSeconds()
+              + " s): the reaper can reset events a publisher is still sending, and they are"
+              + " published twice");
+    }
     Duration maxPendingAge = duration("OUTBOX_MAX_PENDING_AGE", Duration.ofMinutes(1));
     if (maxPendingAge.isZero()) {
       problems.add("OUTBOX_MAX_PENDING_AGE must be positive");
@@ -273,6 +289,40 @@ public final class ConfigLoader {
     }
     return props;
   }
+
+  /** The port {@code outbox-publisher} serves {@code /metrics} on unless told otherwise. */
+  public static final int DEFAULT_PUBLISHER_METRICS_PORT = 9464;
+
+  /**
+   * {@code OUTBOX_PUBLISHER_METRICS_PORT}: where {@code outbox-publisher} serves {@code /metrics};
+   * {@code off} for nowhere, 0 for a free port (logged).
+   */
+  private OptionalInt publisherMetricsPort() {
+    Optional<String> v = string("OUTBOX_PUBLISHER_METRICS_PORT");
+    if (v.isEmpty()) {
+      return OptionalInt.of(DEFAULT_PUBLISHER_METRICS_PORT);
+    }
+    if (v.get().equalsIgnoreCase("off")) {
+      return OptionalInt.empty();
+    }
+    try {
+      int port = Integer.parseInt(v.get());
+      if (port >= 0 && port <= 65535) {
+        return OptionalInt.of(port);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add(
+        "OUTBOX_PUBLISHER_METRICS_PORT must be a port between 0 and 65535 (0 for any free one) or"
+            + " off, got '"
+            + v.get()
+            + "'");
+    return OptionalInt.empty();
+  }
+
+  /** What the reaper's staleness must exceed the send timeout by: claim and marking included. */
+  static final Duration REAPER_MARGIN = Duration.ofSeconds(10);
 
   /**
    * {@code OUTBOX_REAPER_STALENESS_SECONDS}: an invalid value falls back to the default with a

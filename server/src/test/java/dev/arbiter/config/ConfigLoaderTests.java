@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -249,5 +250,44 @@ class ConfigLoaderTests {
     assertThat(c.outbox().reaperStaleness()).isEqualTo(Duration.ofSeconds(300));
     assertThat(c.warnings()).singleElement().asString().contains("OUTBOX_REAPER_STALENESS_SECONDS");
     assertThat(c.outbox().bootstrapServers()).contains("k1:9092,k2:9092");
+  }
+
+  @Test
+  void warnsWhenTheReaperCouldResetEventsStillBeingSent() {
+    ArbiterConfig tight =
+        ConfigLoader.load(
+            Map.of("OUTBOX_REAPER_STALENESS_SECONDS", "39", "OUTBOX_SEND_TIMEOUT_MS", "30000"));
+    assertThat(tight.warnings())
+        .singleElement()
+        .asString()
+        .contains("OUTBOX_REAPER_STALENESS_SECONDS (39)", "OUTBOX_SEND_TIMEOUT_MS", "40 s");
+
+    ArbiterConfig enough =
+        ConfigLoader.load(
+            Map.of("OUTBOX_REAPER_STALENESS_SECONDS", "40", "OUTBOX_SEND_TIMEOUT_MS", "30000"));
+    assertThat(enough.warnings()).isEmpty();
+
+    ArbiterConfig slowBroker = ConfigLoader.load(Map.of("OUTBOX_SEND_TIMEOUT_MS", "600000"));
+    assertThat(slowBroker.warnings()).singleElement().asString().contains("(300)", "610 s");
+  }
+
+  @Test
+  void readsWhereThePublisherTierServesItsMetrics() {
+    assertThat(ConfigLoader.load(Map.of()).publisherMetricsPort()).hasValue(9464);
+    assertThat(
+            ConfigLoader.load(Map.of("OUTBOX_PUBLISHER_METRICS_PORT", "OFF"))
+                .publisherMetricsPort())
+        .isEmpty();
+    assertThat(
+            ConfigLoader.load(Map.of("OUTBOX_PUBLISHER_METRICS_PORT", "0")).publisherMetricsPort())
+        .hasValue(0);
+    for (String bad : List.of("65536", "-1", "metrics")) {
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("OUTBOX_PUBLISHER_METRICS_PORT", bad)))
+          .hasMessageContaining(
+              "OUTBOX_PUBLISHER_METRICS_PORT must be a port between 0 and 65535 (0 for any free"
+                  + " one) or off, got '"
+                  + bad
+                  + "'");
+    }
   }
 }

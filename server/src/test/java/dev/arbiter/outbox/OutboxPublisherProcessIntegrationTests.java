@@ -8,6 +8,12 @@ import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.testsupport.TestKafka;
 import dev.arbiter.testsupport.TestServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +81,34 @@ class OutboxPublisherProcessIntegrationTests {
     env.put("KAFKA_TOPIC", topic);
     env.put("OUTBOX_LIVENESS_FILE", liveness.toString());
     env.put("OUTBOX_POLL_INTERVAL_MS", "200");
+    env.put("ARBITER_BIND_ADDRESS", "127.0.0.1");
+    env.put("OUTBOX_PUBLISHER_METRICS_PORT", "0"); // a free port, logged
     return env;
+  }
+
+  /** The port the publisher logged it serves {@code /metrics} on. */
+  static int metricsPort(Process p, Path log) throws IOException {
+    Pattern logged = Pattern.compile("/health/live on [^\\s\"]+:(\\d+)");
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> logged.matcher(output(log)).find() || !p.isAlive());
+    Matcher m = logged.matcher(output(log));
+    assertThat(m.find()).as("publisher output:%n%s", output(log)).isTrue();
+    return Integer.parseInt(m.group(1));
+  }
+
+  /** The sum of a metric's samples in Prometheus text, over all its labels. */
+  static double sample(String text, String name) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(text);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(2));
+      found = true;
+    }
+    assertThat(found).as("%s in%n%s", name, text).isTrue();
+    return sum;
   }
 
   static Set<String> distinctIds(List<ConsumerRecord<String, byte[]>> records) {
@@ -172,6 +207,83 @@ class OutboxPublisherProcessIntegrationTests {
   }
 
   @Test
+  void shouldServeTheRelaysOwnMetricsOnItsPort() throws Exception {
+    String database = OutboxFixtures.database();
+    String topic = kafka.newTopic(1);
+    Path dir = Files.createTempDirectory("outbox-metrics");
+    Path log = dir.resolve("publisher.log");
+    Process p = launch(env(database, topic, dir.resolve("alive")), log);
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      String base = "http://127.0.0.1:" + metricsPort(p, log);
+      OutboxFixtures.insert(database, OutboxFixtures.events(300));
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(database, "published") == 300);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                HttpResponse<String> m = get(http, base + "/metrics");
+                assertThat(m.statusCode()).isEqualTo(200);
+                assertThat(sample(m.body(), "arbiter_outbox_published_total")).isEqualTo(300.0);
+              });
+      HttpResponse<String> metrics = get(http, base + "/metrics");
+      assertThat(metrics.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
+      String text = metrics.body();
+      // what only the relaying process knows, and its JVM
+      assertThat(sample(text, "arbiter_outbox_publish_latency_seconds_count")).isEqualTo(300.0);
+      assertThat(sample(text, "arbiter_outbox_publisher_last_tick_timestamp_seconds"))
+          .isGreaterThan(System.currentTimeMillis() / 1000.0 - 120);
+      assertThat(sample(text, "arbiter_outbox_failed_total")).isZero();
+      assertThat(sample(text, "arbiter_jvm_memory_used_bytes")).isPositive();
+      assertThat(text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()))
+          .isNotEmpty()
+          .allSatisfy(l -> assertThat(l).startsWith("arbiter_"));
+
+      HttpResponse<String> live = get(http, base + "/health/live");
+      assertThat(live.statusCode()).isEqualTo(200);
+      assertThat(live.body()).isEqualTo("{\"status\":\"alive\"}");
+      assertThat(get(http, base + "/api/health").statusCode()).isEqualTo(404);
+      HttpResponse<String> post =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(post.statusCode()).isEqualTo(405);
+      assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void shouldExitTwoNamingTheMetricsPortWhenItIsTaken() throws Exception {
+    String database = OutboxFixtures.database();
+    Path dir = Files.createTempDirectory("outbox-port");
+    Path log = dir.resolve("publisher.log");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Map<String, String> env = env(database, "arbiter.events", dir.resolve("alive"));
+      env.put("OUTBOX_PUBLISHER_METRICS_PORT", String.valueOf(taken.getLocalPort()));
+      Process p = launch(env, log);
+      try {
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String out = output(log);
+        assertThat(p.exitValue()).as(out).isEqualTo(2);
+        assertThat(out)
+            .contains("port " + taken.getLocalPort() + " is already in use")
+            .contains("OUTBOX_PUBLISHER_METRICS_PORT");
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
   void shouldExitTwoListingEveryConfigurationProblem() throws Exception {
     Path dir = Files.createTempDirectory("outbox-conf");
     Path log = dir.resolve("publisher.log");
@@ -180,7 +292,8 @@ class OutboxPublisherProcessIntegrationTests {
             Map.of(
                 "DATABASE_URL", "jdbc:postgresql://127.0.0.1:1/none",
                 "OUTBOX_MAX_ATTEMPTS", "zero",
-                "KAFKA_TOPIC", "no spaces allowed"),
+                "KAFKA_TOPIC", "no spaces allowed",
+                "OUTBOX_PUBLISHER_METRICS_PORT", "metrics"),
             log);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     String out = output(log);
@@ -188,7 +301,8 @@ class OutboxPublisherProcessIntegrationTests {
     assertThat(out)
         .contains("KAFKA_BOOTSTRAP_SERVERS is required")
         .contains("OUTBOX_MAX_ATTEMPTS must be an integer")
-        .contains("KAFKA_TOPIC must be");
+        .contains("KAFKA_TOPIC must be")
+        .contains("OUTBOX_PUBLISHER_METRICS_PORT must be a port");
   }
 
   @Test
