@@ -288,6 +288,17 @@ class ServerWiring implements WebMvcConfigurer {
     return new DebouncedNotifier(dataSource, OutboxPublisher.CHANNEL, Duration.ofMillis(5));
   }
 
+  /**
+   * What event writers call after a commit: a poke of the notifier where events are relayed to
+   * Kafka, nothing in log-only mode. There no publisher listens, and each notification was a
+   * transaction of its own: up to 200 a second under load, about 3% of a decision's CPU
+   * (bench/RESULTS.md). A publisher tier beside log-only nodes (a misconfiguration: README) still
+   * finds their events by polling.
+   */
+  private static Runnable outboxWake(ArbiterConfig config, DebouncedNotifier notifier) {
+    return config.outbox().bootstrapServers().isPresent() ? notifier::poke : () -> {};
+  }
+
   @Bean
   DecisionLogRepository decisionLogRepository(
       JdbcClient jdbc,
@@ -296,7 +307,7 @@ class ServerWiring implements WebMvcConfigurer {
       ArbiterConfig config,
       DebouncedNotifier outboxNotifier) {
     return new JdbcDecisionLogRepository(
-        jdbc, template, json, config.documentStorage(), outboxNotifier::poke);
+        jdbc, template, json, config.documentStorage(), outboxWake(config, outboxNotifier));
   }
 
   @Bean(destroyMethod = "close")
@@ -514,7 +525,8 @@ class ServerWiring implements WebMvcConfigurer {
   @Bean
   RespondRepository respondRepository(
       JdbcClient jdbc, JsonMapper json, ArbiterConfig config, DebouncedNotifier outboxNotifier) {
-    return new JdbcRespondRepository(jdbc, json, config.documentStorage(), outboxNotifier::poke);
+    return new JdbcRespondRepository(
+        jdbc, json, config.documentStorage(), outboxWake(config, outboxNotifier));
   }
 
   @Bean
