@@ -289,14 +289,25 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   /**
-   * What event writers call after a commit: a poke of the notifier where events are relayed to
-   * Kafka, nothing in log-only mode. There no publisher listens, and each notification was a
-   * transaction of its own: up to 200 a second under load, about 3% of a decision's CPU
-   * (bench/RESULTS.md). A publisher tier beside log-only nodes (a misconfiguration: README) still
-   * finds their events by polling.
+   * What event writers call after a commit. Each NOTIFY is a transaction of its own, up to 200 a
+   * second under load, which cost 15% of a decision's database time (bench/RESULTS.md), so one is
+   * sent only where a publisher elsewhere needs it:
+   *
+   * <ul>
+   *   <li>log-only mode (no Kafka): nothing; no publisher runs. A publisher tier beside log-only
+   *       nodes (a misconfiguration: README) still finds their events by polling;
+   *   <li>a publisher in this process: it is woken in memory. Publishers of other nodes find these
+   *       events at their next poll, if this one has not published them by then;
+   *   <li>an outbox-publisher tier ({@code OUTBOX_PUBLISHER_INPROCESS=false}): NOTIFY.
+   * </ul>
    */
-  private static Runnable outboxWake(ArbiterConfig config, DebouncedNotifier notifier) {
-    return config.outbox().bootstrapServers().isPresent() ? notifier::poke : () -> {};
+  private static Runnable outboxWake(
+      ArbiterConfig config, DebouncedNotifier notifier, InProcessOutbox outbox) {
+    if (!config.outbox().kafkaConfigured()) {
+      return () -> {};
+    }
+    OutboxPublisher local = outbox.publisher();
+    return local != null ? local::wake : notifier::poke;
   }
 
   @Bean
@@ -305,9 +316,10 @@ class ServerWiring implements WebMvcConfigurer {
       JdbcTemplate template,
       JsonMapper json,
       ArbiterConfig config,
-      DebouncedNotifier outboxNotifier) {
+      DebouncedNotifier outboxNotifier,
+      InProcessOutbox outbox) {
     return new JdbcDecisionLogRepository(
-        jdbc, template, json, config.documentStorage(), outboxWake(config, outboxNotifier));
+        jdbc, template, json, config.documentStorage(), outboxWake(config, outboxNotifier, outbox));
   }
 
   @Bean(destroyMethod = "close")
@@ -524,9 +536,13 @@ class ServerWiring implements WebMvcConfigurer {
 
   @Bean
   RespondRepository respondRepository(
-      JdbcClient jdbc, JsonMapper json, ArbiterConfig config, DebouncedNotifier outboxNotifier) {
+      JdbcClient jdbc,
+      JsonMapper json,
+      ArbiterConfig config,
+      DebouncedNotifier outboxNotifier,
+      InProcessOutbox outbox) {
     return new JdbcRespondRepository(
-        jdbc, json, config.documentStorage(), outboxWake(config, outboxNotifier));
+        jdbc, json, config.documentStorage(), outboxWake(config, outboxNotifier, outbox));
   }
 
   @Bean
