@@ -331,7 +331,8 @@ class ServerWiring implements WebMvcConfigurer {
         10_000,
         500,
         config.decisionLogWriters(),
-        config.decisionEventFullWait());
+        config.decisionEventFullWait(),
+        config.decisionLogLinger());
   }
 
   @Bean

@@ -38,6 +38,8 @@ import java.util.OptionalInt;
  *     traces ({@code ARBITER_DECISION_LOG_WRITERS})
  * @param decisionEventFullWait how long a decision waits for room in a full event queue while the
  *     database keeps up, before its event is dropped ({@code ARBITER_DECISION_EVENT_FULL_WAIT})
+ * @param decisionLogLinger how long a decision-log writer that finds less than a batch queued
+ *     gathers more before it inserts ({@code ARBITER_DECISION_LOG_LINGER})
  * @param documentStorage how outbox events and decision traces are written ({@code
  *     ARBITER_DOCUMENT_STORAGE})
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
@@ -69,6 +71,7 @@ public record ArbiterConfig(
     int recentDecisions,
     int decisionLogWriters,
     Duration decisionEventFullWait,
+    Duration decisionLogLinger,
     DocumentStorage documentStorage,
     Duration idempotencyRetention,
     OutboxProperties outbox,

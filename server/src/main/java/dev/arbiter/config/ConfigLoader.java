@@ -130,6 +130,11 @@ public final class ConfigLoader {
           "ARBITER_DECISION_EVENT_FULL_WAIT must be between PT0S and PT10S, got "
               + decisionEventFullWait);
     }
+    Duration decisionLogLinger = duration("ARBITER_DECISION_LOG_LINGER", Duration.ofMillis(5));
+    if (decisionLogLinger.compareTo(Duration.ofSeconds(1)) > 0) {
+      problems.add(
+          "ARBITER_DECISION_LOG_LINGER must be between PT0S and PT1S, got " + decisionLogLinger);
+    }
     DocumentStorage documentStorage =
         choice("ARBITER_DOCUMENT_STORAGE", DocumentStorage.COMPRESSED, DocumentStorage.JSONB);
     Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
@@ -170,6 +175,7 @@ public final class ConfigLoader {
         recentDecisions,
         decisionLogWriters,
         decisionEventFullWait,
+        decisionLogLinger,
         documentStorage,
         idempotencyRetention,
         outbox,

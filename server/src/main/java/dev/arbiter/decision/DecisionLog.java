@@ -47,6 +47,9 @@ public class DecisionLog implements AutoCloseable {
   private final Counter writeFailures;
   private final Counter eventWaits;
   private final long fullWaitNanos;
+  private final long lingerNanos;
+  // what a gathering writer waits for at most: a batch, or a full queue if that is smaller
+  private final int fullBatch;
   // whether the last insert failed: then a full queue drops at once instead of waiting
   private volatile boolean failing;
   private final Counter writtenTraces;
@@ -65,7 +68,18 @@ public class DecisionLog implements AutoCloseable {
    */
   public DecisionLog(
       DecisionLogRepository repository, MeterRegistry meters, int capacity, int batchSize) {
-    this(repository, meters, capacity, batchSize, 1, Duration.ofMillis(500));
+    this(repository, meters, capacity, batchSize, 1, Duration.ofMillis(500), Duration.ZERO);
+  }
+
+  /** Without lingering: a writer inserts what it finds at once. */
+  public DecisionLog(
+      DecisionLogRepository repository,
+      MeterRegistry meters,
+      int capacity,
+      int batchSize,
+      int writerCount,
+      Duration fullWait) {
+    this(repository, meters, capacity, batchSize, writerCount, fullWait, Duration.ZERO);
   }
 
   /**
@@ -75,6 +89,8 @@ public class DecisionLog implements AutoCloseable {
    *     overlaps another's insert
    * @param fullWait the longest an event waits for room in a full queue while the writers are
    *     healthy; zero drops at once
+   * @param linger how long a writer that finds less than a batch queued gathers more before it
+   *     inserts (zero: it inserts what it found at once); fewer, larger transactions
    */
   public DecisionLog(
       DecisionLogRepository repository,
@@ -82,11 +98,14 @@ public class DecisionLog implements AutoCloseable {
       int capacity,
       int batchSize,
       int writerCount,
-      Duration fullWait) {
+      Duration fullWait,
+      Duration linger) {
     if (writerCount < 1) {
       throw new IllegalArgumentException("Expected at least one writer, but got " + writerCount);
     }
     this.fullWaitNanos = fullWait.toNanos();
+    this.lingerNanos = linger.toNanos();
+    this.fullBatch = Math.min(capacity, batchSize);
     this.eventWaits =
         Counter.builder("arbiter.decision.log.full.waits")
             .description(
@@ -188,6 +207,8 @@ public class DecisionLog implements AutoCloseable {
     volatile boolean busy = true;
     // whether the writer is parked (or about to park) waiting for work
     volatile boolean idle;
+    // whether the writer is gathering a batch (gather()): it takes what arrives meanwhile
+    volatile boolean gathering;
 
     @Override
     public void run() {
@@ -201,6 +222,7 @@ public class DecisionLog implements AutoCloseable {
           || !eventBatch.isEmpty()) {
         try {
           if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
+            gather();
             traces.drainTo(traceBatch, batchSize);
             events.drainTo(eventBatch, batchSize);
             if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
@@ -299,6 +321,33 @@ public class DecisionLog implements AutoCloseable {
     }
 
     /**
+     * With {@code linger} set and less than a batch queued (but something), waits until a batch is
+     * queued or {@code linger} has passed, so that one insert and one commit carry what arrives
+     * meanwhile instead of a transaction each for a few items. Meanwhile new items do not wake
+     * another writer ({@link #wake}); a full batch wakes this one. Not while the writers fail (a
+     * full queue then drops) or after {@link #close}.
+     */
+    private void gather() {
+      if (lingerNanos == 0 || failing) {
+        return;
+      }
+      gathering = true;
+      try {
+        long deadline = System.nanoTime() + lingerNanos;
+        long left;
+        while (running
+            && (!events.isEmpty() || !traces.isEmpty())
+            && events.size() < fullBatch
+            && traces.size() < fullBatch
+            && (left = deadline - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(this, left);
+        }
+      } finally {
+        gathering = false;
+      }
+    }
+
+    /**
      * Parks the writer until a trace or an event is queued ({@link #wake}), or for at most {@value
      * #IDLE_PARK_MILLIS} ms. While the writer is writing, what arrives waits for the next batch, so
      * under load batches grow with the database's commit time and a wake-up costs nothing.
@@ -315,10 +364,20 @@ public class DecisionLog implements AutoCloseable {
   }
 
   /**
-   * Unparks one writer that waits for work, if any; a parking writer re-checks the queues after it
-   * says it is idle, so no item is left waiting for the park's timeout.
+   * Unparks one writer that waits for work, if any, unless a writer is gathering a batch (it takes
+   * the item; a full batch unparks it); a parking writer re-checks the queues after it says it is
+   * idle, so no item is left waiting for the park's timeout.
    */
   private void wake() {
+    for (Writer w : writers) {
+      if (w.gathering) {
+        // it takes what arrives; once a batch is queued it should not wait for more
+        if (events.size() >= fullBatch || traces.size() >= fullBatch) {
+          LockSupport.unpark(w.thread);
+        }
+        return;
+      }
+    }
     for (Writer w : writers) {
       if (w.idle) {
         LockSupport.unpark(w.thread);

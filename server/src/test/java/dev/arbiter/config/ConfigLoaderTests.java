@@ -27,6 +27,23 @@ class ConfigLoaderTests {
     assertThat(c.recentDecisions()).isEqualTo(5_000);
     assertThat(c.decisionLogWriters()).isEqualTo(2);
     assertThat(c.decisionEventFullWait()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.decisionLogLinger()).isEqualTo(Duration.ofMillis(5));
+  }
+
+  @Test
+  void shouldTakeTheDecisionLogLingerUpToOneSecond() {
+    assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_LINGER", "0s")).decisionLogLinger())
+        .isZero();
+    assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_LINGER", "20ms")).decisionLogLinger())
+        .isEqualTo(Duration.ofMillis(20));
+    for (String bad : new String[] {"PT2S", "-PT0.001S", "briefly"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_LINGER", bad)))
+          .isInstanceOfSatisfying(
+              ConfigException.class,
+              e ->
+                  assertThat(e.problems())
+                      .anyMatch(p -> p.startsWith("ARBITER_DECISION_LOG_LINGER")));
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.arbiter.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.testsupport.TestDatabase;
@@ -384,5 +385,68 @@ class DecisionLogIntegrationTests {
                     .update())
         .isInstanceOf(DataIntegrityViolationException.class)
         .hasMessageContaining("decision_traces_body_present");
+  }
+
+  /** How many transactions wrote the outbox rows. */
+  static long insertTransactions(String url) {
+    return JdbcClient.create(new DriverManagerDataSource(url))
+        .sql("select count(distinct xmin::text) from outbox_events")
+        .query(Long.class)
+        .single();
+  }
+
+  @Test
+  void shouldGatherEventsThatTrickleInIntoFewTransactions() throws Exception {
+    String url = migrated();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (DecisionLog log =
+        new DecisionLog(
+            repository(url),
+            meters,
+            1000,
+            500,
+            2,
+            Duration.ofMillis(500),
+            Duration.ofMillis(300))) {
+      // 50 events over about 100 ms: without lingering, about one transaction each
+      for (int i = 0; i < 50; i++) {
+        log.event(event(String.format("t-%04d", i)));
+        Thread.sleep(2);
+      }
+      assertThat(log.awaitIdle(Duration.ofSeconds(5))).isTrue();
+    }
+    assertThat(outboxRows(url)).isEqualTo(50);
+    assertThat(insertTransactions(url)).isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void shouldStopGatheringOnceABatchIsQueued() {
+    String url = migrated();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    // a linger far longer than the test may take: only a full batch can end the gathering
+    try (DecisionLog log =
+        new DecisionLog(
+            repository(url), meters, 1000, 20, 1, Duration.ofMillis(500), Duration.ofMinutes(5))) {
+      for (int i = 0; i < 20; i++) {
+        log.event(event(String.format("b-%04d", i)));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> outboxRows(url) == 20);
+    }
+  }
+
+  @Test
+  void shouldWriteWhatItGathersWhenClosed() {
+    String url = migrated();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    DecisionLog log =
+        new DecisionLog(
+            repository(url), meters, 1000, 500, 1, Duration.ofMillis(500), Duration.ofSeconds(1));
+    for (int i = 0; i < 3; i++) {
+      log.event(event(String.format("c-%04d", i)));
+    }
+    long start = System.nanoTime();
+    log.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(outboxRows(url)).isEqualTo(3);
   }
 }
