@@ -71,17 +71,6 @@ public class DecisionLog implements AutoCloseable {
     this(repository, meters, capacity, batchSize, 1, Duration.ofMillis(500), Duration.ZERO);
   }
 
-  /** Without lingering: a writer inserts what it finds at once. */
-  public DecisionLog(
-      DecisionLogRepository repository,
-      MeterRegistry meters,
-      int capacity,
-      int batchSize,
-      int writerCount,
-      Duration fullWait) {
-    this(repository, meters, capacity, batchSize, writerCount, fullWait, Duration.ZERO);
-  }
-
   /**
    * @param capacity items each queue holds before it drops
    * @param batchSize most items one insert writes

@@ -125,7 +125,7 @@ class DecisionLogIntegrationTests {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     int n = 300;
     try (DecisionLog log =
-        new DecisionLog(repository(url), meters, 5, 5, 2, Duration.ofSeconds(5))) {
+        new DecisionLog(repository(url), meters, 5, 5, 2, Duration.ofSeconds(5), Duration.ZERO)) {
       for (int i = 0; i < n; i++) {
         log.event(event(String.format("w-%04d", i)));
       }
@@ -141,7 +141,14 @@ class DecisionLogIntegrationTests {
   void shouldDropEventsAtOnceWhileTheDatabaseIsDown() throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (DecisionLog log =
-        new DecisionLog(repository(deadDatabaseUrl()), meters, 5, 5, 1, Duration.ofSeconds(30))) {
+        new DecisionLog(
+            repository(deadDatabaseUrl()),
+            meters,
+            5,
+            5,
+            1,
+            Duration.ofSeconds(30),
+            Duration.ZERO)) {
       log.event(event("first"));
       Counter failures = meters.get("arbiter.decision.log.write.failures").counter();
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -175,7 +182,8 @@ class DecisionLogIntegrationTests {
               5,
               5,
               1,
-              Duration.ofMillis(200))) {
+              Duration.ofMillis(200),
+              Duration.ZERO)) {
         long t0 = System.nanoTime();
         for (int i = 0; i < 60; i++) {
           log.event(event("hung-" + i));
@@ -196,7 +204,8 @@ class DecisionLogIntegrationTests {
   void shouldCountWhatIsLostWhenItClosesWhileTheDatabaseFails() throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     DecisionLog log =
-        new DecisionLog(repository(deadDatabaseUrl()), meters, 100, 5, 2, Duration.ZERO);
+        new DecisionLog(
+            repository(deadDatabaseUrl()), meters, 100, 5, 2, Duration.ZERO, Duration.ZERO);
     for (int i = 0; i < 20; i++) {
       log.event(event("lost-" + i));
     }

@@ -45,6 +45,18 @@ class OutboxNotificationIntegrationTests {
     }
   }
 
+  /** A server on {@code database} with Kafka configured, and {@code more} settings. */
+  static TestServer withKafka(String database, TestKafka kafka, String... more) {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("DATABASE_URL", database);
+    env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+    env.put("KAFKA_TOPIC", kafka.newTopic(1));
+    for (int i = 0; i < more.length; i += 2) {
+      env.put(more[i], more[i + 1]);
+    }
+    return TestServer.start(env);
+  }
+
   @Test
   void shouldNotNotifyInLogOnlyMode() throws Exception {
     String database = OutboxFixtures.database();
@@ -61,18 +73,8 @@ class OutboxNotificationIntegrationTests {
   void shouldWakeTheInProcessPublisherWithoutANotification() throws Exception {
     String database = OutboxFixtures.database();
     try (TestKafka kafka = TestKafka.start();
-        TestServer server =
-            TestServer.start(
-                Map.of(
-                    "DATABASE_URL",
-                    database,
-                    "KAFKA_BOOTSTRAP_SERVERS",
-                    kafka.bootstrapServers(),
-                    "KAFKA_TOPIC",
-                    kafka.newTopic(1),
-                    // no tick for ten minutes: only a wake-up publishes within the test
-                    "OUTBOX_POLL_INTERVAL_MS",
-                    "600000"))) {
+        // no tick for ten minutes: only a wake-up publishes within the test
+        TestServer server = withKafka(database, kafka, "OUTBOX_POLL_INTERVAL_MS", "600000")) {
       DecisionLogRepository events = server.bean(DecisionLogRepository.class);
       // the publisher's first pass, at start, finds nothing; let it finish and wait for its tick
       Thread.sleep(1000);
@@ -89,16 +91,8 @@ class OutboxNotificationIntegrationTests {
   void shouldNotifyAPublisherTier() throws Exception {
     String database = OutboxFixtures.database();
     try (TestKafka kafka = TestKafka.start();
-        TestServer server =
-            TestServer.start(
-                Map.of(
-                    "DATABASE_URL",
-                    database,
-                    "KAFKA_BOOTSTRAP_SERVERS",
-                    kafka.bootstrapServers(),
-                    // a publisher tier relays; this node only writes, and wakes it
-                    "OUTBOX_PUBLISHER_INPROCESS",
-                    "false"))) {
+        // a publisher tier relays; this node only writes, and wakes it
+        TestServer server = withKafka(database, kafka, "OUTBOX_PUBLISHER_INPROCESS", "false")) {
       DecisionLogRepository events = server.bean(DecisionLogRepository.class);
       List<PGNotification> got =
           notificationsAfter(database, () -> events.insertEvents(OutboxFixtures.events(20)), 3000);
