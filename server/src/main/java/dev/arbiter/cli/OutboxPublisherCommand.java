@@ -1,5 +1,6 @@
 package dev.arbiter.cli;
 
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import dev.arbiter.ServerLauncher;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.db.Database;
@@ -98,6 +99,8 @@ class OutboxPublisherCommand implements Callable<Integer> {
           config.bindAddress(),
           metricsServer.port());
     }
+    // the pool's gauges and timers, named as on the API nodes (arbiter_hikaricp_*)
+    db.pool().setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
     OutboxMetrics metrics = new OutboxMetrics(registry);
     Clock clock = Clock.systemUTC();
     OutboxMaintenance maintenance = new OutboxMaintenance(store, props, metrics, clock);

@@ -235,6 +235,7 @@ class OutboxPublisherProcessIntegrationTests {
           .isGreaterThan(System.currentTimeMillis() / 1000.0 - 120);
       assertThat(sample(text, "arbiter_outbox_failed_total")).isZero();
       assertThat(sample(text, "arbiter_jvm_memory_used_bytes")).isPositive();
+      assertThat(sample(text, "arbiter_hikaricp_connections_max")).isPositive();
       assertThat(text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()))
           .isNotEmpty()
           .allSatisfy(l -> assertThat(l).startsWith("arbiter_"));
