@@ -82,15 +82,13 @@ class OutboxPublisherCommand implements Callable<Integer> {
       int port = config.publisherMetricsPort().getAsInt();
       try {
         metricsServer = MetricsHttpServer.start(config.bindAddress(), port, registry);
-      } catch (BindException e) {
-        System.err.println(
-            "arbiter outbox-publisher: port "
-                + port
-                + " is already in use; set OUTBOX_PUBLISHER_METRICS_PORT to a free port (or off)");
-        db.close();
-        return ExitCodes.BAD_CONFIGURATION;
       } catch (IOException e) {
-        log.error("outbox-publisher: cannot serve /metrics on port {}: {}", port, e.getMessage());
+        System.err.println(
+            "arbiter outbox-publisher: "
+                + (e instanceof BindException
+                    ? "port " + port + " is already in use"
+                    : "cannot serve /metrics on port " + port + " (" + e.getMessage() + ")")
+                + "; set OUTBOX_PUBLISHER_METRICS_PORT to a free port (or off)");
         db.close();
         return ExitCodes.BAD_CONFIGURATION;
       }

@@ -147,7 +147,7 @@ public class DecisionLog implements AutoCloseable {
   /** Queues a trace; never blocks. */
   public void trace(StoredTrace trace) {
     if (traces.offer(trace)) {
-      wake();
+      wake(traces);
     } else {
       droppedTraces.increment();
     }
@@ -163,14 +163,14 @@ public class DecisionLog implements AutoCloseable {
    */
   public void event(OutboxEvent event) {
     if (events.offer(event)) {
-      wake();
+      wake(events);
       return;
     }
     if (!failing && running && fullWaitNanos > 0) {
       eventWaits.increment();
       try {
         if (events.offer(event, fullWaitNanos, TimeUnit.NANOSECONDS)) {
-          wake();
+          wake(events);
           return;
         }
         // No room for the whole wait: the database is not keeping up at all (an insert hangs on a
@@ -219,7 +219,8 @@ public class DecisionLog implements AutoCloseable {
               continue;
             }
             if (!events.isEmpty() || !traces.isEmpty()) {
-              wake(); // more than a batch is queued: an idle writer takes the next one
+              // more than a batch is queued: another writer takes the next one
+              wake(events.isEmpty() ? traces : events);
             }
           }
           if (!eventBatch.isEmpty()) {
@@ -353,15 +354,16 @@ public class DecisionLog implements AutoCloseable {
   }
 
   /**
-   * Unparks one writer that waits for work, if any, unless a writer is gathering a batch (it takes
-   * the item; a full batch unparks it); a parking writer re-checks the queues after it says it is
-   * idle, so no item is left waiting for the park's timeout.
+   * After an item was added to {@code added}: unparks one writer that waits for work, if any,
+   * unless a writer is gathering a batch (it takes the item; a full batch in {@code added} unparks
+   * it); a parking writer re-checks the queues after it says it is idle, so no item is left waiting
+   * for the park's timeout.
    */
-  private void wake() {
+  private void wake(BlockingQueue<?> added) {
     for (Writer w : writers) {
       if (w.gathering) {
         // it takes what arrives; once a batch is queued it should not wait for more
-        if (events.size() >= fullBatch || traces.size() >= fullBatch) {
+        if (added.size() >= fullBatch) {
           LockSupport.unpark(w.thread);
         }
         return;
