@@ -167,7 +167,8 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
   @Override
   public List<ContactEvent> history(String tenantId, String customerId) {
     String key = key(tenantId, customerId);
-    Instant cutoff = clock.instant().minus(properties.horizon());
+    Instant now = clock.instant();
+    Instant cutoff = now.minus(properties.horizon());
     Held held = customers.getIfPresent(key);
     if (held != null && held.loaded) {
       metrics.hits.increment();
@@ -176,7 +177,12 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
     metrics.misses.increment();
     long start = System.nanoTime();
     List<ContactEntry> rows =
-        interactions.recent(tenantId, customerId, cutoff, properties.maxEvents());
+        interactions.recent(
+            tenantId,
+            customerId,
+            cutoff,
+            now.plus(InteractionReader.FUTURE_MARGIN),
+            properties.maxEvents());
     metrics.loadLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     Held merged =
         customers

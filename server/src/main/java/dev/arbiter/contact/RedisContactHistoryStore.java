@@ -149,7 +149,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   public List<ContactEvent> history(String tenantId, String customerId) {
     StatefulRedisConnection<String, String> conn = open();
     String key = key(tenantId, customerId);
-    Instant cutoff = clock.instant().minus(properties.horizon());
+    Instant now = clock.instant();
+    Instant cutoff = now.minus(properties.horizon());
     Map<String, String> hash = conn.sync().hgetall(key);
     if (hash.containsKey(LOADED)) {
       metrics.hits.increment();
@@ -158,7 +159,12 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     metrics.misses.increment();
     long start = System.nanoTime();
     List<ContactEntry> rows =
-        interactions.recent(tenantId, customerId, cutoff, properties.maxEvents());
+        interactions.recent(
+            tenantId,
+            customerId,
+            cutoff,
+            now.plus(InteractionReader.FUTURE_MARGIN),
+            properties.maxEvents());
     metrics.loadLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     List<Object> reply = merge(conn, key, rows, cutoff, true);
     Map<String, String> merged = new HashMap<>(reply.size());

@@ -19,6 +19,9 @@ class InteractionPartitionsIntegrationTests {
   private final ContactDatabase db = ContactDatabase.migrated();
   private final LocalDate thisMonth = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1);
 
+  /** A range's end past every row these tests write. */
+  private static final Instant END = Instant.parse("9999-01-01T00:00:00Z");
+
   @Test
   void shouldCreateTwoMonthsBehindAndTwelveAheadWhenMigrating() {
     List<String> existing = new InteractionPartitions(db.jdbc, Clock.systemUTC()).existing();
@@ -45,16 +48,16 @@ class InteractionPartitionsIntegrationTests {
         .isEqualTo(InteractionPartitions.name(thisMonth.minusMonths(2)));
 
     JdbcInteractionReader reader = new JdbcInteractionReader(db.jdbc);
-    List<ContactEntry> all = reader.recent(db.tenantId, "c-1", twoMonthsAgo, 10);
+    List<ContactEntry> all = reader.recent(db.tenantId, "c-1", twoMonthsAgo, END, 10);
     assertThat(all).extracting(ContactEntry::id).containsExactly(recent, older, oldest);
     assertThat(all.getFirst().event().time()).isEqualTo(now);
     assertThat(all.getLast().event().time()).isEqualTo(twoMonthsAgo);
     assertThat(all).allMatch(ContactEntry::durable);
 
-    assertThat(reader.recent(db.tenantId, "c-1", lastMonth, 10))
+    assertThat(reader.recent(db.tenantId, "c-1", lastMonth, END, 10))
         .extracting(ContactEntry::id)
         .containsExactly(recent, older);
-    assertThat(reader.recent(db.tenantId, "c-1", twoMonthsAgo, 1))
+    assertThat(reader.recent(db.tenantId, "c-1", twoMonthsAgo, END, 1))
         .extracting(ContactEntry::id)
         .containsExactly(recent);
   }
@@ -69,9 +72,45 @@ class InteractionPartitionsIntegrationTests {
 
     assertThat(db.partitionOf(future)).isEqualTo("interactions_default");
     assertThat(db.partitionOf(past)).isEqualTo("interactions_default");
-    assertThat(new JdbcInteractionReader(db.jdbc).recent(db.tenantId, "c-2", farPast, 10))
+    assertThat(new JdbcInteractionReader(db.jdbc).recent(db.tenantId, "c-2", farPast, END, 10))
         .extracting(ContactEntry::id)
         .containsExactly(future, past);
+  }
+
+  @Test
+  void shouldReadOnlyTheRangeAskedForFromOnlyThePartitionsThatHoldIt() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    Instant until = now.plus(InteractionReader.FUTURE_MARGIN);
+    String current = db.insertInteraction("c-5", "click", "gold-card", now);
+    String skewed = db.insertInteraction("c-5", "click", "gold-card", now.plusSeconds(240));
+    db.insertInteraction("c-5", "click", "gold-card", until); // the end is exclusive
+    db.insertInteraction("c-5", "click", "gold-card", startOf(thisMonth.plusMonths(12)));
+    db.insertInteraction("c-5", "click", "gold-card", startOf(thisMonth.plusMonths(30)));
+
+    assertThat(
+            new JdbcInteractionReader(db.jdbc)
+                .recent(db.tenantId, "c-5", now.minus(Duration.ofDays(30)), until, 10))
+        .extracting(ContactEntry::id)
+        .containsExactly(skewed, current);
+
+    // the months to come and the default partition are pruned, not scanned for nothing
+    String plan =
+        String.join(
+            "\n",
+            db.jdbc
+                .sql("explain (costs off) " + JdbcInteractionReader.RECENT)
+                .param("tenantId", db.tenantId)
+                .param("customerId", "c-5")
+                .param("since", java.sql.Timestamp.from(now.minus(Duration.ofDays(30))))
+                .param("until", java.sql.Timestamp.from(until))
+                .param("limit", 10)
+                .query(String.class)
+                .list());
+    assertThat(plan)
+        .contains(InteractionPartitions.name(thisMonth))
+        .doesNotContain(InteractionPartitions.name(thisMonth.plusMonths(2)))
+        .doesNotContain(InteractionPartitions.name(thisMonth.plusMonths(12)))
+        .doesNotContain("interactions_default");
   }
 
   @Test
@@ -96,7 +135,7 @@ class InteractionPartitionsIntegrationTests {
         .isEqualTo(InteractionPartitions.name(thisMonth.plusMonths(13)));
     assertThat(
             new JdbcInteractionReader(db.jdbc)
-                .recent(db.tenantId, "c-3", inMonth13.minusSeconds(1), 10))
+                .recent(db.tenantId, "c-3", inMonth13.minusSeconds(1), END, 10))
         .extracting(ContactEntry::id)
         .containsExactly(again, early);
   }
