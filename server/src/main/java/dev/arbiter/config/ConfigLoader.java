@@ -50,6 +50,16 @@ public final class ConfigLoader {
    */
   static final int DEFAULT_DECISION_LOG_WRITERS = 2;
 
+  /**
+   * How long a decision waits for room in a full event queue, unless {@code
+   * ARBITER_DECISION_EVENT_FULL_WAIT} says otherwise. It was 500 ms until a benchmark at peak load
+   * lost 7,436 events to one stall of the database (a checkpoint's flush on a virtual disk, about
+   * 1.3 s): the queue holds half a second of peak decisions, so a wait of half a second more took
+   * such a stall for an outage. Two seconds rides out a stall like that; a database that is down
+   * still fails every insert at once, which drops without waiting.
+   */
+  static final Duration DEFAULT_DECISION_EVENT_FULL_WAIT = Duration.ofSeconds(2);
+
   private static final Set<String> LOG_LEVELS =
       Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
   private static final Pattern RATE = Pattern.compile("^\\s*(\\d+)\\s*/\\s*(\\S+)\\s*$");
@@ -123,7 +133,7 @@ public final class ConfigLoader {
     int decisionLogWriters =
         intValue("ARBITER_DECISION_LOG_WRITERS", DEFAULT_DECISION_LOG_WRITERS, 1, 16);
     Duration decisionEventFullWait =
-        duration("ARBITER_DECISION_EVENT_FULL_WAIT", Duration.ofMillis(500));
+        duration("ARBITER_DECISION_EVENT_FULL_WAIT", DEFAULT_DECISION_EVENT_FULL_WAIT);
     if (decisionEventFullWait.isNegative()
         || decisionEventFullWait.compareTo(Duration.ofSeconds(10)) > 0) {
       problems.add(

@@ -52,6 +52,9 @@ public class DecisionLog implements AutoCloseable {
   private final int fullBatch;
   // whether the last insert failed: then a full queue drops at once instead of waiting
   private volatile boolean failing;
+  // whether a full queue's wait ended without room (logged once, until an insert succeeds)
+  private final java.util.concurrent.atomic.AtomicBoolean stalled =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final Counter writtenTraces;
   private final Counter writtenEvents;
   private final Writer[] writers;
@@ -177,6 +180,13 @@ public class DecisionLog implements AutoCloseable {
         // lock or a dead connection until its socket timeout). Drop at once from now on, as in an
         // outage, until an insert succeeds again.
         failing = true;
+        if (stalled.compareAndSet(false, true)) {
+          log.warn(
+              "The decision event queue had no room for {} ms: the database did not finish an"
+                  + " insert meanwhile. Dropping events (arbiter_decision_log_dropped_total) until"
+                  + " an insert succeeds",
+              TimeUnit.NANOSECONDS.toMillis(fullWaitNanos));
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -231,6 +241,9 @@ public class DecisionLog implements AutoCloseable {
           }
           backoff = 0;
           failing = false;
+          if (stalled.compareAndSet(true, false)) {
+            log.warn("The decision log writes again; events are queued, not dropped");
+          }
         } catch (RuntimeException e) {
           failing = true;
           writeFailures.increment();

@@ -26,7 +26,7 @@ class ConfigLoaderTests {
     assertThat(c.dataDir().isAbsolute()).isTrue();
     assertThat(c.recentDecisions()).isEqualTo(5_000);
     assertThat(c.decisionLogWriters()).isEqualTo(2);
-    assertThat(c.decisionEventFullWait()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.decisionEventFullWait()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.decisionLogLinger()).isEqualTo(Duration.ofMillis(5));
   }
 
@@ -53,9 +53,9 @@ class ConfigLoaderTests {
                 .decisionEventFullWait())
         .isZero();
     assertThat(
-            ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_FULL_WAIT", "2s"))
+            ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_FULL_WAIT", "750ms"))
                 .decisionEventFullWait())
-        .isEqualTo(Duration.ofSeconds(2));
+        .isEqualTo(Duration.ofMillis(750));
     for (String bad : new String[] {"PT11S", "-PT1S", "soon"}) {
       assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_FULL_WAIT", bad)))
           .isInstanceOfSatisfying(
