@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -53,8 +54,7 @@ public class DecisionLog implements AutoCloseable {
   // whether the last insert failed: then a full queue drops at once instead of waiting
   private volatile boolean failing;
   // whether a full queue's wait ended without room (logged once, until an insert succeeds)
-  private final java.util.concurrent.atomic.AtomicBoolean stalled =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean stalled = new AtomicBoolean();
   private final Counter writtenTraces;
   private final Counter writtenEvents;
   private final Writer[] writers;
@@ -242,7 +242,7 @@ public class DecisionLog implements AutoCloseable {
           backoff = 0;
           failing = false;
           if (stalled.compareAndSet(true, false)) {
-            log.warn("The decision log writes again; events are queued, not dropped");
+            log.info("The decision log writes again; events are queued, not dropped");
           }
         } catch (RuntimeException e) {
           failing = true;
