@@ -4,8 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The store's meters, shared by its Redis, in-process and failover parts. Never tagged with tenant
@@ -38,6 +40,31 @@ public final class ContactHistoryMetrics implements AutoCloseable {
         Counter.builder("arbiter.contact.replay.dropped")
             .description("Entries appended during a Redis outage that the replay buffer dropped")
             .register(meters);
+  }
+
+  /**
+   * A miss: counts it and loads the customer's interactions of the last {@code horizon} before
+   * {@code now} (up to {@link InteractionReader#FUTURE_MARGIN} after it), the newest {@code
+   * maxEvents}, timing the load.
+   */
+  List<ContactEntry> loadOnMiss(
+      InteractionReader interactions,
+      String tenantId,
+      String customerId,
+      Instant now,
+      ContactHistoryProperties properties) {
+    misses.increment();
+    long start = System.nanoTime();
+    try {
+      return interactions.recent(
+          tenantId,
+          customerId,
+          now.minus(properties.horizon()),
+          now.plus(InteractionReader.FUTURE_MARGIN),
+          properties.maxEvents());
+    } finally {
+      loadLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Removes these meters from the registry. */

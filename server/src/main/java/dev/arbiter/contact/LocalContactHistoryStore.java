@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The contact history store in this process's memory: the same semantics as {@link
@@ -174,16 +173,8 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
       metrics.hits.increment();
       return held.eventsSince(cutoff);
     }
-    metrics.misses.increment();
-    long start = System.nanoTime();
     List<ContactEntry> rows =
-        interactions.recent(
-            tenantId,
-            customerId,
-            cutoff,
-            now.plus(InteractionReader.FUTURE_MARGIN),
-            properties.maxEvents());
-    metrics.loadLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
     Held merged =
         customers
             .asMap()

@@ -18,7 +18,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The contact history store in Redis: one list per customer shared by every node on the same Redis.
@@ -156,16 +155,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       metrics.hits.increment();
       return ContactEntries.events(decode(hash, cutoff), cutoff);
     }
-    metrics.misses.increment();
-    long start = System.nanoTime();
     List<ContactEntry> rows =
-        interactions.recent(
-            tenantId,
-            customerId,
-            cutoff,
-            now.plus(InteractionReader.FUTURE_MARGIN),
-            properties.maxEvents());
-    metrics.loadLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
     List<Object> reply = merge(conn, key, rows, cutoff, true);
     Map<String, String> merged = new HashMap<>(reply.size());
     for (int i = 0; i + 1 < reply.size(); i += 2) {
