@@ -81,12 +81,14 @@ import dev.arbiter.tenant.TenantSettingsService;
 import dev.arbiter.tenant.jdbc.JdbcTenantRepository;
 import dev.arbiter.tenant.jdbc.JdbcTenantSettingsRepository;
 import dev.arbiter.web.ProblemWriter;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -673,16 +675,39 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  InteractionPartitionKeeper interactionPartitionKeeper(JdbcClient jdbc, Clock clock) {
-    return new InteractionPartitionKeeper(new InteractionPartitions(jdbc, clock));
+  InteractionPartitionKeeper interactionPartitionKeeper(
+      JdbcClient jdbc, Clock clock, ArbiterConfig config, MeterRegistry meters) {
+    return new InteractionPartitionKeeper(
+        new InteractionPartitions(jdbc, clock), config.interactionRetention(), meters);
   }
 
-  /** Keeps monthly partitions of interactions created ahead, at start and daily. */
+  /**
+   * Keeps monthly partitions of interactions created ahead, at start and daily; with
+   * ARBITER_INTERACTION_RETENTION, also drops the months past it.
+   */
   static final class InteractionPartitionKeeper {
     private final InteractionPartitions partitions;
+    private final Optional<Duration> retention;
+    private final Counter droppedPartitions;
+    private final Counter purgedRows;
+    private final Counter failures;
 
-    InteractionPartitionKeeper(InteractionPartitions partitions) {
+    InteractionPartitionKeeper(
+        InteractionPartitions partitions, Optional<Duration> retention, MeterRegistry meters) {
       this.partitions = partitions;
+      this.retention = retention;
+      this.droppedPartitions =
+          Counter.builder("arbiter.interactions.partitions.dropped")
+              .description("Monthly partitions of interactions dropped past the retention")
+              .register(meters);
+      this.purgedRows =
+          Counter.builder("arbiter.interactions.purged")
+              .description("Rows of the default interactions partition deleted past the retention")
+              .register(meters);
+      this.failures =
+          Counter.builder("arbiter.interactions.retention.failures")
+              .description("Partitions or runs the interaction retention could not complete")
+              .register(meters);
     }
 
     @Scheduled(fixedDelay = 86_400_000, initialDelay = 0)
@@ -691,6 +716,31 @@ class ServerWiring implements WebMvcConfigurer {
         partitions.ensure();
       } catch (RuntimeException e) {
         log.warn("Could not create interaction partitions: {}", e.getMessage());
+      }
+      retention.ifPresent(this::purge);
+    }
+
+    void purge(Duration keep) {
+      try {
+        InteractionPartitions.Purged p = partitions.purge(keep);
+        droppedPartitions.increment(p.dropped().size());
+        purgedRows.increment(p.defaultRows());
+        if (!p.dropped().isEmpty() || p.defaultRows() > 0) {
+          log.info(
+              "Interactions older than {}: dropped partitions {} and {} rows of the default one",
+              keep,
+              p.dropped(),
+              p.defaultRows());
+        }
+        p.failed()
+            .forEach(
+                (name, why) -> {
+                  failures.increment();
+                  log.warn("Could not drop {} (tried again tomorrow): {}", name, why);
+                });
+      } catch (RuntimeException e) {
+        failures.increment();
+        log.warn("Could not apply the interaction retention: {}", e.getMessage());
       }
     }
   }

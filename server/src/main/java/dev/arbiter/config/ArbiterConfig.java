@@ -44,6 +44,8 @@ import java.util.OptionalInt;
  *     ARBITER_DOCUMENT_STORAGE})
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
+ * @param interactionRetention how long interactions are kept ({@code
+ *     ARBITER_INTERACTION_RETENTION}); empty for {@code off}, the default: kept for good
  * @param outbox the outbox publisher and Kafka ({@code KAFKA_*}, {@code OUTBOX_*})
  * @param publisherMetricsPort where {@code outbox-publisher} serves {@code /metrics} and {@code
  *     /health/live} ({@code OUTBOX_PUBLISHER_METRICS_PORT}, default 9464; empty for {@code off})
@@ -74,6 +76,7 @@ public record ArbiterConfig(
     Duration decisionLogLinger,
     DocumentStorage documentStorage,
     Duration idempotencyRetention,
+    Optional<Duration> interactionRetention,
     OutboxProperties outbox,
     OptionalInt publisherMetricsPort,
     Optional<String> cronSecret,

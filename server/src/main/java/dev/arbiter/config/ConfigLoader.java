@@ -153,6 +153,7 @@ public final class ConfigLoader {
           "RESPOND_IDEMPOTENCY_RETENTION must be at least 1 hour (clients retry for longer), got "
               + idempotencyRetention);
     }
+    Optional<Duration> interactionRetention = interactionRetention();
     OutboxProperties outbox = outbox();
     OptionalInt publisherMetricsPort = publisherMetricsPort();
     Optional<String> cronSecret = string("CRON_SECRET");
@@ -188,10 +189,39 @@ public final class ConfigLoader {
         decisionLogLinger,
         documentStorage,
         idempotencyRetention,
+        interactionRetention,
         outbox,
         publisherMetricsPort,
         cronSecret,
         List.copyOf(warnings));
+  }
+
+  /**
+   * The shortest {@code ARBITER_INTERACTION_RETENTION}: the contact-history horizon (90 days), the
+   * interactions contact policies count. Less would delete what they still read.
+   */
+  static final Duration MIN_INTERACTION_RETENTION = Duration.ofDays(90);
+
+  /** {@code ARBITER_INTERACTION_RETENTION}: {@code off} (the default: keep every interaction). */
+  private Optional<Duration> interactionRetention() {
+    Optional<String> v = string("ARBITER_INTERACTION_RETENTION");
+    if (v.isEmpty() || v.get().equalsIgnoreCase("off")) {
+      return Optional.empty();
+    }
+    int before = problems.size();
+    Duration d = duration("ARBITER_INTERACTION_RETENTION", Duration.ZERO);
+    if (problems.size() > before) {
+      return Optional.empty(); // malformed: already reported
+    }
+    if (d.compareTo(MIN_INTERACTION_RETENTION) < 0) {
+      problems.add(
+          "ARBITER_INTERACTION_RETENTION must be off or at least "
+              + MIN_INTERACTION_RETENTION.toDays()
+              + " days (the contact history policies count), got "
+              + v.get());
+      return Optional.empty();
+    }
+    return Optional.of(d);
   }
 
   private OutboxProperties outbox() {

@@ -47,6 +47,32 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldKeepInteractionsForGoodUnlessARetentionOfAtLeastTheContactHorizonIsSet() {
+    assertThat(ConfigLoader.load(Map.of()).interactionRetention()).isEmpty();
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "off"))
+                .interactionRetention())
+        .isEmpty();
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "P400D"))
+                .interactionRetention())
+        .contains(Duration.ofDays(400));
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "90d"))
+                .interactionRetention())
+        .contains(dev.arbiter.contact.ContactHistoryProperties.DEFAULTS.horizon());
+    for (String bad : new String[] {"89d", "P30D", "-P400D", "forever"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", bad)))
+          .isInstanceOf(ConfigException.class)
+          .satisfies(
+              e ->
+                  assertThat(((ConfigException) e).problems())
+                      .filteredOn(p -> p.startsWith("ARBITER_INTERACTION_RETENTION"))
+                      .hasSize(1));
+    }
+  }
+
+  @Test
   void shouldTakeTheDecisionEventFullWaitUpToTenSeconds() {
     assertThat(
             ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_FULL_WAIT", "PT0S"))

@@ -16,10 +16,17 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 final class ContactDatabase {
   final JdbcClient jdbc;
   final String tenantId;
+  private final String url;
 
-  private ContactDatabase(JdbcClient jdbc, String tenantId) {
+  private ContactDatabase(JdbcClient jdbc, String tenantId, String url) {
     this.jdbc = jdbc;
     this.tenantId = tenantId;
+    this.url = url;
+  }
+
+  /** The database's JDBC URL, for a connection of its own. */
+  String url() {
+    return url;
   }
 
   static ContactDatabase migrated() {
@@ -30,7 +37,7 @@ final class ContactDatabase {
         .load()
         .migrate();
     JdbcClient jdbc = JdbcClient.create(new DriverManagerDataSource(url));
-    ContactDatabase db = new ContactDatabase(jdbc, Ids.newId());
+    ContactDatabase db = new ContactDatabase(jdbc, Ids.newId(), url);
     db.insertTenant(db.tenantId);
     return db;
   }

@@ -114,6 +114,73 @@ class InteractionPartitionsIntegrationTests {
   }
 
   @Test
+  void shouldDropTheMonthsPastTheRetentionWholeAndKeepTheMonthTheCutoffFallsIn() {
+    // ten days into this month, 120 days kept: the cutoff falls in the month four back
+    SettableClock clock = new SettableClock(startOf(thisMonth).plus(Duration.ofDays(10)));
+    InteractionPartitions partitions = new InteractionPartitions(db.jdbc, clock);
+    java.util.Map<Integer, String> rows = new java.util.TreeMap<>();
+    for (int back = 3; back <= 7; back++) {
+      partitions.ensure(thisMonth.minusMonths(back));
+      rows.put(
+          back,
+          db.insertInteraction(
+              "c-6", "click", "gold-card", startOf(thisMonth.minusMonths(back)).plusSeconds(60)));
+    }
+    String current = db.insertInteraction("c-6", "click", "gold-card", clock.instant());
+    String farPast =
+        db.insertInteraction("c-6", "click", "gold-card", startOf(thisMonth.minusMonths(40)));
+    String farFuture =
+        db.insertInteraction("c-6", "click", "gold-card", startOf(thisMonth.plusMonths(40)));
+    assertThat(db.partitionOf(farPast)).isEqualTo("interactions_default");
+
+    InteractionPartitions.Purged purged = partitions.purge(Duration.ofDays(120));
+
+    assertThat(purged.dropped())
+        .containsExactly(
+            InteractionPartitions.name(thisMonth.minusMonths(7)),
+            InteractionPartitions.name(thisMonth.minusMonths(6)),
+            InteractionPartitions.name(thisMonth.minusMonths(5)));
+    assertThat(purged.failed()).isEmpty();
+    assertThat(purged.defaultRows()).isEqualTo(1);
+    assertThat(partitions.existing())
+        .first()
+        .isEqualTo(InteractionPartitions.name(thisMonth.minusMonths(4)));
+    assertThat(
+            db.jdbc
+                .sql("select id from interactions where customer_id = 'c-6' order by occurred_at")
+                .query(String.class)
+                .list())
+        .containsExactly(rows.get(4), rows.get(3), current, farFuture);
+    // what is kept is what ensure() keeps: it creates nothing back, and a second purge does nothing
+    assertThat(partitions.ensure()).isEmpty();
+    assertThat(partitions.purge(Duration.ofDays(120)))
+        .isEqualTo(new InteractionPartitions.Purged(List.of(), java.util.Map.of(), 0));
+  }
+
+  @Test
+  void shouldReportAPartitionItCannotDropAndDropTheRest() throws Exception {
+    SettableClock clock = new SettableClock(startOf(thisMonth).plus(Duration.ofDays(10)));
+    InteractionPartitions partitions = new InteractionPartitions(db.jdbc, clock);
+    partitions.ensure(thisMonth.minusMonths(8));
+    partitions.ensure(thisMonth.minusMonths(9));
+    String busy = InteractionPartitions.name(thisMonth.minusMonths(9));
+    // another session holds a lock on the oldest month past the 5 s the drop waits for
+    try (java.sql.Connection other = java.sql.DriverManager.getConnection(db.url())) {
+      other.setAutoCommit(false);
+      other.createStatement().execute("lock table " + busy + " in access share mode");
+
+      InteractionPartitions.Purged purged = partitions.purge(Duration.ofDays(120));
+
+      assertThat(purged.dropped())
+          .containsExactly(InteractionPartitions.name(thisMonth.minusMonths(8)));
+      assertThat(purged.failed()).containsOnlyKeys(busy);
+      assertThat(purged.failed().get(busy)).contains("lock timeout");
+      other.rollback();
+    }
+    assertThat(partitions.purge(Duration.ofDays(120)).dropped()).containsExactly(busy);
+  }
+
+  @Test
   void shouldCreateTheComingMonthsAsTimeMovesOnAndMoveTheirRowsOutOfTheDefaultPartition() {
     Instant inMonth13 = startOf(thisMonth.plusMonths(13)).plus(Duration.ofDays(10));
     String early = db.insertInteraction("c-3", "impression", "gold-card", inMonth13);

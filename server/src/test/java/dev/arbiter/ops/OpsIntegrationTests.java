@@ -65,7 +65,8 @@ class OpsIntegrationTests {
     assertThat(r.body())
         .contains("arbiter_http_server_requests_seconds_count")
         .contains("arbiter_jvm_memory_used_bytes")
-        .contains("arbiter_hikaricp_connections_max");
+        .contains("arbiter_hikaricp_connections_max")
+        .contains("arbiter_interactions_partitions_dropped_total");
   }
 
   @Test

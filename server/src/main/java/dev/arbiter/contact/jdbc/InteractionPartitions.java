@@ -1,11 +1,20 @@
 package dev.arbiter.contact.jdbc;
 
+import dev.arbiter.shared.BatchedDeletes;
+import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -15,7 +24,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * window keeps moving. A month that was missing when rows arrived had them stored in {@code
  * interactions_default}; creating it moves them into the new partition in the same transaction.
  * Safe to run on several nodes at once (the SQL function serializes on an advisory lock).
- * Thread-safe.
+ *
+ * <p>With a retention ({@code ARBITER_INTERACTION_RETENTION}), {@link #purge} drops the partitions
+ * of months that ended longer ago than that, whole (no row-by-row delete, no vacuum after it), and
+ * deletes the default partition's rows older than it. A month is dropped only once all of it is
+ * past the retention, so up to a month more than the retention is kept. Thread-safe.
  */
 public final class InteractionPartitions {
   /** Months before the current one that {@link #ensure} creates if missing. */
@@ -23,6 +36,37 @@ public final class InteractionPartitions {
 
   /** Months after the current one that {@link #ensure} creates if missing. */
   public static final int MONTHS_AHEAD = 12;
+
+  /** A monthly partition's name; anything else is never dropped. */
+  private static final Pattern MONTHLY = Pattern.compile("^interactions_(\\d{4})_(\\d{2})$");
+
+  /**
+   * Drops one partition (named by {@link #MONTHLY}): gives up after 5 s without its lock, and
+   * serializes with {@code interactions_ensure_partition} on other nodes.
+   */
+  private static final String DROP =
+      """
+      do $$
+      begin
+        perform set_config('lock_timeout', '5s', true);
+        perform pg_advisory_xact_lock(hashtext('arbiter.interactions_partitions'));
+        drop table if exists %s;
+      end
+      $$
+      """;
+
+  /** Rows of the default partition deleted per statement. */
+  static final int DEFAULT_PARTITION_BATCH = 10_000;
+
+  /**
+   * What {@link #purge} did.
+   *
+   * @param dropped the partitions dropped
+   * @param failed the partitions it could not drop (a lock not granted in time, say), with why; the
+   *     next run tries again
+   * @param defaultRows rows deleted from the default partition
+   */
+  public record Purged(List<String> dropped, Map<String, String> failed, int defaultRows) {}
 
   private final JdbcClient jdbc;
   private final Clock clock;
@@ -61,6 +105,57 @@ public final class InteractionPartitions {
             .param("month", day.withDayOfMonth(1))
             .query(Boolean.class)
             .single());
+  }
+
+  /**
+   * Drops the partitions whose whole month ended more than {@code retention} ago (and is older than
+   * the {@value #MONTHS_BEHIND} months {@link #ensure} keeps), each in its own transaction that
+   * waits at most 5 s for its lock: dropping a partition briefly locks the whole table, and behind
+   * a long transaction it would hold up every Respond. Then deletes the default partition's rows
+   * older than {@code retention}, {@value #DEFAULT_PARTITION_BATCH} per statement. A partition that
+   * cannot be dropped is reported in {@link Purged#failed} and the rest go on.
+   *
+   * @throws DataAccessException when the database cannot be read or the default partition's delete
+   *     fails; what was done before stays done, and the next run goes on
+   */
+  public Purged purge(Duration retention) {
+    Instant cutoff = clock.instant().minus(retention);
+    LocalDate keptFrom =
+        LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
+            .withDayOfMonth(1)
+            .minusMonths(MONTHS_BEHIND);
+    List<String> dropped = new ArrayList<>();
+    Map<String, String> failed = new LinkedHashMap<>();
+    for (String name : existing()) {
+      Matcher m = MONTHLY.matcher(name);
+      if (!m.matches()) {
+        continue;
+      }
+      LocalDate month = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), 1);
+      Instant end = month.plusMonths(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+      if (month.isBefore(keptFrom) && !end.isAfter(cutoff)) {
+        try {
+          jdbc.sql(DROP.formatted(name)).update(); // the name matched MONTHLY: a plain identifier
+          dropped.add(name);
+        } catch (DataAccessException e) {
+          failed.put(name, e.getMostSpecificCause().getMessage());
+        }
+      }
+    }
+    int rows =
+        BatchedDeletes.all(
+            DEFAULT_PARTITION_BATCH,
+            n ->
+                jdbc.sql(
+                        """
+                        delete from interactions_default where ctid in (
+                          select ctid from interactions_default where occurred_at < :cutoff
+                           limit :n)
+                        """)
+                    .param("cutoff", Timestamp.from(cutoff))
+                    .param("n", n)
+                    .update());
+    return new Purged(List.copyOf(dropped), Map.copyOf(failed), rows);
   }
 
   /** The monthly partitions that exist, oldest first (without the default partition). */
