@@ -82,6 +82,7 @@ import dev.arbiter.tenant.jdbc.JdbcTenantRepository;
 import dev.arbiter.tenant.jdbc.JdbcTenantSettingsRepository;
 import dev.arbiter.web.ProblemWriter;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Clock;
@@ -678,7 +679,7 @@ class ServerWiring implements WebMvcConfigurer {
   InteractionPartitionKeeper interactionPartitionKeeper(
       JdbcClient jdbc, Clock clock, ArbiterConfig config, MeterRegistry meters) {
     return new InteractionPartitionKeeper(
-        new InteractionPartitions(jdbc, clock), config.interactionRetention(), meters);
+        new InteractionPartitions(jdbc, clock), config.interactionRetention(), meters, clock);
   }
 
   /**
@@ -691,11 +692,28 @@ class ServerWiring implements WebMvcConfigurer {
     private final Counter droppedPartitions;
     private final Counter purgedRows;
     private final Counter failures;
+    // when a retention run last completed with nothing left undone (epoch seconds); NaN: none yet
+    private final java.util.concurrent.atomic.AtomicLong lastSuccess =
+        new java.util.concurrent.atomic.AtomicLong(-1);
+    private final Clock clock;
 
     InteractionPartitionKeeper(
-        InteractionPartitions partitions, Optional<Duration> retention, MeterRegistry meters) {
+        InteractionPartitions partitions,
+        Optional<Duration> retention,
+        MeterRegistry meters,
+        Clock clock) {
       this.partitions = partitions;
       this.retention = retention;
+      this.clock = clock;
+      Gauge.builder(
+              "arbiter.interactions.retention.last.success",
+              lastSuccess,
+              t -> t.get() < 0 ? Double.NaN : t.get())
+          .description(
+              "When the interaction retention last ran to completion (Unix seconds; NaN without"
+                  + " ARBITER_INTERACTION_RETENTION, or before it first did)")
+          .baseUnit("seconds")
+          .register(meters);
       this.droppedPartitions =
           Counter.builder("arbiter.interactions.partitions.dropped")
               .description("Monthly partitions of interactions dropped past the retention")
@@ -738,6 +756,9 @@ class ServerWiring implements WebMvcConfigurer {
                   failures.increment();
                   log.warn("Could not drop {} (tried again tomorrow): {}", name, why);
                 });
+        if (p.failed().isEmpty()) {
+          lastSuccess.set(clock.instant().getEpochSecond());
+        }
       } catch (RuntimeException e) {
         failures.increment();
         log.warn("Could not apply the interaction retention: {}", e.getMessage());

@@ -25,8 +25,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 class InteractionPartitionKeeperIntegrationTests {
   private final String url = TestDatabase.newDatabase();
   private final JdbcClient jdbc = JdbcClient.create(new DriverManagerDataSource(url));
-  private final InteractionPartitions partitions =
-      new InteractionPartitions(jdbc, Clock.systemUTC());
+  private final Clock clock = Clock.fixed(java.time.Instant.now(), ZoneOffset.UTC);
+  private final InteractionPartitions partitions = new InteractionPartitions(jdbc, clock);
   private final LocalDate thisMonth = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1);
 
   InteractionPartitionKeeperIntegrationTests() {
@@ -45,12 +45,17 @@ class InteractionPartitionKeeperIntegrationTests {
     partitions.ensure(thisMonth.minusMonths(10));
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    new ServerWiring.InteractionPartitionKeeper(partitions, Optional.empty(), meters).ensure();
+    SimpleMeterRegistry withoutRetention = new SimpleMeterRegistry();
+    new ServerWiring.InteractionPartitionKeeper(
+            partitions, Optional.empty(), withoutRetention, clock)
+        .ensure();
+    assertThat(withoutRetention.get("arbiter.interactions.retention.last.success").gauge().value())
+        .isNaN();
     assertThat(partitions.existing()).contains(old, older);
 
     ServerWiring.InteractionPartitionKeeper keeper =
         new ServerWiring.InteractionPartitionKeeper(
-            partitions, Optional.of(Duration.ofDays(180)), meters);
+            partitions, Optional.of(Duration.ofDays(180)), meters, clock);
     try (Connection other = DriverManager.getConnection(url)) {
       other.setAutoCommit(false);
       other.createStatement().execute("lock table " + older + " in access share mode");
@@ -62,10 +67,14 @@ class InteractionPartitionKeeperIntegrationTests {
         .isEqualTo(1);
     assertThat(meters.get("arbiter.interactions.retention.failures").counter().count())
         .isEqualTo(1);
+    // a run that left a month behind is not a success
+    assertThat(meters.get("arbiter.interactions.retention.last.success").gauge().value()).isNaN();
 
     keeper.ensure();
     assertThat(partitions.existing()).doesNotContain(older);
     assertThat(meters.get("arbiter.interactions.partitions.dropped").counter().count())
         .isEqualTo(2);
+    assertThat(meters.get("arbiter.interactions.retention.last.success").gauge().value())
+        .isEqualTo(clock.instant().getEpochSecond());
   }
 }

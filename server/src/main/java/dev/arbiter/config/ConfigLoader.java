@@ -153,8 +153,9 @@ public final class ConfigLoader {
           "RESPOND_IDEMPOTENCY_RETENTION must be at least 1 hour (clients retry for longer), got "
               + idempotencyRetention);
     }
-    Optional<Duration> interactionRetention = interactionRetention();
     OutboxProperties outbox = outbox();
+    Optional<Duration> interactionRetention =
+        interactionRetention(idempotencyRetention, outbox.retention());
     OptionalInt publisherMetricsPort = publisherMetricsPort();
     Optional<String> cronSecret = string("CRON_SECRET");
     cronSecret.ifPresent(
@@ -197,13 +198,21 @@ public final class ConfigLoader {
   }
 
   /**
-   * The shortest {@code ARBITER_INTERACTION_RETENTION}: the contact-history horizon (90 days), the
-   * interactions contact policies count. Less would delete what they still read.
+   * The shortest {@code ARBITER_INTERACTION_RETENTION}: the contact-history horizon (90 days, the
+   * interactions contact policies count) and a day for clocks that differ between nodes. Less would
+   * delete what policies still read.
    */
-  static final Duration MIN_INTERACTION_RETENTION = Duration.ofDays(90);
+  static final Duration MIN_INTERACTION_RETENTION = Duration.ofDays(91);
 
-  /** {@code ARBITER_INTERACTION_RETENTION}: {@code off} (the default: keep every interaction). */
-  private Optional<Duration> interactionRetention() {
+  /**
+   * {@code ARBITER_INTERACTION_RETENTION}: {@code off} (the default: keep every interaction), else
+   * at least {@link #MIN_INTERACTION_RETENTION} and more than {@code idempotencyRetention} plus
+   * {@code outboxRetention} plus a day: a Respond retry replays its answer from the interaction its
+   * key points to, and Respond accepts an outcome whose decision's event is still kept, so neither
+   * must outlive the interaction.
+   */
+  private Optional<Duration> interactionRetention(
+      Duration idempotencyRetention, Duration outboxRetention) {
     Optional<String> v = string("ARBITER_INTERACTION_RETENTION");
     if (v.isEmpty() || v.get().equalsIgnoreCase("off")) {
       return Optional.empty();
@@ -213,11 +222,15 @@ public final class ConfigLoader {
     if (problems.size() > before) {
       return Optional.empty(); // malformed: already reported
     }
-    if (d.compareTo(MIN_INTERACTION_RETENTION) < 0) {
+    Duration floor = idempotencyRetention.plus(outboxRetention).plusDays(1);
+    if (d.compareTo(MIN_INTERACTION_RETENTION) < 0 || d.compareTo(floor) <= 0) {
       problems.add(
-          "ARBITER_INTERACTION_RETENTION must be off or at least "
+          "ARBITER_INTERACTION_RETENTION must be off, or at least "
               + MIN_INTERACTION_RETENTION.toDays()
-              + " days (the contact history policies count), got "
+              + " days (the contact history policies count) and more than"
+              + " RESPOND_IDEMPOTENCY_RETENTION + OUTBOX_RETENTION + 1 day ("
+              + floor
+              + "), got "
               + v.get());
       return Optional.empty();
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -38,6 +39,7 @@ import tools.jackson.core.JacksonException;
  */
 public class DecisionLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DecisionLog.class);
+  private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final DecisionLogRepository repository;
   private final BlockingQueue<StoredTrace> traces;
@@ -55,6 +57,10 @@ public class DecisionLog implements AutoCloseable {
   private volatile boolean failing;
   // whether a full queue's wait ended without room (logged once, until an insert succeeds)
   private final AtomicBoolean stalled = new AtomicBoolean();
+  // when the last of each message was logged: under sustained overload the state can flip often,
+  // and each is logged at most once a minute
+  private final AtomicLong lastStallLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final AtomicLong lastRecoveryLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
   private final Counter writtenTraces;
   private final Counter writtenEvents;
   private final Writer[] writers;
@@ -180,11 +186,11 @@ public class DecisionLog implements AutoCloseable {
         // lock or a dead connection until its socket timeout). Drop at once from now on, as in an
         // outage, until an insert succeeds again.
         failing = true;
-        if (stalled.compareAndSet(false, true)) {
+        if (stalled.compareAndSet(false, true) && quietSince(lastStallLog)) {
           log.warn(
-              "The decision event queue had no room for {} ms: the database did not finish an"
-                  + " insert meanwhile. Dropping events (arbiter_decision_log_dropped_total) until"
-                  + " an insert succeeds",
+              "A decision found the event queue full for {} ms (the database is down or far slower"
+                  + " than decisions come). Dropping events (arbiter_decision_log_dropped_total)"
+                  + " until an insert succeeds",
               TimeUnit.NANOSECONDS.toMillis(fullWaitNanos));
         }
       } catch (InterruptedException e) {
@@ -241,7 +247,7 @@ public class DecisionLog implements AutoCloseable {
           }
           backoff = 0;
           failing = false;
-          if (stalled.compareAndSet(true, false)) {
+          if (stalled.compareAndSet(true, false) && quietSince(lastRecoveryLog)) {
             log.info("The decision log writes again; events are queued, not dropped");
           }
         } catch (RuntimeException e) {
@@ -388,6 +394,13 @@ public class DecisionLog implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /** Whether {@code last} is a minute old or more; if so, it becomes now. */
+  private static boolean quietSince(AtomicLong last) {
+    long now = System.nanoTime();
+    long then = last.get();
+    return now - then >= LOG_EVERY_NANOS && last.compareAndSet(then, now);
   }
 
   /** Waits until everything queued so far is written (for tests and shutdown). */

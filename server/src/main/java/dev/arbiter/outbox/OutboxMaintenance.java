@@ -92,8 +92,8 @@ public class OutboxMaintenance {
 
   /**
    * The stats, counted again only if the last count is older than {@code maxAge}: counting reads up
-   * to 100,000 pending rows (about 100 ms; a larger backlog is estimated), and {@code /api/health}
-   * is public.
+   * to 10,000 pending rows (a few milliseconds; a larger backlog is estimated), and {@code
+   * /api/health} is public.
    */
   public OutboxStats stats(java.time.Duration maxAge) {
     Timed t = recent;

@@ -39,7 +39,7 @@ public class OutboxMetrics {
     this.meters = meters;
     Gauge.builder("arbiter.outbox.pending", last, r -> value(r.get(), OutboxStats::pending))
         .description(
-            "Outbox events waiting to be published (counted up to 100,000, estimated above)")
+            "Outbox events waiting to be published (counted up to 10,000, estimated above)")
         .register(meters);
     Gauge.builder("arbiter.outbox.processing", last, r -> value(r.get(), OutboxStats::processing))
         .description("Outbox events claimed by a publisher and not yet settled")

@@ -47,7 +47,7 @@ class ConfigLoaderTests {
   }
 
   @Test
-  void shouldKeepInteractionsForGoodUnlessARetentionOfAtLeastTheContactHorizonIsSet() {
+  void shouldKeepInteractionsForGoodUnlessALongEnoughRetentionIsSet() {
     assertThat(ConfigLoader.load(Map.of()).interactionRetention()).isEmpty();
     assertThat(
             ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "off"))
@@ -58,18 +58,51 @@ class ConfigLoaderTests {
                 .interactionRetention())
         .contains(Duration.ofDays(400));
     assertThat(
-            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "90d"))
+            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "91d"))
                 .interactionRetention())
-        .contains(dev.arbiter.contact.ContactHistoryProperties.DEFAULTS.horizon());
-    for (String bad : new String[] {"89d", "P30D", "-P400D", "forever"}) {
-      assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", bad)))
-          .isInstanceOf(ConfigException.class)
-          .satisfies(
-              e ->
-                  assertThat(((ConfigException) e).problems())
-                      .filteredOn(p -> p.startsWith("ARBITER_INTERACTION_RETENTION"))
-                      .hasSize(1));
+        .contains(Duration.ofDays(91));
+    // the contact history policies count, and a day for clocks that differ
+    assertThat(ConfigLoader.MIN_INTERACTION_RETENTION)
+        .isGreaterThanOrEqualTo(
+            dev.arbiter.contact.ContactHistoryProperties.DEFAULTS
+                .horizon()
+                .plus(dev.arbiter.contact.InteractionReader.FUTURE_MARGIN));
+    for (String bad : new String[] {"90d", "P30D", "-P400D", "forever"}) {
+      assertOneProblem(Map.of("ARBITER_INTERACTION_RETENTION", bad));
     }
+    // a Respond key or a decision event kept longer than the interactions would be a replay of
+    // nothing, or an outcome stored already past the retention
+    assertOneProblem(
+        Map.of("ARBITER_INTERACTION_RETENTION", "P100D", "RESPOND_IDEMPOTENCY_RETENTION", "P99D"));
+    assertOneProblem(
+        Map.of(
+            "ARBITER_INTERACTION_RETENTION",
+            "P100D",
+            "RESPOND_IDEMPOTENCY_RETENTION",
+            "P50D",
+            "OUTBOX_RETENTION",
+            "P49D"));
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(
+                        "ARBITER_INTERACTION_RETENTION",
+                        "P100D",
+                        "RESPOND_IDEMPOTENCY_RETENTION",
+                        "P50D",
+                        "OUTBOX_RETENTION",
+                        "P48D"))
+                .interactionRetention())
+        .contains(Duration.ofDays(100));
+  }
+
+  private static void assertOneProblem(Map<String, String> env) {
+    assertThatThrownBy(() -> ConfigLoader.load(env))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .filteredOn(p -> p.startsWith("ARBITER_INTERACTION_RETENTION"))
+                    .hasSize(1));
   }
 
   @Test

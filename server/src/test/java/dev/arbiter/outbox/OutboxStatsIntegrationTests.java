@@ -2,7 +2,10 @@ package dev.arbiter.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.outbox.jdbc.JdbcOutboxStore;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
@@ -51,7 +54,21 @@ class OutboxStatsIntegrationTests {
   @Test
   void shouldFindTheOldestUnpublishedEventWithoutReadingTheTable() {
     String url = OutboxFixtures.database();
-    OutboxFixtures.insert(url, OutboxFixtures.events(20_000));
+    // distinct creation times, as a real backlog has (equal ones deduplicate the index to a few
+    // pages, where even a walk over every entry reads little), within the last half hour: the two
+    // rows below are the oldest
+    List<OutboxEvent> events = new ArrayList<>();
+    for (OutboxEvent e : OutboxFixtures.events(20_000)) {
+      events.add(
+          new OutboxEvent(
+              e.id(),
+              e.tenantId(),
+              e.type(),
+              e.partitionKey(),
+              e.event(),
+              e.createdAt().minusMillis(events.size() * 90L)));
+    }
+    OutboxFixtures.insert(url, events);
     JdbcClient jdbc = OutboxFixtures.jdbc(url);
     String claimed = jdbc.sql("select min(id) from outbox_events").query(String.class).single();
     String waiting =

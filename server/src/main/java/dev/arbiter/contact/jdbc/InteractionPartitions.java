@@ -41,19 +41,17 @@ public final class InteractionPartitions {
   private static final Pattern MONTHLY = Pattern.compile("^interactions_(\\d{4})_(\\d{2})$");
 
   /**
-   * Drops one partition (named by {@link #MONTHLY}): gives up after 5 s without its lock, and
-   * serializes with {@code interactions_ensure_partition} on other nodes.
+   * How long one attempt to drop a month waits for each of its locks. Dropping a partition locks
+   * the whole {@code interactions} table while it waits: Respond and contact-history loads wait
+   * behind it for at most this long.
    */
-  private static final String DROP =
-      """
-      do $$
-      begin
-        perform set_config('lock_timeout', '5s', true);
-        perform pg_advisory_xact_lock(hashtext('arbiter.interactions_partitions'));
-        drop table if exists %s;
-      end
-      $$
-      """;
+  static final Duration DROP_LOCK_TIMEOUT = Duration.ofMillis(300);
+
+  /** Attempts to drop one month before it is reported as failed (and tried again the next day). */
+  static final int DROP_ATTEMPTS = 3;
+
+  /** The pause between two attempts to drop a month. */
+  static final Duration DROP_RETRY_PAUSE = Duration.ofSeconds(1);
 
   /** Rows of the default partition deleted per statement. */
   static final int DEFAULT_PARTITION_BATCH = 10_000;
@@ -109,11 +107,13 @@ public final class InteractionPartitions {
 
   /**
    * Drops the partitions whose whole month ended more than {@code retention} ago (and is older than
-   * the {@value #MONTHS_BEHIND} months {@link #ensure} keeps), each in its own transaction that
-   * waits at most 5 s for its lock: dropping a partition briefly locks the whole table, and behind
-   * a long transaction it would hold up every Respond. Then deletes the default partition's rows
-   * older than {@code retention}, {@value #DEFAULT_PARTITION_BATCH} per statement. A partition that
-   * cannot be dropped is reported in {@link Purged#failed} and the rest go on.
+   * the {@value #MONTHS_BEHIND} months {@link #ensure} keeps), each with {@code
+   * interactions_drop_partition} (V11). Dropping a partition locks the whole table while it waits
+   * for its locks, so each attempt waits at most {@link #DROP_LOCK_TIMEOUT} (Respond and
+   * contact-history loads wait behind it that long at most), and a month that stays busy is retried
+   * {@value #DROP_ATTEMPTS} times, then reported in {@link Purged#failed} and left for the next
+   * run; the other months go on. Then deletes the default partition's rows older than {@code
+   * retention}, {@value #DEFAULT_PARTITION_BATCH} per statement.
    *
    * @throws DataAccessException when the database cannot be read or the default partition's delete
    *     fails; what was done before stays done, and the next run goes on
@@ -135,8 +135,9 @@ public final class InteractionPartitions {
       Instant end = month.plusMonths(1).atStartOfDay(ZoneOffset.UTC).toInstant();
       if (month.isBefore(keptFrom) && !end.isAfter(cutoff)) {
         try {
-          jdbc.sql(DROP.formatted(name)).update(); // the name matched MONTHLY: a plain identifier
-          dropped.add(name);
+          if (drop(month)) {
+            dropped.add(name);
+          }
         } catch (DataAccessException e) {
           failed.put(name, e.getMostSpecificCause().getMessage());
         }
@@ -158,6 +159,42 @@ public final class InteractionPartitions {
     return new Purged(List.copyOf(dropped), Map.copyOf(failed), rows);
   }
 
+  /**
+   * Drops the month's partition, in up to {@value #DROP_ATTEMPTS} attempts that each wait at most
+   * {@link #DROP_LOCK_TIMEOUT} for a lock.
+   *
+   * @return whether it dropped it (false: it was gone, another node dropped it first)
+   * @throws DataAccessException when the last attempt fails
+   */
+  private boolean drop(LocalDate month) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return Boolean.TRUE.equals(
+            jdbc.sql("select interactions_drop_partition(:month, :waitMs)")
+                .param("month", month)
+                .param("waitMs", (int) DROP_LOCK_TIMEOUT.toMillis())
+                .query(Boolean.class)
+                .single());
+      } catch (DataAccessException e) {
+        if (attempt >= DROP_ATTEMPTS || !lockNotAvailable(e)) {
+          throw e;
+        }
+        try {
+          Thread.sleep(DROP_RETRY_PAUSE);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Whether {@code e} is PostgreSQL's lock_not_available (a lock_timeout that ran out). */
+  private static boolean lockNotAvailable(DataAccessException e) {
+    return e.getMostSpecificCause() instanceof java.sql.SQLException sql
+        && "55P03".equals(sql.getSQLState());
+  }
+
   /** The monthly partitions that exist, oldest first (without the default partition). */
   public List<String> existing() {
     return jdbc.sql(
@@ -166,7 +203,7 @@ public final class InteractionPartitions {
               from pg_inherits i
               join pg_class c on c.oid = i.inhrelid
               join pg_class p on p.oid = i.inhparent
-             where p.relname = 'interactions' and c.relname <> 'interactions_default'
+             where p.oid = 'interactions'::regclass and c.relname <> 'interactions_default'
              order by c.relname
             """)
         .query(String.class)
