@@ -207,7 +207,14 @@ class CliIntegrationTests {
                   .header("X-Tenant-Id", "demo")
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      Thread.sleep(500);
+      // SIGTERM only once the server is handling the request (a fixed pause raced with the
+      // client's connect on a loaded machine: the listener had closed when it connected)
+      Instant handling = Instant.now().plusSeconds(20);
+      boolean inFlight = false;
+      while (!inFlight && Instant.now().isBefore(handling)) {
+        inFlight = anotherRequestInFlight(http, base);
+      }
+      assertThat(inFlight).as("the slow request reached the server").isTrue();
       handle.destroy(); // SIGTERM
       HttpResponse<String> r = slow.get(30, TimeUnit.SECONDS);
       assertThat(r.statusCode()).isEqualTo(200);
@@ -216,5 +223,24 @@ class CliIntegrationTests {
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  /**
+   * Whether the server is handling a request besides this scrape of its metrics: its active-request
+   * meter counts the scrape itself (it knows no route yet when a request starts, so every active
+   * request is under {@code uri="UNKNOWN"}).
+   */
+  private static boolean anotherRequestInFlight(HttpClient http, String base) throws Exception {
+    String metrics =
+        http.send(
+                HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return metrics
+            .lines()
+            .filter(l -> l.startsWith("arbiter_http_server_requests_active_seconds_count{"))
+            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+            .sum()
+        >= 2;
   }
 }
