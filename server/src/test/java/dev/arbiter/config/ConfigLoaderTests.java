@@ -49,18 +49,9 @@ class ConfigLoaderTests {
   @Test
   void shouldKeepInteractionsForGoodUnlessALongEnoughRetentionIsSet() {
     assertThat(ConfigLoader.load(Map.of()).interactionRetention()).isEmpty();
-    assertThat(
-            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "off"))
-                .interactionRetention())
-        .isEmpty();
-    assertThat(
-            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "P400D"))
-                .interactionRetention())
-        .contains(Duration.ofDays(400));
-    assertThat(
-            ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", "91d"))
-                .interactionRetention())
-        .contains(Duration.ofDays(91));
+    assertThat(retention("off")).isEmpty();
+    assertThat(retention("P400D")).contains(Duration.ofDays(400));
+    assertThat(retention("91d")).contains(Duration.ofDays(91));
     // the contact history policies count, and a day for clocks that differ
     assertThat(ConfigLoader.MIN_INTERACTION_RETENTION)
         .isGreaterThanOrEqualTo(
@@ -93,6 +84,10 @@ class ConfigLoaderTests {
                         "P48D"))
                 .interactionRetention())
         .contains(Duration.ofDays(100));
+  }
+
+  private static java.util.Optional<Duration> retention(String value) {
+    return ConfigLoader.load(Map.of("ARBITER_INTERACTION_RETENTION", value)).interactionRetention();
   }
 
   private static void assertOneProblem(Map<String, String> env) {
