@@ -90,6 +90,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -693,8 +694,7 @@ class ServerWiring implements WebMvcConfigurer {
     private final Counter purgedRows;
     private final Counter failures;
     // when a retention run last completed with nothing left undone (epoch seconds); NaN: none yet
-    private final java.util.concurrent.atomic.AtomicLong lastSuccess =
-        new java.util.concurrent.atomic.AtomicLong(-1);
+    private final AtomicLong lastSuccess = new AtomicLong(-1);
     private final Clock clock;
 
     InteractionPartitionKeeper(

@@ -1,6 +1,7 @@
 package dev.arbiter.contact.jdbc;
 
 import dev.arbiter.shared.BatchedDeletes;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -191,7 +192,7 @@ public final class InteractionPartitions {
 
   /** Whether {@code e} is PostgreSQL's lock_not_available (a lock_timeout that ran out). */
   private static boolean lockNotAvailable(DataAccessException e) {
-    return e.getMostSpecificCause() instanceof java.sql.SQLException sql
+    return e.getMostSpecificCause() instanceof SQLException sql
         && "55P03".equals(sql.getSQLState());
   }
 
