@@ -134,6 +134,17 @@ dropped=$(echo "$metrics" | awk '/^arbiter_decision_log_dropped_total\{kind="eve
 waits=$(echo "$metrics" | awk '/^arbiter_decision_log_full_waits_total/ {printf "%d", $2}')
 written=$(echo "$metrics" | awk '/^arbiter_decision_log_written_total\{kind="event"/ {printf "%d", $2}')
 echo "decision events written: ${written:-?}, dropped: ${dropped:-?}, waits for room in a full queue: ${waits:-?}"
+# How the decision log stored them: rows of how many events, of what size (V12 batch rows).
+if command -v psql >/dev/null; then
+  pgport=$(sed -n 4p "$(find "$data" -name postmaster.pid | head -1)")
+  psql -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -Atc "
+    select 'outbox rows of decision events: ' || count(*) || ', events: ' || sum(event_count)
+           || ', events per row: ' || round(avg(event_count), 1)
+           || ', document bytes per row: ' || round(avg(octet_length(event_compressed)))
+           || ' (rows of 64: ' || coalesce(round(avg(octet_length(event_compressed))
+                                    filter (where event_count = 64)), 0) || ')'
+      from outbox_events where type = 'decision.made.v1'" 2>/dev/null || true
+fi
 if [ "${dropped:-0}" != "0" ]; then
   echo "INVALID RUN: decision events were dropped" >&2
   exit 1

@@ -323,7 +323,12 @@ class ServerWiring implements WebMvcConfigurer {
       DebouncedNotifier outboxNotifier,
       InProcessOutbox outbox) {
     return new JdbcDecisionLogRepository(
-        jdbc, template, json, config.documentStorage(), outboxWake(config, outboxNotifier, outbox));
+        jdbc,
+        template,
+        json,
+        config.documentStorage(),
+        config.decisionEventsPerRow(),
+        outboxWake(config, outboxNotifier, outbox));
   }
 
   @Bean(destroyMethod = "close")

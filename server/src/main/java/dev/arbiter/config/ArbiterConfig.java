@@ -42,6 +42,8 @@ import java.util.OptionalInt;
  *     gathers more before it inserts ({@code ARBITER_DECISION_LOG_LINGER})
  * @param documentStorage how outbox events and decision traces are written ({@code
  *     ARBITER_DOCUMENT_STORAGE})
+ * @param decisionEventsPerRow the most decision events one outbox row holds ({@code
+ *     ARBITER_DECISION_EVENTS_PER_ROW}); 1 for a row per event, as nodes before V12 wrote
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
  * @param interactionRetention how long interactions are kept ({@code
@@ -75,6 +77,7 @@ public record ArbiterConfig(
     Duration decisionEventFullWait,
     Duration decisionLogLinger,
     DocumentStorage documentStorage,
+    int decisionEventsPerRow,
     Duration idempotencyRetention,
     Optional<Duration> interactionRetention,
     OutboxProperties outbox,

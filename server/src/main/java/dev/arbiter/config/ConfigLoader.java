@@ -7,6 +7,7 @@ import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
 import dev.arbiter.db.DatabaseUrls;
 import dev.arbiter.db.DocumentStorage;
+import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.security.jwt.JwtProperties;
@@ -147,6 +148,12 @@ public final class ConfigLoader {
     }
     DocumentStorage documentStorage =
         choice("ARBITER_DOCUMENT_STORAGE", DocumentStorage.COMPRESSED, DocumentStorage.JSONB);
+    int decisionEventsPerRow =
+        intValue(
+            "ARBITER_DECISION_EVENTS_PER_ROW",
+            JdbcDecisionLogRepository.DEFAULT_EVENTS_PER_ROW,
+            1,
+            MAX_DECISION_EVENTS_PER_ROW);
     Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
     if (idempotencyRetention.compareTo(Duration.ofHours(1)) < 0) {
       problems.add(
@@ -189,6 +196,7 @@ public final class ConfigLoader {
         decisionEventFullWait,
         decisionLogLinger,
         documentStorage,
+        decisionEventsPerRow,
         idempotencyRetention,
         interactionRetention,
         outbox,
@@ -202,6 +210,12 @@ public final class ConfigLoader {
    * interactions contact policies count) and a day for clocks that differ between nodes. Less would
    * delete what policies still read.
    */
+  /**
+   * The most {@code ARBITER_DECISION_EVENTS_PER_ROW}: larger rows leave their page for TOAST chunks
+   * (V12) and make a lookup of one decision decompress more.
+   */
+  static final int MAX_DECISION_EVENTS_PER_ROW = 256;
+
   static final Duration MIN_INTERACTION_RETENTION = Duration.ofDays(91);
 
   /**

@@ -6,7 +6,9 @@ import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.Ids;
 import dev.arbiter.shared.Page;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.MDC;
@@ -40,20 +42,32 @@ public class OutboxEvents {
    */
   public static final java.time.Duration LOG_SETTLE = java.time.Duration.ofSeconds(5);
 
+  /** One event of the log: its position, its CloudEvent, its row's delivery status. */
+  private record LogItem(String position, Map<String, Object> event, String status) {}
+
   /**
-   * The tenant's events in log order (insert time, then id) after the cursor, at least {@link
-   * #LOG_SETTLE} old: each the CloudEvent document plus its delivery {@code status}. The answer
-   * always carries a {@code nextCursor} to resume from (the given one when nothing new is there),
-   * so a reader can follow the log.
+   * The tenant's events in log order (insert time, then id; a batch row's events in id order) after
+   * the cursor, at least {@link #LOG_SETTLE} old: each the CloudEvent document plus its delivery
+   * {@code status}. The answer always carries a {@code nextCursor} to resume from (the given one
+   * when nothing new is there), so a reader can follow the log. A cursor may point inside a batch
+   * row: the page then goes on with that row's next event.
    */
   public Page<Map<String, Object>> events(String tenantId, Integer limit, String cursor) {
     int n = Page.limit(limit);
     String given = Page.after(cursor);
-    Page<StoredEvent> page =
-        Page.of(
-            store.list(tenantId, null, position(given), n + 1, LOG_SETTLE),
-            n,
-            StoredEvent::position);
+    OutboxStore.LogPosition after = position(given);
+    // each row holds at least one event; a row the cursor points inside may have none left
+    int rows = n + (after != null && after.inBatch() ? 2 : 1);
+    List<LogItem> items = new ArrayList<>();
+    for (StoredEvent row : store.list(tenantId, null, after, rows, LOG_SETTLE)) {
+      boolean resumed = after != null && after.inBatch() && row.id().equals(after.id());
+      for (int i = 0; i < row.events().size(); i++) {
+        if (!resumed || i > after.index()) {
+          items.add(new LogItem(row.position(i), row.events().get(i), row.status()));
+        }
+      }
+    }
+    Page<LogItem> page = Page.of(items, n, LogItem::position);
     String next =
         page.pagination().nextCursor() != null
             ? page.pagination().nextCursor()
@@ -141,6 +155,7 @@ public class OutboxEvents {
   private static Map<String, Object> audited(StoredEvent e) {
     Map<String, Object> m = view(e);
     m.remove("event");
+    m.remove("events");
     return m;
   }
 
@@ -156,7 +171,13 @@ public class OutboxEvents {
     m.put("createdAt", str(e.createdAt()));
     m.put("claimedAt", str(e.claimedAt()));
     m.put("publishedAt", str(e.publishedAt()));
-    m.put("event", e.event());
+    m.put("eventCount", e.events().size());
+    // a row of one event shows it as before; a batch row (since V12), all of them
+    if (e.events().size() == 1) {
+      m.put("event", e.events().get(0));
+    } else {
+      m.put("events", e.events());
+    }
     return m;
   }
 

@@ -1,6 +1,5 @@
 package dev.arbiter.outbox;
 
-import dev.arbiter.shared.BatchedDeletes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,24 +52,29 @@ public class OutboxMaintenance {
         clock.instant());
   }
 
-  /** Deletes rows past the retention, {@value #PURGE_BATCH} per statement; returns how many. */
-  public int purge() {
+  /**
+   * Deletes rows past the retention, {@value #PURGE_BATCH} per statement; returns how many events
+   * they held (a row holds one event, or a batch of them).
+   */
+  public long purge() {
     Instant cutoff = clock.instant().minus(props.retention());
-    int total = purge("published", cutoff);
+    long total = purge("published", cutoff);
     if (!props.kafkaConfigured()) {
       total += purge("pending", cutoff);
     }
     return total;
   }
 
-  private int purge(String status, Instant cutoff) {
-    int total =
-        BatchedDeletes.all(
-            PURGE_BATCH,
-            n ->
-                status.equals("published")
-                    ? store.purgePublished(cutoff, n)
-                    : store.purgePending(cutoff, n));
+  private long purge(String status, Instant cutoff) {
+    long total = 0;
+    OutboxStore.Purged p;
+    do {
+      p =
+          status.equals("published")
+              ? store.purgePublished(cutoff, PURGE_BATCH)
+              : store.purgePending(cutoff, PURGE_BATCH);
+      total += p.events();
+    } while (p.rows() == PURGE_BATCH);
     if (total > 0) {
       metrics.purged(status, total);
       log.info("Deleted {} {} outbox events older than {}", total, status, props.retention());

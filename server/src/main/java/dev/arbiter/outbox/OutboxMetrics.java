@@ -111,8 +111,8 @@ public class OutboxMetrics {
     reaped.increment(n);
   }
 
-  /** Counts rows deleted by retention. */
-  public void purged(String status, int n) {
+  /** Counts events deleted by retention (in rows of one event or of a batch). */
+  public void purged(String status, long n) {
     meters.counter("arbiter.outbox.purged", "status", status).increment(n);
   }
 

@@ -313,11 +313,17 @@ public final class OutboxPublisher implements AutoCloseable {
   private record BatchResult(
       int claimed, int published, Throwable failure, boolean transientFailure, Duration retryIn) {}
 
-  /** A claimed batch handed to the producer, with its acknowledgements as they arrive. */
+  /**
+   * A claimed batch of rows handed to the producer, with its acknowledgements as they arrive. A row
+   * holds one event or several, each sent as a record of its own; the row counts as acknowledged
+   * when all of its records are, and as failed with the first error any of them gets.
+   */
   private static final class InFlight {
     final List<ClaimedEvent> batch;
     final long[] ackedAt;
     final Throwable[] errors;
+    // per row, its records not yet acknowledged or failed
+    final java.util.concurrent.atomic.AtomicIntegerArray outstanding;
     final CountDownLatch done;
     int sent;
     RuntimeException sendFailure;
@@ -326,7 +332,26 @@ public final class OutboxPublisher implements AutoCloseable {
       this.batch = batch;
       this.ackedAt = new long[batch.size()];
       this.errors = new Throwable[batch.size()];
+      this.outstanding = new java.util.concurrent.atomic.AtomicIntegerArray(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        outstanding.set(i, batch.get(i).records().size());
+      }
       this.done = new CountDownLatch(batch.size());
+    }
+
+    /** A record of row {@code i} was acknowledged ({@code ex} null) or failed. */
+    synchronized void settled(int i, Exception ex) {
+      if (ex == null) {
+        ackedAt[i] = Math.max(ackedAt[i], System.currentTimeMillis());
+      } else if (errors[i] == null) {
+        errors[i] = ex;
+      }
+      if (outstanding.decrementAndGet(i) == 0) {
+        if (errors[i] != null) {
+          ackedAt[i] = 0;
+        }
+        done.countDown();
+      }
     }
   }
 
@@ -342,29 +367,22 @@ public final class OutboxPublisher implements AutoCloseable {
       Producer<String, byte[]> p = producer();
       for (; f.sent < n; f.sent++) {
         ClaimedEvent e = batch.get(f.sent);
-        if (e.event() == null) {
+        if (e.unreadable() != null) {
           f.errors[f.sent] = new UnreadableEventException(e.unreadable());
           f.done.countDown();
           continue;
         }
-        ProducerRecord<String, byte[]> record =
-            new ProducerRecord<>(
-                props.topic(), null, e.partitionKey(), e.event(), List.of(CONTENT_TYPE));
         int i = f.sent;
-        p.send(
-            record,
-            (meta, ex) -> {
-              if (ex == null) {
-                f.ackedAt[i] = System.currentTimeMillis();
-              } else {
-                f.errors[i] = ex;
-              }
-              f.done.countDown();
-            });
+        for (ClaimedEvent.Record r : e.records()) {
+          p.send(
+              new ProducerRecord<>(props.topic(), null, r.key(), r.value(), List.of(CONTENT_TYPE)),
+              (meta, ex) -> f.settled(i, ex));
+        }
       }
     } catch (RuntimeException e) {
       // send() itself failed (no metadata within max.block.ms, closed producer): the rest of the
-      // batch was never handed to the producer.
+      // batch was never handed to the producer (nor, maybe, the rest of the row it failed in,
+      // which is sent again whole).
       f.sendFailure = e;
     }
     for (int i = f.sent; i < n; i++) {
@@ -373,7 +391,10 @@ public final class OutboxPublisher implements AutoCloseable {
     return f;
   }
 
-  /** Waits for a batch's acknowledgements and records the outcome of each event. */
+  /**
+   * Waits for a batch's acknowledgements and records the outcome of each row (of one event or
+   * several); the metrics count events.
+   */
   private BatchResult settle(InFlight f) {
     List<ClaimedEvent> batch = f.batch;
     int n = batch.size();
@@ -383,18 +404,24 @@ public final class OutboxPublisher implements AutoCloseable {
     Throwable sendFailure = f.sendFailure;
     boolean complete = awaitAcks(f.done);
     List<String> published = new ArrayList<>();
+    int publishedEvents = 0;
+    int retriedEvents = 0;
     List<OutboxStore.Failure> failures = new ArrayList<>();
     List<String> unsent = new ArrayList<>();
     Throwable first = sendFailure;
     boolean allTransient = sendFailure == null || Failures.isTransient(sendFailure);
-    int deadLetters = 0;
+    int deadLetters = 0; // events
     for (int i = 0; i < n; i++) {
       ClaimedEvent e = batch.get(i);
       if (i >= sent) {
         unsent.add(e.id());
-      } else if (ackedAt[i] != 0) {
+      } else if (ackedAt[i] != 0 && errors[i] == null) {
         published.add(e.id());
-        metrics.latency(Duration.ofMillis(ackedAt[i] - e.insertedAt().toEpochMilli()));
+        publishedEvents += e.eventCount();
+        Duration latency = Duration.ofMillis(ackedAt[i] - e.insertedAt().toEpochMilli());
+        for (int k = 0; k < e.eventCount(); k++) {
+          metrics.latency(latency);
+        }
       } else if ((errors[i] == null && !complete) || Failures.abortedByClose(errors[i])) {
         // Neither acknowledged nor failed before the drain deadline: it may yet arrive, so the
         // event goes back for another attempt (a duplicate is possible, a loss is not). Likewise
@@ -412,14 +439,16 @@ public final class OutboxPublisher implements AutoCloseable {
           closeProducer();
         }
         boolean dead = !tr && e.attempts() >= props.maxAttempts();
-        deadLetters += dead ? 1 : 0;
+        deadLetters += dead ? e.eventCount() : 0;
+        retriedEvents += dead ? 0 : e.eventCount();
         Duration delay =
             backoff(e.attempts(), tr ? min(TRANSIENT_RETRY_CAP, props.retryBackoffMax()) : null);
         failures.add(new OutboxStore.Failure(e.id(), Failures.describe(ex), delay, dead));
         if (dead) {
           log.warn(
-              "Outbox event {} failed {} times and is dead-lettered: {}",
+              "Outbox event {} ({} events in its row) failed {} times and is dead-lettered: {}",
               e.id(),
+              e.eventCount(),
               e.attempts(),
               Failures.describe(ex));
         }
@@ -442,9 +471,9 @@ public final class OutboxPublisher implements AutoCloseable {
     store.markPublished(published);
     store.markFailed(failures);
     store.release(unsent);
-    metrics.published(published.size());
+    metrics.published(publishedEvents);
     metrics.failed(deadLetters);
-    metrics.retried(failures.size() - deadLetters);
+    metrics.retried(retriedEvents);
     if (!published.isEmpty()) {
       lastSuccess = clock.instant();
     }
@@ -454,7 +483,7 @@ public final class OutboxPublisher implements AutoCloseable {
             .map(OutboxStore.Failure::delay)
             .min(Duration::compareTo)
             .orElse(props.pollInterval());
-    return new BatchResult(n, published.size(), first, first != null && allTransient, retryIn);
+    return new BatchResult(n, publishedEvents, first, first != null && allTransient, retryIn);
   }
 
   private boolean awaitAcks(CountDownLatch done) {

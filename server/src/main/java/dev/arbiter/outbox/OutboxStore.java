@@ -44,16 +44,20 @@ public interface OutboxStore {
    */
   int reapStale(Duration staleness);
 
+  /** Rows and the events they held. */
+  record Purged(int rows, long events) {}
+
   /** Deletes up to {@code limit} published rows created before {@code cutoff}. */
-  int purgePublished(Instant cutoff, int limit);
+  Purged purgePublished(Instant cutoff, int limit);
 
   /** Deletes up to {@code limit} pending rows created before {@code cutoff} (log-only mode). */
-  int purgePending(Instant cutoff, int limit);
+  Purged purgePending(Instant cutoff, int limit);
 
   OutboxStats stats();
 
   /**
-   * The tenant's events in log order ({@code inserted_at}, then id) after {@code after}.
+   * The tenant's rows in log order ({@code inserted_at}, then id) after {@code after}; after a
+   * position inside a batch row, from that row on (the caller skips what of it was read).
    *
    * @param status only this status; null for all
    * @param after a {@link StoredEvent#position()}, or null for the start
@@ -62,8 +66,11 @@ public interface OutboxStore {
   List<StoredEvent> list(
       String tenantId, String status, LogPosition after, int limit, java.time.Duration settle);
 
-  /** A decoded {@link StoredEvent#position()}. */
-  record LogPosition(Instant insertedAt, String id) {
+  /**
+   * A decoded {@link StoredEvent#position()}: a row, or with {@code index} at least 0, the event of
+   * that index in a batch row.
+   */
+  record LogPosition(Instant insertedAt, String id, int index) {
     /**
      * @throws IllegalArgumentException when {@code text} is not a position
      */
@@ -73,10 +80,29 @@ public interface OutboxStore {
         throw new IllegalArgumentException("not a log position: " + text);
       }
       long micros = Long.parseLong(text.substring(0, colon));
+      String rest = text.substring(colon + 1);
+      int second = rest.indexOf(':');
+      int index = -1;
+      if (second >= 0) {
+        index = Integer.parseInt(rest.substring(second + 1));
+        if (index < 0) {
+          throw new IllegalArgumentException("not a log position: " + text);
+        }
+        rest = rest.substring(0, second);
+      }
+      if (rest.isEmpty()) {
+        throw new IllegalArgumentException("not a log position: " + text);
+      }
       return new LogPosition(
           Instant.ofEpochSecond(
               Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000),
-          text.substring(colon + 1));
+          rest,
+          index);
+    }
+
+    /** Whether this is a position inside a batch row (its rest is read from the same row). */
+    public boolean inBatch() {
+      return index >= 0;
     }
   }
 

@@ -4,6 +4,7 @@ import static dev.arbiter.testsupport.TestServer.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.decision.OutboxEvent;
+import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.testsupport.TestServer;
 import dev.arbiter.testsupport.TestServer.Response;
 import java.util.ArrayList;
@@ -54,8 +55,17 @@ class OutboxApiIntegrationTests {
         .single();
   }
 
-  /** Inserts {@code n} events of tenant {@code tenantKey} as Recommend would. */
+  /** Inserts {@code n} events of tenant {@code tenantKey}, a row each. */
   static List<OutboxEvent> insert(String tenantKey, int n) {
+    return insert(tenantKey, n, 1);
+  }
+
+  /** Inserts {@code n} events of tenant {@code tenantKey} as Recommend would, rows of up to 64. */
+  static List<OutboxEvent> insertAsRecommend(String tenantKey, int n) {
+    return insert(tenantKey, n, JdbcDecisionLogRepository.DEFAULT_EVENTS_PER_ROW);
+  }
+
+  private static List<OutboxEvent> insert(String tenantKey, int n, int eventsPerRow) {
     String tenant = tenantId(tenantKey);
     List<OutboxEvent> list = new ArrayList<>();
     for (OutboxEvent e : OutboxFixtures.events(n)) {
@@ -68,7 +78,7 @@ class OutboxApiIntegrationTests {
               e.event(),
               e.createdAt()));
     }
-    OutboxFixtures.insert(server.env().get("DATABASE_URL"), list);
+    OutboxFixtures.insert(server.env().get("DATABASE_URL"), list, eventsPerRow);
     return list;
   }
 
@@ -84,7 +94,8 @@ class OutboxApiIntegrationTests {
 
   @Test
   void shouldPageThroughTheTenantsEventsWithTheirStatus() {
-    List<OutboxEvent> mine = insert("acme", 7);
+    // one row of 7 events, read 3 at a time: the cursor points inside the row
+    List<OutboxEvent> mine = insertAsRecommend("acme", 7);
     insert("other", 2);
     // The log shows events once they are LOG_SETTLE old (so no reader skips a late commit).
     assertThat(server.get("/api/v1/events", auth(viewer, "acme")).json().path("data").size())

@@ -54,7 +54,12 @@ class OutboxEventStorageIntegrationTests {
   static JdbcDecisionLogRepository decisionLog(String url, DocumentStorage storage) {
     var ds = new DriverManagerDataSource(url);
     return new JdbcDecisionLogRepository(
-        JdbcClient.create(ds), new JdbcTemplate(ds), OutboxFixtures.JSON, storage, () -> {});
+        JdbcClient.create(ds),
+        new JdbcTemplate(ds),
+        OutboxFixtures.JSON,
+        storage,
+        JdbcDecisionLogRepository.DEFAULT_EVENTS_PER_ROW,
+        () -> {});
   }
 
   /** A decision event as Recommend writes it: the offers returned, with their propensities. */
@@ -129,8 +134,8 @@ class OutboxEventStorageIntegrationTests {
     var store = OutboxFixtures.store(url);
     for (String id : List.of("e-1-old", "e-2-new", "e-3-jsonb")) {
       StoredEvent e = store.find("t1", id).orElseThrow();
-      assertThat(e.event().get("id")).isEqualTo(id);
-      assertThat(((Map<?, ?>) e.event().get("data")).get("offers"))
+      assertThat(e.events().get(0).get("id")).isEqualTo(id);
+      assertThat(((Map<?, ?>) e.events().get(0).get("data")).get("offers"))
           .isEqualTo(
               List.of(Map.of("offerKey", "o1", "rank", 1, "propensity", 0.125, "name", "Café ✓")));
     }
@@ -142,14 +147,16 @@ class OutboxEventStorageIntegrationTests {
         .extracting(ClaimedEvent::id)
         .containsExactly("e-1-old", "e-2-new", "e-3-jsonb");
     for (ClaimedEvent c : claimed) {
-      JsonNode sent = OutboxFixtures.JSON.readTree(c.event());
+      JsonNode sent = OutboxFixtures.JSON.readTree(c.records().get(0).value());
       assertThat(sent.path("specversion").asString()).isEqualTo("1.0");
       assertThat(sent.path("id").asString()).isEqualTo(c.id());
       assertThat(sent.path("data").path("offers").path(0).path("name").asString())
           .isEqualTo("Café ✓");
     }
     // what the writer produced reaches Kafka byte for byte, in its own key order
-    assertThat(new String(claimed.get(1).event(), java.nio.charset.StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                claimed.get(1).records().get(0).value(), java.nio.charset.StandardCharsets.UTF_8))
         .startsWith("{\"specversion\":\"1.0\",\"id\":\"e-2-new\"");
   }
 
@@ -157,7 +164,7 @@ class OutboxEventStorageIntegrationTests {
   void shouldWriteBatchesLargerThanOneStatementKeepingTimesAndIgnoringIdsAlreadyStored() {
     String url = migrated(TestDatabase.newDatabase(), null);
     for (DocumentStorage storage : DocumentStorage.values()) {
-      int n = JdbcDecisionLogRepository.EVENTS_PER_STATEMENT * 2 + 7;
+      int n = JdbcDecisionLogRepository.ROWS_PER_STATEMENT * 2 + 7;
       Instant base = Instant.parse("2026-03-29T00:59:59.123456789Z"); // a DST change in Europe
       List<OutboxEvent> events = new java.util.ArrayList<>();
       for (int i = 0; i < n; i++) {
@@ -261,7 +268,8 @@ class OutboxEventStorageIntegrationTests {
                   ? CompressedJson.decompress((byte[]) row.get("event_compressed"))
                   : ((String) row.get("event")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       assertThat(stored.path("data").path("outcome").asString()).isEqualTo("click");
-      assertThat(OutboxFixtures.store(url).find("t1", id).orElseThrow().event().get("subject"))
+      assertThat(
+              OutboxFixtures.store(url).find("t1", id).orElseThrow().events().get(0).get("subject"))
           .isEqualTo("c1");
     }
   }

@@ -84,12 +84,22 @@ final class OutboxFixtures {
    * publishers' channel through the server's debounced notifier.
    */
   static void insert(String url, List<OutboxEvent> events) {
+    insert(url, events, JdbcDecisionLogRepository.DEFAULT_EVENTS_PER_ROW);
+  }
+
+  /** As {@link #insert(String, List)}, with at most {@code eventsPerRow} events to a row. */
+  static void insert(String url, List<OutboxEvent> events, int eventsPerRow) {
     var ds = new org.springframework.jdbc.datasource.DriverManagerDataSource(url);
     try (var notifier =
         new dev.arbiter.db.DebouncedNotifier(
             ds, OutboxPublisher.CHANNEL, java.time.Duration.ofMillis(5))) {
       new JdbcDecisionLogRepository(
-              JdbcClient.create(ds), new JdbcTemplate(ds), JSON, notifier::poke)
+              JdbcClient.create(ds),
+              new JdbcTemplate(ds),
+              JSON,
+              dev.arbiter.db.DocumentStorage.COMPRESSED,
+              eventsPerRow,
+              notifier::poke)
           .insertEvents(events);
     }
   }
@@ -97,7 +107,8 @@ final class OutboxFixtures {
   static Map<String, Long> statuses(String url) {
     Map<String, Long> m = new LinkedHashMap<>();
     jdbc(url)
-        .sql("select status, count(*) as n from outbox_events group by status")
+        // events, not rows: a row holds one event or a batch of them (V12)
+        .sql("select status, sum(event_count) as n from outbox_events group by status")
         .query((rs, i) -> m.put(rs.getString("status"), rs.getLong("n")))
         .list();
     return m;

@@ -90,7 +90,8 @@ class OutboxPublisherIntegrationTests {
   void shouldNeverGiveTheSameRowToTwoPublishers() throws Exception {
     String url = database();
     int n = 3000;
-    insert(url, events(n));
+    insert(url, events(n), 1); // rows of one event: the test is about rows (batch rows:
+    // OutboxEventBatchIntegrationTests)
     JdbcOutboxStore a = OutboxFixtures.store(url);
     JdbcOutboxStore b = OutboxFixtures.store(url);
     ConcurrentLinkedQueue<String> claimed = new ConcurrentLinkedQueue<>();
@@ -222,14 +223,15 @@ class OutboxPublisherIntegrationTests {
       // the event log lists it, saying why it cannot be read, instead of failing at it
       assertThat(OutboxFixtures.store(url).list("t1", "failed", null, 10, Duration.ZERO))
           .singleElement()
-          .satisfies(e -> assertThat(e.event()).containsKey("unreadable"));
+          .satisfies(e -> assertThat(e.events().get(0)).containsKey("unreadable"));
     }
   }
 
   @Test
   void shouldDeleteOnlyPublishedRowsPastTheRetentionWhenKafkaIsConfigured() {
     String url = database();
-    insert(url, events(5));
+    insert(url, events(5), 1); // rows of one event: the test is about rows (batch rows:
+    // OutboxEventBatchIntegrationTests)
     JdbcOutboxStore store = OutboxFixtures.store(url);
     List<ClaimedEvent> claimed = store.claim(3);
     store.markPublished(claimed.stream().map(ClaimedEvent::id).toList());

@@ -133,7 +133,9 @@ class OutboxPublisherProcessIntegrationTests {
     String topic = kafka.newTopic(3);
     int n = 20_000;
     List<OutboxEvent> events = OutboxFixtures.events(n);
-    OutboxFixtures.insert(database, events);
+    OutboxFixtures.insert(
+        database, events, 1); // rows of one event: the test is about rows (batch rows:
+    // OutboxEventBatchIntegrationTests)
     Path dir = Files.createTempDirectory("outbox-kill");
     Path log = dir.resolve("publisher.log");
     Process p = launch(env(database, topic, dir.resolve("alive")), log);

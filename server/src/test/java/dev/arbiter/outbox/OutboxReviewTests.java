@@ -82,7 +82,8 @@ class OutboxReviewTests {
       String topic = kafka.newTopic(1);
       int n = 300;
       int batch = 10;
-      insert(url, events(n));
+      insert(url, events(n), 1); // rows of one event: the test is about rows (batch rows:
+      // OutboxEventBatchIntegrationTests)
       AtomicInteger ticks = new AtomicInteger();
       OutboxPublisher p =
           publisher(

@@ -2,6 +2,7 @@ package dev.arbiter.decision.jdbc;
 
 import dev.arbiter.db.CompressedJson;
 import dev.arbiter.db.DocumentStorage;
+import dev.arbiter.db.EventBatch;
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecordedDecision;
@@ -13,6 +14,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,14 +39,25 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   private final boolean compressed;
   private final Runnable eventsWritten;
 
+  /**
+   * Decision events a row holds at most by default ({@code ARBITER_DECISION_EVENTS_PER_ROW}). 64
+   * decision events of the reference flow compress to about 4 KB together, which a row keeps in its
+   * page (V12).
+   */
+  public static final int DEFAULT_EVENTS_PER_ROW = 64;
+
+  private final int eventsPerRow;
+
   /** A repository writing the default format, {@link DocumentStorage#COMPRESSED}. */
   public JdbcDecisionLogRepository(
       JdbcClient jdbc, JdbcTemplate batch, JsonMapper json, Runnable eventsWritten) {
-    this(jdbc, batch, json, DocumentStorage.COMPRESSED, eventsWritten);
+    this(jdbc, batch, json, DocumentStorage.COMPRESSED, DEFAULT_EVENTS_PER_ROW, eventsWritten);
   }
 
   /**
    * @param storage the format traces and events are written in
+   * @param eventsPerRow the most events one outbox row holds ({@link EventBatch}); 1 writes a row
+   *     per event, the only form nodes before V12 read. Rows in {@code jsonb} hold one event each.
    * @param eventsWritten called after events were inserted and committed (pokes the outbox
    *     publisher's notifier)
    */
@@ -51,11 +66,16 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       JdbcTemplate batch,
       JsonMapper json,
       DocumentStorage storage,
+      int eventsPerRow,
       Runnable eventsWritten) {
+    if (eventsPerRow < 1) {
+      throw new IllegalArgumentException("eventsPerRow must be at least 1, got " + eventsPerRow);
+    }
     this.jdbc = jdbc;
     this.batch = batch;
     this.json = json;
     this.compressed = storage == DocumentStorage.COMPRESSED;
+    this.eventsPerRow = compressed ? eventsPerRow : 1;
     this.eventsWritten = eventsWritten;
   }
 
@@ -94,26 +114,28 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   }
 
   /**
-   * Events per statement. A batch is inserted as one {@code insert … select from unnest(arrays)}
-   * rather than a JDBC batch of one statement per event: PostgreSQL then plans and starts one
+   * Rows per statement. A batch is inserted as one {@code insert … select from unnest(arrays)}
+   * rather than a JDBC batch of one statement per row: PostgreSQL then plans and starts one
    * statement per batch, which cut its CPU per event row by a fifth (25 to 20.5 µs on the benchmark
    * machine, bench/RESULTS.md).
    */
-  public static final int EVENTS_PER_STATEMENT = 500;
+  public static final int ROWS_PER_STATEMENT = 500;
 
   /**
-   * Event inserts, by the column the event goes to, the expression that fills it from the array's
+   * Row inserts, by the column the document goes to, the expression that fills it from the array's
    * element {@code e.document}, and that array's type.
    */
   private static final String INSERT_EVENTS =
       """
       insert into outbox_events (id, tenant_id, type, partition_key, %s, status, attempts,
-                                 next_attempt_at, created_at)
+                                 next_attempt_at, created_at, event_count, last_id)
       select e.id, e.tenant_id, e.type, e.partition_key, %s, 'pending', 0,
              timestamptz 'epoch' + e.micros * interval '1 microsecond',
-             timestamptz 'epoch' + e.micros * interval '1 microsecond'
-        from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::%s[], ?::bigint[])
-             as e(id, tenant_id, type, partition_key, document, micros)
+             timestamptz 'epoch' + e.micros * interval '1 microsecond',
+             e.event_count, e.last_id
+        from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::%s[], ?::bigint[], ?::int[],
+                    ?::text[])
+             as e(id, tenant_id, type, partition_key, document, micros, event_count, last_id)
       on conflict (id) do nothing
       """;
 
@@ -122,18 +144,103 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   private static final String INSERT_JSONB_EVENTS =
       INSERT_EVENTS.formatted("event", "cast(e.document as jsonb)", "text");
 
+  /**
+   * An outbox row to insert: one event, or a batch of a tenant's events of one type ({@code events}
+   * in id order, the first's id the row's).
+   */
+  private record Row(List<OutboxEvent> events) {
+    OutboxEvent first() {
+      return events.get(0);
+    }
+
+    String lastId() {
+      return events.size() == 1 ? null : events.get(events.size() - 1).id();
+    }
+
+    Instant createdAt() {
+      Instant least = first().createdAt();
+      for (OutboxEvent e : events) {
+        least = e.createdAt().isBefore(least) ? e.createdAt() : least;
+      }
+      return least;
+    }
+  }
+
   @Override
   public void insertEvents(List<OutboxEvent> events) {
-    for (int from = 0; from < events.size(); from += EVENTS_PER_STATEMENT) {
-      List<OutboxEvent> chunk =
-          events.subList(from, Math.min(events.size(), from + EVENTS_PER_STATEMENT));
-      batch.execute((ConnectionCallback<Integer>) con -> insertEvents(con, chunk));
+    List<Row> rows = rows(events);
+    for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+      List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
+      batch.execute((ConnectionCallback<Integer>) con -> insertRows(con, chunk));
     }
     eventsWritten.run();
   }
 
-  private int insertEvents(Connection con, List<OutboxEvent> events) throws SQLException {
-    int n = events.size();
+  /**
+   * The rows that hold {@code events}: per tenant and type, in id order, up to {@code eventsPerRow}
+   * events whose ids lie within {@link EventBatch#MAX_SPAN_MILLIS} of the row's first. The same
+   * events always make the same rows, so a batch retried after a failure inserts nothing twice
+   * ({@code on conflict (id) do nothing}). An event whose id is not a UUIDv7 gets a row of its own.
+   */
+  private List<Row> rows(List<OutboxEvent> events) {
+    List<Row> rows = new ArrayList<>();
+    if (eventsPerRow == 1) {
+      for (OutboxEvent e : events) {
+        rows.add(new Row(List.of(e)));
+      }
+      return rows;
+    }
+    Map<List<String>, List<OutboxEvent>> groups = new LinkedHashMap<>();
+    for (OutboxEvent e : events) {
+      if (uuidMillis(e) < 0) {
+        rows.add(new Row(List.of(e)));
+      } else {
+        groups.computeIfAbsent(List.of(e.tenantId(), e.type()), k -> new ArrayList<>()).add(e);
+      }
+    }
+    for (List<OutboxEvent> all : groups.values()) {
+      all.sort(Comparator.comparing(OutboxEvent::id));
+      // an event given twice (a retry) is stored once, as a row of one event would be
+      List<OutboxEvent> group = new ArrayList<>(all.size());
+      for (OutboxEvent e : all) {
+        if (group.isEmpty() || !group.get(group.size() - 1).id().equals(e.id())) {
+          group.add(e);
+        }
+      }
+      int from = 0;
+      long firstMillis = uuidMillis(group.get(0));
+      for (int i = 1; i <= group.size(); i++) {
+        boolean cut =
+            i == group.size()
+                || i - from == eventsPerRow
+                || uuidMillis(group.get(i)) - firstMillis > EventBatch.MAX_SPAN_MILLIS;
+        if (cut) {
+          rows.add(new Row(List.copyOf(group.subList(from, i))));
+          from = i;
+          if (i < group.size()) {
+            firstMillis = uuidMillis(group.get(i));
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** The millisecond timestamp of an event's UUIDv7 id; -1 when the id is not one. */
+  private static long uuidMillis(OutboxEvent e) {
+    String id = e.id();
+    if (id.length() != 36 || id.charAt(14) != '7') {
+      return -1;
+    }
+    try {
+      return EventBatch.millisOf(id);
+    } catch (IllegalArgumentException e2) {
+      return -1;
+    }
+  }
+
+  private int insertRows(Connection con, List<Row> rows) throws SQLException {
+    int n = rows.size();
     String[] ids = new String[n];
     String[] tenants = new String[n];
     String[] types = new String[n];
@@ -141,19 +248,31 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     byte[][] compressedDocuments = compressed ? new byte[n][] : null;
     String[] jsonDocuments = compressed ? null : new String[n];
     long[] micros = new long[n];
+    int[] counts = new int[n];
+    String[] lastIds = new String[n];
     for (int i = 0; i < n; i++) {
-      OutboxEvent e = events.get(i);
-      ids[i] = e.id();
-      tenants[i] = e.tenantId();
-      types[i] = e.type();
-      keys[i] = e.partitionKey();
-      if (compressed) {
-        compressedDocuments[i] = CompressedJson.compress(json.writeValueAsBytes(e.event()));
+      Row row = rows.get(i);
+      OutboxEvent first = row.first();
+      ids[i] = first.id();
+      tenants[i] = first.tenantId();
+      types[i] = first.type();
+      keys[i] = first.partitionKey();
+      if (!compressed) {
+        jsonDocuments[i] = json.writeValueAsString(first.event());
+      } else if (row.events().size() == 1) {
+        compressedDocuments[i] = CompressedJson.compress(json.writeValueAsBytes(first.event()));
       } else {
-        jsonDocuments[i] = json.writeValueAsString(e.event());
+        List<EventBatch.Entry> entries = new ArrayList<>(row.events().size());
+        for (OutboxEvent e : row.events()) {
+          entries.add(
+              new EventBatch.Entry(e.id(), e.partitionKey(), json.writeValueAsBytes(e.event())));
+        }
+        compressedDocuments[i] = CompressedJson.compress(EventBatch.encode(entries));
       }
       // rounded to the microsecond, as PostgreSQL rounds a timestamp it is sent with nanoseconds
-      micros[i] = ChronoUnit.MICROS.between(Instant.EPOCH, e.createdAt().plusNanos(500));
+      micros[i] = ChronoUnit.MICROS.between(Instant.EPOCH, row.createdAt().plusNanos(500));
+      counts[i] = row.events().size();
+      lastIds[i] = row.lastId();
     }
     try (PreparedStatement ps =
         con.prepareStatement(compressed ? INSERT_COMPRESSED_EVENTS : INSERT_JSONB_EVENTS)) {
@@ -167,6 +286,8 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
         ps.setArray(5, con.createArrayOf("text", jsonDocuments));
       }
       ps.setObject(6, micros); // int8[]
+      ps.setObject(7, counts); // int4[]
+      ps.setArray(8, con.createArrayOf("text", lastIds));
       return ps.executeUpdate();
     }
   }
@@ -202,18 +323,45 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
         .list();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The event is in the row of its id, or in a batch row whose first id is at most {@link
+   * EventBatch#MAX_SPAN_MILLIS} older and whose last id is not less: a range of the primary key.
+   */
   @Override
   public Optional<RecordedDecision> findDecision(String tenantId, String decisionId) {
-    return jdbc.sql(
-            """
-            select event::text as event, event_compressed from outbox_events
-             where id = :id and tenant_id = :tenantId and type = 'decision.made.v1'
-            """)
-        .param("id", decisionId)
-        .param("tenantId", tenantId)
-        .query((rs, n) -> eventData(rs))
-        .optional()
-        .map(data -> RecordedDecision.fromEventData(tenantId, data));
+    String lowest;
+    try {
+      lowest = EventBatch.lowestRowId(decisionId);
+    } catch (IllegalArgumentException e) {
+      lowest = decisionId; // not a UUIDv7: only a row of its own can hold it
+    }
+    List<byte[]> candidates =
+        jdbc.sql(
+                """
+                select event::text as event, event_compressed from outbox_events
+                 where tenant_id = :tenantId and type = 'decision.made.v1'
+                   and id >= :lowest and id <= :id and (id = :id or last_id >= :id)
+                """)
+            .param("id", decisionId)
+            .param("lowest", lowest)
+            .param("tenantId", tenantId)
+            .query(
+                (rs, n) ->
+                    CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event")))
+            .list();
+    for (byte[] document : candidates) {
+      if (!EventBatch.isBatch(document)) {
+        return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(document)));
+      }
+      for (EventBatch.Entry e : EventBatch.decode(document)) {
+        if (e.id().equals(decisionId)) {
+          return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(e.json())));
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   @Override
@@ -255,9 +403,8 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
         body(rs));
   }
 
-  /** The data of a stored event (compressed by the server since V10, else jsonb). */
-  private Map<String, Object> eventData(ResultSet rs) throws SQLException {
-    byte[] event = CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event"));
+  /** The data of a stored event's JSON. */
+  private Map<String, Object> eventData(byte[] event) {
     // an event without a data object reads as an empty one, which names no decision
     Object data = json.readValue(event, MAP).get("data");
     if (data instanceof Map<?, ?>) {

@@ -1,6 +1,7 @@
 package dev.arbiter.outbox.jdbc;
 
 import dev.arbiter.db.CompressedJson;
+import dev.arbiter.db.EventBatch;
 import dev.arbiter.outbox.ClaimedEvent;
 import dev.arbiter.outbox.OutboxStats;
 import dev.arbiter.outbox.OutboxStore;
@@ -10,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,8 @@ public class JdbcOutboxStore implements OutboxStore {
   private static final String COLUMNS =
       """
       id, tenant_id, type, partition_key, event::text as event, event_compressed, status,
-      attempts, next_attempt_at, last_error, created_at, claimed_at, published_at, inserted_at
+      attempts, next_attempt_at, last_error, created_at, claimed_at, published_at, inserted_at,
+      event_count
       """;
 
   private final JdbcClient jdbc;
@@ -60,25 +63,25 @@ public class JdbcOutboxStore implements OutboxStore {
                   from due
                  where o.id = due.id
                 returning o.id, o.tenant_id, o.partition_key, o.event::text as event,
-                          o.event_compressed, o.attempts, o.inserted_at
+                          o.event_compressed, o.attempts, o.inserted_at, o.event_count
                 """)
             .param("limit", limit)
             .query(
                 (rs, n) -> {
-                  byte[] event = null;
+                  List<ClaimedEvent.Record> records = List.of();
                   String unreadable = null;
                   try {
-                    event = eventJson(rs);
+                    records = records(rs);
                   } catch (RuntimeException e) {
                     // one unreadable row must not fail the batch: claimed in id order, it would
                     // head every later claim and stop all publishing
-                    unreadable = e.getMessage();
+                    unreadable = String.valueOf(e.getMessage());
                   }
                   return new ClaimedEvent(
                       rs.getString("id"),
                       rs.getString("tenant_id"),
-                      rs.getString("partition_key"),
-                      event,
+                      records,
+                      rs.getInt("event_count"),
                       rs.getInt("attempts"),
                       rs.getTimestamp("inserted_at").toInstant(),
                       unreadable);
@@ -157,58 +160,68 @@ public class JdbcOutboxStore implements OutboxStore {
   }
 
   @Override
-  public int purgePublished(Instant cutoff, int limit) {
+  public Purged purgePublished(Instant cutoff, int limit) {
     return purge("published", cutoff, limit);
   }
 
   @Override
-  public int purgePending(Instant cutoff, int limit) {
+  public Purged purgePending(Instant cutoff, int limit) {
     return purge("pending", cutoff, limit);
   }
 
-  private int purge(String status, Instant cutoff, int limit) {
+  private Purged purge(String status, Instant cutoff, int limit) {
     return jdbc.sql(
             """
-            delete from outbox_events where id in (
-              select id from outbox_events
-               where status = :status and created_at < :cutoff
-               limit :limit)
+            with gone as (
+              delete from outbox_events where id in (
+                select id from outbox_events
+                 where status = :status and created_at < :cutoff
+                 limit :limit)
+              returning event_count)
+            select count(*) as rows, coalesce(sum(event_count), 0) as events from gone
             """)
         .param("status", status)
         .param("cutoff", Timestamp.from(cutoff))
         .param("limit", limit)
-        .update();
+        .query((rs, n) -> new Purged(rs.getInt("rows"), rs.getLong("events")))
+        .single();
   }
 
   /**
-   * Pending rows are counted one by one up to this many; beyond it the planner's estimate is
-   * reported. Counting reads every pending row (41 ms per 100,000 measured on a 1.7 million row
-   * table): in log-only mode the whole table within {@code OUTBOX_RETENTION} is pending, and a
-   * Kafka outage grows the backlog by every event, while the counts are refreshed every second (a
-   * publisher) or ten (log-only): an exact count of a large backlog would itself keep the
-   * database's CPU busy, in bursts that every decision on the machine waits behind
-   * (bench/RESULTS.md, 2026-12-05 third session).
+   * Pending rows are counted one by one, and their events summed, up to this many; beyond it the
+   * planner's estimate of the rows is reported, times the events per row of those counted. Counting
+   * reads every pending row: in log-only mode the whole table within {@code OUTBOX_RETENTION} is
+   * pending, and a Kafka outage grows the backlog by every event, while the counts are refreshed
+   * every second (a publisher) or ten (log-only): an exact count of a large backlog would itself
+   * keep the database's CPU busy, in bursts that every decision on the machine waits behind
+   * (bench/RESULTS.md, 2026-12-05 third session). Since rows hold batches of events (V12), the sum
+   * reads each counted row's heap tuple: a thousand rows hold up to 64,000 decision events.
    */
-  public static final int EXACT_PENDING_LIMIT = 10_000;
+  public static final int EXACT_PENDING_LIMIT = 1_000;
 
   /**
-   * The counts and the oldest unpublished event's creation time ({@code :over} is the exact count's
-   * limit plus one). The oldest is the lesser of two minimums, one per status, each read from the
-   * first entry of the {@code (status, created_at)} index; {@code min(created_at) where status in
-   * ('pending', 'processing')}, as it was until this version, is not an index read, and PostgreSQL
-   * answered it with a parallel scan of the whole table: 390 ms on three processes for 1.7 million
-   * rows, every ten seconds. Public so that its plan can be checked.
+   * The counts, in events, and the oldest unpublished event's creation time ({@code :over} is the
+   * exact count's limit plus one: {@code pending_rows} above the limit says the count stopped
+   * there). The oldest is the lesser of two minimums, one per status, each read from the first
+   * entry of the {@code (status, created_at)} index; {@code min(created_at) where status in
+   * ('pending', 'processing')} is not an index read, and PostgreSQL answered it with a parallel
+   * scan of the whole table: 390 ms on three processes for 1.7 million rows, every ten seconds.
+   * Public so that its plan can be checked.
    */
   public static final String STATS =
       """
-      select (select count(*) from (select 1 from outbox_events
-                                     where status = 'pending' limit :over) p) as pending,
-             (select count(*) from outbox_events where status = 'processing') as processing,
-             (select count(*) from outbox_events where status = 'failed') as failed,
+      select p.pending_rows, p.pending,
+             (select coalesce(sum(event_count), 0) from outbox_events
+               where status = 'processing') as processing,
+             (select coalesce(sum(event_count), 0) from outbox_events
+               where status = 'failed') as failed,
              least((select min(created_at) from outbox_events where status = 'pending'),
                    (select min(created_at) from outbox_events where status = 'processing'))
                as oldest,
              now() as now
+        from (select count(*) as pending_rows, coalesce(sum(event_count), 0) as pending
+                from (select event_count from outbox_events
+                       where status = 'pending' limit :over) counted) p
       """;
 
   @Override
@@ -218,22 +231,29 @@ public class JdbcOutboxStore implements OutboxStore {
 
   /** {@link #stats()} counting pending rows exactly up to {@code exactLimit}. */
   public OutboxStats stats(int exactLimit) {
+    long[] counted = new long[2];
     OutboxStats s =
         jdbc.sql(STATS)
             .param("over", exactLimit + 1)
             .query(
-                (rs, n) ->
-                    new OutboxStats(
-                        rs.getLong("pending"),
-                        rs.getLong("processing"),
-                        rs.getLong("failed"),
-                        instant(rs, "oldest"),
-                        rs.getTimestamp("now").toInstant()))
+                (rs, n) -> {
+                  counted[0] = rs.getLong("pending_rows");
+                  counted[1] = rs.getLong("pending");
+                  return new OutboxStats(
+                      rs.getLong("pending"),
+                      rs.getLong("processing"),
+                      rs.getLong("failed"),
+                      instant(rs, "oldest"),
+                      rs.getTimestamp("now").toInstant());
+                })
             .single();
-    if (s.pending() <= exactLimit) {
+    if (counted[0] <= exactLimit) {
       return s;
     }
-    return s.withEstimatedPending(Math.max(exactLimit + 1L, estimatedPending()));
+    // the rows counted hold this many events each on average; the rest are assumed alike
+    double perRow = (double) counted[1] / counted[0];
+    long rows = Math.max(exactLimit + 1L, estimatedPending());
+    return s.withEstimatedPending(Math.max(counted[1], Math.round(rows * perRow)));
   }
 
   /** The planner's estimate of pending rows (from the statistics autovacuum's analyze keeps). */
@@ -256,11 +276,13 @@ public class JdbcOutboxStore implements OutboxStore {
                  where tenant_id = :tenantId
                    and (cast(:status as text) is null or status = :status)
                    and (cast(:afterAt as timestamptz) is null
-                        or (inserted_at, id) > (cast(:afterAt as timestamptz), :afterId))
+                        or (inserted_at, id) %s (cast(:afterAt as timestamptz), :afterId))
                    and inserted_at <= clock_timestamp() - :settle * interval '1 millisecond'
                  order by inserted_at, id
                  limit :limit
-                """)
+                """
+                    // after a position inside a batch row, that row again
+                    .formatted(after != null && after.inBatch() ? ">=" : ">"))
         .param("tenantId", tenantId)
         .param("status", status)
         .param("afterAt", after == null ? null : Timestamp.from(after.insertedAt()))
@@ -313,23 +335,26 @@ public class JdbcOutboxStore implements OutboxStore {
   }
 
   private StoredEvent stored(ResultSet rs, int row) throws SQLException {
-    Map<String, Object> event;
+    List<Map<String, Object>> events = new ArrayList<>();
     try {
-      event = json.readValue(eventJson(rs), MAP);
+      for (ClaimedEvent.Record r : records(rs)) {
+        events.add(json.readValue(r.value(), MAP));
+      }
     } catch (RuntimeException e) {
       // the log must stay readable past a row this node cannot read: it is listed with what the
       // row's columns say and why its document could not be read
-      event = new java.util.LinkedHashMap<>();
+      Map<String, Object> event = new java.util.LinkedHashMap<>();
       event.put("id", rs.getString("id"));
       event.put("type", rs.getString("type"));
       event.put("unreadable", String.valueOf(e.getMessage()));
+      events = List.of(event);
     }
     return new StoredEvent(
         rs.getString("id"),
         rs.getString("tenant_id"),
         rs.getString("type"),
         rs.getString("partition_key"),
-        event,
+        events,
         rs.getString("status"),
         rs.getInt("attempts"),
         instant(rs, "next_attempt_at"),
@@ -341,11 +366,34 @@ public class JdbcOutboxStore implements OutboxStore {
   }
 
   /**
-   * A row's event as JSON bytes: compressed by the server since V10, jsonb in rows written before
-   * it or by a node told to ({@code ARBITER_DOCUMENT_STORAGE=jsonb}).
+   * A row's events as Kafka records. Its document is compressed by the server since V10 (jsonb in
+   * rows written before it or by a node told to, {@code ARBITER_DOCUMENT_STORAGE=jsonb}), and is
+   * one CloudEvent or, since V12, a batch of them ({@link EventBatch}).
+   *
+   * @throws IllegalArgumentException when the document cannot be read, or holds another number of
+   *     events than the row says
    */
-  private static byte[] eventJson(ResultSet rs) throws SQLException {
-    return CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event"));
+  private static List<ClaimedEvent.Record> records(ResultSet rs) throws SQLException {
+    byte[] document = CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event"));
+    int count = rs.getInt("event_count");
+    if (!EventBatch.isBatch(document)) {
+      if (count != 1) {
+        throw new IllegalArgumentException(
+            "The row says it holds " + count + " events, but its document is a single event");
+      }
+      return List.of(
+          new ClaimedEvent.Record(rs.getString("id"), rs.getString("partition_key"), document));
+    }
+    List<EventBatch.Entry> entries = EventBatch.decode(document);
+    if (entries.size() != count) {
+      throw new IllegalArgumentException(
+          "The row says it holds " + count + " events, but its batch holds " + entries.size());
+    }
+    List<ClaimedEvent.Record> records = new ArrayList<>(entries.size());
+    for (EventBatch.Entry e : entries) {
+      records.add(new ClaimedEvent.Record(e.id(), e.partitionKey(), e.json()));
+    }
+    return records;
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {

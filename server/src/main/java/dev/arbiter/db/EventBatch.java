@@ -1,0 +1,123 @@
+package dev.arbiter.db;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The document of an outbox row that holds several events (since V12): each event's id, Kafka key
+ * and CloudEvent JSON, framed so that a reader takes the JSON bytes out as they were written,
+ * without parsing them, and compressed together ({@link CompressedJson}). A row of one event holds
+ * the CloudEvent itself; the two are told apart by the first byte, {@link #FORMAT} against a JSON
+ * object's {@code '{'}.
+ *
+ * <p>Layout, uncompressed: the byte {@link #FORMAT}, then per event three fields, each a 4-byte
+ * big-endian length and that many bytes: the id (UTF-8), the key (UTF-8), the CloudEvent (JSON,
+ * UTF-8). Ids are in ascending order.
+ *
+ * <p>A row's events span at most {@link #MAX_SPAN_MILLIS} of their ids' UUIDv7 timestamps, so a
+ * lookup of one event by id reads only the rows whose first id falls in the span before it ({@link
+ * #lowestRowId}).
+ */
+public final class EventBatch {
+  /** The first byte of a batch; a single event's document starts with {@code '{'}. */
+  public static final byte FORMAT = 1;
+
+  /** The longest time between the first and the last event id of one row. */
+  public static final long MAX_SPAN_MILLIS = 10_000;
+
+  /** An event of a batch. */
+  public record Entry(String id, String partitionKey, byte[] json) {}
+
+  private EventBatch() {}
+
+  /** Whether an uncompressed row document is a batch (else it is one CloudEvent). */
+  public static boolean isBatch(byte[] document) {
+    return document.length > 0 && document[0] == FORMAT;
+  }
+
+  /** The uncompressed document of a row holding {@code entries}, in their order. */
+  public static byte[] encode(List<Entry> entries) {
+    int size = 1;
+    List<byte[]> ids = new ArrayList<>(entries.size());
+    List<byte[]> keys = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      byte[] id = e.id().getBytes(StandardCharsets.UTF_8);
+      byte[] key = e.partitionKey().getBytes(StandardCharsets.UTF_8);
+      ids.add(id);
+      keys.add(key);
+      size += 12 + id.length + key.length + e.json().length;
+    }
+    ByteBuffer out = ByteBuffer.allocate(size);
+    out.put(FORMAT);
+    for (int i = 0; i < entries.size(); i++) {
+      put(out, ids.get(i));
+      put(out, keys.get(i));
+      put(out, entries.get(i).json());
+    }
+    return out.array();
+  }
+
+  private static void put(ByteBuffer out, byte[] field) {
+    out.putInt(field.length);
+    out.put(field);
+  }
+
+  /**
+   * The events of a batch document.
+   *
+   * @throws IllegalArgumentException when {@code document} is not a whole batch
+   */
+  public static List<Entry> decode(byte[] document) {
+    if (!isBatch(document)) {
+      throw new IllegalArgumentException(
+          "Expected an event batch (format " + FORMAT + "), but the document is not one");
+    }
+    ByteBuffer in = ByteBuffer.wrap(document, 1, document.length - 1);
+    List<Entry> entries = new ArrayList<>();
+    while (in.hasRemaining()) {
+      String id = new String(field(in), StandardCharsets.UTF_8);
+      String key = new String(field(in), StandardCharsets.UTF_8);
+      entries.add(new Entry(id, key, field(in)));
+    }
+    return entries;
+  }
+
+  private static byte[] field(ByteBuffer in) {
+    if (in.remaining() < 4) {
+      throw new IllegalArgumentException("Truncated event batch: a field's length is cut off");
+    }
+    int length = in.getInt();
+    if (length < 0 || length > in.remaining()) {
+      throw new IllegalArgumentException(
+          "Corrupt event batch: a field claims "
+              + length
+              + " bytes where "
+              + in.remaining()
+              + " are left");
+    }
+    byte[] field = new byte[length];
+    in.get(field);
+    return field;
+  }
+
+  /** The millisecond timestamp of a UUIDv7 id (its first 48 bits). */
+  public static long millisOf(String uuidV7) {
+    if (uuidV7.length() < 13 || uuidV7.charAt(8) != '-') {
+      throw new IllegalArgumentException("not a UUID: " + uuidV7);
+    }
+    return Long.parseLong(uuidV7.substring(0, 8) + uuidV7.substring(9, 13), 16);
+  }
+
+  /**
+   * The least row id a row holding event {@code id} can have: a UUID whose timestamp is {@link
+   * #MAX_SPAN_MILLIS} before the event's, and whose other bits are zero. Ids compare as text in the
+   * order of their timestamps (lower-case hex of a fixed width).
+   */
+  public static String lowestRowId(String id) {
+    long from = Math.max(0, millisOf(id) - MAX_SPAN_MILLIS);
+    String hex = String.format("%012x", from);
+    return hex.substring(0, 8) + "-" + hex.substring(8) + "-0000-0000-000000000000";
+  }
+}
