@@ -25,3 +25,19 @@ alter table outbox_events add column last_id text;
 alter table outbox_events add constraint outbox_events_event_count_positive
   check (event_count >= 1) not valid;
 alter table outbox_events set (toast_tuple_target = 8160);
+
+-- The least row id a row holding event `event_id` can have (dev.arbiter.db.EventBatch.lowestRowId):
+-- a row's events lie within 10 s of its first id's UUIDv7 timestamp, so the row is among those
+-- whose id is at least the event's timestamp less 10 s, and at most the event's id. An id that is
+-- not a UUID can only be a row's own. For SQL that asks whether an event is still stored.
+create function outbox_lowest_row_id(event_id text) returns text
+language sql immutable strict parallel safe as $$
+  select case
+    when event_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-' then
+      (select substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-0000-0000-000000000000'
+         from (select lpad(to_hex(greatest(0,
+                 ('x' || substr(event_id, 1, 8) || substr(event_id, 10, 4))::bit(48)::bigint
+                   - 10000)), 12, '0') as h) t)
+    else event_id
+  end
+$$;

@@ -42,6 +42,9 @@ public class OutboxEvents {
    */
   public static final java.time.Duration LOG_SETTLE = java.time.Duration.ofSeconds(5);
 
+  /** Rows the event log reads first; later reads size themselves by the events per row seen. */
+  private static final int FIRST_READ_ROWS = 4;
+
   /** One event of the log: its position, its CloudEvent, its row's delivery status. */
   private record LogItem(String position, Map<String, Object> event, String status) {}
 
@@ -56,16 +59,34 @@ public class OutboxEvents {
     int n = Page.limit(limit);
     String given = Page.after(cursor);
     OutboxStore.LogPosition after = position(given);
-    // each row holds at least one event; a row the cursor points inside may have none left
-    int rows = n + (after != null && after.inBatch() ? 2 : 1);
+    // n + 1 events (the extra one tells that more exist), read a few rows at a time: a row holds
+    // one event or up to a few hundred, and every event of a row read is decompressed and parsed
     List<LogItem> items = new ArrayList<>();
-    for (StoredEvent row : store.list(tenantId, null, after, rows, LOG_SETTLE)) {
-      boolean resumed = after != null && after.inBatch() && row.id().equals(after.id());
-      for (int i = 0; i < row.events().size(); i++) {
-        if (!resumed || i > after.index()) {
-          items.add(new LogItem(row.position(i), row.events().get(i), row.status()));
+    OutboxStore.LogPosition from = after;
+    int rowsRead = 0;
+    int eventsRead = 0;
+    while (items.size() <= n) {
+      int need = n + 1 - items.size();
+      int rows =
+          rowsRead == 0
+              ? Math.min(need, FIRST_READ_ROWS) + 1 // the row a cursor points inside, again
+              : (int) Math.min(need, Math.ceil(need * (double) rowsRead / eventsRead)) + 1;
+      List<StoredEvent> read = store.list(tenantId, null, from, rows, LOG_SETTLE);
+      for (StoredEvent row : read) {
+        boolean resumed = after != null && after.inBatch() && row.id().equals(after.id());
+        for (int i = 0; i < row.events().size(); i++) {
+          if (!resumed || i > after.index()) {
+            items.add(new LogItem(row.position(i), row.events().get(i), row.status()));
+          }
         }
+        rowsRead++;
+        eventsRead += row.events().size();
       }
+      if (read.size() < rows) {
+        break; // the end of the log
+      }
+      StoredEvent last = read.get(read.size() - 1);
+      from = new OutboxStore.LogPosition(last.insertedAt(), last.id(), -1);
     }
     Page<LogItem> page = Page.of(items, n, LogItem::position);
     String next =
@@ -171,9 +192,10 @@ public class OutboxEvents {
     m.put("createdAt", str(e.createdAt()));
     m.put("claimedAt", str(e.claimedAt()));
     m.put("publishedAt", str(e.publishedAt()));
-    m.put("eventCount", e.events().size());
-    // a row of one event shows it as before; a batch row (since V12), all of them
-    if (e.events().size() == 1) {
+    m.put("eventCount", e.eventCount());
+    // a row of one event shows it as before; a batch row (since V12), all of them (or, when it
+    // cannot be read, one entry that says why)
+    if (e.eventCount() == 1) {
       m.put("event", e.events().get(0));
     } else {
       m.put("events", e.events());

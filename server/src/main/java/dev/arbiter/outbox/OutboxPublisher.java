@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -321,39 +322,78 @@ public final class OutboxPublisher implements AutoCloseable {
   private static final class InFlight {
     final List<ClaimedEvent> batch;
     final long[] ackedAt;
+    final long[] lastAck;
     final Throwable[] errors;
     // per row, its records not yet acknowledged or failed
     final java.util.concurrent.atomic.AtomicIntegerArray outstanding;
     final CountDownLatch done;
-    int sent;
+    // per row, its records handed to the producer
+    final int[] handed;
     RuntimeException sendFailure;
+    // rows none of whose records reached the producer: released, not failed
+    final java.util.Set<Integer> neverSent = new java.util.HashSet<>();
 
     InFlight(List<ClaimedEvent> batch) {
       this.batch = batch;
       this.ackedAt = new long[batch.size()];
+      this.lastAck = new long[batch.size()];
       this.errors = new Throwable[batch.size()];
       this.outstanding = new java.util.concurrent.atomic.AtomicIntegerArray(batch.size());
       for (int i = 0; i < batch.size(); i++) {
         outstanding.set(i, batch.get(i).records().size());
       }
       this.done = new CountDownLatch(batch.size());
+      this.handed = new int[batch.size()];
     }
 
-    /** A record of row {@code i} was acknowledged ({@code ex} null) or failed. */
-    synchronized void settled(int i, Exception ex) {
-      if (ex == null) {
-        ackedAt[i] = Math.max(ackedAt[i], System.currentTimeMillis());
-      } else if (errors[i] == null) {
+    /**
+     * After send() failed: rows of which nothing was handed over go back unsent; the records of a
+     * row partly handed over that never will be count as failed with {@code e}, so the row settles
+     * once those handed over do.
+     */
+    void unsent(RuntimeException e) {
+      for (int i = 0; i < batch.size(); i++) {
+        if (batch.get(i).unreadable() != null) {
+          continue;
+        }
+        int missing = batch.get(i).records().size() - handed[i];
+        if (missing == 0) {
+          continue;
+        }
+        if (handed[i] == 0) {
+          neverSent.add(i);
+        }
+        for (int k = 0; k < missing; k++) {
+          settled(i, 0, e);
+        }
+      }
+    }
+
+    /**
+     * A record of row {@code i} was acknowledged ({@code ex} null) or failed. The row's
+     * acknowledgement time is set only once every record of it is acknowledged: a row some of whose
+     * records are still out when the batch is settled counts as neither sent nor failed.
+     */
+    synchronized void settled(int i, long at, Exception ex) {
+      if (ex != null && errors[i] == null) {
         errors[i] = ex;
       }
+      lastAck[i] = Math.max(lastAck[i], ex == null ? at : 0);
       if (outstanding.decrementAndGet(i) == 0) {
-        if (errors[i] != null) {
-          ackedAt[i] = 0;
+        if (errors[i] == null) {
+          ackedAt[i] = lastAck[i];
         }
         done.countDown();
       }
     }
+
+    /** A copy of the outcomes so far, taken under the lock the callbacks write them under. */
+    synchronized Outcomes outcomes() {
+      return new Outcomes(ackedAt.clone(), errors.clone());
+    }
   }
+
+  private record Outcomes(long[] ackedAt, Throwable[] errors) {}
 
   /** Claims a batch and hands it to the producer; null when nothing is due. */
   private InFlight send() {
@@ -363,30 +403,39 @@ public final class OutboxPublisher implements AutoCloseable {
     }
     InFlight f = new InFlight(batch);
     int n = batch.size();
+    // Every record of the claim in event id order, as a claim of rows of one event each was sent:
+    // rows written by different writers or nodes hold interleaved ids, and one customer's events
+    // keep their order only if the records are sent in id order across rows.
+    List<int[]> order = new ArrayList<>(); // {row, record}
+    for (int i = 0; i < n; i++) {
+      ClaimedEvent e = batch.get(i);
+      if (e.unreadable() != null) {
+        f.errors[i] = new UnreadableEventException(e.unreadable());
+        f.done.countDown();
+        f.outstanding.set(i, 0);
+        continue;
+      }
+      for (int k = 0; k < e.records().size(); k++) {
+        order.add(new int[] {i, k});
+      }
+    }
+    order.sort(Comparator.comparing((int[] o) -> batch.get(o[0]).records().get(o[1]).id()));
     try {
       Producer<String, byte[]> p = producer();
-      for (; f.sent < n; f.sent++) {
-        ClaimedEvent e = batch.get(f.sent);
-        if (e.unreadable() != null) {
-          f.errors[f.sent] = new UnreadableEventException(e.unreadable());
-          f.done.countDown();
-          continue;
-        }
-        int i = f.sent;
-        for (ClaimedEvent.Record r : e.records()) {
-          p.send(
-              new ProducerRecord<>(props.topic(), null, r.key(), r.value(), List.of(CONTENT_TYPE)),
-              (meta, ex) -> f.settled(i, ex));
-        }
+      for (int[] o : order) {
+        int i = o[0];
+        ClaimedEvent.Record r = batch.get(i).records().get(o[1]);
+        p.send(
+            new ProducerRecord<>(props.topic(), null, r.key(), r.value(), List.of(CONTENT_TYPE)),
+            (meta, ex) -> f.settled(i, System.currentTimeMillis(), ex));
+        f.handed[i]++;
       }
     } catch (RuntimeException e) {
-      // send() itself failed (no metadata within max.block.ms, closed producer): the rest of the
-      // batch was never handed to the producer (nor, maybe, the rest of the row it failed in,
-      // which is sent again whole).
+      // send() itself failed (no metadata within max.block.ms, closed producer): some records
+      // were never handed to the producer. A row none of whose records were handed over goes back
+      // unsent; one partly handed over waits for what was, and is then retried whole.
       f.sendFailure = e;
-    }
-    for (int i = f.sent; i < n; i++) {
-      f.done.countDown();
+      f.unsent(e);
     }
     return f;
   }
@@ -398,11 +447,12 @@ public final class OutboxPublisher implements AutoCloseable {
   private BatchResult settle(InFlight f) {
     List<ClaimedEvent> batch = f.batch;
     int n = batch.size();
-    int sent = f.sent;
-    long[] ackedAt = f.ackedAt;
-    Throwable[] errors = f.errors;
     Throwable sendFailure = f.sendFailure;
     boolean complete = awaitAcks(f.done);
+    // a row counts as acknowledged only once all its records are: see InFlight.settled
+    Outcomes outcomes = f.outcomes();
+    long[] ackedAt = outcomes.ackedAt();
+    Throwable[] errors = outcomes.errors();
     List<String> published = new ArrayList<>();
     int publishedEvents = 0;
     int retriedEvents = 0;
@@ -413,9 +463,9 @@ public final class OutboxPublisher implements AutoCloseable {
     int deadLetters = 0; // events
     for (int i = 0; i < n; i++) {
       ClaimedEvent e = batch.get(i);
-      if (i >= sent) {
+      if (f.neverSent.contains(i)) {
         unsent.add(e.id());
-      } else if (ackedAt[i] != 0 && errors[i] == null) {
+      } else if (ackedAt[i] != 0) {
         published.add(e.id());
         publishedEvents += e.eventCount();
         Duration latency = Duration.ofMillis(ackedAt[i] - e.insertedAt().toEpochMilli());

@@ -13,7 +13,8 @@ import java.util.Optional;
 public interface OutboxStore {
 
   /**
-   * Claims up to {@code limit} pending rows that are due, in id order, skipping rows another
+   * Claims pending rows that are due, in id order, holding up to {@code limit} events (at least one
+   * row, whatever it holds; a row holds one event or, since V12, a batch), skipping rows another
    * transaction holds ({@code FOR UPDATE SKIP LOCKED}): two callers never get the same row. Claimed
    * rows become {@code processing} with {@code claimed_at} now and {@code attempts + 1}.
    *

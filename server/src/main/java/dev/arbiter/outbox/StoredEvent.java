@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * One outbox row as the events and admin APIs show it.
  *
- * @param events the row's CloudEvents 1.0 documents, in id order: one, or a batch (since V12)
+ * @param events the row's CloudEvents 1.0 documents, in id order: one, or a batch (since V12); one
+ *     that says why when the row cannot be read
+ * @param eventCount how many events the row holds ({@code event_count}), also when unreadable
  * @param status {@code pending}, {@code processing}, {@code published} or {@code failed}
  * @param lastError why the last attempt failed; null if none did
  * @param insertedAt the database's clock when the row was inserted: the log's order
@@ -18,6 +20,7 @@ public record StoredEvent(
     String type,
     String partitionKey,
     List<Map<String, Object>> events,
+    int eventCount,
     String status,
     int attempts,
     Instant nextAttemptAt,

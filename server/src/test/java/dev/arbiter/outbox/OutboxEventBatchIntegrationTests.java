@@ -130,6 +130,71 @@ class OutboxEventBatchIntegrationTests {
   }
 
   @Test
+  void shouldEndARowWhereItsEventsWouldPassTheJsonBudget() {
+    String url = OutboxFixtures.database();
+    // about 20 KB of JSON each: two make a row, a third would pass 48 KiB
+    List<OutboxEvent> events = OutboxFixtures.events(5, 20_000);
+
+    OutboxFixtures.insert(url, events);
+
+    assertThat(rows(url)).extracting(r -> r.get("event_count")).containsExactly(2, 2, 1);
+    assertThat(OutboxFixtures.store(url).stats().pending()).isEqualTo(5);
+  }
+
+  @Test
+  void shouldKeepABudgetChargeWhileAnyRowStillHoldsItsDecision() {
+    String url = OutboxEventStorageIntegrationTests.migrated(TestDatabase.newDatabase(), null);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.add(Ids.newId());
+    }
+    ids.sort(null);
+    OutboxEventStorageIntegrationTests.decisionLog(url, DocumentStorage.COMPRESSED)
+        .insertEvents(decisions(ids));
+    String gone = Ids.newId(); // a decision whose event is no longer stored
+    for (String id : List.of(ids.get(0), ids.get(5), ids.get(9), gone)) {
+      OutboxFixtures.jdbc(url)
+          .sql(
+              "insert into decision_charges (tenant_id, decision_id, offer_key, interaction_id,"
+                  + " cost, charged_at) values ('t1', :id, 'o1', :id, 1, now() - interval '30 days')")
+          .param("id", id)
+          .update();
+    }
+    var respond =
+        new dev.arbiter.respond.jdbc.JdbcRespondRepository(
+            OutboxFixtures.jdbc(url), OutboxFixtures.JSON, () -> {});
+
+    assertThat(respond.deleteChargesBefore(Instant.now(), 100)).isEqualTo(1);
+
+    assertThat(
+            OutboxFixtures.jdbc(url)
+                .sql("select decision_id from decision_charges order by decision_id")
+                .query(String.class)
+                .list())
+        .containsExactly(ids.get(0), ids.get(5), ids.get(9));
+  }
+
+  @Test
+  void shouldComputeTheLowestRowIdInSqlAsInJava() {
+    String url = OutboxFixtures.database();
+    for (String id :
+        List.of(
+            Ids.newId(),
+            "019aeb2c-1234-7abc-8def-0123456789ab",
+            "00000000-0001-7000-8000-000000000000",
+            "not-a-uuid")) {
+      String sql =
+          OutboxFixtures.jdbc(url)
+              .sql("select outbox_lowest_row_id(:id)")
+              .param("id", id)
+              .query(String.class)
+              .single();
+      String java = id.equals("not-a-uuid") ? id : EventBatch.lowestRowId(id);
+      assertThat(sql).as(id).isEqualTo(java);
+    }
+  }
+
+  @Test
   void shouldWriteARowPerEventWhenToldTo() {
     String url = OutboxFixtures.database();
     OutboxFixtures.insert(url, OutboxFixtures.events(10), 1);
@@ -171,7 +236,12 @@ class OutboxEventBatchIntegrationTests {
     assertThat((List<?>) row.get("events")).hasSize(64);
 
     // the publisher's claim: a record per event, with its own key and the bytes written
-    List<ClaimedEvent> claimed = store.claim(10);
+    // a claim takes up to its limit in events, and at least one row
+    assertThat(store.claim(10)).extracting(ClaimedEvent::eventCount).containsExactly(64);
+    OutboxFixtures.jdbc(url).sql("update outbox_events set status = 'pending'").update();
+    assertThat(store.claim(100)).extracting(ClaimedEvent::eventCount).containsExactly(64);
+    OutboxFixtures.jdbc(url).sql("update outbox_events set status = 'pending'").update();
+    List<ClaimedEvent> claimed = store.claim(500);
     assertThat(claimed).extracting(ClaimedEvent::eventCount).containsExactly(64, 64, 22);
     List<ClaimedEvent.Record> records =
         claimed.stream().flatMap(c -> c.records().stream()).toList();

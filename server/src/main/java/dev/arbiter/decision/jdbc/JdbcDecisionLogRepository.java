@@ -40,13 +40,21 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   private final Runnable eventsWritten;
 
   /**
-   * Decision events a row holds at most by default ({@code ARBITER_DECISION_EVENTS_PER_ROW}). 64
-   * decision events of the reference flow compress to about 4 KB together, which a row keeps in its
-   * page (V12).
+   * Decision events a row holds at most by default ({@code ARBITER_DECISION_EVENTS_PER_ROW}); a row
+   * also ends at {@link #ROW_JSON_BUDGET}, which on the reference flow (1.6 KB per event) comes
+   * first, at about 30 events.
    */
   public static final int DEFAULT_EVENTS_PER_ROW = 64;
 
   private final int eventsPerRow;
+
+  /**
+   * The most JSON a batch row's events amount to before compression (a single larger event makes a
+   * row of its own). 48 KiB of decision events compress to about 6.5 KB, which PostgreSQL keeps in
+   * the row's page; a larger document is cut into TOAST chunks of 2 KB, each a tuple and an index
+   * entry of its own (64 events of the reference flow, 103 KB, made 13.5 KB: bench/RESULTS.md).
+   */
+  static final int ROW_JSON_BUDGET = 48 * 1024;
 
   /** A repository writing the default format, {@link DocumentStorage#COMPRESSED}. */
   public JdbcDecisionLogRepository(
@@ -148,7 +156,12 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
    * An outbox row to insert: one event, or a batch of a tenant's events of one type ({@code events}
    * in id order, the first's id the row's).
    */
-  private record Row(List<OutboxEvent> events) {
+  private record Row(List<OutboxEvent> events, List<byte[]> json) {
+    /** A row of one event, serialised when inserted. */
+    Row(OutboxEvent event) {
+      this(List.of(event), null);
+    }
+
     OutboxEvent first() {
       return events.get(0);
     }
@@ -186,14 +199,14 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     List<Row> rows = new ArrayList<>();
     if (eventsPerRow == 1) {
       for (OutboxEvent e : events) {
-        rows.add(new Row(List.of(e)));
+        rows.add(new Row(e));
       }
       return rows;
     }
     Map<List<String>, List<OutboxEvent>> groups = new LinkedHashMap<>();
     for (OutboxEvent e : events) {
       if (uuidMillis(e) < 0) {
-        rows.add(new Row(List.of(e)));
+        rows.add(new Row(e));
       } else {
         groups.computeIfAbsent(List.of(e.tenantId(), e.type()), k -> new ArrayList<>()).add(e);
       }
@@ -207,19 +220,30 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
           group.add(e);
         }
       }
+      List<byte[]> json = new ArrayList<>(group.size());
+      for (OutboxEvent e : group) {
+        json.add(this.json.writeValueAsBytes(e.event()));
+      }
       int from = 0;
       long firstMillis = uuidMillis(group.get(0));
+      long rowBytes = json.get(0).length;
       for (int i = 1; i <= group.size(); i++) {
         boolean cut =
             i == group.size()
                 || i - from == eventsPerRow
+                || rowBytes + json.get(i).length > ROW_JSON_BUDGET
                 || uuidMillis(group.get(i)) - firstMillis > EventBatch.MAX_SPAN_MILLIS;
         if (cut) {
-          rows.add(new Row(List.copyOf(group.subList(from, i))));
+          rows.add(
+              new Row(List.copyOf(group.subList(from, i)), List.copyOf(json.subList(from, i))));
           from = i;
           if (i < group.size()) {
             firstMillis = uuidMillis(group.get(i));
+            rowBytes = 0;
           }
+        }
+        if (i < group.size()) {
+          rowBytes += json.get(i).length;
         }
       }
     }
@@ -259,13 +283,15 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       keys[i] = first.partitionKey();
       if (!compressed) {
         jsonDocuments[i] = json.writeValueAsString(first.event());
-      } else if (row.events().size() == 1) {
+      } else if (row.json() == null) {
         compressedDocuments[i] = CompressedJson.compress(json.writeValueAsBytes(first.event()));
+      } else if (row.events().size() == 1) {
+        compressedDocuments[i] = CompressedJson.compress(row.json().get(0));
       } else {
         List<EventBatch.Entry> entries = new ArrayList<>(row.events().size());
-        for (OutboxEvent e : row.events()) {
-          entries.add(
-              new EventBatch.Entry(e.id(), e.partitionKey(), json.writeValueAsBytes(e.event())));
+        for (int k = 0; k < row.events().size(); k++) {
+          OutboxEvent e = row.events().get(k);
+          entries.add(new EventBatch.Entry(e.id(), e.partitionKey(), row.json().get(k)));
         }
         compressedDocuments[i] = CompressedJson.compress(EventBatch.encode(entries));
       }
@@ -337,29 +363,43 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     } catch (IllegalArgumentException e) {
       lowest = decisionId; // not a UUIDv7: only a row of its own can hold it
     }
-    List<byte[]> candidates =
+    // the row of its own id first; then batch rows, newest first
+    List<Map<String, Object>> candidates =
         jdbc.sql(
                 """
-                select event::text as event, event_compressed from outbox_events
+                select id, event::text as event, event_compressed from outbox_events
                  where tenant_id = :tenantId and type = 'decision.made.v1'
                    and id >= :lowest and id <= :id and (id = :id or last_id >= :id)
+                 order by id = :id desc, id desc
                 """)
             .param("id", decisionId)
             .param("lowest", lowest)
             .param("tenantId", tenantId)
-            .query(
-                (rs, n) ->
-                    CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event")))
-            .list();
-    for (byte[] document : candidates) {
-      if (!EventBatch.isBatch(document)) {
-        return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(document)));
-      }
-      for (EventBatch.Entry e : EventBatch.decode(document)) {
-        if (e.id().equals(decisionId)) {
-          return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(e.json())));
+            .query()
+            .listOfRows();
+    RuntimeException unreadable = null;
+    for (Map<String, Object> row : candidates) {
+      try {
+        byte[] document =
+            CompressedJson.read((byte[]) row.get("event_compressed"), (String) row.get("event"));
+        if (!EventBatch.isBatch(document)) {
+          if (decisionId.equals(row.get("id"))) {
+            return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(document)));
+          }
+          continue;
         }
+        for (EventBatch.Entry e : EventBatch.decode(document)) {
+          if (e.id().equals(decisionId)) {
+            return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(e.json())));
+          }
+        }
+      } catch (RuntimeException e) {
+        // a row this node cannot read (another codec, corrupt) need not be the one that holds it
+        unreadable = unreadable == null ? e : unreadable;
       }
+    }
+    if (unreadable != null) {
+      throw unreadable; // the decision may be in the row that could not be read
     }
     return Optional.empty();
   }

@@ -53,15 +53,22 @@ public class JdbcOutboxStore implements OutboxStore {
         jdbc.sql(
                 """
                 with due as (
-                  select id from outbox_events
+                  select id, event_count from outbox_events
                    where status = 'pending' and next_attempt_at <= now()
                    order by id
                    limit :limit
-                   for update skip locked)
+                   for update skip locked),
+                -- up to :limit events, and at least the first row whatever it holds; rows locked
+                -- above but not taken are free again when this statement commits
+                taken as (
+                  select id from (select id, sum(event_count) over (order by id) as events,
+                                         row_number() over (order by id) as n
+                                    from due) d
+                   where events <= :limit or n = 1)
                 update outbox_events o
                    set status = 'processing', claimed_at = now(), attempts = o.attempts + 1
-                  from due
-                 where o.id = due.id
+                  from taken
+                 where o.id = taken.id
                 returning o.id, o.tenant_id, o.partition_key, o.event::text as event,
                           o.event_compressed, o.attempts, o.inserted_at, o.event_count
                 """)
@@ -202,7 +209,8 @@ public class JdbcOutboxStore implements OutboxStore {
   /**
    * The counts, in events, and the oldest unpublished event's creation time ({@code :over} is the
    * exact count's limit plus one: {@code pending_rows} above the limit says the count stopped
-   * there). The oldest is the lesser of two minimums, one per status, each read from the first
+   * there; dead letters are summed over at most as many rows, which they never reach in a healthy
+   * deployment). The oldest is the lesser of two minimums, one per status, each read from the first
    * entry of the {@code (status, created_at)} index; {@code min(created_at) where status in
    * ('pending', 'processing')} is not an index read, and PostgreSQL answered it with a parallel
    * scan of the whole table: 390 ms on three processes for 1.7 million rows, every ten seconds.
@@ -213,8 +221,9 @@ public class JdbcOutboxStore implements OutboxStore {
       select p.pending_rows, p.pending,
              (select coalesce(sum(event_count), 0) from outbox_events
                where status = 'processing') as processing,
-             (select coalesce(sum(event_count), 0) from outbox_events
-               where status = 'failed') as failed,
+             (select coalesce(sum(event_count), 0)
+                from (select event_count from outbox_events
+                       where status = 'failed' limit :over) f) as failed,
              least((select min(created_at) from outbox_events where status = 'pending'),
                    (select min(created_at) from outbox_events where status = 'processing'))
                as oldest,
@@ -355,6 +364,7 @@ public class JdbcOutboxStore implements OutboxStore {
         rs.getString("type"),
         rs.getString("partition_key"),
         events,
+        rs.getInt("event_count"),
         rs.getString("status"),
         rs.getInt("attempts"),
         instant(rs, "next_attempt_at"),

@@ -189,7 +189,10 @@ public class JdbcRespondRepository implements RespondRepository {
               select c.ctid from decision_charges c
                where c.charged_at < :cutoff
                  and not exists (select 1 from outbox_events o
-                                  where o.id = c.decision_id and o.tenant_id = c.tenant_id)
+                                  where o.tenant_id = c.tenant_id
+                                    and o.id >= outbox_lowest_row_id(c.decision_id)
+                                    and o.id <= c.decision_id
+                                    and (o.id = c.decision_id or o.last_id >= c.decision_id))
                limit :batch)
             """)
         .param("cutoff", Timestamp.from(cutoff))
