@@ -195,6 +195,54 @@ class OutboxEventBatchIntegrationTests {
   }
 
   @Test
+  void shouldWriteMoreRowsThanOneStatementTakesAndNothingTwiceOnARetry() {
+    String url = OutboxFixtures.database();
+    int rows = JdbcDecisionLogRepository.ROWS_PER_STATEMENT + 4;
+    List<OutboxEvent> events = OutboxFixtures.events(rows * 2);
+
+    OutboxFixtures.insert(url, events, 2);
+    OutboxFixtures.insert(url, events, 2); // a retry after an unknown outcome
+
+    assertThat(rows(url))
+        .hasSize(rows)
+        .allSatisfy(r -> assertThat(r.get("event_count")).isEqualTo(2));
+    assertThat(OutboxFixtures.store(url).stats().pending()).isEqualTo(rows * 2L);
+  }
+
+  @Test
+  void shouldListARowItCannotReadWithItsCountAndWhy() {
+    String url = OutboxFixtures.database();
+    List<OutboxEvent> events = OutboxFixtures.events(70);
+    OutboxFixtures.insert(url, events);
+    String first = events.stream().map(OutboxEvent::id).sorted().findFirst().orElseThrow();
+    // a zstd frame header and nothing after it
+    OutboxFixtures.jdbc(url)
+        .sql(
+            "update outbox_events set event_compressed = '\\x28b52ffd00'::bytea,"
+                + " inserted_at = inserted_at - interval '1 minute' where id = :id")
+        .param("id", first)
+        .update();
+    OutboxFixtures.jdbc(url)
+        .sql("update outbox_events set inserted_at = inserted_at - interval '1 minute'")
+        .update();
+    JdbcOutboxStore store = OutboxFixtures.store(url);
+
+    Map<String, Object> row = OutboxEvents.view(store.find("t1", first).orElseThrow());
+    assertThat(row.get("eventCount")).isEqualTo(64);
+    assertThat((List<?>) row.get("events")).singleElement().asString().contains("unreadable");
+    // the log shows the row as one entry saying why, then the readable row's 6 events
+    var page =
+        new OutboxEvents(store, null, null, java.time.Clock.systemUTC()).events("t1", 50, null);
+    assertThat(page.data()).hasSize(7);
+    assertThat(page.data().get(0)).containsKey("unreadable");
+    // the publisher's claim: the row fails its attempt instead of holding back the rest
+    List<ClaimedEvent> claimed = store.claim(500);
+    assertThat(claimed.get(0).unreadable()).isNotNull();
+    assertThat(claimed.get(0).eventCount()).isEqualTo(64);
+    assertThat(claimed.get(1).records()).hasSize(6);
+  }
+
+  @Test
   void shouldWriteARowPerEventWhenToldTo() {
     String url = OutboxFixtures.database();
     OutboxFixtures.insert(url, OutboxFixtures.events(10), 1);
