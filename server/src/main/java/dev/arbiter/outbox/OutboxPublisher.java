@@ -230,7 +230,9 @@ public final class OutboxPublisher implements AutoCloseable {
         } finally {
           done = settling == null ? null : join(settling);
         }
-        boolean more = sent != null && sent.batch.size() == props.batchSize();
+        // A claim holds up to a batch of events in whole rows, so a backlog can make a claim less
+        // than full: only an empty claim ends the pass.
+        boolean more = sent != null;
         BatchResult failed = done != null && done.failure != null ? done : null;
         int published = done == null ? 0 : done.published;
         if (sent != null && (!more || failed != null || !running)) {

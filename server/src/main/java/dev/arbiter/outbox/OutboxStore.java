@@ -14,9 +14,10 @@ public interface OutboxStore {
 
   /**
    * Claims pending rows that are due, in id order, holding up to {@code limit} events (at least one
-   * row, whatever it holds; a row holds one event or, since V12, a batch), skipping rows another
-   * transaction holds ({@code FOR UPDATE SKIP LOCKED}): two callers never get the same row. Claimed
-   * rows become {@code processing} with {@code claimed_at} now and {@code attempts + 1}.
+   * row, whatever it holds; a row holds one event or, since V12, a batch; and past the limit, each
+   * next row whose first id lies within the ids already taken), skipping rows another transaction
+   * holds ({@code FOR UPDATE SKIP LOCKED}): two callers never get the same row. Claimed rows become
+   * {@code processing} with {@code claimed_at} now and {@code attempts + 1}.
    *
    * @return the claimed rows in id order
    */

@@ -243,6 +243,30 @@ class OutboxEventBatchIntegrationTests {
   }
 
   @Test
+  void shouldClaimPastTheLimitTheRowsWhoseIdsOverlapThoseTaken() {
+    String url = OutboxEventStorageIntegrationTests.migrated(TestDatabase.newDatabase(), null);
+    long t = Instant.now().toEpochMilli();
+    // two writers' rows whose ids interleave, then one after both
+    String a1 = uuid7(t, 1);
+    String a2 = uuid7(t + 3_000, 1);
+    String b1 = uuid7(t + 100, 1);
+    String b2 = uuid7(t + 4_000, 1);
+    String c1 = uuid7(t + 5_000, 1);
+    String c2 = uuid7(t + 5_001, 1);
+    var repo = OutboxEventStorageIntegrationTests.decisionLog(url, DocumentStorage.COMPRESSED);
+    repo.insertEvents(decisions(List.of(a1, a2)));
+    repo.insertEvents(decisions(List.of(b1, b2)));
+    repo.insertEvents(decisions(List.of(c1, c2)));
+    JdbcOutboxStore store = OutboxFixtures.store(url);
+
+    // the limit is met by the first row; the second starts inside it, the third after both
+    List<ClaimedEvent> claimed = store.claim(2);
+
+    assertThat(claimed).extracting(ClaimedEvent::id).containsExactly(a1, b1);
+    assertThat(store.claim(2)).extracting(ClaimedEvent::id).containsExactly(c1);
+  }
+
+  @Test
   void shouldWriteARowPerEventWhenToldTo() {
     String url = OutboxFixtures.database();
     OutboxFixtures.insert(url, OutboxFixtures.events(10), 1);

@@ -53,18 +53,27 @@ public class JdbcOutboxStore implements OutboxStore {
         jdbc.sql(
                 """
                 with due as (
-                  select id, event_count from outbox_events
+                  select id, event_count, last_id from outbox_events
                    where status = 'pending' and next_attempt_at <= now()
                    order by id
                    limit :limit
                    for update skip locked),
-                -- up to :limit events, and at least the first row whatever it holds; rows locked
-                -- above but not taken are free again when this statement commits
+                -- up to :limit events, and at least the first row whatever it holds; then also
+                -- each next row whose first id lies inside the ids already taken (rows written by
+                -- different writers interleave), so that the publisher, which sends a claim's
+                -- events in id order, sends one customer's events in order. Rows locked above
+                -- but not taken are free again when this statement commits.
                 taken as (
-                  select id from (select id, sum(event_count) over (order by id) as events,
-                                         row_number() over (order by id) as n
-                                    from due) d
-                   where events <= :limit or n = 1)
+                  select id from (
+                    select id,
+                           sum(case when events <= :limit or n = 1 or id <= before then 0 else 1 end)
+                             over (order by id) as cuts
+                      from (select id, sum(event_count) over w as events,
+                                   row_number() over w as n,
+                                   max(coalesce(last_id, id)) over (order by id rows between
+                                       unbounded preceding and 1 preceding) as before
+                              from due window w as (order by id)) d) c
+                   where cuts = 0)
                 update outbox_events o
                    set status = 'processing', claimed_at = now(), attempts = o.attempts + 1
                   from taken
