@@ -65,6 +65,16 @@ public final class EventBatch {
   }
 
   /**
+   * The events of a row's uncompressed document: its batch, or the one event it is, whose id and
+   * key are the row's.
+   *
+   * @throws IllegalArgumentException when {@code document} is a batch but not a whole one
+   */
+  public static List<Entry> entries(byte[] document, String rowId, String rowKey) {
+    return isBatch(document) ? decode(document) : List.of(new Entry(rowId, rowKey, document));
+  }
+
+  /**
    * The events of a batch document.
    *
    * @throws IllegalArgumentException when {@code document} is not a whole batch
@@ -110,12 +120,21 @@ public final class EventBatch {
     return Long.parseLong(uuidV7.substring(0, 8) + uuidV7.substring(9, 13), 16);
   }
 
+  /** What {@code lowestRowId} reads as a UUID, as V12's {@code outbox_lowest_row_id} does. */
+  private static final java.util.regex.Pattern UUID_PREFIX =
+      java.util.regex.Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-");
+
   /**
    * The least row id a row holding event {@code id} can have: a UUID whose timestamp is {@link
    * #MAX_SPAN_MILLIS} before the event's, and whose other bits are zero. Ids compare as text in the
-   * order of their timestamps (lower-case hex of a fixed width).
+   * order of their timestamps (lower-case hex of a fixed width). An id that is not a UUID can only
+   * be a row's own: it is its own lowest. The SQL function {@code outbox_lowest_row_id} (V12)
+   * computes the same.
    */
   public static String lowestRowId(String id) {
+    if (!UUID_PREFIX.matcher(id).find()) {
+      return id;
+    }
     long from = Math.max(0, millisOf(id) - MAX_SPAN_MILLIS);
     String hex = String.format("%012x", from);
     return hex.substring(0, 8) + "-" + hex.substring(8) + "-0000-0000-000000000000";

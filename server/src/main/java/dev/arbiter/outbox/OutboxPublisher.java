@@ -326,23 +326,21 @@ public final class OutboxPublisher implements AutoCloseable {
     final long[] ackedAt;
     final long[] lastAck;
     final Throwable[] errors;
-    // per row, its records not yet acknowledged or failed
-    final java.util.concurrent.atomic.AtomicIntegerArray outstanding;
+    // per row, its records not yet acknowledged or failed (written under the lock)
+    final int[] outstanding;
     final CountDownLatch done;
     // per row, its records handed to the producer
     final int[] handed;
     RuntimeException sendFailure;
-    // rows none of whose records reached the producer: released, not failed
-    final java.util.Set<Integer> neverSent = new java.util.HashSet<>();
 
     InFlight(List<ClaimedEvent> batch) {
       this.batch = batch;
       this.ackedAt = new long[batch.size()];
       this.lastAck = new long[batch.size()];
       this.errors = new Throwable[batch.size()];
-      this.outstanding = new java.util.concurrent.atomic.AtomicIntegerArray(batch.size());
+      this.outstanding = new int[batch.size()];
       for (int i = 0; i < batch.size(); i++) {
-        outstanding.set(i, batch.get(i).records().size());
+        outstanding[i] = batch.get(i).records().size();
       }
       this.done = new CountDownLatch(batch.size());
       this.handed = new int[batch.size()];
@@ -362,9 +360,6 @@ public final class OutboxPublisher implements AutoCloseable {
         if (missing == 0) {
           continue;
         }
-        if (handed[i] == 0) {
-          neverSent.add(i);
-        }
         for (int k = 0; k < missing; k++) {
           settled(i, 0, e);
         }
@@ -381,12 +376,20 @@ public final class OutboxPublisher implements AutoCloseable {
         errors[i] = ex;
       }
       lastAck[i] = Math.max(lastAck[i], ex == null ? at : 0);
-      if (outstanding.decrementAndGet(i) == 0) {
+      if (--outstanding[i] == 0) {
         if (errors[i] == null) {
           ackedAt[i] = lastAck[i];
         }
         done.countDown();
       }
+    }
+
+    /**
+     * Whether none of row {@code i}'s records reached the producer before send() failed: the row
+     * goes back unsent, its attempt not counted.
+     */
+    boolean neverSent(int i) {
+      return sendFailure != null && handed[i] == 0 && batch.get(i).unreadable() == null;
     }
 
     /** A copy of the outcomes so far, taken under the lock the callbacks write them under. */
@@ -413,8 +416,7 @@ public final class OutboxPublisher implements AutoCloseable {
       ClaimedEvent e = batch.get(i);
       if (e.unreadable() != null) {
         f.errors[i] = new UnreadableEventException(e.unreadable());
-        f.done.countDown();
-        f.outstanding.set(i, 0);
+        f.done.countDown(); // it has no records (outstanding 0)
         continue;
       }
       for (int k = 0; k < e.records().size(); k++) {
@@ -465,7 +467,7 @@ public final class OutboxPublisher implements AutoCloseable {
     int deadLetters = 0; // events
     for (int i = 0; i < n; i++) {
       ClaimedEvent e = batch.get(i);
-      if (f.neverSent.contains(i)) {
+      if (f.neverSent(i)) {
         unsent.add(e.id());
       } else if (ackedAt[i] != 0) {
         published.add(e.id());

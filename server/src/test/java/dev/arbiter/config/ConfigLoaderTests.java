@@ -46,6 +46,22 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldTakeDecisionEventsPerRowFromOneTo256() {
+    assertThat(ConfigLoader.load(Map.of()).decisionEventsPerRow()).isEqualTo(64);
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_DECISION_EVENTS_PER_ROW", "1"))
+                .decisionEventsPerRow())
+        .isEqualTo(1);
+    for (String bad : new String[] {"0", "257", "many"}) {
+      assertThat(
+              problemsAbout(
+                  Map.of("ARBITER_DECISION_EVENTS_PER_ROW", bad),
+                  "ARBITER_DECISION_EVENTS_PER_ROW"))
+          .isNotEmpty();
+    }
+  }
+
+  @Test
   void shouldKeepInteractionsForGoodUnlessALongEnoughRetentionIsSet() {
     assertThat(ConfigLoader.load(Map.of()).interactionRetention()).isEmpty();
     assertThat(retention("off")).isEmpty();

@@ -7,6 +7,7 @@ import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecordedDecision;
 import dev.arbiter.decision.StoredTrace;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -154,13 +155,9 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
 
   /**
    * An outbox row to insert: one event, or a batch of a tenant's events of one type ({@code events}
-   * in id order, the first's id the row's).
+   * in id order, the first's id the row's), with each event's JSON.
    */
   private record Row(List<OutboxEvent> events, List<byte[]> json) {
-    /** A row of one event, serialised when inserted. */
-    Row(OutboxEvent event) {
-      this(List.of(event), null);
-    }
 
     OutboxEvent first() {
       return events.get(0);
@@ -197,16 +194,10 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
    */
   private List<Row> rows(List<OutboxEvent> events) {
     List<Row> rows = new ArrayList<>();
-    if (eventsPerRow == 1) {
-      for (OutboxEvent e : events) {
-        rows.add(new Row(e));
-      }
-      return rows;
-    }
     Map<List<String>, List<OutboxEvent>> groups = new LinkedHashMap<>();
     for (OutboxEvent e : events) {
-      if (uuidMillis(e) < 0) {
-        rows.add(new Row(e));
+      if (eventsPerRow == 1 || uuidMillis(e) < 0) {
+        rows.add(new Row(List.of(e), List.of(json.writeValueAsBytes(e.event()))));
       } else {
         groups.computeIfAbsent(List.of(e.tenantId(), e.type()), k -> new ArrayList<>()).add(e);
       }
@@ -282,9 +273,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       types[i] = first.type();
       keys[i] = first.partitionKey();
       if (!compressed) {
-        jsonDocuments[i] = json.writeValueAsString(first.event());
-      } else if (row.json() == null) {
-        compressedDocuments[i] = CompressedJson.compress(json.writeValueAsBytes(first.event()));
+        jsonDocuments[i] = new String(row.json().get(0), StandardCharsets.UTF_8);
       } else if (row.events().size() == 1) {
         compressedDocuments[i] = CompressedJson.compress(row.json().get(0));
       } else {
@@ -357,12 +346,6 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
    */
   @Override
   public Optional<RecordedDecision> findDecision(String tenantId, String decisionId) {
-    String lowest;
-    try {
-      lowest = EventBatch.lowestRowId(decisionId);
-    } catch (IllegalArgumentException e) {
-      lowest = decisionId; // not a UUIDv7: only a row of its own can hold it
-    }
     // the row of its own id first; then batch rows, newest first
     List<Map<String, Object>> candidates =
         jdbc.sql(
@@ -373,7 +356,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
                  order by id = :id desc, id desc
                 """)
             .param("id", decisionId)
-            .param("lowest", lowest)
+            .param("lowest", EventBatch.lowestRowId(decisionId))
             .param("tenantId", tenantId)
             .query()
             .listOfRows();
@@ -382,13 +365,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       try {
         byte[] document =
             CompressedJson.read((byte[]) row.get("event_compressed"), (String) row.get("event"));
-        if (!EventBatch.isBatch(document)) {
-          if (decisionId.equals(row.get("id"))) {
-            return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(document)));
-          }
-          continue;
-        }
-        for (EventBatch.Entry e : EventBatch.decode(document)) {
+        for (EventBatch.Entry e : EventBatch.entries(document, (String) row.get("id"), null)) {
           if (e.id().equals(decisionId)) {
             return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(e.json())));
           }

@@ -395,18 +395,11 @@ public class JdbcOutboxStore implements OutboxStore {
   private static List<ClaimedEvent.Record> records(ResultSet rs) throws SQLException {
     byte[] document = CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event"));
     int count = rs.getInt("event_count");
-    if (!EventBatch.isBatch(document)) {
-      if (count != 1) {
-        throw new IllegalArgumentException(
-            "The row says it holds " + count + " events, but its document is a single event");
-      }
-      return List.of(
-          new ClaimedEvent.Record(rs.getString("id"), rs.getString("partition_key"), document));
-    }
-    List<EventBatch.Entry> entries = EventBatch.decode(document);
+    List<EventBatch.Entry> entries =
+        EventBatch.entries(document, rs.getString("id"), rs.getString("partition_key"));
     if (entries.size() != count) {
       throw new IllegalArgumentException(
-          "The row says it holds " + count + " events, but its batch holds " + entries.size());
+          "The row says it holds " + count + " events, but its document holds " + entries.size());
     }
     List<ClaimedEvent.Record> records = new ArrayList<>(entries.size());
     for (EventBatch.Entry e : entries) {
