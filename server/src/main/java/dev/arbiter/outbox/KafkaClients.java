@@ -21,6 +21,12 @@ public final class KafkaClients {
    * {@code sendTimeout} fails; {@code send} blocks at most 5 s when the broker is unknown.
    */
   public static Producer<String, byte[]> producer(OutboxProperties props) {
+    return new KafkaProducer<>(
+        producerConfig(props), new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** The producer's settings: idempotent, acks from all replicas, sends bounded in time. */
+  static Map<String, Object> producerConfig(OutboxProperties props) {
     Map<String, Object> c = common(props);
     long timeout = props.sendTimeout().toMillis();
     c.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -32,7 +38,7 @@ public final class KafkaClients {
     c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, timeout - LINGER_MS));
     c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(5_000, timeout));
     c.put(ProducerConfig.CLIENT_ID_CONFIG, "arbiter-outbox-" + ProcessHandle.current().pid());
-    return new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+    return c;
   }
 
   /** Settings for the health probe's admin client: quick to give up. */

@@ -144,14 +144,29 @@ final class OutboxFixtures {
 
   /** A publisher on its own pool, listening for inserts; the caller closes it. */
   static Running publisher(String url, OutboxProperties props) {
+    return publisher(url, props, () -> KafkaClients.producer(props));
+  }
+
+  /** As {@link #publisher(String, OutboxProperties)}, with producers from {@code producers}. */
+  static Running publisher(
+      String url,
+      OutboxProperties props,
+      java.util.function.Supplier<org.apache.kafka.clients.producer.Producer<String, byte[]>>
+          producers) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     OutboxMetrics metrics = new OutboxMetrics(meters);
     JdbcOutboxStore store = store(url);
     Clock clock = Clock.systemUTC();
     OutboxMaintenance maintenance = new OutboxMaintenance(store, props, metrics, clock);
     OutboxPublisher p =
-        OutboxPublisher.toKafka(
-                store, maintenance, props, metrics, new OutboxPublisher.Listener() {}, clock)
+        new OutboxPublisher(
+                store,
+                maintenance,
+                props,
+                producers,
+                metrics,
+                new OutboxPublisher.Listener() {},
+                clock)
             .start(() -> connect(url));
     return new Running(p, meters, store);
   }

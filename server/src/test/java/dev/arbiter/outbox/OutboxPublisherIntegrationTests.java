@@ -27,9 +27,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +162,134 @@ class OutboxPublisherIntegrationTests {
       assertThat(got.get(0).key()).isEqualTo(one.get(0).partitionKey());
       assertThat(took).isLessThan(poll.dividedBy(10));
     }
+  }
+
+  /**
+   * send() itself fails partway through a batch row, as it does when the broker stays unknown past
+   * max.block.ms: the row is retried whole and marked published only once all its records are
+   * acknowledged, and a row none of whose records were handed over goes back with its attempt not
+   * counted. At least once: the two records handed over before the failure are on the topic twice,
+   * and none is missing.
+   */
+  @Test
+  void shouldRetryABatchRowWholeWhenSendFailsPartwayThroughIt() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    List<OutboxEvent> sent = events(10);
+    insert(url, sent, 5); // two rows of five events, in id order
+    OutboxProperties props = props(kafka.bootstrapServers(), topic);
+    AtomicInteger sends = new AtomicInteger();
+    try (var running =
+        OutboxFixtures.publisher(
+            url,
+            props,
+            () ->
+                new KafkaProducer<>(
+                    KafkaClients.producerConfig(props),
+                    new StringSerializer(),
+                    new ByteArraySerializer()) {
+                  @Override
+                  public Future<RecordMetadata> send(
+                      ProducerRecord<String, byte[]> record, Callback callback) {
+                    if (sends.incrementAndGet() == 3) {
+                      throw new org.apache.kafka.common.errors.TimeoutException(
+                          "Topic " + topic + " not present in metadata after 5000 ms");
+                    }
+                    return super.send(record, callback);
+                  }
+                })) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == 10);
+      List<ConsumerRecord<String, byte[]>> got =
+          kafka.read(topic, l -> l.size() >= 12, Duration.ofSeconds(60));
+      Map<String, Long> times =
+          got.stream().collect(Collectors.groupingBy(this::eventId, Collectors.counting()));
+      List<String> ids = sent.stream().map(OutboxEvent::id).sorted().toList();
+      assertThat(times.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(times.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
+          .containsExactlyInAnyOrder(ids.get(0), ids.get(1));
+      assertThat(got).hasSize(12);
+      assertThat(
+              OutboxFixtures.jdbc(url)
+                  .sql("select attempts from outbox_events order by id")
+                  .query(Integer.class)
+                  .list())
+          .as("the first row's failed attempt counts, the never-sent second row's does not")
+          .containsExactly(2, 1);
+      assertThat(running.counter("arbiter.outbox.retried")).isEqualTo(5);
+      assertThat(running.counter("arbiter.outbox.published")).isEqualTo(10);
+    }
+  }
+
+  /**
+   * A publisher closed while a batch row is half acknowledged (its other records still out at the
+   * drain deadline) leaves the row pending, not published; the next publisher sends it whole.
+   */
+  @Test
+  void shouldLeaveAHalfAcknowledgedBatchRowPendingAtTheDrainDeadline() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    List<OutboxEvent> sent = events(10);
+    insert(url, sent, 5);
+    OutboxProperties base = props(kafka.bootstrapServers(), topic);
+    OutboxProperties props =
+        new OutboxProperties(
+            base.bootstrapServers(),
+            base.topic(),
+            base.pollInterval(),
+            base.batchSize(),
+            base.maxAttempts(),
+            base.retryBackoff(),
+            base.retryBackoffMax(),
+            base.sendTimeout(),
+            base.retention(),
+            base.inProcess(),
+            base.livenessFile(),
+            Duration.ofSeconds(1), // drain timeout
+            base.reaperStaleness(),
+            base.maxPendingAge(),
+            base.clientProperties());
+    AtomicInteger sends = new AtomicInteger();
+    var stalled =
+        OutboxFixtures.publisher(
+            url,
+            props,
+            () ->
+                new KafkaProducer<>(
+                    KafkaClients.producerConfig(props),
+                    new StringSerializer(),
+                    new ByteArraySerializer()) {
+                  @Override
+                  public Future<RecordMetadata> send(
+                      ProducerRecord<String, byte[]> record, Callback callback) {
+                    // the first two records reach the broker; the rest are never acknowledged
+                    return sends.incrementAndGet() <= 2
+                        ? super.send(record, callback)
+                        : new java.util.concurrent.CompletableFuture<>();
+                  }
+                });
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> sends.get() >= 10);
+      assertThat(kafka.read(topic, l -> l.size() >= 2, Duration.ofSeconds(30))).hasSize(2);
+    } finally {
+      stalled.close();
+    }
+    assertThat(OutboxFixtures.statuses(url)).isEqualTo(Map.of("pending", 10L));
+    assertThat(stalled.counter("arbiter.outbox.published")).isZero();
+    try (var running = OutboxFixtures.publisher(url, props(kafka.bootstrapServers(), topic))) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == 10);
+      List<ConsumerRecord<String, byte[]>> got =
+          kafka.read(topic, l -> l.size() >= 12, Duration.ofSeconds(60));
+      assertThat(got.stream().map(this::eventId).collect(Collectors.toSet()))
+          .containsExactlyInAnyOrderElementsOf(sent.stream().map(OutboxEvent::id).toList());
+      assertThat(got).hasSize(12);
+    }
+  }
+
+  private String eventId(ConsumerRecord<String, byte[]> r) {
+    return OutboxFixtures.JSON
+        .readTree(new String(r.value(), StandardCharsets.UTF_8))
+        .path("id")
+        .asString();
   }
 
   @Test
