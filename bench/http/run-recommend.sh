@@ -7,7 +7,8 @@
 # paced run of Recommend on 100 offers at half its peak rate, whose latency is measured from each
 # request's scheduled send time (corrected for coordinated omission, see recommend.lua); then,
 # once server and database are idle (the peak runs leave the database an autovacuum and a
-# checkpoint to do, on the same two cores), the same paced run again.
+# checkpoint to do, on the same two cores), the same paced run again; then, at the same rate,
+# /health/live and a server that does nothing (Floor.java): the latency floors under Recommend's.
 # The ratio is taken per round, from two runs a few seconds apart, and the median round's is
 # reported: a shared machine's speed drifts by a third within minutes, which a single pair of
 # runs reads as a change in the ratio (single runs moved it by about 0.1).
@@ -109,12 +110,24 @@ drain
 h100=$(run recommend-100-half recommend.lua "$base/api/v1/recommend" FLOW=ref100 RATE="$half")
 waited=$(quiet)
 q100=$(run recommend-100-half-quiet recommend.lua "$base/api/v1/recommend" FLOW=ref100 RATE="$half")
+# The floors under those figures, paced at the same rate: /health/live (the server's HTTP stack and
+# whatever else the server runs, no decision), then a server that does nothing (Floor.java: the
+# machine, its scheduler and wrk alone, on the same two cores).
+lhalf=$(run live-half paced-get.lua "$base/health/live" RATE="$half")
+fport=$((port + 1))
+"$java" -XX:+UseZGC bench/http/Floor.java "$fport" >"$data/floor.log" 2>&1 &
+fpid=$!
+trap "kill $fpid 2>/dev/null || true; $(trap -p EXIT | sed "s/^trap -- '//; s/' EXIT\$//")" EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$fport/" >/dev/null && break; sleep 0.5; done
+wrk -t2 -c32 -d5s "http://127.0.0.1:$fport/" >/dev/null # the JIT
+fhalf=$(run floor-half paced-get.lua "http://127.0.0.1:$fport/" RATE="$half")
+kill "$fpid" 2>/dev/null || true
 
 echo
 echo "| run | requests/s | p50 | p99 | ratio to /health/live |"
 echo "|---|---|---|---|---|"
 livers=$(echo "$live" | awk '{print $2}')
-for line in "$live" "$r100" "$r1000" "$h100" "$q100"; do
+for line in "$live" "$r100" "$r1000" "$h100" "$q100" "$lhalf" "$fhalf"; do
   echo "$line" | awk -v l="$livers" '{printf "| %s | %.0f | %s | %s | %.2f |\n", $1, $2, $3, $4, $2 / l}'
 done
 echo
@@ -126,6 +139,10 @@ echo "half-peak target rate for recommend-100: $half requests/s; its p50 and p99
 echo "recommend-100-half ran right after the peak runs, while the database still did their"\
   "maintenance on the same two cores; recommend-100-half-quiet ran once server and database were idle"\
   "(waited ${waited} s); wrk's own for it: $(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/recommend-100-half-quiet.txt")"
+echo "the floors at the same rate, from each request's slot: live-half is /health/live on this server,"\
+  "floor-half a server that does nothing (bench/http/Floor.java) on the same cores; wrk's own:"\
+  "$(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/live-half.txt");"\
+  "$(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/floor-half.txt")"
 grep -c "ERROR" "$data/server.log" | awk '{print "server log ERROR lines: " $1}' || true
 # Every decision's event must be written: a run that dropped events measured a server that skipped
 # part of its work (before 2026-12-04 most events were dropped at peak, see RESULTS.md).
