@@ -215,8 +215,12 @@ class OutboxPublisherIntegrationTests {
                   .list())
           .as("the first row's failed attempt counts, the never-sent second row's does not")
           .containsExactly(2, 1);
+      // the rows are marked published before the counter moves: wait for it too
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(running.counter("arbiter.outbox.published")).isEqualTo(10));
       assertThat(running.counter("arbiter.outbox.retried")).isEqualTo(5);
-      assertThat(running.counter("arbiter.outbox.published")).isEqualTo(10);
     }
   }
 
@@ -274,6 +278,14 @@ class OutboxPublisherIntegrationTests {
       stalled.close();
     }
     assertThat(OutboxFixtures.statuses(url)).isEqualTo(Map.of("pending", 10L));
+    // released, not failed: neither row's attempt counts, nothing is retried or published
+    assertThat(
+            OutboxFixtures.jdbc(url)
+                .sql("select attempts from outbox_events order by id")
+                .query(Integer.class)
+                .list())
+        .containsExactly(0, 0);
+    assertThat(stalled.counter("arbiter.outbox.retried")).isZero();
     assertThat(stalled.counter("arbiter.outbox.published")).isZero();
     try (var running = OutboxFixtures.publisher(url, props(kafka.bootstrapServers(), topic))) {
       await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == 10);
