@@ -5,7 +5,7 @@
 # run (wrk -t2 -c32) of /health/live followed by one of Recommend on 100 offers; a peak run of
 # Recommend on 1,000 offers; and, once the decision log has written the events queued so far, a
 # paced run of Recommend on 100 offers at half its peak rate, whose latency is measured from each
-# request's scheduled send time (corrected for coordinated omission, see recommend.lua); then,
+# request's scheduled send time (corrected for coordinated omission, see pacing.lua); then,
 # once server and database are idle (the peak runs leave the database an autovacuum and a
 # checkpoint to do, on the same two cores), the same paced run again; then, at the same rate,
 # /health/live and a server that does nothing (Floor.java): the latency floors under Recommend's.
@@ -41,8 +41,13 @@ run() { # name script url [env...]
   rps=$(awk '/^Requests\/sec/ {print $2}' "$data/$name.txt")
   p50=$(awk '$1=="50%" {print $2}' "$data/$name.txt")
   p99=$(awk '$1=="99%" {print $2}' "$data/$name.txt")
-  # a paced run (RATE) reports latency from each request's slot (recommend.lua): those figures
+  # a paced run (RATE) reports latency from each request's slot (pacing.lua): those figures, which
+  # need every answer to echo its request's X-Request-ID
   if grep -q '^corrected 99%' "$data/$name.txt"; then
+    if ! grep -q '^corrected answers [0-9]*, without a slot 0$' "$data/$name.txt"; then
+      echo "$name: answers without the X-Request-ID sent: $(grep '^corrected answers' "$data/$name.txt")" >&2
+      exit 1
+    fi
     p50=$(awk '$1=="corrected" && $2=="50%" {print $3}' "$data/$name.txt")
     p99=$(awk '$1=="corrected" && $2=="99%" {print $3}' "$data/$name.txt")
   fi
@@ -115,13 +120,18 @@ q100=$(run recommend-100-half-quiet recommend.lua "$base/api/v1/recommend" FLOW=
 # machine, its scheduler and wrk alone, on the same two cores).
 lhalf=$(run live-half paced-get.lua "$base/health/live" RATE="$half")
 fport=$((port + 1))
-"$java" -XX:+UseZGC bench/http/Floor.java "$fport" >"$data/floor.log" 2>&1 &
-fpid=$!
-trap "kill $fpid 2>/dev/null || true; $(trap -p EXIT | sed "s/^trap -- '//; s/' EXIT\$//")" EXIT
+"$java" ${JOPTS:-} bench/http/Floor.java "$fport" >"$data/floor.log" 2>&1 &
+floor_pid=$! # stop_bench_server (server.sh) stops it on exit
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$fport/" >/dev/null && break; sleep 0.5; done
+# the port's answer must be Floor's own, not another process's that held the port first
+if [ "$(curl -s "http://127.0.0.1:$fport/")" != '{"floor":true}' ]; then
+  echo "Floor.java is not answering on port $fport:" >&2
+  cat "$data/floor.log" >&2
+  exit 1
+fi
 wrk -t2 -c32 -d5s "http://127.0.0.1:$fport/" >/dev/null # the JIT
 fhalf=$(run floor-half paced-get.lua "http://127.0.0.1:$fport/" RATE="$half")
-kill "$fpid" 2>/dev/null || true
+kill "$floor_pid" 2>/dev/null || true
 
 echo
 echo "| run | requests/s | p50 | p99 | ratio to /health/live |"
@@ -141,8 +151,8 @@ echo "recommend-100-half ran right after the peak runs, while the database still
   "(waited ${waited} s); wrk's own for it: $(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/recommend-100-half-quiet.txt")"
 echo "the floors at the same rate, from each request's slot: live-half is /health/live on this server,"\
   "floor-half a server that does nothing (bench/http/Floor.java) on the same cores; wrk's own:"\
-  "$(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/live-half.txt");"\
-  "$(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/floor-half.txt")"
+  "live-half $(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/live-half.txt");"\
+  "floor-half $(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/floor-half.txt")"
 grep -c "ERROR" "$data/server.log" | awk '{print "server log ERROR lines: " $1}' || true
 # Every decision's event must be written: a run that dropped events measured a server that skipped
 # part of its work (before 2026-12-04 most events were dropped at peak, see RESULTS.md).

@@ -8,7 +8,7 @@ start_bench_server() {
   ARBITER_DATA_DIR="$data" PORT=$port ARBITER_BIND_ADDRESS=127.0.0.1 LOG_LEVEL=WARN RATE_LIMIT_ENABLED=false \
     "$java" ${JOPTS:-} -jar "$jar" serve >"$data/server.log" 2>&1 &
   pid=$!
-  trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+  trap stop_bench_server EXIT
   for _ in $(seq 1 120); do curl -sf "$base/health/live" >/dev/null && break; sleep 1; done
   ARBITER_DATA_DIR="$data" "$java" -jar "$jar" tenant create bench >/dev/null
   KEY=$(ARBITER_DATA_DIR="$data" "$java" -jar "$jar" api-key create --tenant bench --role admin 2>/dev/null \
@@ -19,6 +19,15 @@ start_bench_server() {
   curl -sf "${auth[@]}" -H 'Content-Type: application/json' --data-binary @"$data/catalog.json" \
     "$base/api/v1/catalog/import" >/dev/null
   for f in ref100 ref1000; do curl -sf "${auth[@]}" -X POST "$base/api/v1/flows/$f/publish" >/dev/null; done
+}
+
+# Stops the server, and the do-nothing server run-recommend.sh may have started (floor_pid), and
+# removes the data directory: the EXIT trap start_bench_server sets.
+stop_bench_server() {
+  if [ -n "${floor_pid:-}" ]; then kill "$floor_pid" 2>/dev/null || true; fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
 }
 
 # jvm_cpu_ticks PID: the process's CPU time so far (user + system), in clock ticks (1/100 s).
