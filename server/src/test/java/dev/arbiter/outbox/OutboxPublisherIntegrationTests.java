@@ -29,10 +29,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -183,21 +185,16 @@ class OutboxPublisherIntegrationTests {
         OutboxFixtures.publisher(
             url,
             props,
-            () ->
-                new KafkaProducer<>(
-                    KafkaClients.producerConfig(props),
-                    new StringSerializer(),
-                    new ByteArraySerializer()) {
-                  @Override
-                  public Future<RecordMetadata> send(
-                      ProducerRecord<String, byte[]> record, Callback callback) {
-                    if (sends.incrementAndGet() == 3) {
-                      throw new org.apache.kafka.common.errors.TimeoutException(
-                          "Topic " + topic + " not present in metadata after 5000 ms");
-                    }
-                    return super.send(record, callback);
+            producers(
+                props,
+                sends,
+                (nth, record, callback, real) -> {
+                  if (nth == 3) {
+                    throw new org.apache.kafka.common.errors.TimeoutException(
+                        "Topic " + topic + " not present in metadata after 5000 ms");
                   }
-                })) {
+                  return real.send(record, callback);
+                }))) {
       await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == 10);
       List<ConsumerRecord<String, byte[]>> got =
           kafka.read(topic, l -> l.size() >= 12, Duration.ofSeconds(60));
@@ -257,20 +254,14 @@ class OutboxPublisherIntegrationTests {
         OutboxFixtures.publisher(
             url,
             props,
-            () ->
-                new KafkaProducer<>(
-                    KafkaClients.producerConfig(props),
-                    new StringSerializer(),
-                    new ByteArraySerializer()) {
-                  @Override
-                  public Future<RecordMetadata> send(
-                      ProducerRecord<String, byte[]> record, Callback callback) {
-                    // the first two records reach the broker; the rest are never acknowledged
-                    return sends.incrementAndGet() <= 2
-                        ? super.send(record, callback)
-                        : new java.util.concurrent.CompletableFuture<>();
-                  }
-                });
+            producers(
+                props,
+                sends,
+                // the first two records reach the broker; the rest are never acknowledged
+                (nth, record, callback, real) ->
+                    nth <= 2
+                        ? real.send(record, callback)
+                        : new java.util.concurrent.CompletableFuture<>()));
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> sends.get() >= 10);
       assertThat(kafka.read(topic, l -> l.size() >= 2, Duration.ofSeconds(30))).hasSize(2);
@@ -295,6 +286,34 @@ class OutboxPublisherIntegrationTests {
           .containsExactlyInAnyOrderElementsOf(sent.stream().map(OutboxEvent::id).toList());
       assertThat(got).hasSize(12);
     }
+  }
+
+  /** A producer's send. */
+  private interface Send {
+    Future<RecordMetadata> send(ProducerRecord<String, byte[]> record, Callback callback);
+  }
+
+  /** What a test's producer does with the {@code nth} record sent, given the real send. */
+  private interface FaultySend {
+    Future<RecordMetadata> send(
+        int nth, ProducerRecord<String, byte[]> record, Callback callback, Send real);
+  }
+
+  /**
+   * Real producers with {@code props}' settings, in front of the real broker, whose sends go
+   * through {@code faulty}; {@code sends} counts them across every producer made.
+   */
+  private static Supplier<Producer<String, byte[]>> producers(
+      OutboxProperties props, AtomicInteger sends, FaultySend faulty) {
+    return () ->
+        new KafkaProducer<>(
+            KafkaClients.producerConfig(props), new StringSerializer(), new ByteArraySerializer()) {
+          @Override
+          public Future<RecordMetadata> send(
+              ProducerRecord<String, byte[]> record, Callback callback) {
+            return faulty.send(sends.incrementAndGet(), record, callback, super::send);
+          }
+        };
   }
 
   private String eventId(ConsumerRecord<String, byte[]> r) {
