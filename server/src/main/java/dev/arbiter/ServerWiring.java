@@ -698,8 +698,11 @@ class ServerWiring implements WebMvcConfigurer {
     private final Counter droppedPartitions;
     private final Counter purgedRows;
     private final Counter failures;
+    private final Counter creationFailures;
     // when a retention run last completed with nothing left undone (epoch seconds); NaN: none yet
     private final AtomicLong lastSuccess = new AtomicLong(-1);
+    // when the partitions ahead were last all there or created (epoch seconds); NaN: not yet
+    private final AtomicLong lastCreated = new AtomicLong(-1);
     private final Clock clock;
 
     InteractionPartitionKeeper(
@@ -731,14 +734,35 @@ class ServerWiring implements WebMvcConfigurer {
           Counter.builder("arbiter.interactions.retention.failures")
               .description("Partitions or runs the interaction retention could not complete")
               .register(meters);
+      Gauge.builder(
+              "arbiter.interactions.partitions.last.success",
+              lastCreated,
+              t -> t.get() < 0 ? Double.NaN : t.get())
+          .description(
+              "When this node last found or created every monthly interactions partition from "
+                  + InteractionPartitions.MONTHS_BEHIND
+                  + " months back to "
+                  + InteractionPartitions.MONTHS_AHEAD
+                  + " ahead (Unix seconds; NaN before its first such run)")
+          .baseUnit("seconds")
+          .register(meters);
+      this.creationFailures =
+          Counter.builder("arbiter.interactions.partitions.failures")
+              .description("Daily runs that could not create the monthly interactions partitions")
+              .register(meters);
     }
 
     @Scheduled(fixedDelay = 86_400_000, initialDelay = 0)
     void ensure() {
       try {
         partitions.ensure();
+        lastCreated.set(clock.instant().getEpochSecond());
       } catch (RuntimeException e) {
-        log.warn("Could not create interaction partitions: {}", e.getMessage());
+        // Months without their partition go to the default one, whose rows only a row-by-row
+        // delete removes; there are twelve months of margin, and the metrics tell before it ends.
+        creationFailures.increment();
+        log.warn(
+            "Could not create interaction partitions (tried again tomorrow): {}", e.getMessage());
       }
       retention.ifPresent(this::purge);
     }

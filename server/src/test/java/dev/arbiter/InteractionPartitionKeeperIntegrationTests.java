@@ -38,6 +38,33 @@ class InteractionPartitionKeeperIntegrationTests {
   }
 
   @Test
+  void shouldCreateTheMonthsAheadAndSayWhenItLastCouldOrCountThatItCouldNot() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    new ServerWiring.InteractionPartitionKeeper(partitions, Optional.empty(), meters, clock)
+        .ensure();
+    assertThat(partitions.existing())
+        .contains(
+            InteractionPartitions.name(thisMonth.minusMonths(InteractionPartitions.MONTHS_BEHIND)),
+            InteractionPartitions.name(thisMonth.plusMonths(InteractionPartitions.MONTHS_AHEAD)));
+    assertThat(meters.get("arbiter.interactions.partitions.last.success").gauge().value())
+        .isEqualTo(clock.instant().getEpochSecond());
+    assertThat(meters.get("arbiter.interactions.partitions.failures").counter().count()).isZero();
+
+    // a database that cannot be reached: counted, and no success recorded
+    SimpleMeterRegistry down = new SimpleMeterRegistry();
+    InteractionPartitions unreachable =
+        new InteractionPartitions(
+            JdbcClient.create(
+                new DriverManagerDataSource(
+                    "jdbc:postgresql://127.0.0.1:1/arbiter?connectTimeout=2")),
+            clock);
+    new ServerWiring.InteractionPartitionKeeper(unreachable, Optional.empty(), down, clock)
+        .ensure();
+    assertThat(down.get("arbiter.interactions.partitions.failures").counter().count()).isEqualTo(1);
+    assertThat(down.get("arbiter.interactions.partitions.last.success").gauge().value()).isNaN();
+  }
+
+  @Test
   void shouldDropTheMonthsPastTheRetentionAndCountThem() throws Exception {
     String old = InteractionPartitions.name(thisMonth.minusMonths(9));
     String older = InteractionPartitions.name(thisMonth.minusMonths(10));
