@@ -53,6 +53,10 @@ run() { # name script url [env...]
   fi
   echo "$name $rps $p50 $p99"
 }
+# wrk_own NAME: wrk's own p50 and p99 of run NAME (from the send, not the slot).
+wrk_own() {
+  awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/$1.txt"
+}
 # Waits (up to a minute) until the decision log has written what earlier runs queued, so a run
 # does not pay for the previous one's backlog.
 drain() {
@@ -145,14 +149,14 @@ echo "ratio recommend-100 / live per round: $(printf '%s\n' "${ratios[@]}" | awk
   "(the table shows the median round's runs)"
 echo "half-peak target rate for recommend-100: $half requests/s; its p50 and p99 are measured from" \
   "each request's slot (corrected for coordinated omission); wrk's own, from the send:" \
-  "$(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/recommend-100-half.txt")"
+  "$(wrk_own recommend-100-half)"
 echo "recommend-100-half ran right after the peak runs, while the database still did their"\
   "maintenance on the same two cores; recommend-100-half-quiet ran once server and database were idle"\
-  "(waited ${waited} s); wrk's own for it: $(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/recommend-100-half-quiet.txt")"
+  "(waited ${waited} s); wrk's own for it: $(wrk_own recommend-100-half-quiet)"
 echo "the floors at the same rate, from each request's slot: live-half is /health/live on this server,"\
   "floor-half a server that does nothing (bench/http/Floor.java) on the same cores; wrk's own:"\
-  "live-half $(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/live-half.txt");"\
-  "floor-half $(awk '$1=="50%" || $1=="99%" {printf "%s%s %s", (n++ ? ", " : ""), $1, $2}' "$data/floor-half.txt")"
+  "live-half $(wrk_own live-half);"\
+  "floor-half $(wrk_own floor-half)"
 grep -c "ERROR" "$data/server.log" | awk '{print "server log ERROR lines: " $1}' || true
 # Every decision's event must be written: a run that dropped events measured a server that skipped
 # part of its work (before 2026-12-04 most events were dropped at peak, see RESULTS.md).

@@ -713,15 +713,12 @@ class ServerWiring implements WebMvcConfigurer {
       this.partitions = partitions;
       this.retention = retention;
       this.clock = clock;
-      Gauge.builder(
-              "arbiter.interactions.retention.last.success",
-              lastSuccess,
-              t -> t.get() < 0 ? Double.NaN : t.get())
-          .description(
-              "When the interaction retention last ran to completion (Unix seconds; NaN without"
-                  + " ARBITER_INTERACTION_RETENTION, or before it first did)")
-          .baseUnit("seconds")
-          .register(meters);
+      lastSuccessGauge(
+          "arbiter.interactions.retention.last.success",
+          lastSuccess,
+          "When the interaction retention last ran to completion (Unix seconds; NaN without"
+              + " ARBITER_INTERACTION_RETENTION, or before it first did)",
+          meters);
       this.droppedPartitions =
           Counter.builder("arbiter.interactions.partitions.dropped")
               .description("Monthly partitions of interactions dropped past the retention")
@@ -734,22 +731,28 @@ class ServerWiring implements WebMvcConfigurer {
           Counter.builder("arbiter.interactions.retention.failures")
               .description("Partitions or runs the interaction retention could not complete")
               .register(meters);
-      Gauge.builder(
-              "arbiter.interactions.partitions.last.success",
-              lastCreated,
-              t -> t.get() < 0 ? Double.NaN : t.get())
-          .description(
-              "When this node last found or created every monthly interactions partition from "
-                  + InteractionPartitions.MONTHS_BEHIND
-                  + " months back to "
-                  + InteractionPartitions.MONTHS_AHEAD
-                  + " ahead (Unix seconds; NaN before its first such run)")
-          .baseUnit("seconds")
-          .register(meters);
+      lastSuccessGauge(
+          "arbiter.interactions.partitions.last.success",
+          lastCreated,
+          "When this node last found or created every monthly interactions partition from "
+              + InteractionPartitions.MONTHS_BEHIND
+              + " months back to "
+              + InteractionPartitions.MONTHS_AHEAD
+              + " ahead (Unix seconds; NaN before its first such run)",
+          meters);
       this.creationFailures =
           Counter.builder("arbiter.interactions.partitions.failures")
               .description("Daily runs that could not create the monthly interactions partitions")
               .register(meters);
+    }
+
+    /** A gauge of the epoch second in {@code holder}; NaN while it holds a negative (not yet). */
+    private static void lastSuccessGauge(
+        String name, AtomicLong holder, String description, MeterRegistry meters) {
+      Gauge.builder(name, holder, t -> t.get() < 0 ? Double.NaN : t.get())
+          .description(description)
+          .baseUnit("seconds")
+          .register(meters);
     }
 
     @Scheduled(fixedDelay = 86_400_000, initialDelay = 0)
