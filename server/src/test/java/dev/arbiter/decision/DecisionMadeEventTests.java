@@ -1,0 +1,125 @@
+package dev.arbiter.decision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.engine.pipeline.RankedOffer;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * decision.made.v1 written from records is the document it was when it was built of maps: the same
+ * bytes, attributes and fields in the same order, nulls written, empty bins left out.
+ */
+class DecisionMadeEventTests {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Instant AT = Instant.parse("2026-12-05T10:15:30.123456Z");
+
+  @Test
+  void shouldWriteTheEventExactlyAsItsDocumentedForm() {
+    OutboxEvent event = event(null, null, Map.of());
+
+    assertThat(JSON.writeValueAsString(event.event()))
+        .isEqualTo(
+            "{\"specversion\":\"1.0\",\"id\":\"d-1\",\"source\":\"/arbiter/tenants/acme\","
+                + "\"type\":\"decision.made.v1\",\"subject\":\"c-1\","
+                + "\"time\":\"2026-12-05T10:15:30.123456Z\",\"datacontenttype\":\"application/json\","
+                + "\"data\":{\"decisionId\":\"d-1\",\"tenant\":\"acme\",\"customerId\":\"c-1\","
+                + "\"requestId\":\"r-1\",\"flowKey\":\"home\",\"flowVersion\":3,"
+                + "\"catalogVersion\":42,\"channel\":\"web\",\"placement\":null,\"modelKey\":null,"
+                + "\"decidedAt\":\"2026-12-05T10:15:30.123456Z\",\"seed\":-7,\"offers\":["
+                + "{\"rank\":1,\"offerKey\":\"gold\",\"offerId\":\"o-1\",\"name\":\"Gold\","
+                + "\"score\":0.75,\"propensity\":0.125,\"fallback\":false,\"category\":\"cards\"},"
+                + "{\"rank\":2,\"offerKey\":\"silver\",\"offerId\":null,\"name\":\"Silver\","
+                + "\"score\":0.5,\"propensity\":0.05,\"fallback\":true,\"category\":null}]}}");
+    assertThat(event.partitionKey()).isEqualTo("acme:c-1");
+    assertThat(event.createdAt()).isEqualTo(AT);
+  }
+
+  @Test
+  void shouldWriteTheSameBytesAsTheMapsItWasBuiltOfBefore() {
+    for (var bins : List.of(Map.<String, Integer>of(), Map.of("balance", 2))) {
+      OutboxEvent event = event("hero", "bandit", bins);
+      assertThat(JSON.writeValueAsString(event.event()))
+          .isEqualTo(JSON.writeValueAsString(asMaps(bins)));
+    }
+  }
+
+  private static List<RankedOffer> offers() {
+    return List.of(
+        new RankedOffer(1, "gold", "o-1", "Gold", 0.75, 0.125, false, Map.of("headline", "h")),
+        new RankedOffer(2, "silver", null, "Silver", 0.5, 0.05, true, Map.of()));
+  }
+
+  private static OutboxEvent event(String placement, String modelKey, Map<String, Integer> bins) {
+    List<RankedOffer> offers = offers();
+    var decided =
+        List.of(
+            new RecommendService.DecidedOffer(offers.get(0), "cards", bins),
+            new RecommendService.DecidedOffer(offers.get(1), null, bins));
+    var data =
+        new RecommendService.DecisionMade(
+            "d-1",
+            "acme",
+            "c-1",
+            "r-1",
+            "home",
+            3,
+            42L,
+            "web",
+            placement,
+            modelKey,
+            AT.toString(),
+            -7L,
+            decided);
+    return OutboxEvent.cloudEvent("d-1", "t-1", "acme", "decision.made.v1", "c-1", AT, data);
+  }
+
+  /** The event as the server built it up to this change: maps in insertion order. */
+  private static Map<String, Object> asMaps(Map<String, Integer> bins) {
+    List<Map<String, Object>> offers = new java.util.ArrayList<>();
+    String[] categories = {"cards", null};
+    for (RankedOffer o : offers()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("rank", o.rank());
+      m.put("offerKey", o.offerKey());
+      m.put("offerId", o.offerId());
+      m.put("name", o.name());
+      m.put("score", o.score());
+      m.put("propensity", o.propensity());
+      m.put("fallback", o.fallback());
+      m.put("category", categories[o.rank() - 1]);
+      if (!bins.isEmpty()) {
+        m.put("bins", bins);
+      }
+      offers.add(m);
+    }
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("decisionId", "d-1");
+    data.put("tenant", "acme");
+    data.put("customerId", "c-1");
+    data.put("requestId", "r-1");
+    data.put("flowKey", "home");
+    data.put("flowVersion", 3);
+    data.put("catalogVersion", 42L);
+    data.put("channel", "web");
+    data.put("placement", "hero");
+    data.put("modelKey", "bandit");
+    data.put("decidedAt", AT.toString());
+    data.put("seed", -7L);
+    data.put("offers", offers);
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("specversion", "1.0");
+    event.put("id", "d-1");
+    event.put("source", "/arbiter/tenants/acme");
+    event.put("type", "decision.made.v1");
+    event.put("subject", "c-1");
+    event.put("time", AT.toString());
+    event.put("datacontenttype", "application/json");
+    event.put("data", data);
+    return event;
+  }
+}
