@@ -112,12 +112,25 @@ public final class EventBatch {
     return field;
   }
 
-  /** The millisecond timestamp of a UUIDv7 id (its first 48 bits). */
+  /**
+   * The millisecond timestamp of a UUIDv7 id (its first 48 bits), read in place: the decision log
+   * reads it of every event it writes.
+   */
   public static long millisOf(String uuidV7) {
     if (uuidV7.length() < 13 || uuidV7.charAt(8) != '-') {
       throw new IllegalArgumentException("not a UUID: " + uuidV7);
     }
-    return Long.parseLong(uuidV7.substring(0, 8) + uuidV7.substring(9, 13), 16);
+    long millis = 0;
+    for (int i = 0; i < 13; i++) {
+      if (i != 8) {
+        int digit = Character.digit(uuidV7.charAt(i), 16);
+        if (digit < 0) {
+          throw new IllegalArgumentException("not a UUID: " + uuidV7);
+        }
+        millis = millis << 4 | digit;
+      }
+    }
+    return millis;
   }
 
   /** What {@code lowestRowId} reads as a UUID, as V12's {@code outbox_lowest_row_id} does. */

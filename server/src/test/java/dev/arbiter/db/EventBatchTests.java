@@ -87,4 +87,19 @@ class EventBatchTests {
     assertThatThrownBy(() -> EventBatch.millisOf("e-1"))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void shouldReadTheTimestampOfEveryIdTheServerMakesAndRefuseOtherText() {
+    for (int i = 0; i < 1_000; i++) {
+      String id = dev.arbiter.shared.Ids.newId();
+      long stamped = java.util.UUID.fromString(id).getMostSignificantBits() >>> 16;
+      assertThat(EventBatch.millisOf(id)).isEqualTo(stamped);
+    }
+    for (String notAUuid :
+        new String[] {"019aeb2g-1234-7abc", "-19aeb2c-1234-7abc", "019aeb2c-12 4-7abc"}) {
+      assertThatThrownBy(() -> EventBatch.millisOf(notAUuid))
+          .as(notAUuid)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }
