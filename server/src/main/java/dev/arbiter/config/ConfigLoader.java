@@ -141,7 +141,7 @@ public final class ConfigLoader {
           "ARBITER_DECISION_EVENT_FULL_WAIT must be between PT0S and PT10S, got "
               + decisionEventFullWait);
     }
-    Duration decisionLogLinger = duration("ARBITER_DECISION_LOG_LINGER", Duration.ofMillis(5));
+    Duration decisionLogLinger = duration("ARBITER_DECISION_LOG_LINGER", Duration.ofMillis(20));
     if (decisionLogLinger.compareTo(Duration.ofSeconds(1)) > 0) {
       problems.add(
           "ARBITER_DECISION_LOG_LINGER must be between PT0S and PT1S, got " + decisionLogLinger);

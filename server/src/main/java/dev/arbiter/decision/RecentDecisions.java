@@ -21,12 +21,13 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the decisions a Respond is likeliest to follow are the ones kept. (A frequency-based cache such
  * as Caffeine's keeps whatever got in first when every key is new and written once: under load it
  * forgot nearly every recent decision, see {@code bench/RESULTS.md}.) Any other decision is read
- * from its {@code decision.made.v1} event in the outbox, which the decision log writes in batches a
- * few milliseconds after the answer: a decision id younger than {@link #YOUNG} (its UUIDv7
- * timestamp tells) that is not there yet is looked up again every 25 ms for up to {@code wait}, so
- * a Respond sent to another node right after the Recommend is accepted. A decision whose event was
- * dropped (the decision log's queue was full; counted) or purged (older than {@code
- * OUTBOX_RETENTION}) is not found. Each lookup is counted by where it was answered ({@code
+ * from its {@code decision.made.v1} event in the outbox, which the decision log writes in batches
+ * some milliseconds after the answer (up to {@code ARBITER_DECISION_LOG_LINGER}, 20 ms by default,
+ * plus the insert): a decision id younger than {@link #YOUNG} (its UUIDv7 timestamp tells) that is
+ * not there yet is looked up again every 25 ms for up to {@code wait}, so a Respond sent to another
+ * node right after the Recommend is accepted. A decision whose event was dropped (the decision
+ * log's queue was full; counted) or purged (older than {@code OUTBOX_RETENTION}) is not found. Each
+ * lookup is counted by where it was answered ({@code
  * arbiter_decision_lookups_total{source="memory|database|none"}}): many answered by the database
  * say the memory is too small for how long after a decision its Responds come. Thread-safe.
  */

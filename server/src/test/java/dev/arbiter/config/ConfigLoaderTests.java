@@ -28,15 +28,15 @@ class ConfigLoaderTests {
     assertThat(c.recentDecisions()).isEqualTo(5_000);
     assertThat(c.decisionLogWriters()).isEqualTo(2);
     assertThat(c.decisionEventFullWait()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(c.decisionLogLinger()).isEqualTo(Duration.ofMillis(5));
+    assertThat(c.decisionLogLinger()).isEqualTo(Duration.ofMillis(20));
   }
 
   @Test
   void shouldTakeTheDecisionLogLingerUpToOneSecond() {
     assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_LINGER", "0s")).decisionLogLinger())
         .isZero();
-    assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_LINGER", "20ms")).decisionLogLinger())
-        .isEqualTo(Duration.ofMillis(20));
+    assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_LINGER", "7ms")).decisionLogLinger())
+        .isEqualTo(Duration.ofMillis(7));
     for (String bad : new String[] {"PT2S", "-PT0.001S", "briefly"}) {
       assertThat(
               problemsAbout(
