@@ -123,7 +123,7 @@ public final class EventBatch {
     long millis = 0;
     for (int i = 0; i < 13; i++) {
       if (i != 8) {
-        int digit = Character.digit(uuidV7.charAt(i), 16);
+        int digit = hexDigit(uuidV7.charAt(i));
         if (digit < 0) {
           throw new IllegalArgumentException("not a UUID: " + uuidV7);
         }
@@ -131,6 +131,19 @@ public final class EventBatch {
       }
     }
     return millis;
+  }
+
+  /**
+   * An ASCII hex digit's value, or -1 (where {@link Character#digit} also takes other scripts').
+   */
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
   }
 
   /** What {@code lowestRowId} reads as a UUID, as V12's {@code outbox_lowest_row_id} does. */

@@ -96,7 +96,12 @@ class EventBatchTests {
       assertThat(EventBatch.millisOf(id)).isEqualTo(stamped);
     }
     for (String notAUuid :
-        new String[] {"019aeb2g-1234-7abc", "-19aeb2c-1234-7abc", "019aeb2c-12 4-7abc"}) {
+        new String[] {
+          "019aeb2g-1234-7abc",
+          "-19aeb2c-1234-7abc",
+          "019aeb2c-12 4-7abc",
+          "019aeb2\uff10-1234-7abc"
+        }) {
       assertThatThrownBy(() -> EventBatch.millisOf(notAUuid))
           .as(notAUuid)
           .isInstanceOf(IllegalArgumentException.class);

@@ -230,6 +230,10 @@ class RecommendIntegrationTests {
                 "c-event",
                 "flowKey",
                 "homepage",
+                "channel",
+                "web",
+                "placement",
+                "hero",
                 "attributes",
                 Map.of("balance", 9000, "age", 30)));
     assertThat(server.bean(DecisionLog.class).awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
@@ -257,6 +261,46 @@ class RecommendIntegrationTests {
     assertThat(event.path("data").path("offers").findValuesAsString("offerKey"))
         .isEqualTo(offerKeys(r));
     assertThat(event.path("data").path("offers").get(0).has("propensity")).isTrue();
+    // every attribute and field where it belongs, as the application's own JsonMapper wrote it
+    String decisionId = r.json().path("decisionId").asString();
+    assertThat(event.path("id").asString()).isEqualTo(decisionId);
+    assertThat(event.path("source").asString()).isEqualTo("/arbiter/tenants/demo");
+    assertThat(event.path("type").asString()).isEqualTo("decision.made.v1");
+    assertThat(event.path("datacontenttype").asString()).isEqualTo("application/json");
+    JsonNode data = event.path("data");
+    assertThat(data.propertyNames())
+        .containsExactly(
+            "decisionId",
+            "tenant",
+            "customerId",
+            "requestId",
+            "flowKey",
+            "flowVersion",
+            "catalogVersion",
+            "channel",
+            "placement",
+            "modelKey",
+            "decidedAt",
+            "seed",
+            "offers");
+    assertThat(data.path("tenant").asString()).isEqualTo("demo");
+    assertThat(data.path("customerId").asString()).isEqualTo("c-event");
+    assertThat(data.path("requestId").asString()).isEqualTo(r.header("X-Request-ID"));
+    assertThat(data.path("flowKey").asString()).isEqualTo("homepage");
+    assertThat(data.path("flowVersion").asInt()).isEqualTo(r.json().path("flowVersion").asInt());
+    assertThat(data.path("catalogVersion").asLong())
+        .isEqualTo(r.json().path("catalogVersion").asLong());
+    assertThat(data.path("channel").asString()).isEqualTo("web");
+    assertThat(data.path("placement").asString()).isEqualTo("hero");
+    assertThat(data.path("modelKey").asString()).isEqualTo("homepage-bandit");
+    assertThat(data.path("decidedAt").asString()).isEqualTo(event.path("time").asString());
+    assertThat(data.path("seed").isIntegralNumber()).isTrue();
+    JsonNode first = data.path("offers").get(0);
+    assertThat(first.path("rank").asInt()).isEqualTo(1);
+    assertThat(first.path("score").asDouble())
+        .isEqualTo(r.json().path("offers").get(0).path("score").asDouble());
+    assertThat(first.path("category").asString()).isNotBlank();
+    assertThat(first.has("content")).isFalse();
   }
 
   @Test
