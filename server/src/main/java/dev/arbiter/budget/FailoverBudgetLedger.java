@@ -55,10 +55,10 @@ import org.slf4j.LoggerFactory;
  *       its command timeout, and while degraded no call touches Redis. A probe pings every probe
  *       interval (default 1 s); on success, what this node counted during the outage is added to
  *       Redis (or sets a counter Redis lost), and calls return to Redis. Meanwhile the {@link
- *       BudgetOutagePolicy} decides: count in memory (default) or refuse budgeted offers. A
- *       check-and-add that timed out may still run in Redis later; it is then counted twice (in
- *       Redis and in the outage additions). That errs on the safe side and affects at most the
- *       calls in flight when Redis stopped answering.
+ *       BudgetOutagePolicy} decides: count in memory (default) or refuse budgeted offers (but still
+ *       count spent cost). A check-and-add that timed out may still run in Redis later; it is then
+ *       counted twice (in Redis and in the outage additions). That errs on the safe side and
+ *       affects at most the calls in flight when Redis stopped answering.
  *   <li><b>PostgreSQL down.</b> Flushes keep their counters and retry; a counter that must be
  *       seeded cannot be, so {@link #tryConsume} refuses it (fail closed) and {@link #usage}
  *       reports the last value this node saw, or zero. After a failed seeding read the next
@@ -280,7 +280,9 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
         degrade(e);
       }
     }
-    if (redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE) {
+    // REFUSE refuses what a budget could refuse; cost already spent (no limit) is counted, here
+    // and in Redis when it is back, or the counter would forget it
+    if (redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE && !limits.unbounded()) {
       localUnavailable.increment();
       return false;
     }

@@ -1,5 +1,6 @@
 package dev.arbiter.config;
 
+import dev.arbiter.budget.BudgetOutagePolicy;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.outbox.OutboxProperties;
 import java.net.URI;
@@ -22,6 +23,8 @@ import java.util.OptionalInt;
  * @param poolTimeout how long a request waits for a pooled connection ({@code PG_POOL_TIMEOUT_MS})
  * @param migrateOnStart run Flyway migrations when serving ({@code ARBITER_MIGRATE_ON_START})
  * @param redisUrl shared Redis ({@code REDIS_URL}); empty means in-process fallbacks
+ * @param budgetRedisOutage what budgeted offers get while the configured Redis is down ({@code
+ *     ARBITER_BUDGET_REDIS_OUTAGE})
  * @param apiKeyPepper HMAC key for API key hashes ({@code API_KEY_PEPPER}); empty means generated
  *     under {@code dataDir}
  * @param jwt JWT verification settings
@@ -64,6 +67,7 @@ public record ArbiterConfig(
     Duration poolTimeout,
     boolean migrateOnStart,
     Optional<String> redisUrl,
+    BudgetOutagePolicy budgetRedisOutage,
     Optional<String> apiKeyPepper,
     Jwt jwt,
     LogFormat logFormat,

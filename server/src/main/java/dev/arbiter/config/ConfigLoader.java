@@ -1,5 +1,6 @@
 package dev.arbiter.config;
 
+import dev.arbiter.budget.BudgetOutagePolicy;
 import dev.arbiter.config.ArbiterConfig.DatabaseTarget;
 import dev.arbiter.config.ArbiterConfig.Jwt;
 import dev.arbiter.config.ArbiterConfig.LogFormat;
@@ -103,6 +104,11 @@ public final class ConfigLoader {
     Duration poolTimeout = Duration.ofMillis(intValue("PG_POOL_TIMEOUT_MS", 2000, 250, 60_000));
     boolean migrate = bool("ARBITER_MIGRATE_ON_START", true);
     Optional<String> redis = string("REDIS_URL");
+    BudgetOutagePolicy budgetRedisOutage =
+        choice(
+            "ARBITER_BUDGET_REDIS_OUTAGE",
+            BudgetOutagePolicy.COUNT_LOCALLY,
+            BudgetOutagePolicy.REFUSE);
     redis.ifPresent(this::checkRedisUrl);
     Optional<String> pepper = string("API_KEY_PEPPER");
     pepper.ifPresent(
@@ -183,6 +189,7 @@ public final class ConfigLoader {
         poolTimeout,
         migrate,
         redis,
+        budgetRedisOutage,
         pepper,
         jwt,
         logFormat,

@@ -277,6 +277,36 @@ class FailoverBudgetLedgerIntegrationTests {
   }
 
   @Test
+  void shouldStillCountSpentCostWhileRedisIsDownWhenToldToFailClosed() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverBudgetLedger node =
+        ledger(
+            redis.uri(),
+            new Settings(Duration.ofSeconds(1), Duration.ofMillis(200), BudgetOutagePolicy.REFUSE));
+    Budget costCapped = new Budget(null, 100.0, BudgetPeriod.TOTAL);
+    // what Respond charges: cost already spent, under no limit (RespondService)
+    Budget spent = new Budget(Long.MAX_VALUE, null, BudgetPeriod.TOTAL);
+    assertThat(node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0)).isTrue();
+
+    redis.stop();
+
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0))).isFalse();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", spent, TODAY, 0, 40))).isTrue();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", spent, TODAY, 0, 2.5))).isTrue();
+    assertThat(consumed("unavailable", "local")).isEqualTo(1);
+
+    redis.start();
+    awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
+    // Redis came back empty: seeded from PostgreSQL, plus what was spent during the outage
+    node.flush();
+    assertThat(node.usage(tenant, Map.of("gold", BudgetPeriod.TOTAL), TODAY))
+        .containsEntry("gold", new BudgetUsage(1, 42.5));
+    // and the cap counts it: 57.5 of 100 left
+    assertThat(node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 57.5)).isTrue();
+    assertThat(node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0.5)).isFalse();
+  }
+
+  @Test
   void shouldStartDegradedWhenRedisIsDownAtStartAndRecoverWhenItComes() throws Exception {
     DedicatedRedis redis = dedicatedRedis();
     redis.stop();

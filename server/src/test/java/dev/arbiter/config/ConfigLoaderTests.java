@@ -154,6 +154,21 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldCountBudgetsLocallyDuringARedisOutageUnlessToldToRefuse() {
+    assertThat(ConfigLoader.load(Map.of()).budgetRedisOutage())
+        .isEqualTo(dev.arbiter.budget.BudgetOutagePolicy.COUNT_LOCALLY);
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_BUDGET_REDIS_OUTAGE", "refuse")).budgetRedisOutage())
+        .isEqualTo(dev.arbiter.budget.BudgetOutagePolicy.REFUSE);
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_BUDGET_REDIS_OUTAGE", "COUNT_LOCALLY"))
+                .budgetRedisOutage())
+        .isEqualTo(dev.arbiter.budget.BudgetOutagePolicy.COUNT_LOCALLY);
+    assertThat(problemsAbout(Map.of("ARBITER_BUDGET_REDIS_OUTAGE", "fail"), "ARBITER_BUDGET"))
+        .containsExactly("ARBITER_BUDGET_REDIS_OUTAGE must be count_locally or refuse, got 'fail'");
+  }
+
+  @Test
   void shouldTakeTheDecisionLogWritersWithinBounds() {
     assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_WRITERS", "4")).decisionLogWriters())
         .isEqualTo(4);

@@ -109,6 +109,53 @@ class BudgetIntegrationTests {
   }
 
   @Test
+  void shouldRefuseBudgetedOffersWhileRedisIsDownWhenConfiguredToFailClosed() throws Exception {
+    try (var redis = TestRedis.startDedicated();
+        TestServer server =
+            TestServer.startWithEnv(
+                Map.of(
+                    "DATABASE_URL",
+                    TestDatabase.newDatabase(),
+                    "REDIS_URL",
+                    redis.url(),
+                    "ARBITER_BUDGET_REDIS_OUTAGE",
+                    "refuse"))) {
+      String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+      catalog(server, server.apiKey(tenant, "editor"), tenant, 100);
+      String decision = server.apiKey(tenant, "decision");
+      var budgets = server.get("/api/health").json().path("checks").path("budgets");
+      assertThat(budgets.path("details").path("onOutage").asString()).isEqualTo("REFUSE");
+      assertThat(countLimited(List.of(server), List.of(decision), tenant, 3)).isEqualTo(3);
+
+      redis.stop();
+
+      // the budgeted offer is refused, the unbudgeted one still served
+      assertThat(countLimited(List.of(server), List.of(decision), tenant, 6)).isZero();
+      budgets = server.get("/api/health").json().path("checks").path("budgets");
+      assertThat(budgets.path("status").asString()).isEqualTo("degraded");
+      assertThat(server.get("/metrics").body())
+          .containsPattern(
+              "arbiter_budget_consumed_total\\{backend=\"local\",outcome=\"unavailable\"\\} 6");
+
+      redis.start();
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+      while (!"up"
+              .equals(
+                  server
+                      .get("/api/health")
+                      .json()
+                      .path("checks")
+                      .path("budgets")
+                      .path("status")
+                      .asString())
+          && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(countLimited(List.of(server), List.of(decision), tenant, 3)).isEqualTo(3);
+    }
+  }
+
+  @Test
   void shouldNeverExceedABudgetAcrossTwoNodesSharingRedis() throws Exception {
     Map<String, String> env =
         Map.of(
