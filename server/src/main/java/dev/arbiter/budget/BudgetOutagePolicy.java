@@ -15,9 +15,9 @@ public enum BudgetOutagePolicy {
   /**
    * Fail closed: {@link BudgetLedger#tryConsume} refuses every budgeted offer until Redis is back,
    * so no budget is ever exceeded, at the price of showing no budgeted offer during the outage.
-   * What no limit can refuse (a consumption with neither a cost limit nor a decision limit below
-   * {@code Long.MAX_VALUE}: the cost Respond charges, already spent) is still counted in memory and
-   * added to Redis when it is back.
+   * Cost already spent (a consumption of no decision under neither a cost limit nor a decision
+   * limit below {@code Long.MAX_VALUE}: what Respond charges) is still counted in memory and added
+   * to Redis when it is back.
    */
   REFUSE
 }

@@ -280,9 +280,11 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
         degrade(e);
       }
     }
-    // REFUSE refuses what a budget could refuse; cost already spent (no limit) is counted, here
-    // and in Redis when it is back, or the counter would forget it
-    if (redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE && !limits.unbounded()) {
+    // REFUSE refuses decisions a budget could refuse. Cost already spent (no decision, no limit:
+    // Respond's charge) is counted, here and in Redis when it is back, or the counter would forget
+    // it
+    boolean spentCost = decisions == 0 && limits.unbounded();
+    if (redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE && !spentCost) {
       localUnavailable.increment();
       return false;
     }
