@@ -213,11 +213,7 @@ class FailoverBudgetLedgerIntegrationTests {
     }
     assertThat(b.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(5, 0));
 
-    RedisClient client = RedisClient.create(redis.uri());
-    StatefulRedisConnection<String, String> admin = client.connect();
-    closeAfter.add(client::shutdown);
-    closeAfter.add(admin);
-    admin.sync().clientPause(1_500); // Redis keeps its data and answers nothing for 1.5 s
+    pause(redis); // Redis keeps its data and answers nothing for 1.5 s
 
     // Reads time out (harmless), then both nodes count on their own.
     timed(() -> a.usage(tenant, GOLD, TODAY));
@@ -236,11 +232,7 @@ class FailoverBudgetLedgerIntegrationTests {
     FailoverBudgetLedger a = ledger(redis.uri(), Settings.DEFAULTS);
     Budget hundred = new Budget(100L, null, BudgetPeriod.TOTAL);
     a.tryConsume(tenant, "gold", hundred, TODAY, 5, 0);
-    RedisClient client = RedisClient.create(redis.uri());
-    StatefulRedisConnection<String, String> admin = client.connect();
-    closeAfter.add(client::shutdown);
-    closeAfter.add(admin);
-    admin.sync().clientPause(1_500);
+    pause(redis); // Redis keeps its data and answers nothing for 1.5 s
 
     // Timed out here, so counted in memory; Redis runs it anyway when the pause ends.
     assertThat(timed(() -> a.tryConsume(tenant, "gold", hundred, TODAY, 2, 0))).isTrue();
@@ -290,11 +282,7 @@ class FailoverBudgetLedgerIntegrationTests {
     Budget huge = new Budget(Long.MAX_VALUE, null, BudgetPeriod.TOTAL);
     assertThat(node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0)).isTrue();
 
-    RedisClient client = RedisClient.create(redis.uri());
-    StatefulRedisConnection<String, String> admin = client.connect();
-    closeAfter.add(client::shutdown);
-    closeAfter.add(admin);
-    admin.sync().clientPause(1_500); // Redis keeps its data and answers nothing for 1.5 s
+    pause(redis); // Redis keeps its data and answers nothing for 1.5 s
     timed(() -> node.usage(tenant, GOLD, TODAY)); // times out (harmless): the ledger is degraded
 
     assertThat(timed(() -> node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0))).isFalse();
@@ -310,6 +298,15 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(other.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(1, 42.5));
     assertThat(other.tryConsume(tenant, "gold", costCapped, TODAY, 1, 57.5)).isTrue();
     assertThat(other.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0.5)).isFalse();
+  }
+
+  /** Makes Redis keep its data and answer nothing for 1.5 s (CLIENT PAUSE). */
+  private void pause(DedicatedRedis redis) {
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_500);
   }
 
   @Test
