@@ -636,15 +636,13 @@ class ServerWiring implements WebMvcConfigurer {
                     new RedisBudgetLedger(
                         RedisUrls.parse(url).uri(), RedisBudgetLedger.DEFAULT_COMMAND_TIMEOUT))
             .orElse(null);
-    FailoverBudgetLedger.Settings defaults = FailoverBudgetLedger.Settings.DEFAULTS;
     return new FailoverBudgetLedger(
         redis,
         new LocalBudgetLedger(),
         new JdbcBudgetCounterStore(dataSource, java.time.Duration.ofSeconds(1)),
         meters,
         clock,
-        new FailoverBudgetLedger.Settings(
-            defaults.flushInterval(), defaults.probeInterval(), config.budgetRedisOutage()));
+        FailoverBudgetLedger.Settings.DEFAULTS.withOnOutage(config.budgetRedisOutage()));
   }
 
   @Bean

@@ -53,4 +53,17 @@ public interface BudgetLedger {
    */
   boolean tryConsume(
       String tenantId, String offerKey, Budget budget, LocalDate day, long decisions, double cost);
+
+  /**
+   * Adds cost already spent (what Respond charges at a positive outcome) to the offer's counter,
+   * whatever its budget: no limit refuses it, and no outage policy does either, since refusing
+   * would only make the counter forget money that is gone.
+   *
+   * @param period the period of the offer's budget; chooses the counter
+   * @param day the day a {@code DAY} budget counts; ignored for {@code TOTAL}
+   * @param cost non-negative and finite, in the offer's currency unit
+   * @return true if added; false if the counter cannot be known right now (see the implementation)
+   */
+  boolean addSpent(
+      String tenantId, String offerKey, BudgetPeriod period, LocalDate day, double cost);
 }

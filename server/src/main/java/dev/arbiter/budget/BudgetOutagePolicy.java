@@ -15,9 +15,8 @@ public enum BudgetOutagePolicy {
   /**
    * Fail closed: {@link BudgetLedger#tryConsume} refuses every budgeted offer until Redis is back,
    * so no budget is ever exceeded, at the price of showing no budgeted offer during the outage.
-   * Cost already spent (a consumption of no decision under neither a cost limit nor a decision
-   * limit below {@code Long.MAX_VALUE}: what Respond charges) is still counted in memory and added
-   * to Redis when it is back.
+   * Cost already spent ({@link BudgetLedger#addSpent}: what Respond charges) is still counted in
+   * memory and added to Redis when it is back.
    */
   REFUSE
 }

@@ -95,6 +95,11 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       Objects.requireNonNull(probeInterval, "probeInterval");
       Objects.requireNonNull(onOutage, "onOutage");
     }
+
+    /** These timings with another outage policy. */
+    public Settings withOnOutage(BudgetOutagePolicy policy) {
+      return new Settings(flushInterval, probeInterval, policy);
+    }
   }
 
   private final RedisBudgetLedger redis;
@@ -261,8 +266,26 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       String tenantId, String offerKey, Budget budget, LocalDate day, long decisions, double cost) {
     Limits.checkAmounts(decisions, cost);
     BudgetCounterKey key = BudgetCounterKey.of(tenantId, offerKey, budget.period(), day);
-    Limits limits = Limits.of(budget);
-    long costMicros = BudgetCount.micros(cost);
+    return consume(key, Limits.of(budget), decisions, BudgetCount.micros(cost), true);
+  }
+
+  /** Counted under any outage policy: refusing spent cost would only make the counter forget it. */
+  @Override
+  public boolean addSpent(
+      String tenantId, String offerKey, BudgetPeriod period, LocalDate day, double cost) {
+    Limits.checkAmounts(0, cost);
+    BudgetCounterKey key = BudgetCounterKey.of(tenantId, offerKey, period, day);
+    return consume(key, Limits.UNLIMITED, 0, BudgetCount.micros(cost), false);
+  }
+
+  /**
+   * Checks and adds, in Redis or, while it is down or not configured, in memory.
+   *
+   * @param refusable whether the {@link BudgetOutagePolicy#REFUSE} policy refuses it during an
+   *     outage
+   */
+  private boolean consume(
+      BudgetCounterKey key, Limits limits, long decisions, long costMicros, boolean refusable) {
     if (onRedis()) {
       try {
         Consumption result = redis.consume(key, limits, decisions, costMicros, null);
@@ -280,11 +303,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
         degrade(e);
       }
     }
-    // REFUSE refuses decisions a budget could refuse. Cost already spent (no decision, no limit:
-    // Respond's charge) is counted, here and in Redis when it is back, or the counter would forget
-    // it
-    boolean spentCost = decisions == 0 && limits.unbounded();
-    if (redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE && !spentCost) {
+    if (refusable && redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE) {
       localUnavailable.increment();
       return false;
     }

@@ -15,13 +15,8 @@ record Limits(long maxDecisions, long maxCostMicros) {
         budget.maxCost() == null ? NONE : BudgetCount.micros(budget.maxCost()));
   }
 
-  /**
-   * Whether no amount can exceed these limits: no cost limit, and no decision limit or one of
-   * {@code Long.MAX_VALUE}. Such a consumption records what was already spent (Respond's cost).
-   */
-  boolean unbounded() {
-    return (maxDecisions == NONE || maxDecisions == Long.MAX_VALUE) && maxCostMicros == NONE;
-  }
+  /** No limit at all: what {@link BudgetLedger#addSpent} adds under. */
+  static final Limits UNLIMITED = new Limits(NONE, NONE);
 
   /** Whether adding to {@code used} stays within these limits (see {@link BudgetLedger}). */
   boolean admit(BudgetCount used, long decisions, long costMicros) {

@@ -47,6 +47,14 @@ public final class LocalBudgetLedger implements BudgetLedger {
         .accepted();
   }
 
+  @Override
+  public boolean addSpent(
+      String tenantId, String offerKey, BudgetPeriod period, LocalDate day, double cost) {
+    Limits.checkAmounts(0, cost);
+    BudgetCounterKey key = BudgetCounterKey.of(tenantId, offerKey, period, day);
+    return consume(key, Limits.UNLIMITED, 0, BudgetCount.micros(cost), BudgetCount.ZERO).accepted();
+  }
+
   /**
    * Checks and adds atomically.
    *

@@ -173,6 +173,14 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
         .accepted();
   }
 
+  @Override
+  public boolean addSpent(
+      String tenantId, String offerKey, BudgetPeriod period, LocalDate day, double cost) {
+    Limits.checkAmounts(0, cost);
+    BudgetCounterKey key = BudgetCounterKey.of(tenantId, offerKey, period, day);
+    return consume(key, Limits.UNLIMITED, 0, BudgetCount.micros(cost), BudgetCount.ZERO).accepted();
+  }
+
   /** The counters of {@code keys} Redis holds, in one script call; absent ones are left out. */
   Map<BudgetCounterKey, BudgetCount> read(List<BudgetCounterKey> keys) {
     Map<BudgetCounterKey, BudgetCount> found = new HashMap<>();

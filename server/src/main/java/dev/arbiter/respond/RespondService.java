@@ -7,7 +7,6 @@ import dev.arbiter.contact.ContactHistoryStore;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecentDecisions;
 import dev.arbiter.decision.RecordedDecision;
-import dev.arbiter.engine.catalog.Budget;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
 import dev.arbiter.engine.catalog.Offer;
 import dev.arbiter.engine.policy.ContactEvent;
@@ -417,15 +416,13 @@ public class RespondService {
       log.warn("Could not add interaction {} to the contact history: {}", i.id(), e.toString());
     }
     if (charged) {
-      Budget budget = offer.budget();
       LocalDate day =
           LocalDate.ofInstant(i.recordedAt(), ZoneId.of(settings.cached(tenantId).timeZone()));
-      // An unbounded decision limit makes the addition unconditional: the cost was spent.
-      Budget unconditional = new Budget(Long.MAX_VALUE, null, budget.period());
       boolean counted;
       try {
         counted =
-            budgets.tryConsume(tenantId, i.offerKey(), unconditional, day, 0, cost.doubleValue());
+            budgets.addSpent(
+                tenantId, i.offerKey(), offer.budget().period(), day, cost.doubleValue());
       } catch (RuntimeException e) {
         counted = false;
       }

@@ -40,6 +40,10 @@ class FailoverBudgetLedgerIntegrationTests {
   private static final Budget TEN = new Budget(10L, null, BudgetPeriod.TOTAL);
   private static final Map<String, BudgetPeriod> GOLD = Map.of("gold", BudgetPeriod.TOTAL);
 
+  /** Refuses budgeted offers while Redis is down; probes every 200 ms. */
+  private static final Settings FAIL_CLOSED =
+      new Settings(Duration.ofSeconds(1), Duration.ofMillis(200), BudgetOutagePolicy.REFUSE);
+
   private final List<AutoCloseable> closeAfter = new ArrayList<>();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final String tenant = "t" + UUID.randomUUID().toString().replace("-", "");
@@ -245,10 +249,7 @@ class FailoverBudgetLedgerIntegrationTests {
   @Test
   void shouldRefuseBudgetedOffersWhileRedisIsDownWhenToldToFailClosed() throws Exception {
     DedicatedRedis redis = dedicatedRedis();
-    FailoverBudgetLedger node =
-        ledger(
-            redis.uri(),
-            new Settings(Duration.ofSeconds(1), Duration.ofMillis(200), BudgetOutagePolicy.REFUSE));
+    FailoverBudgetLedger node = ledger(redis.uri(), FAIL_CLOSED);
     assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
 
     redis.stop();
@@ -271,13 +272,8 @@ class FailoverBudgetLedgerIntegrationTests {
   @Test
   void shouldStillCountSpentCostWhileRedisIsDownWhenToldToFailClosed() throws Exception {
     DedicatedRedis redis = dedicatedRedis();
-    FailoverBudgetLedger node =
-        ledger(
-            redis.uri(),
-            new Settings(Duration.ofSeconds(1), Duration.ofMillis(200), BudgetOutagePolicy.REFUSE));
+    FailoverBudgetLedger node = ledger(redis.uri(), FAIL_CLOSED);
     Budget costCapped = new Budget(null, 100.0, BudgetPeriod.TOTAL);
-    // what Respond charges: cost already spent, of no decision, under no limit (RespondService)
-    Budget spent = new Budget(Long.MAX_VALUE, null, BudgetPeriod.TOTAL);
     // an offer's budget of Long.MAX_VALUE decisions is still a budget: refused, as every other
     Budget huge = new Budget(Long.MAX_VALUE, null, BudgetPeriod.TOTAL);
     assertThat(node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0)).isTrue();
@@ -287,8 +283,8 @@ class FailoverBudgetLedgerIntegrationTests {
 
     assertThat(timed(() -> node.tryConsume(tenant, "gold", costCapped, TODAY, 1, 0))).isFalse();
     assertThat(timed(() -> node.tryConsume(tenant, "silver", huge, TODAY, 1, 0))).isFalse();
-    assertThat(timed(() -> node.tryConsume(tenant, "gold", spent, TODAY, 0, 40))).isTrue();
-    assertThat(timed(() -> node.tryConsume(tenant, "gold", spent, TODAY, 0, 2.5))).isTrue();
+    assertThat(timed(() -> node.addSpent(tenant, "gold", BudgetPeriod.TOTAL, TODAY, 40))).isTrue();
+    assertThat(timed(() -> node.addSpent(tenant, "gold", BudgetPeriod.TOTAL, TODAY, 2.5))).isTrue();
     assertThat(consumed("unavailable", "local")).isEqualTo(2);
 
     awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(6));
