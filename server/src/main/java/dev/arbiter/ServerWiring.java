@@ -53,6 +53,7 @@ import dev.arbiter.ratelimit.LocalRateLimiter;
 import dev.arbiter.ratelimit.RedisRateLimiter;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.ratelimit.web.RateLimitFilter;
+import dev.arbiter.respond.ChargeCounter;
 import dev.arbiter.respond.OutcomeTypes;
 import dev.arbiter.respond.RespondRepository;
 import dev.arbiter.respond.RespondService;
@@ -561,9 +562,8 @@ class ServerWiring implements WebMvcConfigurer {
       RecentDecisions recentDecisions,
       OutcomeTypes outcomeTypes,
       CatalogSnapshots snapshots,
-      BudgetLedger budgets,
+      ChargeCounter charges,
       FailoverContactHistoryStore contactHistory,
-      TenantSettingsService settings,
       Clock clock,
       MeterRegistry meters) {
     return new RespondService(
@@ -571,11 +571,36 @@ class ServerWiring implements WebMvcConfigurer {
         recentDecisions,
         outcomeTypes,
         snapshots,
-        budgets,
+        charges,
         contactHistory,
-        settings,
         clock,
         meters);
+  }
+
+  /**
+   * Respond's cost charges counted in their budgets, and recounted when a crash or the ledger left
+   * them uncounted; closed before the ledger, so that its last marks are written.
+   */
+  @Bean(initMethod = "start", destroyMethod = "close")
+  ChargeCounter chargeCounter(
+      RespondRepository repository,
+      BudgetLedger budgets,
+      CatalogSnapshots snapshots,
+      TenantSettingsService settings,
+      TransactionTemplate tx,
+      ArbiterConfig config,
+      Clock clock,
+      MeterRegistry meters) {
+    return new ChargeCounter(
+        repository,
+        budgets,
+        snapshots,
+        settings,
+        tx,
+        clock,
+        meters,
+        ChargeCounter.Settings.DEFAULTS.withReconcileInterval(
+            config.budgetChargeReconcileInterval()));
   }
 
   @Bean

@@ -25,6 +25,8 @@ import java.util.OptionalInt;
  * @param redisUrl shared Redis ({@code REDIS_URL}); empty means in-process fallbacks
  * @param budgetRedisOutage what budgeted offers get while the configured Redis is down ({@code
  *     ARBITER_BUDGET_REDIS_OUTAGE})
+ * @param budgetChargeReconcileInterval how often each node counts cost charges left uncounted in
+ *     their budgets ({@code ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL})
  * @param apiKeyPepper HMAC key for API key hashes ({@code API_KEY_PEPPER}); empty means generated
  *     under {@code dataDir}
  * @param jwt JWT verification settings
@@ -68,6 +70,7 @@ public record ArbiterConfig(
     boolean migrateOnStart,
     Optional<String> redisUrl,
     BudgetOutagePolicy budgetRedisOutage,
+    Duration budgetChargeReconcileInterval,
     Optional<String> apiKeyPepper,
     Jwt jwt,
     LogFormat logFormat,

@@ -110,6 +110,14 @@ public final class ConfigLoader {
             BudgetOutagePolicy.COUNT_LOCALLY,
             BudgetOutagePolicy.REFUSE);
     redis.ifPresent(this::checkRedisUrl);
+    Duration chargeReconcileInterval =
+        duration("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL", Duration.ofSeconds(30));
+    if (chargeReconcileInterval.compareTo(Duration.ofSeconds(1)) < 0
+        || chargeReconcileInterval.compareTo(Duration.ofDays(1)) > 0) {
+      problems.add(
+          "ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL must be between PT1S and P1D, got "
+              + chargeReconcileInterval);
+    }
     Optional<String> pepper = string("API_KEY_PEPPER");
     pepper.ifPresent(
         p -> {
@@ -190,6 +198,7 @@ public final class ConfigLoader {
         migrate,
         redis,
         budgetRedisOutage,
+        chargeReconcileInterval,
         pepper,
         jwt,
         logFormat,

@@ -4,6 +4,7 @@ import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.engine.scoring.Learning;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -53,7 +54,8 @@ public interface RespondRepository {
   /**
    * @param claimed false if a committed request already held the key (nothing was written)
    * @param charged whether this write charged the cost (the first positive outcome of the decision
-   *     and offer)
+   *     and offer); the charge is then also recorded as uncounted ({@link #forgetUncounted} once
+   *     the budget ledger counted it)
    */
   record Written(boolean claimed, boolean charged) {}
 
@@ -83,4 +85,28 @@ public interface RespondRepository {
    * cannot charge it again); returns how many.
    */
   int deleteChargesBefore(Instant cutoff, int batch);
+
+  /** Identifies a cost charge: one per decision and offer. */
+  record ChargeKey(String tenantId, String decisionId, String offerKey) {}
+
+  /** A committed cost charge not yet known to be counted in its offer's budget. */
+  record UncountedCharge(ChargeKey key, BigDecimal cost, Instant chargedAt) {}
+
+  /**
+   * Forgets that these charges are uncounted: the budget ledger counted them. Keys not (or no
+   * longer) recorded are ignored.
+   *
+   * @return how many were forgotten
+   */
+  int forgetUncounted(Collection<ChargeKey> keys);
+
+  /**
+   * Up to {@code limit} uncounted charges made before {@code cutoff}, oldest first, locked until
+   * the caller's transaction ends; charges another transaction holds locked are skipped, so nodes
+   * that run this at once get different ones. Call it in a transaction.
+   */
+  List<UncountedCharge> lockUncounted(Instant cutoff, int limit);
+
+  /** How many uncounted charges were made before {@code cutoff}. */
+  long countUncounted(Instant cutoff);
 }

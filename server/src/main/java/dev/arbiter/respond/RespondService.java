@@ -1,6 +1,5 @@
 package dev.arbiter.respond;
 
-import dev.arbiter.budget.BudgetLedger;
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.contact.ContactEntry;
 import dev.arbiter.contact.ContactHistoryStore;
@@ -18,7 +17,6 @@ import dev.arbiter.engine.scoring.ThompsonModel;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
-import dev.arbiter.tenant.TenantSettingsService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -29,8 +27,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -67,7 +63,8 @@ import org.slf4j.LoggerFactory;
  *       {@code errorId}.
  *   <li><b>After commit</b> the interaction joins the customer's contact history (the contact
  *       policies of the next Recommend count it) and a charged cost is added to the offer's budget
- *       counter.
+ *       counter ({@link ChargeCounter}: what a crash or the ledger leaves uncounted is counted
+ *       later).
  * </ul>
  *
  * <p>Learning: outcomes whose type {@link OutcomeType#learns() learns} add a success (positive) or
@@ -97,14 +94,12 @@ public class RespondService {
   private final RecentDecisions decisions;
   private final OutcomeTypes outcomeTypes;
   private final CatalogSnapshots snapshots;
-  private final BudgetLedger budgets;
+  private final ChargeCounter charges;
   private final ContactHistoryStore contactHistory;
-  private final TenantSettingsService settings;
   private final Clock clock;
   private final MeterRegistry meters;
   private final Timer duration;
   private final Counter replays;
-  private final Counter budgetChargeFailures;
   private final Map<OutcomeClass, Counter> recorded = new java.util.EnumMap<>(OutcomeClass.class);
 
   public RespondService(
@@ -112,18 +107,16 @@ public class RespondService {
       RecentDecisions decisions,
       OutcomeTypes outcomeTypes,
       CatalogSnapshots snapshots,
-      BudgetLedger budgets,
+      ChargeCounter charges,
       ContactHistoryStore contactHistory,
-      TenantSettingsService settings,
       Clock clock,
       MeterRegistry meters) {
     this.repository = repository;
     this.decisions = decisions;
     this.outcomeTypes = outcomeTypes;
     this.snapshots = snapshots;
-    this.budgets = budgets;
+    this.charges = charges;
     this.contactHistory = contactHistory;
-    this.settings = settings;
     this.clock = clock;
     this.meters = meters;
     this.duration =
@@ -143,10 +136,6 @@ public class RespondService {
               .tag("classification", c.name().toLowerCase(Locale.ROOT))
               .register(meters));
     }
-    this.budgetChargeFailures =
-        Counter.builder("arbiter.budget.charge.failures")
-            .description("Committed cost charges the budget ledger could not count")
-            .register(meters);
   }
 
   /** The answer: 201 with a new interaction, or 200 with the stored answer of a retry. */
@@ -416,24 +405,11 @@ public class RespondService {
       log.warn("Could not add interaction {} to the contact history: {}", i.id(), e.toString());
     }
     if (charged) {
-      LocalDate day =
-          LocalDate.ofInstant(i.recordedAt(), ZoneId.of(settings.cached(tenantId).timeZone()));
-      boolean counted;
-      try {
-        counted =
-            budgets.addSpent(
-                tenantId, i.offerKey(), offer.budget().period(), day, cost.doubleValue());
-      } catch (RuntimeException e) {
-        counted = false;
-      }
-      if (!counted) {
-        budgetChargeFailures.increment();
-        log.warn(
-            "Cost {} of offer {} (interaction {}) is recorded but not counted in its budget",
-            cost,
-            i.offerKey(),
-            i.id());
-      }
+      charges.count(
+          new RespondRepository.ChargeKey(tenantId, i.decisionId(), i.offerKey()),
+          offer.budget().period(),
+          i.recordedAt(),
+          cost);
     }
   }
 

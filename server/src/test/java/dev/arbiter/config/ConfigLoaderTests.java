@@ -169,6 +169,24 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldReconcileUncountedCostChargesEveryThirtySecondsUnlessToldOtherwise() {
+    assertThat(ConfigLoader.load(Map.of()).budgetChargeReconcileInterval())
+        .isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL", "5m"))
+                .budgetChargeReconcileInterval())
+        .isEqualTo(java.time.Duration.ofMinutes(5));
+    for (String bad : new String[] {"500ms", "2d"}) {
+      assertThat(
+              problemsAbout(
+                  Map.of("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL", bad), "ARBITER_BUDGET_CHARGE"))
+          .singleElement()
+          .asString()
+          .startsWith("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL must be between PT1S and P1D");
+    }
+  }
+
+  @Test
   void shouldTakeTheDecisionLogWritersWithinBounds() {
     assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_WRITERS", "4")).decisionLogWriters())
         .isEqualTo(4);

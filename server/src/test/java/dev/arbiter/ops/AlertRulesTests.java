@@ -39,7 +39,8 @@ class AlertRulesTests {
             "arbiter_outbox_pending",
             "arbiter_outbox_kafka_configured",
             "arbiter_decision_log_dropped_total",
-            "arbiter_decision_log_full_waits_total");
+            "arbiter_decision_log_full_waits_total",
+            "arbiter_budget_charge_uncounted");
     try (TestServer server = TestServer.start()) {
       String metrics = server.get("/metrics").body();
       for (String name : used) {

@@ -7,8 +7,11 @@ import dev.arbiter.scoring.jdbc.EvidenceSql;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -111,6 +114,9 @@ public class JdbcRespondRepository implements RespondRepository {
                where exists (select 1 from claim) and cast(:cost as numeric) is not null
               on conflict (tenant_id, decision_id, offer_key) do nothing
               returning 1
+            ), uncounted as (
+              insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at)
+              select :tenantId, :decisionId, :offerKey, :cost, :at from charge
             )""");
     Evidence e = w.evidence();
     boolean beta = e != null && !e.beta().isEmpty();
@@ -181,6 +187,11 @@ public class JdbcRespondRepository implements RespondRepository {
         .update();
   }
 
+  /**
+   * Only charges the budget ledger has counted: an uncounted one still has a row in {@code
+   * uncounted_charges}, which holds the cost the reconciler counts, so deleting the charge would
+   * not lose that cost; it is kept anyway until counted, so that the two tables agree.
+   */
   @Override
   public int deleteChargesBefore(Instant cutoff, int batch) {
     return jdbc.sql(
@@ -188,6 +199,10 @@ public class JdbcRespondRepository implements RespondRepository {
             delete from decision_charges where ctid in (
               select c.ctid from decision_charges c
                where c.charged_at < :cutoff
+                 and not exists (select 1 from uncounted_charges u
+                                  where u.tenant_id = c.tenant_id
+                                    and u.decision_id = c.decision_id
+                                    and u.offer_key = c.offer_key)
                  and not exists (select 1 from outbox_events o
                                   where o.tenant_id = c.tenant_id
                                     and o.id >= outbox_lowest_row_id(c.decision_id)
@@ -198,5 +213,67 @@ public class JdbcRespondRepository implements RespondRepository {
         .param("cutoff", Timestamp.from(cutoff))
         .param("batch", batch)
         .update();
+  }
+
+  @Override
+  public int forgetUncounted(Collection<ChargeKey> keys) {
+    if (keys.isEmpty()) {
+      return 0;
+    }
+    String[] tenants = new String[keys.size()];
+    String[] decisions = new String[keys.size()];
+    String[] offers = new String[keys.size()];
+    int n = 0;
+    for (ChargeKey k : keys) {
+      tenants[n] = k.tenantId();
+      decisions[n] = k.decisionId();
+      offers[n] = k.offerKey();
+      n++;
+    }
+    return jdbc.sql(
+            """
+            delete from uncounted_charges u
+             using unnest(cast(:tenants as text[]), cast(:decisions as text[]),
+                          cast(:offers as text[])) as k (tenant_id, decision_id, offer_key)
+             where u.tenant_id = k.tenant_id and u.decision_id = k.decision_id
+               and u.offer_key = k.offer_key
+            """)
+        .param("tenants", new SqlArrayValue("text", (Object[]) tenants))
+        .param("decisions", new SqlArrayValue("text", (Object[]) decisions))
+        .param("offers", new SqlArrayValue("text", (Object[]) offers))
+        .update();
+  }
+
+  @Override
+  public List<UncountedCharge> lockUncounted(Instant cutoff, int limit) {
+    return jdbc.sql(
+            """
+            select tenant_id, decision_id, offer_key, cost, charged_at
+              from uncounted_charges
+             where charged_at < :cutoff
+             order by charged_at
+             limit :limit
+               for update skip locked
+            """)
+        .param("cutoff", Timestamp.from(cutoff))
+        .param("limit", limit)
+        .query(
+            (rs, n) ->
+                new UncountedCharge(
+                    new ChargeKey(
+                        rs.getString("tenant_id"),
+                        rs.getString("decision_id"),
+                        rs.getString("offer_key")),
+                    rs.getBigDecimal("cost"),
+                    rs.getTimestamp("charged_at").toInstant()))
+        .list();
+  }
+
+  @Override
+  public long countUncounted(Instant cutoff) {
+    return jdbc.sql("select count(*) from uncounted_charges where charged_at < :cutoff")
+        .param("cutoff", Timestamp.from(cutoff))
+        .query(Long.class)
+        .single();
   }
 }

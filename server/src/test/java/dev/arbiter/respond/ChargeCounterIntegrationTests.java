@@ -1,0 +1,331 @@
+package dev.arbiter.respond;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.budget.BudgetLedger;
+import dev.arbiter.catalog.CatalogSnapshots;
+import dev.arbiter.demo.DemoSeeder;
+import dev.arbiter.engine.catalog.BudgetPeriod;
+import dev.arbiter.engine.pipeline.BudgetUsage;
+import dev.arbiter.respond.RespondRepository.ChargeKey;
+import dev.arbiter.tenant.TenantSettingsService;
+import dev.arbiter.testsupport.TestServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Respond's cost charges are counted in their budgets even when the node stops between the commit
+ * and the count, or the ledger cannot count at that moment: real server, PostgreSQL and ledger.
+ *
+ * <p>The demo's {@code personal-loan} has a cost of 30 and a per-day budget; each test charges a
+ * day of its own, so its counter starts at zero.
+ */
+class ChargeCounterIntegrationTests {
+  private static final String OFFER = "personal-loan";
+  static TestServer server;
+  static JdbcClient jdbc;
+  static String tenantId;
+  static ChargeCounter charges;
+  static BudgetLedger budgets;
+
+  @BeforeAll
+  static void start() {
+    // The background reconciler would race the tests' own runs.
+    server = TestServer.start(Map.of("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL", "1d"));
+    server.bean(DemoSeeder.class).seed();
+    jdbc = JdbcClient.create(server.bean(DataSource.class));
+    tenantId = server.tenantId(DemoSeeder.TENANT);
+    charges = server.bean(ChargeCounter.class);
+    budgets = server.bean(BudgetLedger.class);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void shouldCountARespondChargeAtOnceAndForgetThatItWasUncounted() {
+    jdbc.sql("create table test_uncounted_log (decision_id text, offer_key text, cost numeric)")
+        .update();
+    jdbc.sql(
+            """
+            create function test_uncounted_log() returns trigger language plpgsql as $$
+            begin
+              insert into test_uncounted_log values (new.decision_id, new.offer_key, new.cost);
+              return new;
+            end $$
+            """)
+        .update();
+    jdbc.sql(
+            """
+            create trigger test_uncounted_log after insert on uncounted_charges
+              for each row execute function test_uncounted_log()
+            """)
+        .update();
+    try {
+      String key = server.apiKey(DemoSeeder.TENANT, "decision");
+      JsonNode decision = RespondIntegrationTests.recommend(server, key, "charge-now");
+      assertThat(decision.path("offers").findValuesAsString("offerKey")).contains(OFFER);
+      String decisionId = decision.path("decisionId").asString();
+      LocalDate today = day(Instant.now());
+      double before = usage(today).cost();
+
+      TestServer.Response r =
+          server.post(
+              "/api/v1/respond",
+              Map.of(
+                  "decisionId",
+                  decisionId,
+                  "offerKey",
+                  OFFER,
+                  "customerId",
+                  "charge-now",
+                  "outcome",
+                  "convert"),
+              RespondIntegrationTests.headers(key, "Idempotency-Key", "charge-now"));
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      charges.flushMarks();
+
+      // Recorded as uncounted in Respond's statement, counted at once, then forgotten.
+      assertThat(
+              jdbc.sql("select offer_key, cost from test_uncounted_log where decision_id = ?")
+                  .param(decisionId)
+                  .query((rs, n) -> rs.getString(1) + "=" + rs.getBigDecimal(2).intValue())
+                  .list())
+          .containsExactly(OFFER + "=30");
+      assertThat(uncounted(decisionId)).isZero();
+      assertThat(usage(today).cost()).isEqualTo(before + 30);
+      assertThat(
+              jdbc.sql("select count(*) from decision_charges where decision_id = ?")
+                  .param(decisionId)
+                  .query(Long.class)
+                  .single())
+          .isEqualTo(1);
+    } finally {
+      jdbc.sql("drop trigger test_uncounted_log on uncounted_charges").update();
+      jdbc.sql("drop function test_uncounted_log()").update();
+      jdbc.sql("drop table test_uncounted_log").update();
+    }
+  }
+
+  /**
+   * Charges a crash left uncounted (committed, never added to the ledger), reconciled by two nodes
+   * at once: each is counted exactly once.
+   */
+  @Test
+  void shouldCountChargesACrashLeftUncountedExactlyOnceWhenTwoNodesReconcileThem()
+      throws Exception {
+    Instant at = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    LocalDate day = day(at);
+    int n = 240;
+    for (int i = 0; i < n; i++) {
+      insertCharge("crash-" + i, OFFER, "30", at.plusNanos(i * 1000L));
+    }
+    assertThat(usage(day)).isEqualTo(BudgetUsage.ZERO);
+
+    // The other node: its own counter and metrics, small batches, so the two interleave.
+    ChargeCounter otherNode =
+        new ChargeCounter(
+            server.bean(RespondRepository.class),
+            budgets,
+            server.bean(CatalogSnapshots.class),
+            server.bean(TenantSettingsService.class),
+            server.bean(TransactionTemplate.class),
+            Clock.systemUTC(),
+            new SimpleMeterRegistry(),
+            new ChargeCounter.Settings(
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(1), 7, 100));
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<ChargeCounter.Reconciled>> runs =
+          pool.invokeAll(
+              List.<Callable<ChargeCounter.Reconciled>>of(
+                  charges::reconcile, otherNode::reconcile));
+      int counted = 0;
+      for (Future<ChargeCounter.Reconciled> run : runs) {
+        counted += run.get().counted();
+      }
+      assertThat(counted).isEqualTo(n);
+    } finally {
+      pool.shutdownNow();
+      otherNode.close();
+    }
+    assertThat(usage(day)).isEqualTo(new BudgetUsage(0, 30.0 * n));
+    assertThat(uncountedBefore(Instant.now())).isZero();
+    assertThat(charges.reconcile().counted()).isZero();
+    assertThat(usage(day)).isEqualTo(new BudgetUsage(0, 30.0 * n));
+    assertThat(metric("arbiter_budget_charge_reconciled_total{result=\"counted\"}"))
+        .isGreaterThanOrEqualTo(1);
+  }
+
+  /** A young uncounted charge is its node's to count; the reconciler leaves it alone. */
+  @Test
+  void shouldLeaveAChargeYoungerThanTheGracePeriodToTheNodeCountingIt() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    insertCharge("young", OFFER, "30", now);
+    double before = usage(day(now)).cost();
+
+    ChargeCounter.Reconciled run = charges.reconcile();
+
+    assertThat(uncounted("young")).isEqualTo(1);
+    assertThat(usage(day(now)).cost()).isEqualTo(before);
+    assertThat(run.left()).isZero();
+    jdbc.sql("delete from uncounted_charges where decision_id = 'young'").update();
+  }
+
+  @Test
+  void shouldForgetUncountedChargesOfOffersThatHaveNoBudgetToCountThemIn() {
+    Instant at = Instant.now().minus(2, ChronoUnit.HOURS);
+    insertCharge("unbudgeted", "gold-card", "12", at);
+    insertCharge("gone", "no-such-offer", "5", at);
+
+    ChargeCounter.Reconciled run = charges.reconcile();
+
+    assertThat(run.noBudget()).isEqualTo(2);
+    assertThat(uncounted("unbudgeted") + uncounted("gone")).isZero();
+    assertThat(metric("arbiter_budget_charge_reconciled_total{result=\"no_budget\"}"))
+        .isGreaterThanOrEqualTo(2);
+  }
+
+  /**
+   * The ledger cannot count a charge whose counter it must first read from PostgreSQL while that
+   * read fails: the charge stays uncounted (and is reported) until the ledger can count it.
+   */
+  @Test
+  void shouldKeepAChargeTheLedgerCannotCountAndCountItOnceItCan() throws Exception {
+    Instant at = Instant.now().minus(5, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    LocalDate day = day(at);
+    insertCharge("unseedable", OFFER, "30", at);
+    double failuresBefore = metric("arbiter_budget_charge_failures_total");
+
+    jdbc.sql("alter table budget_counters rename to budget_counters_away").update();
+    try {
+      // At once after the commit (Respond's path) and later (the reconciler's): both refused.
+      charges.count(new ChargeKey(tenantId, "unseedable", OFFER), BudgetPeriod.DAY, at, cost("30"));
+      ChargeCounter.Reconciled run = charges.reconcile();
+      assertThat(run.counted()).isZero();
+      assertThat(run.left()).isEqualTo(1);
+      assertThat(uncounted("unseedable")).isEqualTo(1);
+      assertThat(metric("arbiter_budget_charge_failures_total")).isEqualTo(failuresBefore + 1);
+      assertThat(metric("arbiter_budget_charge_uncounted")).isEqualTo(1);
+    } finally {
+      jdbc.sql("alter table budget_counters_away rename to budget_counters").update();
+    }
+
+    // The ledger retries a failed seed after a second.
+    ChargeCounter.Reconciled run = null;
+    for (int i = 0; i < 50 && (run == null || run.counted() == 0); i++) {
+      Thread.sleep(100);
+      run = charges.reconcile();
+    }
+    assertThat(run.counted()).isEqualTo(1);
+    assertThat(uncounted("unseedable")).isZero();
+    assertThat(usage(day)).isEqualTo(new BudgetUsage(0, 30));
+    assertThat(metric("arbiter_budget_charge_uncounted")).isZero();
+  }
+
+  /** A charge is deleted once its decision is past answering, but never while uncounted. */
+  @Test
+  void shouldNotDeleteAnUncountedCharge() {
+    Instant old = Instant.now().minus(40, ChronoUnit.DAYS);
+    insertCharge("old-uncounted", OFFER, "30", old);
+    insertCharge("old-counted", OFFER, "30", old);
+    jdbc.sql("delete from uncounted_charges where decision_id = 'old-counted'").update();
+
+    server.bean(RespondRepository.class).deleteChargesBefore(Instant.now(), 1000);
+
+    assertThat(
+            jdbc.sql(
+                    "select decision_id from decision_charges where decision_id like 'old-%'"
+                        + " order by 1")
+                .query(String.class)
+                .list())
+        .containsExactly("old-uncounted");
+    jdbc.sql("delete from uncounted_charges where decision_id = 'old-uncounted'").update();
+  }
+
+  /** What Respond's statement commits for a charge: the charge and its uncounted record. */
+  private static void insertCharge(String decisionId, String offerKey, String cost, Instant at) {
+    jdbc.sql(
+            """
+            insert into decision_charges (tenant_id, decision_id, offer_key, interaction_id, cost,
+                                          charged_at)
+            values (:tenant, :decision, :offer, :interaction, cast(:cost as numeric), :at)
+            """)
+        .param("tenant", tenantId)
+        .param("decision", decisionId)
+        .param("offer", offerKey)
+        .param("interaction", "i-" + decisionId)
+        .param("cost", cost)
+        .param("at", Timestamp.from(at))
+        .update();
+    jdbc.sql(
+            """
+            insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at)
+            values (:tenant, :decision, :offer, cast(:cost as numeric), :at)
+            """)
+        .param("tenant", tenantId)
+        .param("decision", decisionId)
+        .param("offer", offerKey)
+        .param("cost", cost)
+        .param("at", Timestamp.from(at))
+        .update();
+  }
+
+  private static BigDecimal cost(String cost) {
+    return new BigDecimal(cost);
+  }
+
+  private static LocalDate day(Instant at) {
+    String zone = server.bean(TenantSettingsService.class).cached(tenantId).timeZone();
+    return LocalDate.ofInstant(at, ZoneId.of(zone));
+  }
+
+  private static BudgetUsage usage(LocalDate day) {
+    return budgets.usage(tenantId, Map.of(OFFER, BudgetPeriod.DAY), day).get(OFFER);
+  }
+
+  private static long uncounted(String decisionId) {
+    return jdbc.sql("select count(*) from uncounted_charges where decision_id = ?")
+        .param(decisionId)
+        .query(Long.class)
+        .single();
+  }
+
+  private static long uncountedBefore(Instant cutoff) {
+    return jdbc.sql("select count(*) from uncounted_charges where charged_at < ?")
+        .param(Timestamp.from(cutoff))
+        .query(Long.class)
+        .single();
+  }
+
+  private static double metric(String series) {
+    for (String line : server.get("/metrics").body().split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("/metrics has no " + series);
+  }
+}
