@@ -587,17 +587,13 @@ class ServerWiring implements WebMvcConfigurer {
       BudgetLedger budgets,
       CatalogSnapshots snapshots,
       TenantSettingsService settings,
-      TransactionTemplate tx,
       ArbiterConfig config,
-      Clock clock,
       MeterRegistry meters) {
     return new ChargeCounter(
         repository,
         budgets,
         snapshots,
         settings,
-        tx,
-        clock,
         meters,
         ChargeCounter.Settings.DEFAULTS.withReconcileInterval(
             config.budgetChargeReconcileInterval()));

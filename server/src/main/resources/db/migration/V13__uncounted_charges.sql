@@ -4,21 +4,27 @@
 -- the cost to the budget ledger (Redis or the node's memory). A node that stops between the two,
 -- or a ledger that cannot count at that moment, left the cost out of the budget for good. Respond
 -- now writes a row here in the same statement as the charge; the node deletes it, in batches, once
--- the ledger has counted the cost (dev.arbiter.respond.ChargeCounter), and every node's reconciler
--- counts and deletes rows that are still here a minute later (FOR UPDATE SKIP LOCKED, so nodes
--- share them). The table holds only the last second's charges plus those not yet counted: a new,
--- small table rather than a flag on decision_charges, which would need an index built over the
--- whole table.
+-- the ledger has counted the cost and saved its counters (dev.arbiter.respond.ChargeCounter). Every
+-- node's reconciler claims rows still here a minute later (claimed_until, set with FOR UPDATE SKIP
+-- LOCKED so nodes take different ones, and committed at once: no transaction is held while it
+-- counts), counts them and deletes them. The table holds only the last second's charges plus those
+-- not yet counted: a new, small table rather than a flag on decision_charges, which would need an
+-- index built over the whole table.
+--
+-- charged_at is the responding node's time and chooses the budget's day; created_at and
+-- claimed_until are the database's time, so that nodes' clocks never decide whose row it is.
 --
 -- Nodes built before this version write no row here and count as before; rows written by newer
 -- nodes are counted by them.
 set local lock_timeout = '10s';
 
 create table uncounted_charges (
-    tenant_id   text not null references tenants (id),
-    decision_id text not null,
-    offer_key   text not null,
-    cost        numeric not null,
-    charged_at  timestamptz not null,
+    tenant_id     text not null references tenants (id),
+    decision_id   text not null,
+    offer_key     text not null,
+    cost          numeric not null,
+    charged_at    timestamptz not null,
+    created_at    timestamptz not null default now(),
+    claimed_until timestamptz,
     primary key (tenant_id, decision_id, offer_key)
 );

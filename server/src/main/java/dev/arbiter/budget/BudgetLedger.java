@@ -66,4 +66,14 @@ public interface BudgetLedger {
    */
   boolean addSpent(
       String tenantId, String offerKey, BudgetPeriod period, LocalDate day, double cost);
+
+  /**
+   * Makes what was counted so far survive a restart of this process, as far as this ledger can: a
+   * caller that must not lose a count (Respond's charges) waits for it before it forgets the count
+   * was owed.
+   *
+   * @return true if nothing counted so far is held only in this process's memory any more; false if
+   *     some is (it stays counted here, and a later call may succeed)
+   */
+  boolean flush();
 }

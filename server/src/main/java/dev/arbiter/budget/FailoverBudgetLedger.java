@@ -351,6 +351,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    *
    * @return whether everything was written (false: kept for the next flush, failure counted)
    */
+  @Override
   public boolean flush() {
     // Its own lock: a slow database must never hold up degrade(), which requests call.
     synchronized (flushLock) {

@@ -56,6 +56,15 @@ public final class LocalBudgetLedger implements BudgetLedger {
   }
 
   /**
+   * Always false: these counts live only in this process's memory ({@link FailoverBudgetLedger}
+   * saves them to PostgreSQL).
+   */
+  @Override
+  public boolean flush() {
+    return false;
+  }
+
+  /**
    * Checks and adds atomically.
    *
    * @param seed where an absent counter starts; null to answer {@code UNSEEDED} instead

@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigDecimal;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -31,7 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Counts Respond's committed cost charges in their offers' budgets, and recounts the ones that were
@@ -39,31 +37,40 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>Respond commits a charge together with an {@code uncounted_charges} row. Right after the
  * commit, {@link #count} adds the cost to the {@link BudgetLedger} and, if it was added, queues the
- * row's deletion; a background thread deletes the queued rows in one statement every mark interval
- * (default 1 s). A row still there after the grace period (default 1 min) was not counted: the
- * ledger refused it (its counter could not be read from PostgreSQL), or the node stopped between
- * the commit and the count. Every node's reconciler, every reconcile interval (default 30 s), locks
- * up to a batch of such rows ({@code FOR UPDATE SKIP LOCKED}, so nodes take different ones), adds
- * each cost to the ledger, and deletes the counted rows in the same transaction.
+ * row's deletion. A background thread, every mark interval (default 1 s), has the ledger save its
+ * counters ({@link BudgetLedger#flush()}) and then deletes the queued rows in one statement; while
+ * the ledger cannot save, the rows stay. A row still there after the grace period (default 1 min,
+ * database time) was not counted: the ledger refused it (its counter could not be read from
+ * PostgreSQL), or the node stopped between the commit and the count or before its counters were
+ * saved. Every node's reconciler, every reconcile interval (default 30 s), claims such rows a batch
+ * at a time for the lease (default 2 min; {@code FOR UPDATE SKIP LOCKED}, committed at once, so
+ * nodes take different rows and no transaction stays open while counting), adds each cost to the
+ * ledger and queues the counted rows' deletion as above. A row it could not count stays claimed
+ * until the lease ends, so the run goes on to the next rows and comes back to it in a later run.
  *
  * <h2>Guarantees</h2>
  *
  * <ul>
- *   <li>A committed charge is counted, at once or within the grace period plus one reconcile
- *       interval after the ledger can count again. It is never lost by a crash.
+ *   <li>A committed charge is not lost by a crash or a refusing ledger: its row stays until the
+ *       ledger has counted it and saved that count, and is then counted within the grace period (or
+ *       the lease of a claim that failed) plus one reconcile interval after the ledger can count
+ *       again.
  *   <li>It can be counted twice, which errs on the side of the budget: when the node stops after
- *       the ledger counted it and before its row was deleted (the last mark interval's charges), or
- *       when its row cannot be deleted for longer than the grace period (PostgreSQL unwritable), or
- *       when a reconciler counted it and then could not commit.
- *   <li>A charge whose offer no longer exists or has no budget is forgotten without counting: there
- *       is no counter to add it to.
+ *       the ledger saved it and before its row was deleted (the last mark interval's charges), or
+ *       when the row cannot be deleted for longer than the grace period (or the lease), or more
+ *       than {@code maxPendingMarks} wait to be deleted.
+ *   <li>A charge whose offer no longer exists or has no budget in a catalog compiled after the
+ *       charge is forgotten without counting: there is no counter to add it to. With a catalog
+ *       compiled before the charge (a node that cannot refresh it) it is left for later.
  * </ul>
  *
  * <p>Metrics: {@code arbiter.budget.charge.failures} (charges the ledger could not count at once),
- * {@code arbiter.budget.charge.reconciled{result=counted|no_budget}}, gauges {@code
+ * {@code arbiter.budget.charge.reconciled{result=counted|no_budget}}, {@code
+ * arbiter.budget.charge.reconcile.failures} (runs that failed), gauges {@code
  * arbiter.budget.charge.uncounted} (charges older than the grace period still uncounted after the
- * last reconcile run; NaN before the first) and {@code arbiter.budget.charge.marks.pending}.
- * Thread-safe. {@link #close()} stops the background work and deletes the queued rows.
+ * last run, counted even when the run failed; NaN until the first) and {@code
+ * arbiter.budget.charge.marks.pending}. Thread-safe. {@link #close()} stops the background work,
+ * has the ledger save, and deletes the queued rows.
  */
 public final class ChargeCounter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChargeCounter.class);
@@ -73,9 +80,11 @@ public final class ChargeCounter implements AutoCloseable {
    *
    * @param markInterval how often counted charges' rows are deleted
    * @param reconcileInterval how often the reconciler looks for charges left uncounted
-   * @param grace how old an uncounted charge must be before the reconciler counts it; longer than
-   *     any node takes to count a charge and delete its row
-   * @param batch the most charges one reconcile transaction locks
+   * @param grace how old (database time) an uncounted charge must be before the reconciler counts
+   *     it; longer than any node takes to count a charge and delete its row
+   * @param lease how long a reconciler's claim on a charge lasts: longer than counting a batch
+   *     takes, and how long a charge it could not count waits for the next try
+   * @param batch the most charges one claim takes
    * @param maxPendingMarks the most counted charges whose rows wait to be deleted; past it a
    *     counted charge's row stays, and the reconciler counts it again
    */
@@ -83,19 +92,29 @@ public final class ChargeCounter implements AutoCloseable {
       Duration markInterval,
       Duration reconcileInterval,
       Duration grace,
+      Duration lease,
       int batch,
       int maxPendingMarks) {
-    /** Marks every second; reconciles every 30 s charges older than a minute, 500 at a time. */
+    /** Marks every second; every 30 s reconciles charges older than a minute, 500 a claim. */
     public static final Settings DEFAULTS =
         new Settings(
-            Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(1), 500, 100_000);
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(2),
+            500,
+            100_000);
 
     public Settings {
       Objects.requireNonNull(markInterval, "markInterval");
       Objects.requireNonNull(reconcileInterval, "reconcileInterval");
       Objects.requireNonNull(grace, "grace");
+      Objects.requireNonNull(lease, "lease");
       if (grace.compareTo(markInterval.multipliedBy(5)) < 0) {
         throw new IllegalArgumentException("grace must be at least five mark intervals");
+      }
+      if (lease.compareTo(markInterval.multipliedBy(5)) < 0) {
+        throw new IllegalArgumentException("lease must be at least five mark intervals");
       }
       if (batch < 1 || maxPendingMarks < 1) {
         throw new IllegalArgumentException("batch and maxPendingMarks must be positive");
@@ -104,19 +123,23 @@ public final class ChargeCounter implements AutoCloseable {
 
     /** These settings reconciling every {@code interval}. */
     public Settings withReconcileInterval(Duration interval) {
-      return new Settings(markInterval, interval, grace, batch, maxPendingMarks);
+      return new Settings(markInterval, interval, grace, lease, batch, maxPendingMarks);
     }
   }
 
-  /** What one reconcile run did. */
+  /**
+   * What one reconcile run did.
+   *
+   * @param counted charges added to their budgets
+   * @param noBudget charges forgotten: their offer has no budget (or no longer exists)
+   * @param left charges claimed but not counted (tried again once their claim ends)
+   */
   public record Reconciled(int counted, int noBudget, int left) {}
 
   private final RespondRepository repository;
   private final BudgetLedger budgets;
   private final CatalogSnapshots snapshots;
   private final TenantSettingsService settings;
-  private final TransactionTemplate tx;
-  private final Clock clock;
   private final Settings timings;
   private final MeterRegistry meters;
   private final ConcurrentLinkedQueue<ChargeKey> marks = new ConcurrentLinkedQueue<>();
@@ -125,6 +148,7 @@ public final class ChargeCounter implements AutoCloseable {
   private final Counter failures;
   private final Counter reconciledCounted;
   private final Counter reconciledNoBudget;
+  private final Counter reconcileFailures;
   private final Gauge uncountedGauge;
   private final Gauge pendingGauge;
   private final Object markLock = new Object();
@@ -137,16 +161,12 @@ public final class ChargeCounter implements AutoCloseable {
       BudgetLedger budgets,
       CatalogSnapshots snapshots,
       TenantSettingsService settings,
-      TransactionTemplate tx,
-      Clock clock,
       MeterRegistry meters,
       Settings timings) {
     this.repository = Objects.requireNonNull(repository, "repository");
     this.budgets = Objects.requireNonNull(budgets, "budgets");
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.tx = Objects.requireNonNull(tx, "tx");
-    this.clock = Objects.requireNonNull(clock, "clock");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.timings = Objects.requireNonNull(timings, "timings");
     this.failures =
@@ -157,6 +177,10 @@ public final class ChargeCounter implements AutoCloseable {
             .register(meters);
     this.reconciledCounted = reconciled(meters, "counted");
     this.reconciledNoBudget = reconciled(meters, "no_budget");
+    this.reconcileFailures =
+        Counter.builder("arbiter.budget.charge.reconcile.failures")
+            .description("Reconcile runs of uncounted cost charges that failed (retried)")
+            .register(meters);
     this.uncountedGauge =
         Gauge.builder(
                 "arbiter.budget.charge.uncounted",
@@ -207,13 +231,7 @@ public final class ChargeCounter implements AutoCloseable {
    * @param chargedAt when it was charged: chooses the day of a {@code DAY} budget
    */
   public void count(ChargeKey key, BudgetPeriod period, Instant chargedAt, BigDecimal cost) {
-    boolean counted;
-    try {
-      counted = add(key, period, chargedAt, cost);
-    } catch (RuntimeException e) {
-      counted = false;
-    }
-    if (counted) {
+    if (add(key, period, chargedAt, cost)) {
       mark(key);
     } else {
       failures.increment();
@@ -227,10 +245,16 @@ public final class ChargeCounter implements AutoCloseable {
     }
   }
 
+  /** Whether the ledger added it; false also when it failed. */
   private boolean add(ChargeKey key, BudgetPeriod period, Instant chargedAt, BigDecimal cost) {
-    LocalDate day =
-        LocalDate.ofInstant(chargedAt, ZoneId.of(settings.cached(key.tenantId()).timeZone()));
-    return budgets.addSpent(key.tenantId(), key.offerKey(), period, day, cost.doubleValue());
+    try {
+      LocalDate day =
+          LocalDate.ofInstant(chargedAt, ZoneId.of(settings.cached(key.tenantId()).timeZone()));
+      return budgets.addSpent(key.tenantId(), key.offerKey(), period, day, cost.doubleValue());
+    } catch (RuntimeException e) {
+      log.debug("Could not count the cost of {}: {}", key, e.toString());
+      return false;
+    }
   }
 
   private void mark(ChargeKey key) {
@@ -248,21 +272,25 @@ public final class ChargeCounter implements AutoCloseable {
   }
 
   /**
-   * Deletes the rows of every charge counted so far, in one statement. Runs every mark interval by
-   * itself; call it to make a test or a shutdown step deterministic.
+   * Has the ledger save its counters, then deletes the rows of every charge counted so far, in one
+   * statement. Runs every mark interval by itself; call it to make a test or a shutdown step
+   * deterministic.
    *
-   * @return whether all were deleted (false: kept for the next try)
+   * @return whether all were deleted; false when the ledger could not save its counters (the rows
+   *     are kept for the next try)
+   * @throws RuntimeException when the rows could not be deleted (they are kept for the next try)
    */
   public boolean flushMarks() {
     synchronized (markLock) {
-      List<ChargeKey> batch = new ArrayList<>();
-      for (ChargeKey k : marks) {
-        batch.add(k);
-      }
+      List<ChargeKey> batch = new ArrayList<>(marks);
       if (batch.isEmpty()) {
         return true;
       }
+      if (!budgets.flush()) {
+        return false;
+      }
       repository.forgetUncounted(batch);
+      // Only this method removes, under the lock: the head is exactly the batch.
       for (int i = 0; i < batch.size(); i++) {
         marks.poll();
       }
@@ -273,7 +301,9 @@ public final class ChargeCounter implements AutoCloseable {
 
   private void flushMarksQuietly() {
     try {
-      flushMarks();
+      if (!flushMarks()) {
+        log.debug("Budget counters not saved; {} counted charges stay marked", pendingMarks.get());
+      }
     } catch (RuntimeException e) {
       log.warn(
           "Could not mark {} cost charges as counted ({}); retrying",
@@ -283,71 +313,32 @@ public final class ChargeCounter implements AutoCloseable {
   }
 
   /**
-   * Counts uncounted charges older than the grace period, a batch per transaction, until none is
-   * left that this node can count now. Runs every reconcile interval by itself.
+   * Claims and counts uncounted charges older than the grace period, a batch at a time, until a
+   * claim finds less than a batch. Runs every reconcile interval by itself.
    *
-   * @throws RuntimeException when PostgreSQL cannot be read or written (nothing is lost: what was
-   *     not committed is counted again next time)
+   * @throws RuntimeException when PostgreSQL cannot be read or written (nothing is lost: claimed
+   *     charges not counted are claimed again when their lease ends)
    */
   public Reconciled reconcile() {
-    Instant cutoff = clock.instant().minus(timings.grace());
-    int counted = 0;
-    int noBudget = 0;
-    while (true) {
-      Reconciled run = tx.execute(status -> reconcileBatch(cutoff));
-      counted += run.counted();
-      noBudget += run.noBudget();
-      if (run.counted() + run.noBudget() == 0 || run.left() > 0 || closed.get()) {
-        break;
-      }
-    }
-    long left = repository.countUncounted(cutoff);
-    uncountedAfterRun.set(left);
-    return new Reconciled(counted, noBudget, (int) Math.min(Integer.MAX_VALUE, left));
-  }
-
-  private Reconciled reconcileBatch(Instant cutoff) {
-    List<UncountedCharge> charges = repository.lockUncounted(cutoff, timings.batch());
-    List<ChargeKey> done = new ArrayList<>();
-    Map<String, String> tenantErrors = new HashMap<>();
     int counted = 0;
     int noBudget = 0;
     int left = 0;
-    for (UncountedCharge charge : charges) {
-      ChargeKey key = charge.key();
-      if (tenantErrors.containsKey(key.tenantId())) {
-        left++;
-        continue;
+    try {
+      while (!closed.get()) {
+        List<UncountedCharge> claimed =
+            repository.claimUncounted(timings.grace(), timings.lease(), timings.batch());
+        Reconciled run = countClaimed(claimed);
+        counted += run.counted();
+        noBudget += run.noBudget();
+        left += run.left();
+        flushMarksQuietly();
+        if (claimed.size() < timings.batch()) {
+          break;
+        }
       }
-      Offer offer;
-      try {
-        offer = snapshots.current(key.tenantId()).snapshot().offer(key.offerKey());
-      } catch (RuntimeException e) {
-        tenantErrors.put(key.tenantId(), e.toString());
-        left++;
-        continue;
-      }
-      if (offer == null || offer.budget() == null) {
-        done.add(key);
-        noBudget++;
-        continue;
-      }
-      boolean added;
-      try {
-        added = add(key, offer.budget().period(), charge.chargedAt(), charge.cost());
-      } catch (RuntimeException e) {
-        added = false;
-      }
-      if (added) {
-        done.add(key);
-        counted++;
-      } else {
-        left++;
-      }
+    } finally {
+      countUncounted();
     }
-    repository.forgetUncounted(done);
-    reconciledCounted.increment(counted);
-    reconciledNoBudget.increment(noBudget);
     if (counted + noBudget > 0) {
       log.info(
           "Counted {} cost charges left uncounted in their budgets ({} more had no budget to count"
@@ -357,18 +348,65 @@ public final class ChargeCounter implements AutoCloseable {
     }
     if (left > 0) {
       log.warn(
-          "{} cost charges are still not counted in their budgets{}; retrying in {}",
+          "{} cost charges are still not counted in their budgets; trying again in {}",
           left,
-          tenantErrors.isEmpty() ? "" : " (catalogs unreadable: " + tenantErrors + ")",
-          timings.reconcileInterval());
+          timings.lease());
     }
     return new Reconciled(counted, noBudget, left);
+  }
+
+  private Reconciled countClaimed(List<UncountedCharge> charges) {
+    Map<String, CatalogSnapshots.Compiled> catalogs = new HashMap<>();
+    int counted = 0;
+    int noBudget = 0;
+    int left = 0;
+    for (UncountedCharge charge : charges) {
+      ChargeKey key = charge.key();
+      if (closed.get()) {
+        left++;
+        continue;
+      }
+      CatalogSnapshots.Compiled catalog;
+      try {
+        catalog = catalogs.computeIfAbsent(key.tenantId(), snapshots::current);
+      } catch (RuntimeException e) {
+        log.warn("Cannot read the catalog of tenant {}: {}", key.tenantId(), e.toString());
+        left++;
+        continue;
+      }
+      Offer offer = catalog.snapshot().offer(key.offerKey());
+      if (offer == null || offer.budget() == null) {
+        if (catalog.builtAt().isAfter(charge.chargedAt())) {
+          repository.forgetUncounted(List.of(key));
+          noBudget++;
+        } else {
+          left++; // this node's catalog may be older than the charge: ask again later
+        }
+      } else if (add(key, offer.budget().period(), charge.chargedAt(), charge.cost())) {
+        mark(key);
+        counted++;
+      } else {
+        left++;
+      }
+    }
+    reconciledCounted.increment(counted);
+    reconciledNoBudget.increment(noBudget);
+    return new Reconciled(counted, noBudget, left);
+  }
+
+  private void countUncounted() {
+    try {
+      uncountedAfterRun.set(repository.countUncounted(timings.grace()));
+    } catch (RuntimeException e) {
+      log.debug("Could not count uncounted cost charges: {}", e.toString());
+    }
   }
 
   private void reconcileQuietly() {
     try {
       reconcile();
     } catch (RuntimeException e) {
+      reconcileFailures.increment();
       log.warn("Could not reconcile uncounted cost charges: {}", e.toString());
     }
   }
@@ -388,7 +426,12 @@ public final class ChargeCounter implements AutoCloseable {
       }
     }
     try {
-      flushMarks();
+      if (!flushMarks()) {
+        log.warn(
+            "Closing with {} counted cost charges whose budget counters could not be saved; the"
+                + " reconciler counts them again",
+            pendingMarks.get());
+      }
     } catch (RuntimeException e) {
       log.warn(
           "Closing with {} counted cost charges not marked ({}); the reconciler counts them again",
@@ -396,7 +439,13 @@ public final class ChargeCounter implements AutoCloseable {
           e.toString());
     }
     for (Meter meter :
-        List.of(failures, reconciledCounted, reconciledNoBudget, uncountedGauge, pendingGauge)) {
+        List.of(
+            failures,
+            reconciledCounted,
+            reconciledNoBudget,
+            reconcileFailures,
+            uncountedGauge,
+            pendingGauge)) {
       meters.remove(meter);
     }
   }

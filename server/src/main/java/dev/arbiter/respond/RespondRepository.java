@@ -3,6 +3,7 @@ package dev.arbiter.respond;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.engine.scoring.Learning;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -101,12 +102,14 @@ public interface RespondRepository {
   int forgetUncounted(Collection<ChargeKey> keys);
 
   /**
-   * Up to {@code limit} uncounted charges made before {@code cutoff}, oldest first, locked until
-   * the caller's transaction ends; charges another transaction holds locked are skipped, so nodes
-   * that run this at once get different ones. Call it in a transaction.
+   * Claims up to {@code limit} uncounted charges recorded more than {@code grace} ago and not
+   * claimed by anyone now, oldest first: each is then claimed for {@code lease} (database time),
+   * and committed at once, so no transaction stays open while the caller counts. Charges another
+   * transaction is claiming at the same moment are skipped, so nodes that run this at once get
+   * different ones.
    */
-  List<UncountedCharge> lockUncounted(Instant cutoff, int limit);
+  List<UncountedCharge> claimUncounted(Duration grace, Duration lease, int limit);
 
-  /** How many uncounted charges were made before {@code cutoff}. */
-  long countUncounted(Instant cutoff);
+  /** How many uncounted charges were recorded more than {@code grace} ago (database time). */
+  long countUncounted(Duration grace);
 }

@@ -13,7 +13,6 @@ import dev.arbiter.testsupport.TestServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.sql.Timestamp;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -27,10 +26,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -62,6 +61,34 @@ class ChargeCounterIntegrationTests {
   @AfterAll
   static void stop() {
     server.close();
+  }
+
+  /** What a failed test left would break the next one's counts. */
+  @AfterEach
+  void clean() {
+    charges.flushMarks();
+    jdbc.sql("delete from uncounted_charges").update();
+  }
+
+  /** Another node's counter: its own metrics, no background work; the given batch and lease. */
+  private static ChargeCounter node(int batch, Duration lease) {
+    return node(batch, lease, new SimpleMeterRegistry());
+  }
+
+  private static ChargeCounter node(int batch, Duration lease, SimpleMeterRegistry meters) {
+    return new ChargeCounter(
+        server.bean(RespondRepository.class),
+        budgets,
+        server.bean(CatalogSnapshots.class),
+        server.bean(TenantSettingsService.class),
+        meters,
+        new ChargeCounter.Settings(
+            Duration.ofMillis(100),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            lease,
+            batch,
+            100));
   }
 
   @Test
@@ -144,39 +171,29 @@ class ChargeCounterIntegrationTests {
     }
     assertThat(usage(day)).isEqualTo(BudgetUsage.ZERO);
 
-    // The other node: its own counter and metrics, small batches, so the two interleave.
-    ChargeCounter otherNode =
-        new ChargeCounter(
-            server.bean(RespondRepository.class),
-            budgets,
-            server.bean(CatalogSnapshots.class),
-            server.bean(TenantSettingsService.class),
-            server.bean(TransactionTemplate.class),
-            Clock.systemUTC(),
-            new SimpleMeterRegistry(),
-            new ChargeCounter.Settings(
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(1), 7, 100));
+    // Two nodes, small batches, so that their claims interleave.
+    ChargeCounter one = node(7, Duration.ofMinutes(2));
+    ChargeCounter two = node(7, Duration.ofMinutes(2));
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       List<Future<ChargeCounter.Reconciled>> runs =
           pool.invokeAll(
-              List.<Callable<ChargeCounter.Reconciled>>of(
-                  charges::reconcile, otherNode::reconcile));
+              List.<Callable<ChargeCounter.Reconciled>>of(one::reconcile, two::reconcile));
       int counted = 0;
       for (Future<ChargeCounter.Reconciled> run : runs) {
+        assertThat(run.get().counted()).as("each node counted some").isPositive();
         counted += run.get().counted();
       }
       assertThat(counted).isEqualTo(n);
     } finally {
       pool.shutdownNow();
-      otherNode.close();
+      one.close();
+      two.close();
     }
     assertThat(usage(day)).isEqualTo(new BudgetUsage(0, 30.0 * n));
-    assertThat(uncountedBefore(Instant.now())).isZero();
+    assertThat(uncountedCount()).isZero();
     assertThat(charges.reconcile().counted()).isZero();
     assertThat(usage(day)).isEqualTo(new BudgetUsage(0, 30.0 * n));
-    assertThat(metric("arbiter_budget_charge_reconciled_total{result=\"counted\"}"))
-        .isGreaterThanOrEqualTo(1);
   }
 
   /** A young uncounted charge is its node's to count; the reconciler leaves it alone. */
@@ -191,7 +208,6 @@ class ChargeCounterIntegrationTests {
     assertThat(uncounted("young")).isEqualTo(1);
     assertThat(usage(day(now)).cost()).isEqualTo(before);
     assertThat(run.left()).isZero();
-    jdbc.sql("delete from uncounted_charges where decision_id = 'young'").update();
   }
 
   @Test
@@ -210,39 +226,74 @@ class ChargeCounterIntegrationTests {
 
   /**
    * The ledger cannot count a charge whose counter it must first read from PostgreSQL while that
-   * read fails: the charge stays uncounted (and is reported) until the ledger can count it.
+   * read fails, nor save what it counts: a charge stays uncounted (and reported) until the ledger
+   * has counted and saved it, and one the reconciler cannot count does not hold up the others.
    */
   @Test
-  void shouldKeepAChargeTheLedgerCannotCountAndCountItOnceItCan() throws Exception {
-    Instant at = Instant.now().minus(5, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
-    LocalDate day = day(at);
-    insertCharge("unseedable", OFFER, "30", at);
+  void shouldGoOnPastAChargeItCannotCountAndCountItOnceItCan() throws Exception {
+    Instant atA = Instant.now().minus(5, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    Instant atB = Instant.now().minus(4, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    insertCharge("unseedable", OFFER, "30", atA);
+    insertCharge("seeded", OFFER, "30", atB);
+    assertThat(usage(day(atB))).isEqualTo(BudgetUsage.ZERO); // B's counter is now in memory
     double failuresBefore = metric("arbiter_budget_charge_failures_total");
-
-    jdbc.sql("alter table budget_counters rename to budget_counters_away").update();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ChargeCounter node = node(1, Duration.ofMillis(500), meters);
     try {
-      // At once after the commit (Respond's path) and later (the reconciler's): both refused.
-      charges.count(new ChargeKey(tenantId, "unseedable", OFFER), BudgetPeriod.DAY, at, cost("30"));
-      ChargeCounter.Reconciled run = charges.reconcile();
-      assertThat(run.counted()).isZero();
-      assertThat(run.left()).isEqualTo(1);
-      assertThat(uncounted("unseedable")).isEqualTo(1);
-      assertThat(metric("arbiter_budget_charge_failures_total")).isEqualTo(failuresBefore + 1);
-      assertThat(metric("arbiter_budget_charge_uncounted")).isEqualTo(1);
-    } finally {
-      jdbc.sql("alter table budget_counters_away rename to budget_counters").update();
-    }
+      jdbc.sql("alter table budget_counters rename to budget_counters_away").update();
+      try {
+        // Respond's path: refused at once, reported.
+        charges.count(
+            new ChargeKey(tenantId, "unseedable", OFFER), BudgetPeriod.DAY, atA, cost("30"));
+        assertThat(metric("arbiter_budget_charge_failures_total")).isEqualTo(failuresBefore + 1);
 
-    // The ledger retries a failed seed after a second.
-    ChargeCounter.Reconciled run = null;
-    for (int i = 0; i < 50 && (run == null || run.counted() == 0); i++) {
-      Thread.sleep(100);
-      run = charges.reconcile();
+        // The reconciler, a charge a claim: A (the oldest) refused, B counted after it.
+        ChargeCounter.Reconciled run = node.reconcile();
+        assertThat(run.counted()).isEqualTo(1);
+        assertThat(run.left()).isEqualTo(1);
+        assertThat(usage(day(atB))).isEqualTo(new BudgetUsage(0, 30));
+        // ... but the ledger cannot save B's count yet, so B's record stays too.
+        assertThat(node.flushMarks()).isFalse();
+        assertThat(uncounted("unseedable") + uncounted("seeded")).isEqualTo(2);
+        assertThat(meters.get("arbiter.budget.charge.uncounted").gauge().value()).isEqualTo(2);
+      } finally {
+        jdbc.sql("alter table budget_counters_away rename to budget_counters").update();
+      }
+      assertThat(node.flushMarks()).isTrue();
+      assertThat(uncounted("seeded")).isZero();
+
+      // A's claim ends; the ledger tries a failed seed again after a second.
+      ChargeCounter.Reconciled run = null;
+      for (int i = 0; i < 50 && (run == null || run.counted() == 0); i++) {
+        Thread.sleep(100);
+        run = node.reconcile();
+      }
+      assertThat(run.counted()).isEqualTo(1);
+      assertThat(uncounted("unseedable")).isZero();
+      assertThat(usage(day(atA))).isEqualTo(new BudgetUsage(0, 30));
+      assertThat(usage(day(atB))).isEqualTo(new BudgetUsage(0, 30));
+      assertThat(meters.get("arbiter.budget.charge.uncounted").gauge().value()).isZero();
+    } finally {
+      node.close();
     }
-    assertThat(run.counted()).isEqualTo(1);
-    assertThat(uncounted("unseedable")).isZero();
-    assertThat(usage(day)).isEqualTo(new BudgetUsage(0, 30));
+  }
+
+  /** The server's reconciler reports what it leaves on /metrics. */
+  @Test
+  void shouldReportChargesLeftUncountedOnMetrics() {
+    Instant at = Instant.now().minus(2, ChronoUnit.HOURS);
+    insertCharge("reported", OFFER, "30", at);
+    jdbc.sql("update uncounted_charges set claimed_until = now() + interval '1 hour'").update();
+
+    ChargeCounter.Reconciled run = charges.reconcile();
+
+    assertThat(run.counted()).isZero();
+    assertThat(metric("arbiter_budget_charge_uncounted")).isEqualTo(1);
+    jdbc.sql("update uncounted_charges set claimed_until = null").update();
+    assertThat(charges.reconcile().counted()).isEqualTo(1);
     assertThat(metric("arbiter_budget_charge_uncounted")).isZero();
+    assertThat(metric("arbiter_budget_charge_reconciled_total{result=\"counted\"}"))
+        .isGreaterThanOrEqualTo(1);
   }
 
   /** A charge is deleted once its decision is past answering, but never while uncounted. */
@@ -262,10 +313,12 @@ class ChargeCounterIntegrationTests {
                 .query(String.class)
                 .list())
         .containsExactly("old-uncounted");
-    jdbc.sql("delete from uncounted_charges where decision_id = 'old-uncounted'").update();
   }
 
-  /** What Respond's statement commits for a charge: the charge and its uncounted record. */
+  /**
+   * What Respond's statement commits for a charge: the charge and its uncounted record, made at
+   * {@code at} (the record's database time too).
+   */
   private static void insertCharge(String decisionId, String offerKey, String cost, Instant at) {
     jdbc.sql(
             """
@@ -282,8 +335,9 @@ class ChargeCounterIntegrationTests {
         .update();
     jdbc.sql(
             """
-            insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at)
-            values (:tenant, :decision, :offer, cast(:cost as numeric), :at)
+            insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at,
+                                           created_at)
+            values (:tenant, :decision, :offer, cast(:cost as numeric), :at, :at)
             """)
         .param("tenant", tenantId)
         .param("decision", decisionId)
@@ -313,11 +367,8 @@ class ChargeCounterIntegrationTests {
         .single();
   }
 
-  private static long uncountedBefore(Instant cutoff) {
-    return jdbc.sql("select count(*) from uncounted_charges where charged_at < ?")
-        .param(Timestamp.from(cutoff))
-        .query(Long.class)
-        .single();
+  private static long uncountedCount() {
+    return jdbc.sql("select count(*) from uncounted_charges").query(Long.class).single();
   }
 
   private static double metric(String series) {

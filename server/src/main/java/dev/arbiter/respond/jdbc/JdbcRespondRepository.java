@@ -6,6 +6,7 @@ import dev.arbiter.respond.RespondRepository;
 import dev.arbiter.scoring.jdbc.EvidenceSql;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -245,17 +246,24 @@ public class JdbcRespondRepository implements RespondRepository {
   }
 
   @Override
-  public List<UncountedCharge> lockUncounted(Instant cutoff, int limit) {
+  public List<UncountedCharge> claimUncounted(Duration grace, Duration lease, int limit) {
     return jdbc.sql(
             """
-            select tenant_id, decision_id, offer_key, cost, charged_at
-              from uncounted_charges
-             where charged_at < :cutoff
-             order by charged_at
-             limit :limit
-               for update skip locked
+            update uncounted_charges u
+               set claimed_until = now() + :leaseMs * interval '1 millisecond'
+              from (select tenant_id, decision_id, offer_key
+                      from uncounted_charges
+                     where created_at < now() - :graceMs * interval '1 millisecond'
+                       and (claimed_until is null or claimed_until < now())
+                     order by created_at
+                     limit :limit
+                       for update skip locked) c
+             where u.tenant_id = c.tenant_id and u.decision_id = c.decision_id
+               and u.offer_key = c.offer_key
+            returning u.tenant_id, u.decision_id, u.offer_key, u.cost, u.charged_at
             """)
-        .param("cutoff", Timestamp.from(cutoff))
+        .param("leaseMs", lease.toMillis())
+        .param("graceMs", grace.toMillis())
         .param("limit", limit)
         .query(
             (rs, n) ->
@@ -270,9 +278,13 @@ public class JdbcRespondRepository implements RespondRepository {
   }
 
   @Override
-  public long countUncounted(Instant cutoff) {
-    return jdbc.sql("select count(*) from uncounted_charges where charged_at < :cutoff")
-        .param("cutoff", Timestamp.from(cutoff))
+  public long countUncounted(Duration grace) {
+    return jdbc.sql(
+            """
+            select count(*) from uncounted_charges
+             where created_at < now() - :graceMs * interval '1 millisecond'
+            """)
+        .param("graceMs", grace.toMillis())
         .query(Long.class)
         .single();
   }
