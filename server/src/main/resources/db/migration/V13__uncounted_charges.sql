@@ -13,18 +13,23 @@
 --
 -- charged_at is the responding node's time and chooses the budget's day; created_at and
 -- claimed_until are the database's time, so that nodes' clocks never decide whose row it is.
+-- catalog_version is the tenant's catalog the charge was made with: a charge whose offer has no
+-- budget is forgotten only by a node whose catalog is newer than that.
 --
 -- Nodes built before this version write no row here and count as before; rows written by newer
 -- nodes are counted by them.
 set local lock_timeout = '10s';
 
 create table uncounted_charges (
-    tenant_id     text not null references tenants (id),
-    decision_id   text not null,
-    offer_key     text not null,
-    cost          numeric not null,
-    charged_at    timestamptz not null,
-    created_at    timestamptz not null default now(),
-    claimed_until timestamptz,
+    tenant_id       text not null references tenants (id),
+    decision_id     text not null,
+    offer_key       text not null,
+    cost            numeric not null,
+    charged_at      timestamptz not null,
+    catalog_version bigint not null,
+    created_at      timestamptz not null default now(),
+    claimed_until   timestamptz,
     primary key (tenant_id, decision_id, offer_key)
 );
+
+create index uncounted_charges_created_idx on uncounted_charges (created_at);

@@ -349,10 +349,18 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    * Writes every counter changed since the last flush to the store in one batch. Runs every flush
    * interval by itself; call it to make a test or a shutdown step deterministic.
    *
-   * @return whether everything was written (false: kept for the next flush, failure counted)
+   * @return whether everything was written and nothing counted during a Redis outage still waits to
+   *     be added to Redis (false: kept for the next flush, a failed write counted). While Redis is
+   *     down this is false even when the write succeeded: after a restart Redis, which keeps its
+   *     own counters, would never learn of what this node counted meanwhile.
    */
   @Override
   public boolean flush() {
+    return save() && outageAdditions.isEmpty();
+  }
+
+  /** Writes the changed counters; whether all were written. */
+  private boolean save() {
     // Its own lock: a slow database must never hold up degrade(), which requests call.
     synchronized (flushLock) {
       return flushLocked();
@@ -398,7 +406,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (!flush()) {
+    if (!save()) {
       log.error(
           "Closing with {} budget counters not written to PostgreSQL ({}); their latest"
               + " consumption is counted again from the stored values after a restart",
@@ -514,7 +522,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
 
   private void flushQuietly() {
     try {
-      flush();
+      save();
       // Daily counters expire from Redis three days after their day; forget them here as well.
       LocalDate cutoff = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(3);
       lastSeen.keySet().removeIf(k -> k.isDayBefore(cutoff));

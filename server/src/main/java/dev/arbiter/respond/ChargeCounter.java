@@ -18,9 +18,12 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,30 +41,31 @@ import org.slf4j.LoggerFactory;
  * <p>Respond commits a charge together with an {@code uncounted_charges} row. Right after the
  * commit, {@link #count} adds the cost to the {@link BudgetLedger} and, if it was added, queues the
  * row's deletion. A background thread, every mark interval (default 1 s), has the ledger save its
- * counters ({@link BudgetLedger#flush()}) and then deletes the queued rows in one statement; while
- * the ledger cannot save, the rows stay. A row still there after the grace period (default 1 min,
- * database time) was not counted: the ledger refused it (its counter could not be read from
- * PostgreSQL), or the node stopped between the commit and the count or before its counters were
- * saved. Every node's reconciler, every reconcile interval (default 30 s), claims such rows a batch
- * at a time for the lease (default 2 min; {@code FOR UPDATE SKIP LOCKED}, committed at once, so
- * nodes take different rows and no transaction stays open while counting), adds each cost to the
- * ledger and queues the counted rows' deletion as above. A row it could not count stays claimed
- * until the lease ends, so the run goes on to the next rows and comes back to it in a later run.
+ * counters ({@link BudgetLedger#flush()}: written to PostgreSQL, and nothing counted during a Redis
+ * outage still owed to Redis) and then deletes the queued rows in one statement; while either
+ * fails, the rows stay, claimed by this node for the lease so that no reconciler counts them again.
+ *
+ * <p>A row still there after the grace period (default 1 min, database time) and not claimed was
+ * not counted: the ledger refused it (its counter could not be read from PostgreSQL), or the node
+ * stopped before the row was deleted. Every node's reconciler, every reconcile interval (default 30
+ * s), claims such rows a batch at a time for the lease (default 2 min; {@code FOR UPDATE SKIP
+ * LOCKED}, committed at once, so nodes take different rows and no transaction stays open while
+ * counting), adds each cost to the ledger and queues the counted rows' deletion as above. A row it
+ * could not count stays claimed until the lease ends, so the run goes on to the next rows; a run
+ * stops at half the lease, so that its claims do not run out while it counts.
  *
  * <h2>Guarantees</h2>
  *
  * <ul>
- *   <li>A committed charge is not lost by a crash or a refusing ledger: its row stays until the
- *       ledger has counted it and saved that count, and is then counted within the grace period (or
- *       the lease of a claim that failed) plus one reconcile interval after the ledger can count
- *       again.
+ *   <li>A committed charge is not lost by a crash, a refusing ledger or a Redis outage: its row
+ *       stays until the ledger has counted it and saved that count.
  *   <li>It can be counted twice, which errs on the side of the budget: when the node stops after
- *       the ledger saved it and before its row was deleted (the last mark interval's charges), or
- *       when the row cannot be deleted for longer than the grace period (or the lease), or more
- *       than {@code maxPendingMarks} wait to be deleted.
- *   <li>A charge whose offer no longer exists or has no budget in a catalog compiled after the
- *       charge is forgotten without counting: there is no counter to add it to. With a catalog
- *       compiled before the charge (a node that cannot refresh it) it is left for later.
+ *       the ledger saved it and before its row was deleted (at most one mark interval's charges);
+ *       when its row can neither be deleted nor its claim extended for longer than the grace period
+ *       or lease (PostgreSQL unwritable, and another node reconciling the moment it is back); or
+ *       when more than {@code maxPendingMarks} wait to be deleted.
+ *   <li>A charge whose offer no longer exists or has no budget in a catalog newer than the one it
+ *       was charged with is forgotten without counting: there is no counter to add it to.
  * </ul>
  *
  * <p>Metrics: {@code arbiter.budget.charge.failures} (charges the ledger could not count at once),
@@ -143,6 +147,10 @@ public final class ChargeCounter implements AutoCloseable {
   private final Settings timings;
   private final MeterRegistry meters;
   private final ConcurrentLinkedQueue<ChargeKey> marks = new ConcurrentLinkedQueue<>();
+
+  /** The keys in {@link #marks}: counted here, not to be counted again while they wait. */
+  private final Set<ChargeKey> queued = ConcurrentHashMap.newKeySet();
+
   private final AtomicInteger pendingMarks = new AtomicInteger();
   private final AtomicLong uncountedAfterRun = new AtomicLong(-1);
   private final Counter failures;
@@ -258,7 +266,11 @@ public final class ChargeCounter implements AutoCloseable {
   }
 
   private void mark(ChargeKey key) {
+    if (!queued.add(key)) {
+      return;
+    }
     if (pendingMarks.incrementAndGet() > timings.maxPendingMarks()) {
+      queued.remove(key);
       pendingMarks.decrementAndGet();
       log.warn(
           "{} counted cost charges already wait to be marked (is PostgreSQL unwritable?); the"
@@ -273,12 +285,12 @@ public final class ChargeCounter implements AutoCloseable {
 
   /**
    * Has the ledger save its counters, then deletes the rows of every charge counted so far, in one
-   * statement. Runs every mark interval by itself; call it to make a test or a shutdown step
-   * deterministic.
+   * statement. While either fails, the rows stay, claimed by this node for the lease so that no
+   * reconciler counts them again meanwhile. Runs every mark interval by itself; call it to make a
+   * test or a shutdown step deterministic.
    *
-   * @return whether all were deleted; false when the ledger could not save its counters (the rows
-   *     are kept for the next try)
-   * @throws RuntimeException when the rows could not be deleted (they are kept for the next try)
+   * @return whether all were deleted; false when the ledger could not save its counters
+   * @throws RuntimeException when the rows could not be deleted
    */
   public boolean flushMarks() {
     synchronized (markLock) {
@@ -286,112 +298,145 @@ public final class ChargeCounter implements AutoCloseable {
       if (batch.isEmpty()) {
         return true;
       }
-      if (!budgets.flush()) {
-        return false;
+      try {
+        if (!budgets.flush()) {
+          keepClaimed(batch);
+          return false;
+        }
+        repository.forgetUncounted(batch);
+      } catch (RuntimeException e) {
+        keepClaimed(batch);
+        throw e;
       }
-      repository.forgetUncounted(batch);
       // Only this method removes, under the lock: the head is exactly the batch.
       for (int i = 0; i < batch.size(); i++) {
-        marks.poll();
+        queued.remove(marks.poll());
       }
       pendingMarks.addAndGet(-batch.size());
       return true;
     }
   }
 
-  private void flushMarksQuietly() {
+  private void keepClaimed(List<ChargeKey> keys) {
     try {
-      if (!flushMarks()) {
-        log.debug("Budget counters not saved; {} counted charges stay marked", pendingMarks.get());
+      repository.extendClaims(keys, timings.lease());
+    } catch (RuntimeException e) {
+      log.debug("Could not extend the claims of {} counted charges: {}", keys.size(), e.toString());
+    }
+  }
+
+  /** Whether all were deleted; failures logged. */
+  private boolean flushMarksQuietly() {
+    try {
+      if (flushMarks()) {
+        return true;
       }
+      log.debug("Budget counters not saved; {} counted charges stay marked", pendingMarks.get());
     } catch (RuntimeException e) {
       log.warn(
           "Could not mark {} cost charges as counted ({}); retrying",
           pendingMarks.get(),
           e.toString());
     }
+    return false;
   }
 
   /**
    * Claims and counts uncounted charges older than the grace period, a batch at a time, until a
-   * claim finds less than a batch. Runs every reconcile interval by itself.
+   * claim finds less than a batch, or only charges this run has seen, or half the lease has passed
+   * (what is claimed and not reached by then waits for its lease to end), or the ledger cannot save
+   * what was counted. Runs every reconcile interval by itself.
    *
    * @throws RuntimeException when PostgreSQL cannot be read or written (nothing is lost: claimed
    *     charges not counted are claimed again when their lease ends)
    */
   public Reconciled reconcile() {
-    int counted = 0;
-    int noBudget = 0;
-    int left = 0;
+    Run run = new Run(System.nanoTime() + timings.lease().toNanos() / 2);
     try {
-      while (!closed.get()) {
+      while (!closed.get() && !run.overdue()) {
         List<UncountedCharge> claimed =
             repository.claimUncounted(timings.grace(), timings.lease(), timings.batch());
-        Reconciled run = countClaimed(claimed);
-        counted += run.counted();
-        noBudget += run.noBudget();
-        left += run.left();
-        flushMarksQuietly();
-        if (claimed.size() < timings.batch()) {
+        boolean anyNew = false;
+        for (UncountedCharge charge : claimed) {
+          anyNew |= run.seen.add(charge.key());
+          countClaimed(charge, run);
+        }
+        if (!flushMarksQuietly() || claimed.size() < timings.batch() || !anyNew) {
           break;
         }
       }
     } finally {
       countUncounted();
+      reconciledCounted.increment(run.counted);
+      reconciledNoBudget.increment(run.noBudget);
     }
-    if (counted + noBudget > 0) {
+    if (run.counted + run.noBudget > 0) {
       log.info(
           "Counted {} cost charges left uncounted in their budgets ({} more had no budget to count"
               + " in)",
-          counted,
-          noBudget);
+          run.counted,
+          run.noBudget);
     }
-    if (left > 0) {
+    if (run.left > 0) {
       log.warn(
-          "{} cost charges are still not counted in their budgets; trying again in {}",
-          left,
+          "{} cost charges are still not counted in their budgets{}; trying again in {}",
+          run.left,
+          run.failedTenants.isEmpty() ? "" : " (catalogs unreadable: " + run.failedTenants + ")",
           timings.lease());
     }
-    return new Reconciled(counted, noBudget, left);
+    return new Reconciled(run.counted, run.noBudget, run.left);
   }
 
-  private Reconciled countClaimed(List<UncountedCharge> charges) {
-    Map<String, CatalogSnapshots.Compiled> catalogs = new HashMap<>();
-    int counted = 0;
-    int noBudget = 0;
-    int left = 0;
-    for (UncountedCharge charge : charges) {
-      ChargeKey key = charge.key();
-      if (closed.get()) {
-        left++;
-        continue;
-      }
-      CatalogSnapshots.Compiled catalog;
-      try {
-        catalog = catalogs.computeIfAbsent(key.tenantId(), snapshots::current);
-      } catch (RuntimeException e) {
-        log.warn("Cannot read the catalog of tenant {}: {}", key.tenantId(), e.toString());
-        left++;
-        continue;
-      }
-      Offer offer = catalog.snapshot().offer(key.offerKey());
-      if (offer == null || offer.budget() == null) {
-        if (catalog.builtAt().isAfter(charge.chargedAt())) {
-          repository.forgetUncounted(List.of(key));
-          noBudget++;
-        } else {
-          left++; // this node's catalog may be older than the charge: ask again later
-        }
-      } else if (add(key, offer.budget().period(), charge.chargedAt(), charge.cost())) {
-        mark(key);
-        counted++;
-      } else {
-        left++;
-      }
+  /** One reconcile run's state. */
+  private static final class Run {
+    final long deadline;
+    final Set<ChargeKey> seen = new HashSet<>();
+    final Map<String, CatalogSnapshots.Compiled> catalogs = new HashMap<>();
+    final Map<String, String> failedTenants = new HashMap<>();
+    int counted;
+    int noBudget;
+    int left;
+
+    Run(long deadline) {
+      this.deadline = deadline;
     }
-    reconciledCounted.increment(counted);
-    reconciledNoBudget.increment(noBudget);
-    return new Reconciled(counted, noBudget, left);
+
+    boolean overdue() {
+      return System.nanoTime() - deadline > 0;
+    }
+  }
+
+  private void countClaimed(UncountedCharge charge, Run run) {
+    ChargeKey key = charge.key();
+    if (queued.contains(key)) {
+      return; // counted here already, waiting for the ledger to save it
+    }
+    if (closed.get() || run.overdue() || run.failedTenants.containsKey(key.tenantId())) {
+      run.left++;
+      return;
+    }
+    CatalogSnapshots.Compiled catalog;
+    try {
+      catalog = run.catalogs.computeIfAbsent(key.tenantId(), snapshots::current);
+    } catch (RuntimeException e) {
+      run.failedTenants.put(key.tenantId(), e.toString());
+      run.left++;
+      return;
+    }
+    Offer offer = catalog.snapshot().offer(key.offerKey());
+    if (offer == null || offer.budget() == null) {
+      if (catalog.catalogVersion() > charge.catalogVersion()) {
+        repository.forgetUncounted(List.of(key));
+        run.noBudget++;
+      } else {
+        run.left++; // this node's catalog is not newer than the charge's: ask again later
+      }
+    } else if (add(key, offer.budget().period(), charge.chargedAt(), charge.cost())) {
+      mark(key);
+      run.counted++;
+    } else {
+      run.left++;
+    }
   }
 
   private void countUncounted() {

@@ -43,6 +43,7 @@ public interface RespondRepository {
    * @param requestHash identifies the request under its key
    * @param evidence null when the outcome teaches no model
    * @param cost the offer's cost to charge for this decision unless charged already; null for none
+   * @param catalogVersion the tenant's catalog version the charge is made with
    */
   record Write(
       String idempotencyKey,
@@ -50,7 +51,8 @@ public interface RespondRepository {
       Interaction interaction,
       OutboxEvent event,
       Evidence evidence,
-      BigDecimal cost) {}
+      BigDecimal cost,
+      long catalogVersion) {}
 
   /**
    * @param claimed false if a committed request already held the key (nothing was written)
@@ -90,8 +92,12 @@ public interface RespondRepository {
   /** Identifies a cost charge: one per decision and offer. */
   record ChargeKey(String tenantId, String decisionId, String offerKey) {}
 
-  /** A committed cost charge not yet known to be counted in its offer's budget. */
-  record UncountedCharge(ChargeKey key, BigDecimal cost, Instant chargedAt) {}
+  /**
+   * A committed cost charge not yet known to be counted in its offer's budget.
+   *
+   * @param catalogVersion the tenant's catalog version it was charged with
+   */
+  record UncountedCharge(ChargeKey key, BigDecimal cost, Instant chargedAt, long catalogVersion) {}
 
   /**
    * Forgets that these charges are uncounted: the budget ledger counted them. Keys not (or no
@@ -109,6 +115,12 @@ public interface RespondRepository {
    * different ones.
    */
   List<UncountedCharge> claimUncounted(Duration grace, Duration lease, int limit);
+
+  /**
+   * Claims these charges for {@code lease} from now (database time), whoever held them: the node
+   * that counted them keeps other nodes' reconcilers off while it cannot yet forget them.
+   */
+  void extendClaims(Collection<ChargeKey> keys, Duration lease);
 
   /** How many uncounted charges were recorded more than {@code grace} ago (database time). */
   long countUncounted(Duration grace);

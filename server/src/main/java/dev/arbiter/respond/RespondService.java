@@ -243,7 +243,13 @@ public class RespondService {
     RespondRepository.Written written =
         repository.record(
             new RespondRepository.Write(
-                f.idempotencyKey, f.hash, interaction, event, learned.evidence(), cost));
+                f.idempotencyKey,
+                f.hash,
+                interaction,
+                event,
+                learned.evidence(),
+                cost,
+                snapshot.catalogVersion()));
     if (!written.claimed()) {
       // A concurrent request with the same key committed first.
       return replay(tenantId, f)

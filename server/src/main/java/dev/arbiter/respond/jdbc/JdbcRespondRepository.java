@@ -116,8 +116,9 @@ public class JdbcRespondRepository implements RespondRepository {
               on conflict (tenant_id, decision_id, offer_key) do nothing
               returning 1
             ), uncounted as (
-              insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at)
-              select :tenantId, :decisionId, :offerKey, :cost, :at from charge
+              insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at,
+                                             catalog_version)
+              select :tenantId, :decisionId, :offerKey, :cost, :at, :catalogVersion from charge
             )""");
     Evidence e = w.evidence();
     boolean beta = e != null && !e.beta().isEmpty();
@@ -157,7 +158,8 @@ public class JdbcRespondRepository implements RespondRepository {
                     ? CompressedJson.compress(json.writeValueAsBytes(w.event().event()))
                     : null,
                 Types.BINARY)
-            .param("cost", w.cost(), Types.NUMERIC);
+            .param("cost", w.cost(), Types.NUMERIC)
+            .param("catalogVersion", w.catalogVersion());
     if (beta || bins) {
       spec = spec.param("modelKey", e.modelKey());
     }
@@ -221,6 +223,39 @@ public class JdbcRespondRepository implements RespondRepository {
     if (keys.isEmpty()) {
       return 0;
     }
+    return keyed(
+            """
+            delete from uncounted_charges u
+             using unnest(cast(:tenants as text[]), cast(:decisions as text[]),
+                          cast(:offers as text[])) as k (tenant_id, decision_id, offer_key)
+             where u.tenant_id = k.tenant_id and u.decision_id = k.decision_id
+               and u.offer_key = k.offer_key
+            """,
+            keys)
+        .update();
+  }
+
+  @Override
+  public void extendClaims(Collection<ChargeKey> keys, Duration lease) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    keyed(
+            """
+            update uncounted_charges u
+               set claimed_until = now() + :leaseMs * interval '1 millisecond'
+              from unnest(cast(:tenants as text[]), cast(:decisions as text[]),
+                          cast(:offers as text[])) as k (tenant_id, decision_id, offer_key)
+             where u.tenant_id = k.tenant_id and u.decision_id = k.decision_id
+               and u.offer_key = k.offer_key
+            """,
+            keys)
+        .param("leaseMs", lease.toMillis())
+        .update();
+  }
+
+  /** A statement with the keys bound as three arrays: :tenants, :decisions and :offers. */
+  private JdbcClient.StatementSpec keyed(String sql, Collection<ChargeKey> keys) {
     String[] tenants = new String[keys.size()];
     String[] decisions = new String[keys.size()];
     String[] offers = new String[keys.size()];
@@ -231,18 +266,10 @@ public class JdbcRespondRepository implements RespondRepository {
       offers[n] = k.offerKey();
       n++;
     }
-    return jdbc.sql(
-            """
-            delete from uncounted_charges u
-             using unnest(cast(:tenants as text[]), cast(:decisions as text[]),
-                          cast(:offers as text[])) as k (tenant_id, decision_id, offer_key)
-             where u.tenant_id = k.tenant_id and u.decision_id = k.decision_id
-               and u.offer_key = k.offer_key
-            """)
+    return jdbc.sql(sql)
         .param("tenants", new SqlArrayValue("text", (Object[]) tenants))
         .param("decisions", new SqlArrayValue("text", (Object[]) decisions))
-        .param("offers", new SqlArrayValue("text", (Object[]) offers))
-        .update();
+        .param("offers", new SqlArrayValue("text", (Object[]) offers));
   }
 
   @Override
@@ -260,7 +287,8 @@ public class JdbcRespondRepository implements RespondRepository {
                        for update skip locked) c
              where u.tenant_id = c.tenant_id and u.decision_id = c.decision_id
                and u.offer_key = c.offer_key
-            returning u.tenant_id, u.decision_id, u.offer_key, u.cost, u.charged_at
+            returning u.tenant_id, u.decision_id, u.offer_key, u.cost, u.charged_at,
+                      u.catalog_version
             """)
         .param("leaseMs", lease.toMillis())
         .param("graceMs", grace.toMillis())
@@ -273,7 +301,8 @@ public class JdbcRespondRepository implements RespondRepository {
                         rs.getString("decision_id"),
                         rs.getString("offer_key")),
                     rs.getBigDecimal("cost"),
-                    rs.getTimestamp("charged_at").toInstant()))
+                    rs.getTimestamp("charged_at").toInstant(),
+                    rs.getLong("catalog_version")))
         .list();
   }
 
