@@ -8,7 +8,7 @@
 -- node's reconciler claims rows still here a minute later (claimed_until, set with FOR UPDATE SKIP
 -- LOCKED so nodes take different ones, and committed at once: no transaction is held while it
 -- counts), counts them and deletes them. The table holds only the last second's charges plus those
--- not yet counted: a new, small table rather than a flag on decision_charges, which would need an
+-- not yet counted or saved: a new, small table rather than a flag on decision_charges, which would need an
 -- index built over the whole table.
 --
 -- charged_at is the responding node's time and chooses the budget's day; created_at and

@@ -134,6 +134,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private final Gauge degradedGauge;
   private final Gauge pendingGauge;
   private final Object flushLock = new Object();
+  private final Object drainLock = new Object();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile State state;
   private volatile String lastFlushError;
@@ -356,7 +357,19 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    */
   @Override
   public boolean flush() {
-    return save() && outageAdditions.isEmpty();
+    boolean saved = save();
+    synchronized (drainLock) {
+      if (redis != null && !state.degraded() && !outageAdditions.isEmpty()) {
+        // Counted in memory as Redis came back, after the probe's last drain: add them now.
+        try {
+          addOutageToRedis();
+        } catch (RuntimeException e) {
+          redisErrors.increment();
+          degrade(e);
+        }
+      }
+      return saved && outageAdditions.isEmpty();
+    }
   }
 
   /** Writes the changed counters; whether all were written. */
@@ -522,7 +535,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
 
   private void flushQuietly() {
     try {
-      save();
+      flush();
       // Daily counters expire from Redis three days after their day; forget them here as well.
       LocalDate cutoff = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(3);
       lastSeen.keySet().removeIf(k -> k.isDayBefore(cutoff));
@@ -564,6 +577,13 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    * to this node's in-memory value instead (it already contains the additions).
    */
   private void addOutageToRedis() {
+    // Under its lock: flush() must not see the additions gone while they are still on their way.
+    synchronized (drainLock) {
+      addOutageToRedisLocked();
+    }
+  }
+
+  private void addOutageToRedisLocked() {
     if (outageAdditions.isEmpty()) {
       return;
     }

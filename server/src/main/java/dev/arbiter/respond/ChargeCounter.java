@@ -60,10 +60,12 @@ import org.slf4j.LoggerFactory;
  *   <li>A committed charge is not lost by a crash, a refusing ledger or a Redis outage: its row
  *       stays until the ledger has counted it and saved that count.
  *   <li>It can be counted twice, which errs on the side of the budget: when the node stops after
- *       the ledger saved it and before its row was deleted (at most one mark interval's charges);
- *       when its row can neither be deleted nor its claim extended for longer than the grace period
- *       or lease (PostgreSQL unwritable, and another node reconciling the moment it is back); or
- *       when more than {@code maxPendingMarks} wait to be deleted.
+ *       the ledger saved it and before its row was deleted (at most one mark interval's charges),
+ *       or when its row can neither be deleted nor its claim renewed for longer than the grace
+ *       period or lease (PostgreSQL unwritable, and another node reconciling the moment it is
+ *       back). While {@code maxPendingMarks} counted charges wait to be forgotten (a long outage),
+ *       further charges are not counted at once but left to the reconciler, which counts none while
+ *       the queue is full: a charge is never counted without a place in the queue.
  *   <li>A charge whose offer no longer exists or has no budget in a catalog newer than the one it
  *       was charged with is forgotten without counting: there is no counter to add it to.
  * </ul>
@@ -89,8 +91,8 @@ public final class ChargeCounter implements AutoCloseable {
    * @param lease how long a reconciler's claim on a charge lasts: longer than counting a batch
    *     takes, and how long a charge it could not count waits for the next try
    * @param batch the most charges one claim takes
-   * @param maxPendingMarks the most counted charges whose rows wait to be deleted; past it a
-   *     counted charge's row stays, and the reconciler counts it again
+   * @param maxPendingMarks the most counted charges whose rows wait to be deleted; while that many
+   *     wait, no more are counted (the reconciler counts them once there is room)
    */
   public record Settings(
       Duration markInterval,
@@ -160,6 +162,11 @@ public final class ChargeCounter implements AutoCloseable {
   private final Gauge uncountedGauge;
   private final Gauge pendingGauge;
   private final Object markLock = new Object();
+
+  /** Under {@link #markLock}: when all queued rows were last claimed, and how many are claimed. */
+  private long claimedSince;
+
+  private int claimedCount;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ScheduledExecutorService background;
 
@@ -216,8 +223,10 @@ public final class ChargeCounter implements AutoCloseable {
     if (background != null || closed.get()) {
       return;
     }
+    // Two threads: a slow reconcile run must not hold up the deletion of counted charges' rows.
     background =
-        Executors.newSingleThreadScheduledExecutor(
+        Executors.newScheduledThreadPool(
+            2,
             r -> {
               Thread thread = new Thread(r, "arbiter-budget-charges");
               thread.setDaemon(true);
@@ -239,9 +248,22 @@ public final class ChargeCounter implements AutoCloseable {
    * @param chargedAt when it was charged: chooses the day of a {@code DAY} budget
    */
   public void count(ChargeKey key, BudgetPeriod period, Instant chargedAt, BigDecimal cost) {
+    if (!reserve()) {
+      // Counting it now could not be followed by forgetting it: the reconciler counts it later.
+      failures.increment();
+      log.warn(
+          "{} counted cost charges already wait for their budget counters to be saved; the"
+              + " reconciler counts the cost {} of offer {} (decision {}) later",
+          timings.maxPendingMarks(),
+          cost,
+          key.offerKey(),
+          key.decisionId());
+      return;
+    }
     if (add(key, period, chargedAt, cost)) {
-      mark(key);
+      enqueue(key);
     } else {
+      release();
       failures.increment();
       log.warn(
           "Cost {} of offer {} (decision {}) is recorded but could not be counted in its budget"
@@ -265,22 +287,29 @@ public final class ChargeCounter implements AutoCloseable {
     }
   }
 
-  private void mark(ChargeKey key) {
-    if (!queued.add(key)) {
-      return;
-    }
+  /**
+   * Takes a place in the queue of counted charges before counting one, so that every charge counted
+   * can be queued: one counted and not queued would be counted again by a reconciler.
+   */
+  private boolean reserve() {
     if (pendingMarks.incrementAndGet() > timings.maxPendingMarks()) {
-      queued.remove(key);
       pendingMarks.decrementAndGet();
-      log.warn(
-          "{} counted cost charges already wait to be marked (is PostgreSQL unwritable?); the"
-              + " reconciler will count the charge of offer {} (decision {}) a second time",
-          timings.maxPendingMarks(),
-          key.offerKey(),
-          key.decisionId());
-      return;
+      return false;
     }
-    marks.add(key);
+    return true;
+  }
+
+  private void release() {
+    pendingMarks.decrementAndGet();
+  }
+
+  /** Queues a counted charge's row for deletion, in the place {@link #reserve()} took. */
+  private void enqueue(ChargeKey key) {
+    if (queued.add(key)) {
+      marks.add(key);
+    } else {
+      release(); // queued already (cannot happen: callers skip queued keys)
+    }
   }
 
   /**
@@ -313,13 +342,30 @@ public final class ChargeCounter implements AutoCloseable {
         queued.remove(marks.poll());
       }
       pendingMarks.addAndGet(-batch.size());
+      claimedSince = 0;
+      claimedCount = 0;
       return true;
     }
   }
 
-  private void keepClaimed(List<ChargeKey> keys) {
+  /**
+   * Claims the rows of counted charges that cannot be forgotten yet: all of them every quarter
+   * lease, and in between only those queued since (the batch is always a prefix of the queue), so
+   * that a long outage renews each row four times a lease rather than every second.
+   */
+  private void keepClaimed(List<ChargeKey> batch) {
+    long now = System.nanoTime();
+    boolean renewAll = claimedCount == 0 || now - claimedSince > timings.lease().toNanos() / 4;
+    List<ChargeKey> keys = renewAll ? batch : batch.subList(claimedCount, batch.size());
+    if (keys.isEmpty()) {
+      return;
+    }
     try {
       repository.extendClaims(keys, timings.lease());
+      if (renewAll) {
+        claimedSince = now;
+      }
+      claimedCount = batch.size();
     } catch (RuntimeException e) {
       log.debug("Could not extend the claims of {} counted charges: {}", keys.size(), e.toString());
     }
@@ -332,7 +378,7 @@ public final class ChargeCounter implements AutoCloseable {
         return true;
       }
       log.debug("Budget counters not saved; {} counted charges stay marked", pendingMarks.get());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       log.warn(
           "Could not mark {} cost charges as counted ({}); retrying",
           pendingMarks.get(),
@@ -361,7 +407,7 @@ public final class ChargeCounter implements AutoCloseable {
           anyNew |= run.seen.add(charge.key());
           countClaimed(charge, run);
         }
-        if (!flushMarksQuietly() || claimed.size() < timings.batch() || !anyNew) {
+        if (!flushMarksQuietly() || run.full || claimed.size() < timings.batch() || !anyNew) {
           break;
         }
       }
@@ -396,6 +442,7 @@ public final class ChargeCounter implements AutoCloseable {
     int counted;
     int noBudget;
     int left;
+    boolean full;
 
     Run(long deadline) {
       this.deadline = deadline;
@@ -415,16 +462,23 @@ public final class ChargeCounter implements AutoCloseable {
       run.left++;
       return;
     }
+    if (!reserve()) {
+      run.full = true;
+      run.left++;
+      return;
+    }
     CatalogSnapshots.Compiled catalog;
     try {
       catalog = run.catalogs.computeIfAbsent(key.tenantId(), snapshots::current);
     } catch (RuntimeException e) {
+      release();
       run.failedTenants.put(key.tenantId(), e.toString());
       run.left++;
       return;
     }
     Offer offer = catalog.snapshot().offer(key.offerKey());
     if (offer == null || offer.budget() == null) {
+      release();
       if (catalog.catalogVersion() > charge.catalogVersion()) {
         repository.forgetUncounted(List.of(key));
         run.noBudget++;
@@ -432,9 +486,10 @@ public final class ChargeCounter implements AutoCloseable {
         run.left++; // this node's catalog is not newer than the charge's: ask again later
       }
     } else if (add(key, offer.budget().period(), charge.chargedAt(), charge.cost())) {
-      mark(key);
+      enqueue(key);
       run.counted++;
     } else {
+      release();
       run.left++;
     }
   }
@@ -450,7 +505,7 @@ public final class ChargeCounter implements AutoCloseable {
   private void reconcileQuietly() {
     try {
       reconcile();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       reconcileFailures.increment();
       log.warn("Could not reconcile uncounted cost charges: {}", e.toString());
     }

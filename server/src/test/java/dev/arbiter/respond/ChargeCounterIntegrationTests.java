@@ -76,6 +76,11 @@ class ChargeCounterIntegrationTests {
   }
 
   private static ChargeCounter node(int batch, Duration lease, SimpleMeterRegistry meters) {
+    return node(batch, lease, 100, meters);
+  }
+
+  private static ChargeCounter node(
+      int batch, Duration lease, int maxPendingMarks, SimpleMeterRegistry meters) {
     return new ChargeCounter(
         server.bean(RespondRepository.class),
         budgets,
@@ -88,7 +93,7 @@ class ChargeCounterIntegrationTests {
             Duration.ofMinutes(1),
             lease,
             batch,
-            100));
+            maxPendingMarks));
   }
 
   @Test
@@ -298,6 +303,43 @@ class ChargeCounterIntegrationTests {
     } finally {
       node.close();
       otherNode.close();
+    }
+  }
+
+  /**
+   * While as many counted charges as the queue holds wait for the ledger to save them (a long
+   * outage), no further charge is counted: each counted one has a place in the queue, so none is
+   * ever counted again for want of one.
+   */
+  @Test
+  void shouldCountNoMoreChargesWhileTheQueueOfUnsavedOnesIsFull() {
+    Instant at = Instant.now().minus(6, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    insertCharge("full-1", OFFER, "30", at);
+    insertCharge("full-2", OFFER, "30", at.plusMillis(1));
+    assertThat(usage(day(at))).isEqualTo(BudgetUsage.ZERO); // the counter is now in memory
+    ChargeCounter node = node(500, Duration.ofMinutes(2), 1, new SimpleMeterRegistry());
+    try {
+      jdbc.sql("alter table budget_counters rename to budget_counters_away").update();
+      try {
+        ChargeCounter.Reconciled run = node.reconcile();
+        assertThat(run.counted()).isEqualTo(1);
+        assertThat(run.left()).isEqualTo(1);
+        // Respond's path finds the queue full too: it leaves the charge to the reconciler.
+        node.count(new ChargeKey(tenantId, "full-2", OFFER), BudgetPeriod.DAY, at, cost("30"));
+        unclaim("full-1");
+        unclaim("full-2");
+        assertThat(node.reconcile().counted()).isZero();
+        assertThat(usage(day(at))).isEqualTo(new BudgetUsage(0, 30));
+      } finally {
+        jdbc.sql("alter table budget_counters_away rename to budget_counters").update();
+      }
+      assertThat(node.flushMarks()).isTrue();
+      unclaim("full-2");
+      assertThat(node.reconcile().counted()).isEqualTo(1);
+      assertThat(uncountedCount()).isZero();
+      assertThat(usage(day(at))).isEqualTo(new BudgetUsage(0, 60));
+    } finally {
+      node.close();
     }
   }
 
