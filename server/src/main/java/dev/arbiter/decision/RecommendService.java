@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import tools.jackson.databind.annotation.JsonSerialize;
 
 /**
  * Decides a Recommend request: routes it on the tenant's compiled snapshot, runs the engine and
@@ -251,8 +252,9 @@ public class RecommendService {
 
   /**
    * The data of {@code decision.made.v1}, its fields in the order they always had (when they were a
-   * map).
+   * map); written by {@link DecisionMadeJson}.
    */
+  @JsonSerialize(using = DecisionMadeJson.class)
   @JsonPropertyOrder({
     "decisionId",
     "tenant",
