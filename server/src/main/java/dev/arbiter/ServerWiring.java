@@ -3,6 +3,7 @@ package dev.arbiter;
 import dev.arbiter.audit.AuditLog;
 import dev.arbiter.audit.jdbc.JdbcAuditLog;
 import dev.arbiter.budget.BudgetLedger;
+import dev.arbiter.budget.BudgetReport;
 import dev.arbiter.budget.FailoverBudgetLedger;
 import dev.arbiter.budget.LocalBudgetLedger;
 import dev.arbiter.budget.RedisBudgetLedger;
@@ -664,6 +665,22 @@ class ServerWiring implements WebMvcConfigurer {
         meters,
         clock,
         FailoverBudgetLedger.Settings.DEFAULTS.withOnOutage(config.budgetRedisOutage()));
+  }
+
+  /** GET /api/v1/budgets: the ledger's counters, and PostgreSQL's copy for days it forgot. */
+  @Bean
+  BudgetReport budgetReport(
+      FailoverBudgetLedger ledger,
+      DataSource dataSource,
+      CatalogSnapshots snapshots,
+      TenantSettingsService settings,
+      Clock clock) {
+    return new BudgetReport(
+        ledger,
+        new JdbcBudgetCounterStore(dataSource, java.time.Duration.ofSeconds(5)),
+        snapshots,
+        settings,
+        clock);
   }
 
   @Bean

@@ -1,0 +1,199 @@
+package dev.arbiter.budget;
+
+import static dev.arbiter.testsupport.TestServer.auth;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.demo.DemoSeeder;
+import dev.arbiter.engine.catalog.Budget;
+import dev.arbiter.engine.catalog.BudgetPeriod;
+import dev.arbiter.tenant.TenantSettingsService;
+import dev.arbiter.testsupport.TestServer;
+import dev.arbiter.testsupport.TestServer.Response;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code GET /api/v1/budgets}: what Recommend and Respond used of each budget, today from the
+ * ledger and on past days from PostgreSQL's copy. Real server, database and ledger.
+ */
+class BudgetReportIntegrationTests {
+  static TestServer server;
+  static String tenantId;
+  static String[] viewer;
+  static String[] editor;
+  static String decisionKey;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+    server.bean(DemoSeeder.class).seed();
+    tenantId = server.tenantId(DemoSeeder.TENANT);
+    viewer = auth(server.apiKey(DemoSeeder.TENANT, "viewer"), DemoSeeder.TENANT);
+    editor = auth(server.apiKey(DemoSeeder.TENANT, "editor"), DemoSeeder.TENANT);
+    decisionKey = server.apiKey(DemoSeeder.TENANT, "decision");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void shouldReportWhatRecommendAndRespondUsedOfTodaysBudget() {
+    JsonNode before = line("personal-loan", null);
+    Response decided =
+        server.post(
+            "/api/v1/recommend",
+            Map.of(
+                "customerId",
+                "budget-report",
+                "flowKey",
+                "homepage",
+                "limit",
+                5,
+                "attributes",
+                Map.of("balance", 12000, "age", 40)),
+            auth(decisionKey, DemoSeeder.TENANT));
+    assertThat(decided.status()).as(decided.body()).isEqualTo(200);
+    assertThat(decided.json().path("offers").findValuesAsString("offerKey"))
+        .contains("personal-loan");
+    Response responded =
+        server.post(
+            "/api/v1/respond",
+            Map.of(
+                "decisionId",
+                decided.json().path("decisionId").asString(),
+                "offerKey",
+                "personal-loan",
+                "customerId",
+                "budget-report",
+                "outcome",
+                "convert"),
+            "Authorization",
+            "Bearer " + decisionKey,
+            "X-Tenant-Id",
+            DemoSeeder.TENANT,
+            "Idempotency-Key",
+            "budget-report-1");
+    assertThat(responded.status()).as(responded.body()).isEqualTo(201);
+
+    JsonNode after = line("personal-loan", null);
+
+    assertThat(after.path("period").asString()).isEqualTo("day");
+    assertThat(after.path("day").asString()).isEqualTo(today().toString());
+    assertThat(after.path("maxDecisions").asLong()).isEqualTo(5000);
+    assertThat(after.path("maxCost").isNull()).isTrue();
+    assertThat(after.path("decisions").asLong()).isEqualTo(before.path("decisions").asLong() + 1);
+    assertThat(after.path("cost").asDouble()).isEqualTo(before.path("cost").asDouble() + 30);
+    assertThat(after.path("remainingDecisions").asLong())
+        .isEqualTo(5000 - after.path("decisions").asLong());
+    assertThat(after.path("remainingCost").isNull()).isTrue();
+    assertThat(after.path("exhausted").asBoolean()).isFalse();
+    // The list holds every budgeted offer, the same figures.
+    JsonNode list = server.get("/api/v1/budgets", viewer).json().path("data");
+    assertThat(list.findValuesAsString("offerKey")).contains("personal-loan");
+    for (JsonNode l : list) {
+      if (l.path("offerKey").asString().equals("personal-loan")) {
+        assertThat(l).isEqualTo(after);
+      }
+    }
+  }
+
+  @Test
+  void shouldReadAPastDayFromPostgreSqlOnceTheLedgerNoLongerKeepsIt() {
+    LocalDate past = today().minusDays(10);
+    JdbcClient.create(server.bean(DataSource.class))
+        .sql(
+            """
+            insert into budget_counters (tenant_id, offer_key, period_key, decisions, cost,
+                                         updated_at)
+            values (?, 'personal-loan', ?, 4321, 129630, ?)
+            """)
+        .params(tenantId, past.toString(), Timestamp.from(Instant.now()))
+        .update();
+
+    JsonNode line = line("personal-loan", past.toString());
+
+    assertThat(line.path("day").asString()).isEqualTo(past.toString());
+    assertThat(line.path("decisions").asLong()).isEqualTo(4321);
+    assertThat(line.path("cost").asDouble()).isEqualTo(129630.0);
+    assertThat(line.path("remainingDecisions").asLong()).isEqualTo(679);
+    assertThat(line("personal-loan", today().minusDays(11).toString()).path("decisions").asLong())
+        .isZero();
+  }
+
+  @Test
+  void shouldReportATotalBudgetUsedUpAsExhausted() {
+    Map<String, Object> offer =
+        Map.of(
+            "key",
+            "capped",
+            "name",
+            "Capped",
+            "status",
+            "active",
+            "priority",
+            50,
+            "value",
+            Map.of("revenue", 10, "cost", 4),
+            "channels",
+            List.of("web"),
+            "budget",
+            Map.of("maxDecisions", 2, "maxCost", 10, "period", "total"));
+    Response created = server.post("/api/v1/offers", offer, editor);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    BudgetLedger ledger = server.bean(BudgetLedger.class);
+    Budget budget = new Budget(2L, 10.0, BudgetPeriod.TOTAL);
+    assertThat(ledger.tryConsume(tenantId, "capped", budget, today(), 1, 0)).isTrue();
+    assertThat(ledger.tryConsume(tenantId, "capped", budget, today(), 1, 0)).isTrue();
+    assertThat(ledger.addSpent(tenantId, "capped", BudgetPeriod.TOTAL, today(), 4)).isTrue();
+
+    JsonNode line = line("capped", null);
+
+    assertThat(line.path("period").asString()).isEqualTo("total");
+    assertThat(line.path("day").isNull()).isTrue();
+    assertThat(line.path("decisions").asLong()).isEqualTo(2);
+    assertThat(line.path("remainingDecisions").asLong()).isZero();
+    assertThat(line.path("cost").asDouble()).isEqualTo(4.0);
+    assertThat(line.path("remainingCost").asDouble()).isEqualTo(6.0);
+    assertThat(line.path("exhausted").asBoolean()).isTrue();
+    // A day asked of a total budget changes nothing.
+    assertThat(line("capped", today().minusDays(30).toString())).isEqualTo(line);
+  }
+
+  @Test
+  void shouldRefuseWhatItCannotAnswer() {
+    assertThat(server.get("/api/v1/budgets/gold-card", viewer).code()).isEqualTo("NOT_FOUND");
+    assertThat(server.get("/api/v1/budgets/gold-card", viewer).json().path("detail").asString())
+        .contains("has no budget");
+    assertThat(server.get("/api/v1/budgets/no-such-offer", viewer).status()).isEqualTo(404);
+    Response future = server.get("/api/v1/budgets?day=" + today().plusDays(1), viewer);
+    assertThat(future.status()).isEqualTo(422);
+    assertThat(future.code()).isEqualTo("VALIDATION_FAILED");
+    assertThat(server.get("/api/v1/budgets/personal-loan?day=yesterday", viewer).status())
+        .isEqualTo(422);
+    assertThat(server.get("/api/v1/budgets").status()).isEqualTo(401);
+  }
+
+  private static JsonNode line(String offerKey, String day) {
+    Response r =
+        server.get("/api/v1/budgets/" + offerKey + (day == null ? "" : "?day=" + day), viewer);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json();
+  }
+
+  private static LocalDate today() {
+    String zone = server.bean(TenantSettingsService.class).cached(tenantId).timeZone();
+    return LocalDate.now(ZoneId.of(zone));
+  }
+}
