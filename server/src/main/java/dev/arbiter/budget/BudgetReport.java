@@ -19,24 +19,24 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How much of each offer's budget is used: what {@code GET /api/v1/budgets} answers. Budgets are
- * those of the tenant's current compiled catalog, the one Recommend decides with.
+ * How much of each offer's budget is used: what {@code GET /api/v1/budgets} answers. Budgets,
+ * limits and {@code exhausted} are those of the tenant's current compiled catalog, the one
+ * Recommend decides with (for a past day: that day's use under today's limits).
  *
- * <p>Today's and the two previous days' counters (and {@code total} ones) are read from the ledger,
- * as Recommend reads them (Redis or this node's memory, seeded from PostgreSQL); older days, which
- * the ledger no longer keeps, from PostgreSQL's copy, written behind once a second.
+ * <p>Today's counters and {@code total} ones are read from the ledger, as Recommend reads them
+ * (Redis, or this node's memory without Redis, seeded from PostgreSQL). Earlier days are read from
+ * PostgreSQL's copy, which the ledger writes behind once a second and which keeps every day: a read
+ * of history never seeds a counter into Redis or memory.
  */
 public final class BudgetReport {
-  /** Days the ledger keeps a daily counter after its day (as FailoverBudgetLedger forgets them). */
-  private static final int LIVE_DAYS = 2;
-
   /**
    * One offer's budget and its use.
    *
    * @param day the day a {@code day} budget counts; null for {@code total}
    * @param remainingDecisions null when the budget has no {@code maxDecisions}
    * @param remainingCost null when the budget has no {@code maxCost}
-   * @param exhausted whether Recommend skips the offer for it now
+   * @param exhausted whether Recommend skips the offer for it (as the engine's budget stage: no
+   *     decision left, or no room for the offer's cost)
    */
   public record Line(
       String offerKey,
@@ -76,6 +76,8 @@ public final class BudgetReport {
    * @throws ApiException 422 {@code VALIDATION_FAILED} for a malformed or future day
    */
   public List<Line> all(String tenantId, String day) {
+    LocalDate today = today(tenantId);
+    LocalDate asked = day(day, today);
     List<Offer> budgeted = new ArrayList<>();
     for (Offer o : snapshots.current(tenantId).snapshot().offers()) {
       if (o.budget() != null) {
@@ -83,7 +85,7 @@ public final class BudgetReport {
       }
     }
     budgeted.sort(Comparator.comparing(Offer::key));
-    return lines(tenantId, budgeted, day(tenantId, day));
+    return lines(tenantId, budgeted, asked, today);
   }
 
   /**
@@ -93,6 +95,8 @@ public final class BudgetReport {
    *     budget; 422 as {@link #all}
    */
   public Line one(String tenantId, String offerKey, String day) {
+    LocalDate today = today(tenantId);
+    LocalDate asked = day(day, today);
     Offer offer = snapshots.current(tenantId).snapshot().offer(offerKey);
     if (offer == null) {
       throw ApiException.notFound("Offer '" + offerKey + "'");
@@ -104,18 +108,21 @@ public final class BudgetReport {
           "Not found",
           "Offer '" + offerKey + "' has no budget (set budget.maxDecisions or budget.maxCost)");
     }
-    return lines(tenantId, List.of(offer), day(tenantId, day)).get(0);
+    return lines(tenantId, List.of(offer), asked, today).get(0);
   }
 
-  private LocalDate day(String tenantId, String day) {
-    LocalDate today =
-        LocalDate.ofInstant(clock.instant(), ZoneId.of(settings.cached(tenantId).timeZone()));
-    if (day == null) {
+  private LocalDate today(String tenantId) {
+    return LocalDate.ofInstant(clock.instant(), ZoneId.of(settings.cached(tenantId).timeZone()));
+  }
+
+  /** The day asked for; today when none (or blank). */
+  private static LocalDate day(String day, LocalDate today) {
+    if (day == null || day.isBlank()) {
       return today;
     }
     LocalDate parsed;
     try {
-      parsed = LocalDate.parse(day);
+      parsed = LocalDate.parse(day.strip());
     } catch (DateTimeParseException e) {
       throw ApiException.validation("day", "must be a date like 2026-12-05, got '" + day + "'");
     }
@@ -125,23 +132,21 @@ public final class BudgetReport {
     return parsed;
   }
 
-  private List<Line> lines(String tenantId, List<Offer> offers, LocalDate day) {
-    LocalDate today =
-        LocalDate.ofInstant(clock.instant(), ZoneId.of(settings.cached(tenantId).timeZone()));
-    boolean live = !day.isBefore(today.minusDays(LIVE_DAYS));
+  private List<Line> lines(String tenantId, List<Offer> offers, LocalDate day, LocalDate today) {
     Map<String, BudgetPeriod> fromLedger = new LinkedHashMap<>();
     List<BudgetCounterKey> fromStore = new ArrayList<>();
     for (Offer o : offers) {
       BudgetPeriod period = o.budget().period();
-      if (live || period == BudgetPeriod.TOTAL) {
+      if (period == BudgetPeriod.TOTAL || day.equals(today)) {
         fromLedger.put(o.key(), period);
       } else {
         fromStore.add(BudgetCounterKey.of(tenantId, o.key(), period, day));
       }
     }
-    Map<String, BudgetUsage> usage =
-        new LinkedHashMap<>(
-            fromLedger.isEmpty() ? Map.of() : ledger.usage(tenantId, fromLedger, day));
+    Map<String, BudgetUsage> usage = new LinkedHashMap<>();
+    if (!fromLedger.isEmpty()) {
+      usage.putAll(ledger.usage(tenantId, fromLedger, today));
+    }
     if (!fromStore.isEmpty()) {
       // A database that cannot be reached answers 503 DATABASE_UNAVAILABLE, as everywhere.
       store.load(fromStore).forEach((key, count) -> usage.put(key.offerKey(), count.usage()));
@@ -155,12 +160,16 @@ public final class BudgetReport {
 
   private static Line line(Offer o, BudgetUsage used, LocalDate day) {
     Budget b = o.budget();
+    Double offerCost = o.value().cost();
     Long remainingDecisions =
         b.maxDecisions() == null ? null : Math.max(0, b.maxDecisions() - used.decisions());
-    Double remainingCost = b.maxCost() == null ? null : Math.max(0, b.maxCost() - used.cost());
+    Double remainingCost =
+        b.maxCost() == null
+            ? null
+            : Math.max(0, Math.round((b.maxCost() - used.cost()) * 1_000_000) / 1_000_000.0);
     boolean exhausted =
-        (b.maxDecisions() != null && used.decisions() >= b.maxDecisions())
-            || (b.maxCost() != null && used.cost() >= b.maxCost());
+        b.decisionsUsedUp(used.decisions())
+            || b.costUsedUp(used.cost(), offerCost == null ? 0 : offerCost);
     return new Line(
         o.key(),
         b.period().wireName(),

@@ -110,24 +110,31 @@ class BudgetReportIntegrationTests {
   }
 
   @Test
-  void shouldReadAPastDayFromPostgreSqlOnceTheLedgerNoLongerKeepsIt() {
-    LocalDate past = today().minusDays(10);
-    JdbcClient.create(server.bean(DataSource.class))
-        .sql(
-            """
-            insert into budget_counters (tenant_id, offer_key, period_key, decisions, cost,
-                                         updated_at)
-            values (?, 'personal-loan', ?, 4321, 129630, ?)
-            """)
-        .params(tenantId, past.toString(), Timestamp.from(Instant.now()))
-        .update();
+  void shouldReadPastDaysFromPostgreSqlWithoutSeedingTheLiveCounters() {
+    JdbcClient jdbc = JdbcClient.create(server.bean(DataSource.class));
+    for (int daysAgo : new int[] {1, 10}) {
+      LocalDate past = today().minusDays(daysAgo);
+      jdbc.sql(
+              """
+              insert into budget_counters (tenant_id, offer_key, period_key, decisions, cost,
+                                           updated_at)
+              values (?, 'personal-loan', ?, 4321, 129630, ?)
+              """)
+          .params(tenantId, past.toString(), Timestamp.from(Instant.now()))
+          .update();
 
-    JsonNode line = line("personal-loan", past.toString());
+      JsonNode line = line("personal-loan", past.toString());
 
-    assertThat(line.path("day").asString()).isEqualTo(past.toString());
-    assertThat(line.path("decisions").asLong()).isEqualTo(4321);
-    assertThat(line.path("cost").asDouble()).isEqualTo(129630.0);
-    assertThat(line.path("remainingDecisions").asLong()).isEqualTo(679);
+      assertThat(line.path("day").asString()).isEqualTo(past.toString());
+      assertThat(line.path("decisions").asLong()).isEqualTo(4321);
+      assertThat(line.path("cost").asDouble()).isEqualTo(129630.0);
+      assertThat(line.path("remainingDecisions").asLong()).isEqualTo(679);
+      // Read afresh each time: a counter seeded into the ledger would still say 4321.
+      jdbc.sql("update budget_counters set decisions = 5000 where period_key = ?")
+          .param(past.toString())
+          .update();
+      assertThat(line("personal-loan", past.toString()).path("exhausted").asBoolean()).isTrue();
+    }
     assertThat(line("personal-loan", today().minusDays(11).toString()).path("decisions").asLong())
         .isZero();
   }
@@ -171,6 +178,39 @@ class BudgetReportIntegrationTests {
     assertThat(line("capped", today().minusDays(30).toString())).isEqualTo(line);
   }
 
+  /** As the engine: no room left for the offer's cost per decision is exhausted too. */
+  @Test
+  void shouldReportABudgetWithNoRoomForTheOffersCostAsExhausted() {
+    Map<String, Object> offer =
+        Map.of(
+            "key",
+            "costly",
+            "name",
+            "Costly",
+            "status",
+            "active",
+            "priority",
+            50,
+            "value",
+            Map.of("revenue", 10, "cost", 4),
+            "channels",
+            List.of("web"),
+            "budget",
+            Map.of("maxDecisions", 100, "maxCost", 10, "period", "total"));
+    Response created = server.post("/api/v1/offers", offer, editor);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    BudgetLedger ledger = server.bean(BudgetLedger.class);
+    assertThat(ledger.addSpent(tenantId, "costly", BudgetPeriod.TOTAL, today(), 6)).isTrue();
+    assertThat(line("costly", null).path("exhausted").asBoolean()).isFalse(); // 6 + 4 fits 10
+    assertThat(ledger.addSpent(tenantId, "costly", BudgetPeriod.TOTAL, today(), 0.1)).isTrue();
+
+    JsonNode line = line("costly", null);
+
+    assertThat(line.path("remainingCost").asDouble()).isEqualTo(3.9); // exact, not 3.8999...
+    assertThat(line.path("remainingDecisions").asLong()).isEqualTo(100);
+    assertThat(line.path("exhausted").asBoolean()).isTrue(); // 6.1 + 4 does not
+  }
+
   @Test
   void shouldRefuseWhatItCannotAnswer() {
     assertThat(server.get("/api/v1/budgets/gold-card", viewer).code()).isEqualTo("NOT_FOUND");
@@ -183,6 +223,12 @@ class BudgetReportIntegrationTests {
     assertThat(server.get("/api/v1/budgets/personal-loan?day=yesterday", viewer).status())
         .isEqualTo(422);
     assertThat(server.get("/api/v1/budgets").status()).isEqualTo(401);
+    Response decisionRole = server.get("/api/v1/budgets", auth(decisionKey, DemoSeeder.TENANT));
+    assertThat(decisionRole.status()).isEqualTo(403);
+    assertThat(server.get("/api/v1/budgets?day=", viewer).status()).isEqualTo(200);
+    JsonNode pagination = server.get("/api/v1/budgets", viewer).json().path("pagination");
+    assertThat(pagination.path("hasMore").asBoolean()).isFalse();
+    assertThat(pagination.path("nextCursor").isNull()).isTrue();
   }
 
   private static JsonNode line(String offerKey, String day) {

@@ -78,6 +78,7 @@ class OpsIntegrationTests {
     assertThat(paths.has("/api/v1/tenants")).isTrue();
     assertThat(paths.has("/api/health")).isTrue();
     assertThat(paths.has("/api/v1/outcome-types")).isTrue();
+    assertThat(paths.has("/api/v1/budgets/{offerKey}")).isTrue();
     assertThat(paths.path("/api/v1/respond").path("post").path("requestBody").toString())
         .contains("RespondRequest");
     assertThat(paths.path("/api/v1/recommend").path("post").path("requestBody").toString())

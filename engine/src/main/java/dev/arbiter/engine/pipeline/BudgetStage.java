@@ -32,12 +32,9 @@ final class BudgetStage implements PipelineStage {
       }
       Double costField = offer.value().cost();
       double cost = costField == null ? 0 : costField;
-      if (budget.maxDecisions() != null && usage.decisions() >= budget.maxDecisions()) {
+      if (budget.decisionsUsedUp(usage.decisions())) {
         w.remove(i, Stage.BUDGET, new Reasons.BudgetExhausted(budget, usage, cost, true));
-      } else if (budget.maxCost() != null
-          && (cost > 0
-              ? usage.cost() + cost > budget.maxCost()
-              : usage.cost() >= budget.maxCost())) {
+      } else if (budget.costUsedUp(usage.cost(), cost)) {
         w.remove(i, Stage.BUDGET, new Reasons.BudgetExhausted(budget, usage, cost, false));
       } else {
         w.alive[kept++] = i;

@@ -4,8 +4,7 @@ import dev.arbiter.budget.BudgetReport;
 import dev.arbiter.security.Caller;
 import dev.arbiter.security.Permission;
 import dev.arbiter.security.Requires;
-import java.util.List;
-import java.util.Map;
+import dev.arbiter.shared.Page;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -26,9 +25,9 @@ class BudgetController {
 
   @GetMapping(PATH)
   @Requires(Permission.READ)
-  Map<String, List<BudgetReport.Line>> list(
-      Caller caller, @RequestParam(required = false) String day) {
-    return Map.of("data", report.all(caller.tenantId(), day));
+  Page<BudgetReport.Line> list(Caller caller, @RequestParam(required = false) String day) {
+    // One page: a catalog's budgeted offers are few enough.
+    return new Page<>(report.all(caller.tenantId(), day), new Page.Pagination(null, false));
   }
 
   @GetMapping(PATH + "/{offerKey}")
