@@ -141,24 +141,7 @@ class BudgetReportIntegrationTests {
 
   @Test
   void shouldReportATotalBudgetUsedUpAsExhausted() {
-    Map<String, Object> offer =
-        Map.of(
-            "key",
-            "capped",
-            "name",
-            "Capped",
-            "status",
-            "active",
-            "priority",
-            50,
-            "value",
-            Map.of("revenue", 10, "cost", 4),
-            "channels",
-            List.of("web"),
-            "budget",
-            Map.of("maxDecisions", 2, "maxCost", 10, "period", "total"));
-    Response created = server.post("/api/v1/offers", offer, editor);
-    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    createOffer("capped", 2, 10);
     BudgetLedger ledger = server.bean(BudgetLedger.class);
     Budget budget = new Budget(2L, 10.0, BudgetPeriod.TOTAL);
     assertThat(ledger.tryConsume(tenantId, "capped", budget, today(), 1, 0)).isTrue();
@@ -181,24 +164,7 @@ class BudgetReportIntegrationTests {
   /** As the engine: no room left for the offer's cost per decision is exhausted too. */
   @Test
   void shouldReportABudgetWithNoRoomForTheOffersCostAsExhausted() {
-    Map<String, Object> offer =
-        Map.of(
-            "key",
-            "costly",
-            "name",
-            "Costly",
-            "status",
-            "active",
-            "priority",
-            50,
-            "value",
-            Map.of("revenue", 10, "cost", 4),
-            "channels",
-            List.of("web"),
-            "budget",
-            Map.of("maxDecisions", 100, "maxCost", 10, "period", "total"));
-    Response created = server.post("/api/v1/offers", offer, editor);
-    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    createOffer("costly", 100, 10);
     BudgetLedger ledger = server.bean(BudgetLedger.class);
     assertThat(ledger.addSpent(tenantId, "costly", BudgetPeriod.TOTAL, today(), 6)).isTrue();
     assertThat(line("costly", null).path("exhausted").asBoolean()).isFalse(); // 6 + 4 fits 10
@@ -229,6 +195,28 @@ class BudgetReportIntegrationTests {
     JsonNode pagination = server.get("/api/v1/budgets", viewer).json().path("pagination");
     assertThat(pagination.path("hasMore").asBoolean()).isFalse();
     assertThat(pagination.path("nextCursor").isNull()).isTrue();
+  }
+
+  /** An active offer costing 4 per decision with a total budget. */
+  private static void createOffer(String key, long maxDecisions, double maxCost) {
+    Map<String, Object> offer =
+        Map.of(
+            "key",
+            key,
+            "name",
+            key,
+            "status",
+            "active",
+            "priority",
+            50,
+            "value",
+            Map.of("revenue", 10, "cost", 4),
+            "channels",
+            List.of("web"),
+            "budget",
+            Map.of("maxDecisions", maxDecisions, "maxCost", maxCost, "period", "total"));
+    Response created = server.post("/api/v1/offers", offer, editor);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
   }
 
   private static JsonNode line(String offerKey, String day) {
