@@ -57,6 +57,22 @@ public record OutboxEvent(
       String customerId,
       Instant time,
       Object data) {
+    return cloudEvent(id, tenantId, tenantKey, type, customerId, time, time.toString(), data);
+  }
+
+  /**
+   * As {@link #cloudEvent(String, String, String, String, String, Instant, Object)}, with {@code
+   * time} already formatted ({@code Instant.toString()}) by a caller that needs it too.
+   */
+  static OutboxEvent cloudEvent(
+      String id,
+      String tenantId,
+      String tenantKey,
+      String type,
+      String customerId,
+      Instant time,
+      String timeText,
+      Object data) {
     CloudEvent event =
         new CloudEvent(
             "1.0",
@@ -64,7 +80,7 @@ public record OutboxEvent(
             "/arbiter/tenants/" + tenantKey,
             type,
             customerId,
-            time.toString(),
+            timeText,
             "application/json",
             data);
     return new OutboxEvent(id, tenantId, type, tenantKey + ":" + customerId, event, time);

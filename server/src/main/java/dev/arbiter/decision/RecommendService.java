@@ -448,7 +448,14 @@ public class RecommendService {
             seed,
             offers);
     return OutboxEvent.cloudEvent(
-        decisionId, tenantId, tenantKey, "decision.made.v1", request.customerId(), at, data);
+        decisionId,
+        tenantId,
+        tenantKey,
+        "decision.made.v1",
+        request.customerId(),
+        at,
+        decidedAt,
+        data);
   }
 
   private static void validate(RecommendRequest r) {
