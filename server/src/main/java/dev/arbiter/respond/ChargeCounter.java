@@ -80,6 +80,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChargeCounter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChargeCounter.class);
+  private static final long FULL_WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /**
    * Timings.
@@ -155,6 +156,7 @@ public final class ChargeCounter implements AutoCloseable {
 
   private final AtomicInteger pendingMarks = new AtomicInteger();
   private final AtomicLong uncountedAfterRun = new AtomicLong(-1);
+  private final AtomicLong lastFullWarning = new AtomicLong();
   private final Counter failures;
   private final Counter reconciledCounted;
   private final Counter reconciledNoBudget;
@@ -251,13 +253,19 @@ public final class ChargeCounter implements AutoCloseable {
     if (!reserve()) {
       // Counting it now could not be followed by forgetting it: the reconciler counts it later.
       failures.increment();
-      log.warn(
-          "{} counted cost charges already wait for their budget counters to be saved; the"
-              + " reconciler counts the cost {} of offer {} (decision {}) later",
-          timings.maxPendingMarks(),
-          cost,
-          key.offerKey(),
-          key.decisionId());
+      long now = System.nanoTime();
+      long last = lastFullWarning.get();
+      if ((last == 0 || now - last > FULL_WARNING_EVERY_NANOS)
+          && lastFullWarning.compareAndSet(last, now)) {
+        log.warn(
+            "{} counted cost charges already wait for their budget counters to be saved; charges"
+                + " are left to the reconciler until there is room (this one: offer {}, decision"
+                + " {}; logged at most once a minute, each counted in"
+                + " arbiter_budget_charge_failures_total)",
+            timings.maxPendingMarks(),
+            key.offerKey(),
+            key.decisionId());
+      }
       return;
     }
     if (add(key, period, chargedAt, cost)) {
