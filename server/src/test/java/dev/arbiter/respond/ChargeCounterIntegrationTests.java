@@ -41,6 +41,10 @@ import tools.jackson.databind.JsonNode;
  */
 class ChargeCounterIntegrationTests {
   private static final String OFFER = "personal-loan";
+
+  /** A second offer with a daily budget and a cost of 30, created by {@link #start()}. */
+  private static final String OTHER_OFFER = "other-loan";
+
   static TestServer server;
   static JdbcClient jdbc;
   static String tenantId;
@@ -56,6 +60,26 @@ class ChargeCounterIntegrationTests {
     tenantId = server.tenantId(DemoSeeder.TENANT);
     charges = server.bean(ChargeCounter.class);
     budgets = server.bean(BudgetLedger.class);
+    TestServer.Response created =
+        server.post(
+            "/api/v1/offers",
+            Map.of(
+                "key",
+                OTHER_OFFER,
+                "name",
+                "Other loan",
+                "status",
+                "active",
+                "priority",
+                50,
+                "value",
+                Map.of("revenue", 100, "cost", 30),
+                "channels",
+                List.of("web"),
+                "budget",
+                Map.of("maxDecisions", 5000, "period", "day")),
+            TestServer.auth(server.apiKey(DemoSeeder.TENANT, "editor"), DemoSeeder.TENANT));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
   }
 
   @AfterAll
@@ -241,8 +265,9 @@ class ChargeCounterIntegrationTests {
    */
   @Test
   void shouldGoOnPastAChargeItCannotCountAndCountItOnceItCan() {
-    Instant atA = Instant.now().minus(5, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
-    Instant atB = Instant.now().minus(4, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    // Days the ledger keeps in memory (it forgets those more than three days back every second).
+    Instant atA = Instant.now().minus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    Instant atB = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
     insertCharge("unseedable", OFFER, "30", atA);
     insertCharge("seeded", OFFER, "30", atB);
     assertThat(usage(day(atB))).isEqualTo(BudgetUsage.ZERO); // B's counter is now in memory
@@ -313,10 +338,11 @@ class ChargeCounterIntegrationTests {
    */
   @Test
   void shouldCountNoMoreChargesWhileTheQueueOfUnsavedOnesIsFull() {
-    Instant at = Instant.now().minus(6, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
-    insertCharge("full-1", OFFER, "30", at);
-    insertCharge("full-2", OFFER, "30", at.plusMillis(1));
-    assertThat(usage(day(at))).isEqualTo(BudgetUsage.ZERO); // the counter is now in memory
+    // Its own offer: the other tests count personal-loan on the days the ledger keeps in memory.
+    Instant at = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    insertCharge("full-1", OTHER_OFFER, "30", at);
+    insertCharge("full-2", OTHER_OFFER, "30", at.plusMillis(1));
+    assertThat(usage(OTHER_OFFER, day(at))).isEqualTo(BudgetUsage.ZERO); // now in memory
     ChargeCounter node = node(500, Duration.ofMinutes(2), 1, new SimpleMeterRegistry());
     try {
       jdbc.sql("alter table budget_counters rename to budget_counters_away").update();
@@ -325,11 +351,12 @@ class ChargeCounterIntegrationTests {
         assertThat(run.counted()).isEqualTo(1);
         assertThat(run.left()).isEqualTo(1);
         // Respond's path finds the queue full too: it leaves the charge to the reconciler.
-        node.count(new ChargeKey(tenantId, "full-2", OFFER), BudgetPeriod.DAY, at, cost("30"));
+        node.count(
+            new ChargeKey(tenantId, "full-2", OTHER_OFFER), BudgetPeriod.DAY, at, cost("30"));
         unclaim("full-1");
         unclaim("full-2");
         assertThat(node.reconcile().counted()).isZero();
-        assertThat(usage(day(at))).isEqualTo(new BudgetUsage(0, 30));
+        assertThat(usage(OTHER_OFFER, day(at))).isEqualTo(new BudgetUsage(0, 30));
       } finally {
         jdbc.sql("alter table budget_counters_away rename to budget_counters").update();
       }
@@ -337,7 +364,7 @@ class ChargeCounterIntegrationTests {
       unclaim("full-2");
       assertThat(node.reconcile().counted()).isEqualTo(1);
       assertThat(uncountedCount()).isZero();
-      assertThat(usage(day(at))).isEqualTo(new BudgetUsage(0, 60));
+      assertThat(usage(OTHER_OFFER, day(at))).isEqualTo(new BudgetUsage(0, 60));
     } finally {
       node.close();
     }
@@ -346,7 +373,7 @@ class ChargeCounterIntegrationTests {
   /** The server's reconciler reports what it leaves on /metrics. */
   @Test
   void shouldReportChargesLeftUncountedOnMetrics() {
-    Instant at = Instant.now().minus(2, ChronoUnit.HOURS);
+    Instant at = Instant.now().minus(2, ChronoUnit.MINUTES);
     insertCharge("reported", OFFER, "30", at);
     jdbc.sql("update uncounted_charges set claimed_until = now() + interval '1 hour'").update();
 
@@ -452,7 +479,11 @@ class ChargeCounterIntegrationTests {
   }
 
   private static BudgetUsage usage(LocalDate day) {
-    return budgets.usage(tenantId, Map.of(OFFER, BudgetPeriod.DAY), day).get(OFFER);
+    return usage(OFFER, day);
+  }
+
+  private static BudgetUsage usage(String offer, LocalDate day) {
+    return budgets.usage(tenantId, Map.of(offer, BudgetPeriod.DAY), day).get(offer);
   }
 
   private static long uncounted(String decisionId) {
