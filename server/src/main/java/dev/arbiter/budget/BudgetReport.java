@@ -163,10 +163,12 @@ public final class BudgetReport {
     Double offerCost = o.value().cost();
     Long remainingDecisions =
         b.maxDecisions() == null ? null : Math.max(0, b.maxDecisions() - used.decisions());
+    // In millionths, as the ledger counts: exact, and no 0.30000000000000004.
     Double remainingCost =
         b.maxCost() == null
             ? null
-            : Math.max(0, Math.round((b.maxCost() - used.cost()) * 1_000_000) / 1_000_000.0);
+            : Math.max(0, BudgetCount.micros(b.maxCost()) - BudgetCount.micros(used.cost()))
+                / 1_000_000.0;
     boolean exhausted =
         b.decisionsUsedUp(used.decisions())
             || b.costUsedUp(used.cost(), offerCost == null ? 0 : offerCost);

@@ -80,7 +80,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChargeCounter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChargeCounter.class);
-  private static final long FULL_WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final long WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /**
    * Timings.
@@ -157,6 +157,7 @@ public final class ChargeCounter implements AutoCloseable {
   private final AtomicInteger pendingMarks = new AtomicInteger();
   private final AtomicLong uncountedAfterRun = new AtomicLong(-1);
   private final AtomicLong lastFullWarning = new AtomicLong();
+  private final AtomicLong lastRefusedWarning = new AtomicLong();
   private final Counter failures;
   private final Counter reconciledCounted;
   private final Counter reconciledNoBudget;
@@ -253,10 +254,7 @@ public final class ChargeCounter implements AutoCloseable {
     if (!reserve()) {
       // Counting it now could not be followed by forgetting it: the reconciler counts it later.
       failures.increment();
-      long now = System.nanoTime();
-      long last = lastFullWarning.get();
-      if ((last == 0 || now - last > FULL_WARNING_EVERY_NANOS)
-          && lastFullWarning.compareAndSet(last, now)) {
+      if (warnNow(lastFullWarning)) {
         log.warn(
             "{} counted cost charges already wait for their budget counters to be saved; charges"
                 + " are left to the reconciler until there is room (this one: offer {}, decision"
@@ -273,14 +271,24 @@ public final class ChargeCounter implements AutoCloseable {
     } else {
       release();
       failures.increment();
-      log.warn(
-          "Cost {} of offer {} (decision {}) is recorded but could not be counted in its budget"
-              + " now; the reconciler counts it after {}",
-          cost,
-          key.offerKey(),
-          key.decisionId(),
-          timings.grace());
+      if (warnNow(lastRefusedWarning)) {
+        log.warn(
+            "Cost {} of offer {} (decision {}) is recorded but could not be counted in its budget"
+                + " now; the reconciler counts it after {} (logged at most once a minute, each"
+                + " counted in arbiter_budget_charge_failures_total)",
+            cost,
+            key.offerKey(),
+            key.decisionId(),
+            timings.grace());
+      }
     }
+  }
+
+  /** Whether a warning last given at {@code last} may be given again now (once a minute). */
+  private static boolean warnNow(AtomicLong last) {
+    long now = System.nanoTime();
+    long then = last.get();
+    return (then == 0 || now - then > WARNING_EVERY_NANOS) && last.compareAndSet(then, now);
   }
 
   /** Whether the ledger added it; false also when it failed. */

@@ -130,8 +130,10 @@ class BudgetReportIntegrationTests {
       assertThat(line.path("cost").asDouble()).isEqualTo(129630.0);
       assertThat(line.path("remainingDecisions").asLong()).isEqualTo(679);
       // Read afresh each time: a counter seeded into the ledger would still say 4321.
-      jdbc.sql("update budget_counters set decisions = 5000 where period_key = ?")
-          .param(past.toString())
+      jdbc.sql(
+              "update budget_counters set decisions = 5000"
+                  + " where tenant_id = ? and offer_key = 'personal-loan' and period_key = ?")
+          .params(tenantId, past.toString())
           .update();
       assertThat(line("personal-loan", past.toString()).path("exhausted").asBoolean()).isTrue();
     }

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.ValueSerializer;
+import tools.jackson.databind.annotation.JsonSerialize;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -47,6 +49,50 @@ class DecisionMadeEventTests {
           .isEqualTo(JSON.writeValueAsString(asMaps(bins)));
     }
   }
+
+  /**
+   * The hand-written serializer against Jackson's own for the record: many bins, nulls, numbers
+   * plain and odd.
+   */
+  @Test
+  void shouldWriteWhatJacksonWouldWriteForTheRecord() {
+    JsonMapper beanMapper =
+        JsonMapper.builder().addMixIn(RecommendService.DecisionMade.class, ByBeans.class).build();
+    Map<String, Integer> bins = new LinkedHashMap<>();
+    bins.put("balance", 2);
+    bins.put("age", null);
+    bins.put("tenure", 0);
+    List<RankedOffer> ranked =
+        List.of(
+            new RankedOffer(1, "gold", null, null, Double.NaN, 1e-12, false, Map.of()),
+            new RankedOffer(2, "silver", "o-2", "Silver", -0.0, 123456.789, true, Map.of()));
+    var data =
+        new RecommendService.DecisionMade(
+            "d-1",
+            null,
+            "c-1",
+            null,
+            "home",
+            Integer.MAX_VALUE,
+            Long.MIN_VALUE,
+            null,
+            "hero",
+            null,
+            AT.toString(),
+            0L,
+            List.of(
+                new RecommendService.DecidedOffer(ranked.get(0), null, bins),
+                new RecommendService.DecidedOffer(ranked.get(1), "cards", null)));
+
+    String mine = JSON.writeValueAsString(data);
+
+    assertThat(mine).contains("\"bins\":{\"balance\":2,\"age\":null,\"tenure\":0}");
+    assertThat(mine).isEqualTo(beanMapper.writeValueAsString(data));
+  }
+
+  /** Takes DecisionMadeJson off the record, so that Jackson binds it property by property. */
+  @JsonSerialize(using = ValueSerializer.None.class)
+  private abstract static class ByBeans {}
 
   private static List<RankedOffer> offers() {
     return List.of(

@@ -339,7 +339,7 @@ class ChargeCounterIntegrationTests {
   @Test
   void shouldCountNoMoreChargesWhileTheQueueOfUnsavedOnesIsFull() {
     // Its own offer: the other tests count personal-loan on the days the ledger keeps in memory.
-    Instant at = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
+    Instant at = Instant.now().minus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
     insertCharge("full-1", OTHER_OFFER, "30", at);
     insertCharge("full-2", OTHER_OFFER, "30", at.plusMillis(1));
     assertThat(usage(OTHER_OFFER, day(at))).isEqualTo(BudgetUsage.ZERO); // now in memory
