@@ -9,7 +9,6 @@ import dev.arbiter.shared.ApiException;
 import dev.arbiter.tenant.TenantSettingsService;
 import java.time.Clock;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -112,7 +111,7 @@ public final class BudgetReport {
   }
 
   private LocalDate today(String tenantId) {
-    return LocalDate.ofInstant(clock.instant(), ZoneId.of(settings.cached(tenantId).timeZone()));
+    return settings.cached(tenantId).dayOf(clock.instant());
   }
 
   /** The day asked for; today when none (or blank). */

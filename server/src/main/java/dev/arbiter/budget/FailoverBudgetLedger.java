@@ -362,7 +362,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       if (redis != null && !state.degraded() && !outageAdditions.isEmpty()) {
         // Counted in memory as Redis came back, after the probe's last drain: add them now.
         try {
-          addOutageToRedis();
+          addOutageToRedisLocked();
         } catch (RuntimeException e) {
           redisErrors.increment();
           degrade(e);

@@ -35,7 +35,6 @@ import dev.arbiter.tenant.TenantSettingsService;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,7 +120,7 @@ public class RecommendService {
             seed);
     CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
     TenantSettings tenant = settings.cached(tenantId);
-    LocalDate day = LocalDate.ofInstant(now, ZoneId.of(tenant.timeZone()));
+    LocalDate day = tenant.dayOf(now);
     Map<String, BudgetPeriod> withBudget =
         budgeted.computeIfAbsent(snapshot, RecommendService::budgeted);
     BudgetCounters counters =

@@ -15,7 +15,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -294,8 +293,7 @@ public final class ChargeCounter implements AutoCloseable {
   /** Whether the ledger added it; false also when it failed. */
   private boolean add(ChargeKey key, BudgetPeriod period, Instant chargedAt, BigDecimal cost) {
     try {
-      LocalDate day =
-          LocalDate.ofInstant(chargedAt, ZoneId.of(settings.cached(key.tenantId()).timeZone()));
+      LocalDate day = settings.cached(key.tenantId()).dayOf(chargedAt);
       return budgets.addSpent(key.tenantId(), key.offerKey(), period, day, cost.doubleValue());
     } catch (RuntimeException e) {
       log.debug("Could not count the cost of {}: {}", key, e.toString());

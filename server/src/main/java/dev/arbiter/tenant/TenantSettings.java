@@ -1,6 +1,8 @@
 package dev.arbiter.tenant;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,6 +24,11 @@ public record TenantSettings(
 
   public static TenantSettings defaults() {
     return new TenantSettings(true, 0.01, "UTC", 0, null);
+  }
+
+  /** The day {@code at} falls on in the tenant's time zone: the day a daily budget counts. */
+  public LocalDate dayOf(Instant at) {
+    return LocalDate.ofInstant(at, ZoneId.of(timeZone));
   }
 
   /** The stored body: the settings without row metadata. */
