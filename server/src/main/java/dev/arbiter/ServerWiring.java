@@ -67,7 +67,9 @@ import dev.arbiter.scoring.jdbc.JdbcModelStateRepository;
 import dev.arbiter.security.ApiKeyHasher;
 import dev.arbiter.security.ApiKeyRepository;
 import dev.arbiter.security.ApiKeyService;
+import dev.arbiter.security.AuthFailureLimiter;
 import dev.arbiter.security.Authenticator;
+import dev.arbiter.security.ClientAddresses;
 import dev.arbiter.security.CronSecret;
 import dev.arbiter.security.Pepper;
 import dev.arbiter.security.jdbc.JdbcApiKeyRepository;
@@ -225,10 +227,25 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
+  AuthFailureLimiter authFailureLimiter(
+      FailoverRateLimiter limiter, ArbiterConfig config, Clock clock, MeterRegistry meters) {
+    return new AuthFailureLimiter(limiter, config.authFailures().limit(), clock, meters);
+  }
+
+  @Bean
+  ClientAddresses clientAddresses(ArbiterConfig config) {
+    return new ClientAddresses(config.authFailures().trustedProxies());
+  }
+
+  @Bean
   FilterRegistrationBean<AuthenticationFilter> authenticationFilter(
-      Authenticator authenticator, ProblemWriter problems) {
+      Authenticator authenticator,
+      AuthFailureLimiter failures,
+      ClientAddresses clients,
+      ProblemWriter problems) {
     FilterRegistrationBean<AuthenticationFilter> reg =
-        new FilterRegistrationBean<>(new AuthenticationFilter(authenticator, problems));
+        new FilterRegistrationBean<>(
+            new AuthenticationFilter(authenticator, failures, clients, problems));
     // Every path: the filter decides on the normalised path, not on a servlet URL pattern.
     reg.addUrlPatterns("/*");
     reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);

@@ -33,6 +33,9 @@ import java.util.OptionalInt;
  * @param logFormat {@code json} or {@code text} ({@code LOG_FORMAT})
  * @param logLevel root log level ({@code LOG_LEVEL})
  * @param rateLimit per tenant-and-credential limits
+ * @param authFailures the limit on failed authentications per client address ({@code
+ *     ARBITER_AUTH_FAILURE_LIMIT}) and the proxies whose {@code X-Forwarded-For} is believed
+ *     ({@code ARBITER_TRUSTED_PROXIES})
  * @param demo seed the demo tenant and print an API key ({@code ARBITER_DEMO})
  * @param shutdownTimeout how long in-flight work may take after SIGTERM ({@code
  *     ARBITER_SHUTDOWN_TIMEOUT})
@@ -76,6 +79,7 @@ public record ArbiterConfig(
     LogFormat logFormat,
     String logLevel,
     RateLimits rateLimit,
+    AuthFailures authFailures,
     boolean demo,
     Duration shutdownTimeout,
     Duration traceRetention,
@@ -129,6 +133,16 @@ public record ArbiterConfig(
       return tenantOverrides.getOrDefault(tenantKey, defaultLimit);
     }
   }
+
+  /**
+   * Failed authentications allowed per client address.
+   *
+   * @param limit failures per window per address ({@code ARBITER_AUTH_FAILURE_LIMIT}, default
+   *     {@code 20/1m}); empty when {@code off}
+   * @param trustedProxies addresses and CIDR blocks of the reverse proxies in front of the server
+   *     ({@code ARBITER_TRUSTED_PROXIES}): only their {@code X-Forwarded-For} names the client
+   */
+  public record AuthFailures(Optional<RateSpec> limit, List<String> trustedProxies) {}
 
   /** {@code permits} requests per {@code window}. */
   public record RateSpec(long permits, Duration window) {

@@ -1,6 +1,7 @@
 package dev.arbiter.config;
 
 import dev.arbiter.budget.BudgetOutagePolicy;
+import dev.arbiter.config.ArbiterConfig.AuthFailures;
 import dev.arbiter.config.ArbiterConfig.DatabaseTarget;
 import dev.arbiter.config.ArbiterConfig.Jwt;
 import dev.arbiter.config.ArbiterConfig.LogFormat;
@@ -11,6 +12,7 @@ import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
+import dev.arbiter.security.ClientAddresses;
 import dev.arbiter.security.jwt.JwtProperties;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +66,10 @@ public final class ConfigLoader {
 
   private static final Set<String> LOG_LEVELS =
       Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+  /** Failed authentications per client address before its further attempts are refused. */
+  static final RateSpec DEFAULT_AUTH_FAILURE_LIMIT = new RateSpec(20, Duration.ofMinutes(1));
+
   private static final Pattern RATE = Pattern.compile("^\\s*(\\d+)\\s*/\\s*(\\S+)\\s*$");
   private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
@@ -137,6 +143,7 @@ public final class ConfigLoader {
       problems.add("LOG_LEVEL must be one of " + LOG_LEVELS + ", got '" + logLevel + "'");
     }
     RateLimits rateLimits = rateLimits();
+    AuthFailures authFailures = authFailures();
     boolean demo = bool("ARBITER_DEMO", false);
     Duration shutdown = duration("ARBITER_SHUTDOWN_TIMEOUT", Duration.ofSeconds(30));
     Duration traceRetention = duration("ARBITER_TRACE_RETENTION", Duration.ofDays(7));
@@ -204,6 +211,7 @@ public final class ConfigLoader {
         logFormat,
         logLevel,
         rateLimits,
+        authFailures,
         demo,
         shutdown,
         traceRetention,
@@ -479,6 +487,30 @@ public final class ConfigLoader {
               }
             });
     return new RateLimits(enabled, def, Map.copyOf(overrides));
+  }
+
+  private AuthFailures authFailures() {
+    Optional<RateSpec> limit =
+        string("ARBITER_AUTH_FAILURE_LIMIT")
+            .map(
+                s ->
+                    s.equalsIgnoreCase("off")
+                        ? Optional.<RateSpec>empty()
+                        : parsed("ARBITER_AUTH_FAILURE_LIMIT", s, ConfigLoader::rate))
+            .orElse(Optional.of(DEFAULT_AUTH_FAILURE_LIMIT));
+    List<String> proxies = new ArrayList<>();
+    string("ARBITER_TRUSTED_PROXIES")
+        .ifPresent(
+            s -> {
+              for (String entry : s.split(",")) {
+                String trimmed = entry.trim();
+                if (!trimmed.isEmpty()) {
+                  parsed("ARBITER_TRUSTED_PROXIES", trimmed, ClientAddresses::checkProxy)
+                      .ifPresent(proxies::add);
+                }
+              }
+            });
+    return new AuthFailures(limit, List.copyOf(proxies));
   }
 
   /** Parses {@code 1000/1s}, {@code 60/1m}, {@code 10/PT1S}. */

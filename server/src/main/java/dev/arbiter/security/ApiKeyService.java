@@ -112,6 +112,15 @@ public class ApiKeyService {
     return Optional.of(key);
   }
 
+  /**
+   * Whether {@code secret} is a live key this node has resolved within {@link #CACHE_TTL}: answered
+   * from memory, never from the database.
+   */
+  public boolean isCached(String secret) {
+    ApiKey key = byHash.getIfPresent(hasher.hash(secret));
+    return key != null && !key.revoked();
+  }
+
   public Page<ApiKey> list(Tenant tenant, Integer limit, String cursor) {
     int n = Page.limit(limit);
     return Page.of(keys.list(tenant.id(), Page.after(cursor), n + 1), n, ApiKey::id);

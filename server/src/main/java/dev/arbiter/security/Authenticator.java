@@ -45,6 +45,20 @@ public class Authenticator {
     return viaJwt(token, wantedTenant, tenantOptional);
   }
 
+  /**
+   * Whether {@code authorization} carries an API key this node already knows to be live (resolved
+   * from memory, no database lookup); false for anything else, including malformed headers.
+   */
+  public boolean isKnownApiKey(String authorization) {
+    String token;
+    try {
+      token = bearer(authorization);
+    } catch (AuthException e) {
+      return false;
+    }
+    return ApiKeyHasher.looksLikeApiKey(token) && apiKeys.isCached(token);
+  }
+
   private Caller viaApiKey(String token, String wantedTenant, boolean tenantOptional) {
     ApiKey key =
         apiKeys

@@ -32,6 +32,42 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldLimitFailedAuthenticationsPerAddressUnlessTurnedOff() {
+    ArbiterConfig.AuthFailures defaults = ConfigLoader.load(Map.of()).authFailures();
+    assertThat(defaults.limit()).contains(new ArbiterConfig.RateSpec(20, Duration.ofMinutes(1)));
+    assertThat(defaults.trustedProxies()).isEmpty();
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "5/10s")).authFailures().limit())
+        .contains(new ArbiterConfig.RateSpec(5, Duration.ofSeconds(10)));
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "OFF")).authFailures().limit())
+        .isEmpty();
+    for (String bad : new String[] {"0/1m", "20", "20/forever", "no"}) {
+      assertThat(
+              problemsAbout(
+                  Map.of("ARBITER_AUTH_FAILURE_LIMIT", bad), "ARBITER_AUTH_FAILURE_LIMIT"))
+          .as(bad)
+          .isNotEmpty();
+    }
+  }
+
+  @Test
+  void shouldTakeTrustedProxiesAsAddressesAndCidrBlocksOnly() {
+    assertThat(
+            ConfigLoader.load(
+                    Map.of("ARBITER_TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,fd00::/8,::1,"))
+                .authFailures()
+                .trustedProxies())
+        .containsExactly("10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1");
+    for (String bad :
+        new String[] {"proxy.internal", "10.0.0.0/33", "300.1.1.1", "10.0.0", "fd00::/129", "*"}) {
+      assertThat(problemsAbout(Map.of("ARBITER_TRUSTED_PROXIES", bad), "ARBITER_TRUSTED_PROXIES"))
+          .as(bad)
+          .isNotEmpty();
+    }
+  }
+
+  @Test
   void shouldTakeTheDecisionLogLingerUpToOneSecond() {
     assertThat(ConfigLoader.load(Map.of("ARBITER_DECISION_LOG_LINGER", "0s")).decisionLogLinger())
         .isZero();

@@ -1,8 +1,10 @@
 package dev.arbiter.security.web;
 
 import dev.arbiter.security.AuthException;
+import dev.arbiter.security.AuthFailureLimiter;
 import dev.arbiter.security.Authenticator;
 import dev.arbiter.security.Caller;
+import dev.arbiter.security.ClientAddresses;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.web.DatabaseFailures;
 import dev.arbiter.web.ProblemWriter;
@@ -13,22 +15,34 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.MDC;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Authenticates every {@code /api/v1} request before anything else sees it and stores the {@link
- * Caller} as a request attribute. Failures answer problem+json with the precise code.
+ * Caller} as a request attribute. Failures answer problem+json with the precise code, and count
+ * against the client's address ({@link AuthFailureLimiter}): an address over its limit is answered
+ * 429 {@code RATE_LIMITED} before any credential lookup, unless it sends an API key this node
+ * already knows.
  */
 public class AuthenticationFilter extends OncePerRequestFilter {
   public static final String CALLER_ATTRIBUTE = "arbiter.caller";
 
   private final Authenticator authenticator;
+  private final AuthFailureLimiter failures;
+  private final ClientAddresses clients;
   private final ProblemWriter problems;
 
-  public AuthenticationFilter(Authenticator authenticator, ProblemWriter problems) {
+  public AuthenticationFilter(
+      Authenticator authenticator,
+      AuthFailureLimiter failures,
+      ClientAddresses clients,
+      ProblemWriter problems) {
     this.authenticator = authenticator;
+    this.failures = failures;
+    this.clients = clients;
     this.problems = problems;
   }
 
@@ -53,6 +67,25 @@ public class AuthenticationFilter extends OncePerRequestFilter {
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
+    // the client's address is worked out only while some address is refused, or on a failure
+    String client = failures.refusesAny() ? clients.of(request) : null;
+    Duration refusedFor = client == null ? Duration.ZERO : failures.refusedFor(client);
+    if (!refusedFor.isZero() && !authenticator.isKnownApiKey(request.getHeader("Authorization"))) {
+      failures.refused();
+      long seconds = Math.max(1, (refusedFor.toMillis() + 999) / 1000);
+      response.setHeader("Retry-After", Long.toString(seconds));
+      problems.write(
+          response,
+          problems.problem(
+              request,
+              429,
+              "RATE_LIMITED",
+              "Too many failed authentications",
+              "Too many failed authentications from this address; retry in " + seconds + "s",
+              List.of(),
+              null));
+      return;
+    }
     Caller caller;
     try {
       caller =
@@ -61,6 +94,7 @@ public class AuthenticationFilter extends OncePerRequestFilter {
               request.getHeader("X-Tenant-Id"),
               tenantOptional(path(request)));
     } catch (AuthException e) {
+      failures.failed(client != null ? client : clients.of(request), e.error());
       if (e.error().status() == 401) {
         response.setHeader("WWW-Authenticate", "Bearer");
       }

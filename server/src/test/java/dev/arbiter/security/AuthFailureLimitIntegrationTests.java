@@ -1,0 +1,144 @@
+package dev.arbiter.security;
+
+import static dev.arbiter.testsupport.TestServer.auth;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.testsupport.TestServer;
+import dev.arbiter.testsupport.TestServer.Response;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Failed authentications limited per client address, over HTTP: the address is refused with 429
+ * before any lookup once over its limit, keys the node already knows still work, the forwarded
+ * client counts only behind a trusted proxy, and the refusal ends when the next failure would fit.
+ */
+class AuthFailureLimitIntegrationTests {
+  private static final String BAD_KEY = "ak_" + "x".repeat(40);
+
+  private static String[] badKey(String... more) {
+    String[] headers = new String[4 + more.length];
+    headers[0] = "Authorization";
+    headers[1] = "Bearer " + BAD_KEY;
+    headers[2] = "X-Tenant-Id";
+    headers[3] = "acme";
+    System.arraycopy(more, 0, headers, 4, more.length);
+    return headers;
+  }
+
+  private static double metric(TestServer server, String line) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(line) + " (\\S+)$")
+            .matcher(server.get("/metrics").body());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  @Test
+  void shouldRefuseAnAddressOverItsLimitBeforeAnyLookupButKeepKeysItKnows() {
+    try (TestServer server = TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "3/1m"))) {
+      String known = server.apiKey("acme", "viewer");
+      assertThat(server.get("/api/v1/me", auth(known, "acme")).status()).isEqualTo(200);
+      String unused = server.apiKey("acme", "viewer");
+
+      for (int i = 0; i < 4; i++) {
+        Response r = server.get("/api/v1/me", badKey());
+        assertThat(r.status()).as("failure %d is looked up and answered", i + 1).isEqualTo(401);
+        assertThat(r.code()).isEqualTo("AUTH_INVALID_API_KEY");
+      }
+      Response refused = server.get("/api/v1/me", badKey());
+      assertThat(refused.status()).isEqualTo(429);
+      assertThat(refused.code()).isEqualTo("RATE_LIMITED");
+      assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 20L);
+
+      assertThat(server.get("/api/v1/me", auth(known, "acme")).status())
+          .as("a key this node already resolved costs no lookup: still served")
+          .isEqualTo(200);
+      assertThat(server.get("/api/v1/me", auth(unused, "acme")).status())
+          .as("a key not yet known would need a lookup: refused like any other")
+          .isEqualTo(429);
+      assertThat(server.get("/api/v1/me").status()).isEqualTo(429);
+      assertThat(server.get("/api/health").status()).as("probes are not refused").isEqualTo(200);
+
+      assertThat(metric(server, "arbiter_auth_failures_total{code=\"AUTH_INVALID_API_KEY\"}"))
+          .isEqualTo(4);
+      assertThat(metric(server, "arbiter_auth_refused_total")).isEqualTo(3);
+      assertThat(metric(server, "arbiter_auth_refused_addresses")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void shouldNotCountRequestsThatPresentNoCredential() {
+    try (TestServer server = TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "2/1m"))) {
+      for (int i = 0; i < 6; i++) {
+        assertThat(server.get("/api/v1/me").code()).isEqualTo("AUTH_MISSING_TOKEN");
+      }
+      assertThat(server.get("/api/v1/me", badKey()).status()).isEqualTo(401);
+      assertThat(metric(server, "arbiter_auth_failures_total{code=\"AUTH_MISSING_TOKEN\"}"))
+          .isEqualTo(6);
+    }
+  }
+
+  @Test
+  void shouldCountTheForwardedClientOnlyBehindATrustedProxy() {
+    try (TestServer server =
+        TestServer.start(
+            Map.of(
+                "ARBITER_AUTH_FAILURE_LIMIT",
+                "2/1m",
+                "ARBITER_TRUSTED_PROXIES",
+                "127.0.0.1,::1"))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(server.get("/api/v1/me", badKey("X-Forwarded-For", "203.0.113.5")).status())
+            .isEqualTo(401);
+      }
+      assertThat(server.get("/api/v1/me", badKey("X-Forwarded-For", "203.0.113.5")).status())
+          .isEqualTo(429);
+      assertThat(server.get("/api/v1/me", badKey("X-Forwarded-For", "203.0.113.6")).status())
+          .as("another client behind the same proxy")
+          .isEqualTo(401);
+      assertThat(
+              server
+                  .get("/api/v1/me", badKey("X-Forwarded-For", "198.51.100.1, 203.0.113.5"))
+                  .status())
+          .as("a client cannot choose its address by writing the header itself")
+          .isEqualTo(429);
+    }
+    try (TestServer server = TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "2/1m"))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(server.get("/api/v1/me", badKey("X-Forwarded-For", "203.0.113." + i)).status())
+            .isEqualTo(401);
+      }
+      assertThat(server.get("/api/v1/me", badKey("X-Forwarded-For", "203.0.113.99")).status())
+          .as("without trusted proxies the header is ignored: every try counts for the peer")
+          .isEqualTo(429);
+    }
+  }
+
+  @Test
+  void shouldLetTheAddressTryAgainOnceTheNextFailureFits() throws Exception {
+    try (TestServer server = TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "2/2s"))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(server.get("/api/v1/me", badKey()).status()).isEqualTo(401);
+      }
+      Response refused = server.get("/api/v1/me", badKey());
+      assertThat(refused.status()).isEqualTo(429);
+      assertThat(refused.header("Retry-After")).isEqualTo("1");
+      Thread.sleep(1_200);
+      assertThat(server.get("/api/v1/me", badKey()).status()).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void shouldRefuseNoAddressWhenTurnedOff() {
+    try (TestServer server = TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "off"))) {
+      for (int i = 0; i < 30; i++) {
+        assertThat(server.get("/api/v1/me", badKey()).status()).isEqualTo(401);
+      }
+      assertThat(metric(server, "arbiter_auth_failures_total{code=\"AUTH_INVALID_API_KEY\"}"))
+          .as("failures are still counted")
+          .isEqualTo(30);
+    }
+  }
+}
