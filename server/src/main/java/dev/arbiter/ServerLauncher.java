@@ -54,6 +54,10 @@ public final class ServerLauncher {
     p.put(
         "spring.lifecycle.timeout-per-shutdown-phase", config.shutdownTimeout().toMillis() + "ms");
     p.put("spring.threads.virtual.enabled", true);
+    // X-Forwarded-For is read by ClientAddresses, from ARBITER_TRUSTED_PROXIES only: Tomcat's
+    // RemoteIpValve, which Spring Boot turns on by itself on Kubernetes and other clouds, would
+    // trust every private address and let a client behind an L4 balancer choose its own
+    p.put("server.forward-headers-strategy", "none");
     p.put("spring.main.banner-mode", "off");
     p.put("server.error.whitelabel.enabled", false);
     p.put("spring.mvc.problemdetails.enabled", false);

@@ -227,9 +227,8 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  AuthFailureLimiter authFailureLimiter(
-      FailoverRateLimiter limiter, ArbiterConfig config, Clock clock, MeterRegistry meters) {
-    return new AuthFailureLimiter(limiter, config.authFailures().limit(), clock, meters);
+  AuthFailureLimiter authFailureLimiter(ArbiterConfig config, Clock clock, MeterRegistry meters) {
+    return new AuthFailureLimiter(config.authFailures().limit(), clock, meters);
   }
 
   @Bean

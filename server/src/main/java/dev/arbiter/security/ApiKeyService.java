@@ -37,6 +37,17 @@ public class ApiKeyService {
   private final Cache<String, Boolean> unknownHashes =
       Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(CACHE_TTL).build();
 
+  /**
+   * How long a key resolved as live is remembered as such for {@link #wasRecentlyValid}: longer
+   * than the resolution cache, so that a key in steady use is never taken for a guess when its
+   * cached resolution expires.
+   */
+  public static final Duration RECENTLY_VALID = Duration.ofMinutes(10);
+
+  // hash -> key id of keys resolved as live within RECENTLY_VALID
+  private final Cache<String, String> recentlyValid =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(RECENTLY_VALID).build();
+
   public ApiKeyService(ApiKeyRepository keys, ApiKeyHasher hasher, Clock clock) {
     this.keys = keys;
     this.hasher = hasher;
@@ -104,6 +115,11 @@ public class ApiKeyService {
       }
       key = found.get();
       byHash.put(hash, key);
+      if (key.revoked()) {
+        recentlyValid.invalidate(hash); // revoked on another node
+      } else {
+        recentlyValid.put(hash, key.id());
+      }
     }
     if (key.revoked()) {
       return Optional.empty();
@@ -113,12 +129,11 @@ public class ApiKeyService {
   }
 
   /**
-   * Whether {@code secret} is a live key this node has resolved within {@link #CACHE_TTL}: answered
-   * from memory, never from the database.
+   * Whether {@code secret} was a live key on this node within {@link #RECENTLY_VALID}: answered
+   * from memory, never from the database. A key revoked on this node stops being one at once.
    */
-  public boolean isCached(String secret) {
-    ApiKey key = byHash.getIfPresent(hasher.hash(secret));
-    return key != null && !key.revoked();
+  public boolean wasRecentlyValid(String secret) {
+    return recentlyValid.getIfPresent(hasher.hash(secret)) != null;
   }
 
   public Page<ApiKey> list(Tenant tenant, Integer limit, String cursor) {
@@ -136,6 +151,7 @@ public class ApiKeyService {
       throw ApiException.notFound("API key '" + id + "'");
     }
     byHash.asMap().values().removeIf(k -> k.id().equals(id));
+    recentlyValid.asMap().values().removeIf(id::equals);
   }
 
   /** Writes the last-use time of keys used since the previous flush. */

@@ -46,8 +46,9 @@ public class Authenticator {
   }
 
   /**
-   * Whether {@code authorization} carries an API key this node already knows to be live (resolved
-   * from memory, no database lookup); false for anything else, including malformed headers.
+   * Whether {@code authorization} carries an API key that was live on this node within {@link
+   * ApiKeyService#RECENTLY_VALID} (answered from memory, no database lookup); false for anything
+   * else, including malformed headers and JWTs.
    */
   public boolean isKnownApiKey(String authorization) {
     String token;
@@ -56,7 +57,7 @@ public class Authenticator {
     } catch (AuthException e) {
       return false;
     }
-    return ApiKeyHasher.looksLikeApiKey(token) && apiKeys.isCached(token);
+    return ApiKeyHasher.looksLikeApiKey(token) && apiKeys.wasRecentlyValid(token);
   }
 
   private Caller viaApiKey(String token, String wantedTenant, boolean tenantOptional) {

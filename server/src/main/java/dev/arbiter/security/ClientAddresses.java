@@ -1,13 +1,17 @@
 package dev.arbiter.security;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.util.NetMask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The address of the client behind a request: the connection's peer, unless that peer is one of the
@@ -18,12 +22,15 @@ import org.apache.catalina.util.NetMask;
  * address it is counted under. Without trusted proxies the header is ignored.
  *
  * <p>Only IP literals are parsed (never a name, which would cost a DNS lookup per request); a
- * malformed entry ends the walk at the last trusted hop. Thread-safe.
+ * hop that is not an address leaves the client unknown (see {@link #of}). Thread-safe.
  */
 public final class ClientAddresses {
   private static final String FORWARDED_FOR = "X-Forwarded-For";
 
+  private static final Logger log = LoggerFactory.getLogger(ClientAddresses.class);
+
   private final List<NetMask> trusted;
+  private final AtomicBoolean warnedUntrustedForwarding = new AtomicBoolean();
 
   /**
    * @param trustedProxies addresses ({@code 10.0.0.7}, {@code ::1}) and CIDR blocks ({@code
@@ -67,15 +74,28 @@ public final class ClientAddresses {
     return !trusted.isEmpty();
   }
 
-  /** The client's address, as text (the peer's own form, or the forwarded entry as sent). */
+  /**
+   * The key the client is counted under, or null when it cannot be told (every hop a trusted proxy,
+   * or a hop that is not an address): an IPv4 client by its address, an IPv6 one by its /64 (a host
+   * usually has the whole /64, so counting per address would give it 2^64 buckets), each in one
+   * spelling ({@code ::ffff:1.2.3.4} is {@code 1.2.3.4}). Ports and brackets that proxies write
+   * ({@code 1.2.3.4:5678}, {@code [2001:db8::1]:443}) are dropped.
+   */
   public String of(HttpServletRequest request) {
     String peer = request.getRemoteAddr();
-    if (trusted.isEmpty() || !isTrusted(peer)) {
-      return peer;
+    InetAddress peerAddress = parse(withoutZone(peer));
+    if (peerAddress == null) {
+      return peer; // not what Tomcat gives; counted as it is
+    }
+    if (trusted.isEmpty() || !isTrusted(peerAddress)) {
+      if (trusted.isEmpty() && request.getHeader(FORWARDED_FOR) != null) {
+        warnUntrustedForwarding(peer);
+      }
+      return key(peerAddress);
     }
     Enumeration<String> headers = request.getHeaders(FORWARDED_FOR);
     if (headers == null || !headers.hasMoreElements()) {
-      return peer;
+      return null; // a trusted proxy that does not say whom it forwards
     }
     List<String> hops = new ArrayList<>();
     for (String header : Collections.list(headers)) {
@@ -86,24 +106,59 @@ public final class ClientAddresses {
         }
       }
     }
-    String client = peer;
     for (int i = hops.size() - 1; i >= 0; i--) {
-      String hop = hops.get(i);
-      InetAddress address = parse(hop);
+      InetAddress address = parse(withoutPort(hops.get(i)));
       if (address == null) {
-        return client; // not an address: the last hop a trusted proxy vouched for
+        return null; // not an address: whoever sent it cannot be told
       }
-      client = hop;
       if (!isTrusted(address)) {
-        return hop;
+        return key(address);
       }
     }
-    return client; // every hop is a trusted proxy: the leftmost is as far as anyone can tell
+    return null; // every hop is a trusted proxy
   }
 
-  private boolean isTrusted(String address) {
-    InetAddress parsed = parse(address);
-    return parsed != null && isTrusted(parsed);
+  /** The counting key of an address: IPv4 as is, IPv6 by its /64. */
+  static String key(InetAddress address) {
+    if (address instanceof Inet6Address) {
+      byte[] b = address.getAddress();
+      StringBuilder sb = new StringBuilder(26);
+      for (int i = 0; i < 8; i += 2) {
+        sb.append(Integer.toHexString((b[i] & 0xff) << 8 | (b[i + 1] & 0xff))).append(':');
+      }
+      return sb.append(":/64").toString();
+    }
+    return address.getHostAddress();
+  }
+
+  /** {@code 1.2.3.4:5678} → {@code 1.2.3.4}; {@code [::1]:443} and {@code [::1]} → {@code ::1}. */
+  static String withoutPort(String hop) {
+    if (hop.startsWith("[")) {
+      int close = hop.indexOf(']');
+      return close > 0 ? hop.substring(1, close) : hop;
+    }
+    int colon = hop.indexOf(':');
+    if (colon > 0 && colon == hop.lastIndexOf(':')) {
+      return hop.substring(0, colon); // one colon: IPv4 with a port (IPv6 has at least two)
+    }
+    return hop;
+  }
+
+  /** A link-local peer comes with its zone ({@code fe80::1%eth0}); the address is before it. */
+  private static String withoutZone(String address) {
+    int percent = address.indexOf('%');
+    return percent < 0 ? address : address.substring(0, percent);
+  }
+
+  private void warnUntrustedForwarding(String peer) {
+    if (warnedUntrustedForwarding.compareAndSet(false, true)) {
+      log.warn(
+          "A request from {} carries X-Forwarded-For, but ARBITER_TRUSTED_PROXIES is unset: the"
+              + " header is ignored, and if {} is a proxy, every client behind it shares one limit"
+              + " of failed authentications (logged once)",
+          peer,
+          peer);
+    }
   }
 
   private boolean isTrusted(InetAddress parsed) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.testsupport.TestServer;
 import dev.arbiter.testsupport.TestServer.Response;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,17 +54,19 @@ class AuthFailureLimitIntegrationTests {
       assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 20L);
 
       assertThat(server.get("/api/v1/me", auth(known, "acme")).status())
-          .as("a key this node already resolved costs no lookup: still served")
+          .as("a key valid on this node recently is no guess: still served")
           .isEqualTo(200);
       assertThat(server.get("/api/v1/me", auth(unused, "acme")).status())
           .as("a key not yet known would need a lookup: refused like any other")
           .isEqualTo(429);
-      assertThat(server.get("/api/v1/me").status()).isEqualTo(429);
+      assertThat(server.get("/api/v1/me").code())
+          .as("a request without a credential needs no lookup: answered as ever")
+          .isEqualTo("AUTH_MISSING_TOKEN");
       assertThat(server.get("/api/health").status()).as("probes are not refused").isEqualTo(200);
 
       assertThat(metric(server, "arbiter_auth_failures_total{code=\"AUTH_INVALID_API_KEY\"}"))
           .isEqualTo(4);
-      assertThat(metric(server, "arbiter_auth_refused_total")).isEqualTo(3);
+      assertThat(metric(server, "arbiter_auth_refused_total")).isEqualTo(2);
       assertThat(metric(server, "arbiter_auth_refused_addresses")).isEqualTo(1);
     }
   }
@@ -126,6 +129,34 @@ class AuthFailureLimitIntegrationTests {
       assertThat(refused.status()).isEqualTo(429);
       assertThat(refused.header("Retry-After")).isEqualTo("1");
       Thread.sleep(1_200);
+      assertThat(server.get("/api/v1/me", badKey()).status()).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void shouldNotCountValidlySignedTokensThatAreStaleNorMalformedOnes() {
+    assertThat(AuthFailureLimiter.counts(AuthError.AUTH_INVALID_API_KEY)).isTrue();
+    assertThat(AuthFailureLimiter.counts(AuthError.AUTH_BAD_SIGNATURE)).isTrue();
+    assertThat(AuthFailureLimiter.counts(AuthError.AUTH_UNKNOWN_KEY_ID)).isTrue();
+    for (AuthError error :
+        List.of(
+            AuthError.AUTH_MISSING_TOKEN,
+            AuthError.AUTH_MALFORMED_TOKEN,
+            AuthError.AUTH_TOKEN_EXPIRED,
+            AuthError.AUTH_WRONG_AUDIENCE,
+            AuthError.AUTH_JWKS_UNREACHABLE,
+            AuthError.TENANT_REQUIRED,
+            AuthError.TENANT_NOT_ALLOWED)) {
+      assertThat(AuthFailureLimiter.counts(error)).as(error.code()).isFalse();
+    }
+    try (TestServer server = TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "2/1m"))) {
+      for (int i = 0; i < 6; i++) {
+        assertThat(
+                server
+                    .get("/api/v1/me", "Authorization", "Bearer not.a.jwt", "X-Tenant-Id", "acme")
+                    .code())
+            .isEqualTo("AUTH_MALFORMED_TOKEN");
+      }
       assertThat(server.get("/api/v1/me", badKey()).status()).isEqualTo(401);
     }
   }

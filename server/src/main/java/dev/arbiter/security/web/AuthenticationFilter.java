@@ -15,7 +15,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import org.slf4j.MDC;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -24,8 +23,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Authenticates every {@code /api/v1} request before anything else sees it and stores the {@link
  * Caller} as a request attribute. Failures answer problem+json with the precise code, and count
  * against the client's address ({@link AuthFailureLimiter}): an address over its limit is answered
- * 429 {@code RATE_LIMITED} before any credential lookup, unless it sends an API key this node
- * already knows.
+ * 429 {@code RATE_LIMITED} before any credential lookup, unless it sends an API key that was valid
+ * on this node recently.
  */
 public class AuthenticationFilter extends OncePerRequestFilter {
   public static final String CALLER_ATTRIBUTE = "arbiter.caller";
@@ -67,34 +66,39 @@ public class AuthenticationFilter extends OncePerRequestFilter {
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    // the client's address is worked out only while some address is refused, or on a failure
-    String client = failures.refusesAny() ? clients.of(request) : null;
-    Duration refusedFor = client == null ? Duration.ZERO : failures.refusedFor(client);
-    if (!refusedFor.isZero() && !authenticator.isKnownApiKey(request.getHeader("Authorization"))) {
-      failures.refused();
-      long seconds = Math.max(1, (refusedFor.toMillis() + 999) / 1000);
-      response.setHeader("Retry-After", Long.toString(seconds));
-      problems.write(
-          response,
-          problems.problem(
-              request,
-              429,
-              "RATE_LIMITED",
-              "Too many failed authentications",
-              "Too many failed authentications from this address; retry in " + seconds + "s",
-              List.of(),
-              null));
-      return;
+    // the client's address is worked out only while some address is watched, or on a failure
+    boolean watching = failures.watchesAny();
+    String client = watching ? clients.of(request) : null;
+    boolean permitTaken = false;
+    String authorization = request.getHeader("Authorization");
+    // a request without a credential needs no lookup, and one with a key valid here lately is no
+    // guess: neither waits for the address's limit
+    if (client != null && authorization != null && !authenticator.isKnownApiKey(authorization)) {
+      AuthFailureLimiter.Admission admission = failures.admit(client);
+      if (!admission.allowed()) {
+        long seconds = Math.max(1, (admission.retryAfter().toMillis() + 999) / 1000);
+        response.setHeader("Retry-After", Long.toString(seconds));
+        problems.write(
+            response,
+            problems.problem(
+                request,
+                429,
+                "RATE_LIMITED",
+                "Too many failed authentications",
+                "Too many failed authentications from this address; retry in " + seconds + "s",
+                List.of(),
+                null));
+        return;
+      }
+      permitTaken = admission.permitTaken();
     }
     Caller caller;
     try {
       caller =
           authenticator.authenticate(
-              request.getHeader("Authorization"),
-              request.getHeader("X-Tenant-Id"),
-              tenantOptional(path(request)));
+              authorization, request.getHeader("X-Tenant-Id"), tenantOptional(path(request)));
     } catch (AuthException e) {
-      failures.failed(client != null ? client : clients.of(request), e.error());
+      failures.failed(watching ? client : clients.of(request), e.error(), permitTaken);
       if (e.error().status() == 401) {
         response.setHeader("WWW-Authenticate", "Bearer");
       }
