@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * never reached unless every hop after them is a trusted proxy, so a client cannot choose the
  * address it is counted under. Without trusted proxies the header is ignored.
  *
- * <p>Only IP literals are parsed (never a name, which would cost a DNS lookup per request); a
- * hop that is not an address leaves the client unknown (see {@link #of}). Thread-safe.
+ * <p>Only IP literals are parsed (never a name, which would cost a DNS lookup per request); a hop
+ * that is not an address leaves the client unknown (see {@link #of}). Thread-safe.
  */
 public final class ClientAddresses {
   private static final String FORWARDED_FOR = "X-Forwarded-For";

@@ -32,6 +32,30 @@ public class ProblemWriter {
     return Problem.of(status, code, title, detail, RequestIds.of(request), errors, errorId);
   }
 
+  /**
+   * Answers 429 {@code RATE_LIMITED} with {@code Retry-After: retryAfterSeconds} and a detail that
+   * ends with when to retry.
+   */
+  public void writeRateLimited(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      String title,
+      String detail,
+      long retryAfterSeconds)
+      throws IOException {
+    response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
+    write(
+        response,
+        problem(
+            request,
+            429,
+            "RATE_LIMITED",
+            title,
+            detail + "; retry in " + retryAfterSeconds + "s",
+            List.of(),
+            null));
+  }
+
   public void write(HttpServletResponse response, Problem problem) throws IOException {
     if (response.isCommitted()) {
       return;

@@ -13,7 +13,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.List;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -52,23 +51,15 @@ public class RateLimitFilter extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    long retryAfter = d.retryAfterSeconds();
-    response.setHeader("Retry-After", Long.toString(retryAfter));
-    problems.write(
+    problems.writeRateLimited(
+        request,
         response,
-        problems.problem(
-            request,
-            429,
-            "RATE_LIMITED",
-            "Too many requests",
-            "Rate limit of "
-                + spec.permits()
-                + " requests per "
-                + spec.window()
-                + " reached for this credential; retry in "
-                + retryAfter
-                + "s",
-            List.of(),
-            null));
+        "Too many requests",
+        "Rate limit of "
+            + spec.permits()
+            + " requests per "
+            + spec.window()
+            + " reached for this credential",
+        d.retryAfterSeconds());
   }
 }

@@ -76,18 +76,12 @@ public class AuthenticationFilter extends OncePerRequestFilter {
     if (client != null && authorization != null && !authenticator.isKnownApiKey(authorization)) {
       AuthFailureLimiter.Admission admission = failures.admit(client);
       if (!admission.allowed()) {
-        long seconds = Math.max(1, (admission.retryAfter().toMillis() + 999) / 1000);
-        response.setHeader("Retry-After", Long.toString(seconds));
-        problems.write(
+        problems.writeRateLimited(
+            request,
             response,
-            problems.problem(
-                request,
-                429,
-                "RATE_LIMITED",
-                "Too many failed authentications",
-                "Too many failed authentications from this address; retry in " + seconds + "s",
-                List.of(),
-                null));
+            "Too many failed authentications",
+            "Too many failed authentications from this address",
+            Math.max(1, (admission.retryAfter().toMillis() + 999) / 1000));
         return;
       }
       permitTaken = admission.permitTaken();
