@@ -310,9 +310,9 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
   private List<Object> run(String sha, String script, String[] keys, String... args) {
     StatefulRedisConnection<String, String> conn = redis.connection();
     try {
-      return conn.sync().evalsha(sha, ScriptOutputType.MULTI, keys, args);
+      return FailFastRedis.await(conn.async().evalsha(sha, ScriptOutputType.MULTI, keys, args));
     } catch (RedisNoScriptException e) {
-      return conn.sync().eval(script, ScriptOutputType.MULTI, keys, args);
+      return FailFastRedis.await(conn.async().eval(script, ScriptOutputType.MULTI, keys, args));
     }
   }
 }

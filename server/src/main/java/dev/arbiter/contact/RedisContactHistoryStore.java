@@ -150,7 +150,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     String key = key(tenantId, customerId);
     Instant now = clock.instant();
     Instant cutoff = now.minus(properties.horizon());
-    Map<String, String> hash = conn.sync().hgetall(key);
+    Map<String, String> hash = FailFastRedis.await(conn.async().hgetall(key));
     if (hash.containsKey(LOADED)) {
       metrics.hits.increment();
       return ContactEntries.events(decode(hash, cutoff), cutoff);
@@ -256,9 +256,9 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
     Object reply;
     try {
-      reply = conn.sync().evalsha(MERGE_SCRIPT_SHA, type, keys, values);
+      reply = FailFastRedis.await(conn.async().evalsha(MERGE_SCRIPT_SHA, type, keys, values));
     } catch (RedisNoScriptException e) {
-      reply = conn.sync().eval(MERGE_SCRIPT, type, keys, values);
+      reply = FailFastRedis.await(conn.async().eval(MERGE_SCRIPT, type, keys, values));
     }
     if (!load) {
       return List.of();

@@ -87,9 +87,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     String capacity = Long.toString(limit.capacityMicros());
     List<Object> reply;
     try {
-      reply = conn.sync().evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, interval, capacity);
+      reply =
+          FailFastRedis.await(
+              conn.async().evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, interval, capacity));
     } catch (RedisNoScriptException e) {
-      reply = conn.sync().eval(SCRIPT, ScriptOutputType.MULTI, keys, interval, capacity);
+      reply =
+          FailFastRedis.await(
+              conn.async().eval(SCRIPT, ScriptOutputType.MULTI, keys, interval, capacity));
     }
     boolean allowed = ((Long) reply.get(0)) == 1L;
     long remaining = (Long) reply.get(1);

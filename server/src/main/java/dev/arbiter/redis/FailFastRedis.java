@@ -3,6 +3,8 @@ package dev.arbiter.redis;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -14,6 +16,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 
 /**
  * One Redis connection for a component on the request path. Commands fail at once while
@@ -81,6 +85,28 @@ public final class FailFastRedis implements AutoCloseable {
     long start = System.nanoTime();
     conn.sync().ping();
     return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /**
+   * The reply of a command sent on this class's connection, waited for without a timer of the
+   * caller's own: the command itself ends by the command timeout ({@code TimeoutOptions}, which
+   * completes it with a {@link io.lettuce.core.RedisCommandTimeoutException}), so an untimed wait
+   * ends then too. The sync API waits with a timeout as well, which on a virtual thread schedules
+   * and cancels a delayed unpark per command: with Redis configured, that hand-off cost Recommend
+   * more JVM CPU than the command's own bookkeeping ({@code bench/RESULTS.md}).
+   *
+   * @throws RedisException what the command failed with, as the sync API throws it
+   */
+  public static <T> T await(RedisFuture<T> reply) {
+    try {
+      return reply.toCompletableFuture().join();
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RedisException redis) {
+        throw redis;
+      }
+      throw new RedisException(cause.getMessage(), cause);
+    }
   }
 
   /** Where Redis is, as {@code host:port} (no credentials). */
