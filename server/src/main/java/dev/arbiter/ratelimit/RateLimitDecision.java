@@ -19,10 +19,11 @@ public record RateLimitDecision(boolean allowed, long limit, long remaining, Dur
    * least 1 when limited (a client retrying after that many seconds is allowed), 0 when allowed.
    */
   public long retryAfterSeconds() {
-    if (allowed) {
-      return 0;
-    }
-    long nanos = retryAfter.toNanos();
-    return Math.max(1, Math.ceilDiv(nanos, 1_000_000_000L));
+    return allowed ? 0 : headerSeconds(retryAfter);
+  }
+
+  /** A wait as {@code Retry-After} says it: whole seconds, rounded up, at least 1. */
+  public static long headerSeconds(Duration wait) {
+    return Math.max(1, Math.ceilDiv(wait.toNanos(), 1_000_000_000L));
   }
 }

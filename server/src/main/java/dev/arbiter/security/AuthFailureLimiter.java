@@ -149,7 +149,7 @@ public final class AuthFailureLimiter {
     if (counter != null) {
       counter.increment();
     }
-    if (limit.isEmpty() || address == null || permitTaken || !counts(error)) {
+    if (address == null || permitTaken || !countsAgainstAddress(error)) {
       return;
     }
     RateLimitDecision d = limiter.tryAcquire(address, limit.get());
@@ -162,6 +162,13 @@ public final class AuthFailureLimiter {
     long until = clock.millis() + Math.max(1, retryAfter.toMillis());
     watched.asMap().merge(address, until, Math::max);
     warn(address, retryAfter);
+  }
+
+  /**
+   * Whether a failure with {@code error} is taken from an address's bucket here ({@link #counts}).
+   */
+  public boolean countsAgainstAddress(AuthError error) {
+    return limit.isPresent() && counts(error);
   }
 
   /**

@@ -1,10 +1,12 @@
 package dev.arbiter.web;
 
+import dev.arbiter.ratelimit.RateLimitDecision;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Problem;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,16 +35,17 @@ public class ProblemWriter {
   }
 
   /**
-   * Answers 429 {@code RATE_LIMITED} with {@code Retry-After: retryAfterSeconds} and a detail that
-   * ends with when to retry.
+   * Answers 429 {@code RATE_LIMITED} with {@code Retry-After} (whole seconds, rounded up) and a
+   * detail that ends with when to retry.
    */
   public void writeRateLimited(
       HttpServletRequest request,
       HttpServletResponse response,
       String title,
       String detail,
-      long retryAfterSeconds)
+      Duration retryAfter)
       throws IOException {
+    long retryAfterSeconds = RateLimitDecision.headerSeconds(retryAfter);
     response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
     write(
         response,

@@ -60,6 +60,6 @@ public class RateLimitFilter extends OncePerRequestFilter {
             + " requests per "
             + spec.window()
             + " reached for this credential",
-        d.retryAfterSeconds());
+        d.retryAfter());
   }
 }

@@ -81,7 +81,7 @@ public class AuthenticationFilter extends OncePerRequestFilter {
             response,
             "Too many failed authentications",
             "Too many failed authentications from this address",
-            Math.max(1, (admission.retryAfter().toMillis() + 999) / 1000));
+            admission.retryAfter());
         return;
       }
       permitTaken = admission.permitTaken();
@@ -92,7 +92,11 @@ public class AuthenticationFilter extends OncePerRequestFilter {
           authenticator.authenticate(
               authorization, request.getHeader("X-Tenant-Id"), tenantOptional(path(request)));
     } catch (AuthException e) {
-      failures.failed(watching ? client : clients.of(request), e.error(), permitTaken);
+      String address = client;
+      if (!watching && failures.countsAgainstAddress(e.error())) {
+        address = clients.of(request); // only a failure that counts needs the address
+      }
+      failures.failed(address, e.error(), permitTaken);
       if (e.error().status() == 401) {
         response.setHeader("WWW-Authenticate", "Bearer");
       }
