@@ -7,7 +7,6 @@ import dev.arbiter.redis.FailFastRedis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -308,11 +307,10 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
   }
 
   private List<Object> run(String sha, String script, String[] keys, String... args) {
-    StatefulRedisConnection<String, String> conn = redis.connection();
     try {
-      return FailFastRedis.await(conn.async().evalsha(sha, ScriptOutputType.MULTI, keys, args));
+      return redis.call(c -> c.evalsha(sha, ScriptOutputType.MULTI, keys, args));
     } catch (RedisNoScriptException e) {
-      return FailFastRedis.await(conn.async().eval(script, ScriptOutputType.MULTI, keys, args));
+      return redis.call(c -> c.eval(script, ScriptOutputType.MULTI, keys, args));
     }
   }
 }

@@ -5,7 +5,6 @@ import dev.arbiter.redis.FailFastRedis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Clock;
 import java.time.Duration;
@@ -146,18 +145,17 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   @Override
   public List<ContactEvent> history(String tenantId, String customerId) {
-    StatefulRedisConnection<String, String> conn = open();
     String key = key(tenantId, customerId);
     Instant now = clock.instant();
     Instant cutoff = now.minus(properties.horizon());
-    Map<String, String> hash = FailFastRedis.await(conn.async().hgetall(key));
+    Map<String, String> hash = redis.call(c -> c.hgetall(key));
     if (hash.containsKey(LOADED)) {
       metrics.hits.increment();
       return ContactEntries.events(decode(hash, cutoff), cutoff);
     }
     List<ContactEntry> rows =
         metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
-    List<Object> reply = merge(conn, key, rows, cutoff, true);
+    List<Object> reply = merge(key, rows, cutoff, true);
     Map<String, String> merged = new HashMap<>(reply.size());
     for (int i = 0; i + 1 < reply.size(); i += 2) {
       merged.put((String) reply.get(i), (String) reply.get(i + 1));
@@ -170,13 +168,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     if (entries.isEmpty()) {
       return;
     }
-    StatefulRedisConnection<String, String> conn = open();
-    merge(
-        conn,
-        key(tenantId, customerId),
-        entries,
-        clock.instant().minus(properties.horizon()),
-        false);
+    merge(key(tenantId, customerId), entries, clock.instant().minus(properties.horizon()), false);
   }
 
   /**
@@ -193,15 +185,15 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     if (entries.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    StatefulRedisConnection<String, String> conn = open();
     String[] keys = {key(tenantId, customerId)};
     String[] values = arguments(entries, clock.instant().minus(properties.horizon()), false);
-    return conn.async()
-        .<Long>evalsha(MERGE_SCRIPT_SHA, ScriptOutputType.INTEGER, keys, values)
+    return redis
+        .send(c -> c.<Long>evalsha(MERGE_SCRIPT_SHA, ScriptOutputType.INTEGER, keys, values))
         .exceptionallyCompose(
             e ->
                 unwrap(e) instanceof RedisNoScriptException
-                    ? conn.async().<Long>eval(MERGE_SCRIPT, ScriptOutputType.INTEGER, keys, values)
+                    ? redis.send(
+                        c -> c.<Long>eval(MERGE_SCRIPT, ScriptOutputType.INTEGER, keys, values))
                     : CompletableFuture.failedFuture(unwrap(e)))
         .thenApply(reply -> null);
   }
@@ -211,7 +203,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
    * PostgreSQL again (their {@code decision} entries are lost).
    */
   public void forget(String tenantId, String customerId) {
-    open().sync().del(key(tenantId, customerId));
+    redis.call(c -> c.del(key(tenantId, customerId)));
   }
 
   /**
@@ -245,20 +237,15 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     redis.close();
   }
 
-  private List<Object> merge(
-      StatefulRedisConnection<String, String> conn,
-      String key,
-      List<ContactEntry> entries,
-      Instant cutoff,
-      boolean load) {
+  private List<Object> merge(String key, List<ContactEntry> entries, Instant cutoff, boolean load) {
     String[] keys = {key};
     String[] values = arguments(entries, cutoff, load);
     ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
     Object reply;
     try {
-      reply = FailFastRedis.await(conn.async().evalsha(MERGE_SCRIPT_SHA, type, keys, values));
+      reply = redis.call(c -> c.evalsha(MERGE_SCRIPT_SHA, type, keys, values));
     } catch (RedisNoScriptException e) {
-      reply = FailFastRedis.await(conn.async().eval(MERGE_SCRIPT, type, keys, values));
+      reply = redis.call(c -> c.eval(MERGE_SCRIPT, type, keys, values));
     }
     if (!load) {
       return List.of();
@@ -302,10 +289,5 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     }
     entries.sort(ContactEntries.NEWEST_FIRST);
     return ContactEntries.capped(entries, properties.maxEvents());
-  }
-
-  private StatefulRedisConnection<String, String> open() {
-    StatefulRedisConnection<String, String> conn = redis.connection();
-    return conn;
   }
 }

@@ -4,7 +4,6 @@ import dev.arbiter.redis.FailFastRedis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.List;
@@ -81,19 +80,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   @Override
   public RateLimitDecision tryAcquire(String key, RateLimit limit) {
-    StatefulRedisConnection<String, String> conn = redis.connection();
     String[] keys = {KEY_PREFIX + key};
     String interval = Long.toString(limit.intervalMicros());
     String capacity = Long.toString(limit.capacityMicros());
     List<Object> reply;
     try {
       reply =
-          FailFastRedis.await(
-              conn.async().evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, interval, capacity));
+          redis.call(c -> c.evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, interval, capacity));
     } catch (RedisNoScriptException e) {
-      reply =
-          FailFastRedis.await(
-              conn.async().eval(SCRIPT, ScriptOutputType.MULTI, keys, interval, capacity));
+      reply = redis.call(c -> c.eval(SCRIPT, ScriptOutputType.MULTI, keys, interval, capacity));
     }
     boolean allowed = ((Long) reply.get(0)) == 1L;
     long remaining = (Long) reply.get(1);

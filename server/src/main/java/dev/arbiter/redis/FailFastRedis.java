@@ -9,6 +9,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -18,6 +19,9 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * One Redis connection for a component on the request path. Commands fail at once while
@@ -33,6 +37,9 @@ public final class FailFastRedis implements AutoCloseable {
   private final String target;
   private final Object connectLock = new Object();
   private volatile StatefulRedisConnection<String, String> connection;
+  // Commands sent and not yet answered; whether a writer is on its way (see send).
+  private final AtomicInteger awaited = new AtomicInteger();
+  private final AtomicBoolean flushPending = new AtomicBoolean();
 
   /**
    * A client for the Redis at {@code uri}. Does not connect yet: call {@link #ping()}.
@@ -61,16 +68,56 @@ public final class FailFastRedis implements AutoCloseable {
   }
 
   /**
-   * The open connection.
+   * Sends a command on the connection, writing it together with the commands other threads send at
+   * the same time. The connection does not write a command as it is sent ({@code
+   * setAutoFlushCommands(false)}):
    *
-   * @throws RedisConnectionException at once when there is none (never connects)
+   * <ul>
+   *   <li>when no other command of this connection awaits its reply (a lone caller, a quiet
+   *       server), the command is written at once;
+   *   <li>otherwise the first command sent after a write becomes the writer: on a virtual thread it
+   *       first yields, so the request threads already queued on the scheduler send theirs, then it
+   *       writes everything sent by then. Commands sent meanwhile only join the buffer.
+   * </ul>
+   *
+   * <p>Under load one socket write, one wake-up of the connection's event loop and one read on
+   * Redis's side so carry the commands of several decisions (about six on the benchmark, where
+   * before each had about one of its own), which cut the server's CPU per decision with {@code
+   * REDIS_URL} (bench/RESULTS.md). A command is never left unwritten: the writer's flag is cleared
+   * before it writes, so a command that found it set is in the buffer when the write takes it; and
+   * every command still ends by the command timeout.
+   *
+   * @param command sends one command with the connection's async API
+   * @return the command's reply
+   * @throws RedisConnectionException at once when not connected (never connects)
    */
-  public StatefulRedisConnection<String, String> connection() {
+  public <T> RedisFuture<T> send(
+      Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command) {
     StatefulRedisConnection<String, String> conn = connection;
     if (conn == null || !conn.isOpen()) {
       throw new RedisConnectionException("Not connected to Redis at " + target);
     }
-    return conn;
+    RedisFuture<T> reply = command.apply(conn.async()); // into the connection's buffer
+    if (awaited.incrementAndGet() == 1) {
+      conn.flushCommands(); // no other command awaits its reply: nothing to wait for
+    } else if (flushPending.compareAndSet(false, true)) {
+      if (Thread.currentThread().isVirtual()) {
+        Thread.yield();
+      }
+      flushPending.set(false); // first: a command sent from here on makes another write
+      conn.flushCommands();
+    }
+    reply.whenComplete((r, e) -> awaited.decrementAndGet());
+    return reply;
+  }
+
+  /**
+   * {@link #send} and {@link #await} the reply.
+   *
+   * @throws RedisException what the command failed with, as the sync API throws it
+   */
+  public <T> T call(Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command) {
+    return await(send(command));
   }
 
   /**
@@ -81,9 +128,9 @@ public final class FailFastRedis implements AutoCloseable {
    *     #CONNECT_TIMEOUT} or does not answer within the command timeout
    */
   public Duration ping() {
-    StatefulRedisConnection<String, String> conn = connected();
+    connected();
     long start = System.nanoTime();
-    conn.sync().ping();
+    call(RedisAsyncCommands::ping);
     return Duration.ofNanos(System.nanoTime() - start);
   }
 
@@ -141,6 +188,7 @@ public final class FailFastRedis implements AutoCloseable {
       }
       conn = client.connect();
       conn.setTimeout(commandTimeout);
+      conn.setAutoFlushCommands(false); // see send
       connection = conn;
       return conn;
     }
