@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,10 +37,21 @@ public final class FailFastRedis implements AutoCloseable {
   private final Duration commandTimeout;
   private final String target;
   private final Object connectLock = new Object();
-  private volatile StatefulRedisConnection<String, String> connection;
-  // Commands sent and not yet answered; whether a writer is on its way (see send).
-  private final AtomicInteger awaited = new AtomicInteger();
-  private final AtomicBoolean flushPending = new AtomicBoolean();
+  private volatile Link link;
+
+  /**
+   * The open connection and its write state, replaced together on a reconnect, so a write always
+   * takes the buffer its counts are of.
+   *
+   * @param awaited commands sent on it and not yet answered
+   * @param writing whether a sender is on its way to write the buffer (see {@link #send})
+   */
+  private record Link(
+      StatefulRedisConnection<String, String> conn, AtomicInteger awaited, AtomicBoolean writing) {
+    Link(StatefulRedisConnection<String, String> conn) {
+      this(conn, new AtomicInteger(), new AtomicBoolean());
+    }
+  }
 
   /**
    * A client for the Redis at {@code uri}. Does not connect yet: call {@link #ping()}.
@@ -93,22 +105,7 @@ public final class FailFastRedis implements AutoCloseable {
    */
   public <T> RedisFuture<T> send(
       Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command) {
-    StatefulRedisConnection<String, String> conn = connection;
-    if (conn == null || !conn.isOpen()) {
-      throw new RedisConnectionException("Not connected to Redis at " + target);
-    }
-    RedisFuture<T> reply = command.apply(conn.async()); // into the connection's buffer
-    if (awaited.incrementAndGet() == 1) {
-      conn.flushCommands(); // no other command awaits its reply: nothing to wait for
-    } else if (flushPending.compareAndSet(false, true)) {
-      if (Thread.currentThread().isVirtual()) {
-        Thread.yield();
-      }
-      flushPending.set(false); // first: a command sent from here on makes another write
-      conn.flushCommands();
-    }
-    reply.whenComplete((r, e) -> awaited.decrementAndGet());
-    return reply;
+    return sent(command).reply();
   }
 
   /**
@@ -117,7 +114,34 @@ public final class FailFastRedis implements AutoCloseable {
    * @throws RedisException what the command failed with, as the sync API throws it
    */
   public <T> T call(Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command) {
-    return await(send(command));
+    // waits for the reply after it was counted as answered, so a caller's next command, sent as
+    // soon as this returns, finds this one no longer awaited
+    return join(sent(command).answered());
+  }
+
+  /** A command sent: its reply, and that reply once the command counts as answered. */
+  private record Sent<T>(RedisFuture<T> reply, CompletableFuture<T> answered) {}
+
+  private <T> Sent<T> sent(Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command) {
+    Link link = this.link;
+    if (link == null || !link.conn().isOpen()) {
+      throw new RedisConnectionException("Not connected to Redis at " + target);
+    }
+    RedisFuture<T> reply = command.apply(link.conn().async()); // into the connection's buffer
+    boolean alone = link.awaited().incrementAndGet() == 1;
+    // counted down whatever happens next (a rejected command is complete already)
+    CompletableFuture<T> answered =
+        reply.toCompletableFuture().whenComplete((r, e) -> link.awaited().decrementAndGet());
+    if (alone) {
+      link.conn().flushCommands(); // no other command awaits its reply: nothing to wait for
+    } else if (link.writing().compareAndSet(false, true)) {
+      if (Thread.currentThread().isVirtual()) {
+        Thread.yield();
+      }
+      link.writing().set(false); // first: a command sent from here on makes another write
+      link.conn().flushCommands();
+    }
+    return new Sent<>(reply, answered);
   }
 
   /**
@@ -145,8 +169,12 @@ public final class FailFastRedis implements AutoCloseable {
    * @throws RedisException what the command failed with, as the sync API throws it
    */
   public static <T> T await(RedisFuture<T> reply) {
+    return join(reply.toCompletableFuture());
+  }
+
+  private static <T> T join(CompletableFuture<T> reply) {
     try {
-      return reply.toCompletableFuture().join();
+      return reply.join();
     } catch (CompletionException | CancellationException e) {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       if (cause instanceof RedisException redis) {
@@ -169,9 +197,9 @@ public final class FailFastRedis implements AutoCloseable {
   @Override
   public void close() {
     synchronized (connectLock) {
-      if (connection != null) {
-        connection.close();
-        connection = null;
+      if (link != null) {
+        link.conn().close();
+        link = null;
       }
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -179,17 +207,17 @@ public final class FailFastRedis implements AutoCloseable {
 
   private StatefulRedisConnection<String, String> connected() {
     synchronized (connectLock) {
-      StatefulRedisConnection<String, String> conn = connection;
-      if (conn != null && conn.isOpen()) {
-        return conn;
+      Link current = link;
+      if (current != null && current.conn().isOpen()) {
+        return current.conn();
       }
-      if (conn != null) {
-        conn.closeAsync();
+      if (current != null) {
+        current.conn().closeAsync();
       }
-      conn = client.connect();
+      StatefulRedisConnection<String, String> conn = client.connect();
       conn.setTimeout(commandTimeout);
       conn.setAutoFlushCommands(false); // see send
-      connection = conn;
+      link = new Link(conn);
       return conn;
     }
   }
