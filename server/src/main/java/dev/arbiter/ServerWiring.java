@@ -89,6 +89,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -300,8 +301,8 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  DecisionMetrics decisionMetrics(MeterRegistry meters) {
-    return new DecisionMetrics(meters);
+  DecisionMetrics decisionMetrics(MeterRegistry meters, PrometheusMeterRegistry prometheus) {
+    return new DecisionMetrics(meters, prometheus.getPrometheusRegistry());
   }
 
   /** Wakes outbox publishers (on any node) after events were committed; see DebouncedNotifier. */

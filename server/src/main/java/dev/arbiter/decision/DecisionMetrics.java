@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -19,14 +20,20 @@ public class DecisionMetrics {
   private static final Stage[] STAGES = Stage.values();
 
   private final Timer latency;
+  private final StageLatencies stageLatency = new StageLatencies();
   // By stage ordinal.
-  private final Timer[] stageLatency = new Timer[STAGES.length];
   private final Counter[] removed = new Counter[STAGES.length];
   private final DistributionSummary evaluated;
   private final Counter noFlow;
   private final Counter fallbackScores;
 
-  public DecisionMetrics(MeterRegistry meters) {
+  /**
+   * @param meters where the decision metrics are registered
+   * @param prometheus where the stage latencies are ({@link StageLatencies}): the registry {@code
+   *     meters} is scraped from, for the same {@code /metrics}
+   */
+  public DecisionMetrics(MeterRegistry meters, PrometheusRegistry prometheus) {
+    prometheus.register(stageLatency);
     latency =
         Timer.builder("arbiter.decision.latency")
             .description("Recommend decisions, engine and surrounding work")
@@ -35,13 +42,6 @@ public class DecisionMetrics {
             .maximumExpectedValue(Duration.ofSeconds(1))
             .register(meters);
     for (Stage stage : STAGES) {
-      stageLatency[stage.ordinal()] =
-          Timer.builder("arbiter.decision.stage.latency")
-              .tag("stage", stage.wireName())
-              .publishPercentileHistogram()
-              .minimumExpectedValue(Duration.ofNanos(500))
-              .maximumExpectedValue(Duration.ofMillis(100))
-              .register(meters);
       removed[stage.ordinal()] =
           Counter.builder("arbiter.decision.offers.removed")
               .description("Offers a stage removed from consideration")
@@ -69,6 +69,7 @@ public class DecisionMetrics {
       return;
     }
     evaluated.record(d.stageIn(Stage.STATUS));
+    long minute = stageLatency.minute();
     for (Stage stage : STAGES) {
       int in = d.stageIn(stage);
       int out = d.stageOut(stage);
@@ -78,7 +79,7 @@ public class DecisionMetrics {
       if (in > out) {
         removed[stage.ordinal()].increment(in - out);
       }
-      stageLatency[stage.ordinal()].record(d.stageMicros(stage), TimeUnit.MICROSECONDS);
+      stageLatency.record(stage, d.stageNanos(stage), minute);
     }
     int fallbacks = 0;
     for (RankedOffer o : d.offers()) {

@@ -118,7 +118,12 @@ public final class Decision {
 
   /** Microseconds {@code stage} took. */
   public long stageMicros(Stage stage) {
-    return work == null ? 0 : work.stageNanos[stage.ordinal()] / 1_000;
+    return stageNanos(stage) / 1_000;
+  }
+
+  /** Nanoseconds {@code stage} took. */
+  public long stageNanos(Stage stage) {
+    return work == null ? 0 : work.stageNanos[stage.ordinal()];
   }
 
   /** The full trace, formatted on first call and then cached. */
