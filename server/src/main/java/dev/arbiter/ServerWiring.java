@@ -300,7 +300,7 @@ class ServerWiring implements WebMvcConfigurer {
         new JdbcTenantSettingsRepository(jdbc, json), audit, tx, clock);
   }
 
-  @Bean
+  @Bean(destroyMethod = "close")
   DecisionMetrics decisionMetrics(MeterRegistry meters, PrometheusMeterRegistry prometheus) {
     return new DecisionMetrics(meters, prometheus.getPrometheusRegistry());
   }

@@ -16,11 +16,12 @@ import java.util.concurrent.TimeUnit;
  * per stage, and fallback scores. Tags are low-cardinality (stage, outcome), never tenant or
  * customer.
  */
-public class DecisionMetrics {
+public class DecisionMetrics implements AutoCloseable {
   private static final Stage[] STAGES = Stage.values();
 
   private final Timer latency;
   private final StageLatencies stageLatency = new StageLatencies();
+  private final PrometheusRegistry prometheus;
   // By stage ordinal.
   private final Counter[] removed = new Counter[STAGES.length];
   private final DistributionSummary evaluated;
@@ -33,6 +34,7 @@ public class DecisionMetrics {
    *     meters} is scraped from, for the same {@code /metrics}
    */
   public DecisionMetrics(MeterRegistry meters, PrometheusRegistry prometheus) {
+    this.prometheus = prometheus;
     prometheus.register(stageLatency);
     latency =
         Timer.builder("arbiter.decision.latency")
@@ -90,5 +92,11 @@ public class DecisionMetrics {
     if (fallbacks > 0) {
       fallbackScores.increment(fallbacks);
     }
+  }
+
+  /** Takes the stage latencies off the registry, so a new instance may register them again. */
+  @Override
+  public void close() {
+    prometheus.unregister(stageLatency);
   }
 }

@@ -767,5 +767,14 @@ class RecommendIntegrationTests {
         .contains("arbiter_decision_stage_latency_seconds_bucket{stage=\"qualification\"")
         .contains("arbiter_decision_offers_removed_total{stage=\"status\"}")
         .contains("arbiter_decision_offers_evaluated_count");
+    // stages are measured in nanoseconds: summed over the stages, not whole microseconds
+    double stageSeconds =
+        metrics
+            .lines()
+            .filter(l -> l.startsWith("arbiter_decision_stage_latency_seconds_sum{"))
+            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+            .sum();
+    assertThat(stageSeconds).isPositive();
+    assertThat(Math.round(stageSeconds * 1e9) % 1_000).isNotZero();
   }
 }

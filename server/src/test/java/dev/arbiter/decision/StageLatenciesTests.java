@@ -1,10 +1,12 @@
 package dev.arbiter.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.arbiter.engine.trace.Stage;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -17,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The stage latency histograms as scraped: Micrometer's series, exact counts, a windowed max. */
+/**
+ * The stage latency histograms as scraped: Micrometer's series, exact counts, a windowed max, one
+ * collector of the names per registry.
+ */
 class StageLatenciesTests {
   private static final long MINUTE = 60_000_000_000L;
 
@@ -50,30 +55,54 @@ class StageLatenciesTests {
   void shouldExposeTheSeriesAMicrometerTimerWithTheSameHistogramExposed() {
     // what DecisionMetrics registered per stage before StageLatencies
     PrometheusMeterRegistry micrometer = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Timer timer =
-        Timer.builder("arbiter.decision.stage.latency")
-            .tag("stage", "qualification")
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofNanos(500))
-            .maximumExpectedValue(Duration.ofMillis(100))
-            .register(micrometer);
     StageLatencies latencies = new StageLatencies();
     long minute = latencies.minute();
     long[] samples = {0, 300, 500, 501, 2_000, 15_000, 15_000, 999_999, 40_000_000, 250_000_000};
-    for (long nanos : samples) {
-      timer.record(nanos, TimeUnit.NANOSECONDS);
-      latencies.record(Stage.QUALIFICATION, nanos, minute);
+    for (Stage stage : Stage.values()) {
+      Timer timer =
+          Timer.builder("arbiter.decision.stage.latency")
+              .tag("stage", stage.wireName())
+              .publishPercentileHistogram()
+              .minimumExpectedValue(Duration.ofNanos(500))
+              .maximumExpectedValue(Duration.ofMillis(100))
+              .register(micrometer);
+      for (int i = 0; i <= stage.ordinal(); i++) { // a different count per stage
+        long nanos = samples[(i * 3 + stage.ordinal()) % samples.length];
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+        latencies.record(stage, nanos, minute);
+      }
     }
 
     String ours = scrape(latencies);
     String theirs = micrometer.scrape();
-    assertThat(lines(ours, "qualification"))
-        .hasSize(lines(theirs, "qualification").size())
-        .containsExactlyInAnyOrderElementsOf(lines(theirs, "qualification"));
-    String sum = StageLatencies.NAME + "_sum{stage=\"qualification\"}";
-    assertThat(value(ours, sum)).isCloseTo(value(theirs, sum), within(1e-12));
-    // every stage is there, those without records at zero
-    assertThat(value(ours, StageLatencies.NAME + "_count{stage=\"arbitration\"}")).isZero();
+    for (Stage stage : Stage.values()) {
+      assertThat(lines(ours, stage.wireName()))
+          .as(stage.wireName())
+          .hasSize(lines(theirs, stage.wireName()).size())
+          .containsExactlyInAnyOrderElementsOf(lines(theirs, stage.wireName()));
+      String sum = StageLatencies.NAME + "_sum{stage=\"" + stage.wireName() + "\"}";
+      assertThat(value(ours, sum)).as(sum).isCloseTo(value(theirs, sum), within(1e-12));
+    }
+    // the same metric types (the HELP text is new: Micrometer's was empty)
+    assertThat(ours.lines().filter(l -> l.startsWith("# TYPE")).toList())
+        .containsExactlyInAnyOrderElementsOf(
+            theirs.lines().filter(l -> l.startsWith("# TYPE")).toList());
+  }
+
+  @Test
+  void shouldRefuseASecondCollectorOfTheSameNamesWhenRegisteredNotAtScrape() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    DecisionMetrics first =
+        new DecisionMetrics(new SimpleMeterRegistry(), registry.getPrometheusRegistry());
+
+    assertThatThrownBy(
+            () -> new DecisionMetrics(new SimpleMeterRegistry(), registry.getPrometheusRegistry()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(registry.scrape()).contains(StageLatencies.NAME + "_bucket");
+
+    first.close(); // as when its application context closes: a new one may register
+    new DecisionMetrics(new SimpleMeterRegistry(), registry.getPrometheusRegistry());
+    assertThat(registry.scrape()).contains(StageLatencies.NAME + "_bucket");
   }
 
   @Test
@@ -104,7 +133,7 @@ class StageLatenciesTests {
   }
 
   @Test
-  void shouldKeepTheMaximumOfTheCurrentAndThePreviousMinute() {
+  void shouldKeepTheMaximumOfTheCurrentAndTheTwoPreviousMinutes() {
     AtomicLong now = new AtomicLong(7 * MINUTE + 5);
     StageLatencies latencies = new StageLatencies(now::get);
     String max = StageLatencies.NAME + "_max{stage=\"budget\"}";
@@ -116,10 +145,13 @@ class StageLatenciesTests {
     latencies.record(Stage.BUDGET, 1_000_000, latencies.minute());
     assertThat(value(scrape(latencies), max)).isEqualTo(0.005);
 
-    now.addAndGet(MINUTE); // the minute after that no longer does
+    now.addAndGet(MINUTE); // and the one after that
+    assertThat(value(scrape(latencies), max)).isEqualTo(0.005);
+
+    now.addAndGet(MINUTE); // the fourth minute no longer does
     assertThat(value(scrape(latencies), max)).isEqualTo(0.001);
 
-    now.addAndGet(3 * MINUTE); // nothing recorded for two minutes
+    now.addAndGet(5 * MINUTE); // nothing recorded for three minutes
     assertThat(value(scrape(latencies), max)).isZero();
     // the histogram itself is cumulative, as Prometheus expects
     assertThat(value(scrape(latencies), StageLatencies.NAME + "_count{stage=\"budget\"}"))
