@@ -4,7 +4,6 @@ import dev.arbiter.engine.catalog.Budget;
 import dev.arbiter.engine.catalog.BudgetPeriod;
 import dev.arbiter.engine.pipeline.BudgetUsage;
 import dev.arbiter.redis.FailFastRedis;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.resource.ClientResources;
@@ -307,10 +306,6 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
   }
 
   private List<Object> run(String sha, String script, String[] keys, String... args) {
-    try {
-      return redis.call(c -> c.evalsha(sha, ScriptOutputType.MULTI, keys, args));
-    } catch (RedisNoScriptException e) {
-      return redis.call(c -> c.eval(script, ScriptOutputType.MULTI, keys, args));
-    }
+    return redis.script(script, sha, ScriptOutputType.MULTI, keys, args);
   }
 }

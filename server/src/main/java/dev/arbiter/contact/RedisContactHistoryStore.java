@@ -241,12 +241,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     String[] keys = {key};
     String[] values = arguments(entries, cutoff, load);
     ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
-    Object reply;
-    try {
-      reply = redis.call(c -> c.evalsha(MERGE_SCRIPT_SHA, type, keys, values));
-    } catch (RedisNoScriptException e) {
-      reply = redis.call(c -> c.eval(MERGE_SCRIPT, type, keys, values));
-    }
+    Object reply = redis.script(MERGE_SCRIPT, MERGE_SCRIPT_SHA, type, keys, values);
     if (!load) {
       return List.of();
     }

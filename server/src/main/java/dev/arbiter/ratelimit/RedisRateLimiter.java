@@ -1,7 +1,6 @@
 package dev.arbiter.ratelimit;
 
 import dev.arbiter.redis.FailFastRedis;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.resource.ClientResources;
@@ -83,13 +82,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     String[] keys = {KEY_PREFIX + key};
     String interval = Long.toString(limit.intervalMicros());
     String capacity = Long.toString(limit.capacityMicros());
-    List<Object> reply;
-    try {
-      reply =
-          redis.call(c -> c.evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, interval, capacity));
-    } catch (RedisNoScriptException e) {
-      reply = redis.call(c -> c.eval(SCRIPT, ScriptOutputType.MULTI, keys, interval, capacity));
-    }
+    List<Object> reply =
+        redis.script(SCRIPT, SCRIPT_SHA, ScriptOutputType.MULTI, keys, interval, capacity);
     boolean allowed = ((Long) reply.get(0)) == 1L;
     long remaining = (Long) reply.get(1);
     long retryAfterMicros = (Long) reply.get(2);

@@ -5,7 +5,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -109,7 +111,12 @@ public final class FailFastRedis implements AutoCloseable {
   }
 
   /**
-   * {@link #send} and {@link #await} the reply.
+   * {@link #send}, then waits for the reply without a timer of the caller's own: the command itself
+   * ends by the command timeout ({@code TimeoutOptions}, which completes it with a {@link
+   * io.lettuce.core.RedisCommandTimeoutException}), so an untimed wait ends then too. The sync API
+   * waits with a timeout as well, which on a virtual thread schedules and cancels a delayed unpark
+   * per command: with Redis configured, that hand-off cost Recommend more JVM CPU than the
+   * command's own bookkeeping ({@code bench/RESULTS.md}).
    *
    * @throws RedisException what the command failed with, as the sync API throws it
    */
@@ -117,6 +124,21 @@ public final class FailFastRedis implements AutoCloseable {
     // waits for the reply after it was counted as answered, so a caller's next command, sent as
     // soon as this returns, finds this one no longer awaited
     return join(sent(command).answered());
+  }
+
+  /**
+   * {@link #call}s a Lua script by its SHA-1 ({@code EVALSHA}), and by its source ({@code EVAL})
+   * when Redis does not hold it (a restarted or flushed Redis), which also loads it again.
+   *
+   * @param sha {@link #sha1} of {@code script}
+   */
+  public <T> T script(
+      String script, String sha, ScriptOutputType type, String[] keys, String... args) {
+    try {
+      return call(c -> c.evalsha(sha, type, keys, args));
+    } catch (RedisNoScriptException e) {
+      return call(c -> c.eval(script, type, keys, args));
+    }
   }
 
   /** A command sent: its reply, and that reply once the command counts as answered. */
@@ -158,20 +180,6 @@ public final class FailFastRedis implements AutoCloseable {
     return Duration.ofNanos(System.nanoTime() - start);
   }
 
-  /**
-   * The reply of a command sent on this class's connection, waited for without a timer of the
-   * caller's own: the command itself ends by the command timeout ({@code TimeoutOptions}, which
-   * completes it with a {@link io.lettuce.core.RedisCommandTimeoutException}), so an untimed wait
-   * ends then too. The sync API waits with a timeout as well, which on a virtual thread schedules
-   * and cancels a delayed unpark per command: with Redis configured, that hand-off cost Recommend
-   * more JVM CPU than the command's own bookkeeping ({@code bench/RESULTS.md}).
-   *
-   * @throws RedisException what the command failed with, as the sync API throws it
-   */
-  public static <T> T await(RedisFuture<T> reply) {
-    return join(reply.toCompletableFuture());
-  }
-
   private static <T> T join(CompletableFuture<T> reply) {
     try {
       return reply.join();
@@ -205,11 +213,11 @@ public final class FailFastRedis implements AutoCloseable {
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 
-  private StatefulRedisConnection<String, String> connected() {
+  private void connected() {
     synchronized (connectLock) {
       Link current = link;
       if (current != null && current.conn().isOpen()) {
-        return current.conn();
+        return;
       }
       if (current != null) {
         current.conn().closeAsync();
@@ -218,7 +226,6 @@ public final class FailFastRedis implements AutoCloseable {
       conn.setTimeout(commandTimeout);
       conn.setAutoFlushCommands(false); // see send
       link = new Link(conn);
-      return conn;
     }
   }
 

@@ -116,11 +116,6 @@ public final class Decision {
     return work == null ? 0 : work.stageOut[stage.ordinal()];
   }
 
-  /** Microseconds {@code stage} took. */
-  public long stageMicros(Stage stage) {
-    return stageNanos(stage) / 1_000;
-  }
-
   /** Nanoseconds {@code stage} took. */
   public long stageNanos(Stage stage) {
     return work == null ? 0 : work.stageNanos[stage.ordinal()];
