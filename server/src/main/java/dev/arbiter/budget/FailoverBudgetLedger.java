@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  *       memory or in a Redis without persistence when it is lost, that is, at most the last flush
  *       interval's (plus any period the database was unwritable, see {@link
  *       BudgetLedgerStatus#lastFlushError()}), is not counted again: a budget can then be exceeded
- *       by at most what was spent in that interval. A clean {@link #close()} loses nothing.
+ *       by at most what was spent in that interval. A clean {@link #close()} loses nothing, except
+ *       when it comes during a Redis outage: what this node counted in memory meanwhile is then
+ *       added to Redis if Redis answers at close, and otherwise stays only in PostgreSQL, which
+ *       nodes read only for counters Redis lacks (logged as an error).
  *   <li><b>Redis down.</b> The first failing call (error, command timeout, lost connection) is
  *       answered without Redis and marks the ledger degraded; no call waits on Redis longer than
  *       its command timeout, and while degraded no call touches Redis. A probe pings every probe
@@ -419,6 +422,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    addOutageOnClose();
     if (!save()) {
       log.error(
           "Closing with {} budget counters not written to PostgreSQL ({}); their latest"
@@ -443,6 +447,35 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
             degradedGauge,
             pendingGauge)) {
       meters.remove(meter);
+    }
+  }
+
+  /**
+   * What this node counted in memory during an outage and has not added to Redis yet is added now
+   * if Redis answers: otherwise the counter Redis keeps would never learn of it, as no node reads
+   * PostgreSQL for a counter Redis has.
+   */
+  private void addOutageOnClose() {
+    if (redis == null || outageAdditions.isEmpty()) {
+      return;
+    }
+    try {
+      if (state.degraded()) {
+        redis.ping();
+      }
+      addOutageToRedis();
+    } catch (RuntimeException e) {
+      long decisions = 0;
+      for (BudgetCount added : outageAdditions.values()) {
+        decisions += added.decisions();
+      }
+      log.error(
+          "Closing while Redis is unreachable ({}): {} decisions (and their cost) on {} budget"
+              + " counters, counted here during the outage, are not in Redis's counters, which"
+              + " other nodes go on from; PostgreSQL has them (budget_counters)",
+          describe(e),
+          decisions,
+          outageAdditions.size());
     }
   }
 
@@ -627,6 +660,11 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       state = new State(true, error, state.since());
       return;
     }
+    // What memory holds now is no count of this outage: at most counters that requests in flight
+    // at the last recovery seeded after it was cleared, since outdated by what Redis counted.
+    // Dropped before any call counts in memory, so this outage seeds each counter afresh from the
+    // last value seen here (their additions still wait in outageAdditions, for Redis).
+    local.clear();
     state = new State(true, error, clock.instant());
     log.warn(
         "Budget ledger cannot use Redis at {} ({}); {} until Redis is back",

@@ -12,6 +12,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -20,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -204,6 +209,83 @@ class FailoverBudgetLedgerIntegrationTests {
     FailoverBudgetLedger other = ledger(redis.uri(), Settings.DEFAULTS);
     assertThat(other.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(10, 0));
     assertThat(meters.get("arbiter.budget.degraded").gauge().value()).isZero();
+  }
+
+  /**
+   * A call that began in memory before Redis came back, and seeded its counter there after the
+   * recovery had cleared memory, must not leave that counter to the next outage: by then Redis has
+   * counted on, and the next outage starts from the last value this node saw.
+   */
+  @Test
+  void shouldNotStartTheNextOutageFromACounterSeededInMemoryAsTheLastOneEnded() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverBudgetLedger node = ledger(redis.uri(), Settings.DEFAULTS);
+    assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
+    redis.stop();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0))).isTrue();
+    assertThat(node.status().healthy()).isFalse();
+
+    // silver's seeding read waits on a lock while Redis comes back and the ledger returns to it
+    try (Connection locker = DriverManager.getConnection(db.url)) {
+      locker.setAutoCommit(false);
+      try (Statement lock = locker.createStatement()) {
+        lock.execute("lock table budget_counters in access exclusive mode");
+      }
+      CompletableFuture<Boolean> inFlight =
+          CompletableFuture.supplyAsync(() -> node.tryConsume(tenant, "silver", TEN, TODAY, 1, 0));
+      awaitTrue(
+          () ->
+              db.jdbc
+                      .sql(
+                          "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+                              + " and datname = current_database()")
+                      .query(Long.class)
+                      .single()
+                  == 1,
+          Duration.ofSeconds(10));
+      redis.start();
+      awaitTrue(() -> node.status().healthy(), Duration.ofSeconds(5));
+      locker.rollback();
+      assertThat(inFlight.get(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(node.flush()).isTrue(); // that call's consumption reaches Redis
+    for (int i = 0; i < 5; i++) {
+      assertThat(node.tryConsume(tenant, "silver", TEN, TODAY, 1, 0)).isTrue();
+    }
+    assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), TODAY))
+        .containsEntry("silver", new BudgetUsage(6, 0));
+
+    redis.stop();
+    int accepted = 0;
+    for (int i = 0; i < 10; i++) {
+      if (timed(() -> node.tryConsume(tenant, "silver", TEN, TODAY, 1, 0))) {
+        accepted++;
+      }
+    }
+    assertThat(accepted)
+        .as("counted on from 6, not from the 1 that call left in memory")
+        .isEqualTo(4);
+  }
+
+  /** A node closed while degraded, before its probe found Redis back, adds its outage count. */
+  @Test
+  void shouldAddWhatItCountedDuringAnOutageToRedisWhenClosedBeforeItsProbeRan() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    Settings noProbe =
+        new Settings(Duration.ofHours(1), Duration.ofHours(1), BudgetOutagePolicy.COUNT_LOCALLY);
+    FailoverBudgetLedger node = ledger(redis.uri(), noProbe);
+    Budget hundred = new Budget(100L, null, BudgetPeriod.TOTAL);
+    assertThat(node.tryConsume(tenant, "gold", hundred, TODAY, 5, 0)).isTrue();
+    pause(redis); // Redis keeps its data and answers nothing for 1.5 s
+    timed(() -> node.usage(tenant, GOLD, TODAY)); // times out: degraded
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", hundred, TODAY, 3, 0))).isTrue();
+    assertThat(node.status().healthy()).isFalse();
+    Thread.sleep(1_600); // the pause is over; the probe would take an hour to notice
+
+    node.close();
+
+    FailoverBudgetLedger other = ledger(redis.uri(), Settings.DEFAULTS);
+    assertThat(other.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(8, 0));
   }
 
   @Test
