@@ -223,12 +223,22 @@ public final class OutboxPublisher implements AutoCloseable {
         unsettled = null;
         Future<BatchResult> settling =
             previous == null ? null : settler.submit(() -> settle(previous));
-        InFlight sent;
-        BatchResult done;
+        InFlight sent = null;
+        BatchResult done = null;
         try {
           sent = send();
         } finally {
-          done = settling == null ? null : join(settling);
+          if (settling != null) {
+            try {
+              done = join(settling);
+            } catch (RuntimeException | Error e) {
+              // The previous batch could not be settled (the database failed): this one is in the
+              // producer's hands already, so it is settled on the way out like any batch in flight,
+              // not left claimed until the reaper sends it again after later batches.
+              unsettled = sent;
+              throw e;
+            }
+          }
         }
         // A claim holds up to a batch of events in whole rows, so a backlog can make a claim less
         // than full: only an empty claim ends the pass.

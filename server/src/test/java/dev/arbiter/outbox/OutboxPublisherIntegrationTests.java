@@ -222,6 +222,57 @@ class OutboxPublisherIntegrationTests {
   }
 
   /**
+   * The database fails while one batch is marked published, as the next batch is already with the
+   * producer: that next batch is still marked published, not left claimed until the reaper would
+   * send it again after later batches (out of order, and twice).
+   */
+  @Test
+  void shouldSettleTheBatchInFlightWhenMarkingThePreviousOnePublishedFails() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    insert(url, events(15), 1); // a row each: three batches of five
+    OutboxFixtures.jdbc(url)
+        .sql(
+            """
+            create sequence fail_once;
+            create function fail_first_publish() returns trigger language plpgsql as $$
+            begin
+              if new.status = 'published' and nextval('fail_once') = 1 then
+                raise exception 'injected: the database failed marking a batch published';
+              end if;
+              return new;
+            end $$;
+            create trigger fail_first_publish before update on outbox_events
+              for each row execute function fail_first_publish();
+            """)
+        .update();
+    OutboxProperties base = props(kafka.bootstrapServers(), topic);
+    OutboxProperties props =
+        new OutboxProperties(
+            base.bootstrapServers(),
+            base.topic(),
+            base.pollInterval(),
+            5, // batch size
+            base.maxAttempts(),
+            base.retryBackoff(),
+            base.retryBackoffMax(),
+            base.sendTimeout(),
+            base.retention(),
+            base.inProcess(),
+            base.livenessFile(),
+            base.drainTimeout(),
+            base.reaperStaleness(), // 300 s: the reaper does not run during this test
+            base.maxPendingAge(),
+            base.clientProperties());
+    try (var running = OutboxFixtures.publisher(url, props)) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> count(url, "published") >= 10);
+      assertThat(count(url, "processing"))
+          .as("only the batch whose marking failed waits for the reaper")
+          .isEqualTo(5);
+    }
+  }
+
+  /**
    * A publisher closed while a batch row is half acknowledged (its other records still out at the
    * drain deadline) leaves the row pending, not published; the next publisher sends it whole.
    */
