@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -439,19 +441,41 @@ public final class OutboxPublisher implements AutoCloseable {
       for (int[] o : order) {
         int i = o[0];
         ClaimedEvent.Record r = batch.get(i).records().get(o[1]);
-        p.send(
-            new ProducerRecord<>(props.topic(), null, r.key(), r.value(), List.of(CONTENT_TYPE)),
-            (meta, ex) -> f.settled(i, System.currentTimeMillis(), ex));
+        Future<RecordMetadata> handed =
+            p.send(
+                new ProducerRecord<>(
+                    props.topic(), null, r.key(), r.value(), List.of(CONTENT_TYPE)),
+                (meta, ex) -> f.settled(i, System.currentTimeMillis(), ex));
         f.handed[i]++;
+        if (handed.isDone() && refusedAtOnce(handed) instanceof TimeoutException gaveUp) {
+          // The producer waited max.block.ms for the topic's metadata (no broker answers) and
+          // failed this record through its callback instead of throwing: every next record of
+          // the batch would wait as long again, which for a batch of 500 is most of an hour.
+          throw gaveUp;
+        }
       }
     } catch (RuntimeException e) {
-      // send() itself failed (no metadata within max.block.ms, closed producer): some records
-      // were never handed to the producer. A row none of whose records were handed over goes back
+      // send() itself failed (a closed producer), or gave up on the topic's metadata within
+      // max.block.ms (above): some records were never handed to the producer. A row none of whose
+      // records were handed over goes back
       // unsent; one partly handed over waits for what was, and is then retried whole.
       f.sendFailure = e;
       f.unsent(e);
     }
     return f;
+  }
+
+  /** What a send the producer already completed failed with, or null if it succeeded. */
+  private static Throwable refusedAtOnce(Future<RecordMetadata> handed) {
+    try {
+      handed.get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   /**

@@ -273,6 +273,78 @@ class OutboxPublisherIntegrationTests {
   }
 
   /**
+   * The producer gives up on the topic's metadata after max.block.ms as Kafka's producer does: not
+   * by throwing, but through the record's callback and a failed future. The publisher must not hand
+   * it the rest of the batch, each of which would wait max.block.ms again: the next record is sent
+   * only after the failed row was settled and a new batch claimed.
+   */
+  @Test
+  void shouldStopHandingOverABatchWhenTheProducerGivesUpOnTheTopicsMetadata() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    List<OutboxEvent> sent = events(10);
+    insert(url, sent, 1);
+    OutboxProperties props = props(kafka.bootstrapServers(), topic);
+    AtomicInteger sends = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> failedId =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<String> nextId =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<String> statusAtNextSend =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try (var running =
+        OutboxFixtures.publisher(
+            url,
+            props,
+            producers(
+                props,
+                sends,
+                (nth, record, callback, real) -> {
+                  if (nth == 3) {
+                    failedId.set(
+                        OutboxFixtures.JSON
+                            .readTree(new String(record.value(), StandardCharsets.UTF_8))
+                            .path("id")
+                            .asString());
+                    var gaveUp =
+                        new org.apache.kafka.common.errors.TimeoutException(
+                            "Topic " + topic + " not present in metadata after 5000 ms.");
+                    callback.onCompletion(null, gaveUp);
+                    return java.util.concurrent.CompletableFuture.failedFuture(gaveUp);
+                  }
+                  if (nth == 4) {
+                    nextId.set(
+                        OutboxFixtures.JSON
+                            .readTree(new String(record.value(), StandardCharsets.UTF_8))
+                            .path("id")
+                            .asString());
+                    statusAtNextSend.set(
+                        OutboxFixtures.jdbc(url)
+                            .sql("select status from outbox_events where id = ?")
+                            .param(failedId.get())
+                            .query(String.class)
+                            .single());
+                  }
+                  return real.send(record, callback);
+                }))) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == 10);
+      // settled (back to pending, to retry) before anything else was sent; the next send is the
+      // failed row's own retry (claimed again: processing) or the next row's
+      assertThat(statusAtNextSend.get())
+          .as("the failed row's status when the next record was sent")
+          .isEqualTo(nextId.get().equals(failedId.get()) ? "processing" : "pending");
+      assertThat(
+              OutboxFixtures.jdbc(url)
+                  .sql("select attempts from outbox_events order by id")
+                  .query(Integer.class)
+                  .list())
+          .as("only the failed row's attempt counts; the rest of its batch went back unsent")
+          .containsExactly(1, 1, 2, 1, 1, 1, 1, 1, 1, 1);
+      assertThat(kafka.read(topic, l -> l.size() >= 10, Duration.ofSeconds(30))).hasSize(10);
+    }
+  }
+
+  /**
    * A publisher closed while a batch row is half acknowledged (its other records still out at the
    * drain deadline) leaves the row pending, not published; the next publisher sends it whole.
    */
