@@ -531,7 +531,7 @@ public final class OutboxPublisher implements AutoCloseable {
         retriedEvents += dead ? 0 : e.eventCount();
         Duration delay =
             backoff(e.attempts(), tr ? min(TRANSIENT_RETRY_CAP, props.retryBackoffMax()) : null);
-        failures.add(new OutboxStore.Failure(e.id(), Failures.describe(ex), delay, dead));
+        failures.add(new OutboxStore.Failure(e.id(), Failures.describe(ex), delay, dead, !tr));
         if (dead) {
           log.warn(
               "Outbox event {} ({} events in its row) failed {} times and is dead-lettered: {}",

@@ -26,8 +26,13 @@ public interface OutboxStore {
   /** Marks rows {@code published} (the broker acknowledged them). */
   void markPublished(List<String> ids);
 
-  /** A failed attempt: back to {@code pending} after {@code delay}, or dead-lettered. */
-  record Failure(String id, String error, Duration delay, boolean deadLetter) {}
+  /**
+   * A failed attempt: back to {@code pending} after {@code delay}, or dead-lettered.
+   *
+   * @param counted whether the attempt counts toward dead-lettering: a transient failure (the
+   *     broker or database unreachable or slow) gives back the attempt its claim counted
+   */
+  record Failure(String id, String error, Duration delay, boolean deadLetter, boolean counted) {}
 
   /** Records failed attempts: {@code pending} again after their delay, or {@code failed}. */
   void markFailed(List<Failure> failures);

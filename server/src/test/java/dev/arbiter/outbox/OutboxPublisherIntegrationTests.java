@@ -210,8 +210,8 @@ class OutboxPublisherIntegrationTests {
                   .sql("select attempts from outbox_events order by id")
                   .query(Integer.class)
                   .list())
-          .as("the first row's failed attempt counts, the never-sent second row's does not")
-          .containsExactly(2, 1);
+          .as("neither counts: the first row's failure was transient, the second was never sent")
+          .containsExactly(1, 1);
       // the rows are marked published before the counter moves: wait for it too
       await()
           .atMost(Duration.ofSeconds(10))
@@ -338,9 +338,55 @@ class OutboxPublisherIntegrationTests {
                   .sql("select attempts from outbox_events order by id")
                   .query(Integer.class)
                   .list())
-          .as("only the failed row's attempt counts; the rest of its batch went back unsent")
-          .containsExactly(1, 1, 2, 1, 1, 1, 1, 1, 1, 1);
+          .as("no attempt counts: a transient failure, and the rest of its batch never sent")
+          .containsExactly(1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
       assertThat(kafka.read(topic, l -> l.size() >= 10, Duration.ofSeconds(30))).hasSize(10);
+    }
+  }
+
+  /**
+   * Transient failures (the broker unreachable or slow) do not use up an event's attempts: after
+   * more of them than {@code maxAttempts}, one failure of another kind retries the event rather
+   * than dead-letter it.
+   */
+  @Test
+  void shouldNotCountTransientFailuresTowardDeadLettering() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    insert(url, events(1), 1);
+    OutboxProperties props =
+        OutboxFixtures.props(kafka.bootstrapServers(), topic, Duration.ofMillis(200), 3);
+    AtomicInteger sends = new AtomicInteger();
+    try (var running =
+        OutboxFixtures.publisher(
+            url,
+            props,
+            producers(
+                props,
+                sends,
+                (nth, record, callback, real) -> {
+                  if (nth <= 5) {
+                    RuntimeException failure =
+                        nth <= 4
+                            ? new org.apache.kafka.common.errors.NotLeaderOrFollowerException(
+                                "injected: no leader for the partition")
+                            : new org.apache.kafka.common.errors.PolicyViolationException(
+                                "injected: the broker refused the record");
+                    callback.onCompletion(null, failure);
+                    return java.util.concurrent.CompletableFuture.failedFuture(failure);
+                  }
+                  return real.send(record, callback);
+                }))) {
+      await().atMost(Duration.ofSeconds(90)).until(() -> count(url, "published") == 1);
+      assertThat(sends.get()).isEqualTo(6);
+      assertThat(
+              OutboxFixtures.jdbc(url)
+                  .sql("select attempts from outbox_events")
+                  .query(Integer.class)
+                  .single())
+          .as("the refused attempt and the one that succeeded")
+          .isEqualTo(2);
+      assertThat(running.counter("arbiter.outbox.failed")).isZero();
     }
   }
 

@@ -132,7 +132,8 @@ public class JdbcOutboxStore implements OutboxStore {
         update outbox_events
            set status = case when ? then 'failed' else 'pending' end,
                next_attempt_at = now() + ? * interval '1 millisecond',
-               last_error = ?
+               last_error = ?,
+               attempts = case when ? then attempts else greatest(attempts - 1, 0) end
          where id = ? and status = 'processing'
         """,
         failures,
@@ -141,7 +142,8 @@ public class JdbcOutboxStore implements OutboxStore {
           ps.setBoolean(1, f.deadLetter());
           ps.setLong(2, f.delay().toMillis());
           ps.setString(3, truncate(f.error()));
-          ps.setString(4, f.id());
+          ps.setBoolean(4, f.counted());
+          ps.setString(5, f.id());
         });
   }
 
