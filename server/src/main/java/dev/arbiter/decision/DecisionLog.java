@@ -65,6 +65,8 @@ public class DecisionLog implements AutoCloseable {
   private final Counter writtenEvents;
   private final Writer[] writers;
   private volatile boolean running = true;
+  // whether an event came after close() (logged once)
+  private final AtomicBoolean lateAfterClose = new AtomicBoolean();
 
   /** The longest an idle writer sleeps without a wake-up (it re-checks the queues then). */
   static final long IDLE_PARK_MILLIS = 50;
@@ -153,8 +155,12 @@ public class DecisionLog implements AutoCloseable {
         .register(meters);
   }
 
-  /** Queues a trace; never blocks. */
+  /** Queues a trace; never blocks. After {@link #close} it is dropped and counted. */
   public void trace(StoredTrace trace) {
+    if (!running) {
+      droppedTraces.increment();
+      return;
+    }
     if (traces.offer(trace)) {
       wake(traces);
     } else {
@@ -168,9 +174,22 @@ public class DecisionLog implements AutoCloseable {
    * rather than lose its event. When the writers are failing (the database is down) it does not
    * wait: the event is dropped and counted at once, so an outage does not stall decisions. A wait
    * that ends without room counts as such a failure (an insert hanging on a dead connection throws
-   * only at its socket timeout) until an insert succeeds. After {@link #close} it does not wait.
+   * only at its socket timeout) until an insert succeeds. After {@link #close} the event is dropped
+   * and counted (logged once).
    */
   public void event(OutboxEvent event) {
+    if (!running) {
+      // A request that outlived the shutdown's wait: the writers may have gone, and an event
+      // queued then would vanish uncounted.
+      droppedEvents.increment();
+      if (lateAfterClose.compareAndSet(false, true)) {
+        log.error(
+            "A decision event came after the decision log closed (a request outlived the"
+                + " shutdown's wait) and is dropped; counted in"
+                + " arbiter_decision_log_dropped_total{kind=\"event\"}");
+      }
+      return;
+    }
     if (events.offer(event)) {
       wake(events);
       return;
@@ -447,6 +466,26 @@ public class DecisionLog implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    for (Writer w : writers) {
+      if (w.thread.isAlive()) {
+        return; // still writing (the database is slow): what is queued is still its to write
+      }
+    }
+    // Queued by a request that saw the log open just before close() ended it, after the writers'
+    // last look: nobody will write it.
+    int lostTraces = traces.size();
+    int lostEvents = events.size();
+    traces.clear();
+    events.clear();
+    if (lostTraces + lostEvents > 0) {
+      droppedTraces.increment(lostTraces);
+      droppedEvents.increment(lostEvents);
+      log.error(
+          "{} traces and {} events were queued after the decision log's writers stopped, and are"
+              + " lost",
+          lostTraces,
+          lostEvents);
     }
   }
 }

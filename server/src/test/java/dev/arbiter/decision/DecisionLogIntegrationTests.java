@@ -458,4 +458,25 @@ class DecisionLogIntegrationTests {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     assertThat(outboxRows(url)).isEqualTo(3);
   }
+
+  /** A request that outlives the shutdown's wait finds the log closed: counted, not lost. */
+  @Test
+  void shouldCountAsDroppedWhatComesAfterItClosed() {
+    String url = migrated();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    DecisionLog log = new DecisionLog(repository(url), meters, 1000, 100);
+    log.event(event("d-0001"));
+    log.close();
+
+    log.event(event("d-0002"));
+    log.trace(trace("late", Instant.now()));
+
+    assertThat(outboxRows(url)).isEqualTo(1);
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "event").counter().count())
+        .isEqualTo(1);
+    assertThat(meters.get("arbiter.decision.log.dropped").tag("kind", "trace").counter().count())
+        .isEqualTo(1);
+    assertThat(meters.get("arbiter.decision.log.queued").tag("kind", "event").gauge().value())
+        .isZero();
+  }
 }
