@@ -182,6 +182,7 @@ public class DecisionLog implements AutoCloseable {
       // A request that outlived the shutdown's wait: the writers may have gone, and an event
       // queued then would vanish uncounted.
       droppedEvents.increment();
+      event.settle();
       if (lateAfterClose.compareAndSet(false, true)) {
         log.error(
             "A decision event came after the decision log closed (a request outlived the"
@@ -217,6 +218,7 @@ public class DecisionLog implements AutoCloseable {
       }
     }
     droppedEvents.increment();
+    event.settle();
   }
 
   /**
@@ -259,10 +261,22 @@ public class DecisionLog implements AutoCloseable {
             }
           }
           if (!eventBatch.isEmpty()) {
-            write(eventBatch, repository::insertEvents, writtenEvents, droppedEvents, "event");
+            write(
+                eventBatch,
+                repository::insertEvents,
+                writtenEvents,
+                droppedEvents,
+                "event",
+                OutboxEvent::settle);
           }
           if (!traceBatch.isEmpty()) {
-            write(traceBatch, repository::insertTraces, writtenTraces, droppedTraces, "trace");
+            write(
+                traceBatch,
+                repository::insertTraces,
+                writtenTraces,
+                droppedTraces,
+                "trace",
+                t -> {});
           }
           backoff = 0;
           failing = false;
@@ -284,6 +298,7 @@ public class DecisionLog implements AutoCloseable {
             // and counted as dropped (one more attempt per batch would outlast the shutdown).
             int lostTraces = traceBatch.size() + traces.drainTo(traceBatch);
             int lostEvents = eventBatch.size() + events.drainTo(eventBatch);
+            eventBatch.forEach(OutboxEvent::settle);
             traceBatch.clear();
             eventBatch.clear();
             droppedTraces.increment(lostTraces);
@@ -307,13 +322,20 @@ public class DecisionLog implements AutoCloseable {
      * what is refused is dropped, counted and logged. Any other failure (the database is down,
      * busy, or the connection broke) propagates, and the batch is retried: inserts ignore ids
      * already stored, so nothing is stored twice, and items settled one by one before the failure
-     * are taken out of the batch, so nothing is counted twice.
+     * are taken out of the batch, so nothing is counted twice. {@code done} is told of each item
+     * once it is stored or dropped.
      */
     private <T> void write(
-        List<T> batch, Consumer<List<T>> insert, Counter written, Counter dropped, String kind) {
+        List<T> batch,
+        Consumer<List<T>> insert,
+        Counter written,
+        Counter dropped,
+        String kind,
+        Consumer<T> done) {
       try {
         insert.accept(batch);
         written.increment(batch.size());
+        batch.forEach(done);
       } catch (DataIntegrityViolationException | JacksonException e) {
         int refused = 0;
         int settled = 0;
@@ -326,6 +348,7 @@ public class DecisionLog implements AutoCloseable {
               refused++;
               log.error("Dropping a {} the database refuses: {}", kind, one.getMessage());
             }
+            done.accept(item);
             settled++;
           }
         } finally {
@@ -475,9 +498,10 @@ public class DecisionLog implements AutoCloseable {
     // Queued by a request that saw the log open just before close() ended it, after the writers'
     // last look: nobody will write it.
     int lostTraces = traces.size();
-    int lostEvents = events.size();
+    List<OutboxEvent> lost = new ArrayList<>();
+    int lostEvents = events.drainTo(lost);
+    lost.forEach(OutboxEvent::settle);
     traces.clear();
-    events.clear();
     if (lostTraces + lostEvents > 0) {
       droppedTraces.increment(lostTraces);
       droppedEvents.increment(lostEvents);

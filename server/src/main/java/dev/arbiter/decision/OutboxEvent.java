@@ -2,6 +2,7 @@ package dev.arbiter.decision;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An event for the outbox: a CloudEvents 1.0 document and the key that keeps one customer's events
@@ -9,9 +10,35 @@ import java.time.Instant;
  *
  * @param event the document: whatever the application's {@code JsonMapper} writes as the event's
  *     JSON (a {@link CloudEvent}, or a map)
+ * @param settled for an event the {@link DecisionLog} writes: completed once it is stored, or
+ *     dropped (so it never will be); null when nobody waits for that
  */
 public record OutboxEvent(
-    String id, String tenantId, String type, String partitionKey, Object event, Instant createdAt) {
+    String id,
+    String tenantId,
+    String type,
+    String partitionKey,
+    Object event,
+    Instant createdAt,
+    CompletableFuture<Void> settled) {
+
+  /** An event nobody waits for. */
+  public OutboxEvent(
+      String id,
+      String tenantId,
+      String type,
+      String partitionKey,
+      Object event,
+      Instant createdAt) {
+    this(id, tenantId, type, partitionKey, event, createdAt, null);
+  }
+
+  /** Tells whoever waits for this event that it is stored or dropped. */
+  void settle() {
+    if (settled != null) {
+      settled.complete(null);
+    }
+  }
 
   /**
    * A CloudEvents 1.0 JSON document, its attributes in this order. A record, not a map: Jackson
@@ -73,6 +100,20 @@ public record OutboxEvent(
       Instant time,
       String timeText,
       Object data) {
+    return cloudEvent(id, tenantId, tenantKey, type, customerId, time, timeText, data, null);
+  }
+
+  /** As above, with the future {@code settled} completes once the event is stored or dropped. */
+  static OutboxEvent cloudEvent(
+      String id,
+      String tenantId,
+      String tenantKey,
+      String type,
+      String customerId,
+      Instant time,
+      String timeText,
+      Object data,
+      CompletableFuture<Void> settled) {
     CloudEvent event =
         new CloudEvent(
             "1.0",
@@ -83,6 +124,6 @@ public record OutboxEvent(
             timeText,
             "application/json",
             data);
-    return new OutboxEvent(id, tenantId, type, tenantKey + ":" + customerId, event, time);
+    return new OutboxEvent(id, tenantId, type, tenantKey + ":" + customerId, event, time, settled);
   }
 }

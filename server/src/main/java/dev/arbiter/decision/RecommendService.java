@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import tools.jackson.databind.annotation.JsonSerialize;
 
@@ -390,7 +391,8 @@ public class RecommendService {
         channel,
         model == null ? null : model.key(),
         now,
-        offers);
+        offers,
+        new CompletableFuture<>());
   }
 
   /** Tells the flow's model breaker whether the model failed in this decision. */
@@ -454,7 +456,8 @@ public class RecommendService {
         request.customerId(),
         at,
         decidedAt,
-        data);
+        data,
+        recorded.eventStored());
   }
 
   private static void validate(RecommendRequest r) {

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a Recommend returned, as much as Respond needs to check an outcome against it and to learn
@@ -18,6 +19,8 @@ import java.util.Map;
  * @param modelKey the flow's model, or null
  * @param madeAt when it was decided
  * @param offers offer key to what was returned, in rank order
+ * @param eventStored completed once this node's decision log stored the decision's {@code
+ *     decision.made.v1} event (or dropped it); null for a decision read back from its stored event
  */
 public record RecordedDecision(
     String decisionId,
@@ -27,7 +30,21 @@ public record RecordedDecision(
     String channel,
     String modelKey,
     Instant madeAt,
-    Map<String, ReturnedOffer> offers) {
+    Map<String, ReturnedOffer> offers,
+    CompletableFuture<Void> eventStored) {
+
+  /** A decision whose event is stored already (or that nobody waits for). */
+  public RecordedDecision(
+      String decisionId,
+      String tenantId,
+      String customerId,
+      String flowKey,
+      String channel,
+      String modelKey,
+      Instant madeAt,
+      Map<String, ReturnedOffer> offers) {
+    this(decisionId, tenantId, customerId, flowKey, channel, modelKey, madeAt, offers, null);
+  }
 
   /**
    * @param category the offer's category when decided, or null

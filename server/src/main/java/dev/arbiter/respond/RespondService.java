@@ -100,6 +100,15 @@ public class RespondService {
   private final MeterRegistry meters;
   private final Timer duration;
   private final Counter replays;
+  private final Counter eventWaitsStored;
+  private final Counter eventWaitsTimedOut;
+
+  /**
+   * The longest a Respond waits for its decision's {@code decision.made.v1} event to be stored when
+   * it comes before this node's decision log wrote it (usually a few milliseconds).
+   */
+  static final Duration DECISION_EVENT_WAIT = Duration.ofSeconds(2);
+
   private final Map<OutcomeClass, Counter> recorded = new java.util.EnumMap<>(OutcomeClass.class);
 
   public RespondService(
@@ -128,6 +137,8 @@ public class RespondService {
         Counter.builder("arbiter.respond.replays")
             .description("Responds answered from a stored Idempotency-Key, recording nothing")
             .register(meters);
+    this.eventWaitsStored = eventWaits(meters, "stored");
+    this.eventWaitsTimedOut = eventWaits(meters, "timed_out");
     for (OutcomeClass c : OutcomeClass.values()) {
       recorded.put(
           c,
@@ -209,6 +220,7 @@ public class RespondService {
                             + "' does not exist for this tenant (or is older than the outbox"
                             + " retention)"));
     check(f, decision);
+    awaitDecisionEvent(decision);
     Instant now = clock.instant();
     Instant occurredAt = f.occurredAt == null ? now.truncatedTo(ChronoUnit.MICROS) : f.occurredAt;
     if (occurredAt.isAfter(now.plus(CLOCK_SKEW))) {
@@ -289,6 +301,39 @@ public class RespondService {
     response.put("outcome", i.outcome());
     response.put("recordedAt", i.recordedAt().toString());
     return response;
+  }
+
+  /**
+   * Waits until the decision's {@code decision.made.v1} event is stored when this node made the
+   * decision a moment ago and its decision log has not written the event yet: the outcome's {@code
+   * interaction.recorded.v1} event must not be stored, and published, before the decision it
+   * answers (one customer's events reach Kafka in the order they are stored). After {@link
+   * #DECISION_EVENT_WAIT} (the database is far behind) it goes on, counted.
+   */
+  private void awaitDecisionEvent(RecordedDecision decision) {
+    java.util.concurrent.CompletableFuture<Void> stored = decision.eventStored();
+    if (stored == null || stored.isDone()) {
+      return;
+    }
+    try {
+      stored.get(DECISION_EVENT_WAIT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      eventWaitsStored.increment();
+    } catch (java.util.concurrent.TimeoutException e) {
+      eventWaitsTimedOut.increment();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      // never: the decision log only completes it normally
+      eventWaitsStored.increment();
+    }
+  }
+
+  private static Counter eventWaits(MeterRegistry meters, String result) {
+    return Counter.builder("arbiter.respond.decision.event.waits")
+        .description(
+            "Responds that came before their decision's event was stored and waited for it")
+        .tag("result", result)
+        .register(meters);
   }
 
   private static void check(Fields f, RecordedDecision decision) {

@@ -81,4 +81,63 @@ class RespondReviewTests {
           .containsExactly(ids[1]);
     }
   }
+
+  /**
+   * A Respond that comes before this node's decision log stored its decision's event must not store
+   * its own event first: the publisher sends one customer's events in the order they are stored, so
+   * the interaction would reach Kafka before the decision it answers. With the decision log
+   * gathering for a second, the interaction's row is stored after the decision's.
+   */
+  @Test
+  void shouldStoreTheInteractionEventAfterTheDecisionEventItAnswers() {
+    try (TestServer server = TestServer.start(Map.of("ARBITER_DECISION_LOG_LINGER", "PT1S"))) {
+      server.bean(DemoSeeder.class).seed();
+      server
+          .bean(dev.arbiter.decision.DecisionLog.class)
+          .awaitIdle(java.time.Duration.ofSeconds(10));
+      String key = server.apiKey(DemoSeeder.TENANT, "decision");
+      JdbcClient jdbc = JdbcClient.create(server.bean(DataSource.class));
+      String customer = "review-order";
+      JsonNode decision = RespondIntegrationTests.recommend(server, key, customer);
+      String decisionId = decision.path("decisionId").asString();
+      String offerKey = decision.path("offers").get(0).path("offerKey").asString();
+
+      Response r =
+          server.post(
+              "/api/v1/respond",
+              Map.of(
+                  "decisionId",
+                  decisionId,
+                  "offerKey",
+                  offerKey,
+                  "customerId",
+                  customer,
+                  "outcome",
+                  "impression"),
+              "Authorization",
+              "Bearer " + key,
+              "X-Tenant-Id",
+              DemoSeeder.TENANT,
+              "Idempotency-Key",
+              "review-order-1");
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+
+      assertThat(
+              jdbc.sql(
+                      "select type from outbox_events where partition_key like ?"
+                          + " order by inserted_at")
+                  .param("%:" + customer)
+                  .query(String.class)
+                  .list())
+          .containsExactly("decision.made.v1", "interaction.recorded.v1");
+      assertThat(
+              server
+                  .bean(io.micrometer.core.instrument.MeterRegistry.class)
+                  .get("arbiter.respond.decision.event.waits")
+                  .tag("result", "stored")
+                  .counter()
+                  .count())
+          .isEqualTo(1);
+    }
+  }
 }
