@@ -59,6 +59,8 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   // lands in the buffer after the recovery took its last batch.
   private final Map<String, Pending> replay = new LinkedHashMap<>();
   private final Map<String, Pending> forget = new LinkedHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private volatile State state;
 
   private record State(boolean degraded, String lastError, Instant since) {}
@@ -235,14 +237,50 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     if (probe != null) {
       probe.shutdownNow();
+      try {
+        probe.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (redis != null) {
+      if (state.degraded()) {
+        replayOnClose();
+      }
       redis.close();
     }
     meters.remove(degradedGauge);
     metrics.close();
+  }
+
+  /**
+   * Closing during an outage: what was appended here meanwhile goes to Redis if Redis answers now,
+   * as the probe would have sent it; otherwise the shared lists go on without it until they are
+   * next loaded from PostgreSQL (which holds every interaction), and that is logged.
+   */
+  private void replayOnClose() {
+    try {
+      redis.ping();
+      replayAll(drain(false));
+    } catch (RedisException e) {
+      // the buffer keeps what was not sent; counted below
+    }
+    int left;
+    synchronized (this) {
+      left = replay.values().stream().mapToInt(p -> p.entries().size()).sum() + forget.size();
+    }
+    if (left > 0) {
+      log.error(
+          "Closing while Redis is unreachable: {} contact-history entries and list deletions made"
+              + " here during the outage are not in Redis; those customers' shared histories miss"
+              + " them until their lists expire or are loaded again from PostgreSQL",
+          left);
+    }
   }
 
   /** One probe tick; package-private so tests can drive recovery without waiting. */

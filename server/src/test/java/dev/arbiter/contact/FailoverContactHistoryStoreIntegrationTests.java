@@ -58,6 +58,14 @@ class FailoverContactHistoryStoreIntegrationTests {
 
   private FailoverContactHistoryStore node(
       DedicatedRedis redis, PrometheusMeterRegistry registry, int maxReplayCustomers) {
+    return node(redis, registry, maxReplayCustomers, Duration.ofMillis(100));
+  }
+
+  private FailoverContactHistoryStore node(
+      DedicatedRedis redis,
+      PrometheusMeterRegistry registry,
+      int maxReplayCustomers,
+      Duration probeInterval) {
     ContactHistoryMetrics metrics = new ContactHistoryMetrics(registry);
     JdbcInteractionReader reader = new JdbcInteractionReader(db.jdbc);
     Clock clock = Clock.systemUTC();
@@ -80,7 +88,7 @@ class FailoverContactHistoryStoreIntegrationTests {
             metrics,
             registry,
             clock,
-            Duration.ofMillis(100),
+            probeInterval,
             maxReplayCustomers);
     closeAfter.add(store);
     return store;
@@ -223,6 +231,39 @@ class FailoverContactHistoryStoreIntegrationTests {
     assertThat(otherNode.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
         .containsExactly("during-pause", "gold-card");
+  }
+
+  /** A node closed during an outage, before its probe found Redis back, sends what it buffered. */
+  @Test
+  void shouldSendWhatItBufferedDuringAnOutageToRedisWhenClosedBeforeItsProbeRan() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store =
+        node(
+            redis,
+            meters,
+            FailoverContactHistoryStore.DEFAULT_MAX_REPLAY_CUSTOMERS,
+            Duration.ofHours(1));
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    assertThat(store.history(db.tenantId, customer)).hasSize(1);
+
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(1_500);
+    timed(() -> store.history(db.tenantId, customer)); // times out: degraded
+    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
+    // in memory and the replay buffer only: Redis is not asked while degraded
+    store.append(db.tenantId, customer, List.of(decision("while-degraded", now)));
+    Thread.sleep(1_600); // the pause is over; the probe would take an hour to notice
+
+    store.close();
+
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(otherNode.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("while-degraded", "gold-card");
   }
 
   @Test
