@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *       by at most what was spent in that interval. A clean {@link #close()} loses nothing, except
  *       when it comes during a Redis outage: what this node counted in memory meanwhile is then
  *       added to Redis if Redis answers at close, and otherwise stays only in PostgreSQL, which
- *       nodes read only for counters Redis lacks (logged as an error).
+ *       nodes read only for counters Redis lacks (logged as an error). A crash during an outage
+ *       loses that node's outage count from Redis's counters the same way.
  *   <li><b>Redis down.</b> The first failing call (error, command timeout, lost connection) is
  *       answered without Redis and marks the ledger degraded; no call waits on Redis longer than
  *       its command timeout, and while degraded no call touches Redis. A probe pings every probe
