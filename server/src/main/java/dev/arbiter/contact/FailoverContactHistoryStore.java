@@ -59,6 +59,10 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   // lands in the buffer after the recovery took its last batch.
   private final Map<String, Pending> replay = new LinkedHashMap<>();
   private final Map<String, Pending> forget = new LinkedHashMap<>();
+
+  /** The longest {@link #close()} spends sending what it buffered during an outage. */
+  static final Duration REPLAY_ON_CLOSE_BUDGET = Duration.ofSeconds(5);
+
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile State state;
@@ -266,8 +270,8 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   private void replayOnClose() {
     try {
       redis.ping();
-      replayAll(drain(false));
-    } catch (RedisException e) {
+      replayAll(drain(false), System.nanoTime() + REPLAY_ON_CLOSE_BUDGET.toNanos());
+    } catch (RuntimeException e) {
       // the buffer keeps what was not sent; counted below
     }
     int left;
@@ -292,8 +296,8 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
       Duration latency = redis.ping();
       // Replay what is buffered while still degraded (appends keep landing in the buffer), then
       // switch and replay the remainder taken under the lock.
-      replayAll(drain(false));
-      replayAll(drain(true));
+      replayAll(drain(false), Long.MAX_VALUE);
+      replayAll(drain(true), Long.MAX_VALUE);
       log.info(
           "Contact history back on Redis at {} (PING {} ms); histories are shared across nodes"
               + " again",
@@ -321,9 +325,17 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     return batch;
   }
 
-  private void replayAll(List<Pending> batch) {
+  /**
+   * Sends {@code batch} to Redis; what a Redis failure, or {@code deadline} ({@link
+   * System#nanoTime()}), leaves unsent goes back to the buffer.
+   */
+  private void replayAll(List<Pending> batch, long deadline) {
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
+      if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline > 0) {
+        rebuffer(batch.subList(i, batch.size()));
+        return;
+      }
       try {
         if (p.entries() == null) {
           redis.forget(p.tenantId(), p.customerId());
@@ -331,17 +343,19 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
           redis.append(p.tenantId(), p.customerId(), p.entries());
         }
       } catch (RedisException e) {
-        synchronized (this) {
-          for (Pending rest : batch.subList(i, batch.size())) {
-            if (rest.entries() == null) {
-              forget.putIfAbsent(rest.tenantId() + ':' + rest.customerId(), rest);
-            } else {
-              buffer(rest.tenantId(), rest.customerId(), rest.entries());
-            }
-          }
-        }
+        rebuffer(batch.subList(i, batch.size()));
         degrade(e);
         throw e;
+      }
+    }
+  }
+
+  private synchronized void rebuffer(List<Pending> rest) {
+    for (Pending p : rest) {
+      if (p.entries() == null) {
+        forget.putIfAbsent(p.tenantId() + ':' + p.customerId(), p);
+      } else {
+        buffer(p.tenantId(), p.customerId(), p.entries());
       }
     }
   }

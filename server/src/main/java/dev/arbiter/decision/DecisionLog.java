@@ -162,6 +162,10 @@ public class DecisionLog implements AutoCloseable {
       return;
     }
     if (traces.offer(trace)) {
+      if (!running && traces.remove(trace)) {
+        droppedTraces.increment(); // close() began meanwhile
+        return;
+      }
       wake(traces);
     } else {
       droppedTraces.increment();
@@ -181,17 +185,19 @@ public class DecisionLog implements AutoCloseable {
     if (!running) {
       // A request that outlived the shutdown's wait: the writers may have gone, and an event
       // queued then would vanish uncounted.
-      droppedEvents.increment();
-      event.settle();
-      if (lateAfterClose.compareAndSet(false, true)) {
-        log.error(
-            "A decision event came after the decision log closed (a request outlived the"
-                + " shutdown's wait) and is dropped; counted in"
-                + " arbiter_decision_log_dropped_total{kind=\"event\"}");
-      }
+      late(event);
       return;
     }
     if (events.offer(event)) {
+      if (!running && events.remove(event)) {
+        late(event); // close() began meanwhile, and may have made its last sweep already
+        return;
+      }
+      if (failing) {
+        // The database fails: whoever waits for this event to be stored (a Respond) must not
+        // wait for the outage; the event itself stays queued.
+        event.settle();
+      }
       wake(events);
       return;
     }
@@ -219,6 +225,17 @@ public class DecisionLog implements AutoCloseable {
     }
     droppedEvents.increment();
     event.settle();
+  }
+
+  private void late(OutboxEvent event) {
+    droppedEvents.increment();
+    event.settle();
+    if (lateAfterClose.compareAndSet(false, true)) {
+      log.error(
+          "A decision event came after the decision log closed (a request outlived the"
+              + " shutdown's wait) and is dropped; counted in"
+              + " arbiter_decision_log_dropped_total{kind=\"event\"}");
+    }
   }
 
   /**
@@ -286,6 +303,10 @@ public class DecisionLog implements AutoCloseable {
         } catch (RuntimeException e) {
           failing = true;
           writeFailures.increment();
+          // Nobody waits for an event through an outage (a Respond waits for its decision's):
+          // those in hand and queued are told now; they stay here to be written.
+          eventBatch.forEach(OutboxEvent::settle);
+          events.forEach(OutboxEvent::settle);
           backoff = backoff == 0 ? 250 : Math.min(backoff * 2, 5000);
           log.warn(
               "Could not write {} traces and {} events ({}); retrying in {} ms",
@@ -497,11 +518,10 @@ public class DecisionLog implements AutoCloseable {
     }
     // Queued by a request that saw the log open just before close() ended it, after the writers'
     // last look: nobody will write it.
-    int lostTraces = traces.size();
+    int lostTraces = traces.drainTo(new ArrayList<>());
     List<OutboxEvent> lost = new ArrayList<>();
     int lostEvents = events.drainTo(lost);
     lost.forEach(OutboxEvent::settle);
-    traces.clear();
     if (lostTraces + lostEvents > 0) {
       droppedTraces.increment(lostTraces);
       droppedEvents.increment(lostEvents);

@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * @param event the document: whatever the application's {@code JsonMapper} writes as the event's
  *     JSON (a {@link CloudEvent}, or a map)
- * @param settled for an event the {@link DecisionLog} writes: completed once it is stored, or
- *     dropped (so it never will be); null when nobody waits for that
+ * @param settled for an event the {@link DecisionLog} writes: completed once it is stored, or no
+ *     longer worth waiting for (dropped, or the database is failing); null when nobody waits
  */
 public record OutboxEvent(
     String id,
@@ -33,7 +33,7 @@ public record OutboxEvent(
     this(id, tenantId, type, partitionKey, event, createdAt, null);
   }
 
-  /** Tells whoever waits for this event that it is stored or dropped. */
+  /** Tells whoever waits for this event to wait no longer. */
   void settle() {
     if (settled != null) {
       settled.complete(null);

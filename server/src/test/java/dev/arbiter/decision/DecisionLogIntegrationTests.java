@@ -479,4 +479,41 @@ class DecisionLogIntegrationTests {
     assertThat(meters.get("arbiter.decision.log.queued").tag("kind", "event").gauge().value())
         .isZero();
   }
+
+  /** An event with the future a Respond waits on. */
+  static OutboxEvent awaited(String id) {
+    OutboxEvent e = event(id);
+    return new OutboxEvent(
+        e.id(),
+        e.tenantId(),
+        e.type(),
+        e.partitionKey(),
+        e.event(),
+        e.createdAt(),
+        new java.util.concurrent.CompletableFuture<>());
+  }
+
+  /**
+   * Whoever waits for an event to be stored (a Respond for its decision's) learns it once it is
+   * stored, and also as soon as the database fails: nobody waits through an outage.
+   */
+  @Test
+  void shouldTellWhoeverWaitsForAnEventOnceItIsStoredOrTheDatabaseFails() throws Exception {
+    String url = migrated();
+    try (DecisionLog log = new DecisionLog(repository(url), new SimpleMeterRegistry(), 100, 10)) {
+      OutboxEvent stored = awaited("w-0001");
+      log.event(stored);
+      stored.settled().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(outboxRows(url)).isEqualTo(1);
+    }
+    try (DecisionLog log =
+        new DecisionLog(repository(deadDatabaseUrl()), new SimpleMeterRegistry(), 100, 10)) {
+      OutboxEvent first = awaited("w-0002");
+      log.event(first);
+      first.settled().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      OutboxEvent queuedWhileFailing = awaited("w-0003");
+      log.event(queuedWhileFailing);
+      assertThat(queuedWhileFailing.settled()).isDone();
+    }
+  }
 }

@@ -84,60 +84,75 @@ class RespondReviewTests {
 
   /**
    * A Respond that comes before this node's decision log stored its decision's event must not store
-   * its own event first: the publisher sends one customer's events in the order they are stored, so
-   * the interaction would reach Kafka before the decision it answers. With the decision log
-   * gathering for a second, the interaction's row is stored after the decision's.
+   * its own event first: the publisher sends one customer's committed events in id order, so the
+   * interaction would reach Kafka before the decision it answers. A trigger makes the decision's
+   * insert take a second; Respond answers only once the decision's row is stored.
    */
   @Test
   void shouldStoreTheInteractionEventAfterTheDecisionEventItAnswers() {
-    try (TestServer server = TestServer.start(Map.of("ARBITER_DECISION_LOG_LINGER", "PT1S"))) {
+    try (TestServer server = TestServer.start()) {
       server.bean(DemoSeeder.class).seed();
-      server
-          .bean(dev.arbiter.decision.DecisionLog.class)
-          .awaitIdle(java.time.Duration.ofSeconds(10));
       String key = server.apiKey(DemoSeeder.TENANT, "decision");
       JdbcClient jdbc = JdbcClient.create(server.bean(DataSource.class));
-      String customer = "review-order";
-      JsonNode decision = RespondIntegrationTests.recommend(server, key, customer);
-      String decisionId = decision.path("decisionId").asString();
-      String offerKey = decision.path("offers").get(0).path("offerKey").asString();
+      // the Respond path warmed up first, so the Respond below comes well within the second
+      respond(server, key, "review-order-warm-up", "review-order-0");
+      jdbc.sql(
+              """
+              create function slow_decision_event() returns trigger language plpgsql as $$
+              begin
+                perform pg_sleep(1);
+                return new;
+              end $$;
+              create trigger slow_decision_event before insert on outbox_events
+                for each row when (new.partition_key like '%:review-order')
+                execute function slow_decision_event();
+              """)
+          .update();
 
-      Response r =
-          server.post(
-              "/api/v1/respond",
-              Map.of(
-                  "decisionId",
-                  decisionId,
-                  "offerKey",
-                  offerKey,
-                  "customerId",
-                  customer,
-                  "outcome",
-                  "impression"),
-              "Authorization",
-              "Bearer " + key,
-              "X-Tenant-Id",
-              DemoSeeder.TENANT,
-              "Idempotency-Key",
-              "review-order-1");
-      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      io.micrometer.core.instrument.Counter waited =
+          server
+              .bean(io.micrometer.core.instrument.MeterRegistry.class)
+              .get("arbiter.respond.decision.event.waits")
+              .tag("result", "stored")
+              .counter();
+      double waitedBefore = waited.count();
+
+      respond(server, key, "review-order", "review-order-1");
 
       assertThat(
               jdbc.sql(
                       "select type from outbox_events where partition_key like ?"
                           + " order by inserted_at")
-                  .param("%:" + customer)
+                  .param("%:review-order")
                   .query(String.class)
                   .list())
+          .as("both stored, the decision's first, when Respond answers")
           .containsExactly("decision.made.v1", "interaction.recorded.v1");
-      assertThat(
-              server
-                  .bean(io.micrometer.core.instrument.MeterRegistry.class)
-                  .get("arbiter.respond.decision.event.waits")
-                  .tag("result", "stored")
-                  .counter()
-                  .count())
-          .isEqualTo(1);
+      assertThat(waited.count() - waitedBefore).isEqualTo(1);
     }
+  }
+
+  /** A Recommend for {@code customer}, then a Respond to its first offer at once. */
+  private static void respond(TestServer server, String key, String customer, String idemKey) {
+    JsonNode decision = RespondIntegrationTests.recommend(server, key, customer);
+    Response r =
+        server.post(
+            "/api/v1/respond",
+            Map.of(
+                "decisionId",
+                decision.path("decisionId").asString(),
+                "offerKey",
+                decision.path("offers").get(0).path("offerKey").asString(),
+                "customerId",
+                customer,
+                "outcome",
+                "impression"),
+            "Authorization",
+            "Bearer " + key,
+            "X-Tenant-Id",
+            DemoSeeder.TENANT,
+            "Idempotency-Key",
+            idemKey);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
   }
 }
