@@ -165,11 +165,7 @@ class FailoverContactHistoryStoreIntegrationTests {
     db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
     assertThat(store.history(db.tenantId, customer)).hasSize(1);
 
-    RedisClient client = RedisClient.create(redis.uri());
-    StatefulRedisConnection<String, String> admin = client.connect();
-    closeAfter.add(client::shutdown);
-    closeAfter.add(admin);
-    admin.sync().clientPause(2_000); // Redis accepts commands and answers none for 2 s
+    pause(redis, 2_000); // Redis accepts commands and answers none for 2 s
 
     assertThat(timed(() -> store.history(db.tenantId, customer))).hasSize(1);
     assertThat(store.status().healthy()).isFalse();
@@ -208,11 +204,7 @@ class FailoverContactHistoryStoreIntegrationTests {
     db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
     assertThat(store.history(db.tenantId, customer)).hasSize(1);
 
-    RedisClient client = RedisClient.create(redis.uri());
-    StatefulRedisConnection<String, String> admin = client.connect();
-    closeAfter.add(client::shutdown);
-    closeAfter.add(admin);
-    admin.sync().clientPause(1_500);
+    pause(redis, 1_500);
 
     timed(
         () -> {
@@ -246,11 +238,7 @@ class FailoverContactHistoryStoreIntegrationTests {
     db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
     assertThat(store.history(db.tenantId, customer)).hasSize(1);
 
-    RedisClient client = RedisClient.create(redis.uri());
-    StatefulRedisConnection<String, String> admin = client.connect();
-    closeAfter.add(client::shutdown);
-    closeAfter.add(admin);
-    admin.sync().clientPause(1_500);
+    pause(redis, 1_500);
     timed(() -> store.history(db.tenantId, customer)); // times out: degraded
     awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
     // in memory and the replay buffer only: Redis is not asked while degraded
@@ -275,11 +263,7 @@ class FailoverContactHistoryStoreIntegrationTests {
     store.history(db.tenantId, other);
     store.append(db.tenantId, other, List.of(decision("before-pause", now.minusSeconds(5))));
 
-    RedisClient client = RedisClient.create(redis.uri());
-    StatefulRedisConnection<String, String> admin = client.connect();
-    closeAfter.add(client::shutdown);
-    closeAfter.add(admin);
-    admin.sync().clientPause(1_000); // Redis keeps its data: recovery must fix stale lists
+    pause(redis, 1_000); // Redis keeps its data: recovery must fix stale lists
     store.append(db.tenantId, customer, List.of(decision("buffered", now)));
     awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
     Instant clickAt = now.minusSeconds(1);
@@ -351,6 +335,15 @@ class FailoverContactHistoryStoreIntegrationTests {
 
   private static ContactEntry decision(String offerKey, Instant at) {
     return ContactEntry.decision(new ContactEvent("decision", offerKey, "cards", "web", at));
+  }
+
+  /** Makes Redis keep its data and accept commands but answer none for {@code millis}. */
+  private void pause(DedicatedRedis redis, long millis) {
+    RedisClient client = RedisClient.create(redis.uri());
+    StatefulRedisConnection<String, String> admin = client.connect();
+    closeAfter.add(client::shutdown);
+    closeAfter.add(admin);
+    admin.sync().clientPause(millis);
   }
 
   private static <T> T timed(Supplier<T> call) {

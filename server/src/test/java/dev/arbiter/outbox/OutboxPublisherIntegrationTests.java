@@ -247,23 +247,8 @@ class OutboxPublisherIntegrationTests {
             """)
         .update();
     OutboxProperties base = props(kafka.bootstrapServers(), topic);
-    OutboxProperties props =
-        new OutboxProperties(
-            base.bootstrapServers(),
-            base.topic(),
-            base.pollInterval(),
-            5, // batch size
-            base.maxAttempts(),
-            base.retryBackoff(),
-            base.retryBackoffMax(),
-            base.sendTimeout(),
-            base.retention(),
-            base.inProcess(),
-            base.livenessFile(),
-            base.drainTimeout(),
-            base.reaperStaleness(), // 300 s: the reaper does not run during this test
-            base.maxPendingAge(),
-            base.clientProperties());
+    // batches of five; the reaper (300 s) does not run during this test
+    OutboxProperties props = with(base, 5, base.drainTimeout());
     try (var running = OutboxFixtures.publisher(url, props)) {
       await().atMost(Duration.ofSeconds(30)).until(() -> count(url, "published") >= 10);
       assertThat(count(url, "processing"))
@@ -401,23 +386,7 @@ class OutboxPublisherIntegrationTests {
     List<OutboxEvent> sent = events(10);
     insert(url, sent, 5);
     OutboxProperties base = props(kafka.bootstrapServers(), topic);
-    OutboxProperties props =
-        new OutboxProperties(
-            base.bootstrapServers(),
-            base.topic(),
-            base.pollInterval(),
-            base.batchSize(),
-            base.maxAttempts(),
-            base.retryBackoff(),
-            base.retryBackoffMax(),
-            base.sendTimeout(),
-            base.retention(),
-            base.inProcess(),
-            base.livenessFile(),
-            Duration.ofSeconds(1), // drain timeout
-            base.reaperStaleness(),
-            base.maxPendingAge(),
-            base.clientProperties());
+    OutboxProperties props = with(base, base.batchSize(), Duration.ofSeconds(1));
     AtomicInteger sends = new AtomicInteger();
     var stalled =
         OutboxFixtures.publisher(
@@ -483,6 +452,26 @@ class OutboxPublisherIntegrationTests {
             return faulty.send(sends.incrementAndGet(), record, callback, super::send);
           }
         };
+  }
+
+  /** {@code base} with another batch size and drain timeout. */
+  private static OutboxProperties with(OutboxProperties base, int batchSize, Duration drain) {
+    return new OutboxProperties(
+        base.bootstrapServers(),
+        base.topic(),
+        base.pollInterval(),
+        batchSize,
+        base.maxAttempts(),
+        base.retryBackoff(),
+        base.retryBackoffMax(),
+        base.sendTimeout(),
+        base.retention(),
+        base.inProcess(),
+        base.livenessFile(),
+        drain,
+        base.reaperStaleness(),
+        base.maxPendingAge(),
+        base.clientProperties());
   }
 
   private String eventId(ConsumerRecord<String, byte[]> r) {
