@@ -33,7 +33,8 @@ public record BudgetCount(long decisions, long costMicros) {
         Math.max(decisions, other.decisions), Math.max(costMicros, other.costMicros));
   }
 
-  BudgetCount plus(long moreDecisions, long moreCostMicros) {
+  /** This count with more added; throws on overflow. */
+  public BudgetCount plus(long moreDecisions, long moreCostMicros) {
     return new BudgetCount(
         Math.addExact(decisions, moreDecisions), Math.addExact(costMicros, moreCostMicros));
   }

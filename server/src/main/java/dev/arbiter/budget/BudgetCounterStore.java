@@ -26,4 +26,27 @@ public interface BudgetCounterStore {
    * @throws RuntimeException when the store cannot be written; nothing or everything is written
    */
   void saveMax(Map<BudgetCounterKey, BudgetCount> counts, Instant at);
+
+  /**
+   * Replaces what node {@code nodeId} counted during a Redis outage and has not added to Redis yet
+   * (empty: it has added everything), stamped {@code at}; in one transaction.
+   *
+   * @throws RuntimeException when the store cannot be written
+   */
+  void saveOutageAdditions(String nodeId, Map<BudgetCounterKey, BudgetCount> additions, Instant at);
+
+  /**
+   * Takes outage additions that nodes left behind (not rewritten for {@code abandonedAfter}: the
+   * node stopped or crashed before it could add them to Redis), at most {@code limit} rows, summed
+   * per counter, and hands them to {@code add}; they are deleted only if {@code add} returns, in
+   * the same transaction, which holds the rows so that no other node takes them meanwhile.
+   *
+   * @return how many rows were taken
+   * @throws RuntimeException when the store cannot be read or written, or {@code add} fails (then
+   *     nothing is deleted)
+   */
+  int takeAbandonedOutageAdditions(
+      java.time.Duration abandonedAfter,
+      int limit,
+      java.util.function.Consumer<Map<BudgetCounterKey, BudgetCount>> add);
 }

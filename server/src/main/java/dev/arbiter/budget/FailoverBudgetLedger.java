@@ -49,11 +49,13 @@ import org.slf4j.LoggerFactory;
  *       memory or in a Redis without persistence when it is lost, that is, at most the last flush
  *       interval's (plus any period the database was unwritable, see {@link
  *       BudgetLedgerStatus#lastFlushError()}), is not counted again: a budget can then be exceeded
- *       by at most what was spent in that interval. A clean {@link #close()} loses nothing, except
- *       when it comes during a Redis outage: what this node counted in memory meanwhile is then
- *       added to Redis if Redis answers at close, and otherwise stays only in PostgreSQL, which
- *       nodes read only for counters Redis lacks (logged as an error). A crash during an outage
- *       loses that node's outage count from Redis's counters the same way.
+ *       by at most what was spent in that interval. A clean {@link #close()} loses nothing. What
+ *       this node counts during a Redis outage is added to Redis when the probe finds it back, or
+ *       at close if Redis answers then; until then it is also written to {@code
+ *       budget_outage_additions} at every flush and on close: if the node stops or crashes before
+ *       Redis is back, a node on Redis adds those rows to Redis's counters once they have gone
+ *       unchanged for {@link Settings#abandonedAfterAtLeast()} (a crash loses only the last flush
+ *       interval's).
  *   <li><b>Redis down.</b> The first failing call (error, command timeout, lost connection) is
  *       answered without Redis and marks the ledger degraded; no call waits on Redis longer than
  *       its command timeout, and while degraded no call touches Redis. A probe pings every probe
@@ -88,21 +90,40 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    * @param onOutage what budgeted offers get while Redis is down
    */
   public record Settings(
-      Duration flushInterval, Duration probeInterval, BudgetOutagePolicy onOutage) {
+      Duration flushInterval,
+      Duration probeInterval,
+      BudgetOutagePolicy onOutage,
+      Duration abandonedAfter) {
     /** Flush and probe every second; count locally during an outage. */
     public static final Settings DEFAULTS =
         new Settings(
             Duration.ofSeconds(1), Duration.ofSeconds(1), BudgetOutagePolicy.COUNT_LOCALLY);
 
+    /**
+     * @param abandonedAfter how long another node's outage additions go without being rewritten
+     *     before this node takes them as left behind (at least three flush intervals are used)
+     */
     public Settings {
       Objects.requireNonNull(flushInterval, "flushInterval");
       Objects.requireNonNull(probeInterval, "probeInterval");
       Objects.requireNonNull(onOutage, "onOutage");
+      Objects.requireNonNull(abandonedAfter, "abandonedAfter");
+    }
+
+    /** Outage additions left behind are taken after a minute. */
+    public Settings(Duration flushInterval, Duration probeInterval, BudgetOutagePolicy onOutage) {
+      this(flushInterval, probeInterval, onOutage, Duration.ofMinutes(1));
     }
 
     /** These timings with another outage policy. */
     public Settings withOnOutage(BudgetOutagePolicy policy) {
-      return new Settings(flushInterval, probeInterval, policy);
+      return new Settings(flushInterval, probeInterval, policy, abandonedAfter);
+    }
+
+    /** How old other nodes' outage additions must be before this node takes them. */
+    Duration abandonedAfterAtLeast() {
+      Duration floor = flushInterval.multipliedBy(3);
+      return abandonedAfter.compareTo(floor) > 0 ? abandonedAfter : floor;
     }
   }
 
@@ -135,6 +156,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private final Counter redisErrors;
   private final Counter seedFailures;
   private final Counter flushFailures;
+  private final Counter outageTaken;
   private final Gauge degradedGauge;
   private final Gauge pendingGauge;
   private final Object flushLock = new Object();
@@ -143,6 +165,14 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private volatile State state;
   private volatile String lastFlushError;
   private volatile long seedRetryAt = System.nanoTime();
+
+  /** This process's name for its rows of outage additions in PostgreSQL. */
+  private final String nodeId = java.util.UUID.randomUUID().toString();
+
+  // whether this node's outage additions have rows in PostgreSQL (under drainLock)
+  private boolean outageStored;
+  // when to look next for outage additions that stopped nodes left (flush thread only)
+  private long nextAbandonedCheck = System.nanoTime();
 
   private record State(boolean degraded, String lastError, Instant since) {}
 
@@ -191,6 +221,12 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     this.flushFailures =
         Counter.builder("arbiter.budget.flush.failures")
             .description("Failed writes of budget counters to PostgreSQL (retried)")
+            .register(meters);
+    this.outageTaken =
+        Counter.builder("arbiter.budget.outage.abandoned.added")
+            .description(
+                "Counters to which this node added what a node that stopped during a Redis outage"
+                    + " had counted and not added itself")
             .register(meters);
     this.degradedGauge =
         Gauge.builder("arbiter.budget.degraded", this, l -> l.state.degraded() ? 1 : 0)
@@ -372,7 +408,78 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
           degrade(e);
         }
       }
+      storeOutageLocked();
       return saved && outageAdditions.isEmpty();
+    }
+  }
+
+  /**
+   * Writes what this node counted during an outage and has not added to Redis yet to PostgreSQL
+   * ({@code budget_outage_additions}), or deletes its rows once everything is added: if the node
+   * stops or crashes before Redis is back, a node on Redis adds them. Rewritten at every flush
+   * during an outage, so the rows' age tells a living node's from one left behind.
+   */
+  private void storeOutageLocked() {
+    if (redis == null || (outageAdditions.isEmpty() && !outageStored)) {
+      return;
+    }
+    Map<BudgetCounterKey, BudgetCount> snapshot = new HashMap<>(outageAdditions);
+    try {
+      store.saveOutageAdditions(nodeId, snapshot, clock.instant());
+      outageStored = !snapshot.isEmpty();
+    } catch (RuntimeException e) {
+      flushFailures.increment();
+      lastFlushError = describe(e);
+    }
+  }
+
+  /**
+   * Adds to Redis what nodes that stopped or crashed during an outage counted and could not add
+   * themselves (their rows no longer rewritten for {@link Settings#abandonedAfterAtLeast()}). A
+   * counter Redis lacks is set from PostgreSQL instead, whose stored value already holds them.
+   */
+  private void addAbandonedOutages() {
+    long now = System.nanoTime();
+    if (redis == null || state.degraded() || now - nextAbandonedCheck < 0) {
+      return;
+    }
+    Duration after = settings.abandonedAfterAtLeast();
+    nextAbandonedCheck = now + after.toNanos();
+    try {
+      int rows =
+          store.takeAbandonedOutageAdditions(
+              after,
+              500,
+              sums -> {
+                Map<BudgetCounterKey, BudgetCount> ifAbsent = seedsOf(List.copyOf(sums.keySet()));
+                if (ifAbsent.size() < sums.size()) {
+                  throw new IllegalStateException("the stored counters could not be read");
+                }
+                Map<String, Map<BudgetCounterKey, BudgetCount>> byTenant = new HashMap<>();
+                sums.forEach(
+                    (key, added) ->
+                        byTenant
+                            .computeIfAbsent(key.tenantId(), t -> new HashMap<>())
+                            .put(key, added));
+                for (Map<BudgetCounterKey, BudgetCount> batch : byTenant.values()) {
+                  Map<BudgetCounterKey, BudgetCount> merged = redis.merge(batch, ifAbsent);
+                  seen(merged);
+                  merged.forEach((key, count) -> unflushed.merge(key, count, BudgetCount::max));
+                }
+                outageTaken.increment(sums.size());
+              });
+      if (rows > 0) {
+        log.info(
+            "Added to Redis what nodes that stopped during a Redis outage had counted ({} rows of"
+                + " budget_outage_additions)",
+            rows);
+      }
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not add the budget counts that stopped nodes left to Redis: {}; trying again in"
+              + " {} s",
+          describe(e),
+          after.toSeconds());
     }
   }
 
@@ -424,6 +531,9 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       Thread.currentThread().interrupt();
     }
     addOutageOnClose();
+    synchronized (drainLock) {
+      storeOutageLocked();
+    }
     if (!save()) {
       log.error(
           "Closing with {} budget counters not written to PostgreSQL ({}); their latest"
@@ -445,6 +555,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
             redisErrors,
             seedFailures,
             flushFailures,
+            outageTaken,
             degradedGauge,
             pendingGauge)) {
       meters.remove(meter);
@@ -470,10 +581,10 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       for (BudgetCount added : outageAdditions.values()) {
         decisions += added.decisions();
       }
-      log.error(
+      log.warn(
           "Closing while Redis is unreachable ({}): {} decisions (and their cost) on {} budget"
-              + " counters, counted here during the outage, are not in Redis's counters, which"
-              + " other nodes go on from; PostgreSQL has them (budget_counters)",
+              + " counters, counted here during the outage, are kept in PostgreSQL"
+              + " (budget_outage_additions) for a node on Redis to add to Redis's counters",
           describe(e),
           decisions,
           outageAdditions.size());
@@ -570,6 +681,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private void flushQuietly() {
     try {
       flush();
+      addAbandonedOutages();
       // Daily counters expire from Redis three days after their day; forget them here as well.
       LocalDate cutoff = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(3);
       lastSeen.keySet().removeIf(k -> k.isDayBefore(cutoff));
@@ -593,6 +705,9 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       }
       local.clear();
       addOutageToRedis();
+      synchronized (drainLock) {
+        storeOutageLocked();
+      }
       log.info(
           "Budget ledger back on Redis at {} (PING {} ms); budgets are exact across nodes again",
           redis.target(),

@@ -291,6 +291,48 @@ class FailoverBudgetLedgerIntegrationTests {
 
     FailoverBudgetLedger other = ledger(redis.uri(), Settings.DEFAULTS);
     assertThat(other.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(8, 0));
+    assertThat(outageRows()).as("added to Redis: nothing left in PostgreSQL").isZero();
+  }
+
+  /**
+   * A node that crashes during an outage leaves what it counted meanwhile in PostgreSQL; once its
+   * rows have not been rewritten for a while, a node on Redis adds them to Redis's counter.
+   */
+  @Test
+  void shouldAddWhatACrashedNodeCountedDuringAnOutageToRedisFromPostgresql() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    Settings never =
+        new Settings(Duration.ofHours(1), Duration.ofHours(1), BudgetOutagePolicy.COUNT_LOCALLY);
+    FailoverBudgetLedger crashed = ledger(redis.uri(), never);
+    Budget hundred = new Budget(100L, null, BudgetPeriod.TOTAL);
+    assertThat(crashed.tryConsume(tenant, "gold", hundred, TODAY, 5, 0)).isTrue();
+    pause(redis); // Redis keeps its data and answers nothing for 1.5 s
+    timed(() -> crashed.usage(tenant, GOLD, TODAY)); // times out: degraded
+    assertThat(timed(() -> crashed.tryConsume(tenant, "gold", hundred, TODAY, 3, 0))).isTrue();
+    assertThat(crashed.flush()).as("not in Redis yet").isFalse();
+    assertThat(outageRows()).isEqualTo(1);
+    Thread.sleep(1_600); // the pause is over; the crashed node does nothing more
+
+    FailoverBudgetLedger survivor =
+        ledger(
+            redis.uri(),
+            new Settings(
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1),
+                BudgetOutagePolicy.COUNT_LOCALLY,
+                Duration.ofSeconds(1)));
+    assertThat(survivor.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(5, 0));
+
+    // rows untouched for three of the survivor's flush intervals are taken
+    awaitTrue(
+        () -> survivor.usage(tenant, GOLD, TODAY).get("gold").equals(new BudgetUsage(8, 0)),
+        Duration.ofSeconds(15));
+    assertThat(outageRows()).isZero();
+    assertThat(counter("arbiter.budget.outage.abandoned.added")).isEqualTo(1);
+  }
+
+  private long outageRows() {
+    return db.jdbc.sql("select count(*) from budget_outage_additions").query(Long.class).single();
   }
 
   @Test

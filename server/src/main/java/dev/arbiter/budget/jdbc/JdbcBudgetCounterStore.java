@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -116,6 +117,91 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
             upsert(keys.subList(from, Math.min(keys.size(), from + CHUNK)), counts, updatedAt);
           }
         });
+  }
+
+  @Override
+  public void saveOutageAdditions(
+      String nodeId, Map<BudgetCounterKey, BudgetCount> additions, Instant at) {
+    List<BudgetCounterKey> keys = new ArrayList<>(additions.keySet());
+    keys.sort(KEY_ORDER);
+    Timestamp updatedAt = Timestamp.from(at);
+    transactions.executeWithoutResult(
+        status -> {
+          jdbc.sql("delete from budget_outage_additions where node_id = ?").param(nodeId).update();
+          for (int from = 0; from < keys.size(); from += CHUNK) {
+            List<BudgetCounterKey> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
+            StringBuilder sql =
+                new StringBuilder(
+                    "insert into budget_outage_additions (node_id, tenant_id, offer_key,"
+                        + " period_key, decisions, cost, updated_at) values ");
+            List<Object> params = new ArrayList<>(chunk.size() * 7);
+            for (int i = 0; i < chunk.size(); i++) {
+              BudgetCounterKey key = chunk.get(i);
+              BudgetCount count = additions.get(key);
+              sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)");
+              params.add(nodeId);
+              params.add(key.tenantId());
+              params.add(key.offerKey());
+              params.add(key.periodKey());
+              params.add(count.decisions());
+              params.add(BigDecimal.valueOf(count.costMicros(), 6));
+              params.add(updatedAt);
+            }
+            jdbc.sql(sql.toString()).params(params).update();
+          }
+        });
+  }
+
+  @Override
+  public int takeAbandonedOutageAdditions(
+      Duration abandonedAfter, int limit, Consumer<Map<BudgetCounterKey, BudgetCount>> add) {
+    Integer taken =
+        transactions.execute(
+            status -> {
+              List<Object[]> rows =
+                  jdbc.sql(
+                          """
+                          select node_id, tenant_id, offer_key, period_key, decisions, cost
+                            from budget_outage_additions
+                           where updated_at < now() - ? * interval '1 millisecond'
+                           order by node_id, tenant_id, offer_key, period_key
+                           limit ?
+                             for update skip locked
+                          """)
+                      .params(abandonedAfter.toMillis(), limit)
+                      .query(
+                          (rs, n) ->
+                              new Object[] {
+                                rs.getString("node_id"),
+                                new BudgetCounterKey(
+                                    rs.getString("tenant_id"),
+                                    rs.getString("offer_key"),
+                                    rs.getString("period_key")),
+                                new BudgetCount(
+                                    rs.getLong("decisions"), micros(rs.getBigDecimal("cost")))
+                              })
+                      .list();
+              if (rows.isEmpty()) {
+                return 0;
+              }
+              Map<BudgetCounterKey, BudgetCount> sums = new HashMap<>();
+              for (Object[] row : rows) {
+                BudgetCount c = (BudgetCount) row[2];
+                sums.merge(
+                    (BudgetCounterKey) row[1], c, (a, b) -> a.plus(b.decisions(), b.costMicros()));
+              }
+              add.accept(sums);
+              for (Object[] row : rows) {
+                BudgetCounterKey key = (BudgetCounterKey) row[1];
+                jdbc.sql(
+                        "delete from budget_outage_additions where node_id = ? and tenant_id = ?"
+                            + " and offer_key = ? and period_key = ?")
+                    .params(row[0], key.tenantId(), key.offerKey(), key.periodKey())
+                    .update();
+              }
+              return rows.size();
+            });
+    return taken == null ? 0 : taken;
   }
 
   private void upsert(
