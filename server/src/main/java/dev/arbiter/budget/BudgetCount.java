@@ -39,6 +39,17 @@ public record BudgetCount(long decisions, long costMicros) {
         Math.addExact(decisions, moreDecisions), Math.addExact(costMicros, moreCostMicros));
   }
 
+  /** This count less {@code other}, each part at least zero. */
+  BudgetCount minus(BudgetCount other) {
+    return new BudgetCount(
+        Math.max(0, decisions - other.decisions), Math.max(0, costMicros - other.costMicros));
+  }
+
+  /** Whether both parts are zero. */
+  boolean isZero() {
+    return decisions == 0 && costMicros == 0;
+  }
+
   /** {@code cost} in millionths, rounded half up. */
   static long micros(double cost) {
     return Math.round(cost * MICROS_PER_UNIT);

@@ -29,17 +29,22 @@ public interface BudgetCounterStore {
 
   /**
    * Replaces what node {@code nodeId} counted during a Redis outage and has not added to Redis yet
-   * (empty: it has added everything), stamped {@code at}; in one transaction.
+   * (empty: it has added everything), stamped with the database's clock; in one transaction.
    *
+   * @return the node's rows that were there before, as they were: a row it wrote last time and
+   *     missing now was taken by another node ({@link #takeAbandonedOutageAdditions}), which added
+   *     it to Redis
    * @throws RuntimeException when the store cannot be written
    */
-  void saveOutageAdditions(String nodeId, Map<BudgetCounterKey, BudgetCount> additions, Instant at);
+  Map<BudgetCounterKey, BudgetCount> replaceOutageAdditions(
+      String nodeId, Map<BudgetCounterKey, BudgetCount> additions);
 
   /**
-   * Takes outage additions that nodes left behind (not rewritten for {@code abandonedAfter}: the
-   * node stopped or crashed before it could add them to Redis), at most {@code limit} rows, summed
-   * per counter, and hands them to {@code add}; they are deleted only if {@code add} returns, in
-   * the same transaction, which holds the rows so that no other node takes them meanwhile.
+   * Takes outage additions that nodes left behind (not rewritten for {@code abandonedAfter} by the
+   * database's clock: the node stopped or crashed before it could add them to Redis), at most
+   * {@code limit} rows, and hands them to {@code add} one node at a time; they are deleted only if
+   * every {@code add} returns, in the same transaction, which holds the rows so that no other node
+   * (nor their owner, should it still live) takes them meanwhile.
    *
    * @return how many rows were taken
    * @throws RuntimeException when the store cannot be read or written, or {@code add} fails (then

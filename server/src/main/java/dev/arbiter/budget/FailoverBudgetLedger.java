@@ -74,9 +74,10 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics on the given registry: {@code arbiter.budget.consumed{outcome=accepted|exhausted|
  * unavailable, backend=redis|local}} ({@code unavailable}: refused because the counter could not be
  * known or the outage policy refuses), {@code arbiter.budget.redis.errors}, {@code
- * arbiter.budget.seed.failures}, {@code arbiter.budget.flush.failures}, gauges {@code
- * arbiter.budget.degraded} and {@code arbiter.budget.flush.pending}. No tenant, offer or customer
- * tags. Thread-safe. {@link #close()} stops the background work, flushes, and closes Redis.
+ * arbiter.budget.seed.failures}, {@code arbiter.budget.flush.failures}, {@code
+ * arbiter.budget.outage.abandoned.added}, gauges {@code arbiter.budget.degraded} and {@code
+ * arbiter.budget.flush.pending}. No tenant, offer or customer tags. Thread-safe. {@link #close()}
+ * stops the background work, flushes, and closes Redis.
  */
 public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FailoverBudgetLedger.class);
@@ -169,8 +170,10 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   /** This process's name for its rows of outage additions in PostgreSQL. */
   private final String nodeId = java.util.UUID.randomUUID().toString();
 
-  // whether this node's outage additions have rows in PostgreSQL (under drainLock)
-  private boolean outageStored;
+  // what this node last wrote to budget_outage_additions (under drainLock)
+  private Map<BudgetCounterKey, BudgetCount> outageSaved = Map.of();
+  // why the last write of this node's outage additions failed, or null (under drainLock)
+  private String outageStoreError;
   // when to look next for outage additions that stopped nodes left (flush thread only)
   private long nextAbandonedCheck = System.nanoTime();
 
@@ -417,26 +420,74 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    * Writes what this node counted during an outage and has not added to Redis yet to PostgreSQL
    * ({@code budget_outage_additions}), or deletes its rows once everything is added: if the node
    * stops or crashes before Redis is back, a node on Redis adds them. Rewritten at every flush
-   * during an outage, so the rows' age tells a living node's from one left behind.
+   * during an outage, so the rows' age tells a living node's from one left behind. A row written
+   * last time and gone now was taken by another node (this node's writes failed, or it stalled, for
+   * longer than {@link Settings#abandonedAfterAtLeast()}), which added it to Redis: that much is
+   * taken off what this node still has to add, and the rows are written again without it.
+   *
+   * @return whether the rows are written
    */
-  private void storeOutageLocked() {
-    if (redis == null || (outageAdditions.isEmpty() && !outageStored)) {
-      return;
+  private boolean storeOutageLocked() {
+    if (redis == null || (outageAdditions.isEmpty() && outageSaved.isEmpty())) {
+      return true;
     }
-    Map<BudgetCounterKey, BudgetCount> snapshot = new HashMap<>(outageAdditions);
     try {
-      store.saveOutageAdditions(nodeId, snapshot, clock.instant());
-      outageStored = !snapshot.isEmpty();
+      Map<BudgetCounterKey, BudgetCount> snapshot = new HashMap<>(outageAdditions);
+      Map<BudgetCounterKey, BudgetCount> before = store.replaceOutageAdditions(nodeId, snapshot);
+      if (takeOffTaken(before)) {
+        snapshot = new HashMap<>(outageAdditions);
+        store.replaceOutageAdditions(nodeId, snapshot);
+      }
+      outageSaved = snapshot;
+      if (outageStoreError != null) {
+        log.info("What this node counted during the Redis outage is written to PostgreSQL again");
+        outageStoreError = null;
+      }
+      return true;
     } catch (RuntimeException e) {
       flushFailures.increment();
-      lastFlushError = describe(e);
+      if (outageStoreError == null) {
+        log.warn(
+            "Cannot write to PostgreSQL what this node counted during the Redis outage ({});"
+                + " retrying at every flush",
+            describe(e));
+      }
+      outageStoreError = describe(e);
+      return false;
     }
+  }
+
+  /** Takes off what another node took of this node's rows; whether it took any. */
+  private boolean takeOffTaken(Map<BudgetCounterKey, BudgetCount> stillThere) {
+    boolean taken = false;
+    for (Map.Entry<BudgetCounterKey, BudgetCount> saved : outageSaved.entrySet()) {
+      if (stillThere.containsKey(saved.getKey())) {
+        continue;
+      }
+      taken = true;
+      outageAdditions.computeIfPresent(
+          saved.getKey(),
+          (key, count) -> {
+            BudgetCount left = count.minus(saved.getValue());
+            return left.isZero() ? null : left;
+          });
+    }
+    if (taken) {
+      log.warn(
+          "Another node added to Redis what this node had counted during the Redis outage (its"
+              + " rows in budget_outage_additions had not been rewritten for {} s); not adding it"
+              + " again",
+          settings.abandonedAfterAtLeast().toSeconds());
+    }
+    return taken;
   }
 
   /**
    * Adds to Redis what nodes that stopped or crashed during an outage counted and could not add
-   * themselves (their rows no longer rewritten for {@link Settings#abandonedAfterAtLeast()}). A
-   * counter Redis lacks is set from PostgreSQL instead, whose stored value already holds them.
+   * themselves (their rows no longer rewritten for {@link Settings#abandonedAfterAtLeast()}), one
+   * node at a time. A counter Redis lacks is set from PostgreSQL instead, whose stored value holds
+   * at least the first node's (the next nodes' are added to it: a counter may end higher than what
+   * was spent, never lower).
    */
   private void addAbandonedOutages() {
     long now = System.nanoTime();
@@ -532,7 +583,14 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     }
     addOutageOnClose();
     synchronized (drainLock) {
-      storeOutageLocked();
+      if (!storeOutageLocked() && !outageAdditions.isEmpty()) {
+        log.error(
+            "Closing with what this node counted during the Redis outage ({} budget counters)"
+                + " neither in Redis nor written to PostgreSQL ({}): Redis's counters will not"
+                + " learn of it",
+            outageAdditions.size(),
+            outageStoreError);
+      }
     }
     if (!save()) {
       log.error(
@@ -583,7 +641,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       }
       log.warn(
           "Closing while Redis is unreachable ({}): {} decisions (and their cost) on {} budget"
-              + " counters, counted here during the outage, are kept in PostgreSQL"
+              + " counters, counted here during the outage, are left in PostgreSQL"
               + " (budget_outage_additions) for a node on Redis to add to Redis's counters",
           describe(e),
           decisions,
@@ -733,6 +791,10 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   }
 
   private void addOutageToRedisLocked() {
+    if (!outageSaved.isEmpty()) {
+      // Another node may have taken some of this node's rows (and added them): learn that first.
+      storeOutageLocked();
+    }
     if (outageAdditions.isEmpty()) {
       return;
     }

@@ -329,6 +329,12 @@ class FailoverBudgetLedgerIntegrationTests {
         Duration.ofSeconds(15));
     assertThat(outageRows()).isZero();
     assertThat(counter("arbiter.budget.outage.abandoned.added")).isEqualTo(1);
+
+    // Not crashed after all, only stalled: closing, it finds its row taken and does not add it
+    // to Redis a second time.
+    crashed.close();
+    assertThat(survivor.usage(tenant, GOLD, TODAY)).containsEntry("gold", new BudgetUsage(8, 0));
+    assertThat(outageRows()).isZero();
   }
 
   private long outageRows() {

@@ -95,4 +95,90 @@ class JdbcBudgetCounterStoreIntegrationTests {
 
     assertThat(db.storedDecisions("umbrella", "offer-7", "total")).isEqualTo(79);
   }
+
+  /**
+   * Outage additions, on stores with transactions as the server builds them: a node's rewrite
+   * returns its rows as they were; a take hands rows over one node at a time while holding them (a
+   * second taker and the owner's rewrite wait or skip), deletes them only if every hand-over
+   * returned, and leaves fresh rows alone.
+   */
+  @Test
+  void shouldHandOverAbandonedOutageAdditionsOneNodeAtATimeWhileHoldingThem() throws Exception {
+    var ds = new DriverManagerDataSource(db.url);
+    JdbcBudgetCounterStore taker = new JdbcBudgetCounterStore(ds, Duration.ofSeconds(5));
+    JdbcBudgetCounterStore other = new JdbcBudgetCounterStore(ds, Duration.ofSeconds(5));
+    BudgetCounterKey gold = new BudgetCounterKey("umbrella", "gold", "total");
+    BudgetCounterKey silver = new BudgetCounterKey("umbrella", "silver", "2026-11-23");
+    assertThat(taker.replaceOutageAdditions("node-a", Map.of(gold, new BudgetCount(3, 1))))
+        .isEmpty();
+    assertThat(taker.replaceOutageAdditions("node-a", Map.of(gold, new BudgetCount(4, 2))))
+        .containsExactly(Map.entry(gold, new BudgetCount(3, 1)));
+    taker.replaceOutageAdditions(
+        "node-b", Map.of(gold, new BudgetCount(5, 0), silver, new BudgetCount(1, 0)));
+
+    assertThat(taker.takeAbandonedOutageAdditions(Duration.ofHours(1), 100, m -> {}))
+        .as("fresh rows stay")
+        .isZero();
+    Thread.sleep(50);
+
+    // a hand-over that fails deletes nothing
+    List<Map<BudgetCounterKey, BudgetCount>> handed = new ArrayList<>();
+    try {
+      taker.takeAbandonedOutageAdditions(
+          Duration.ofMillis(1),
+          100,
+          m -> {
+            handed.add(m);
+            if (handed.size() == 2) {
+              throw new IllegalStateException("Redis failed");
+            }
+          });
+    } catch (IllegalStateException expected) {
+      // as the ledger's would
+    }
+    assertThat(handed)
+        .containsExactly(
+            Map.of(gold, new BudgetCount(4, 2)),
+            Map.of(gold, new BudgetCount(5, 0), silver, new BudgetCount(1, 0)));
+
+    // while one taker holds the rows, another finds none, and the owner's rewrite waits
+    handed.clear();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      Future<Integer> first =
+          pool.submit(
+              () ->
+                  taker.takeAbandonedOutageAdditions(
+                      Duration.ofMillis(1),
+                      100,
+                      m -> {
+                        handed.add(m);
+                        holding.countDown();
+                        try {
+                          release.await();
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }));
+      holding.await();
+      assertThat(other.takeAbandonedOutageAdditions(Duration.ofMillis(1), 100, m -> handed.add(m)))
+          .isZero();
+      Future<Map<BudgetCounterKey, BudgetCount>> ownerRewrite =
+          pool.submit(
+              () -> other.replaceOutageAdditions("node-a", Map.of(gold, new BudgetCount(6, 2))));
+      Thread.sleep(200);
+      assertThat(ownerRewrite).isNotDone();
+      release.countDown();
+      assertThat(first.get()).isEqualTo(3);
+      assertThat(ownerRewrite.get()).as("the owner finds its row gone: taken").isEmpty();
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(handed).hasSize(2);
+    assertThat(
+            db.jdbc.sql("select node_id from budget_outage_additions").query(String.class).list())
+        .containsExactly("node-a");
+  }
 }

@@ -120,35 +120,47 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
   }
 
   @Override
-  public void saveOutageAdditions(
-      String nodeId, Map<BudgetCounterKey, BudgetCount> additions, Instant at) {
+  public Map<BudgetCounterKey, BudgetCount> replaceOutageAdditions(
+      String nodeId, Map<BudgetCounterKey, BudgetCount> additions) {
     List<BudgetCounterKey> keys = new ArrayList<>(additions.keySet());
     keys.sort(KEY_ORDER);
-    Timestamp updatedAt = Timestamp.from(at);
-    transactions.executeWithoutResult(
+    return transactions.execute(
         status -> {
-          jdbc.sql("delete from budget_outage_additions where node_id = ?").param(nodeId).update();
+          Map<BudgetCounterKey, BudgetCount> before = new HashMap<>();
+          jdbc.sql(
+                  "delete from budget_outage_additions where node_id = ?"
+                      + " returning tenant_id, offer_key, period_key, decisions, cost")
+              .param(nodeId)
+              .query(
+                  rs -> {
+                    before.put(
+                        new BudgetCounterKey(
+                            rs.getString("tenant_id"),
+                            rs.getString("offer_key"),
+                            rs.getString("period_key")),
+                        new BudgetCount(rs.getLong("decisions"), micros(rs.getBigDecimal("cost"))));
+                  });
           for (int from = 0; from < keys.size(); from += CHUNK) {
             List<BudgetCounterKey> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
             StringBuilder sql =
                 new StringBuilder(
                     "insert into budget_outage_additions (node_id, tenant_id, offer_key,"
                         + " period_key, decisions, cost, updated_at) values ");
-            List<Object> params = new ArrayList<>(chunk.size() * 7);
+            List<Object> params = new ArrayList<>(chunk.size() * 6);
             for (int i = 0; i < chunk.size(); i++) {
               BudgetCounterKey key = chunk.get(i);
               BudgetCount count = additions.get(key);
-              sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)");
+              sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?, now())" : ", (?, ?, ?, ?, ?, ?, now())");
               params.add(nodeId);
               params.add(key.tenantId());
               params.add(key.offerKey());
               params.add(key.periodKey());
               params.add(count.decisions());
               params.add(BigDecimal.valueOf(count.costMicros(), 6));
-              params.add(updatedAt);
             }
             jdbc.sql(sql.toString()).params(params).update();
           }
+          return before;
         });
   }
 
@@ -158,48 +170,42 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
     Integer taken =
         transactions.execute(
             status -> {
-              List<Object[]> rows =
-                  jdbc.sql(
-                          """
-                          select node_id, tenant_id, offer_key, period_key, decisions, cost
-                            from budget_outage_additions
-                           where updated_at < now() - ? * interval '1 millisecond'
-                           order by node_id, tenant_id, offer_key, period_key
-                           limit ?
-                             for update skip locked
-                          """)
-                      .params(abandonedAfter.toMillis(), limit)
-                      .query(
-                          (rs, n) ->
-                              new Object[] {
-                                rs.getString("node_id"),
+              Map<String, Map<BudgetCounterKey, BudgetCount>> byNode = new java.util.TreeMap<>();
+              jdbc.sql(
+                      """
+                      select node_id, tenant_id, offer_key, period_key, decisions, cost
+                        from budget_outage_additions
+                       where updated_at < now() - ? * interval '1 millisecond'
+                       order by node_id, tenant_id, offer_key, period_key
+                       limit ?
+                         for update skip locked
+                      """)
+                  .params(abandonedAfter.toMillis(), limit)
+                  .query(
+                      rs -> {
+                        byNode
+                            .computeIfAbsent(rs.getString("node_id"), n -> new HashMap<>())
+                            .put(
                                 new BudgetCounterKey(
                                     rs.getString("tenant_id"),
                                     rs.getString("offer_key"),
                                     rs.getString("period_key")),
                                 new BudgetCount(
-                                    rs.getLong("decisions"), micros(rs.getBigDecimal("cost")))
-                              })
-                      .list();
-              if (rows.isEmpty()) {
-                return 0;
+                                    rs.getLong("decisions"), micros(rs.getBigDecimal("cost"))));
+                      });
+              int rows = 0;
+              for (Map.Entry<String, Map<BudgetCounterKey, BudgetCount>> node : byNode.entrySet()) {
+                add.accept(node.getValue());
+                for (BudgetCounterKey key : node.getValue().keySet()) {
+                  jdbc.sql(
+                          "delete from budget_outage_additions where node_id = ? and tenant_id = ?"
+                              + " and offer_key = ? and period_key = ?")
+                      .params(node.getKey(), key.tenantId(), key.offerKey(), key.periodKey())
+                      .update();
+                  rows++;
+                }
               }
-              Map<BudgetCounterKey, BudgetCount> sums = new HashMap<>();
-              for (Object[] row : rows) {
-                BudgetCount c = (BudgetCount) row[2];
-                sums.merge(
-                    (BudgetCounterKey) row[1], c, (a, b) -> a.plus(b.decisions(), b.costMicros()));
-              }
-              add.accept(sums);
-              for (Object[] row : rows) {
-                BudgetCounterKey key = (BudgetCounterKey) row[1];
-                jdbc.sql(
-                        "delete from budget_outage_additions where node_id = ? and tenant_id = ?"
-                            + " and offer_key = ? and period_key = ?")
-                    .params(row[0], key.tenantId(), key.offerKey(), key.periodKey())
-                    .update();
-              }
-              return rows.size();
+              return rows;
             });
     return taken == null ? 0 : taken;
   }
