@@ -92,12 +92,7 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
           .params(params)
           .query(
               rs -> {
-                found.put(
-                    new BudgetCounterKey(
-                        rs.getString("tenant_id"),
-                        rs.getString("offer_key"),
-                        rs.getString("period_key")),
-                    new BudgetCount(rs.getLong("decisions"), micros(rs.getBigDecimal("cost"))));
+                found.put(key(rs), count(rs));
               });
     }
     return found;
@@ -133,12 +128,7 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
               .param(nodeId)
               .query(
                   rs -> {
-                    before.put(
-                        new BudgetCounterKey(
-                            rs.getString("tenant_id"),
-                            rs.getString("offer_key"),
-                            rs.getString("period_key")),
-                        new BudgetCount(rs.getLong("decisions"), micros(rs.getBigDecimal("cost"))));
+                    before.put(key(rs), count(rs));
                   });
           for (int from = 0; from < keys.size(); from += CHUNK) {
             List<BudgetCounterKey> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
@@ -185,13 +175,7 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
                       rs -> {
                         byNode
                             .computeIfAbsent(rs.getString("node_id"), n -> new HashMap<>())
-                            .put(
-                                new BudgetCounterKey(
-                                    rs.getString("tenant_id"),
-                                    rs.getString("offer_key"),
-                                    rs.getString("period_key")),
-                                new BudgetCount(
-                                    rs.getLong("decisions"), micros(rs.getBigDecimal("cost"))));
+                            .put(key(rs), count(rs));
                       });
               int rows = 0;
               for (Map.Entry<String, Map<BudgetCounterKey, BudgetCount>> node : byNode.entrySet()) {
@@ -242,6 +226,17 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
     JdbcTemplate template = new JdbcTemplate(dataSource);
     template.setQueryTimeout((int) Math.max(1, queryTimeout.toSeconds()));
     return template;
+  }
+
+  /** The counter a row of {@code budget_counters} or {@code budget_outage_additions} is of. */
+  private static BudgetCounterKey key(java.sql.ResultSet rs) throws java.sql.SQLException {
+    return new BudgetCounterKey(
+        rs.getString("tenant_id"), rs.getString("offer_key"), rs.getString("period_key"));
+  }
+
+  /** Such a row's decisions and cost. */
+  private static BudgetCount count(java.sql.ResultSet rs) throws java.sql.SQLException {
+    return new BudgetCount(rs.getLong("decisions"), micros(rs.getBigDecimal("cost")));
   }
 
   private static long micros(BigDecimal cost) {
