@@ -182,7 +182,8 @@ class OutboxEventStorageIntegrationTests {
           OutboxFixtures.jdbc(url)
               .sql(
                   """
-                  select id, partition_key, type, tenant_id, created_at, next_attempt_at, status
+                  select id, partition_key, type, tenant_id, created_at, status,
+                         next_attempt_at <= now() as due
                     from outbox_events where id like :prefix order by created_at
                   """)
               .param("prefix", storage + "-%")
@@ -198,12 +199,34 @@ class OutboxEventStorageIntegrationTests {
         assertThat(row.get("tenant_id")).isEqualTo("t1");
         assertThat(row.get("status")).isEqualTo("pending");
         assertThat(((java.sql.Timestamp) row.get("created_at")).toInstant()).isEqualTo(expected);
-        assertThat(((java.sql.Timestamp) row.get("next_attempt_at")).toInstant())
-            .isEqualTo(expected);
+        assertThat(row.get("due")).isEqualTo(true);
       }
       assertThat(repo.findDecision("t1", storage + "-" + (n - 1)).orElseThrow().customerId())
           .isEqualTo("c-" + (n - 1));
     }
+  }
+
+  /**
+   * An event is due when the database stores it, whatever the writing node's clock says: a node
+   * whose clock runs an hour ahead does not hold its events back for that hour.
+   */
+  @Test
+  void shouldMakeEventsDueByTheDatabasesClockNotTheWritersClock() {
+    String url = migrated(TestDatabase.newDatabase(), null);
+    OutboxEvent e = decision("ahead-1", "c-ahead");
+    Instant anHourAhead = Instant.now().plus(java.time.Duration.ofHours(1));
+    decisionLog(url, DocumentStorage.COMPRESSED)
+        .insertEvents(
+            List.of(
+                new OutboxEvent(
+                    e.id(), e.tenantId(), e.type(), e.partitionKey(), e.event(), anHourAhead)));
+
+    assertThat(
+            OutboxFixtures.jdbc(url)
+                .sql("select next_attempt_at <= now() from outbox_events where id = 'ahead-1'")
+                .query(Boolean.class)
+                .single())
+        .isTrue();
   }
 
   @Test

@@ -139,7 +139,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       insert into outbox_events (id, tenant_id, type, partition_key, %s, status, attempts,
                                  next_attempt_at, created_at, event_count, last_id)
       select e.id, e.tenant_id, e.type, e.partition_key, %s, 'pending', 0,
-             timestamptz 'epoch' + e.micros * interval '1 microsecond',
+             now(),
              timestamptz 'epoch' + e.micros * interval '1 microsecond',
              e.event_count, e.last_id
         from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::%s[], ?::bigint[], ?::int[],

@@ -106,7 +106,7 @@ public class JdbcRespondRepository implements RespondRepository {
                                          event_compressed, status, attempts, next_attempt_at,
                                          created_at)
               select :id, :tenantId, :eventType, :partitionKey, cast(:event as jsonb),
-                     cast(:eventCompressed as bytea), 'pending', 0, :at, :at
+                     cast(:eventCompressed as bytea), 'pending', 0, now(), :at
                where exists (select 1 from claim)
             ), charge as (
               insert into decision_charges (tenant_id, decision_id, offer_key, interaction_id,
