@@ -63,7 +63,10 @@ public class CatalogSnapshots {
   /**
    * The tenant's current compiled catalog. When the database cannot be read, the last snapshot
    * built keeps serving (decisions go on with the catalog they had); only a tenant never compiled
-   * on this node fails.
+   * on this node fails. While one request checks or rebuilds a stale snapshot, the others go on
+   * with the previous one rather than queue behind it (a rebuild of a large catalog, or a check
+   * that waits out the pool's timeout while the database is down, would hold every request of the
+   * tenant); only a tenant never compiled on this node waits for its first build.
    */
   public Compiled current(String tenantId) {
     Entry e = cache.get(tenantId);
@@ -71,13 +74,24 @@ public class CatalogSnapshots {
       return e.compiled();
     }
     ReentrantLock lock = locks.computeIfAbsent(tenantId, t -> new ReentrantLock());
-    lock.lock();
+    if (e != null) {
+      if (!lock.tryLock()) {
+        return e.compiled(); // another request is refreshing it
+      }
+    } else {
+      lock.lock();
+    }
     try {
       e = cache.get(tenantId);
       if (fresh(tenantId, e)) {
         return e.compiled();
       }
       long startEpoch = epoch.get();
+      if (e != null && recentlyFailed(tenantId)) {
+        // the database failed a moment ago: not asked again, not even for the version, for a
+        // second
+        return e.compiled();
+      }
       try {
         if (e != null && e.compiled().catalogVersion() >= announced.getOrDefault(tenantId, 0L)) {
           // Stale only because notifications may have been missed: a cheap version check first.
@@ -87,9 +101,6 @@ public class CatalogSnapshots {
             return e.compiled();
           }
           announce(tenantId, version);
-        }
-        if (e != null && recentlyFailed(tenantId)) {
-          return e.compiled();
         }
         Compiled built = build(tenantId);
         cache.put(tenantId, new Entry(built, startEpoch));

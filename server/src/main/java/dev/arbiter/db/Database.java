@@ -97,6 +97,11 @@ public final class Database implements AutoCloseable {
     }
     props.setProperty("connectTimeout", "2");
     props.setProperty("tcpKeepAlive", "true");
+    // A read that gets no answer for this long fails: a connection dropped without a word (a
+    // partition, a failover that moves the address) would otherwise block the listener's probe
+    // until the kernel gives up retransmitting (about 15 minutes), while it still reports itself
+    // listening and misses every change. getNotifications(ms) sets its own wait meanwhile.
+    props.setProperty("socketTimeout", "10");
     props.setProperty("ApplicationName", "arbiter-listener");
     return java.sql.DriverManager.getConnection(target.jdbcUrl(), props);
   }
