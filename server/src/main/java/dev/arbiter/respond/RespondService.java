@@ -288,6 +288,10 @@ public class RespondService {
                         + "' was used for a different request; use a new key for a new outcome");
               }
               replays.increment();
+              // The first request may have committed and then not reached its append (the node
+              // died, or the commit's acknowledgement was lost and the client retried): a loaded
+              // list in the store would never miss, so the retry appends it (merged by id).
+              appendToHistory(tenantId, stored.interaction());
               return new Result(false, answer(stored.interaction()));
             });
   }
@@ -442,6 +446,18 @@ public class RespondService {
       Offer offer,
       BigDecimal cost,
       boolean charged) {
+    appendToHistory(tenantId, i);
+    if (charged) {
+      charges.count(
+          new RespondRepository.ChargeKey(tenantId, i.decisionId(), i.offerKey()),
+          offer.budget().period(),
+          i.recordedAt(),
+          cost);
+    }
+  }
+
+  /** Adds a committed interaction to the customer's contact history; entries merge by id. */
+  private void appendToHistory(String tenantId, RespondRepository.Interaction i) {
     try {
       contactHistory.append(
           tenantId,
@@ -452,15 +468,9 @@ public class RespondService {
                   new ContactEvent(
                       i.outcome(), i.offerKey(), i.category(), i.channel(), i.occurredAt()))));
     } catch (RuntimeException e) {
-      // Committed: the interaction is loaded from PostgreSQL when the store next misses.
+      // Committed: in the store once a retry of this Respond appends it, or its list is loaded
+      // from PostgreSQL again.
       log.warn("Could not add interaction {} to the contact history: {}", i.id(), e.toString());
-    }
-    if (charged) {
-      charges.count(
-          new RespondRepository.ChargeKey(tenantId, i.decisionId(), i.offerKey()),
-          offer.budget().period(),
-          i.recordedAt(),
-          cost);
     }
   }
 

@@ -132,21 +132,28 @@ class RespondReviewTests {
     }
   }
 
-  /** A Recommend for {@code customer}, then a Respond to its first offer at once. */
-  private static void respond(TestServer server, String key, String customer, String idemKey) {
+  /**
+   * A Recommend for {@code customer}, then a Respond to its first offer at once.
+   *
+   * @return the Respond's body
+   */
+  private static Map<String, Object> respond(
+      TestServer server, String key, String customer, String idemKey) {
     JsonNode decision = RespondIntegrationTests.recommend(server, key, customer);
+    Map<String, Object> body =
+        Map.of(
+            "decisionId",
+            decision.path("decisionId").asString(),
+            "offerKey",
+            decision.path("offers").get(0).path("offerKey").asString(),
+            "customerId",
+            customer,
+            "outcome",
+            "impression");
     Response r =
         server.post(
             "/api/v1/respond",
-            Map.of(
-                "decisionId",
-                decision.path("decisionId").asString(),
-                "offerKey",
-                decision.path("offers").get(0).path("offerKey").asString(),
-                "customerId",
-                customer,
-                "outcome",
-                "impression"),
+            body,
             "Authorization",
             "Bearer " + key,
             "X-Tenant-Id",
@@ -154,5 +161,71 @@ class RespondReviewTests {
             "Idempotency-Key",
             idemKey);
     assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return body;
+  }
+
+  /**
+   * A Respond that committed but died before adding the interaction to the customer's loaded Redis
+   * list (or whose acknowledgement was lost) is retried by its client: the retry records nothing,
+   * and adds the interaction to the list, where contact policies count it.
+   */
+  @Test
+  void shouldAddTheInteractionToTheContactHistoryWhenARetryIsAnswered() {
+    try (var redis = dev.arbiter.testsupport.TestRedis.startDedicated();
+        TestServer server =
+            TestServer.startWithEnv(
+                Map.of(
+                    "DATABASE_URL",
+                    dev.arbiter.testsupport.TestDatabase.newDatabase(),
+                    "REDIS_URL",
+                    redis.url()))) {
+      server.bean(DemoSeeder.class).seed();
+      String key = server.apiKey(DemoSeeder.TENANT, "decision");
+      String tenantId = server.tenantId(DemoSeeder.TENANT);
+      Map<String, Object> body = respond(server, key, "review-retry", "review-retry-1");
+      JdbcClient jdbc = JdbcClient.create(server.bean(DataSource.class));
+      String interactionId =
+          jdbc.sql("select id from interactions where customer_id = 'review-retry'")
+              .query(String.class)
+              .single();
+      String list = dev.arbiter.contact.RedisContactHistoryStore.key(tenantId, "review-retry");
+      var client = io.lettuce.core.RedisClient.create(redis.uri());
+      try (var admin = client.connect()) {
+        // appends are sent without waiting for Redis's reply
+        awaitTrue(() -> admin.sync().hexists(list, interactionId));
+        // as if the node had died between the commit and the append: the list is loaded, the
+        // interaction is not in it
+        admin.sync().hdel(list, interactionId);
+
+        Response retry =
+            server.post(
+                "/api/v1/respond",
+                body,
+                "Authorization",
+                "Bearer " + key,
+                "X-Tenant-Id",
+                DemoSeeder.TENANT,
+                "Idempotency-Key",
+                "review-retry-1");
+        assertThat(retry.status()).as(retry.body()).isEqualTo(200);
+
+        awaitTrue(() -> admin.sync().hexists(list, interactionId));
+      } finally {
+        client.shutdown();
+      }
+      assertThat(
+              jdbc.sql("select count(*) from interactions where customer_id = 'review-retry'")
+                  .query(Long.class)
+                  .single())
+          .isEqualTo(1);
+    }
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within 5 s").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
   }
 }
