@@ -100,6 +100,19 @@ public class CatalogSnapshots {
             cache.put(tenantId, new Entry(e.compiled(), startEpoch));
             return e.compiled();
           }
+          if (version < e.compiled().catalogVersion()) {
+            // The database went back in time (restored from a backup, or failed over to a replica
+            // that lacked the last changes): its version is the truth now. Announcements only
+            // grow, so without this every request would rebuild a catalog that never counts as
+            // fresh.
+            log.warn(
+                "The catalog of tenant {} is at version {} in the database, behind the {} this node"
+                    + " built; rebuilding from the database",
+                tenantId,
+                version,
+                e.compiled().catalogVersion());
+            announced.put(tenantId, version);
+          }
           announce(tenantId, version);
         }
         Compiled built = build(tenantId);

@@ -64,4 +64,31 @@ class CatalogSnapshotsIntegrationTests {
       }
     }
   }
+
+  /**
+   * The database's catalog version goes back (restored from a backup, or failed over to a replica
+   * that lacked the last change): the node rebuilds once at that version and serves it, rather than
+   * rebuild on every request a snapshot that never counts as current.
+   */
+  @Test
+  void shouldFollowTheDatabaseWhenItsCatalogVersionGoesBack() {
+    try (TestServer server = TestServer.start()) {
+      server.bean(DemoSeeder.class).seed();
+      String tenantId = server.tenantId(DemoSeeder.TENANT);
+      CatalogSnapshots snapshots = server.bean(CatalogSnapshots.class);
+      long version = snapshots.current(tenantId).catalogVersion();
+      JdbcClient jdbc = JdbcClient.create(server.bean(DataSource.class));
+      jdbc.sql("update tenants set catalog_version = catalog_version - 1 where id = ?")
+          .param(tenantId)
+          .update();
+      snapshots.invalidateAll(); // as after the listener lost its connection in the failover
+
+      CatalogSnapshots.Compiled rebuilt = snapshots.current(tenantId);
+
+      assertThat(rebuilt.catalogVersion()).isEqualTo(version - 1);
+      assertThat(snapshots.current(tenantId))
+          .as("current now, not rebuilt again")
+          .isSameAs(rebuilt);
+    }
+  }
 }
