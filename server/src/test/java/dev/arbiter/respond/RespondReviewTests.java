@@ -150,18 +150,22 @@ class RespondReviewTests {
             customer,
             "outcome",
             "impression");
-    Response r =
-        server.post(
-            "/api/v1/respond",
-            body,
-            "Authorization",
-            "Bearer " + key,
-            "X-Tenant-Id",
-            DemoSeeder.TENANT,
-            "Idempotency-Key",
-            idemKey);
+    Response r = send(server, key, body, idemKey);
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     return body;
+  }
+
+  private static Response send(
+      TestServer server, String key, Map<String, Object> body, String idemKey) {
+    return server.post(
+        "/api/v1/respond",
+        body,
+        "Authorization",
+        "Bearer " + key,
+        "X-Tenant-Id",
+        DemoSeeder.TENANT,
+        "Idempotency-Key",
+        idemKey);
   }
 
   /**
@@ -197,16 +201,7 @@ class RespondReviewTests {
         // interaction is not in it
         admin.sync().hdel(list, interactionId);
 
-        Response retry =
-            server.post(
-                "/api/v1/respond",
-                body,
-                "Authorization",
-                "Bearer " + key,
-                "X-Tenant-Id",
-                DemoSeeder.TENANT,
-                "Idempotency-Key",
-                "review-retry-1");
+        Response retry = send(server, key, body, "review-retry-1");
         assertThat(retry.status()).as(retry.body()).isEqualTo(200);
 
         awaitTrue(() -> admin.sync().hexists(list, interactionId));
