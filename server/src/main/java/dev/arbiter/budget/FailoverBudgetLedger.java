@@ -506,17 +506,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
                 if (ifAbsent.size() < sums.size()) {
                   throw new IllegalStateException("the stored counters could not be read");
                 }
-                Map<String, Map<BudgetCounterKey, BudgetCount>> byTenant = new HashMap<>();
-                sums.forEach(
-                    (key, added) ->
-                        byTenant
-                            .computeIfAbsent(key.tenantId(), t -> new HashMap<>())
-                            .put(key, added));
-                for (Map<BudgetCounterKey, BudgetCount> batch : byTenant.values()) {
-                  Map<BudgetCounterKey, BudgetCount> merged = redis.merge(batch, ifAbsent);
-                  seen(merged);
-                  merged.forEach((key, count) -> unflushed.merge(key, count, BudgetCount::max));
-                }
+                mergeIntoRedis(sums, ifAbsent, added -> {});
                 outageTaken.increment(sums.size());
               });
       if (rows > 0) {
@@ -810,25 +800,37 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
         (key, added) ->
             ifAbsent.merge(
                 key, lastSeen.getOrDefault(key, BudgetCount.ZERO).max(added), BudgetCount::max));
-    // One script call per tenant: a tenant's counters share a hash tag, so this also holds on a
-    // Redis Cluster.
-    Map<String, Map<BudgetCounterKey, BudgetCount>> byTenant = new HashMap<>();
-    additions.forEach(
-        (key, added) ->
-            byTenant.computeIfAbsent(key.tenantId(), t -> new HashMap<>()).put(key, added));
     Map<BudgetCounterKey, BudgetCount> notAdded = new HashMap<>(additions);
     try {
-      for (Map<BudgetCounterKey, BudgetCount> batch : byTenant.values()) {
-        Map<BudgetCounterKey, BudgetCount> after = redis.merge(batch, ifAbsent);
-        batch.keySet().forEach(notAdded::remove);
-        seen(after);
-        after.forEach((key, count) -> unflushed.merge(key, count, BudgetCount::max));
-      }
+      mergeIntoRedis(additions, ifAbsent, added -> added.forEach(notAdded::remove));
     } catch (RuntimeException e) {
       notAdded.forEach(
           (key, added) ->
               outageAdditions.merge(key, added, (a, b) -> a.plus(b.decisions(), b.costMicros())));
       throw e;
+    }
+  }
+
+  /**
+   * Adds {@code additions} to Redis's counters, setting a counter Redis lacks to its {@code
+   * ifAbsent} value instead, and notes the values after as seen and to be saved. One script call
+   * per tenant: a tenant's counters share a hash tag, so this also holds on a Redis Cluster.
+   *
+   * @param merged told of each tenant's counters once Redis has them
+   */
+  private void mergeIntoRedis(
+      Map<BudgetCounterKey, BudgetCount> additions,
+      Map<BudgetCounterKey, BudgetCount> ifAbsent,
+      java.util.function.Consumer<java.util.Set<BudgetCounterKey>> merged) {
+    Map<String, Map<BudgetCounterKey, BudgetCount>> byTenant = new HashMap<>();
+    additions.forEach(
+        (key, added) ->
+            byTenant.computeIfAbsent(key.tenantId(), t -> new HashMap<>()).put(key, added));
+    for (Map<BudgetCounterKey, BudgetCount> batch : byTenant.values()) {
+      Map<BudgetCounterKey, BudgetCount> after = redis.merge(batch, ifAbsent);
+      merged.accept(batch.keySet());
+      seen(after);
+      after.forEach((key, count) -> unflushed.merge(key, count, BudgetCount::max));
     }
   }
 

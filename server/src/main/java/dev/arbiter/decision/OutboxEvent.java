@@ -84,26 +84,14 @@ public record OutboxEvent(
       String customerId,
       Instant time,
       Object data) {
-    return cloudEvent(id, tenantId, tenantKey, type, customerId, time, time.toString(), data);
+    return cloudEvent(id, tenantId, tenantKey, type, customerId, time, time.toString(), data, null);
   }
 
   /**
    * As {@link #cloudEvent(String, String, String, String, String, Instant, Object)}, with {@code
-   * time} already formatted ({@code Instant.toString()}) by a caller that needs it too.
+   * time} already formatted ({@code Instant.toString()}) by a caller that needs it too, and the
+   * future {@code settled} (or null) that completes once the event is stored or dropped.
    */
-  static OutboxEvent cloudEvent(
-      String id,
-      String tenantId,
-      String tenantKey,
-      String type,
-      String customerId,
-      Instant time,
-      String timeText,
-      Object data) {
-    return cloudEvent(id, tenantId, tenantKey, type, customerId, time, timeText, data, null);
-  }
-
-  /** As above, with the future {@code settled} completes once the event is stored or dropped. */
   static OutboxEvent cloudEvent(
       String id,
       String tenantId,

@@ -457,8 +457,8 @@ public final class OutboxPublisher implements AutoCloseable {
     } catch (RuntimeException e) {
       // send() itself failed (a closed producer), or gave up on the topic's metadata within
       // max.block.ms (above): some records were never handed to the producer. A row none of whose
-      // records were handed over goes back
-      // unsent; one partly handed over waits for what was, and is then retried whole.
+      // records were handed over goes back unsent; one partly handed over waits for what was, and
+      // is then retried whole.
       f.sendFailure = e;
       f.unsent(e);
     }

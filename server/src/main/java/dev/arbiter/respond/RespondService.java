@@ -37,6 +37,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -315,18 +319,18 @@ public class RespondService {
    * #DECISION_EVENT_WAIT} (the database is far behind) it goes on, counted.
    */
   private void awaitDecisionEvent(RecordedDecision decision) {
-    java.util.concurrent.CompletableFuture<Void> stored = decision.eventStored();
+    CompletableFuture<Void> stored = decision.eventStored();
     if (stored == null || stored.isDone()) {
       return;
     }
     try {
-      stored.get(DECISION_EVENT_WAIT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      stored.get(DECISION_EVENT_WAIT.toNanos(), TimeUnit.NANOSECONDS);
       eventWaitsStored.increment();
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       eventWaitsTimedOut.increment();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       // never: the decision log only completes it normally
       eventWaitsStored.increment();
     }

@@ -180,14 +180,21 @@ public class JdbcBudgetCounterStore implements BudgetCounterStore {
               int rows = 0;
               for (Map.Entry<String, Map<BudgetCounterKey, BudgetCount>> node : byNode.entrySet()) {
                 add.accept(node.getValue());
-                for (BudgetCounterKey key : node.getValue().keySet()) {
-                  jdbc.sql(
-                          "delete from budget_outage_additions where node_id = ? and tenant_id = ?"
-                              + " and offer_key = ? and period_key = ?")
-                      .params(node.getKey(), key.tenantId(), key.offerKey(), key.periodKey())
-                      .update();
-                  rows++;
-                }
+                List<BudgetCounterKey> keys = List.copyOf(node.getValue().keySet());
+                rows +=
+                    jdbc.sql(
+                            """
+                            delete from budget_outage_additions
+                             where node_id = ?
+                               and (tenant_id, offer_key, period_key) in
+                                   (select * from unnest(?::text[], ?::text[], ?::text[]))
+                            """)
+                        .params(
+                            node.getKey(),
+                            keys.stream().map(BudgetCounterKey::tenantId).toArray(String[]::new),
+                            keys.stream().map(BudgetCounterKey::offerKey).toArray(String[]::new),
+                            keys.stream().map(BudgetCounterKey::periodKey).toArray(String[]::new))
+                        .update();
               }
               return rows;
             });
