@@ -347,6 +347,7 @@ class ServerWiring implements WebMvcConfigurer {
         json,
         config.documentStorage(),
         config.decisionEventsPerRow(),
+        config.decisionEventEncoding(),
         outboxWake(config, outboxNotifier, outbox));
   }
 

@@ -2,6 +2,7 @@ package dev.arbiter.config;
 
 import dev.arbiter.budget.BudgetOutagePolicy;
 import dev.arbiter.db.DocumentStorage;
+import dev.arbiter.db.EventEncoding;
 import dev.arbiter.outbox.OutboxProperties;
 import java.net.URI;
 import java.nio.file.Path;
@@ -52,6 +53,8 @@ import java.util.OptionalInt;
  *     ARBITER_DOCUMENT_STORAGE})
  * @param decisionEventsPerRow the most decision events one outbox row holds ({@code
  *     ARBITER_DECISION_EVENTS_PER_ROW}); 1 for a row per event, as nodes before V12 wrote
+ * @param decisionEventEncoding how decision events are written into a row of several ({@code
+ *     ARBITER_DECISION_EVENT_ENCODING})
  * @param idempotencyRetention how long Respond remembers an Idempotency-Key ({@code
  *     RESPOND_IDEMPOTENCY_RETENTION}): a retry after that records the outcome again
  * @param interactionRetention how long interactions are kept ({@code
@@ -89,6 +92,7 @@ public record ArbiterConfig(
     Duration decisionLogLinger,
     DocumentStorage documentStorage,
     int decisionEventsPerRow,
+    EventEncoding decisionEventEncoding,
     Duration idempotencyRetention,
     Optional<Duration> interactionRetention,
     OutboxProperties outbox,

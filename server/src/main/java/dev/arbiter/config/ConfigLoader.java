@@ -9,6 +9,7 @@ import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
 import dev.arbiter.db.DatabaseUrls;
 import dev.arbiter.db.DocumentStorage;
+import dev.arbiter.db.EventEncoding;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
@@ -175,6 +176,8 @@ public final class ConfigLoader {
             JdbcDecisionLogRepository.DEFAULT_EVENTS_PER_ROW,
             1,
             MAX_DECISION_EVENTS_PER_ROW);
+    EventEncoding decisionEventEncoding =
+        choice("ARBITER_DECISION_EVENT_ENCODING", EventEncoding.COMPACT, EventEncoding.JSON);
     Duration idempotencyRetention = duration("RESPOND_IDEMPOTENCY_RETENTION", Duration.ofDays(7));
     if (idempotencyRetention.compareTo(Duration.ofHours(1)) < 0) {
       problems.add(
@@ -221,6 +224,7 @@ public final class ConfigLoader {
         decisionLogLinger,
         documentStorage,
         decisionEventsPerRow,
+        decisionEventEncoding,
         idempotencyRetention,
         interactionRetention,
         outbox,

@@ -1,9 +1,13 @@
 package dev.arbiter.db;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The document of an outbox row that holds several events (since V12): each event's id, Kafka key
@@ -16,6 +20,13 @@ import java.util.List;
  * big-endian length and that many bytes: the id (UTF-8), the key (UTF-8), the CloudEvent (JSON,
  * UTF-8). Ids are in ascending order.
  *
+ * <p>Since the compact encoding of decision events, a batch may also be {@link #COMPACT}: the byte
+ * {@link #COMPACT}, then per event its id and key (strings) and its CloudEvent as one {@link
+ * CompactJson} stream shared by the row's events. A reader renders each event's JSON from it ({@link
+ * #entries(byte[], String, String, JsonMapper)}), the bytes the writer's mapper would have written.
+ * A row of one event is never compact: nodes built before it read such a row as one CloudEvent, and
+ * fail on a compact row of several (its event count does not match) rather than publish it.
+ *
  * <p>A row's events span at most {@link #MAX_SPAN_MILLIS} of their ids' UUIDv7 timestamps, so a
  * lookup of one event by id reads only the rows whose first id falls in the span before it ({@link
  * #lowestRowId}).
@@ -23,6 +34,9 @@ import java.util.List;
 public final class EventBatch {
   /** The first byte of a batch; a single event's document starts with {@code '{'}. */
   public static final byte FORMAT = 1;
+
+  /** The first byte of a batch whose events are {@link CompactJson}. */
+  public static final byte COMPACT = 2;
 
   /** The longest time between the first and the last event id of one row. */
   public static final long MAX_SPAN_MILLIS = 10_000;
@@ -32,9 +46,47 @@ public final class EventBatch {
 
   private EventBatch() {}
 
-  /** Whether an uncompressed row document is a batch (else it is one CloudEvent). */
+  /** Whether an uncompressed row document is a batch of either form (else it is one CloudEvent). */
   public static boolean isBatch(byte[] document) {
-    return document.length > 0 && document[0] == FORMAT;
+    return document.length > 0 && (document[0] == FORMAT || document[0] == COMPACT);
+  }
+
+  /**
+   * A {@link #COMPACT} batch being built, event by event; not thread-safe.
+   *
+   * <p>Usage: per event, {@link #add} its id and key, then write its CloudEvent to the sink that
+   * returns; {@link #toByteArray()} when done.
+   */
+  public static final class CompactBatch {
+    private final CompactJson.Writer writer = new CompactJson.Writer();
+    private int count;
+
+    public CompactBatch() {
+      writer.raw(COMPACT);
+    }
+
+    /** Starts an event: where its CloudEvent, one JSON object, is to be written next. */
+    public CompactJson.Sink add(String id, String partitionKey) {
+      writer.text(id);
+      writer.text(partitionKey);
+      count++;
+      return writer;
+    }
+
+    /** Events added. */
+    public int count() {
+      return count;
+    }
+
+    /** Bytes written so far. */
+    public int size() {
+      return writer.size();
+    }
+
+    /** The uncompressed document of a row holding the events added. */
+    public byte[] toByteArray() {
+      return writer.toByteArray();
+    }
   }
 
   /** The uncompressed document of a row holding {@code entries}, in their order. */
@@ -66,23 +118,32 @@ public final class EventBatch {
 
   /**
    * The events of a row's uncompressed document: its batch, or the one event it is, whose id and
-   * key are the row's.
+   * key are the row's. The JSON of a {@link #COMPACT} batch's events is written by {@code json}:
+   * pass the mapper events are written with.
    *
    * @throws IllegalArgumentException when {@code document} is a batch but not a whole one
    */
-  public static List<Entry> entries(byte[] document, String rowId, String rowKey) {
-    return isBatch(document) ? decode(document) : List.of(new Entry(rowId, rowKey, document));
+  public static List<Entry> entries(byte[] document, String rowId, String rowKey, JsonMapper json) {
+    return isBatch(document) ? decode(document, json) : List.of(new Entry(rowId, rowKey, document));
   }
 
   /**
-   * The events of a batch document.
+   * The events of a batch document of either form, the JSON of compact ones written by {@code
+   * json}.
    *
    * @throws IllegalArgumentException when {@code document} is not a whole batch
    */
-  public static List<Entry> decode(byte[] document) {
-    if (!isBatch(document)) {
+  public static List<Entry> decode(byte[] document, JsonMapper json) {
+    if (document.length > 0 && document[0] == COMPACT) {
+      return decodeCompact(document, json);
+    }
+    if (document.length == 0 || document[0] != FORMAT) {
       throw new IllegalArgumentException(
-          "Expected an event batch (format " + FORMAT + "), but the document is not one");
+          "Expected an event batch (format "
+              + FORMAT
+              + " or "
+              + COMPACT
+              + "), but the document is not one");
     }
     ByteBuffer in = ByteBuffer.wrap(document, 1, document.length - 1);
     List<Entry> entries = new ArrayList<>();
@@ -90,6 +151,26 @@ public final class EventBatch {
       String id = new String(field(in), StandardCharsets.UTF_8);
       String key = new String(field(in), StandardCharsets.UTF_8);
       entries.add(new Entry(id, key, field(in)));
+    }
+    return entries;
+  }
+
+  private static List<Entry> decodeCompact(byte[] document, JsonMapper json) {
+    CompactJson.Reader in = new CompactJson.Reader(document, 1);
+    List<Entry> entries = new ArrayList<>();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
+    while (in.hasMore()) {
+      String id = in.string();
+      String key = in.string();
+      out.reset();
+      try (JsonGenerator g = json.createGenerator(out)) {
+        in.copyDocument(g);
+      } catch (JacksonException e) {
+        // tokens in an order JSON does not allow (a value where a name belongs): corrupt
+        throw new IllegalArgumentException(
+            "Corrupt compact event batch: event " + id + " is not a JSON document", e);
+      }
+      entries.add(new Entry(id, key, out.toByteArray()));
     }
     return entries;
   }

@@ -1,11 +1,10 @@
 package dev.arbiter.decision;
 
+import dev.arbiter.db.CompactJson;
 import dev.arbiter.decision.RecommendService.DecidedOffer;
 import dev.arbiter.decision.RecommendService.DecisionMade;
 import java.util.Map;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.SerializableString;
-import tools.jackson.core.io.SerializedString;
 import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.ValueSerializer;
 
@@ -17,101 +16,110 @@ import tools.jackson.databind.ValueSerializer;
  * DecisionMadeEventTests} compares them with the maps the event was first built of).
  */
 final class DecisionMadeJson extends ValueSerializer<DecisionMade> {
-  private static final SerializableString DECISION_ID = new SerializedString("decisionId");
-  private static final SerializableString TENANT = new SerializedString("tenant");
-  private static final SerializableString CUSTOMER_ID = new SerializedString("customerId");
-  private static final SerializableString REQUEST_ID = new SerializedString("requestId");
-  private static final SerializableString FLOW_KEY = new SerializedString("flowKey");
-  private static final SerializableString FLOW_VERSION = new SerializedString("flowVersion");
-  private static final SerializableString CATALOG_VERSION = new SerializedString("catalogVersion");
-  private static final SerializableString CHANNEL = new SerializedString("channel");
-  private static final SerializableString PLACEMENT = new SerializedString("placement");
-  private static final SerializableString MODEL_KEY = new SerializedString("modelKey");
-  private static final SerializableString DECIDED_AT = new SerializedString("decidedAt");
-  private static final SerializableString SEED = new SerializedString("seed");
-  private static final SerializableString OFFERS = new SerializedString("offers");
-  private static final SerializableString RANK = new SerializedString("rank");
-  private static final SerializableString OFFER_KEY = new SerializedString("offerKey");
-  private static final SerializableString OFFER_ID = new SerializedString("offerId");
-  private static final SerializableString NAME = new SerializedString("name");
-  private static final SerializableString SCORE = new SerializedString("score");
-  private static final SerializableString PROPENSITY = new SerializedString("propensity");
-  private static final SerializableString FALLBACK = new SerializedString("fallback");
-  private static final SerializableString CATEGORY = new SerializedString("category");
-  private static final SerializableString BINS = new SerializedString("bins");
+  private static final CompactJson.Name DECISION_ID = new CompactJson.Name("decisionId");
+  private static final CompactJson.Name TENANT = new CompactJson.Name("tenant");
+  private static final CompactJson.Name CUSTOMER_ID = new CompactJson.Name("customerId");
+  private static final CompactJson.Name REQUEST_ID = new CompactJson.Name("requestId");
+  private static final CompactJson.Name FLOW_KEY = new CompactJson.Name("flowKey");
+  private static final CompactJson.Name FLOW_VERSION = new CompactJson.Name("flowVersion");
+  private static final CompactJson.Name CATALOG_VERSION = new CompactJson.Name("catalogVersion");
+  private static final CompactJson.Name CHANNEL = new CompactJson.Name("channel");
+  private static final CompactJson.Name PLACEMENT = new CompactJson.Name("placement");
+  private static final CompactJson.Name MODEL_KEY = new CompactJson.Name("modelKey");
+  private static final CompactJson.Name DECIDED_AT = new CompactJson.Name("decidedAt");
+  private static final CompactJson.Name SEED = new CompactJson.Name("seed");
+  private static final CompactJson.Name OFFERS = new CompactJson.Name("offers");
+  private static final CompactJson.Name RANK = new CompactJson.Name("rank");
+  private static final CompactJson.Name OFFER_KEY = new CompactJson.Name("offerKey");
+  private static final CompactJson.Name OFFER_ID = new CompactJson.Name("offerId");
+  private static final CompactJson.Name NAME = new CompactJson.Name("name");
+  private static final CompactJson.Name SCORE = new CompactJson.Name("score");
+  private static final CompactJson.Name PROPENSITY = new CompactJson.Name("propensity");
+  private static final CompactJson.Name FALLBACK = new CompactJson.Name("fallback");
+  private static final CompactJson.Name CATEGORY = new CompactJson.Name("category");
+  private static final CompactJson.Name BINS = new CompactJson.Name("bins");
 
   @Override
   public void serialize(DecisionMade d, JsonGenerator g, SerializationContext ctxt) {
-    g.writeStartObject(d);
-    g.writeName(DECISION_ID);
-    g.writeString(d.decisionId());
-    g.writeName(TENANT);
-    g.writeString(d.tenant());
-    g.writeName(CUSTOMER_ID);
-    g.writeString(d.customerId());
-    g.writeName(REQUEST_ID);
-    g.writeString(d.requestId());
-    g.writeName(FLOW_KEY);
-    g.writeString(d.flowKey());
-    g.writeName(FLOW_VERSION);
-    g.writeNumber(d.flowVersion());
-    g.writeName(CATALOG_VERSION);
-    g.writeNumber(d.catalogVersion());
-    g.writeName(CHANNEL);
-    g.writeString(d.channel());
-    g.writeName(PLACEMENT);
-    g.writeString(d.placement());
-    g.writeName(MODEL_KEY);
-    g.writeString(d.modelKey());
-    g.writeName(DECIDED_AT);
-    g.writeString(d.decidedAt());
-    g.writeName(SEED);
-    g.writeNumber(d.seed());
-    g.writeName(OFFERS);
-    if (d.offers() == null) {
-      g.writeNull();
-    } else {
-      g.writeStartArray(d.offers(), d.offers().size());
-      for (DecidedOffer o : d.offers()) {
-        offer(g, o);
-      }
-      g.writeEndArray();
-    }
-    g.writeEndObject();
+    write(d, CompactJson.sink(g));
   }
 
-  private static void offer(JsonGenerator g, DecidedOffer o) {
-    g.writeStartObject(o);
-    g.writeName(RANK);
-    g.writeNumber(o.rank());
-    g.writeName(OFFER_KEY);
-    g.writeString(o.offerKey());
-    g.writeName(OFFER_ID);
-    g.writeString(o.offerId());
-    g.writeName(NAME);
-    g.writeString(o.name());
-    g.writeName(SCORE);
-    g.writeNumber(o.score());
-    g.writeName(PROPENSITY);
-    g.writeNumber(o.propensity());
-    g.writeName(FALLBACK);
-    g.writeBoolean(o.fallback());
-    g.writeName(CATEGORY);
-    g.writeString(o.category());
+  /**
+   * Writes {@code d} to {@code s}: the tokens Jackson's generator gets from {@link #serialize}, and
+   * a compact event batch stores ({@link CompactDecisionEvents}). Ids, the customer and times are
+   * values of their own decision; keys, names and channels recur from decision to decision.
+   */
+  static void write(DecisionMade d, CompactJson.Sink s) {
+    s.startObject();
+    s.name(DECISION_ID);
+    s.text(d.decisionId());
+    s.name(TENANT);
+    s.string(d.tenant());
+    s.name(CUSTOMER_ID);
+    s.text(d.customerId());
+    s.name(REQUEST_ID);
+    s.text(d.requestId());
+    s.name(FLOW_KEY);
+    s.string(d.flowKey());
+    s.name(FLOW_VERSION);
+    s.number(d.flowVersion());
+    s.name(CATALOG_VERSION);
+    s.number(d.catalogVersion());
+    s.name(CHANNEL);
+    s.string(d.channel());
+    s.name(PLACEMENT);
+    s.string(d.placement());
+    s.name(MODEL_KEY);
+    s.string(d.modelKey());
+    s.name(DECIDED_AT);
+    s.text(d.decidedAt());
+    s.name(SEED);
+    s.number(d.seed());
+    s.name(OFFERS);
+    if (d.offers() == null) {
+      s.nul();
+    } else {
+      s.startArray();
+      for (DecidedOffer o : d.offers()) {
+        offer(s, o);
+      }
+      s.endArray();
+    }
+    s.endObject();
+  }
+
+  private static void offer(CompactJson.Sink s, DecidedOffer o) {
+    s.startObject();
+    s.name(RANK);
+    s.number(o.rank());
+    s.name(OFFER_KEY);
+    s.string(o.offerKey());
+    s.name(OFFER_ID);
+    s.string(o.offerId());
+    s.name(NAME);
+    s.string(o.name());
+    s.name(SCORE);
+    s.number(o.score());
+    s.name(PROPENSITY);
+    s.number(o.propensity());
+    s.name(FALLBACK);
+    s.bool(o.fallback());
+    s.name(CATEGORY);
+    s.string(o.category());
     Map<String, Integer> bins = o.bins();
     if (bins != null && !bins.isEmpty()) {
-      g.writeName(BINS);
-      g.writeStartObject(bins);
+      s.name(BINS);
+      s.startObject();
       for (Map.Entry<String, Integer> bin : bins.entrySet()) {
-        g.writeName(bin.getKey());
+        s.name(bin.getKey());
         if (bin.getValue() == null) {
-          g.writeNull();
+          s.nul();
         } else {
-          g.writeNumber(bin.getValue());
+          s.number(bin.getValue());
         }
       }
-      g.writeEndObject();
+      s.endObject();
     }
-    g.writeEndObject();
+    s.endObject();
   }
 }

@@ -190,6 +190,23 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldWriteDecisionEventsCompactUnlessToldToWriteJson() {
+    assertThat(ConfigLoader.load(Map.of()).decisionEventEncoding())
+        .isEqualTo(dev.arbiter.db.EventEncoding.COMPACT);
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_ENCODING", "JSON"))
+                .decisionEventEncoding())
+        .isEqualTo(dev.arbiter.db.EventEncoding.JSON);
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("ARBITER_DECISION_EVENT_ENCODING", "smile")))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .contains(
+                        "ARBITER_DECISION_EVENT_ENCODING must be compact or json, got 'smile'"));
+  }
+
+  @Test
   void shouldCountBudgetsLocallyDuringARedisOutageUnlessToldToRefuse() {
     assertThat(ConfigLoader.load(Map.of()).budgetRedisOutage())
         .isEqualTo(dev.arbiter.budget.BudgetOutagePolicy.COUNT_LOCALLY);

@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The document of an outbox row holding several events, as written and as read back. */
 class EventBatchTests {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private static EventBatch.Entry entry(String id, String key, String json) {
     return new EventBatch.Entry(id, key, json.getBytes(StandardCharsets.UTF_8));
@@ -28,7 +30,7 @@ class EventBatchTests {
 
     byte[] document = EventBatch.encode(entries);
     List<EventBatch.Entry> read =
-        EventBatch.decode(CompressedJson.decompress(CompressedJson.compress(document)));
+        EventBatch.decode(CompressedJson.decompress(CompressedJson.compress(document)), JSON);
 
     assertThat(EventBatch.isBatch(document)).isTrue();
     assertThat(read).hasSize(entries.size());
@@ -43,7 +45,7 @@ class EventBatchTests {
   void shouldTellASingleEventFromABatch() {
     assertThat(EventBatch.isBatch("{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8))).isFalse();
     assertThat(EventBatch.isBatch(new byte[0])).isFalse();
-    assertThatThrownBy(() -> EventBatch.decode("{}".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> EventBatch.decode("{}".getBytes(StandardCharsets.UTF_8), JSON))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not one");
   }
@@ -57,13 +59,13 @@ class EventBatchTests {
       if (cut == 1 + 4 + 1 + 4 + 1 + 4 + 7) {
         continue; // ends exactly after the first event: a whole batch of one
       }
-      assertThatThrownBy(() -> EventBatch.decode(truncated))
+      assertThatThrownBy(() -> EventBatch.decode(truncated, JSON))
           .as("cut at %d", cut)
           .isInstanceOf(IllegalArgumentException.class);
     }
     byte[] corrupt = document.clone();
     corrupt[1] = 0x7f; // the first field's length: far beyond the document
-    assertThatThrownBy(() -> EventBatch.decode(corrupt))
+    assertThatThrownBy(() -> EventBatch.decode(corrupt, JSON))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("claims");
   }
@@ -106,5 +108,59 @@ class EventBatchTests {
           .as(notAUuid)
           .isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  /** A compact batch of three small events: one with a shared key, a name twice, a null. */
+  private static byte[] compactBatch() {
+    EventBatch.CompactBatch batch = new EventBatch.CompactBatch();
+    for (int i = 0; i < 3; i++) {
+      CompactJson.Sink s = batch.add("id-" + i, "t1:c-" + i);
+      s.startObject();
+      s.name("id");
+      s.text("id-" + i);
+      s.name("offer");
+      s.string(i == 2 ? null : "gold");
+      s.name("n");
+      s.number(i);
+      s.endObject();
+    }
+    return batch.toByteArray();
+  }
+
+  @Test
+  void shouldRenderACompactBatchsEventsAsTheirJson() {
+    byte[] document = compactBatch();
+
+    List<EventBatch.Entry> read =
+        EventBatch.entries(
+            CompressedJson.decompress(CompressedJson.compress(document)), "row", "key", JSON);
+
+    assertThat(EventBatch.isBatch(document)).isTrue();
+    assertThat(read).extracting(EventBatch.Entry::id).containsExactly("id-0", "id-1", "id-2");
+    assertThat(read)
+        .extracting(EventBatch.Entry::partitionKey)
+        .containsExactly("t1:c-0", "t1:c-1", "t1:c-2");
+    assertThat(read)
+        .extracting(e -> new String(e.json(), StandardCharsets.UTF_8))
+        .containsExactly(
+            "{\"id\":\"id-0\",\"offer\":\"gold\",\"n\":0}",
+            "{\"id\":\"id-1\",\"offer\":\"gold\",\"n\":1}",
+            "{\"id\":\"id-2\",\"offer\":null,\"n\":2}");
+  }
+
+  @Test
+  void shouldRefuseATruncatedCompactBatchWhereverItIsCut() {
+    byte[] document = compactBatch();
+    // a batch ends only after an event's last token: every other cut leaves a part of one
+    List<Integer> wholes = new ArrayList<>();
+    for (int cut = 1; cut < document.length; cut++) {
+      byte[] truncated = Arrays.copyOf(document, cut);
+      try {
+        wholes.add(EventBatch.decode(truncated, JSON).size());
+      } catch (IllegalArgumentException e) {
+        assertThat(e).hasMessageContaining("Corrupt compact");
+      }
+    }
+    assertThat(wholes).containsExactly(0, 1, 2);
   }
 }

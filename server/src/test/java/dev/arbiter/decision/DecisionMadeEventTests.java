@@ -90,6 +90,107 @@ class DecisionMadeEventTests {
     assertThat(mine).isEqualTo(beanMapper.writeValueAsString(data));
   }
 
+  /**
+   * A compact batch renders each event to the bytes the mapper writes for it: odd numbers, nulls,
+   * bins with a null, no offers, non-ASCII, a customer twice.
+   */
+  @Test
+  void shouldRenderACompactBatchToTheBytesOfEachEventsJson() {
+    Map<String, Integer> bins = new LinkedHashMap<>();
+    bins.put("balance", 2);
+    bins.put("âge", null);
+    List<RankedOffer> ranked =
+        List.of(
+            new RankedOffer(1, "gold", null, "Café ✓", Double.NaN, 1e-12, false, Map.of()),
+            new RankedOffer(
+                2, "silver", "o-2", "Silver \"quoted\"", -0.0, 123456.789, true, Map.of()));
+    List<OutboxEvent> events =
+        List.of(
+            event("hero", "bandit", Map.of("balance", 1)),
+            event(null, null, Map.of()),
+            OutboxEvent.cloudEvent(
+                "d-2",
+                "t-1",
+                "acme",
+                "decision.made.v1",
+                "c-ü",
+                AT,
+                new RecommendService.DecisionMade(
+                    "d-2",
+                    "acme",
+                    "c-ü",
+                    null,
+                    "home",
+                    Integer.MIN_VALUE,
+                    Long.MAX_VALUE,
+                    null,
+                    "hero",
+                    "bandit",
+                    AT.toString(),
+                    Long.MIN_VALUE,
+                    List.of(
+                        new RecommendService.DecidedOffer(ranked.get(0), null, bins),
+                        new RecommendService.DecidedOffer(ranked.get(1), "cards", null)))),
+            OutboxEvent.cloudEvent(
+                "d-3",
+                "t-1",
+                "acme",
+                "decision.made.v1",
+                "c-1",
+                AT,
+                new RecommendService.DecisionMade(
+                    "d-3",
+                    "acme",
+                    "c-1",
+                    "r-3",
+                    "home",
+                    0,
+                    0,
+                    "web",
+                    null,
+                    null,
+                    AT.toString(),
+                    1L,
+                    null)));
+    dev.arbiter.db.EventBatch.CompactBatch batch = new dev.arbiter.db.EventBatch.CompactBatch();
+    for (OutboxEvent e : events) {
+      assertThat(CompactDecisionEvents.compactable(e)).isTrue();
+      CompactDecisionEvents.write(e, batch.add(e.id(), e.partitionKey()));
+    }
+
+    var read = dev.arbiter.db.EventBatch.decode(batch.toByteArray(), JSON);
+
+    assertThat(read).hasSize(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      assertThat(read.get(i).id()).isEqualTo(events.get(i).id());
+      assertThat(read.get(i).partitionKey()).isEqualTo(events.get(i).partitionKey());
+      assertThat(new String(read.get(i).json(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo(JSON.writeValueAsString(events.get(i).event()));
+    }
+  }
+
+  @Test
+  void shouldLeaveToJsonWhatIsNotADecisionsWholeCloudEvent() {
+    OutboxEvent map =
+        OutboxEvent.cloudEvent("d-1", "t-1", "acme", "decision.made.v1", "c-1", AT, Map.of());
+    OutboxEvent noSubject =
+        OutboxEvent.cloudEvent(
+            "d-1",
+            "t-1",
+            "acme",
+            "decision.made.v1",
+            null,
+            AT,
+            ((OutboxEvent.CloudEvent) event(null, null, Map.of()).event()).data());
+
+    assertThat(CompactDecisionEvents.compactable(map)).isFalse();
+    assertThat(CompactDecisionEvents.compactable(noSubject)).isFalse();
+    var sink = new dev.arbiter.db.CompactJson.Writer();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompactDecisionEvents.write(map, sink))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("d-1");
+  }
+
   /** Takes DecisionMadeJson off the record, so that Jackson binds it property by property. */
   @JsonSerialize(using = ValueSerializer.None.class)
   private abstract static class ByBeans {}

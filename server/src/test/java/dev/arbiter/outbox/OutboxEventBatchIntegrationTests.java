@@ -80,7 +80,8 @@ class OutboxEventBatchIntegrationTests {
             .query(byte[].class)
             .single();
     assertThat(stored.length).isLessThan(8_000);
-    List<EventBatch.Entry> entries = EventBatch.decode(CompressedJson.decompress(stored));
+    List<EventBatch.Entry> entries =
+        EventBatch.decode(CompressedJson.decompress(stored), OutboxFixtures.JSON);
     assertThat(entries).extracting(EventBatch.Entry::id).isEqualTo(ids.subList(0, 64));
     assertThat(entries.get(5).partitionKey()).isEqualTo("t1:c-5");
 

@@ -59,6 +59,7 @@ class OutboxEventStorageIntegrationTests {
         OutboxFixtures.JSON,
         storage,
         JdbcDecisionLogRepository.DEFAULT_EVENTS_PER_ROW,
+        dev.arbiter.db.EventEncoding.COMPACT,
         () -> {});
   }
 

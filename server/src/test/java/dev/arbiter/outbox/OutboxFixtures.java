@@ -99,6 +99,7 @@ final class OutboxFixtures {
               JSON,
               dev.arbiter.db.DocumentStorage.COMPRESSED,
               eventsPerRow,
+              dev.arbiter.db.EventEncoding.COMPACT,
               notifier::poke)
           .insertEvents(events);
     }

@@ -3,6 +3,8 @@ package dev.arbiter.decision.jdbc;
 import dev.arbiter.db.CompressedJson;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.db.EventBatch;
+import dev.arbiter.db.EventEncoding;
+import dev.arbiter.decision.CompactDecisionEvents;
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecordedDecision;
@@ -48,6 +50,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   public static final int DEFAULT_EVENTS_PER_ROW = 64;
 
   private final int eventsPerRow;
+  private final boolean compact;
 
   /**
    * The most JSON a batch row's events amount to before compression (a single larger event makes a
@@ -57,16 +60,30 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
    */
   static final int ROW_JSON_BUDGET = 48 * 1024;
 
-  /** A repository writing the default format, {@link DocumentStorage#COMPRESSED}. */
+  /**
+   * The most bytes of a {@link EventBatch#COMPACT} row's document before compression, for the same
+   * reason as {@link #ROW_JSON_BUDGET}; the event that crosses it is the row's last.
+   */
+  static final int ROW_COMPACT_BUDGET = 12 * 1024;
+
+  /** A repository writing the default formats, {@link DocumentStorage#COMPRESSED} and compact. */
   public JdbcDecisionLogRepository(
       JdbcClient jdbc, JdbcTemplate batch, JsonMapper json, Runnable eventsWritten) {
-    this(jdbc, batch, json, DocumentStorage.COMPRESSED, DEFAULT_EVENTS_PER_ROW, eventsWritten);
+    this(
+        jdbc,
+        batch,
+        json,
+        DocumentStorage.COMPRESSED,
+        DEFAULT_EVENTS_PER_ROW,
+        EventEncoding.COMPACT,
+        eventsWritten);
   }
 
   /**
    * @param storage the format traces and events are written in
    * @param eventsPerRow the most events one outbox row holds ({@link EventBatch}); 1 writes a row
    *     per event, the only form nodes before V12 read. Rows in {@code jsonb} hold one event each.
+   * @param encoding how decision events are written into a row of several
    * @param eventsWritten called after events were inserted and committed (pokes the outbox
    *     publisher's notifier)
    */
@@ -76,6 +93,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       JsonMapper json,
       DocumentStorage storage,
       int eventsPerRow,
+      EventEncoding encoding,
       Runnable eventsWritten) {
     if (eventsPerRow < 1) {
       throw new IllegalArgumentException("eventsPerRow must be at least 1, got " + eventsPerRow);
@@ -85,6 +103,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     this.json = json;
     this.compressed = storage == DocumentStorage.COMPRESSED;
     this.eventsPerRow = compressed ? eventsPerRow : 1;
+    this.compact = encoding == EventEncoding.COMPACT;
     this.eventsWritten = eventsWritten;
   }
 
@@ -155,9 +174,14 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
 
   /**
    * An outbox row to insert: one event, or a batch of a tenant's events of one type ({@code events}
-   * in id order, the first's id the row's), with each event's JSON.
+   * in id order, the first's id the row's), with each event's JSON or, in a compact batch, the
+   * batch's uncompressed document ({@code compact}, else null).
    */
-  private record Row(List<OutboxEvent> events, List<byte[]> json) {
+  private record Row(List<OutboxEvent> events, List<byte[]> json, byte[] compact) {
+
+    Row(List<OutboxEvent> events, List<byte[]> json) {
+      this(events, json, null);
+    }
 
     OutboxEvent first() {
       return events.get(0);
@@ -211,6 +235,10 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
           group.add(e);
         }
       }
+      if (compact && group.size() > 1 && allCompactable(group)) {
+        compactRows(group, rows);
+        continue;
+      }
       List<byte[]> json = new ArrayList<>(group.size());
       for (OutboxEvent e : group) {
         json.add(this.json.writeValueAsBytes(e.event()));
@@ -239,6 +267,42 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       }
     }
     return rows;
+  }
+
+  private static boolean allCompactable(List<OutboxEvent> group) {
+    for (OutboxEvent e : group) {
+      if (!CompactDecisionEvents.compactable(e)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The rows of a group in {@link EventBatch#COMPACT} batches, cut as {@link #rows} cuts JSON ones
+   * but at {@link #ROW_COMPACT_BUDGET}. A last row of one event is JSON: nodes built before the
+   * compact encoding would take a compact row of one for a CloudEvent.
+   */
+  private void compactRows(List<OutboxEvent> group, List<Row> rows) {
+    int from = 0;
+    while (from < group.size()) {
+      long firstMillis = uuidMillis(group.get(from));
+      EventBatch.CompactBatch batch = new EventBatch.CompactBatch();
+      int to = from;
+      while (to < group.size()
+          && batch.count() < eventsPerRow
+          && batch.size() < ROW_COMPACT_BUDGET
+          && uuidMillis(group.get(to)) - firstMillis <= EventBatch.MAX_SPAN_MILLIS) {
+        OutboxEvent e = group.get(to++);
+        CompactDecisionEvents.write(e, batch.add(e.id(), e.partitionKey()));
+      }
+      List<OutboxEvent> events = List.copyOf(group.subList(from, to));
+      rows.add(
+          events.size() == 1
+              ? new Row(events, List.of(json.writeValueAsBytes(events.get(0).event())))
+              : new Row(events, List.of(), batch.toByteArray()));
+      from = to;
+    }
   }
 
   /** The millisecond timestamp of an event's UUIDv7 id; -1 when the id is not one. */
@@ -274,6 +338,8 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       keys[i] = first.partitionKey();
       if (!compressed) {
         jsonDocuments[i] = new String(row.json().get(0), StandardCharsets.UTF_8);
+      } else if (row.compact() != null) {
+        compressedDocuments[i] = CompressedJson.compress(row.compact());
       } else if (row.events().size() == 1) {
         compressedDocuments[i] = CompressedJson.compress(row.json().get(0));
       } else {
@@ -365,7 +431,8 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       try {
         byte[] document =
             CompressedJson.read((byte[]) row.get("event_compressed"), (String) row.get("event"));
-        for (EventBatch.Entry e : EventBatch.entries(document, (String) row.get("id"), null)) {
+        for (EventBatch.Entry e :
+            EventBatch.entries(document, (String) row.get("id"), null, json)) {
           if (e.id().equals(decisionId)) {
             return Optional.of(RecordedDecision.fromEventData(tenantId, eventData(e.json())));
           }

@@ -389,16 +389,17 @@ public class JdbcOutboxStore implements OutboxStore {
   /**
    * A row's events as Kafka records. Its document is compressed by the server since V10 (jsonb in
    * rows written before it or by a node told to, {@code ARBITER_DOCUMENT_STORAGE=jsonb}), and is
-   * one CloudEvent or, since V12, a batch of them ({@link EventBatch}).
+   * one CloudEvent or, since V12, a batch of them ({@link EventBatch}), whose JSON this store's
+   * mapper renders when the batch is compact.
    *
    * @throws IllegalArgumentException when the document cannot be read, or holds another number of
    *     events than the row says
    */
-  private static List<ClaimedEvent.Record> records(ResultSet rs) throws SQLException {
+  private List<ClaimedEvent.Record> records(ResultSet rs) throws SQLException {
     byte[] document = CompressedJson.read(rs.getBytes("event_compressed"), rs.getString("event"));
     int count = rs.getInt("event_count");
     List<EventBatch.Entry> entries =
-        EventBatch.entries(document, rs.getString("id"), rs.getString("partition_key"));
+        EventBatch.entries(document, rs.getString("id"), rs.getString("partition_key"), json);
     if (entries.size() != count) {
       throw new IllegalArgumentException(
           "The row says it holds " + count + " events, but its document holds " + entries.size());
