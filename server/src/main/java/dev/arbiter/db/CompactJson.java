@@ -216,6 +216,10 @@ public final class CompactJson {
   /**
    * Writes documents into one stream sharing its dictionaries. The stream may start with bytes of
    * the caller's own ({@link #raw}), such as a format byte.
+   *
+   * <p>A string with an unpaired surrogate (not valid Unicode, but a Java string may hold one) is
+   * refused with {@link IllegalArgumentException}, after which the stream is unusable: write such
+   * documents as JSON instead, where Jackson escapes it.
    */
   public static final class Writer implements Sink {
     private byte[] bytes = new byte[8192];
@@ -424,11 +428,32 @@ public final class CompactJson {
     }
 
     private void utf8(String value) {
+      wellFormed(value);
       byte[] encoded = value.getBytes(StandardCharsets.UTF_8);
       unsigned(encoded.length);
       room(encoded.length);
       System.arraycopy(encoded, 0, bytes, size, encoded.length);
       size += encoded.length;
+    }
+
+    /**
+     * Refuses a string with an unpaired surrogate: UTF-8 has no bytes for one ({@code getBytes}
+     * would write {@code ?}), where Jackson's generator writes it as an escape.
+     */
+    private static void wellFormed(String value) {
+      for (int i = 0, n = value.length(); i < n; i++) {
+        char c = value.charAt(i);
+        if (Character.isSurrogate(c)) {
+          if (Character.isHighSurrogate(c)
+              && i + 1 < n
+              && Character.isLowSurrogate(value.charAt(i + 1))) {
+            i++;
+          } else {
+            throw new IllegalArgumentException(
+                "Expected well-formed UTF-16, but a string has an unpaired surrogate at " + i);
+          }
+        }
+      }
     }
 
     /** {@code value} as an unsigned LEB128 varint (a negative {@code long} takes 10 bytes). */
@@ -487,36 +512,57 @@ public final class CompactJson {
       return value;
     }
 
-    /** Writes the next document, one JSON value however nested, to {@code g}. */
+    /**
+     * Writes the next document, one JSON value however nested, to {@code g}. The tokens must make
+     * JSON: names only in objects, each followed by its value, closes matching their opens.
+     */
     public void copyDocument(JsonGenerator g) {
       int depth = 0;
+      long objects = 0; // bit d - 1 set: the container at depth d is an object
+      boolean named = false; // in an object: a name was written and awaits its value
       do {
         int tag = tag();
+        boolean inObject = depth > 0 && (objects >>> (depth - 1) & 1) != 0;
+        if (tag == NAME || tag == NEW_NAME || (tag >= SMALL_NAME && tag < SMALL_STRING)) {
+          if (!inObject || named) {
+            throw corrupt("a name where a value belongs");
+          }
+          g.writeName(nameOperand(tag));
+          named = true;
+          continue;
+        }
+        if (tag == END_OBJECT || tag == END_ARRAY) {
+          if (depth == 0) {
+            throw corrupt("a close without an open");
+          }
+          if (inObject != (tag == END_OBJECT)) {
+            throw corrupt("a close that does not match its open");
+          }
+          if (named) {
+            throw corrupt("a name without a value");
+          }
+          depth--;
+          if (tag == END_OBJECT) {
+            g.writeEndObject();
+          } else {
+            g.writeEndArray();
+          }
+          continue;
+        }
+        if (inObject && !named) {
+          throw corrupt("a value without a name");
+        }
+        named = false;
         switch (tag) {
           case START_OBJECT -> {
             depth = deeper(depth);
+            objects |= 1L << (depth - 1);
             g.writeStartObject();
           }
           case START_ARRAY -> {
             depth = deeper(depth);
+            objects &= ~(1L << (depth - 1));
             g.writeStartArray();
-          }
-          case END_OBJECT, END_ARRAY -> {
-            if (depth == 0) {
-              throw corrupt("a close without an open");
-            }
-            depth--;
-            if (tag == END_OBJECT) {
-              g.writeEndObject();
-            } else {
-              g.writeEndArray();
-            }
-          }
-          case NAME -> g.writeName(entry(names, unsigned()));
-          case NEW_NAME -> {
-            String name = utf8();
-            names.add(name);
-            g.writeName(name);
           }
           case INT -> {
             long zigzag = unsigned();
@@ -534,18 +580,26 @@ public final class CompactJson {
           case FALSE -> g.writeBoolean(false);
           case NULL -> g.writeNull();
           default -> {
-            if (tag >= SMALL_NAME && tag < SMALL_STRING) {
-              g.writeName(entry(names, tag - SMALL_NAME));
-            } else {
-              String value = stringOperand(tag);
-              if (value == null) {
-                throw corrupt("unknown tag " + tag);
-              }
-              g.writeString(value);
+            String value = stringOperand(tag);
+            if (value == null) {
+              throw corrupt("unknown tag " + tag);
             }
+            g.writeString(value);
           }
         }
       } while (depth > 0);
+    }
+
+    private String nameOperand(int tag) {
+      return switch (tag) {
+        case NAME -> entry(names, unsigned());
+        case NEW_NAME -> {
+          String name = utf8();
+          names.add(name);
+          yield name;
+        }
+        default -> entry(names, tag - SMALL_NAME);
+      };
     }
 
     /** The string of a string tag's operand, or null when {@code tag} is none. */
@@ -609,7 +663,7 @@ public final class CompactJson {
     }
 
     private String entry(List<String> dictionary, long index) {
-      if (index >= dictionary.size()) {
+      if (index < 0 || index >= dictionary.size()) {
         throw corrupt("index " + index + " of a dictionary of " + dictionary.size());
       }
       return dictionary.get((int) index);
@@ -617,7 +671,7 @@ public final class CompactJson {
 
     private String utf8() {
       long length = unsigned();
-      if (length > bytes.length - at) {
+      if (length < 0 || length > bytes.length - at) {
         throw corrupt(
             "a string of " + length + " bytes where " + (bytes.length - at) + " are left");
       }

@@ -193,7 +193,7 @@ class CompactJsonTests {
     assertCorrupt(new byte[] {}, "cut off");
     assertCorrupt(new byte[] {31}, "unknown tag 31");
     assertCorrupt(new byte[] {0}, "unknown tag 0");
-    assertCorrupt(new byte[] {99}, "index 67 of a dictionary of 0");
+    assertCorrupt(new byte[] {CompactJson.START_OBJECT, 99}, "index 67 of a dictionary of 0");
     assertCorrupt(new byte[] {-1}, "index 127 of a dictionary of 0");
     assertCorrupt(new byte[] {CompactJson.AGAIN, 0}, "a repeat of slot 0, which holds nothing");
     assertCorrupt(new byte[] {CompactJson.UUID, 1, 2, 3}, "8 bytes are cut off");
@@ -213,9 +213,55 @@ class CompactJsonTests {
     java.util.Arrays.fill(deep, (byte) CompactJson.START_ARRAY);
     assertCorrupt(deep, "nested deeper than " + CompactJson.MAX_DEPTH);
     assertCorrupt(new byte[] {CompactJson.START_OBJECT, CompactJson.NEW_NAME, 1, 'a'}, "cut off");
+    // a dictionary index and a string length of -1 (ten bytes: the 64th bit set)
+    byte[] minusOne = {-1, -1, -1, -1, -1, -1, -1, -1, -1, 1};
+    assertCorrupt(concat(new byte[] {CompactJson.STRING}, minusOne), "index -1");
+    assertCorrupt(concat(new byte[] {CompactJson.TEXT}, minusOne), "a string of -1 bytes");
+    // tokens that are not JSON
+    assertCorrupt(new byte[] {CompactJson.NEW_NAME, 1, 'a'}, "a name where a value belongs");
+    assertCorrupt(
+        new byte[] {CompactJson.START_OBJECT, CompactJson.NEW_NAME, 1, 'a', CompactJson.END_OBJECT},
+        "a name without a value");
+    assertCorrupt(
+        new byte[] {CompactJson.START_OBJECT, CompactJson.NEW_NAME, 1, 'a', 32},
+        "a name where a value belongs");
+    assertCorrupt(
+        new byte[] {CompactJson.START_OBJECT, CompactJson.TRUE}, "a value without a name");
+    assertCorrupt(
+        new byte[] {CompactJson.START_ARRAY, CompactJson.NEW_NAME, 1, 'a'},
+        "a name where a value belongs");
+    assertCorrupt(
+        new byte[] {CompactJson.START_ARRAY, CompactJson.END_OBJECT},
+        "a close that does not match its open");
     assertThatThrownBy(() -> new CompactJson.Reader(new byte[] {CompactJson.NULL}, 0).string())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected a string");
+  }
+
+  @Test
+  void shouldRefuseAStringWithAnUnpairedSurrogateRatherThanChangeIt() {
+    for (String bad : List.of("abc\ud800", "\udc00x", "x\ud800\ud800y")) {
+      CompactJson.Writer w = new CompactJson.Writer();
+      w.startObject();
+      assertThatThrownBy(() -> w.name(bad)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> w.string(bad)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> w.text(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("unpaired surrogate");
+    }
+    // a pair is a character like any other
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("emoji 😀", new Shared("😀"));
+    doc.put("id", "😀 again");
+    CompactJson.Writer w = new CompactJson.Writer();
+    write(doc, w, false);
+    assertThat(replayed(new CompactJson.Reader(w.toByteArray(), 0))).isEqualTo(jackson(doc, false));
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
   }
 
   private static void assertCorrupt(byte[] bytes, String why) {

@@ -67,43 +67,61 @@ class CompactDecisionEventsIntegrationTests {
     ids.sort(null);
     List<OutboxEvent> events = new ArrayList<>();
     for (String id : ids) {
-      Instant at = Instant.now();
-      String customer = "customer-" + r.nextInt(10_000);
-      List<RecommendService.DecidedOffer> offers = new ArrayList<>();
-      for (int rank = 1; rank <= 5; rank++) {
-        int k = r.nextInt(100);
-        RankedOffer o =
-            new RankedOffer(
-                rank,
-                "offer-" + k,
-                "0199" + String.format("%04d", k) + "-0000-7000-8000-000000000000",
-                "Offer number " + k,
-                r.nextDouble(),
-                r.nextDouble(),
-                r.nextInt(20) == 0,
-                Map.of());
-        offers.add(
-            new RecommendService.DecidedOffer(
-                o, "small", r.nextBoolean() ? Map.of("balance", r.nextInt(4)) : Map.of()));
-      }
-      var data =
-          new RecommendService.DecisionMade(
-              id,
-              "t1",
-              customer,
-              Ids.newId(),
-              "ref100",
-              1,
-              7,
-              "web",
-              "hero",
-              "bandit",
-              at.toString(),
-              r.nextLong(),
-              offers);
-      events.add(OutboxEvent.cloudEvent(id, "t1", "t1", "decision.made.v1", customer, at, data));
+      events.add(decision(id, "customer-" + r.nextInt(10_000), r));
     }
     return events;
+  }
+
+  /** Decision {@code id} of {@code customer}. */
+  static OutboxEvent decision(String id, String customer, Random r) {
+    Instant at = Instant.now();
+    List<RecommendService.DecidedOffer> offers = new ArrayList<>();
+    for (int rank = 1; rank <= 5; rank++) {
+      int k = r.nextInt(100);
+      RankedOffer o =
+          new RankedOffer(
+              rank,
+              "offer-" + k,
+              "0199" + String.format("%04d", k) + "-0000-7000-8000-000000000000",
+              "Offer number " + k,
+              r.nextDouble(),
+              r.nextDouble(),
+              r.nextInt(20) == 0,
+              Map.of());
+      offers.add(
+          new RecommendService.DecidedOffer(
+              o, "small", r.nextBoolean() ? Map.of("balance", r.nextInt(4)) : Map.of()));
+    }
+    var data =
+        new RecommendService.DecisionMade(
+            id,
+            "t1",
+            customer,
+            Ids.newId(),
+            "ref100",
+            1,
+            7,
+            "web",
+            "hero",
+            "bandit",
+            at.toString(),
+            r.nextLong(),
+            offers);
+    return OutboxEvent.cloudEvent(id, "t1", "t1", "decision.made.v1", customer, at, data);
+  }
+
+  /** A UUIDv7 id of the given millisecond and sequence, as {@code Ids.newId()} makes them. */
+  private static String uuid7(long millis, long seq) {
+    return String.format("%08x-%04x-7000-8000-%012x", millis >>> 16, millis & 0xFFFF, seq);
+  }
+
+  /** The first byte of each row's uncompressed document, in id order. */
+  private static List<Integer> formats(String url) {
+    List<Integer> formats = new ArrayList<>();
+    for (byte[] stored : documents(url)) {
+      formats.add((int) CompressedJson.decompress(stored)[0]);
+    }
+    return formats;
   }
 
   private static List<byte[]> documents(String url) {
@@ -174,10 +192,7 @@ class CompactDecisionEventsIntegrationTests {
     repository(url, EventEncoding.JSON).insertEvents(events.subList(0, 50));
     repository(url, EventEncoding.COMPACT).insertEvents(events.subList(50, 100));
 
-    List<Integer> formats = new ArrayList<>();
-    for (byte[] stored : documents(url)) {
-      formats.add((int) CompressedJson.decompress(stored)[0]);
-    }
+    List<Integer> formats = formats(url);
     assertThat(formats).startsWith((int) EventBatch.FORMAT).endsWith((int) EventBatch.COMPACT);
     Map<String, ClaimedEvent.Record> records = claimed(url);
     for (OutboxEvent e : events) {
@@ -194,5 +209,50 @@ class CompactDecisionEventsIntegrationTests {
 
     byte[] document = CompressedJson.decompress(documents(url).get(0));
     assertThat(document).isEqualTo(JSON.writeValueAsBytes(one.event()));
+  }
+
+  @Test
+  void shouldWriteAsJsonAGroupWithAStringTokensCannotHold() {
+    String url = DecisionLogIntegrationTests.migrated();
+    Random r = new Random(8);
+    List<OutboxEvent> events = new ArrayList<>(decisions(10, r));
+    // a customer id with an unpaired surrogate: Java strings hold it, UTF-8 has no bytes for it
+    events.add(decision(Ids.newId(), "broken-\ud800", r));
+
+    repository(url, EventEncoding.COMPACT).insertEvents(events);
+
+    assertThat(formats(url)).containsOnly((int) EventBatch.FORMAT);
+    Map<String, ClaimedEvent.Record> records = claimed(url);
+    for (OutboxEvent e : events) {
+      assertThat(records.get(e.id()).value()).isEqualTo(JSON.writeValueAsBytes(e.event()));
+    }
+  }
+
+  @Test
+  void shouldWriteAsJsonARowThatTheSpanLeavesWithOneEvent() {
+    String url = DecisionLogIntegrationTests.migrated();
+    Random r = new Random(9);
+    long t = Instant.now().toEpochMilli();
+    long span = EventBatch.MAX_SPAN_MILLIS;
+    List<String> ids =
+        List.of(
+            uuid7(t, 1),
+            uuid7(t + 1, 2),
+            uuid7(t + span + 5, 3), // more than the span after the first row's first: alone
+            uuid7(t + 2 * span + 10, 4),
+            uuid7(t + 2 * span + 11, 5));
+    List<OutboxEvent> events = new ArrayList<>();
+    for (String id : ids) {
+      events.add(decision(id, "customer-" + r.nextInt(100), r));
+    }
+
+    repository(url, EventEncoding.COMPACT).insertEvents(events);
+
+    assertThat(formats(url))
+        .containsExactly((int) EventBatch.COMPACT, (int) '{', (int) EventBatch.COMPACT);
+    Map<String, ClaimedEvent.Record> records = claimed(url);
+    for (OutboxEvent e : events) {
+      assertThat(records.get(e.id()).value()).isEqualTo(JSON.writeValueAsBytes(e.event()));
+    }
   }
 }
