@@ -21,7 +21,8 @@ import tools.jackson.dataformat.smile.SmileMapper;
  * the event's JSON (ARBITER_DECISION_EVENT_ENCODING=json), Jackson's binary JSON (Smile, the same
  * serializers), and the server's compact tokens (the default); and what a reader then spends
  * rendering each event's JSON from the row. Single thread, after warm-up; the median of 15 runs of
- * 200 rows. Run by event-encodings.sh, which puts the server's classes and Smile on the class path.
+ * 200 rows. Then the compact rows at other zstd levels (the best of 30 runs). Run by
+ * event-encodings.sh, which puts the server's classes and Smile on the class path.
  */
 public class EventEncodings {
   static final JsonMapper JSON = JsonMapper.builder().build();
@@ -47,6 +48,33 @@ public class EventEncodings {
       System.out.printf(
           "| %s | %.2f | %.2f | %.0f | %.0f | %.2f |%n",
           variant, median(r, 0), median(r, 1), median(r, 2), median(r, 3), median(r, 4));
+    }
+    levels(rows);
+  }
+
+  /** Compact rows compressed at other zstd levels than CompressedJson's 1. */
+  static void levels(List<List<OutboxEvent>> rows) {
+    List<byte[]> documents = new ArrayList<>();
+    for (List<OutboxEvent> row : rows) {
+      documents.add(encode("compact", row));
+    }
+    int events = rows.size() * ROW;
+    System.out.printf("%n| zstd level (compact rows) | µs/event | stored bytes/event |%n|---|---:|---:|%n");
+    for (int level : new int[] {1, -1, -4, -7, 3}) {
+      try (var ctx = new com.github.luben.zstd.ZstdCompressCtx()) {
+        ctx.setLevel(level);
+        double best = Double.MAX_VALUE;
+        long bytes = 0;
+        for (int run = 0; run < 30; run++) {
+          long t0 = System.nanoTime();
+          bytes = 0;
+          for (byte[] d : documents) {
+            bytes += ctx.compress(d).length;
+          }
+          best = Math.min(best, (System.nanoTime() - t0) / 1e3 / events);
+        }
+        System.out.printf("| %d | %.2f | %d |%n", level, best, bytes / events);
+      }
     }
   }
 
