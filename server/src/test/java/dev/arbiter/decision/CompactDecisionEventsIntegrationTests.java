@@ -141,6 +141,15 @@ class CompactDecisionEventsIntegrationTests {
     return records;
   }
 
+  /** The publisher's claim holds each event once, with the bytes the mapper writes for it. */
+  private static void assertClaimedAsTheirJson(String url, List<OutboxEvent> events) {
+    Map<String, ClaimedEvent.Record> records = claimed(url);
+    assertThat(records).hasSize(events.size());
+    for (OutboxEvent e : events) {
+      assertThat(records.get(e.id()).value()).isEqualTo(JSON.writeValueAsBytes(e.event()));
+    }
+  }
+
   @Test
   void shouldStoreDecisionsCompactlyAndGiveEveryReaderEachEventsJson() {
     String url = DecisionLogIntegrationTests.migrated();
@@ -194,10 +203,7 @@ class CompactDecisionEventsIntegrationTests {
 
     List<Integer> formats = formats(url);
     assertThat(formats).startsWith((int) EventBatch.FORMAT).endsWith((int) EventBatch.COMPACT);
-    Map<String, ClaimedEvent.Record> records = claimed(url);
-    for (OutboxEvent e : events) {
-      assertThat(records.get(e.id()).value()).isEqualTo(JSON.writeValueAsBytes(e.event()));
-    }
+    assertClaimedAsTheirJson(url, events);
   }
 
   @Test
@@ -222,10 +228,7 @@ class CompactDecisionEventsIntegrationTests {
     repository(url, EventEncoding.COMPACT).insertEvents(events);
 
     assertThat(formats(url)).containsOnly((int) EventBatch.FORMAT);
-    Map<String, ClaimedEvent.Record> records = claimed(url);
-    for (OutboxEvent e : events) {
-      assertThat(records.get(e.id()).value()).isEqualTo(JSON.writeValueAsBytes(e.event()));
-    }
+    assertClaimedAsTheirJson(url, events);
   }
 
   @Test
@@ -250,9 +253,6 @@ class CompactDecisionEventsIntegrationTests {
 
     assertThat(formats(url))
         .containsExactly((int) EventBatch.COMPACT, (int) '{', (int) EventBatch.COMPACT);
-    Map<String, ClaimedEvent.Record> records = claimed(url);
-    for (OutboxEvent e : events) {
-      assertThat(records.get(e.id()).value()).isEqualTo(JSON.writeValueAsBytes(e.event()));
-    }
+    assertClaimedAsTheirJson(url, events);
   }
 }
