@@ -34,7 +34,17 @@ public interface CatalogRepository {
   boolean update(
       String tenantId, CatalogResource resource, long expectedRowVersion, String actor, Instant at);
 
+  /**
+   * Deletes a resource. A flow takes its published versions with it, a model its learned evidence:
+   * a resource later created under the same key starts afresh.
+   */
   void delete(String tenantId, ResourceKind kind, String key);
+
+  /**
+   * Deletes learned evidence of model {@code modelKey} that its new definition cannot use: all of
+   * it ({@code predictors} null), or the naive-Bayes bin counts of the named predictors.
+   */
+  void forgetModelEvidence(String tenantId, String modelKey, java.util.Set<String> predictors);
 
   /** The latest published version of every flow of the tenant. */
   List<PublishedFlow> latestPublishedFlows(String tenantId);

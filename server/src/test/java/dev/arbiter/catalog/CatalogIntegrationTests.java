@@ -473,4 +473,117 @@ class CatalogIntegrationTests {
           .isEqualTo("up");
     }
   }
+
+  /** A naive-Bayes model of two predictors, {@code balance} cut at {@code balanceBins}. */
+  private static Map<String, Object> naiveBayes(
+      String key, String name, List<Integer> balanceBins) {
+    return Map.of(
+        "key",
+        key,
+        "name",
+        name,
+        "type",
+        "naive_bayes",
+        "fallbackScore",
+        0.3,
+        "config",
+        Map.of(
+            "predictors",
+            List.of(
+                Map.of("name", "balance", "type", "numeric", "bins", balanceBins),
+                Map.of("name", "segment", "type", "symbolic", "values", List.of("gold")))));
+  }
+
+  /** What model {@code key} of acme has learned: bin-count predictors, and Thompson rows. */
+  private static List<String> evidence(String key) {
+    var jdbc = server.bean(org.springframework.jdbc.core.simple.JdbcClient.class);
+    List<String> rows =
+        new java.util.ArrayList<>(
+            jdbc.sql(
+                    "select 'bin:' || predictor from model_bin_counts"
+                        + " where tenant_id = :t and model_key = :k order by predictor")
+                .param("t", server.tenantId("acme"))
+                .param("k", key)
+                .query(String.class)
+                .list());
+    rows.addAll(
+        jdbc.sql(
+                "select 'beta:' || key from model_beta_counts"
+                    + " where tenant_id = :t and model_key = :k order by key")
+            .param("t", server.tenantId("acme"))
+            .param("k", key)
+            .query(String.class)
+            .list());
+    return rows;
+  }
+
+  private static void learn(String key) {
+    var jdbc = server.bean(org.springframework.jdbc.core.simple.JdbcClient.class);
+    for (String predictor : List.of("", "balance", "segment")) {
+      jdbc.sql(
+              "insert into model_bin_counts (tenant_id, model_key, offer_key, predictor, bin,"
+                  + " positives, negatives, updated_at) values (:t, :k, 'gold', :p, 0, 3, 7, now())"
+                  + " on conflict do nothing")
+          .param("t", server.tenantId("acme"))
+          .param("k", key)
+          .param("p", predictor)
+          .update();
+    }
+    jdbc.sql(
+            "insert into model_beta_counts (tenant_id, model_key, level, key, alpha, beta,"
+                + " updated_at) values (:t, :k, 'offer', 'gold', 3, 7, now()) on conflict do nothing")
+        .param("t", server.tenantId("acme"))
+        .param("k", key)
+        .update();
+  }
+
+  private static long rowVersion(String kind, String key) {
+    return server.get("/api/v1/" + kind + "/" + key, as(viewer)).json().path("rowVersion").asLong();
+  }
+
+  private static Response updateModel(String key, Map<String, Object> body) {
+    Map<String, Object> b = new java.util.HashMap<>(body);
+    b.put("rowVersion", rowVersion("models", key));
+    Response r = server.put("/api/v1/models/" + key, b, as(editor));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r;
+  }
+
+  @Test
+  void shouldForgetTheEvidenceAModelsChangeMakesMeaninglessAndKeepTheRest() {
+    assertThat(create("models", naiveBayes("nb-forget", "NB", List.of(1000, 10000))).status())
+        .isEqualTo(201);
+    assertThat(create("models", CatalogSamples.model("tb-forget")).status()).isEqualTo(201);
+    learn("nb-forget");
+    learn("tb-forget");
+    List<String> all = List.of("bin:", "bin:balance", "bin:segment", "beta:gold");
+    assertThat(evidence("nb-forget")).containsExactlyElementsOf(all);
+
+    // a new name, and the same cut points written as decimals: nothing learned is lost
+    updateModel("nb-forget", naiveBayes("nb-forget", "Renamed", List.of(1000, 10000)));
+    var decimals = new java.util.HashMap<>(naiveBayes("nb-forget", "Renamed", List.of()));
+    decimals.put(
+        "config",
+        Map.of(
+            "predictors",
+            List.of(
+                Map.of("name", "balance", "type", "numeric", "bins", List.of(1000.0, 1e4)),
+                Map.of("name", "segment", "type", "symbolic", "values", List.of("gold")))));
+    updateModel("nb-forget", decimals);
+    assertThat(evidence("nb-forget")).containsExactlyElementsOf(all);
+
+    // new cut points for balance, as many as before: bin 0 means other customers now
+    updateModel("nb-forget", naiveBayes("nb-forget", "Renamed", List.of(500, 10000)));
+    assertThat(evidence("nb-forget")).containsExactly("bin:", "bin:segment", "beta:gold");
+
+    // another type: nothing it learned as naive Bayes applies
+    updateModel("nb-forget", CatalogSamples.model("nb-forget"));
+    assertThat(evidence("nb-forget")).isEmpty();
+
+    // deleted, then created again under its key: it starts from its prior
+    assertThat(server.delete("/api/v1/models/tb-forget", as(editor)).status()).isEqualTo(204);
+    assertThat(evidence("tb-forget")).isEmpty();
+    assertThat(create("models", CatalogSamples.model("tb-forget")).status()).isEqualTo(201);
+    assertThat(evidence("tb-forget")).isEmpty();
+  }
 }

@@ -158,11 +158,40 @@ public class JdbcCatalogRepository implements CatalogRepository {
           .param("key", key)
           .update();
     }
+    if (kind == ResourceKind.MODEL) {
+      // Evidence is keyed by the model's key: a model later created under it, of any type, must
+      // not start from what this one learned
+      forgetModelEvidence(tenantId, key, null);
+    }
     jdbc.sql(
             "delete from catalog_resources where tenant_id = :tenantId and kind = :kind and key = :key")
         .param("tenantId", tenantId)
         .param("kind", kind.stored())
         .param("key", key)
+        .update();
+  }
+
+  @Override
+  public void forgetModelEvidence(
+      String tenantId, String modelKey, java.util.Set<String> predictors) {
+    if (predictors == null) {
+      jdbc.sql("delete from model_beta_counts where tenant_id = :tenantId and model_key = :key")
+          .param("tenantId", tenantId)
+          .param("key", modelKey)
+          .update();
+    }
+    if (predictors != null && predictors.isEmpty()) {
+      return;
+    }
+    jdbc.sql(
+            """
+            delete from model_bin_counts
+             where tenant_id = :tenantId and model_key = :key
+               and (cast(:predictors as text[]) is null or predictor = any(:predictors))
+            """)
+        .param("tenantId", tenantId)
+        .param("key", modelKey)
+        .param("predictors", predictors == null ? null : predictors.toArray(String[]::new))
         .update();
   }
 
