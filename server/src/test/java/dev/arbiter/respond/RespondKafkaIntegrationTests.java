@@ -92,6 +92,19 @@ class RespondKafkaIntegrationTests {
           assertThat(r.key()).isEqualTo("demo:" + event.path("subject").asString());
           assertThat(event.path("data").path("outcome").asString()).isEqualTo("click");
         }
+        // decisions stored many to a row (compact tokens by default) reach Kafka one record each,
+        // as the CloudEvent JSON of that decision under its customer's key
+        for (ConsumerRecord<String, byte[]> r : records) {
+          JsonNode event = JSON.readTree(new String(r.value(), StandardCharsets.UTF_8));
+          if (event.path("type").asString().equals("decision.made.v1")) {
+            assertThat(r.key()).isEqualTo("demo:" + event.path("subject").asString());
+            assertThat(event.path("data").path("decisionId").asString())
+                .isEqualTo(event.path("id").asString());
+            assertThat(event.path("data").path("customerId").asString())
+                .isEqualTo(event.path("subject").asString());
+            assertThat(event.path("data").path("offers").size()).isPositive();
+          }
+        }
         long copies =
             records.stream().filter(r -> type(r).equals("interaction.recorded.v1")).count();
         assertThat(copies).as("no retry produced a second event").isEqualTo(n);
