@@ -289,8 +289,11 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
 
   /**
    * The rows of a group in {@link EventBatch#COMPACT} batches, cut as {@link #rows} cuts JSON ones
-   * but at {@link #ROW_COMPACT_BUDGET}. A last row of one event is JSON: nodes built before the
-   * compact encoding would take a compact row of one for a CloudEvent.
+   * but at {@link #ROW_COMPACT_BUDGET}. A row of one event (the last, or one the span cuts off) is
+   * JSON: nodes built before the compact encoding would take a compact row of one for a CloudEvent.
+   *
+   * @throws IllegalArgumentException when an event holds a string tokens cannot hold (an unpaired
+   *     surrogate), after adding the rows before it to {@code rows}
    */
   private void compactRows(List<OutboxEvent> group, List<Row> rows) {
     int from = 0;
