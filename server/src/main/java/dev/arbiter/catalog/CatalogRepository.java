@@ -24,6 +24,7 @@ public interface CatalogRepository {
 
   List<CatalogResource> list(String tenantId, ResourceKind kind, String afterKey, int limit);
 
+  /** Inserts a resource; a model starts without learned evidence (any under its key is deleted). */
   void insert(String tenantId, CatalogResource resource, String actor);
 
   /**

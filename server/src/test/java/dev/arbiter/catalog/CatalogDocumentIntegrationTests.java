@@ -204,4 +204,53 @@ class CatalogDocumentIntegrationTests {
       System.setOut(original);
     }
   }
+
+  /** The predictors with learned bin counts of model {@code model} of tenant {@code tenant}. */
+  private static List<String> learnedPredictors(String tenant, String model) {
+    return server
+        .bean(org.springframework.jdbc.core.simple.JdbcClient.class)
+        .sql(
+            "select predictor from model_bin_counts where tenant_id = :t and model_key = :k"
+                + " order by predictor")
+        .param("t", server.tenantId(tenant))
+        .param("k", model)
+        .query(String.class)
+        .list();
+  }
+
+  @Test
+  void shouldForgetWhatAnImportMakesMeaninglessInAModelsEvidence() {
+    String key = server.apiKey("evidence", "editor");
+    String nb =
+        """
+        {"key": "nb", "name": "NB", "type": "naive_bayes", "fallbackScore": 0.2,
+         "config": {"predictors": [
+           {"name": "age", "type": "numeric", "bins": [%s]},
+           {"name": "tier", "type": "symbolic", "values": ["gold", "silver"]}]}}""";
+    String doc = "{\"models\": [" + nb.formatted("30, 50") + "]}";
+    assertThat(postRaw(key, "evidence", doc, "application/json", "?mode=merge").status())
+        .isEqualTo(200);
+    var jdbc = server.bean(org.springframework.jdbc.core.simple.JdbcClient.class);
+    for (String predictor : List.of("", "age", "tier")) {
+      jdbc.sql(
+              "insert into model_bin_counts (tenant_id, model_key, offer_key, predictor, bin,"
+                  + " positives, negatives, updated_at) values (:t, 'nb', 'o', :p, 0, 1, 1, now())")
+          .param("t", server.tenantId("evidence"))
+          .param("p", predictor)
+          .update();
+    }
+
+    // a merge that moves age's cut points: its counts go, the totals and tier's stay
+    String moved = "{\"models\": [" + nb.formatted("30, 60") + "]}";
+    assertThat(postRaw(key, "evidence", moved, "application/json", "?mode=merge").status())
+        .isEqualTo(200);
+    assertThat(learnedPredictors("evidence", "nb")).containsExactly("", "tier");
+
+    // a replace whose document lacks the model deletes it, and with it what it learned
+    assertThat(
+            postRaw(key, "evidence", "{\"models\": []}", "application/json", "?mode=replace")
+                .status())
+        .isEqualTo(200);
+    assertThat(learnedPredictors("evidence", "nb")).isEmpty();
+  }
 }

@@ -580,9 +580,14 @@ class CatalogIntegrationTests {
     updateModel("nb-forget", CatalogSamples.model("nb-forget"));
     assertThat(evidence("nb-forget")).isEmpty();
 
-    // deleted, then created again under its key: it starts from its prior
+    // none of that touched the other model
+    assertThat(evidence("tb-forget")).containsExactlyElementsOf(all);
+
+    // deleted, then created again under its key: it starts from its prior, even when an outcome
+    // of an old decision wrote under the key in between
     assertThat(server.delete("/api/v1/models/tb-forget", as(editor)).status()).isEqualTo(204);
     assertThat(evidence("tb-forget")).isEmpty();
+    learn("tb-forget");
     assertThat(create("models", CatalogSamples.model("tb-forget")).status()).isEqualTo(201);
     assertThat(evidence("tb-forget")).isEmpty();
   }

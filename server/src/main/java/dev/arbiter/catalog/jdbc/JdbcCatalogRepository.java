@@ -107,6 +107,11 @@ public class JdbcCatalogRepository implements CatalogRepository {
 
   @Override
   public void insert(String tenantId, CatalogResource r, String actor) {
+    if (r.kind() == ResourceKind.MODEL) {
+      // Rows an outcome wrote under the key while a former model of it was being deleted, or
+      // left by a version that kept evidence on delete: a new model starts from its prior
+      forgetModelEvidence(tenantId, r.key(), null);
+    }
     jdbc.sql(
             """
             insert into catalog_resources
