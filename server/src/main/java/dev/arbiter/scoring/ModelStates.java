@@ -50,6 +50,24 @@ public class ModelStates {
       }
       return b.state;
     }
+
+    /**
+     * Whether this evidence was loaded for a definition whose evidence {@code model} cannot use: a
+     * change of type, or of a naive-Bayes model's predictors, deletes the stored evidence it made
+     * meaningless (CatalogService), so what was loaded before it is stale.
+     */
+    boolean loadedBefore(ScoringModel model) {
+      Built b = built;
+      return b != null && b.model != model && !sameEvidence(b.model, model);
+    }
+  }
+
+  private static boolean sameEvidence(ScoringModel a, ScoringModel b) {
+    if (!a.type().equals(b.type())) {
+      return false;
+    }
+    return !(a instanceof NaiveBayesModel x)
+        || (b instanceof NaiveBayesModel y && x.predictors().equals(y.predictors()));
   }
 
   private record Built(ScoringModel model, ModelState state) {}
@@ -80,7 +98,15 @@ public class ModelStates {
         return null;
       }
       try {
-        return evidence.get(new Key(tenantId, modelKey)).state(model);
+        Key key = new Key(tenantId, modelKey);
+        Loaded loaded = evidence.get(key);
+        if (loaded.loadedBefore(model)) {
+          // the first decision on this node after such a change reads the evidence left, rather
+          // than score with deleted counts until the next refresh
+          loaded = new Loaded(repository.load(tenantId, modelKey));
+          evidence.put(key, loaded);
+        }
+        return loaded.state(model);
       } catch (RuntimeException e) {
         // State never loaded and the database cannot be read: score from the prior alone.
         return null;

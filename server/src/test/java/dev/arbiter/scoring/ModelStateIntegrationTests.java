@@ -109,6 +109,72 @@ class ModelStateIntegrationTests {
     assertThat(refreshed.offers().get("gold").beta()).isEqualTo(9);
   }
 
+  @Test
+  void shouldReadTheEvidenceAgainWhenAChangedDefinitionMadeItMeaningless() {
+    JdbcClient jdbc = migrated();
+    JdbcModelStateRepository repo = new JdbcModelStateRepository(jdbc);
+    CatalogSnapshot v1 = naiveBayesCatalog(1, List.of(30, 50));
+    var model = (dev.arbiter.engine.scoring.NaiveBayesModel) v1.model("nb");
+    Map<String, Object> data = Map.of("customer", Map.of("age", 40));
+    repo.addBins(
+        "t1",
+        "nb",
+        Learning.naiveBayesIncrements(model, "gold", data, OutcomeClass.POSITIVE),
+        Instant.now());
+    ModelStates states = new ModelStates(repo);
+    var before =
+        (dev.arbiter.engine.scoring.NaiveBayesState) states.forTenant("t1", v1).state("nb");
+    assertThat(before.offers().get("gold").binPositives(0, 1)).isEqualTo(1);
+
+    // age gets other cut points, as many: the catalog deletes its counts in the same transaction
+    jdbc.sql("delete from model_bin_counts where tenant_id = 't1' and predictor = 'age'").update();
+    CatalogSnapshot v2 = naiveBayesCatalog(2, List.of(30, 60));
+    var after = (dev.arbiter.engine.scoring.NaiveBayesState) states.forTenant("t1", v2).state("nb");
+
+    // the offer's totals stay; age's counts are gone at once, not at the next refresh
+    assertThat(after.offers().get("gold").positives()).isEqualTo(1);
+    assertThat(after.offers().get("gold").binPositives(0, 1)).isZero();
+    // a change that keeps the evidence's meaning (a new catalog version, the same predictors)
+    // builds from what is loaded, without reading it again
+    repo.addBins(
+        "t1",
+        "nb",
+        Learning.naiveBayesIncrements(
+            (dev.arbiter.engine.scoring.NaiveBayesModel) v2.model("nb"),
+            "gold",
+            data,
+            OutcomeClass.POSITIVE),
+        Instant.now());
+    var same =
+        (dev.arbiter.engine.scoring.NaiveBayesState)
+            states.forTenant("t1", naiveBayesCatalog(3, List.of(30, 60))).state("nb");
+    assertThat(same.offers().get("gold").positives()).isEqualTo(1);
+    assertThat(same.offers().get("gold").binPositives(0, 1)).isZero();
+  }
+
+  private static CatalogSnapshot naiveBayesCatalog(long version, List<Integer> ageBins) {
+    return CatalogBuilder.build(
+            new CatalogDefinition(
+                "t1",
+                version,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(
+                    new ModelDefinition(
+                        "m2",
+                        "nb",
+                        "NB",
+                        "naive_bayes",
+                        Map.of(
+                            "predictors",
+                            List.of(Map.of("name", "age", "type", "numeric", "bins", ageBins))),
+                        0.1)),
+                List.of(),
+                List.of()))
+        .orElseThrow();
+  }
+
   /** The state once its offer "gold" has {@code extraBeta} more failures than the prior's. */
   private static ThompsonState awaitState(
       ModelStates states, CatalogSnapshot snapshot, double extraBeta) throws InterruptedException {
