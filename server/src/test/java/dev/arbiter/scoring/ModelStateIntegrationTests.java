@@ -153,26 +153,16 @@ class ModelStateIntegrationTests {
   }
 
   private static CatalogSnapshot naiveBayesCatalog(long version, List<Integer> ageBins) {
-    return CatalogBuilder.build(
-            new CatalogDefinition(
-                "t1",
-                version,
-                List.of(),
-                List.of(),
-                List.of(),
-                List.of(
-                    new ModelDefinition(
-                        "m2",
-                        "nb",
-                        "NB",
-                        "naive_bayes",
-                        Map.of(
-                            "predictors",
-                            List.of(Map.of("name", "age", "type", "numeric", "bins", ageBins))),
-                        0.1)),
-                List.of(),
-                List.of()))
-        .orElseThrow();
+    return catalog(
+        version,
+        new ModelDefinition(
+            "m2",
+            "nb",
+            "NB",
+            "naive_bayes",
+            Map.of(
+                "predictors", List.of(Map.of("name", "age", "type", "numeric", "bins", ageBins))),
+            0.1));
   }
 
   /** The state once its offer "gold" has {@code extraBeta} more failures than the prior's. */
@@ -197,6 +187,19 @@ class ModelStateIntegrationTests {
   }
 
   private static CatalogSnapshot banditCatalog(long version, int alpha, int beta) {
+    return catalog(
+        version,
+        new ModelDefinition(
+            "m1",
+            "bandit",
+            "Bandit",
+            "thompson",
+            Map.of("prior", Map.of("alpha", alpha, "beta", beta)),
+            0.1));
+  }
+
+  /** Tenant t1's catalog of one model and nothing else. */
+  private static CatalogSnapshot catalog(long version, ModelDefinition model) {
     return CatalogBuilder.build(
             new CatalogDefinition(
                 "t1",
@@ -204,14 +207,7 @@ class ModelStateIntegrationTests {
                 List.of(),
                 List.of(),
                 List.of(),
-                List.of(
-                    new ModelDefinition(
-                        "m1",
-                        "bandit",
-                        "Bandit",
-                        "thompson",
-                        Map.of("prior", Map.of("alpha", alpha, "beta", beta)),
-                        0.1)),
+                List.of(model),
                 List.of(),
                 List.of()))
         .orElseThrow();

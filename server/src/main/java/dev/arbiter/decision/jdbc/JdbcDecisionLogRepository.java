@@ -237,15 +237,16 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
           group.add(e);
         }
       }
-      if (compact && group.size() > 1 && allCompactable(group)) {
+      if (compact && group.size() > 1) {
         List<Row> compactRows = new ArrayList<>();
         try {
           compactRows(group, compactRows);
           rows.addAll(compactRows);
           continue;
         } catch (IllegalArgumentException e) {
-          // a string with an unpaired surrogate, which tokens cannot hold and JSON escapes: the
-          // group is written as JSON, as it would be every time (rows stay the same on a retry)
+          // an event that is not a decision's whole CloudEvent, or a string with an unpaired
+          // surrogate, which tokens cannot hold and JSON escapes: the group is written as JSON,
+          // as it would be every time (rows stay the same on a retry)
         }
       }
       List<byte[]> json = new ArrayList<>(group.size());
@@ -278,22 +279,14 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
     return rows;
   }
 
-  private static boolean allCompactable(List<OutboxEvent> group) {
-    for (OutboxEvent e : group) {
-      if (!CompactDecisionEvents.compactable(e)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /**
    * The rows of a group in {@link EventBatch#COMPACT} batches, cut as {@link #rows} cuts JSON ones
    * but at {@link #ROW_COMPACT_BUDGET}. A row of one event (the last, or one the span cuts off) is
    * JSON: nodes built before the compact encoding would take a compact row of one for a CloudEvent.
    *
-   * @throws IllegalArgumentException when an event holds a string tokens cannot hold (an unpaired
-   *     surrogate), after adding the rows before it to {@code rows}
+   * @throws IllegalArgumentException when an event is not {@link CompactDecisionEvents#compactable}
+   *     or holds a string tokens cannot hold (an unpaired surrogate), after adding the rows before
+   *     it to {@code rows}
    */
   private void compactRows(List<OutboxEvent> group, List<Row> rows) {
     int from = 0;
