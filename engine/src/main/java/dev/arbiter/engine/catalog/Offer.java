@@ -42,6 +42,7 @@ public final class Offer implements ScoringSubject {
   final QualificationRule[] rules;
   private final CompiledRule[] compiledRules;
   private final int[] ruleMemoSlots;
+  private final Reason[] ruleFailures;
   final ContactPolicy[] policies;
   private final Reason statusReason;
   private final long categoryHash;
@@ -96,9 +97,11 @@ public final class Offer implements ScoringSubject {
     this.rules = rules;
     this.compiledRules = new CompiledRule[rules.length];
     this.ruleMemoSlots = new int[rules.length];
+    this.ruleFailures = new Reason[rules.length];
     for (int i = 0; i < rules.length; i++) {
       compiledRules[i] = rules[i].rule();
       ruleMemoSlots[i] = rules[i].memoSlot();
+      ruleFailures[i] = rules[i].failure();
     }
     this.policies = policies;
     this.statusReason = status == OfferStatus.ACTIVE ? null : new StatusReason(key, status);
@@ -266,6 +269,14 @@ public final class Offer implements ScoringSubject {
   /** The {@link QualificationRule#memoSlot()} of each rule, index for index; do not modify. */
   public int[] ruleMemoSlotsArray() {
     return ruleMemoSlots;
+  }
+
+  /**
+   * The {@link QualificationRule#failure()} of each rule, index for index, made once with the
+   * snapshot so that a decision removing an offer allocates no reason; do not modify.
+   */
+  public Reason[] ruleFailuresArray() {
+    return ruleFailures;
   }
 
   /** Pipeline access without copying; callers must not modify the array. */

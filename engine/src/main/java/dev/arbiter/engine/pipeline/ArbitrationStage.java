@@ -25,6 +25,9 @@ final class ArbitrationStage implements PipelineStage {
     ArbitrationProfile profile = flow.profile();
     Map<?, ?> contextRelevance =
         w.request.context().get("relevance") instanceof Map<?, ?> m ? m : null;
+    if (contextRelevance != null) {
+      w.relevance = new double[w.candidates.length];
+    }
     int kept = 0;
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
@@ -51,7 +54,9 @@ final class ArbitrationStage implements PipelineStage {
         staticEliminated = flow.staticallyEliminated(i);
         staticTerm = flow.staticTerm(i);
       }
-      w.relevance[i] = r;
+      if (w.relevance != null) {
+        w.relevance[i] = r;
+      }
       if (staticEliminated || profile.eliminates(p, profile.propensityWeight())) {
         w.eliminated[i] = true;
         w.remove(i, Stage.ARBITRATION, new Reasons.ZeroFactor(zeroFactors(profile, p, r, flow, i)));

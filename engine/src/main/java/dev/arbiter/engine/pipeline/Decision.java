@@ -149,7 +149,7 @@ public final class Decision {
       }
       List<Removal> removed = new ArrayList<>();
       for (int r = 0; r < w.removedCount; r++) {
-        if (w.removedStage[r] == stage) {
+        if (w.removedStage[r] == stage.ordinal()) {
           Offer offer = w.candidates[w.removedIndex[r]];
           removed.add(
               new Removal(
@@ -173,7 +173,7 @@ public final class Decision {
               w.candidates[i].key(),
               w.propensity[i],
               w.fallback[i],
-              w.relevance[i],
+              w.relevance(i),
               w.flow.valueFactor(i),
               w.flow.priorityFactor(i),
               eliminated ? 0 : w.flow.profile().score(w.rankKey[i]),

@@ -26,20 +26,31 @@ final class DecisionWork {
   int count;
 
   final int[] removedIndex;
-  final Stage[] removedStage;
+
+  /** {@link Stage#ordinal()} of each removal: a byte, not an 8-byte reference, per offer. */
+  final byte[] removedStage;
+
   final Reason[] removedReason;
   int removedCount;
 
-  final int[] stageIn = new int[Stage.values().length];
-  final int[] stageOut = new int[Stage.values().length];
-  final long[] stageNanos = new long[Stage.values().length];
-  final boolean[] stageRan = new boolean[Stage.values().length];
+  private static final int STAGES = Stage.values().length;
+
+  final int[] stageIn = new int[STAGES];
+  final int[] stageOut = new int[STAGES];
+  final long[] stageNanos = new long[STAGES];
+  final boolean[] stageRan = new boolean[STAGES];
 
   int[] scoredIndex;
   int scoredCount;
   final double[] propensity;
   final boolean[] fallback;
-  final double[] relevance;
+
+  /**
+   * The relevance used for each offer when the request overrides some ({@code context.relevance});
+   * null otherwise, when every offer's is its flow's static factor.
+   */
+  double[] relevance;
+
   final double[] rankKey;
   final boolean[] eliminated;
 
@@ -70,11 +81,10 @@ final class DecisionWork {
     }
     count = n;
     removedIndex = new int[n];
-    removedStage = new Stage[n];
+    removedStage = new byte[n];
     removedReason = new Reason[n];
     propensity = new double[n];
     fallback = new boolean[n];
-    relevance = new double[n];
     rankKey = new double[n];
     eliminated = new boolean[n];
   }
@@ -86,9 +96,14 @@ final class DecisionWork {
     return Flow.WILDCARD.equals(served) ? null : served;
   }
 
+  /** The relevance arbitration used for candidate {@code i}. */
+  double relevance(int i) {
+    return relevance == null ? flow.relevanceFactor(i) : relevance[i];
+  }
+
   void remove(int index, Stage stage, Reason reason) {
     removedIndex[removedCount] = index;
-    removedStage[removedCount] = stage;
+    removedStage[removedCount] = (byte) stage.ordinal();
     removedReason[removedCount] = reason;
     removedCount++;
   }

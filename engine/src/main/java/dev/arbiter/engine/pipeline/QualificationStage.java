@@ -39,7 +39,7 @@ final class QualificationStage implements PipelineStage {
         int slot = slots[r];
         if (slot >= 0 && memo != null && memo[slot] != UNKNOWN) {
           if (memo[slot] == FAILED) {
-            failure = offer.rulesArray()[r].failure();
+            failure = offer.ruleFailuresArray()[r];
             break;
           }
           if (memo[slot] == ERROR) {
@@ -57,7 +57,7 @@ final class QualificationStage implements PipelineStage {
         try {
           outcome = compiled[r].test(w.data) ? PASSED : FAILED;
           if (outcome == FAILED) {
-            failure = offer.rulesArray()[r].failure();
+            failure = offer.ruleFailuresArray()[r];
           }
         } catch (RuntimeException e) {
           // RuleEvaluationException is the expected case; anything else is treated the same so
@@ -69,10 +69,15 @@ final class QualificationStage implements PipelineStage {
         if (slot >= 0) {
           if (memo == null) {
             memo = new byte[w.snapshot.memoSlotCount()];
-            memoError = new String[memo.length];
           }
           memo[slot] = outcome;
-          memoError[slot] = error;
+          if (error != null) {
+            // Only a rule that raised an error needs its message kept; most decisions have none.
+            if (memoError == null) {
+              memoError = new String[memo.length];
+            }
+            memoError[slot] = error;
+          }
         }
         if (outcome != PASSED) {
           break;

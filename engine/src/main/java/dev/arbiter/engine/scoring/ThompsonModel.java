@@ -56,12 +56,21 @@ public record ThompsonModel(
     } else {
       return Double.NaN;
     }
-    BetaCounts posterior = posterior(thompson, subject.key(), subject.category());
-    return random.nextBeta(posterior.alpha(), posterior.beta());
+    BetaCounts posterior = learned(thompson, subject.key(), subject.category());
+    // The prior's parameters directly: a new offer (every offer of a new model) allocates nothing.
+    return posterior == null
+        ? random.nextBeta(priorAlpha, priorBeta)
+        : random.nextBeta(posterior.alpha(), posterior.beta());
   }
 
   /** The posterior that {@link #score} samples for this offer (see the class comment). */
   public BetaCounts posterior(ThompsonState state, String offerKey, String category) {
+    BetaCounts learned = learned(state, offerKey, category);
+    return learned == null ? prior() : learned;
+  }
+
+  /** {@link #posterior}, null where that is the prior. */
+  private BetaCounts learned(ThompsonState state, String offerKey, String category) {
     double priorSum = priorAlpha + priorBeta;
     BetaCounts offer = state.offers().get(offerKey);
     double offerEvidence = evidence(offer, priorSum);
@@ -88,7 +97,7 @@ public record ThompsonModel(
       best = global;
       bestEvidence = globalEvidence;
     }
-    return best != null && bestEvidence > 0 ? best : prior();
+    return best != null && bestEvidence > 0 ? best : null;
   }
 
   private static double evidence(BetaCounts counts, double priorSum) {
