@@ -12,8 +12,9 @@ import tools.jackson.databind.ValueSerializer;
  * Writes {@code decision.made.v1}'s data field by field: every decision writes one, on the
  * decision-log writers, and binding the record and its ten offers property by property cost about
  * half of the event's JSON time (bench/RESULTS.md). The bytes are those of the record's own
- * properties, in its {@code @JsonPropertyOrder}: nulls written, empty {@code bins} left out ({@code
- * DecisionMadeEventTests} compares them with the maps the event was first built of).
+ * properties, in its {@code @JsonPropertyOrder}: nulls written but {@code modelBinning}'s, empty
+ * {@code bins} left out ({@code DecisionMadeEventTests} compares them with the maps the event was
+ * first built of).
  */
 final class DecisionMadeJson extends ValueSerializer<DecisionMade> {
   private static final CompactJson.Name DECISION_ID = new CompactJson.Name("decisionId");
@@ -26,6 +27,7 @@ final class DecisionMadeJson extends ValueSerializer<DecisionMade> {
   private static final CompactJson.Name CHANNEL = new CompactJson.Name("channel");
   private static final CompactJson.Name PLACEMENT = new CompactJson.Name("placement");
   private static final CompactJson.Name MODEL_KEY = new CompactJson.Name("modelKey");
+  private static final CompactJson.Name MODEL_BINNING = new CompactJson.Name("modelBinning");
   private static final CompactJson.Name DECIDED_AT = new CompactJson.Name("decidedAt");
   private static final CompactJson.Name SEED = new CompactJson.Name("seed");
   private static final CompactJson.Name OFFERS = new CompactJson.Name("offers");
@@ -71,6 +73,10 @@ final class DecisionMadeJson extends ValueSerializer<DecisionMade> {
     s.string(d.placement());
     s.name(MODEL_KEY);
     s.string(d.modelKey());
+    if (d.modelBinning() != null) {
+      s.name(MODEL_BINNING);
+      s.string(d.modelBinning());
+    }
     s.name(DECIDED_AT);
     s.text(d.decidedAt());
     s.name(SEED);

@@ -266,6 +266,7 @@ public class RecommendService {
     "channel",
     "placement",
     "modelKey",
+    "modelBinning",
     "decidedAt",
     "seed",
     "offers"
@@ -281,6 +282,7 @@ public class RecommendService {
       String channel,
       String placement,
       String modelKey,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String modelBinning,
       String decidedAt,
       long seed,
       List<DecidedOffer> offers) {}
@@ -390,6 +392,7 @@ public class RecommendService {
         decision.flowKey(),
         channel,
         model == null ? null : model.key(),
+        model instanceof NaiveBayesModel nb ? nb.binning() : null,
         now,
         offers,
         new CompletableFuture<>());
@@ -445,6 +448,7 @@ public class RecommendService {
             recorded.channel(),
             request.placement(),
             recorded.modelKey(),
+            recorded.modelBinning(),
             decidedAt,
             seed,
             offers);

@@ -1,5 +1,6 @@
 package dev.arbiter.decision;
 
+import dev.arbiter.engine.scoring.NaiveBayesModel;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +18,9 @@ import java.util.concurrent.CompletableFuture;
  * @param flowKey the flow that decided
  * @param channel the channel the offers were shown on (request's, else the flow's)
  * @param modelKey the flow's model, or null
+ * @param modelBinning for a naive Bayes model, {@link NaiveBayesModel#binning()} when decided (the
+ *     bins an outcome may be counted in only while the model still bins alike); null otherwise, and
+ *     for a decision whose event was stored before Arbiter recorded it
  * @param madeAt when it was decided
  * @param offers offer key to what was returned, in rank order
  * @param eventStored completed once this node's decision log stored the decision's {@code
@@ -29,6 +33,7 @@ public record RecordedDecision(
     String flowKey,
     String channel,
     String modelKey,
+    String modelBinning,
     Instant madeAt,
     Map<String, ReturnedOffer> offers,
     CompletableFuture<Void> eventStored) {
@@ -41,9 +46,20 @@ public record RecordedDecision(
       String flowKey,
       String channel,
       String modelKey,
+      String modelBinning,
       Instant madeAt,
       Map<String, ReturnedOffer> offers) {
-    this(decisionId, tenantId, customerId, flowKey, channel, modelKey, madeAt, offers, null);
+    this(
+        decisionId,
+        tenantId,
+        customerId,
+        flowKey,
+        channel,
+        modelKey,
+        modelBinning,
+        madeAt,
+        offers,
+        null);
   }
 
   /**
@@ -91,6 +107,7 @@ public record RecordedDecision(
         (String) data.get("flowKey"),
         (String) data.get("channel"),
         (String) data.get("modelKey"),
+        data.get("modelBinning") instanceof String binning ? binning : null,
         time instanceof String t ? Instant.parse(t) : null,
         offers);
   }

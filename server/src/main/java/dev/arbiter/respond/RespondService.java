@@ -73,8 +73,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Learning: outcomes whose type {@link OutcomeType#learns() learns} add a success (positive) or
  * failure (negative) to the decision's flow model, if it is a Thompson or naive Bayes model that
- * still exists with that type; naive Bayes counts go into the bins the offer was scored in. Other
- * nodes use the new evidence within {@link dev.arbiter.scoring.ModelStates#REFRESH}.
+ * still exists with that type; naive Bayes counts go into the bins the offer was scored in, unless
+ * the model's predictors have changed how they bin since the decision (its {@code modelBinning}
+ * differs: those bins now mean something else, and the outcome is skipped). Other nodes use the new
+ * evidence within {@link dev.arbiter.scoring.ModelStates#REFRESH}.
  *
  * <p>Cost: an offer's {@code value.cost} is charged once per decision and offer, at the first
  * positive outcome reported for them, and only for offers with a budget (what the cost counts
@@ -414,7 +416,12 @@ public class RespondService {
               t.type(),
               "applied");
       case NaiveBayesModel nb -> {
-        List<Learning.BinIncrement> increments = binIncrements(nb, offerKey, returned, type);
+        // The decision's bins mean what they meant only while the model bins alike; a decision
+        // stored before its binning was recorded is checked by the bins' range alone.
+        List<Learning.BinIncrement> increments =
+            decision.modelBinning() != null && !decision.modelBinning().equals(nb.binning())
+                ? null
+                : binIncrements(nb, offerKey, returned, type);
         yield increments == null
             ? new Learned(null, nb.type(), "skipped")
             : new Learned(

@@ -104,6 +104,7 @@ class CompactDecisionEventsIntegrationTests {
             "web",
             "hero",
             "bandit",
+            null,
             at.toString(),
             r.nextLong(),
             offers);

@@ -77,7 +77,8 @@ class DecisionMadeEventTests {
             Long.MIN_VALUE,
             null,
             "hero",
-            null,
+            "nb",
+            "0123456789abcdef",
             AT.toString(),
             0L,
             List.of(
@@ -87,7 +88,51 @@ class DecisionMadeEventTests {
     String mine = JSON.writeValueAsString(data);
 
     assertThat(mine).contains("\"bins\":{\"balance\":2,\"age\":null,\"tenure\":0}");
+    assertThat(mine).contains("\"modelKey\":\"nb\",\"modelBinning\":\"0123456789abcdef\",");
     assertThat(mine).isEqualTo(beanMapper.writeValueAsString(data));
+  }
+
+  /** Respond reads a stored decision's binning back, and none from an event stored before it. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void shouldReadTheModelsBinningBackFromTheStoredEvent() {
+    OutboxEvent event =
+        OutboxEvent.cloudEvent(
+            "d-1",
+            "t-1",
+            "acme",
+            "decision.made.v1",
+            "c-1",
+            AT,
+            new RecommendService.DecisionMade(
+                "d-1",
+                "acme",
+                "c-1",
+                "r-1",
+                "home",
+                3,
+                42L,
+                "web",
+                null,
+                "nb",
+                "0123456789abcdef",
+                AT.toString(),
+                1L,
+                List.of(
+                    new RecommendService.DecidedOffer(
+                        offers().get(0), "cards", Map.of("age", 1)))));
+    Map<String, Object> stored = JSON.readValue(JSON.writeValueAsString(event.event()), Map.class);
+    Map<String, Object> data = (Map<String, Object>) stored.get("data");
+
+    RecordedDecision read = RecordedDecision.fromEventData("t-1", data);
+    data.remove("modelBinning");
+    RecordedDecision before = RecordedDecision.fromEventData("t-1", data);
+
+    assertThat(read.modelKey()).isEqualTo("nb");
+    assertThat(read.modelBinning()).isEqualTo("0123456789abcdef");
+    assertThat(read.offers().get("gold").bins()).isEqualTo(Map.of("age", 1));
+    assertThat(before.modelBinning()).isNull();
+    assertThat(before.modelKey()).isEqualTo("nb");
   }
 
   /**
@@ -126,6 +171,7 @@ class DecisionMadeEventTests {
                     null,
                     "hero",
                     "bandit",
+                    "fedcba9876543210",
                     AT.toString(),
                     Long.MIN_VALUE,
                     List.of(
@@ -147,6 +193,7 @@ class DecisionMadeEventTests {
                     0,
                     0,
                     "web",
+                    null,
                     null,
                     null,
                     AT.toString(),
@@ -219,6 +266,7 @@ class DecisionMadeEventTests {
             "web",
             placement,
             modelKey,
+            null,
             AT.toString(),
             -7L,
             decided);

@@ -142,6 +142,7 @@ class RecentDecisionsIntegrationTests {
         "homepage",
         "web",
         null,
+        null,
         clock.instant(),
         Map.of("gold-card", new RecordedDecision.ReturnedOffer("cards", Map.of())));
   }

@@ -602,81 +602,135 @@ class RespondIntegrationTests {
 
   @Test
   void shouldFoldANaiveBayesOutcomeIntoTheBinsTheOfferWasScoredIn() {
+    naiveBayesFlow("nb-model", "nb-flow", "nb");
+    String decisionId = naiveBayesDecision("nb-flow", "r-nb");
+    Response accepted = accept(decisionId, "r-nb", "k-nb");
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
+    assertThat(binCounts("nb-model")).containsExactly(":-1:1:0", "balance:2:1:0", "segment:1:1:0");
+  }
+
+  /**
+   * Cut points moved, the bin count the same: a decision made before the change recorded bin 2 of
+   * the old cuts, which is not bin 2 of the new ones, so its outcome is not counted; a decision
+   * made after the change is.
+   */
+  @Test
+  void shouldNotCountAnOutcomeInBinsWhosePredictorChangedSinceTheDecision() {
+    naiveBayesFlow("nb-moved", "nb-moved-flow", "nb-moved");
+    String before = naiveBayesDecision("nb-moved-flow", "r-nb-moved");
+    String[] ed = auth(editor, DemoSeeder.TENANT);
+    JsonNode current = server.get("/api/v1/models/nb-moved", ed).json();
+    Map<String, Object> update = naiveBayesModel("nb-moved", List.of(5000, 50000));
+    update.put("rowVersion", current.path("rowVersion").asLong());
+    Response changed = server.put("/api/v1/models/nb-moved", update, ed);
+    assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+
+    // the next read of the catalog on this node is the changed one (this write announced it)
+    double skipped = modelUpdates("skipped");
+    Response late = accept(before, "r-nb-moved", "k-nb-moved-1");
+    assertThat(late.status()).as(late.body()).isEqualTo(201);
+    assertThat(binCounts("nb-moved")).isEmpty();
+    assertThat(modelUpdates("skipped")).isEqualTo(skipped + 1);
+
+    String after = naiveBayesDecision("nb-moved-flow", "r-nb-moved");
+    Response counted = accept(after, "r-nb-moved", "k-nb-moved-2");
+    assertThat(counted.status()).as(counted.body()).isEqualTo(201);
+    // 12000 is in [5000, 50000): bin 1 of the new cuts
+    assertThat(binCounts("nb-moved")).containsExactly(":-1:1:0", "balance:1:1:0", "segment:1:1:0");
+  }
+
+  private static Map<String, Object> naiveBayesModel(String key, List<Integer> balanceBins) {
+    Map<String, Object> body = new HashMap<>();
+    body.put("key", key);
+    body.put("name", "NB");
+    body.put("type", "naive_bayes");
+    body.put("fallbackScore", 0.3);
+    body.put(
+        "config",
+        Map.of(
+            "predictors",
+            List.of(
+                Map.of("name", "balance", "type", "numeric", "bins", balanceBins),
+                Map.of(
+                    "name", "segment", "type", "symbolic", "values", List.of("gold", "silver")))));
+    return body;
+  }
+
+  /** A naive Bayes model on balance (cut at 1000 and 10000) and segment, and a published flow. */
+  private void naiveBayesFlow(String modelKey, String flowKey, String placement) {
     String[] ed = auth(editor, DemoSeeder.TENANT);
     Response model =
-        server.post(
-            "/api/v1/models",
-            Map.of(
-                "key",
-                "nb-model",
-                "name",
-                "NB",
-                "type",
-                "naive_bayes",
-                "fallbackScore",
-                0.3,
-                "config",
-                Map.of(
-                    "predictors",
-                    List.of(
-                        Map.of("name", "balance", "type", "numeric", "bins", List.of(1000, 10000)),
-                        Map.of(
-                            "name",
-                            "segment",
-                            "type",
-                            "symbolic",
-                            "values",
-                            List.of("gold", "silver"))))),
-            ed);
+        server.post("/api/v1/models", naiveBayesModel(modelKey, List.of(1000, 10000)), ed);
     assertThat(model.status()).as(model.body()).isEqualTo(201);
     Response flow =
         server.post(
             "/api/v1/flows",
             Map.of(
                 "key",
-                "nb-flow",
+                flowKey,
                 "name",
                 "NB flow",
                 "channel",
                 "app",
                 "placement",
-                "nb",
+                placement,
                 "inventory",
                 Map.of("offers", List.of("gold-card", "travel-insurance")),
                 "modelKey",
-                "nb-model",
+                modelKey,
                 "maxOffers",
                 2),
             ed);
     assertThat(flow.status()).as(flow.body()).isEqualTo(201);
-    assertThat(server.post("/api/v1/flows/nb-flow/publish", Map.of(), ed).status()).isEqualTo(200);
+    Response published = server.post("/api/v1/flows/" + flowKey + "/publish", Map.of(), ed);
+    assertThat(published.status()).isEqualTo(200);
+  }
+
+  /** A decision of {@code flowKey} for a silver customer with a balance of 12000; its id. */
+  private String naiveBayesDecision(String flowKey, String customerId) {
     Response r =
         server.post(
             "/api/v1/recommend",
             Map.of(
                 "customerId",
-                "r-nb",
+                customerId,
                 "flowKey",
-                "nb-flow",
+                flowKey,
                 "attributes",
                 Map.of("balance", 12000, "age", 40, "segment", "silver")),
             auth(decision, DemoSeeder.TENANT));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().path("offers").findValuesAsString("offerKey")).contains("gold-card");
+    return r.json().path("decisionId").asString();
+  }
+
+  private Response accept(String decisionId, String customerId, String idempotencyKey) {
     Map<String, Object> body = new HashMap<>();
-    body.put("decisionId", r.json().path("decisionId").asString());
+    body.put("decisionId", decisionId);
     body.put("offerKey", "gold-card");
-    body.put("customerId", "r-nb");
+    body.put("customerId", customerId);
     body.put("outcome", "accept");
-    Response accepted = respond(decision, body, "k-nb");
-    assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
-    List<String> rows =
-        jdbc.sql(
-                "select predictor || ':' || bin || ':' || sum(positives) || ':' || sum(negatives)"
-                    + " from model_bin_counts where model_key = 'nb-model' and offer_key = 'gold-card'"
-                    + " group by predictor, bin order by predictor, bin")
-            .query(String.class)
-            .list();
-    assertThat(rows).containsExactly(":-1:1:0", "balance:2:1:0", "segment:1:1:0");
+    return respond(decision, body, idempotencyKey);
+  }
+
+  /** {@code predictor:bin:positives:negatives} of gold-card under {@code modelKey}. */
+  private List<String> binCounts(String modelKey) {
+    return jdbc.sql(
+            "select predictor || ':' || bin || ':' || sum(positives) || ':' || sum(negatives)"
+                + " from model_bin_counts where model_key = ? and offer_key = 'gold-card'"
+                + " group by predictor, bin order by predictor, bin")
+        .param(modelKey)
+        .query(String.class)
+        .list();
+  }
+
+  private double modelUpdates(String result) {
+    var counter =
+        server
+            .bean(io.micrometer.core.instrument.MeterRegistry.class)
+            .find("arbiter.model.updates")
+            .tags("type", "naive_bayes", "result", result)
+            .counter();
+    return counter == null ? 0 : counter.count();
   }
 }

@@ -1,5 +1,11 @@
 package dev.arbiter.engine.scoring;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,8 +34,10 @@ import java.util.Objects;
  * @param key the model's key
  * @param fallbackScore in [0, 1]
  * @param predictors at least one
+ * @param binning derived from {@code predictors} whatever is passed: see {@link #binningOf}
  */
-public record NaiveBayesModel(String key, double fallbackScore, List<Predictor> predictors)
+public record NaiveBayesModel(
+    String key, double fallbackScore, List<Predictor> predictors, String binning)
     implements ScoringModel {
 
   /**
@@ -84,6 +92,60 @@ public record NaiveBayesModel(String key, double fallbackScore, List<Predictor> 
     predictors = List.copyOf(predictors);
     if (predictors.isEmpty()) {
       throw new IllegalArgumentException("a naive Bayes model needs a predictor");
+    }
+    binning = binningOf(predictors);
+  }
+
+  public NaiveBayesModel(String key, double fallbackScore, List<Predictor> predictors) {
+    this(key, fallbackScore, predictors, null);
+  }
+
+  /**
+   * A fingerprint of how {@code predictors} bin a decision: 16 hex digits of a SHA-256 over each
+   * predictor's name, path, type and bins or values, by name. Predictors that bin alike have equal
+   * fingerprints (numbers compare by value, so {@code 1000} and {@code 1e3} are one bound; the
+   * predictors' order does not matter, as evidence is kept by name), and a change to any bin,
+   * value, path, type or name changes it (short of a 64-bit collision). A decision records it, so
+   * that an outcome arriving after the predictors changed is not counted in bins that now mean
+   * something else.
+   */
+  public static String binningOf(List<Predictor> predictors) {
+    List<Predictor> byName = new ArrayList<>(predictors);
+    byName.sort(
+        Comparator.comparing(Predictor::name, Comparator.nullsFirst(Comparator.naturalOrder())));
+    StringBuilder text = new StringBuilder();
+    for (Predictor p : byName) {
+      field(text, p.name());
+      field(text, String.valueOf(p.path()));
+      field(text, p.numeric() ? "numeric" : "symbolic");
+      text.append(p.numeric() ? p.bounds().size() : p.values().size()).append(';');
+      if (p.numeric()) {
+        for (double bound : p.bounds()) {
+          // -0.0 and 0.0 bin alike (x >= bound); the canonical text must not tell them apart
+          field(text, Double.toString(bound == 0 ? 0.0 : bound));
+        }
+      } else {
+        for (String value : p.values()) {
+          field(text, value);
+        }
+      }
+    }
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(text.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** A length-prefixed field: no two different lists of fields make the same text. */
+  private static void field(StringBuilder text, String value) {
+    if (value == null) {
+      text.append("-;");
+    } else {
+      text.append(value.length()).append(':').append(value);
     }
   }
 

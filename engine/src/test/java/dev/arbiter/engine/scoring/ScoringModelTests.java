@@ -216,6 +216,54 @@ class ScoringModelTests {
   }
 
   @Test
+  void shouldFingerprintHowNaiveBayesPredictorsBinAndNothingElse() {
+    NaiveBayesModel.Predictor age = numeric("age", "customer.age", 25.0, 40.0);
+    NaiveBayesModel.Predictor tier =
+        new NaiveBayesModel.Predictor(
+            "tier", FeaturePath.of("customer.tier"), false, List.of(), List.of("gold", "silver"));
+    String binning = new NaiveBayesModel("nb", 0.05, List.of(age, tier)).binning();
+
+    assertThat(binning).matches("[0-9a-f]{16}");
+    // the key, the fallback, the predictors' order and -0.0 for 0.0 bin alike
+    assertThat(new NaiveBayesModel("other", 0.5, List.of(tier, age)).binning()).isEqualTo(binning);
+    assertThat(new NaiveBayesModel("nb", 0.05, List.of(age, tier), "ignored").binning())
+        .isEqualTo(binning);
+    assertThat(NaiveBayesModel.binningOf(List.of(numeric("z", "customer.z", -0.0))))
+        .isEqualTo(NaiveBayesModel.binningOf(List.of(numeric("z", "customer.z", 0.0))));
+    // every change to how a predictor bins, or to the name its evidence is kept under, tells
+    for (List<NaiveBayesModel.Predictor> changed :
+        List.of(
+            List.of(numeric("age", "customer.age", 25.0, 41.0), tier),
+            List.of(numeric("age", "customer.age", 25.0), tier),
+            List.of(numeric("age", "customer.years", 25.0, 40.0), tier),
+            List.of(numeric("years", "customer.age", 25.0, 40.0), tier),
+            List.of(age),
+            List.of(
+                age,
+                new NaiveBayesModel.Predictor(
+                    "tier",
+                    FeaturePath.of("customer.tier"),
+                    false,
+                    List.of(),
+                    List.of("silver", "gold"))),
+            List.of(
+                age,
+                new NaiveBayesModel.Predictor(
+                    "tier",
+                    FeaturePath.of("customer.tier"),
+                    false,
+                    List.of(),
+                    List.of("gold,silver"))))) {
+      assertThat(NaiveBayesModel.binningOf(changed)).as(changed.toString()).isNotEqualTo(binning);
+    }
+  }
+
+  private static NaiveBayesModel.Predictor numeric(String name, String path, Double... bounds) {
+    return new NaiveBayesModel.Predictor(
+        name, FeaturePath.of(path), true, List.of(bounds), List.of());
+  }
+
+  @Test
   void shouldFailNaiveBayesWhenCountsNoLongerFitThePredictors() {
     NaiveBayesModel model =
         new NaiveBayesModel(
