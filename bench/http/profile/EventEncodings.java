@@ -158,7 +158,7 @@ public class EventEncodings {
     Constructor<?> offer = offerClass.getDeclaredConstructor(RankedOffer.class, String.class, Map.class);
     Constructor<?> data = dataClass.getDeclaredConstructors()[0];
     for (Constructor<?> c : dataClass.getDeclaredConstructors()) {
-      if (c.getParameterCount() == 13) {
+      if (c.getParameterCount() == 14) {
         data = c;
       }
     }
@@ -188,7 +188,7 @@ public class EventEncodings {
         offers.add(offer.newInstance(o, "small", Map.of()));
       }
       Object d = data.newInstance(id, "bench", customer, UUID.randomUUID().toString(), "ref100", 1, 3L,
-          new String("web"), new String("hero"), "bandit", at.toString(), r.nextLong(), offers);
+          new String("web"), new String("hero"), "bandit", null, at.toString(), r.nextLong(), offers);
       events.add(OutboxEvent.cloudEvent(id, "t1", "bench", "decision.made.v1", customer, at, d));
     }
     return events;

@@ -75,7 +75,12 @@ final class DecisionMadeJson extends ValueSerializer<DecisionMade> {
     s.string(d.modelKey());
     if (d.modelBinning() != null) {
       s.name(MODEL_BINNING);
-      s.string(d.modelBinning());
+      s.startObject();
+      for (Map.Entry<String, String> predictor : d.modelBinning().entrySet()) {
+        s.name(predictor.getKey());
+        s.string(predictor.getValue());
+      }
+      s.endObject();
     }
     s.name(DECIDED_AT);
     s.text(d.decidedAt());

@@ -282,7 +282,7 @@ public class RecommendService {
       String channel,
       String placement,
       String modelKey,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String modelBinning,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> modelBinning,
       String decidedAt,
       long seed,
       List<DecidedOffer> offers) {}

@@ -18,9 +18,10 @@ import java.util.concurrent.CompletableFuture;
  * @param flowKey the flow that decided
  * @param channel the channel the offers were shown on (request's, else the flow's)
  * @param modelKey the flow's model, or null
- * @param modelBinning for a naive Bayes model, {@link NaiveBayesModel#binning()} when decided (the
- *     bins an outcome may be counted in only while the model still bins alike); null otherwise, and
- *     for a decision whose event was stored before Arbiter recorded it
+ * @param modelBinning for a naive Bayes model, {@link NaiveBayesModel#binning()} when decided: each
+ *     predictor's fingerprint (an outcome is counted in the recorded bins only while every
+ *     predictor still bins as it did); null otherwise, and for a decision whose event was stored
+ *     before Arbiter recorded it
  * @param madeAt when it was decided
  * @param offers offer key to what was returned, in rank order
  * @param eventStored completed once this node's decision log stored the decision's {@code
@@ -33,7 +34,7 @@ public record RecordedDecision(
     String flowKey,
     String channel,
     String modelKey,
-    String modelBinning,
+    Map<String, String> modelBinning,
     Instant madeAt,
     Map<String, ReturnedOffer> offers,
     CompletableFuture<Void> eventStored) {
@@ -46,7 +47,7 @@ public record RecordedDecision(
       String flowKey,
       String channel,
       String modelKey,
-      String modelBinning,
+      Map<String, String> modelBinning,
       Instant madeAt,
       Map<String, ReturnedOffer> offers) {
     this(
@@ -70,6 +71,21 @@ public record RecordedDecision(
 
   public RecordedDecision {
     offers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(offers));
+  }
+
+  /** A stored event's {@code modelBinning}: predictor name to fingerprint; null when absent. */
+  private static Map<String, String> binning(Object stored) {
+    if (!(stored instanceof Map<?, ?> m)) {
+      return null;
+    }
+    Map<String, String> binning = new LinkedHashMap<>();
+    m.forEach(
+        (name, fingerprint) -> {
+          if (name instanceof String n && fingerprint instanceof String f) {
+            binning.put(n, f);
+          }
+        });
+    return binning;
   }
 
   /**
@@ -107,7 +123,7 @@ public record RecordedDecision(
         (String) data.get("flowKey"),
         (String) data.get("channel"),
         (String) data.get("modelKey"),
-        data.get("modelBinning") instanceof String binning ? binning : null,
+        binning(data.get("modelBinning")),
         time instanceof String t ? Instant.parse(t) : null,
         offers);
   }

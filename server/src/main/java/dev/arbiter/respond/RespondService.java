@@ -74,9 +74,10 @@ import org.slf4j.LoggerFactory;
  * <p>Learning: outcomes whose type {@link OutcomeType#learns() learns} add a success (positive) or
  * failure (negative) to the decision's flow model, if it is a Thompson or naive Bayes model that
  * still exists with that type; naive Bayes counts go into the bins the offer was scored in, unless
- * the model's predictors have changed how they bin since the decision (its {@code modelBinning}
- * differs: those bins now mean something else, and the outcome is skipped). Other nodes use the new
- * evidence within {@link dev.arbiter.scoring.ModelStates#REFRESH}.
+ * one of the model's predictors has changed how it bins since the decision (its fingerprint in the
+ * decision's {@code modelBinning} differs: that bin now means something else, and the outcome is
+ * skipped). Other nodes use the new evidence within {@link
+ * dev.arbiter.scoring.ModelStates#REFRESH}.
  *
  * <p>Cost: an offer's {@code value.cost} is charged once per decision and offer, at the first
  * positive outcome reported for them, and only for offers with a budget (what the cost counts
@@ -416,12 +417,10 @@ public class RespondService {
               t.type(),
               "applied");
       case NaiveBayesModel nb -> {
-        // The decision's bins mean what they meant only while the model bins alike; a decision
-        // stored before its binning was recorded is checked by the bins' range alone.
         List<Learning.BinIncrement> increments =
-            decision.modelBinning() != null && !decision.modelBinning().equals(nb.binning())
-                ? null
-                : binIncrements(nb, offerKey, returned, type);
+            binnedAlike(decision.modelBinning(), nb)
+                ? binIncrements(nb, offerKey, returned, type)
+                : null;
         yield increments == null
             ? new Learned(null, nb.type(), "skipped")
             : new Learned(
@@ -432,6 +431,26 @@ public class RespondService {
       case null -> new Learned(null, "unknown", "skipped");
       default -> new Learned(null, model.type(), "not_learning");
     };
+  }
+
+  /**
+   * Whether each of the model's predictors bins as it did when the decision recorded {@code then}
+   * (predictor name to {@link NaiveBayesModel.Predictor#binning()}): a recorded bin of one that
+   * changed means something else now. A predictor removed since does not matter; one added since
+   * has no recorded bin, which {@link #binIncrements} refuses. A decision stored before its binning
+   * was recorded ({@code then} null) is checked by its bins' range alone.
+   */
+  private static boolean binnedAlike(Map<String, String> then, NaiveBayesModel nb) {
+    if (then == null) {
+      return true;
+    }
+    for (NaiveBayesModel.Predictor p : nb.predictors()) {
+      String recorded = then.get(p.name());
+      if (recorded != null && !recorded.equals(p.binning())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The bins recorded at decision time, for the model's current predictors; null if they moved. */

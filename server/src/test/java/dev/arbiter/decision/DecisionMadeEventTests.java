@@ -78,7 +78,7 @@ class DecisionMadeEventTests {
             null,
             "hero",
             "nb",
-            "0123456789abcdef",
+            binning(),
             AT.toString(),
             0L,
             List.of(
@@ -88,8 +88,32 @@ class DecisionMadeEventTests {
     String mine = JSON.writeValueAsString(data);
 
     assertThat(mine).contains("\"bins\":{\"balance\":2,\"age\":null,\"tenure\":0}");
-    assertThat(mine).contains("\"modelKey\":\"nb\",\"modelBinning\":\"0123456789abcdef\",");
+    assertThat(mine)
+        .contains(
+            "\"modelKey\":\"nb\",\"modelBinning\":{\"balance\":\"0123456789abcdef\","
+                + "\"age\":\"00000000ffffffff\"},");
     assertThat(mine).isEqualTo(beanMapper.writeValueAsString(data));
+
+    // no model: its key written as null, its binning left out, as Jackson's own serializer does
+    var noModel =
+        new RecommendService.DecisionMade(
+            "d-1",
+            "acme",
+            "c-1",
+            "r-1",
+            "home",
+            1,
+            2L,
+            "web",
+            null,
+            null,
+            null,
+            AT.toString(),
+            0L,
+            data.offers());
+    String without = JSON.writeValueAsString(noModel);
+    assertThat(without).contains("\"modelKey\":null,\"decidedAt\":").doesNotContain("modelBinning");
+    assertThat(without).isEqualTo(beanMapper.writeValueAsString(noModel));
   }
 
   /** Respond reads a stored decision's binning back, and none from an event stored before it. */
@@ -115,7 +139,7 @@ class DecisionMadeEventTests {
                 "web",
                 null,
                 "nb",
-                "0123456789abcdef",
+                binning(),
                 AT.toString(),
                 1L,
                 List.of(
@@ -129,7 +153,7 @@ class DecisionMadeEventTests {
     RecordedDecision before = RecordedDecision.fromEventData("t-1", data);
 
     assertThat(read.modelKey()).isEqualTo("nb");
-    assertThat(read.modelBinning()).isEqualTo("0123456789abcdef");
+    assertThat(read.modelBinning()).containsExactlyEntriesOf(binning());
     assertThat(read.offers().get("gold").bins()).isEqualTo(Map.of("age", 1));
     assertThat(before.modelBinning()).isNull();
     assertThat(before.modelKey()).isEqualTo("nb");
@@ -171,7 +195,7 @@ class DecisionMadeEventTests {
                     null,
                     "hero",
                     "bandit",
-                    "fedcba9876543210",
+                    Map.of("âge", "fedcba9876543210"),
                     AT.toString(),
                     Long.MIN_VALUE,
                     List.of(
@@ -241,6 +265,13 @@ class DecisionMadeEventTests {
   /** Takes DecisionMadeJson off the record, so that Jackson binds it property by property. */
   @JsonSerialize(using = ValueSerializer.None.class)
   private abstract static class ByBeans {}
+
+  private static Map<String, String> binning() {
+    Map<String, String> binning = new LinkedHashMap<>();
+    binning.put("balance", "0123456789abcdef");
+    binning.put("age", "00000000ffffffff");
+    return binning;
+  }
 
   private static List<RankedOffer> offers() {
     return List.of(

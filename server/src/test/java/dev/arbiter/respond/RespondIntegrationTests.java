@@ -618,12 +618,7 @@ class RespondIntegrationTests {
   void shouldNotCountAnOutcomeInBinsWhosePredictorChangedSinceTheDecision() {
     naiveBayesFlow("nb-moved", "nb-moved-flow", "nb-moved");
     String before = naiveBayesDecision("nb-moved-flow", "r-nb-moved");
-    String[] ed = auth(editor, DemoSeeder.TENANT);
-    JsonNode current = server.get("/api/v1/models/nb-moved", ed).json();
-    Map<String, Object> update = naiveBayesModel("nb-moved", List.of(5000, 50000));
-    update.put("rowVersion", current.path("rowVersion").asLong());
-    Response changed = server.put("/api/v1/models/nb-moved", update, ed);
-    assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+    updateModel("nb-moved", naiveBayesModel("nb-moved", List.of(5000, 50000)));
 
     // the next read of the catalog on this node is the changed one (this write announced it)
     double skipped = modelUpdates("skipped");
@@ -639,21 +634,52 @@ class RespondIntegrationTests {
     assertThat(binCounts("nb-moved")).containsExactly(":-1:1:0", "balance:1:1:0", "segment:1:1:0");
   }
 
+  /**
+   * A predictor removed, the other unchanged: an outcome of a decision made before still counts in
+   * the offer's totals and in the predictor that bins as it did.
+   */
+  @Test
+  void shouldCountAnOutcomeInThePredictorsThatStillBinAsTheyDid() {
+    naiveBayesFlow("nb-dropped", "nb-dropped-flow", "nb-dropped");
+    String before = naiveBayesDecision("nb-dropped-flow", "r-nb-dropped");
+    updateModel(
+        "nb-dropped",
+        naiveBayesModelOf(
+            "nb-dropped",
+            List.of(Map.of("name", "balance", "type", "numeric", "bins", List.of(1000, 10000)))));
+
+    Response late = accept(before, "r-nb-dropped", "k-nb-dropped");
+
+    assertThat(late.status()).as(late.body()).isEqualTo(201);
+    assertThat(binCounts("nb-dropped")).containsExactly(":-1:1:0", "balance:2:1:0");
+  }
+
   private static Map<String, Object> naiveBayesModel(String key, List<Integer> balanceBins) {
+    return naiveBayesModelOf(
+        key,
+        List.of(
+            Map.of("name", "balance", "type", "numeric", "bins", balanceBins),
+            Map.of("name", "segment", "type", "symbolic", "values", List.of("gold", "silver"))));
+  }
+
+  private static Map<String, Object> naiveBayesModelOf(
+      String key, List<Map<String, ?>> predictors) {
     Map<String, Object> body = new HashMap<>();
     body.put("key", key);
     body.put("name", "NB");
     body.put("type", "naive_bayes");
     body.put("fallbackScore", 0.3);
-    body.put(
-        "config",
-        Map.of(
-            "predictors",
-            List.of(
-                Map.of("name", "balance", "type", "numeric", "bins", balanceBins),
-                Map.of(
-                    "name", "segment", "type", "symbolic", "values", List.of("gold", "silver")))));
+    body.put("config", Map.of("predictors", predictors));
     return body;
+  }
+
+  private void updateModel(String key, Map<String, Object> body) {
+    String[] ed = auth(editor, DemoSeeder.TENANT);
+    Map<String, Object> update = new HashMap<>(body);
+    update.put(
+        "rowVersion", server.get("/api/v1/models/" + key, ed).json().path("rowVersion").asLong());
+    Response changed = server.put("/api/v1/models/" + key, update, ed);
+    assertThat(changed.status()).as(changed.body()).isEqualTo(200);
   }
 
   /** A naive Bayes model on balance (cut at 1000 and 10000) and segment, and a published flow. */

@@ -1,11 +1,10 @@
 package dev.arbiter.engine.scoring;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,10 +33,11 @@ import java.util.Objects;
  * @param key the model's key
  * @param fallbackScore in [0, 1]
  * @param predictors at least one
- * @param binning derived from {@code predictors} whatever is passed: see {@link #binningOf}
+ * @param binning derived from {@code predictors} whatever is passed: each predictor's name to its
+ *     {@link Predictor#binning()}, in predictor order
  */
 public record NaiveBayesModel(
-    String key, double fallbackScore, List<Predictor> predictors, String binning)
+    String key, double fallbackScore, List<Predictor> predictors, Map<String, String> binning)
     implements ScoringModel {
 
   /**
@@ -48,12 +48,24 @@ public record NaiveBayesModel(
    * @param numeric numeric (with {@code bounds}) or symbolic (with {@code values})
    * @param bounds ascending bin boundaries for a numeric predictor, else empty
    * @param values the listed values of a symbolic predictor, else empty
+   * @param binning derived from the other fields whatever is passed: see {@link #binningOf}
    */
   public record Predictor(
-      String name, FeaturePath path, boolean numeric, List<Double> bounds, List<String> values) {
+      String name,
+      FeaturePath path,
+      boolean numeric,
+      List<Double> bounds,
+      List<String> values,
+      String binning) {
     public Predictor {
       bounds = List.copyOf(bounds);
       values = List.copyOf(values);
+      binning = binningOf(name, path, numeric, bounds, values);
+    }
+
+    public Predictor(
+        String name, FeaturePath path, boolean numeric, List<Double> bounds, List<String> values) {
+      this(name, path, numeric, bounds, values, null);
     }
 
     /** Bins including the "other" (symbolic) and "missing" bins. */
@@ -93,7 +105,11 @@ public record NaiveBayesModel(
     if (predictors.isEmpty()) {
       throw new IllegalArgumentException("a naive Bayes model needs a predictor");
     }
-    binning = binningOf(predictors);
+    Map<String, String> byName = new LinkedHashMap<>();
+    for (Predictor p : predictors) {
+      byName.put(p.name(), p.binning());
+    }
+    binning = Collections.unmodifiableMap(byName);
   }
 
   public NaiveBayesModel(String key, double fallbackScore, List<Predictor> predictors) {
@@ -101,39 +117,40 @@ public record NaiveBayesModel(
   }
 
   /**
-   * A fingerprint of how {@code predictors} bin a decision: 16 hex digits of a SHA-256 over each
-   * predictor's name, path, type and bins or values, by name. Predictors that bin alike have equal
-   * fingerprints (numbers compare by value, so {@code 1000} and {@code 1e3} are one bound; the
-   * predictors' order does not matter, as evidence is kept by name), and a change to any bin,
-   * value, path, type or name changes it (short of a 64-bit collision). A decision records it, so
-   * that an outcome arriving after the predictors changed is not counted in bins that now mean
-   * something else.
+   * A fingerprint of how a predictor bins a decision: 16 hex digits of a SHA-256 over its name,
+   * path, type and bins or values. Predictors that bin alike have equal fingerprints (numbers
+   * compare by value, so {@code 1000} and {@code 1e3} are one bound, and so are {@code -0.0} and
+   * {@code 0.0}), and a change to any bin, value, its order, the path, the type or the name changes
+   * it (short of a 64-bit collision). A decision records its model's, so that an outcome arriving
+   * after a predictor changed is not counted in bins that now mean something else.
    */
-  public static String binningOf(List<Predictor> predictors) {
-    List<Predictor> byName = new ArrayList<>(predictors);
-    byName.sort(
-        Comparator.comparing(Predictor::name, Comparator.nullsFirst(Comparator.naturalOrder())));
+  static String binningOf(
+      String name, FeaturePath path, boolean numeric, List<Double> bounds, List<String> values) {
     StringBuilder text = new StringBuilder();
-    for (Predictor p : byName) {
-      field(text, p.name());
-      field(text, String.valueOf(p.path()));
-      field(text, p.numeric() ? "numeric" : "symbolic");
-      text.append(p.numeric() ? p.bounds().size() : p.values().size()).append(';');
-      if (p.numeric()) {
-        for (double bound : p.bounds()) {
-          // -0.0 and 0.0 bin alike (x >= bound); the canonical text must not tell them apart
-          field(text, Double.toString(bound == 0 ? 0.0 : bound));
-        }
-      } else {
-        for (String value : p.values()) {
-          field(text, value);
-        }
+    field(text, name);
+    field(text, String.valueOf(path));
+    field(text, numeric ? "numeric" : "symbolic");
+    if (numeric) {
+      text.append(bounds.size()).append(';');
+      for (double bound : bounds) {
+        // -0.0 and 0.0 bin alike (x >= bound); the canonical text must not tell them apart
+        field(text, Double.toString(bound == 0 ? 0.0 : bound));
+      }
+    } else {
+      text.append(values.size()).append(';');
+      for (String value : values) {
+        field(text, value);
       }
     }
+    // UTF-16 code units, not UTF-8: an unpaired surrogate must not become the same '?' as another
+    byte[] units = new byte[text.length() * 2];
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      units[2 * i] = (byte) (c >>> 8);
+      units[2 * i + 1] = (byte) c;
+    }
     try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(text.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(units);
       return HexFormat.of().formatHex(digest, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);

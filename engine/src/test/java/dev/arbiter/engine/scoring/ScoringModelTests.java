@@ -218,44 +218,46 @@ class ScoringModelTests {
   @Test
   void shouldFingerprintHowNaiveBayesPredictorsBinAndNothingElse() {
     NaiveBayesModel.Predictor age = numeric("age", "customer.age", 25.0, 40.0);
-    NaiveBayesModel.Predictor tier =
-        new NaiveBayesModel.Predictor(
-            "tier", FeaturePath.of("customer.tier"), false, List.of(), List.of("gold", "silver"));
-    String binning = new NaiveBayesModel("nb", 0.05, List.of(age, tier)).binning();
+    NaiveBayesModel.Predictor tier = symbolic("tier", "customer.tier", "gold", "silver");
+    NaiveBayesModel model = new NaiveBayesModel("nb", 0.05, List.of(age, tier));
 
-    assertThat(binning).matches("[0-9a-f]{16}");
-    // the key, the fallback, the predictors' order and -0.0 for 0.0 bin alike
-    assertThat(new NaiveBayesModel("other", 0.5, List.of(tier, age)).binning()).isEqualTo(binning);
-    assertThat(new NaiveBayesModel("nb", 0.05, List.of(age, tier), "ignored").binning())
-        .isEqualTo(binning);
-    assertThat(NaiveBayesModel.binningOf(List.of(numeric("z", "customer.z", -0.0))))
-        .isEqualTo(NaiveBayesModel.binningOf(List.of(numeric("z", "customer.z", 0.0))));
+    assertThat(model.binning()).containsOnlyKeys("age", "tier");
+    assertThat(model.binning().get("age")).matches("[0-9a-f]{16}").isEqualTo(age.binning());
+    assertThat(model.binning().get("tier")).isEqualTo(tier.binning()).isNotEqualTo(age.binning());
+    // the key, the fallback, the predictors' order, a passed value, -0.0 for 0.0: all bin alike
+    assertThat(new NaiveBayesModel("other", 0.5, List.of(tier, age)).binning())
+        .isEqualTo(model.binning());
+    assertThat(
+            new NaiveBayesModel("nb", 0.05, List.of(age, tier), Map.of("age", "forged")).binning())
+        .isEqualTo(model.binning());
+    assertThat(numeric("z", "customer.z", -0.0).binning())
+        .isEqualTo(numeric("z", "customer.z", 0.0).binning());
     // every change to how a predictor bins, or to the name its evidence is kept under, tells
-    for (List<NaiveBayesModel.Predictor> changed :
+    for (NaiveBayesModel.Predictor changed :
         List.of(
-            List.of(numeric("age", "customer.age", 25.0, 41.0), tier),
-            List.of(numeric("age", "customer.age", 25.0), tier),
-            List.of(numeric("age", "customer.years", 25.0, 40.0), tier),
-            List.of(numeric("years", "customer.age", 25.0, 40.0), tier),
-            List.of(age),
-            List.of(
-                age,
-                new NaiveBayesModel.Predictor(
-                    "tier",
-                    FeaturePath.of("customer.tier"),
-                    false,
-                    List.of(),
-                    List.of("silver", "gold"))),
-            List.of(
-                age,
-                new NaiveBayesModel.Predictor(
-                    "tier",
-                    FeaturePath.of("customer.tier"),
-                    false,
-                    List.of(),
-                    List.of("gold,silver"))))) {
-      assertThat(NaiveBayesModel.binningOf(changed)).as(changed.toString()).isNotEqualTo(binning);
+            numeric("age", "customer.age", 25.0, 41.0),
+            numeric("age", "customer.age", 25.0),
+            numeric("age", "customer.years", 25.0, 40.0),
+            numeric("years", "customer.age", 25.0, 40.0),
+            symbolic("age", "customer.age", "25.0", "40.0"))) {
+      assertThat(changed.binning()).as(changed.toString()).isNotEqualTo(age.binning());
     }
+    for (NaiveBayesModel.Predictor changed :
+        List.of(
+            symbolic("tier", "customer.tier", "silver", "gold"),
+            symbolic("tier", "customer.tier", "gold,silver"),
+            symbolic("tier", "customer.tier", "gold", "silver", "bronze"),
+            symbolic("tier", "customer.tier", "gold", "silve\uD800"))) {
+      assertThat(changed.binning()).as(changed.toString()).isNotEqualTo(tier.binning());
+    }
+    // unpaired surrogates are told apart, not all read as '?'
+    assertThat(symbolic("s", "customer.s", "x\uD800").binning())
+        .isNotEqualTo(symbolic("s", "customer.s", "x\uDC00").binning());
+  }
+
+  private static NaiveBayesModel.Predictor symbolic(String name, String path, String... values) {
+    return new NaiveBayesModel.Predictor(
+        name, FeaturePath.of(path), false, List.of(), List.of(values));
   }
 
   private static NaiveBayesModel.Predictor numeric(String name, String path, Double... bounds) {
