@@ -35,13 +35,13 @@ public class DecisionTraces {
                 tenantId, customerId, requestId, decisionId, Page.after(cursor), n + 1),
             n,
             StoredTrace::id)
-        .map(StoredTrace::body);
+        .map(StoredTrace::document);
   }
 
   public java.util.Map<String, Object> get(String tenantId, String id) {
     return repository
         .findTrace(tenantId, id)
-        .map(StoredTrace::body)
+        .map(StoredTrace::document)
         .orElseThrow(() -> ApiException.notFound("Decision trace '" + id + "'"));
   }
 

@@ -21,10 +21,7 @@ import dev.arbiter.engine.policy.ContactEvent;
 import dev.arbiter.engine.scoring.NaiveBayesModel;
 import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.trace.DecisionTrace;
-import dev.arbiter.engine.trace.OfferScore;
-import dev.arbiter.engine.trace.Removal;
 import dev.arbiter.engine.trace.Stage;
-import dev.arbiter.engine.trace.StageTrace;
 import dev.arbiter.scoring.ModelCircuitBreakers;
 import dev.arbiter.scoring.ModelStates;
 import dev.arbiter.shared.ApiException;
@@ -148,7 +145,7 @@ public class RecommendService {
         recorded(tenantId, decisionId, request, snapshot, decision, channel, returned, now);
     recentDecisions.remember(recorded);
     String traceId = null;
-    Map<String, Object> inlineTrace = null;
+    TraceView inlineTrace = null;
     // X-Debug traces whatever the settings: an editor asked for this one explicitly.
     boolean sampled =
         withTrace
@@ -157,7 +154,7 @@ public class RecommendService {
                 && ThreadLocalRandom.current().nextDouble() < tenant.traceSampleRate();
     if (sampled) {
       traceId = Ids.newId();
-      Map<String, Object> trace =
+      TraceView trace =
           traceView(traceId, decisionId, requestId, request, now, seed, decision.trace());
       decisionLog.trace(
           new StoredTrace(
@@ -207,7 +204,7 @@ public class RecommendService {
       long catalogVersion,
       List<RankedOffer> offers,
       @JsonInclude(JsonInclude.Include.NON_NULL) String traceId,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> trace) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) Object trace) {}
 
   /**
    * A returned offer as {@code decision.made.v1} shows it: the answer's fields without content,
@@ -486,7 +483,7 @@ public class RecommendService {
   }
 
   /** The trace in the shape of API.md's decision-trace resource. */
-  static Map<String, Object> traceView(
+  static TraceView traceView(
       String traceId,
       String decisionId,
       String requestId,
@@ -494,64 +491,6 @@ public class RecommendService {
       Instant at,
       long seed,
       DecisionTrace t) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", traceId);
-    v.put("decisionId", decisionId);
-    v.put("requestId", requestId);
-    v.put("customerId", request.customerId());
-    v.put("flowKey", t.flowKey());
-    v.put("flowVersion", t.flowVersion());
-    v.put("catalogVersion", t.catalogVersion());
-    v.put("createdAt", at.toString());
-    Map<String, Object> req = new LinkedHashMap<>();
-    req.put("channel", request.channel());
-    req.put("placement", request.placement());
-    req.put("flowKey", request.flowKey());
-    req.put("limit", request.limit());
-    req.put("attributes", request.attributes());
-    req.put("context", request.context());
-    req.put("seed", seed);
-    v.put("request", req);
-    v.put("routing", t.routing());
-    v.put("candidates", t.candidates());
-    List<Map<String, Object>> stages = new ArrayList<>();
-    for (StageTrace s : t.stages()) {
-      Map<String, Object> stage = new LinkedHashMap<>();
-      stage.put("stage", s.stage().wireName());
-      stage.put("in", s.in());
-      stage.put("out", s.out());
-      stage.put("durationMicros", s.durationMicros());
-      List<Map<String, Object>> removed = new ArrayList<>();
-      for (Removal r : s.removed()) {
-        removed.add(Map.of("offerKey", r.offerKey(), "code", r.code(), "reason", r.reason()));
-      }
-      stage.put("removed", removed);
-      stages.add(stage);
-    }
-    v.put("stages", stages);
-    List<Map<String, Object>> scores = new ArrayList<>();
-    for (OfferScore s : t.scores()) {
-      Map<String, Object> score = new LinkedHashMap<>();
-      score.put("offerKey", s.offerKey());
-      score.put("propensity", s.propensity());
-      score.put("fallback", s.fallback());
-      score.put(
-          "factors",
-          Map.of(
-              "propensity",
-              s.propensity(),
-              "relevance",
-              s.relevance(),
-              "value",
-              s.value(),
-              "priority",
-              s.priority()));
-      score.put("score", s.score());
-      score.put("eliminated", s.eliminated());
-      scores.add(score);
-    }
-    v.put("scores", scores);
-    v.put("result", t.result());
-    return v;
+    return new TraceView(traceId, decisionId, requestId, request, at.toString(), seed, t);
   }
 }
