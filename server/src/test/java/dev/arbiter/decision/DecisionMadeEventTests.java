@@ -120,31 +120,7 @@ class DecisionMadeEventTests {
   @Test
   @SuppressWarnings("unchecked")
   void shouldReadTheModelsBinningBackFromTheStoredEvent() {
-    OutboxEvent event =
-        OutboxEvent.cloudEvent(
-            "d-1",
-            "t-1",
-            "acme",
-            "decision.made.v1",
-            "c-1",
-            AT,
-            new RecommendService.DecisionMade(
-                "d-1",
-                "acme",
-                "c-1",
-                "r-1",
-                "home",
-                3,
-                42L,
-                "web",
-                null,
-                "nb",
-                binning(),
-                AT.toString(),
-                1L,
-                List.of(
-                    new RecommendService.DecidedOffer(
-                        offers().get(0), "cards", Map.of("age", 1)))));
+    OutboxEvent event = event(null, "nb", binning(), Map.of("age", 1));
     Map<String, Object> stored = JSON.readValue(JSON.writeValueAsString(event.event()), Map.class);
     Map<String, Object> data = (Map<String, Object>) stored.get("data");
 
@@ -280,6 +256,14 @@ class DecisionMadeEventTests {
   }
 
   private static OutboxEvent event(String placement, String modelKey, Map<String, Integer> bins) {
+    return event(placement, modelKey, null, bins);
+  }
+
+  private static OutboxEvent event(
+      String placement,
+      String modelKey,
+      Map<String, String> modelBinning,
+      Map<String, Integer> bins) {
     List<RankedOffer> offers = offers();
     var decided =
         List.of(
@@ -297,7 +281,7 @@ class DecisionMadeEventTests {
             "web",
             placement,
             modelKey,
-            null,
+            modelBinning,
             AT.toString(),
             -7L,
             decided);
