@@ -1,14 +1,19 @@
 package dev.arbiter.decision.web;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.arbiter.decision.RecommendService.Answer;
 import dev.arbiter.engine.pipeline.RankedOffer;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.SerializableString;
+import tools.jackson.core.io.NumberOutput;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.databind.ObjectWriter;
 
@@ -20,6 +25,16 @@ import tools.jackson.databind.ObjectWriter;
  * same {@link Answer} (its records carry the order and inclusion), which {@code AnswerJsonTests}
  * checks; offer content that is not plain JSON values (maps, lists, strings, numbers, booleans,
  * null) and the inline trace go through {@code writer}'s data binding.
+ *
+ * <p>An answer without an inline trace and with finite scores is put together from bytes instead:
+ * what an offer's answer repeats from decision to decision (its key, id, name and content) is
+ * rendered once by the generator and kept per offer, so a decision writes its ranks, scores and
+ * flags between those pieces, as the generator would (after it, the answer's JSON was 4.6% of
+ * Recommend's JVM samples on the reference flow, generator creation included; bench/RESULTS.md). A
+ * kept piece serves only the very offer instances it was rendered from, so a catalog change renders
+ * the changed offer anew. Whether the mapper writes as this does (no pretty printer, names quoted,
+ * numbers as numbers) is checked once, by writing a sample answer both ways; if not, every answer
+ * goes through the generator.
  */
 final class AnswerJson {
   private static final SerializableString DECISION_ID = new SerializedString("decisionId");
@@ -38,7 +53,28 @@ final class AnswerJson {
   private static final SerializableString FALLBACK = new SerializedString("fallback");
   private static final SerializableString CONTENT = new SerializedString("content");
 
+  private static final byte[] DECISION_ID_BYTES = ascii("{\"decisionId\":");
+  private static final byte[] FLOW_KEY_BYTES = ascii(",\"flowKey\":");
+  private static final byte[] FLOW_VERSION_BYTES = ascii(",\"flowVersion\":");
+  private static final byte[] CATALOG_VERSION_BYTES = ascii(",\"catalogVersion\":");
+  private static final byte[] OFFERS_BYTES = ascii(",\"offers\":[");
+  private static final byte[] TRACE_ID_BYTES = ascii("],\"traceId\":");
+  private static final byte[] RANK_BYTES = ascii("{\"rank\":");
+  private static final byte[] PROPENSITY_BYTES = ascii(",\"propensity\":");
+  private static final byte[] FALLBACK_TRUE = ascii(",\"fallback\":true,\"content\":");
+  private static final byte[] FALLBACK_FALSE = ascii(",\"fallback\":false,\"content\":");
+
   private final ObjectWriter writer;
+
+  /** Whether {@link #write} may put answers together from bytes (see the class comment). */
+  private final boolean direct;
+
+  /** Per offer key, the pieces of its last rendered offer; see {@link OfferBytes}. */
+  private final Cache<String, OfferBytes> offerBytes =
+      Caffeine.newBuilder().maximumSize(100_000).build();
+
+  /** Per flow key, its JSON string; a key's text is all it depends on. */
+  private final Cache<String, byte[]> flowKeys = Caffeine.newBuilder().maximumSize(10_000).build();
 
   /**
    * @param writer the application mapper's writer: its generator settings apply, and it binds what
@@ -46,10 +82,40 @@ final class AnswerJson {
    */
   AnswerJson(ObjectWriter writer) {
     this.writer = writer;
+    this.direct = writesAsThisDoes();
+  }
+
+  /**
+   * The pieces of one offer's answer that do not change from decision to decision, rendered by the
+   * generator: {@code ,"offerKey":…,"offerId":…,"name":…,"score":} and the content's JSON. They are
+   * used only for a ranked offer whose key, id, name and content are these very instances (a
+   * catalog's offers are immutable, and a change builds new ones).
+   */
+  private record OfferBytes(
+      String offerKey, String offerId, String name, Object content, byte[] head, byte[] json) {
+    boolean renders(RankedOffer o) {
+      // identity, not equality: equal text is not enough for content, and cheaper for the rest
+      return offerKey == o.offerKey()
+          && offerId == o.offerId()
+          && name == o.name()
+          && content == o.content();
+    }
+  }
+
+  /** Whether answers without a trace are put together from bytes (for tests). */
+  boolean direct() {
+    return direct;
   }
 
   /** The answer's JSON, for {@link ByteArrayOutputStream#writeTo} without another copy. */
   ByteArrayOutputStream write(Answer answer) {
+    if (direct && answer.trace() == null && finite(answer.offers())) {
+      return direct(answer);
+    }
+    return generated(answer);
+  }
+
+  private ByteArrayOutputStream generated(Answer answer) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * answer.offers().size());
     try (JsonGenerator g = writer.createGenerator(out)) {
       g.writeStartObject();
@@ -78,6 +144,191 @@ final class AnswerJson {
       g.writeEndObject();
     }
     return out;
+  }
+
+  private static boolean finite(List<RankedOffer> offers) {
+    for (RankedOffer o : offers) {
+      if (!Double.isFinite(o.score()) || !Double.isFinite(o.propensity())) {
+        return false; // the generator decides how NaN and infinities are written
+      }
+    }
+    return true;
+  }
+
+  private ByteArrayOutputStream direct(Answer answer) {
+    Bytes out = new Bytes(256 + 192 * answer.offers().size());
+    out.append(DECISION_ID_BYTES);
+    out.id(answer.decisionId(), this);
+    out.append(FLOW_KEY_BYTES);
+    out.append(
+        answer.flowKey() == null ? string(null) : flowKeys.get(answer.flowKey(), this::string));
+    out.append(FLOW_VERSION_BYTES);
+    out.ascii(Integer.toString(answer.flowVersion()));
+    out.append(CATALOG_VERSION_BYTES);
+    out.ascii(Long.toString(answer.catalogVersion()));
+    out.append(OFFERS_BYTES);
+    boolean first = true;
+    for (RankedOffer o : answer.offers()) {
+      if (!first) {
+        out.write(',');
+      }
+      first = false;
+      OfferBytes pieces = o.offerKey() == null ? null : offerBytes.getIfPresent(o.offerKey());
+      if (pieces == null || !pieces.renders(o)) {
+        pieces = render(o);
+        if (o.offerKey() != null) {
+          offerBytes.put(o.offerKey(), pieces);
+        }
+      }
+      out.append(RANK_BYTES);
+      out.ascii(Integer.toString(o.rank()));
+      out.append(pieces.head());
+      out.ascii(NumberOutput.toString(o.score(), false));
+      out.append(PROPENSITY_BYTES);
+      out.ascii(NumberOutput.toString(o.propensity(), false));
+      out.append(o.fallback() ? FALLBACK_TRUE : FALLBACK_FALSE);
+      out.append(pieces.json());
+      out.write('}');
+    }
+    if (answer.traceId() != null) {
+      out.append(TRACE_ID_BYTES);
+      out.id(answer.traceId(), this);
+      out.write('}');
+    } else {
+      out.write(']');
+      out.write('}');
+    }
+    return out;
+  }
+
+  /** An offer's pieces, rendered by the generator as {@link #generated} would write them. */
+  private OfferBytes render(RankedOffer o) {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    try (JsonGenerator g = writer.createGenerator(head)) {
+      g.writeStartObject();
+      g.writeName(OFFER_KEY);
+      g.writeString(o.offerKey());
+      g.writeName(OFFER_ID);
+      g.writeString(o.offerId());
+      g.writeName(NAME);
+      g.writeString(o.name());
+      g.writeName(SCORE);
+      g.writeNumber(0);
+      g.writeEndObject();
+    }
+    byte[] object = head.toByteArray();
+    // {"offerKey":…,"score":0} without its braces and the 0: ,"offerKey":…,"score":
+    byte[] piece = new byte[object.length - 2];
+    piece[0] = ',';
+    System.arraycopy(object, 1, piece, 1, object.length - 3);
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    try (JsonGenerator g = writer.createGenerator(content)) {
+      value(g, o.content());
+    }
+    return new OfferBytes(
+        o.offerKey(), o.offerId(), o.name(), o.content(), piece, content.toByteArray());
+  }
+
+  /** A string as the generator writes it, quotes included. */
+  private byte[] string(String text) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(text == null ? 4 : text.length() + 8);
+    try (JsonGenerator g = writer.createGenerator(out)) {
+      g.writeString(text);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Whether answers put together from bytes are the generator's, for this writer: a sample with
+   * what its settings could change (a pretty printer, unquoted names, numbers as strings) written
+   * both ways.
+   */
+  private boolean writesAsThisDoes() {
+    Answer sample =
+        new Answer(
+            "d-1",
+            "home/page",
+            2,
+            -3L,
+            List.of(
+                new RankedOffer(
+                    1, "gold", null, "Gold \"card\" é", 0.1, 1e-12, false, Map.of("a", List.of(1))),
+                new RankedOffer(2, "silver", "o-2", null, -0.0, 123456.789, true, null)),
+            "t-1",
+            null);
+    try {
+      return Arrays.equals(generated(sample).toByteArray(), direct(sample).toByteArray());
+    } finally {
+      offerBytes.invalidateAll();
+      flowKeys.invalidateAll();
+    }
+  }
+
+  /**
+   * The answer's bytes as they are put together: appends without {@link ByteArrayOutputStream}'s
+   * per-call locking, read as any {@link ByteArrayOutputStream}.
+   */
+  private static final class Bytes extends ByteArrayOutputStream {
+    Bytes(int size) {
+      super(size);
+    }
+
+    void append(byte[] b) {
+      int n = b.length;
+      if (count + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + n));
+      }
+      System.arraycopy(b, 0, buf, count, n);
+      count += n;
+    }
+
+    /**
+     * An id as a JSON string: Arbiter's ids (UUIDs: hex digits and dashes) need no escaping under
+     * any setting, so they are copied; anything else is written by the generator.
+     */
+    void id(String id, AnswerJson json) {
+      if (id == null || !plain(id)) {
+        append(json.string(id));
+        return;
+      }
+      write('"');
+      ascii(id);
+      write('"');
+    }
+
+    private static boolean plain(String id) {
+      for (int i = 0; i < id.length(); i++) {
+        char c = id.charAt(i);
+        if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-')) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public void write(int b) {
+      if (count == buf.length) {
+        buf = Arrays.copyOf(buf, buf.length * 2 + 1);
+      }
+      buf[count++] = (byte) b;
+    }
+
+    /** An ASCII string (a number's digits), one byte per char. */
+    void ascii(String s) {
+      int n = s.length();
+      if (count + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + n));
+      }
+      for (int i = 0; i < n; i++) {
+        buf[count + i] = (byte) s.charAt(i);
+      }
+      count += n;
+    }
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   private static void offer(JsonGenerator g, RankedOffer o) {

@@ -13,12 +13,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import tools.jackson.core.json.JsonWriteFeature;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The hand-written answer writer against data binding of the same answer: the same bytes. */
 class AnswerJsonTests {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final AnswerJson WRITER = new AnswerJson(JSON.writer());
+
+  @Test
+  void shouldPutAnswersTogetherFromBytesOnlyForAMapperThatWritesAsItDoes() {
+    assertThat(WRITER.direct()).isTrue();
+    assertThat(new AnswerJson(JsonMapper.builder().build().writer()).direct()).isTrue();
+    assertThat(
+            new AnswerJson(
+                    JsonMapper.builder()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
+                        .build()
+                        .writer())
+                .direct())
+        .isFalse();
+    assertThat(
+            new AnswerJson(
+                    JsonMapper.builder()
+                        .enable(JsonWriteFeature.WRITE_NUMBERS_AS_STRINGS)
+                        .build()
+                        .writer())
+                .direct())
+        .isFalse();
+  }
 
   @Test
   void shouldWriteWhatDataBindingWrites() {
@@ -28,7 +52,16 @@ class AnswerJsonTests {
   }
 
   private static void writeLikeDataBinding(long seed) {
-    Random random = new Random(seed);
+    Answer answer = answer(new Random(seed));
+
+    byte[] expected = JSON.writeValueAsBytes(answer);
+    assertThat(WRITER.write(answer).toString(StandardCharsets.UTF_8))
+        .as("seed %d", seed)
+        .isEqualTo(new String(expected, StandardCharsets.UTF_8));
+  }
+
+  /** A random answer: offers with odd text, scores, missing fields, content; sometimes a trace. */
+  private static Answer answer(Random random) {
     List<RankedOffer> offers = new ArrayList<>();
     for (int i = 0, n = random.nextInt(7); i < n; i++) {
       offers.add(
@@ -43,20 +76,14 @@ class AnswerJsonTests {
               random.nextInt(6) == 0 ? null : object(random, 3)));
     }
     Map<String, Object> trace = random.nextInt(3) == 0 ? object(random, 3) : null;
-    Answer answer =
-        new Answer(
-            "d-" + random.nextInt(),
-            text(random),
-            random.nextInt(1000),
-            random.nextLong(),
-            offers,
-            trace != null || random.nextBoolean() ? "t-" + random.nextInt() : null,
-            trace);
-
-    byte[] expected = JSON.writeValueAsBytes(answer);
-    assertThat(WRITER.write(answer).toString(StandardCharsets.UTF_8))
-        .as("seed %d", seed)
-        .isEqualTo(new String(expected, StandardCharsets.UTF_8));
+    return new Answer(
+        "d-" + random.nextInt(),
+        text(random),
+        random.nextInt(1000),
+        random.nextLong(),
+        offers,
+        trace != null || random.nextBoolean() ? "t-" + random.nextInt() : null,
+        trace);
   }
 
   @Test
@@ -78,6 +105,52 @@ class AnswerJsonTests {
             null);
     assertThat(WRITER.write(answer).toString(StandardCharsets.UTF_8))
         .isEqualTo(JSON.writeValueAsString(answer));
+  }
+
+  /**
+   * An offer's kept pieces serve only the instances they were rendered from: the same key with a
+   * new name or content (a catalog change) is rendered anew, the old instances still as before.
+   */
+  @Test
+  void shouldRenderAnOfferAnewWhenTheCatalogChangesIt() {
+    AnswerJson writer = new AnswerJson(JSON.writer());
+    RankedOffer before = new RankedOffer(1, "gold", "o-1", "Gold", 0.5, 0.25, false, content("a"));
+    RankedOffer renamed =
+        new RankedOffer(1, "gold", "o-1", new String("Gold card"), 0.5, 0.25, false, content("a"));
+    RankedOffer recontented =
+        new RankedOffer(1, "gold", "o-1", "Gold card", 0.5, 0.25, false, content("b"));
+
+    for (RankedOffer o : List.of(before, before, renamed, before, recontented, renamed)) {
+      Answer answer = new Answer("d", "f", 1, 2, List.of(o), null, null);
+      assertThat(writer.write(answer).toString(StandardCharsets.UTF_8))
+          .isEqualTo(JSON.writeValueAsString(answer));
+    }
+  }
+
+  /** Settings that change how the mapper writes: the answer follows them. */
+  @Test
+  void shouldWriteAsAMapperWithOtherSettingsWrites() {
+    for (JsonMapper mapper :
+        List.of(
+            JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build(),
+            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build(),
+            JsonMapper.builder().enable(JsonWriteFeature.WRITE_NUMBERS_AS_STRINGS).build(),
+            JsonMapper.builder().disable(JsonWriteFeature.QUOTE_PROPERTY_NAMES).build())) {
+      AnswerJson writer = new AnswerJson(mapper.writer());
+      for (long seed = 0; seed < 200; seed++) {
+        Answer answer = answer(new Random(seed));
+        assertThat(writer.write(answer).toString(StandardCharsets.UTF_8))
+            .as("seed %d", seed)
+            .isEqualTo(mapper.writeValueAsString(answer));
+      }
+    }
+  }
+
+  private static Map<String, Object> content(String headline) {
+    Map<String, Object> content = new LinkedHashMap<>();
+    content.put("headline", headline);
+    content.put("url", "https://example.com/" + headline + "/é");
+    return java.util.Collections.unmodifiableMap(content);
   }
 
   private static Map<String, Object> object(Random random, int depth) {
