@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.SerializableString;
+import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.core.io.NumberOutput;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.databind.ObjectWriter;
@@ -69,9 +70,16 @@ final class AnswerJson {
   /** Whether {@link #write} may put answers together from bytes (see the class comment). */
   private final boolean direct;
 
-  /** Per offer key, the pieces of its last rendered offer; see {@link OfferBytes}. */
+  /**
+   * Per offer key instance (weak, by identity: each tenant's snapshot has its own, and an entry
+   * goes with the catalog that held it), the pieces of its last rendered offer; see {@link
+   * OfferBytes}.
+   */
   private final Cache<String, OfferBytes> offerBytes =
-      Caffeine.newBuilder().maximumSize(100_000).build();
+      Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
+
+  /** Whether the writer formats doubles with Jackson's own writer (as the generator then does). */
+  private final boolean fastDoubles;
 
   /** Per flow key, its JSON string; a key's text is all it depends on. */
   private final Cache<String, byte[]> flowKeys = Caffeine.newBuilder().maximumSize(10_000).build();
@@ -82,6 +90,9 @@ final class AnswerJson {
    */
   AnswerJson(ObjectWriter writer) {
     this.writer = writer;
+    try (JsonGenerator g = writer.createGenerator(new ByteArrayOutputStream())) {
+      this.fastDoubles = g.isEnabled(StreamWriteFeature.USE_FAST_DOUBLE_WRITER);
+    }
     this.direct = writesAsThisDoes();
   }
 
@@ -183,9 +194,9 @@ final class AnswerJson {
       out.append(RANK_BYTES);
       out.ascii(Integer.toString(o.rank()));
       out.append(pieces.head());
-      out.ascii(NumberOutput.toString(o.score(), false));
+      out.ascii(NumberOutput.toString(o.score(), fastDoubles));
       out.append(PROPENSITY_BYTES);
-      out.ascii(NumberOutput.toString(o.propensity(), false));
+      out.ascii(NumberOutput.toString(o.propensity(), fastDoubles));
       out.append(o.fallback() ? FALLBACK_TRUE : FALLBACK_FALSE);
       out.append(pieces.json());
       out.write('}');
@@ -244,20 +255,35 @@ final class AnswerJson {
    * both ways.
    */
   private boolean writesAsThisDoes() {
-    Answer sample =
-        new Answer(
-            "d-1",
-            "home/page",
-            2,
-            -3L,
-            List.of(
-                new RankedOffer(
-                    1, "gold", null, "Gold \"card\" é", 0.1, 1e-12, false, Map.of("a", List.of(1))),
-                new RankedOffer(2, "silver", "o-2", null, -0.0, 123456.789, true, null)),
-            "t-1",
-            null);
+    List<Answer> samples =
+        List.of(
+            new Answer(
+                // every character an id is copied with, unescaped
+                "0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                "home/page",
+                2,
+                -3L,
+                List.of(
+                    new RankedOffer(
+                        1,
+                        "gold",
+                        null,
+                        "Gold \"card\" é",
+                        0.1,
+                        1e-12,
+                        false,
+                        Map.of("a", List.of(1))),
+                    new RankedOffer(2, "silver", "o-2", null, -0.0, 123456.789, true, null)),
+                "t-1",
+                null),
+            new Answer("d-1", "f", 0, 0L, List.of(), null, null));
     try {
-      return Arrays.equals(generated(sample).toByteArray(), direct(sample).toByteArray());
+      for (Answer sample : samples) {
+        if (!Arrays.equals(generated(sample).toByteArray(), direct(sample).toByteArray())) {
+          return false;
+        }
+      }
+      return true;
     } finally {
       offerBytes.invalidateAll();
       flowKeys.invalidateAll();
@@ -268,7 +294,7 @@ final class AnswerJson {
    * The answer's bytes as they are put together: appends without {@link ByteArrayOutputStream}'s
    * per-call locking, read as any {@link ByteArrayOutputStream}.
    */
-  private static final class Bytes extends ByteArrayOutputStream {
+  static final class Bytes extends ByteArrayOutputStream {
     Bytes(int size) {
       super(size);
     }

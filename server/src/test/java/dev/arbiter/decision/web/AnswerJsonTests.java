@@ -55,9 +55,36 @@ class AnswerJsonTests {
     Answer answer = answer(new Random(seed));
 
     byte[] expected = JSON.writeValueAsBytes(answer);
-    assertThat(WRITER.write(answer).toString(StandardCharsets.UTF_8))
+    var written = WRITER.write(answer);
+    assertThat(written.toString(StandardCharsets.UTF_8))
         .as("seed %d", seed)
         .isEqualTo(new String(expected, StandardCharsets.UTF_8));
+    // put together from bytes unless it carries a trace or a score that is not finite
+    boolean finite =
+        answer.offers().stream()
+            .allMatch(o -> Double.isFinite(o.score()) && Double.isFinite(o.propensity()));
+    assertThat(written instanceof AnswerJson.Bytes)
+        .as("seed %d", seed)
+        .isEqualTo(answer.trace() == null && finite);
+  }
+
+  /** Ids that are not plain (the generator escapes them), and absent keys. */
+  @Test
+  void shouldWriteOddIdsAndAbsentKeysAsDataBindingDoes() {
+    List<RankedOffer> offers =
+        List.of(
+            new RankedOffer(1, null, null, null, 0.5, 0.5, false, null),
+            new RankedOffer(2, "k", "i", "n", 1, 0, true, Map.of()));
+    for (Answer answer :
+        List.of(
+            new Answer("d \"1\"", null, 1, 2, offers, "t/ü", null),
+            new Answer("", "f", 1, 2, offers, "", null),
+            new Answer(null, "f", 1, 2, List.of(), null, null))) {
+      var written = WRITER.write(answer);
+      assertThat(written).isInstanceOf(AnswerJson.Bytes.class);
+      assertThat(written.toString(StandardCharsets.UTF_8))
+          .isEqualTo(JSON.writeValueAsString(answer));
+    }
   }
 
   /** A random answer: offers with odd text, scores, missing fields, content; sometimes a trace. */
@@ -127,23 +154,29 @@ class AnswerJsonTests {
     }
   }
 
-  /** Settings that change how the mapper writes: the answer follows them. */
+  /**
+   * Settings that change how the mapper writes: the answer follows them, from bytes where only the
+   * pieces the generator renders change (escaping), through the generator otherwise.
+   */
   @Test
   void shouldWriteAsAMapperWithOtherSettingsWrites() {
-    for (JsonMapper mapper :
-        List.of(
-            JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build(),
-            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build(),
-            JsonMapper.builder().enable(JsonWriteFeature.WRITE_NUMBERS_AS_STRINGS).build(),
-            JsonMapper.builder().disable(JsonWriteFeature.QUOTE_PROPERTY_NAMES).build())) {
-      AnswerJson writer = new AnswerJson(mapper.writer());
-      for (long seed = 0; seed < 200; seed++) {
-        Answer answer = answer(new Random(seed));
-        assertThat(writer.write(answer).toString(StandardCharsets.UTF_8))
-            .as("seed %d", seed)
-            .isEqualTo(mapper.writeValueAsString(answer));
-      }
-    }
+    Map<JsonMapper, Boolean> fromBytes =
+        Map.of(
+            JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build(), false,
+            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build(), true,
+            JsonMapper.builder().enable(JsonWriteFeature.WRITE_NUMBERS_AS_STRINGS).build(), false,
+            JsonMapper.builder().disable(JsonWriteFeature.QUOTE_PROPERTY_NAMES).build(), false);
+    fromBytes.forEach(
+        (mapper, direct) -> {
+          AnswerJson writer = new AnswerJson(mapper.writer());
+          assertThat(writer.direct()).isEqualTo(direct);
+          for (long seed = 0; seed < 200; seed++) {
+            Answer answer = answer(new Random(seed));
+            assertThat(writer.write(answer).toString(StandardCharsets.UTF_8))
+                .as("seed %d", seed)
+                .isEqualTo(mapper.writeValueAsString(answer));
+          }
+        });
   }
 
   private static Map<String, Object> content(String headline) {
