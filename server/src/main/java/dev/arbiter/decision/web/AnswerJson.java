@@ -1,7 +1,5 @@
 package dev.arbiter.decision.web;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.arbiter.decision.RecommendService.Answer;
 import dev.arbiter.engine.pipeline.RankedOffer;
 import java.io.ByteArrayOutputStream;
@@ -11,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.SerializableString;
 import tools.jackson.core.StreamWriteFeature;
@@ -29,11 +28,12 @@ import tools.jackson.databind.ObjectWriter;
  *
  * <p>An answer without an inline trace and with finite scores is put together from bytes instead:
  * what an offer's answer repeats from decision to decision (its key, id, name and content) is
- * rendered once by the generator and kept per offer, so a decision writes its ranks, scores and
- * flags between those pieces, as the generator would (after it, the answer's JSON was 4.6% of
- * Recommend's JVM samples on the reference flow, generator creation included; bench/RESULTS.md). A
- * kept piece serves only the very offer instances it was rendered from, so a catalog change renders
- * the changed offer anew. Whether the mapper writes as this does (no pretty printer, names quoted,
+ * rendered once by the generator and kept per offer (by key, a few variants each: tenants and
+ * catalog versions that share a key), so a decision writes its ranks, scores and flags between
+ * those pieces, as the generator would (after it, the answer's JSON was 4.6% of Recommend's JVM
+ * samples on the reference flow, generator creation included; bench/RESULTS.md). A kept piece
+ * serves only the very offer instances it was rendered from, so a catalog change renders the
+ * changed offer anew. Whether the mapper writes as this does (no pretty printer, names quoted,
  * numbers as numbers) is checked once, by writing a sample answer both ways; if not, every answer
  * goes through the generator.
  */
@@ -71,18 +71,22 @@ final class AnswerJson {
   private final boolean direct;
 
   /**
-   * Per offer key instance (weak, by identity: each tenant's snapshot has its own, and an entry
-   * goes with the catalog that held it), the pieces of its last rendered offer; see {@link
-   * OfferBytes}.
+   * Per offer key, the pieces of the offers last rendered under it, newest first: one per tenant or
+   * catalog version that serves the key, up to {@link #VARIANTS}; see {@link OfferBytes}. A plain
+   * map (a Caffeine cache's read bookkeeping cost 4.8% of the request threads' samples here, more
+   * than the rendering it saved); past {@link #MAX_KEYS} keys, offers gone from every catalog
+   * included, it starts afresh.
    */
-  private final Cache<String, OfferBytes> offerBytes =
-      Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
+  private final ConcurrentHashMap<String, OfferBytes[]> offerBytes = new ConcurrentHashMap<>();
+
+  private static final int VARIANTS = 8;
+  private static final int MAX_KEYS = 50_000;
 
   /** Whether the writer formats doubles with Jackson's own writer (as the generator then does). */
   private final boolean fastDoubles;
 
   /** Per flow key, its JSON string; a key's text is all it depends on. */
-  private final Cache<String, byte[]> flowKeys = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final ConcurrentHashMap<String, byte[]> flowKeys = new ConcurrentHashMap<>();
 
   /**
    * @param writer the application mapper's writer: its generator settings apply, and it binds what
@@ -171,8 +175,7 @@ final class AnswerJson {
     out.append(DECISION_ID_BYTES);
     out.id(answer.decisionId(), this);
     out.append(FLOW_KEY_BYTES);
-    out.append(
-        answer.flowKey() == null ? string(null) : flowKeys.get(answer.flowKey(), this::string));
+    out.append(answer.flowKey() == null ? string(null) : flowKey(answer.flowKey()));
     out.append(FLOW_VERSION_BYTES);
     out.ascii(Integer.toString(answer.flowVersion()));
     out.append(CATALOG_VERSION_BYTES);
@@ -184,13 +187,7 @@ final class AnswerJson {
         out.write(',');
       }
       first = false;
-      OfferBytes pieces = o.offerKey() == null ? null : offerBytes.getIfPresent(o.offerKey());
-      if (pieces == null || !pieces.renders(o)) {
-        pieces = render(o);
-        if (o.offerKey() != null) {
-          offerBytes.put(o.offerKey(), pieces);
-        }
-      }
+      OfferBytes pieces = pieces(o);
       out.append(RANK_BYTES);
       out.ascii(Integer.toString(o.rank()));
       out.append(pieces.head());
@@ -210,6 +207,45 @@ final class AnswerJson {
       out.write('}');
     }
     return out;
+  }
+
+  /** The kept pieces of {@code o}, rendered and kept first if there are none for it. */
+  private OfferBytes pieces(RankedOffer o) {
+    if (o.offerKey() == null) {
+      return render(o);
+    }
+    OfferBytes[] kept = offerBytes.get(o.offerKey());
+    if (kept != null) {
+      for (OfferBytes pieces : kept) {
+        if (pieces.renders(o)) {
+          return pieces;
+        }
+      }
+    }
+    OfferBytes pieces = render(o);
+    if (offerBytes.size() >= MAX_KEYS) {
+      offerBytes.clear();
+    }
+    // racing writers may drop each other's variant: it is rendered again on its next use
+    OfferBytes[] now = new OfferBytes[kept == null ? 1 : Math.min(kept.length + 1, VARIANTS)];
+    now[0] = pieces;
+    if (kept != null) {
+      System.arraycopy(kept, 0, now, 1, now.length - 1);
+    }
+    offerBytes.put(o.offerKey(), now);
+    return pieces;
+  }
+
+  private byte[] flowKey(String key) {
+    byte[] json = flowKeys.get(key);
+    if (json == null) {
+      if (flowKeys.size() >= MAX_KEYS) {
+        flowKeys.clear();
+      }
+      json = string(key);
+      flowKeys.put(key, json);
+    }
+    return json;
   }
 
   /** An offer's pieces, rendered by the generator as {@link #generated} would write them. */
@@ -285,8 +321,8 @@ final class AnswerJson {
       }
       return true;
     } finally {
-      offerBytes.invalidateAll();
-      flowKeys.invalidateAll();
+      offerBytes.clear();
+      flowKeys.clear();
     }
   }
 
