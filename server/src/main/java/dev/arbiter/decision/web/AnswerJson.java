@@ -253,12 +253,7 @@ final class AnswerJson {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     try (JsonGenerator g = writer.createGenerator(head)) {
       g.writeStartObject();
-      g.writeName(OFFER_KEY);
-      g.writeString(o.offerKey());
-      g.writeName(OFFER_ID);
-      g.writeString(o.offerId());
-      g.writeName(NAME);
-      g.writeString(o.name());
+      identity(g, o);
       g.writeName(SCORE);
       g.writeNumber(0);
       g.writeEndObject();
@@ -397,12 +392,7 @@ final class AnswerJson {
     g.writeStartObject();
     g.writeName(RANK);
     g.writeNumber(o.rank());
-    g.writeName(OFFER_KEY);
-    g.writeString(o.offerKey());
-    g.writeName(OFFER_ID);
-    g.writeString(o.offerId());
-    g.writeName(NAME);
-    g.writeString(o.name());
+    identity(g, o);
     g.writeName(SCORE);
     g.writeNumber(o.score());
     g.writeName(PROPENSITY);
@@ -412,6 +402,16 @@ final class AnswerJson {
     g.writeName(CONTENT);
     value(g, o.content());
     g.writeEndObject();
+  }
+
+  /** An offer's key, id and name: what both paths write between its rank and its score. */
+  private static void identity(JsonGenerator g, RankedOffer o) {
+    g.writeName(OFFER_KEY);
+    g.writeString(o.offerKey());
+    g.writeName(OFFER_ID);
+    g.writeString(o.offerId());
+    g.writeName(NAME);
+    g.writeString(o.name());
   }
 
   /** A JSON value as the catalog stores content; anything else is bound by the mapper. */
