@@ -418,9 +418,7 @@ public class RespondService {
               "applied");
       case NaiveBayesModel nb -> {
         List<Learning.BinIncrement> increments =
-            binnedAlike(decision.modelBinning(), nb)
-                ? binIncrements(nb, offerKey, returned, type)
-                : null;
+            binIncrements(nb, offerKey, decision.modelBinning(), returned, type);
         yield increments == null
             ? new Learned(null, nb.type(), "skipped")
             : new Learned(
@@ -434,33 +432,28 @@ public class RespondService {
   }
 
   /**
-   * Whether each of the model's predictors bins as it did when the decision recorded {@code then}
-   * (predictor name to {@link NaiveBayesModel.Predictor#binning()}): a recorded bin of one that
-   * changed means something else now. A predictor removed since does not matter; one added since
-   * has no recorded bin, which {@link #binIncrements} refuses. A decision stored before its binning
-   * was recorded ({@code then} null) is checked by its bins' range alone.
+   * The bins recorded at decision time, for the model's current predictors; null if they moved: a
+   * predictor added since has no recorded bin, and one whose fingerprint differs from the one the
+   * decision recorded ({@code then}: predictor name to {@link NaiveBayesModel.Predictor#binning()})
+   * bins otherwise now, so its recorded bin means something else. A predictor removed since does
+   * not matter. A decision stored before fingerprints were recorded ({@code then} null) is checked
+   * by its bins' range alone.
    */
-  private static boolean binnedAlike(Map<String, String> then, NaiveBayesModel nb) {
-    if (then == null) {
-      return true;
-    }
-    for (NaiveBayesModel.Predictor p : nb.predictors()) {
-      String recorded = then.get(p.name());
-      if (recorded != null && !recorded.equals(p.binning())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The bins recorded at decision time, for the model's current predictors; null if they moved. */
   private static List<Learning.BinIncrement> binIncrements(
-      NaiveBayesModel nb, String offerKey, RecordedDecision.ReturnedOffer returned, OutcomeType t) {
+      NaiveBayesModel nb,
+      String offerKey,
+      Map<String, String> then,
+      RecordedDecision.ReturnedOffer returned,
+      OutcomeType t) {
     List<Learning.BinIncrement> increments = new ArrayList<>();
     for (int p = 0; p < nb.predictors().size(); p++) {
       NaiveBayesModel.Predictor predictor = nb.predictors().get(p);
       Integer bin = returned.bins().get(predictor.name());
-      if (bin == null || bin < 0 || bin >= predictor.binCount()) {
+      String recorded = then == null ? null : then.get(predictor.name());
+      if (bin == null
+          || bin < 0
+          || bin >= predictor.binCount()
+          || recorded != null && !recorded.equals(predictor.binning())) {
         return null;
       }
       increments.add(
