@@ -2,21 +2,22 @@ package dev.arbiter.catalog;
 
 import dev.arbiter.audit.AuditEntry;
 import dev.arbiter.audit.AuditLog;
+import dev.arbiter.engine.catalog.CatalogBuilder;
+import dev.arbiter.engine.catalog.ModelDefinition;
+import dev.arbiter.engine.scoring.NaiveBayesModel;
+import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
 import dev.arbiter.shared.Page;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -161,72 +162,37 @@ public class CatalogService {
   /**
    * Deletes, with a model's change, the learned evidence its new definition cannot use: evidence is
    * keyed by the model's key and, for naive Bayes, by predictor name and bin index, so a model
-   * whose type changed would otherwise start from another type's counts, and a predictor whose bins
-   * or values changed from counts of bins that meant something else.
+   * whose type changed would otherwise start from another type's counts, and a predictor that bins
+   * otherwise from counts of bins that meant something else. "Bins otherwise" is the engine's
+   * {@link NaiveBayesModel.Predictor#binning()}, the fingerprint a decision records and Respond
+   * checks, so the counts deleted here are those whose late outcomes Respond skips.
    */
   private void forgetStaleEvidence(String tenantId, CatalogResource before, CatalogResource after) {
     if (before.kind() != ResourceKind.MODEL) {
       return;
     }
-    Object type = before.body().get("type");
-    if (!Objects.equals(type, after.body().get("type"))) {
+    ScoringModel was = compiled(before);
+    ScoringModel is = compiled(after);
+    if (was == null || is == null || !was.type().equals(is.type())) {
       catalog.forgetModelEvidence(tenantId, before.key(), null);
-    } else if ("naive_bayes".equals(type)) {
-      Map<String, Object> was = predictors(before.body());
-      Map<String, Object> is = predictors(after.body());
+    } else if (was instanceof NaiveBayesModel a && is instanceof NaiveBayesModel b) {
       Set<String> stale = new TreeSet<>();
-      was.forEach(
-          (name, spec) -> {
-            if (!sameJson(spec, is.get(name))) {
-              stale.add(name);
-            }
-          });
+      a.binning()
+          .forEach(
+              (name, binning) -> {
+                if (!binning.equals(b.binning().get(name))) {
+                  stale.add(name);
+                }
+              });
       catalog.forgetModelEvidence(tenantId, before.key(), stale);
     }
   }
 
-  /** A naive-Bayes model's predictor specifications by name (what its definition lists). */
-  private static Map<String, Object> predictors(Map<String, Object> body) {
-    Map<String, Object> byName = new HashMap<>();
-    if (body.get("config") instanceof Map<?, ?> config
-        && config.get("predictors") instanceof List<?> list) {
-      for (Object p : list) {
-        if (p instanceof Map<?, ?> spec && spec.get("name") instanceof String name) {
-          byName.put(name, spec);
-        }
-      }
-    }
-    return byName;
-  }
-
-  /** Equal as JSON values: numbers by value, whether read as an integer or a decimal. */
-  private static boolean sameJson(Object a, Object b) {
-    if (a instanceof Number x && b instanceof Number y) {
-      return new BigDecimal(x.toString()).compareTo(new BigDecimal(y.toString())) == 0;
-    }
-    if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
-      if (!x.keySet().equals(y.keySet())) {
-        return false;
-      }
-      for (Map.Entry<?, ?> e : x.entrySet()) {
-        if (!sameJson(e.getValue(), y.get(e.getKey()))) {
-          return false;
-        }
-      }
-      return true;
-    }
-    if (a instanceof List<?> x && b instanceof List<?> y) {
-      if (x.size() != y.size()) {
-        return false;
-      }
-      for (int i = 0; i < x.size(); i++) {
-        if (!sameJson(x.get(i), y.get(i))) {
-          return false;
-        }
-      }
-      return true;
-    }
-    return Objects.equals(a, b);
+  /** A stored model resource as the engine runs it; null if it does not compile on its own. */
+  private ScoringModel compiled(CatalogResource model) {
+    CatalogDefinitions.Converted c =
+        definitions.convert(ResourceKind.MODEL, model.id(), model.key(), model.body(), 1);
+    return c.valid() ? CatalogBuilder.model((ModelDefinition) c.definition()) : null;
   }
 
   /** Freezes the flow's current definition as its next version; decisions use it from now on. */

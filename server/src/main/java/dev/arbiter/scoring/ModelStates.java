@@ -67,7 +67,7 @@ public class ModelStates {
       return false;
     }
     return !(a instanceof NaiveBayesModel x)
-        || (b instanceof NaiveBayesModel y && x.predictors().equals(y.predictors()));
+        || (b instanceof NaiveBayesModel y && x.binning().equals(y.binning()));
   }
 
   private record Built(ScoringModel model, ModelState state) {}

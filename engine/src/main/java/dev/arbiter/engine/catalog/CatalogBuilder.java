@@ -67,6 +67,14 @@ public final class CatalogBuilder {
     return List.copyOf(v.list);
   }
 
+  /**
+   * One model as the engine runs it, on its own (a scorecard's paths resolved without a snapshot's
+   * table); null when it has problems ({@link #validateModel}).
+   */
+  public static ScoringModel model(ModelDefinition model) {
+    return compileModel(model, "", new Violations(), null);
+  }
+
   /** Problems of one model on its own, including its {@code config}. */
   public static List<CatalogViolation> validateModel(ModelDefinition model) {
     Violations v = new Violations();
