@@ -85,9 +85,6 @@ final class AnswerJson {
   /** Whether the writer formats doubles with Jackson's own writer (as the generator then does). */
   private final boolean fastDoubles;
 
-  /** Per flow key, its JSON string; a key's text is all it depends on. */
-  private final ConcurrentHashMap<String, byte[]> flowKeys = new ConcurrentHashMap<>();
-
   /**
    * @param writer the application mapper's writer: its generator settings apply, and it binds what
    *     this class does not write itself
@@ -175,7 +172,7 @@ final class AnswerJson {
     out.append(DECISION_ID_BYTES);
     out.id(answer.decisionId(), this);
     out.append(FLOW_KEY_BYTES);
-    out.append(answer.flowKey() == null ? string(null) : flowKey(answer.flowKey()));
+    out.id(answer.flowKey(), this);
     out.append(FLOW_VERSION_BYTES);
     out.ascii(Integer.toString(answer.flowVersion()));
     out.append(CATALOG_VERSION_BYTES);
@@ -236,18 +233,6 @@ final class AnswerJson {
     return pieces;
   }
 
-  private byte[] flowKey(String key) {
-    byte[] json = flowKeys.get(key);
-    if (json == null) {
-      if (flowKeys.size() >= MAX_KEYS) {
-        flowKeys.clear();
-      }
-      json = string(key);
-      flowKeys.put(key, json);
-    }
-    return json;
-  }
-
   /** An offer's pieces, rendered by the generator as {@link #generated} would write them. */
   private OfferBytes render(RankedOffer o) {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -289,8 +274,8 @@ final class AnswerJson {
     List<Answer> samples =
         List.of(
             new Answer(
-                // every character an id is copied with, unescaped
-                "0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                // every character an id or key is copied with, unescaped
+                "0123456789-abcdefghijklmnopqrstuvwxyz_ABCDEFGHIJKLMNOPQRSTUVWXYZ.",
                 "home/page",
                 2,
                 -3L,
@@ -317,7 +302,6 @@ final class AnswerJson {
       return true;
     } finally {
       offerBytes.clear();
-      flowKeys.clear();
     }
   }
 
@@ -340,8 +324,9 @@ final class AnswerJson {
     }
 
     /**
-     * An id as a JSON string: Arbiter's ids (UUIDs: hex digits and dashes) need no escaping under
-     * any setting, so they are copied; anything else is written by the generator.
+     * An id or key as a JSON string: Arbiter's ids (UUIDs) and catalog keys ({@code
+     * [A-Za-z0-9._-]}) need no escaping under any setting, so they are copied; anything else is
+     * written by the generator.
      */
     void id(String id, AnswerJson json) {
       if (id == null || !plain(id)) {
@@ -356,7 +341,12 @@ final class AnswerJson {
     private static boolean plain(String id) {
       for (int i = 0; i < id.length(); i++) {
         char c = id.charAt(i);
-        if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-')) {
+        if (!(c >= '0' && c <= '9'
+            || c >= 'a' && c <= 'z'
+            || c >= 'A' && c <= 'Z'
+            || c == '-'
+            || c == '_'
+            || c == '.')) {
           return false;
         }
       }
