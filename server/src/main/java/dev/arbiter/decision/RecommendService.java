@@ -20,7 +20,6 @@ import dev.arbiter.engine.pipeline.RuntimeState;
 import dev.arbiter.engine.policy.ContactEvent;
 import dev.arbiter.engine.scoring.NaiveBayesModel;
 import dev.arbiter.engine.scoring.ScoringModel;
-import dev.arbiter.engine.trace.DecisionTrace;
 import dev.arbiter.engine.trace.Stage;
 import dev.arbiter.scoring.ModelCircuitBreakers;
 import dev.arbiter.scoring.ModelStates;
@@ -155,7 +154,8 @@ public class RecommendService {
     if (sampled) {
       traceId = Ids.newId();
       TraceView trace =
-          traceView(traceId, decisionId, requestId, request, now, seed, decision.trace());
+          new TraceView(
+              traceId, decisionId, requestId, request, now.toString(), seed, decision.trace());
       decisionLog.trace(
           new StoredTrace(
               traceId,
@@ -480,17 +480,5 @@ public class RecommendService {
     if (!errors.isEmpty()) {
       throw ApiException.validation(errors);
     }
-  }
-
-  /** The trace in the shape of API.md's decision-trace resource. */
-  static TraceView traceView(
-      String traceId,
-      String decisionId,
-      String requestId,
-      RecommendRequest request,
-      Instant at,
-      long seed,
-      DecisionTrace t) {
-    return new TraceView(traceId, decisionId, requestId, request, at.toString(), seed, t);
   }
 }
