@@ -17,12 +17,14 @@ import dev.arbiter.catalog.jdbc.JdbcCatalogRepository;
 import dev.arbiter.config.ArbiterConfig;
 import dev.arbiter.contact.ContactHistoryMetrics;
 import dev.arbiter.contact.ContactHistoryProperties;
+import dev.arbiter.contact.ContactSharing;
 import dev.arbiter.contact.FailoverContactHistoryStore;
 import dev.arbiter.contact.InteractionReader;
 import dev.arbiter.contact.LocalContactHistoryStore;
 import dev.arbiter.contact.RedisContactHistoryStore;
 import dev.arbiter.contact.jdbc.InteractionPartitions;
 import dev.arbiter.contact.jdbc.JdbcInteractionReader;
+import dev.arbiter.contact.jdbc.JdbcUnsharedInteractions;
 import dev.arbiter.db.Database;
 import dev.arbiter.db.DebouncedNotifier;
 import dev.arbiter.decision.DecisionLog;
@@ -582,7 +584,7 @@ class ServerWiring implements WebMvcConfigurer {
       OutcomeTypes outcomeTypes,
       CatalogSnapshots snapshots,
       ChargeCounter charges,
-      FailoverContactHistoryStore contactHistory,
+      ContactSharing contactSharing,
       Clock clock,
       MeterRegistry meters) {
     return new RespondService(
@@ -591,9 +593,26 @@ class ServerWiring implements WebMvcConfigurer {
         outcomeTypes,
         snapshots,
         charges,
-        contactHistory,
+        contactSharing,
         clock,
         meters);
+  }
+
+  /**
+   * Respond's interactions shared in every node's contact lists (Redis), and shared again when a
+   * crash or an outage left them out; closed before the store, so that its last marks are written.
+   */
+  @Bean(initMethod = "start", destroyMethod = "close")
+  ContactSharing contactSharing(
+      JdbcClient jdbc,
+      FailoverContactHistoryStore contactHistory,
+      ArbiterConfig config,
+      MeterRegistry meters) {
+    return new ContactSharing(
+        new JdbcUnsharedInteractions(jdbc),
+        contactHistory,
+        meters,
+        ContactSharing.Settings.DEFAULTS.withReconcileInterval(config.contactReconcileInterval()));
   }
 
   /**
@@ -734,8 +753,9 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  ContactHistoryHealthCheck contactHistoryHealthCheck(FailoverContactHistoryStore store) {
-    return new ContactHistoryHealthCheck(store);
+  ContactHistoryHealthCheck contactHistoryHealthCheck(
+      FailoverContactHistoryStore store, ContactSharing sharing) {
+    return new ContactHistoryHealthCheck(store, sharing);
   }
 
   @Bean

@@ -28,6 +28,8 @@ import java.util.OptionalInt;
  *     ARBITER_BUDGET_REDIS_OUTAGE})
  * @param budgetChargeReconcileInterval how often each node counts cost charges left uncounted in
  *     their budgets ({@code ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL})
+ * @param contactReconcileInterval how often each node adds interactions left out of the shared
+ *     contact lists ({@code ARBITER_CONTACT_RECONCILE_INTERVAL})
  * @param apiKeyPepper HMAC key for API key hashes ({@code API_KEY_PEPPER}); empty means generated
  *     under {@code dataDir}
  * @param jwt JWT verification settings
@@ -77,6 +79,7 @@ public record ArbiterConfig(
     Optional<String> redisUrl,
     BudgetOutagePolicy budgetRedisOutage,
     Duration budgetChargeReconcileInterval,
+    Duration contactReconcileInterval,
     Optional<String> apiKeyPepper,
     Jwt jwt,
     LogFormat logFormat,

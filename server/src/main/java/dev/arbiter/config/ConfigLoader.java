@@ -118,13 +118,8 @@ public final class ConfigLoader {
             BudgetOutagePolicy.REFUSE);
     redis.ifPresent(this::checkRedisUrl);
     Duration chargeReconcileInterval =
-        duration("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL", Duration.ofSeconds(30));
-    if (chargeReconcileInterval.compareTo(Duration.ofSeconds(1)) < 0
-        || chargeReconcileInterval.compareTo(Duration.ofDays(1)) > 0) {
-      problems.add(
-          "ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL must be between PT1S and P1D, got "
-              + chargeReconcileInterval);
-    }
+        reconcileInterval("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL");
+    Duration contactReconcileInterval = reconcileInterval("ARBITER_CONTACT_RECONCILE_INTERVAL");
     Optional<String> pepper = string("API_KEY_PEPPER");
     pepper.ifPresent(
         p -> {
@@ -209,6 +204,7 @@ public final class ConfigLoader {
         redis,
         budgetRedisOutage,
         chargeReconcileInterval,
+        contactReconcileInterval,
         pepper,
         jwt,
         logFormat,
@@ -636,6 +632,16 @@ public final class ConfigLoader {
         yield def;
       }
     };
+  }
+
+  /** A reconciler's interval: 30 s unless set, from 1 s to a day. */
+  private Duration reconcileInterval(String name) {
+    Duration interval = duration(name, Duration.ofSeconds(30));
+    if (interval.compareTo(Duration.ofSeconds(1)) < 0
+        || interval.compareTo(Duration.ofDays(1)) > 0) {
+      problems.add(name + " must be between PT1S and P1D, got " + interval);
+    }
+    return interval;
   }
 
   private Duration duration(String name, Duration def) {

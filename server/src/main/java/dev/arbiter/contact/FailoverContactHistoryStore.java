@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -164,7 +165,23 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
    */
   @Override
   public void append(String tenantId, String customerId, List<ContactEntry> entries) {
+    append(tenantId, customerId, entries, null);
+  }
+
+  /**
+   * Appends as {@link #append(String, String, List)} does, and tells whether Redis has the entries:
+   * {@code shared} completes with true once Redis acknowledged them, false when they went to
+   * process memory only (Redis not configured, unreachable, or failing this command; they are then
+   * in the replay buffer, which a node that stops during the outage loses). Never completes
+   * exceptionally.
+   */
+  public void append(
+      String tenantId,
+      String customerId,
+      List<ContactEntry> entries,
+      CompletableFuture<Boolean> shared) {
     if (entries.isEmpty()) {
+      complete(shared, true);
       return;
     }
     if (redis != null && !state.degraded()) {
@@ -177,14 +194,54 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
                     redisFailed(
                         RedisContactHistoryStore.unwrap(failure), tenantId, customerId, entries);
                   }
+                  complete(shared, failure == null);
                 });
         return;
       } catch (RedisException e) {
         redisFailed(e, tenantId, customerId, entries);
+        complete(shared, false);
         return;
       }
     }
-    appendWithoutRedis(tenantId, customerId, entries);
+    appendWithoutRedis(tenantId, customerId, entries, shared);
+  }
+
+  private static void complete(CompletableFuture<Boolean> shared, boolean value) {
+    if (shared != null) {
+      shared.complete(value);
+    }
+  }
+
+  /**
+   * Appends to Redis only, waiting for its reply: for entries that must reach the shared lists and
+   * are kept elsewhere until they do ({@link ContactSharing}). Nothing goes to process memory or
+   * the replay buffer.
+   *
+   * @return true when Redis has them; false when Redis is not configured or not in use now (a
+   *     failure of this command also makes the store degraded, as any Redis failure does)
+   */
+  public boolean appendToRedis(String tenantId, String customerId, List<ContactEntry> entries) {
+    if (!redisInUse()) {
+      return false;
+    }
+    try {
+      redis.append(tenantId, customerId, entries);
+      return true;
+    } catch (RedisException e) {
+      metrics.redisErrors.increment();
+      degrade(e);
+      return false;
+    }
+  }
+
+  /** Whether Redis is configured: lists are shared by every node, except during an outage. */
+  public boolean shared() {
+    return redis != null;
+  }
+
+  /** Whether lists are on Redis now: configured and reachable. */
+  public boolean redisInUse() {
+    return redis != null && !state.degraded();
   }
 
   private void redisFailed(
@@ -197,24 +254,30 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     // The command may have run before the timeout; replaying it is harmless (merge by id).
     metrics.redisErrors.increment();
     degrade(e);
-    appendWithoutRedis(tenantId, customerId, entries);
+    appendWithoutRedis(tenantId, customerId, entries, null);
   }
 
-  private void appendWithoutRedis(String tenantId, String customerId, List<ContactEntry> entries) {
+  private void appendWithoutRedis(
+      String tenantId,
+      String customerId,
+      List<ContactEntry> entries,
+      CompletableFuture<Boolean> shared) {
     if (redis == null) {
       // Nothing to replay, no mode to switch: no lock, which every Recommend would contend for.
       local.append(tenantId, customerId, entries);
+      complete(shared, false);
       return;
     }
     synchronized (this) {
       if (state.degraded()) {
         buffer(tenantId, customerId, entries);
         local.append(tenantId, customerId, entries);
+        complete(shared, false);
         return;
       }
     }
     // Recovered between the check and the lock: Redis again (a failure now degrades once more).
-    append(tenantId, customerId, entries);
+    append(tenantId, customerId, entries, shared);
   }
 
   /** The Redis store, or null when Redis is not configured; for health probes. */

@@ -1,6 +1,7 @@
 package dev.arbiter.ops;
 
 import dev.arbiter.contact.ContactHistoryStatus;
+import dev.arbiter.contact.ContactSharing;
 import dev.arbiter.contact.FailoverContactHistoryStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,9 +9,11 @@ import java.util.Map;
 /** Contact history: held in Redis, or in this node's memory (disabled or degraded). */
 public class ContactHistoryHealthCheck implements HealthCheck {
   private final FailoverContactHistoryStore store;
+  private final ContactSharing sharing;
 
-  public ContactHistoryHealthCheck(FailoverContactHistoryStore store) {
+  public ContactHistoryHealthCheck(FailoverContactHistoryStore store, ContactSharing sharing) {
     this.store = store;
+    this.sharing = sharing;
   }
 
   @Override
@@ -27,6 +30,11 @@ public class ContactHistoryHealthCheck implements HealthCheck {
     details.put("pendingReplay", s.pendingReplay());
     if (s.lastError() != null) {
       details.put("lastError", s.lastError());
+    }
+    long unshared = sharing.unsharedAfterLastRun();
+    if (unshared >= 0) {
+      // committed interactions Redis has not had for over a minute (ContactSharing)
+      details.put("unsharedInteractions", unshared);
     }
     if (!s.configured()) {
       details.put(

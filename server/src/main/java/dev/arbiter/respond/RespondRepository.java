@@ -44,6 +44,8 @@ public interface RespondRepository {
    * @param evidence null when the outcome teaches no model
    * @param cost the offer's cost to charge for this decision unless charged already; null for none
    * @param catalogVersion the tenant's catalog version the charge is made with
+   * @param unshared whether the interaction is also recorded as not yet in the shared contact lists
+   *     ({@link dev.arbiter.contact.ContactSharing}: deleted once Redis has it)
    */
   record Write(
       String idempotencyKey,
@@ -52,7 +54,8 @@ public interface RespondRepository {
       OutboxEvent event,
       Evidence evidence,
       BigDecimal cost,
-      long catalogVersion) {}
+      long catalogVersion,
+      boolean unshared) {}
 
   /**
    * @param claimed false if a committed request already held the key (nothing was written)
@@ -64,8 +67,8 @@ public interface RespondRepository {
 
   /**
    * Writes it all atomically: claims the Idempotency-Key (waiting while another transaction holds
-   * it uncommitted) and, only if claimed, the interaction, its outbox event, the evidence and the
-   * charge. Either everything is kept or nothing.
+   * it uncommitted) and, only if claimed, the interaction, its outbox event, the evidence, the
+   * charge and the interaction's unshared record. Either everything is kept or nothing.
    *
    * @throws org.springframework.dao.DataAccessException when any part fails (nothing is kept)
    */

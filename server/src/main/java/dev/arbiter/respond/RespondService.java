@@ -2,7 +2,7 @@ package dev.arbiter.respond;
 
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.contact.ContactEntry;
-import dev.arbiter.contact.ContactHistoryStore;
+import dev.arbiter.contact.ContactSharing;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecentDecisions;
 import dev.arbiter.decision.RecordedDecision;
@@ -66,9 +66,10 @@ import org.slf4j.LoggerFactory;
  *       offer's cost charge. If any part fails, none is kept and the caller gets an error with an
  *       {@code errorId}.
  *   <li><b>After commit</b> the interaction joins the customer's contact history (the contact
- *       policies of the next Recommend count it) and a charged cost is added to the offer's budget
- *       counter ({@link ChargeCounter}: what a crash or the ledger leaves uncounted is counted
- *       later).
+ *       policies of the next Recommend count it; {@link ContactSharing}: what a crash or a Redis
+ *       outage leaves out of the shared lists is added later) and a charged cost is added to the
+ *       offer's budget counter ({@link ChargeCounter}: what a crash or the ledger leaves uncounted
+ *       is counted later).
  * </ul>
  *
  * <p>Learning: outcomes whose type {@link OutcomeType#learns() learns} add a success (positive) or
@@ -102,7 +103,7 @@ public class RespondService {
   private final OutcomeTypes outcomeTypes;
   private final CatalogSnapshots snapshots;
   private final ChargeCounter charges;
-  private final ContactHistoryStore contactHistory;
+  private final ContactSharing contactSharing;
   private final Clock clock;
   private final MeterRegistry meters;
   private final Timer duration;
@@ -124,7 +125,7 @@ public class RespondService {
       OutcomeTypes outcomeTypes,
       CatalogSnapshots snapshots,
       ChargeCounter charges,
-      ContactHistoryStore contactHistory,
+      ContactSharing contactSharing,
       Clock clock,
       MeterRegistry meters) {
     this.repository = repository;
@@ -132,7 +133,7 @@ public class RespondService {
     this.outcomeTypes = outcomeTypes;
     this.snapshots = snapshots;
     this.charges = charges;
-    this.contactHistory = contactHistory;
+    this.contactSharing = contactSharing;
     this.clock = clock;
     this.meters = meters;
     this.duration =
@@ -268,7 +269,8 @@ public class RespondService {
                 event,
                 learned.evidence(),
                 cost,
-                snapshot.catalogVersion()));
+                snapshot.catalogVersion(),
+                contactSharing.marking()));
     if (!written.claimed()) {
       // A concurrent request with the same key committed first.
       return replay(tenantId, f)
@@ -479,20 +481,23 @@ public class RespondService {
     }
   }
 
-  /** Adds a committed interaction to the customer's contact history; entries merge by id. */
+  /**
+   * Adds a committed interaction to the customer's contact history; entries merge by id, so a
+   * retry's append of the same interaction counts once (and deletes its unshared record if the
+   * first request left it).
+   */
   private void appendToHistory(String tenantId, RespondRepository.Interaction i) {
     try {
-      contactHistory.append(
+      contactSharing.append(
           tenantId,
           i.customerId(),
-          List.of(
-              ContactEntry.interaction(
-                  i.id(),
-                  new ContactEvent(
-                      i.outcome(), i.offerKey(), i.category(), i.channel(), i.occurredAt()))));
+          ContactEntry.interaction(
+              i.id(),
+              new ContactEvent(
+                  i.outcome(), i.offerKey(), i.category(), i.channel(), i.occurredAt())));
     } catch (RuntimeException e) {
-      // Committed: in the store once a retry of this Respond appends it, or its list is loaded
-      // from PostgreSQL again.
+      // Committed: with Redis, its unshared record has the reconciler append it; without, the
+      // node's list is loaded from PostgreSQL again.
       log.warn("Could not add interaction {} to the contact history: {}", i.id(), e.toString());
     }
   }

@@ -222,6 +222,23 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldShareInteractionsLeftOutOfContactListsEveryThirtySecondsUnlessToldOtherwise() {
+    assertThat(ConfigLoader.load(Map.of()).contactReconcileInterval())
+        .isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_CONTACT_RECONCILE_INTERVAL", "2m"))
+                .contactReconcileInterval())
+        .isEqualTo(java.time.Duration.ofMinutes(2));
+    for (String bad : new String[] {"0s", "25h"}) {
+      assertThat(
+              problemsAbout(Map.of("ARBITER_CONTACT_RECONCILE_INTERVAL", bad), "ARBITER_CONTACT"))
+          .singleElement()
+          .asString()
+          .startsWith("ARBITER_CONTACT_RECONCILE_INTERVAL must be between PT1S and P1D");
+    }
+  }
+
+  @Test
   void shouldReconcileUncountedCostChargesEveryThirtySecondsUnlessToldOtherwise() {
     assertThat(ConfigLoader.load(Map.of()).budgetChargeReconcileInterval())
         .isEqualTo(java.time.Duration.ofSeconds(30));

@@ -280,7 +280,7 @@ class OutboxEventStorageIntegrationTests {
               id, "t1", "t1", "interaction.recorded.v1", "c1", at, Map.of("outcome", "click"));
       var written =
           new JdbcRespondRepository(JdbcClient.create(ds), OutboxFixtures.JSON, storage, () -> {})
-              .record(new Write("k-" + storage, "h", i, event, null, null, 0));
+              .record(new Write("k-" + storage, "h", i, event, null, null, 0, false));
       assertThat(written.claimed()).isTrue();
 
       Map<String, Object> row = row(url, id);

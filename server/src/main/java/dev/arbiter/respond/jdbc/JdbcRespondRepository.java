@@ -119,6 +119,10 @@ public class JdbcRespondRepository implements RespondRepository {
               insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at,
                                              catalog_version)
               select :tenantId, :decisionId, :offerKey, :cost, :at, :catalogVersion from charge
+            ), unshared as (
+              insert into unshared_interactions (tenant_id, interaction_id, occurred_at)
+              select :tenantId, :id, :occurredAt
+               where exists (select 1 from claim) and cast(:unshared as boolean)
             )""");
     Evidence e = w.evidence();
     boolean beta = e != null && !e.beta().isEmpty();
@@ -159,7 +163,8 @@ public class JdbcRespondRepository implements RespondRepository {
                     : null,
                 Types.BINARY)
             .param("cost", w.cost(), Types.NUMERIC)
-            .param("catalogVersion", w.catalogVersion());
+            .param("catalogVersion", w.catalogVersion())
+            .param("unshared", w.unshared());
     if (beta || bins) {
       spec = spec.param("modelKey", e.modelKey());
     }
