@@ -32,15 +32,16 @@ import org.slf4j.LoggerFactory;
  * <p>With Redis configured ({@link #marking()}), Respond commits each interaction together with an
  * {@code unshared_interactions} row. Right after the commit, {@link #append} sends the interaction
  * to the customer's list and, once Redis acknowledged it, queues the row's deletion; a background
- * thread deletes the queued rows every mark interval (default 1 s) in one statement. A row still
- * there after the grace period (default 1 min, database time) was not shared: the node stopped
- * before Redis acknowledged the append or before the row was deleted, or Redis was unreachable (the
- * store then kept the interaction in process memory and its replay buffer, which a node stopped
- * during the outage loses). Every node's reconciler, every reconcile interval (default 30 s) and
- * only while its store is on Redis, claims such rows a batch at a time for the lease (default 2
- * min; {@code FOR UPDATE SKIP LOCKED}, committed at once), appends their interactions to their
- * customers' lists, waiting for Redis, and deletes the rows. A row whose interaction is gone
- * (dropped by retention) is deleted without appending.
+ * thread deletes the queued rows every mark interval (default 1 s) in one statement. During a Redis
+ * outage the store keeps the interaction in its replay buffer, and the row is queued once the
+ * recovery has sent it. A row still there after the grace period (default 1 min, database time) was
+ * not shared: the node stopped before Redis acknowledged the append or before the row was deleted,
+ * or stopped during an outage with the interaction still buffered, or the buffer dropped it (its
+ * cap). Every node's reconciler, every reconcile interval (default 30 s) and only while its store
+ * is on Redis, claims such rows a batch at a time for the lease (default 2 min; {@code FOR UPDATE
+ * SKIP LOCKED}, committed at once), appends their interactions to their customers' lists, waiting
+ * for Redis, and deletes the rows. A row whose interaction is gone (dropped by retention) is
+ * deleted without appending.
  *
  * <p>Appending an interaction twice is harmless: lists are hashes by interaction id. So nothing
  * here needs exactly-once: a row deleted late only costs a second append, and when more than {@code

@@ -8,10 +8,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -70,8 +73,18 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
 
   private record State(boolean degraded, String lastError, Instant since) {}
 
-  /** Entries to write to Redis, or (entries null) a list to delete there. */
-  private record Pending(String tenantId, String customerId, List<ContactEntry> entries) {}
+  /**
+   * Entries to write to Redis, or (entries null) a list to delete there; {@code confirms} are told
+   * once that is done.
+   */
+  private record Pending(
+      String tenantId, String customerId, List<ContactEntry> entries, List<Confirm> confirms) {}
+
+  /**
+   * A caller waiting to learn whether its entries reached Redis ({@link #append(String, String,
+   * List, CompletableFuture)}) while they wait in the replay buffer.
+   */
+  private record Confirm(List<ContactEntry> entries, CompletableFuture<Boolean> shared) {}
 
   /**
    * A store on Redis when {@code redis} is given, in process memory only when it is null.
@@ -170,10 +183,10 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
 
   /**
    * Appends as {@link #append(String, String, List)} does, and tells whether Redis has the entries:
-   * {@code shared} completes with true once Redis acknowledged them, false when they went to
-   * process memory only (Redis not configured, unreachable, or failing this command; they are then
-   * in the replay buffer, which a node that stops during the outage loses). Never completes
-   * exceptionally.
+   * {@code shared} completes with true once Redis acknowledged them, at once or, when they went to
+   * the replay buffer during an outage, once the recovery sent them (or deleted the customer's
+   * list, which then loads from PostgreSQL); with false when Redis is not configured or the buffer
+   * dropped them; never if the node stops with them still buffered. Never exceptionally.
    */
   public void append(
       String tenantId,
@@ -190,16 +203,20 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
             .appendAsync(tenantId, customerId, entries)
             .whenComplete(
                 (ok, failure) -> {
-                  if (failure != null) {
+                  if (failure == null) {
+                    complete(shared, true);
+                  } else {
                     redisFailed(
-                        RedisContactHistoryStore.unwrap(failure), tenantId, customerId, entries);
+                        RedisContactHistoryStore.unwrap(failure),
+                        tenantId,
+                        customerId,
+                        entries,
+                        shared);
                   }
-                  complete(shared, failure == null);
                 });
         return;
       } catch (RedisException e) {
-        redisFailed(e, tenantId, customerId, entries);
-        complete(shared, false);
+        redisFailed(e, tenantId, customerId, entries, shared);
         return;
       }
     }
@@ -245,16 +262,21 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   }
 
   private void redisFailed(
-      Throwable failure, String tenantId, String customerId, List<ContactEntry> entries) {
+      Throwable failure,
+      String tenantId,
+      String customerId,
+      List<ContactEntry> entries,
+      CompletableFuture<Boolean> shared) {
     if (!(failure instanceof RedisException e)) {
       log.error("Contact history append failed unexpectedly; entries kept in process", failure);
       local.append(tenantId, customerId, entries);
+      complete(shared, false);
       return;
     }
     // The command may have run before the timeout; replaying it is harmless (merge by id).
     metrics.redisErrors.increment();
     degrade(e);
-    appendWithoutRedis(tenantId, customerId, entries, null);
+    appendWithoutRedis(tenantId, customerId, entries, shared);
   }
 
   private void appendWithoutRedis(
@@ -270,9 +292,13 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     }
     synchronized (this) {
       if (state.degraded()) {
-        buffer(tenantId, customerId, entries);
+        // shared completes once the replay has sent the entries (or false if they are dropped)
+        buffer(
+            tenantId,
+            customerId,
+            entries,
+            shared == null ? List.of() : List.of(new Confirm(entries, shared)));
         local.append(tenantId, customerId, entries);
-        complete(shared, false);
         return;
       }
     }
@@ -410,36 +436,67 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
         degrade(e);
         throw e;
       }
+      confirmSent(p);
+    }
+  }
+
+  /**
+   * Tells the callers waiting on {@code p} that their entries are shared: written to Redis, or (a
+   * deleted list) to be loaded from PostgreSQL, which holds every interaction, on the next read.
+   * Entries the buffer dropped to stay within its cap were not sent.
+   */
+  private static void confirmSent(Pending p) {
+    if (p.confirms().isEmpty()) {
+      return;
+    }
+    Set<ContactEntry> sent = null;
+    if (p.entries() != null) {
+      sent = Collections.newSetFromMap(new IdentityHashMap<>());
+      sent.addAll(p.entries());
+    }
+    for (Confirm c : p.confirms()) {
+      c.shared().complete(sent == null || sent.containsAll(c.entries()));
     }
   }
 
   private synchronized void rebuffer(List<Pending> rest) {
     for (Pending p : rest) {
       if (p.entries() == null) {
-        forget.putIfAbsent(p.tenantId() + ':' + p.customerId(), p);
+        forget
+            .computeIfAbsent(
+                p.tenantId() + ':' + p.customerId(),
+                k -> new Pending(p.tenantId(), p.customerId(), null, new ArrayList<>()))
+            .confirms()
+            .addAll(p.confirms());
       } else {
-        buffer(p.tenantId(), p.customerId(), p.entries());
+        buffer(p.tenantId(), p.customerId(), p.entries(), p.confirms());
       }
     }
   }
 
   // Caller holds the lock.
-  private void buffer(String tenantId, String customerId, List<ContactEntry> entries) {
+  private void buffer(
+      String tenantId, String customerId, List<ContactEntry> entries, List<Confirm> confirms) {
     String key = tenantId + ':' + customerId;
     Pending pending = replay.get(key);
     if (pending == null) {
       if (replay.size() >= maxReplayCustomers) {
         if (forget.size() < 10L * maxReplayCustomers) {
-          forget.putIfAbsent(key, new Pending(tenantId, customerId, null));
+          forget
+              .computeIfAbsent(key, k -> new Pending(tenantId, customerId, null, new ArrayList<>()))
+              .confirms()
+              .addAll(confirms);
         } else {
           metrics.replayDropped.increment(entries.size());
+          confirms.forEach(c -> c.shared().complete(false));
         }
         return;
       }
-      pending = new Pending(tenantId, customerId, new ArrayList<>());
+      pending = new Pending(tenantId, customerId, new ArrayList<>(), new ArrayList<>());
       replay.put(key, pending);
     }
     pending.entries().addAll(entries);
+    pending.confirms().addAll(confirms);
     int excess = pending.entries().size() - MAX_REPLAY_ENTRIES_PER_CUSTOMER;
     if (excess > 0) {
       pending.entries().subList(0, excess).clear();

@@ -18,8 +18,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
@@ -93,7 +97,7 @@ class ContactSharingIntegrationTests {
     if (!redis.running()) {
       redis.start();
     }
-    await(store::redisInUse, "the store back on Redis");
+    awaitServerOnRedis();
     sharing.flushMarks();
     jdbc.sql("delete from unshared_interactions").update();
   }
@@ -143,7 +147,13 @@ class ContactSharingIntegrationTests {
     JsonNode decision = recommend(customer);
     String offer = decision.path("offers").get(0).path("offerKey").asString();
     String interactionId = respond(customer, decision, "reject");
-    await(() -> inRedis(customer, interactionId), "appended");
+    await(
+        () -> {
+          sharing.flushMarks();
+          return unshared(interactionId) == 0;
+        },
+        "appended and its row deleted");
+    assertThat(inRedis(customer, interactionId)).isTrue();
     // As the stopped node left it: the list loaded (its '!' field) without the reject, and the
     // interaction's row still recorded as unshared, a minute and more ago.
     admin.sync().hdel(RedisContactHistoryStore.key(tenantId, customer), interactionId);
@@ -172,12 +182,11 @@ class ContactSharingIntegrationTests {
   }
 
   /**
-   * While Redis is away the interaction goes to the node's memory and replay buffer only (which a
-   * node stopped during the outage loses): its row stays, a node not on Redis leaves it, and a node
-   * on Redis shares it.
+   * While Redis is away the interaction goes to the node's memory and replay buffer: its row stays
+   * (no node not on Redis takes it), and is deleted once the recovery has sent the buffer.
    */
   @Test
-  void shouldKeepAnInteractionRecordedDuringAnOutageUnsharedUntilANodeOnRedisSharesIt()
+  void shouldKeepTheRowOfAnInteractionRecordedDuringAnOutageUntilTheRecoverySentIt()
       throws Exception {
     String customer = "outage-" + UUID.randomUUID();
     JsonNode decision = recommend(customer);
@@ -207,17 +216,62 @@ class ContactSharingIntegrationTests {
     }
     assertThat(claimed(interactionId)).as("not claimed by a node that cannot share").isFalse();
 
-    redis.start(); // empty: lists load from PostgreSQL again, and the row is still owed
+    redis.start(); // empty, and the probe sends what the node buffered
     await(store::redisInUse, "the store back on Redis");
-    assertThat(sharing.reconcile().appended()).isEqualTo(1);
-    assertThat(unshared(interactionId)).isZero();
-    assertThat(unsharedInHealth()).isZero();
+    await(
+        () -> {
+          sharing.flushMarks();
+          return unshared(interactionId) == 0;
+        },
+        "the row deleted once the recovery sent the interaction");
     assertThat(inRedis(customer, interactionId)).isTrue();
+    assertThat(sharing.reconcile()).isEqualTo(new ContactSharing.Reconciled(0, 0, 0));
+    assertThat(unsharedInHealth()).isZero();
+  }
+
+  /**
+   * A node stopped during an outage loses what its replay buffer held: that interaction's row
+   * stays, and a node on Redis shares it once Redis is back.
+   */
+  @Test
+  void shouldShareWhatANodeStoppedDuringAnOutageHadBuffered() {
+    String customer = "stopped-" + UUID.randomUUID();
+    String interactionId = interactionRow(customer, "reject"); // committed, as by Respond
+    ContactEntry entry =
+        ContactEntry.interaction(
+            interactionId, new ContactEvent("reject", "gold-card", "cards", "web", Instant.now()));
+    SimpleMeterRegistry otherMeters = new SimpleMeterRegistry();
+    FailoverContactHistoryStore otherStore = storeOn(redis.uri(), otherMeters);
+    ContactSharing other =
+        new ContactSharing(
+            new JdbcUnsharedInteractions(jdbc),
+            otherStore,
+            otherMeters,
+            ContactSharing.Settings.DEFAULTS);
+    try {
+      assertThat(otherStore.redisInUse()).isTrue();
+      redis.stop();
+      other.append(tenantId, customer, entry); // fails on Redis: buffered
+      await(() -> !otherStore.redisInUse(), "the other node degraded");
+    } finally {
+      other.close();
+      otherStore.close(); // Redis still away: the buffer is lost (logged)
+    }
+    assertThat(unshared(interactionId)).isEqualTo(1);
+
+    redis.start();
+    awaitServerOnRedis();
+    leaveUnshared(interactionId);
+    assertThat(inRedis(customer, interactionId)).isFalse();
+    assertThat(sharing.reconcile()).isEqualTo(new ContactSharing.Reconciled(1, 0, 0));
+    assertThat(inRedis(customer, interactionId)).isTrue();
+    assertThat(unshared(interactionId)).isZero();
   }
 
   /** Nodes reconciling at once take different rows; each row is shared once its claim is taken. */
   @Test
-  void shouldLetNodesClaimDifferentRowsAndShareThemAll() {
+  @Timeout(60) // without SKIP LOCKED the claim would wait for the other transaction for good
+  void shouldLetNodesClaimDifferentRowsAndShareThemAll() throws Exception {
     String customer = "claims-" + UUID.randomUUID();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -226,17 +280,34 @@ class ContactSharingIntegrationTests {
     jdbc.sql("update unshared_interactions set created_at = now() - interval '2 minutes'").update();
     UnsharedInteractions rows = new JdbcUnsharedInteractions(jdbc);
 
-    List<Unshared> first = rows.claim(Duration.ofMinutes(1), Duration.ofMinutes(2), 4);
-    List<Unshared> second = rows.claim(Duration.ofMinutes(1), Duration.ofMinutes(2), 4);
-    List<Unshared> third = rows.claim(Duration.ofMinutes(1), Duration.ofMinutes(2), 4);
+    // Another node's claim, in its transaction still: its rows are skipped, not waited for.
+    List<Unshared> first;
+    try (Connection other = server.bean(DataSource.class).getConnection();
+        Statement st = other.createStatement()) {
+      other.setAutoCommit(false);
+      st.execute("set local lock_timeout = '5s'");
+      st.execute(
+          "select 1 from unshared_interactions where interaction_id in ('"
+              + ids.get(0)
+              + "', '"
+              + ids.get(1)
+              + "') for update");
+      first = rows.claim(Duration.ofMinutes(1), Duration.ofMinutes(2), 10);
+      other.rollback();
+    }
+    List<Unshared> second = rows.claim(Duration.ofMinutes(1), Duration.ofMinutes(2), 3);
+    List<Unshared> third = rows.claim(Duration.ofMinutes(1), Duration.ofMinutes(2), 3);
 
-    assertThat(first).hasSize(4);
+    assertThat(first).as("all but the locked two").hasSize(4);
     assertThat(second).hasSize(2);
     assertThat(third).as("all claimed").isEmpty();
     List<String> claimedIds = new ArrayList<>();
     first.forEach(u -> claimedIds.add(u.key().interactionId()));
     second.forEach(u -> claimedIds.add(u.key().interactionId()));
     assertThat(claimedIds).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(second)
+        .extracting(u -> u.key().interactionId())
+        .containsExactlyInAnyOrder(ids.get(0), ids.get(1));
     assertThat(first.getFirst().customerId()).isEqualTo(customer);
     assertThat(first.getFirst().entry().event().outcome()).isEqualTo("impression");
 
@@ -383,6 +454,19 @@ class ContactSharingIntegrationTests {
         .param(interactionId)
         .query(Long.class)
         .single();
+  }
+
+  /**
+   * Waits until the server's store is on the (restarted) Redis: a read notices a connection the
+   * restart broke (the store degrades and its probe reconnects).
+   */
+  private static void awaitServerOnRedis() {
+    await(
+        () -> {
+          store.history(tenantId, "probe-" + UUID.randomUUID());
+          return store.redisInUse();
+        },
+        "the store on Redis");
   }
 
   /** What /api/health says the last reconcile run left unshared. */

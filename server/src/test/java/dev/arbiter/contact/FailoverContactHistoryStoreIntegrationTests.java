@@ -191,10 +191,15 @@ class FailoverContactHistoryStoreIntegrationTests {
       store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))));
     }
 
+    java.util.concurrent.CompletableFuture<Boolean> shared =
+        new java.util.concurrent.CompletableFuture<>();
+    store.append(db.tenantId, customer, List.of(decision("d-50", now.plusMillis(50))), shared);
+
     // Same connection, same order: this node's next read runs after its appends.
-    assertThat(store.history(db.tenantId, customer)).hasSize(50);
-    assertThat(otherNode.history(db.tenantId, customer)).hasSize(50);
+    assertThat(store.history(db.tenantId, customer)).hasSize(51);
+    assertThat(otherNode.history(db.tenantId, customer)).hasSize(51);
     assertThat(store.status().healthy()).isTrue();
+    assertThat(shared.get(5, java.util.concurrent.TimeUnit.SECONDS)).as("Redis replied").isTrue();
   }
 
   @Test
@@ -264,19 +269,28 @@ class FailoverContactHistoryStoreIntegrationTests {
     store.append(db.tenantId, other, List.of(decision("before-pause", now.minusSeconds(5))));
 
     pause(redis, 1_000); // Redis keeps its data: recovery must fix stale lists
-    store.append(db.tenantId, customer, List.of(decision("buffered", now)));
+    java.util.concurrent.CompletableFuture<Boolean> bufferedShared =
+        new java.util.concurrent.CompletableFuture<>();
+    store.append(db.tenantId, customer, List.of(decision("buffered", now)), bufferedShared);
     awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
     Instant clickAt = now.minusSeconds(1);
     String clickId = db.insertInteraction(other, "click", "gold-card", clickAt);
+    java.util.concurrent.CompletableFuture<Boolean> clickShared =
+        new java.util.concurrent.CompletableFuture<>();
     store.append(
         db.tenantId,
         other,
         List.of(
             ContactEntry.interaction(
-                clickId, new ContactEvent("click", "gold-card", "cards", "web", clickAt))));
+                clickId, new ContactEvent("click", "gold-card", "cards", "web", clickAt))),
+        clickShared);
     assertThat(store.status().pendingReplay()).isEqualTo(2); // one entry, one list to delete
+    assertThat(clickShared).as("buffered: not in Redis yet").isNotDone();
 
     awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(6));
+    // Told once the recovery sent the entry, or deleted the list (which then loads the click)
+    assertThat(bufferedShared).isCompletedWithValue(true);
+    assertThat(clickShared).isCompletedWithValue(true);
 
     FailoverContactHistoryStore otherNode =
         node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -316,8 +330,11 @@ class FailoverContactHistoryStoreIntegrationTests {
     FailoverContactHistoryStore store = node(null, meters);
     db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
 
-    store.append(db.tenantId, customer, List.of(decision("gold-card", now)));
+    java.util.concurrent.CompletableFuture<Boolean> shared =
+        new java.util.concurrent.CompletableFuture<>();
+    store.append(db.tenantId, customer, List.of(decision("gold-card", now)), shared);
 
+    assertThat(shared).as("no list shared by other nodes").isCompletedWithValue(false);
     assertThat(store.history(db.tenantId, customer)).hasSize(2);
     assertThat(store.status())
         .extracting(s -> s.mode(), s -> s.healthy(), s -> s.configured(), s -> s.lastError())

@@ -12,7 +12,8 @@ import org.springframework.jdbc.support.SqlArrayValue;
 
 /**
  * {@link UnsharedInteractions} on PostgreSQL. A claimed row's interaction is read by its primary
- * key ({@code id}, {@code occurred_at}), so one partition is touched per row. Thread-safe.
+ * key ({@code id}, {@code occurred_at}) in a lateral subquery, so each lookup is pruned to its one
+ * partition at run time whatever join the planner would otherwise choose. Thread-safe.
  */
 public final class JdbcUnsharedInteractions implements UnsharedInteractions {
   private final JdbcClient jdbc;
@@ -66,9 +67,11 @@ public final class JdbcUnsharedInteractions implements UnsharedInteractions {
             select c.tenant_id, c.interaction_id, i.customer_id, i.outcome, i.offer_key,
                    i.category, i.channel, i.occurred_at
               from claimed c
-              left join interactions i
-                on i.id = c.interaction_id and i.occurred_at = c.occurred_at
-               and i.tenant_id = c.tenant_id
+              left join lateral (
+                select customer_id, outcome, offer_key, category, channel, occurred_at
+                  from interactions
+                 where id = c.interaction_id and occurred_at = c.occurred_at
+                   and tenant_id = c.tenant_id) i on true
              order by c.created_at
             """)
         .param("leaseMs", lease.toMillis())
