@@ -81,6 +81,7 @@ import dev.arbiter.security.web.AuthenticationFilter;
 import dev.arbiter.security.web.CallerArgumentResolver;
 import dev.arbiter.security.web.PermissionInterceptor;
 import dev.arbiter.shared.BatchedDeletes;
+import dev.arbiter.shared.ReconcileTimings;
 import dev.arbiter.tenant.TenantRepository;
 import dev.arbiter.tenant.TenantService;
 import dev.arbiter.tenant.TenantSettingsService;
@@ -612,7 +613,7 @@ class ServerWiring implements WebMvcConfigurer {
         new JdbcUnsharedInteractions(jdbc),
         contactHistory,
         meters,
-        ContactSharing.Settings.DEFAULTS.withReconcileInterval(config.contactReconcileInterval()));
+        ReconcileTimings.DEFAULTS.withReconcileInterval(config.contactReconcileInterval()));
   }
 
   /**
@@ -633,8 +634,7 @@ class ServerWiring implements WebMvcConfigurer {
         snapshots,
         settings,
         meters,
-        ChargeCounter.Settings.DEFAULTS.withReconcileInterval(
-            config.budgetChargeReconcileInterval()));
+        ReconcileTimings.DEFAULTS.withReconcileInterval(config.budgetChargeReconcileInterval()));
   }
 
   @Bean

@@ -2,11 +2,11 @@ package dev.arbiter.contact;
 
 import dev.arbiter.contact.UnsharedInteractions.Key;
 import dev.arbiter.contact.UnsharedInteractions.Unshared;
+import dev.arbiter.shared.ReconcileTimings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -62,58 +62,6 @@ public final class ContactSharing implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ContactSharing.class);
 
   /**
-   * Timings.
-   *
-   * @param markInterval how often the rows of shared interactions are deleted
-   * @param reconcileInterval how often the reconciler looks for interactions not shared
-   * @param grace how old (database time) a row must be before the reconciler takes it; longer than
-   *     any node takes to have Redis acknowledge an append and delete its row
-   * @param lease how long a reconciler's claim on a row lasts: longer than appending a batch takes,
-   *     and how long a row it could not append waits for the next try
-   * @param batch the most rows one claim takes
-   * @param maxPendingMarks the most rows queued for deletion; beyond that they are left to the
-   *     reconciler (a second, harmless append)
-   */
-  public record Settings(
-      Duration markInterval,
-      Duration reconcileInterval,
-      Duration grace,
-      Duration lease,
-      int batch,
-      int maxPendingMarks) {
-    /** Marks every second; every 30 s shares interactions unshared for a minute, 500 a claim. */
-    public static final Settings DEFAULTS =
-        new Settings(
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(30),
-            Duration.ofMinutes(1),
-            Duration.ofMinutes(2),
-            500,
-            100_000);
-
-    public Settings {
-      Objects.requireNonNull(markInterval, "markInterval");
-      Objects.requireNonNull(reconcileInterval, "reconcileInterval");
-      Objects.requireNonNull(grace, "grace");
-      Objects.requireNonNull(lease, "lease");
-      if (grace.compareTo(markInterval.multipliedBy(5)) < 0) {
-        throw new IllegalArgumentException("grace must be at least five mark intervals");
-      }
-      if (lease.compareTo(markInterval.multipliedBy(5)) < 0) {
-        throw new IllegalArgumentException("lease must be at least five mark intervals");
-      }
-      if (batch < 1 || maxPendingMarks < 1) {
-        throw new IllegalArgumentException("batch and maxPendingMarks must be positive");
-      }
-    }
-
-    /** These settings reconciling every {@code interval}. */
-    public Settings withReconcileInterval(Duration interval) {
-      return new Settings(markInterval, interval, grace, lease, batch, maxPendingMarks);
-    }
-  }
-
-  /**
    * What one reconcile run did.
    *
    * @param appended interactions appended to their customers' lists (rows deleted)
@@ -125,7 +73,7 @@ public final class ContactSharing implements AutoCloseable {
 
   private final UnsharedInteractions rows;
   private final FailoverContactHistoryStore store;
-  private final Settings timings;
+  private final ReconcileTimings timings;
   private final MeterRegistry meters;
   private final ConcurrentLinkedQueue<Key> marks = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pendingMarks = new AtomicInteger();
@@ -144,7 +92,7 @@ public final class ContactSharing implements AutoCloseable {
       UnsharedInteractions rows,
       FailoverContactHistoryStore store,
       MeterRegistry meters,
-      Settings timings) {
+      ReconcileTimings timings) {
     this.rows = Objects.requireNonNull(rows, "rows");
     this.store = Objects.requireNonNull(store, "store");
     this.meters = Objects.requireNonNull(meters, "meters");

@@ -6,13 +6,13 @@ import dev.arbiter.engine.catalog.BudgetPeriod;
 import dev.arbiter.engine.catalog.Offer;
 import dev.arbiter.respond.RespondRepository.ChargeKey;
 import dev.arbiter.respond.RespondRepository.UncountedCharge;
+import dev.arbiter.shared.ReconcileTimings;
 import dev.arbiter.tenant.TenantSettingsService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -82,58 +82,6 @@ public final class ChargeCounter implements AutoCloseable {
   private static final long WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /**
-   * Timings.
-   *
-   * @param markInterval how often counted charges' rows are deleted
-   * @param reconcileInterval how often the reconciler looks for charges left uncounted
-   * @param grace how old (database time) an uncounted charge must be before the reconciler counts
-   *     it; longer than any node takes to count a charge and delete its row
-   * @param lease how long a reconciler's claim on a charge lasts: longer than counting a batch
-   *     takes, and how long a charge it could not count waits for the next try
-   * @param batch the most charges one claim takes
-   * @param maxPendingMarks the most counted charges whose rows wait to be deleted; while that many
-   *     wait, no more are counted (the reconciler counts them once there is room)
-   */
-  public record Settings(
-      Duration markInterval,
-      Duration reconcileInterval,
-      Duration grace,
-      Duration lease,
-      int batch,
-      int maxPendingMarks) {
-    /** Marks every second; every 30 s reconciles charges older than a minute, 500 a claim. */
-    public static final Settings DEFAULTS =
-        new Settings(
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(30),
-            Duration.ofMinutes(1),
-            Duration.ofMinutes(2),
-            500,
-            100_000);
-
-    public Settings {
-      Objects.requireNonNull(markInterval, "markInterval");
-      Objects.requireNonNull(reconcileInterval, "reconcileInterval");
-      Objects.requireNonNull(grace, "grace");
-      Objects.requireNonNull(lease, "lease");
-      if (grace.compareTo(markInterval.multipliedBy(5)) < 0) {
-        throw new IllegalArgumentException("grace must be at least five mark intervals");
-      }
-      if (lease.compareTo(markInterval.multipliedBy(5)) < 0) {
-        throw new IllegalArgumentException("lease must be at least five mark intervals");
-      }
-      if (batch < 1 || maxPendingMarks < 1) {
-        throw new IllegalArgumentException("batch and maxPendingMarks must be positive");
-      }
-    }
-
-    /** These settings reconciling every {@code interval}. */
-    public Settings withReconcileInterval(Duration interval) {
-      return new Settings(markInterval, interval, grace, lease, batch, maxPendingMarks);
-    }
-  }
-
-  /**
    * What one reconcile run did.
    *
    * @param counted charges added to their budgets
@@ -146,7 +94,7 @@ public final class ChargeCounter implements AutoCloseable {
   private final BudgetLedger budgets;
   private final CatalogSnapshots snapshots;
   private final TenantSettingsService settings;
-  private final Settings timings;
+  private final ReconcileTimings timings;
   private final MeterRegistry meters;
   private final ConcurrentLinkedQueue<ChargeKey> marks = new ConcurrentLinkedQueue<>();
 
@@ -179,7 +127,7 @@ public final class ChargeCounter implements AutoCloseable {
       CatalogSnapshots snapshots,
       TenantSettingsService settings,
       MeterRegistry meters,
-      Settings timings) {
+      ReconcileTimings timings) {
     this.repository = Objects.requireNonNull(repository, "repository");
     this.budgets = Objects.requireNonNull(budgets, "budgets");
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");

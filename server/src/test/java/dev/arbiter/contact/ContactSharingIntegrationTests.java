@@ -7,6 +7,7 @@ import dev.arbiter.contact.jdbc.JdbcInteractionReader;
 import dev.arbiter.contact.jdbc.JdbcUnsharedInteractions;
 import dev.arbiter.demo.DemoSeeder;
 import dev.arbiter.engine.policy.ContactEvent;
+import dev.arbiter.shared.ReconcileTimings;
 import dev.arbiter.testsupport.TestDatabase;
 import dev.arbiter.testsupport.TestRedis;
 import dev.arbiter.testsupport.TestRedis.DedicatedRedis;
@@ -210,7 +211,7 @@ class ContactSharingIntegrationTests {
                 new JdbcUnsharedInteractions(jdbc),
                 offRedis,
                 otherMeters,
-                ContactSharing.Settings.DEFAULTS)) {
+                ReconcileTimings.DEFAULTS)) {
       assertThat(other.reconcile()).isEqualTo(new ContactSharing.Reconciled(0, 0, 0));
       assertThat(otherMeters.get("arbiter.contact.unshared").gauge().value()).isEqualTo(1);
     }
@@ -244,10 +245,7 @@ class ContactSharingIntegrationTests {
     FailoverContactHistoryStore otherStore = storeOn(redis.uri(), otherMeters);
     ContactSharing other =
         new ContactSharing(
-            new JdbcUnsharedInteractions(jdbc),
-            otherStore,
-            otherMeters,
-            ContactSharing.Settings.DEFAULTS);
+            new JdbcUnsharedInteractions(jdbc), otherStore, otherMeters, ReconcileTimings.DEFAULTS);
     try {
       assertThat(otherStore.redisInUse()).isTrue();
       redis.stop();

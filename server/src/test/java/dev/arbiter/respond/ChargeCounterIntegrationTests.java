@@ -8,6 +8,7 @@ import dev.arbiter.demo.DemoSeeder;
 import dev.arbiter.engine.catalog.BudgetPeriod;
 import dev.arbiter.engine.pipeline.BudgetUsage;
 import dev.arbiter.respond.RespondRepository.ChargeKey;
+import dev.arbiter.shared.ReconcileTimings;
 import dev.arbiter.tenant.TenantSettingsService;
 import dev.arbiter.testsupport.TestServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -111,7 +112,7 @@ class ChargeCounterIntegrationTests {
         server.bean(CatalogSnapshots.class),
         server.bean(TenantSettingsService.class),
         meters,
-        new ChargeCounter.Settings(
+        new ReconcileTimings(
             Duration.ofMillis(100),
             Duration.ofSeconds(30),
             Duration.ofMinutes(1),

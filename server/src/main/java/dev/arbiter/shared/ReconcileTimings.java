@@ -1,0 +1,58 @@
+package dev.arbiter.shared;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Timings of work recorded as a row in the same transaction as what it follows up (an uncounted
+ * charge, an unshared interaction): the node that did the work deletes the rows in batches, and
+ * every node's reconciler claims the rows left for longer than the grace period and does it again.
+ *
+ * @param markInterval how often the rows of work done are deleted, in one statement
+ * @param reconcileInterval how often the reconciler looks for rows left
+ * @param grace how old (database time) a row must be before the reconciler takes it; longer than
+ *     any node takes to do the work and delete the row
+ * @param lease how long a reconciler's claim on a row lasts: longer than working through a batch
+ *     takes, and how long a row it could not finish waits for the next try
+ * @param batch the most rows one claim takes
+ * @param maxPendingMarks the most rows of work done that may wait to be deleted; what happens
+ *     beyond is the user's rule (left to the reconciler)
+ */
+public record ReconcileTimings(
+    Duration markInterval,
+    Duration reconcileInterval,
+    Duration grace,
+    Duration lease,
+    int batch,
+    int maxPendingMarks) {
+  /** Marks every second; every 30 s reconciles rows left for a minute, 500 a claim. */
+  public static final ReconcileTimings DEFAULTS =
+      new ReconcileTimings(
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(2),
+          500,
+          100_000);
+
+  public ReconcileTimings {
+    Objects.requireNonNull(markInterval, "markInterval");
+    Objects.requireNonNull(reconcileInterval, "reconcileInterval");
+    Objects.requireNonNull(grace, "grace");
+    Objects.requireNonNull(lease, "lease");
+    if (grace.compareTo(markInterval.multipliedBy(5)) < 0) {
+      throw new IllegalArgumentException("grace must be at least five mark intervals");
+    }
+    if (lease.compareTo(markInterval.multipliedBy(5)) < 0) {
+      throw new IllegalArgumentException("lease must be at least five mark intervals");
+    }
+    if (batch < 1 || maxPendingMarks < 1) {
+      throw new IllegalArgumentException("batch and maxPendingMarks must be positive");
+    }
+  }
+
+  /** These timings reconciling every {@code interval}. */
+  public ReconcileTimings withReconcileInterval(Duration interval) {
+    return new ReconcileTimings(markInterval, interval, grace, lease, batch, maxPendingMarks);
+  }
+}
