@@ -102,7 +102,8 @@ public final class FailFastRedis implements AutoCloseable {
    * every command still ends by the command timeout.
    *
    * @param command sends one command with the connection's async API
-   * @return the command's reply
+   * @return the command's reply; it may fail with other exceptions than Lettuce's (a write on a
+   *     connection closing under it): {@link #redisException} tells them as Redis failures
    * @throws RedisConnectionException at once when not connected (never connects)
    */
   public <T> RedisFuture<T> send(
@@ -184,12 +185,23 @@ public final class FailFastRedis implements AutoCloseable {
     try {
       return reply.join();
     } catch (CompletionException | CancellationException e) {
-      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof RedisException redis) {
-        throw redis;
-      }
-      throw new RedisException(cause.getMessage(), cause);
+      throw redisException(e);
     }
+  }
+
+  /**
+   * What a command's future failed with, as a {@link RedisException}: a write on a connection that
+   * closed under it fails with Netty's {@code ClosedChannelException}, which is a Redis failure to
+   * its caller like any other.
+   */
+  public static RedisException redisException(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return cause instanceof RedisException redis
+        ? redis
+        : new RedisException(cause.getMessage(), cause);
   }
 
   /** Where Redis is, as {@code host:port} (no credentials). */

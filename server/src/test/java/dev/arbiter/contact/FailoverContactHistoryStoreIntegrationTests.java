@@ -66,6 +66,15 @@ class FailoverContactHistoryStoreIntegrationTests {
       PrometheusMeterRegistry registry,
       int maxReplayCustomers,
       Duration probeInterval) {
+    return node(redis, registry, maxReplayCustomers, probeInterval, null);
+  }
+
+  private FailoverContactHistoryStore node(
+      DedicatedRedis redis,
+      PrometheusMeterRegistry registry,
+      int maxReplayCustomers,
+      Duration probeInterval,
+      io.lettuce.core.resource.ClientResources resources) {
     ContactHistoryMetrics metrics = new ContactHistoryMetrics(registry);
     JdbcInteractionReader reader = new JdbcInteractionReader(db.jdbc);
     Clock clock = Clock.systemUTC();
@@ -74,7 +83,7 @@ class FailoverContactHistoryStoreIntegrationTests {
         redis == null
             ? null
             : new RedisContactHistoryStore(
-                null,
+                resources,
                 redis.uri(),
                 RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT,
                 reader,
@@ -257,6 +266,71 @@ class FailoverContactHistoryStoreIntegrationTests {
     assertThat(otherNode.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
         .containsExactly("while-degraded", "gold-card");
+  }
+
+  /**
+   * A write on a connection that closes under it fails with Netty's exception, not Lettuce's: a
+   * Redis failure all the same, so the entries go to the replay buffer and reach Redis on recovery
+   * (they were once only kept in this node's memory, and the store stayed on the failing Redis).
+   */
+  @Test
+  void shouldTakeAWriteFailingOnAClosedChannelForARedisFailure() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    java.util.concurrent.atomic.AtomicBoolean failWrites =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    io.lettuce.core.resource.ClientResources resources =
+        io.lettuce.core.resource.ClientResources.builder()
+            .nettyCustomizer(
+                new io.lettuce.core.resource.NettyCustomizer() {
+                  @Override
+                  public void afterChannelInitialized(io.netty.channel.Channel channel) {
+                    channel
+                        .pipeline()
+                        .addFirst(
+                            new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                              @Override
+                              public void write(
+                                  io.netty.channel.ChannelHandlerContext ctx,
+                                  Object msg,
+                                  io.netty.channel.ChannelPromise promise) {
+                                if (failWrites.get()) {
+                                  io.netty.util.ReferenceCountUtil.release(msg);
+                                  promise.setFailure(
+                                      new java.nio.channels.ClosedChannelException());
+                                } else {
+                                  ctx.write(msg, promise);
+                                }
+                              }
+                            });
+                  }
+                })
+            .build();
+    closeAfter.add(() -> resources.shutdown().get());
+    FailoverContactHistoryStore store =
+        node(
+            redis,
+            meters,
+            FailoverContactHistoryStore.DEFAULT_MAX_REPLAY_CUSTOMERS,
+            Duration.ofMillis(100),
+            resources);
+    assertThat(store.history(db.tenantId, customer)).isEmpty();
+
+    failWrites.set(true);
+    java.util.concurrent.CompletableFuture<Boolean> shared =
+        new java.util.concurrent.CompletableFuture<>();
+    store.append(db.tenantId, customer, List.of(decision("closing", now)), shared);
+    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
+    assertThat(store.status().pendingReplay()).isEqualTo(1);
+    assertThat(shared).isNotDone();
+
+    failWrites.set(false);
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(5));
+    assertThat(shared.get(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(
+            node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+                .history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("closing");
   }
 
   @Test
