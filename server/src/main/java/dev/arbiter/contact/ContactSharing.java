@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * for Redis, and deletes the rows. A row whose interaction is gone (dropped by retention) is
  * deleted without appending.
  *
+ * <p>A node stopped during an outage sends its buffer to Redis when closing if Redis answers then;
+ * this closes first (it needs the store), so the rows of what that last replay sends are left to
+ * the reconciler too.
+ *
  * <p>Appending an interaction twice is harmless: lists are hashes by interaction id. So nothing
  * here needs exactly-once: a row deleted late only costs a second append, and when more than {@code
  * maxPendingMarks} acknowledged rows wait for deletion (PostgreSQL unwritable for long), further

@@ -63,6 +63,15 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   // lands in the buffer after the recovery took its last batch.
   private final Map<String, Pending> replay = new LinkedHashMap<>();
   private final Map<String, Pending> forget = new LinkedHashMap<>();
+  // Guarded by this: the confirms the buffer holds, at most MAX_HELD_CONFIRMS (each keeps a future
+  // and its entries, so a long outage's Responds cannot grow the heap without bound).
+  private int heldConfirms;
+
+  /**
+   * The most callers of an outage a store tells when their entries reached Redis; later ones are
+   * told false at once (their interactions' rows are left to {@link ContactSharing}'s reconciler).
+   */
+  static final int MAX_HELD_CONFIRMS = 100_000;
 
   /** The longest {@link #close()} spends sending what it buffered during an outage. */
   static final Duration REPLAY_ON_CLOSE_BUDGET = Duration.ofSeconds(5);
@@ -406,6 +415,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     batch.addAll(replay.values());
     forget.clear();
     replay.clear();
+    heldConfirms = 0; // the batch's, told by the replay or held again by rebuffer
     if (recover) {
       // Memory goes stale while Redis is in use; the next outage must start from PostgreSQL.
       local.clear();
@@ -467,7 +477,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
                 p.tenantId() + ':' + p.customerId(),
                 k -> new Pending(p.tenantId(), p.customerId(), null, new ArrayList<>()))
             .confirms()
-            .addAll(p.confirms());
+            .addAll(hold(p.confirms(), false));
       } else {
         buffer(p.tenantId(), p.customerId(), p.entries(), p.confirms());
       }
@@ -485,7 +495,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
           forget
               .computeIfAbsent(key, k -> new Pending(tenantId, customerId, null, new ArrayList<>()))
               .confirms()
-              .addAll(confirms);
+              .addAll(hold(confirms, false));
         } else {
           metrics.replayDropped.increment(entries.size());
           confirms.forEach(c -> c.shared().complete(false));
@@ -496,12 +506,45 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
       replay.put(key, pending);
     }
     pending.entries().addAll(entries);
-    pending.confirms().addAll(confirms);
+    pending.confirms().addAll(hold(confirms, true));
     int excess = pending.entries().size() - MAX_REPLAY_ENTRIES_PER_CUSTOMER;
     if (excess > 0) {
-      pending.entries().subList(0, excess).clear();
+      List<ContactEntry> trimmed = pending.entries().subList(0, excess);
+      // Confirms are in the order of their entries, so those that lose an entry lead the list.
+      Set<ContactEntry> gone = Collections.newSetFromMap(new IdentityHashMap<>());
+      gone.addAll(trimmed);
+      List<Confirm> waiting = pending.confirms();
+      int told = 0;
+      while (told < waiting.size()
+          && waiting.get(told).entries().stream().anyMatch(gone::contains)) {
+        waiting.get(told++).shared().complete(false);
+      }
+      waiting.subList(0, told).clear();
+      heldConfirms -= told;
+      trimmed.clear();
       metrics.replayDropped.increment(excess);
     }
+  }
+
+  /**
+   * The confirms the buffer takes (caller holds the lock): up to {@link #MAX_HELD_CONFIRMS} held in
+   * all, the rest told false at once. Those of a list to delete keep no entries: the deletion
+   * shares them all.
+   */
+  private List<Confirm> hold(List<Confirm> confirms, boolean withEntries) {
+    if (confirms.isEmpty()) {
+      return confirms;
+    }
+    List<Confirm> held = new ArrayList<>(confirms.size());
+    for (Confirm c : confirms) {
+      if (heldConfirms >= MAX_HELD_CONFIRMS) {
+        c.shared().complete(false);
+      } else {
+        heldConfirms++;
+        held.add(withEntries ? c : new Confirm(List.of(), c.shared()));
+      }
+    }
+    return held;
   }
 
   private void degrade(RedisException e) {

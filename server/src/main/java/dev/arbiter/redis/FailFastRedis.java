@@ -103,7 +103,7 @@ public final class FailFastRedis implements AutoCloseable {
    *
    * @param command sends one command with the connection's async API
    * @return the command's reply; it may fail with other exceptions than Lettuce's (a write on a
-   *     connection closing under it): {@link #redisException} tells them as Redis failures
+   *     connection closing under it): {@link #redisFailure} tells them as Redis failures
    * @throws RedisConnectionException at once when not connected (never connects)
    */
   public <T> RedisFuture<T> send(
@@ -185,23 +185,28 @@ public final class FailFastRedis implements AutoCloseable {
     try {
       return reply.join();
     } catch (CompletionException | CancellationException e) {
-      throw redisException(e);
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RedisException redis) {
+        throw redis;
+      }
+      throw new RedisException(cause.getMessage(), cause);
     }
   }
 
   /**
-   * What a command's future failed with, as a {@link RedisException}: a write on a connection that
-   * closed under it fails with Netty's {@code ClosedChannelException}, which is a Redis failure to
-   * its caller like any other.
+   * What a command's future failed with, unwrapped, and as a {@link RedisConnectionException} when
+   * it is an I/O failure: a write on a connection that closed under it fails with Netty's {@code
+   * ClosedChannelException}, which to its caller is Redis failing like any other. Anything else (a
+   * bug, an {@link Error}) is returned as it is.
    */
-  public static RedisException redisException(Throwable failure) {
+  public static Throwable redisFailure(Throwable failure) {
     Throwable cause =
         failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause()
             : failure;
-    return cause instanceof RedisException redis
-        ? redis
-        : new RedisException(cause.getMessage(), cause);
+    return cause instanceof java.io.IOException io
+        ? new RedisConnectionException("Redis connection failed: " + io, io)
+        : cause;
   }
 
   /** Where Redis is, as {@code host:port} (no credentials). */

@@ -319,8 +319,9 @@ class FailoverContactHistoryStoreIntegrationTests {
     java.util.concurrent.CompletableFuture<Boolean> shared =
         new java.util.concurrent.CompletableFuture<>();
     store.append(db.tenantId, customer, List.of(decision("closing", now)), shared);
-    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
-    assertThat(store.status().pendingReplay()).isEqualTo(1);
+    // degraded first, then buffered: wait for the buffer
+    awaitTrue(() -> store.status().pendingReplay() == 1, Duration.ofSeconds(2));
+    assertThat(store.status().healthy()).isFalse();
     assertThat(shared).isNotDone();
 
     failWrites.set(false);
@@ -331,6 +332,36 @@ class FailoverContactHistoryStoreIntegrationTests {
                 .history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
         .containsExactly("closing");
+  }
+
+  /**
+   * A caller whose entries the buffer drops (past its cap per customer) is told false at once, and
+   * the next caller's entries, kept, are confirmed on recovery.
+   */
+  @Test
+  void shouldTellACallerWhoseBufferedEntriesWereDroppedThatTheyAreNotShared() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    store.history(db.tenantId, customer);
+    redis.stop();
+    List<ContactEntry> many = new ArrayList<>();
+    for (int i = 0; i <= FailoverContactHistoryStore.MAX_REPLAY_ENTRIES_PER_CUSTOMER; i++) {
+      many.add(decision("many-" + i, now.minusMillis(i)));
+    }
+    java.util.concurrent.CompletableFuture<Boolean> dropped =
+        new java.util.concurrent.CompletableFuture<>();
+    store.append(db.tenantId, customer, many, dropped);
+    awaitTrue(dropped::isDone, Duration.ofSeconds(2));
+    assertThat(dropped).as("one of its entries dropped").isCompletedWithValue(false);
+    java.util.concurrent.CompletableFuture<Boolean> kept =
+        new java.util.concurrent.CompletableFuture<>();
+    store.append(db.tenantId, customer, List.of(decision("kept", now.plusMillis(1))), kept);
+    assertThat(kept).isNotDone();
+
+    redis.start();
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(5));
+    assertThat(kept.get(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(meters.scrape()).contains("arbiter_contact_replay_dropped_total 2.0");
   }
 
   @Test
@@ -346,7 +377,8 @@ class FailoverContactHistoryStoreIntegrationTests {
     java.util.concurrent.CompletableFuture<Boolean> bufferedShared =
         new java.util.concurrent.CompletableFuture<>();
     store.append(db.tenantId, customer, List.of(decision("buffered", now)), bufferedShared);
-    awaitTrue(() -> !store.status().healthy(), Duration.ofSeconds(2));
+    // degraded first, then buffered: wait for the buffer
+    awaitTrue(() -> store.status().pendingReplay() == 1, Duration.ofSeconds(2));
     Instant clickAt = now.minusSeconds(1);
     String clickId = db.insertInteraction(other, "click", "gold-card", clickAt);
     java.util.concurrent.CompletableFuture<Boolean> clickShared =
