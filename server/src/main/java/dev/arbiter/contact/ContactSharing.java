@@ -36,12 +36,13 @@ import org.slf4j.LoggerFactory;
  * outage the store keeps the interaction in its replay buffer, and the row is queued once the
  * recovery has sent it. A row still there after the grace period (default 1 min, database time) was
  * not shared: the node stopped before Redis acknowledged the append or before the row was deleted,
- * or stopped during an outage with the interaction still buffered, or the buffer dropped it (its
- * cap). Every node's reconciler, every reconcile interval (default 30 s) and only while its store
- * is on Redis, claims such rows a batch at a time for the lease (default 2 min; {@code FOR UPDATE
- * SKIP LOCKED}, committed at once), appends their interactions to their customers' lists, waiting
- * for Redis, and deletes the rows. A row whose interaction is gone (dropped by retention) is
- * deleted without appending.
+ * or stopped during an outage with the interaction still buffered, or the buffer dropped it (past
+ * its caps); or Redis is still away (the interaction waits in a running node's buffer, and every
+ * node reads PostgreSQL meanwhile, so policies count it). Every node's reconciler, every reconcile
+ * interval (default 30 s) and only while its store is on Redis, claims such rows a batch at a time
+ * for the lease (default 2 min; {@code FOR UPDATE SKIP LOCKED}, committed at once), appends their
+ * interactions to their customers' lists, waiting for Redis, and deletes the rows. A row whose
+ * interaction is gone (dropped by retention) is deleted without appending.
  *
  * <p>A node stopped during an outage sends its buffer to Redis when closing if Redis answers then;
  * this closes first (it needs the store), so the rows of what that last replay sends are left to

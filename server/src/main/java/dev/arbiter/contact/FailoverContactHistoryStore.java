@@ -64,7 +64,8 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   private final Map<String, Pending> replay = new LinkedHashMap<>();
   private final Map<String, Pending> forget = new LinkedHashMap<>();
   // Guarded by this: the confirms the buffer holds, at most MAX_HELD_CONFIRMS (each keeps a future
-  // and its entries, so a long outage's Responds cannot grow the heap without bound).
+  // and its entries, so a long outage's Responds cannot grow the heap without bound); up to twice
+  // that are alive while a recovery replays what it drained.
   private int heldConfirms;
 
   /**
@@ -194,8 +195,10 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
    * Appends as {@link #append(String, String, List)} does, and tells whether Redis has the entries:
    * {@code shared} completes with true once Redis acknowledged them, at once or, when they went to
    * the replay buffer during an outage, once the recovery sent them (or deleted the customer's
-   * list, which then loads from PostgreSQL); with false when Redis is not configured or the buffer
-   * dropped them; never if the node stops with them still buffered. Never exceptionally.
+   * list, which then loads from PostgreSQL); with false when Redis is not configured, the buffer
+   * dropped them (its caps), {@link #MAX_HELD_CONFIRMS} callers already wait (the entries are still
+   * buffered and sent), or the append failed otherwise than by Redis failing; never if the node
+   * stops with them still buffered. Never exceptionally.
    */
   public void append(
       String tenantId,
@@ -362,8 +365,10 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
 
   /**
    * Closing during an outage: what was appended here meanwhile goes to Redis if Redis answers now,
-   * as the probe would have sent it; otherwise the shared lists go on without it until they are
-   * next loaded from PostgreSQL (which holds every interaction), and that is logged.
+   * as the probe would have sent it; otherwise it is logged. Interactions among what is left reach
+   * the shared lists anyway ({@link ContactSharing}'s reconciler, from their rows); decision
+   * entries and list deletions are lost (a list not deleted goes on without what was recorded here
+   * until it expires or is loaded again from PostgreSQL).
    */
   private void replayOnClose() {
     try {
@@ -379,8 +384,8 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     if (left > 0) {
       log.error(
           "Closing while Redis is unreachable: {} contact-history entries and list deletions made"
-              + " here during the outage are not in Redis; those customers' shared histories miss"
-              + " them until their lists expire or are loaded again from PostgreSQL",
+              + " here during the outage are not in Redis; with Redis back, the reconciler of any"
+              + " node adds the interactions among them, while the decision entries are lost",
           left);
     }
   }

@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param lease how long a reconciler's claim on a row lasts: longer than working through a batch
  *     takes, and how long a row it could not finish waits for the next try
  * @param batch the most rows one claim takes
- * @param maxPendingMarks the most rows of work done that may wait to be deleted; what happens
- *     beyond is the user's rule (left to the reconciler)
+ * @param maxPendingMarks the most rows of work done that may wait to be deleted; each user says
+ *     what it does beyond that (both leave the work to the reconciler)
  */
 public record ReconcileTimings(
     Duration markInterval,

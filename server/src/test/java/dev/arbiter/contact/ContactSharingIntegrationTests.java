@@ -352,6 +352,13 @@ class ContactSharingIntegrationTests {
                   .query(Long.class)
                   .single())
           .isZero();
+
+      // nor does it name the table: such a node also runs on a database migrated before V15
+      localJdbc.sql("drop table unshared_interactions").update();
+      String other = "local-" + UUID.randomUUID();
+      TestServer.Response r =
+          respond(local, key, other, recommend(local, key, other), "impression");
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
   }
 

@@ -119,11 +119,16 @@ public class JdbcRespondRepository implements RespondRepository {
               insert into uncounted_charges (tenant_id, decision_id, offer_key, cost, charged_at,
                                              catalog_version)
               select :tenantId, :decisionId, :offerKey, :cost, :at, :catalogVersion from charge
-            ), unshared as (
-              insert into unshared_interactions (tenant_id, interaction_id, occurred_at)
-              select :tenantId, :id, :occurredAt
-               where exists (select 1 from claim) and cast(:unshared as boolean)
             )""");
+    if (w.unshared()) {
+      // only then: a node without Redis runs on a database migrated before V15 as well
+      sql.append(
+          """
+          , unshared as (
+            insert into unshared_interactions (tenant_id, interaction_id, occurred_at)
+            select :tenantId, :id, :occurredAt where exists (select 1 from claim)
+          )""");
+    }
     Evidence e = w.evidence();
     boolean beta = e != null && !e.beta().isEmpty();
     boolean bins = e != null && !e.bins().isEmpty();
@@ -163,8 +168,7 @@ public class JdbcRespondRepository implements RespondRepository {
                     : null,
                 Types.BINARY)
             .param("cost", w.cost(), Types.NUMERIC)
-            .param("catalogVersion", w.catalogVersion())
-            .param("unshared", w.unshared());
+            .param("catalogVersion", w.catalogVersion());
     if (beta || bins) {
       spec = spec.param("modelKey", e.modelKey());
     }
