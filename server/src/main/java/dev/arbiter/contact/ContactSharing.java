@@ -16,9 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -153,21 +151,8 @@ public final class ContactSharing implements AutoCloseable {
     if (background != null || closed.get() || !marking()) {
       return;
     }
-    // Two threads: a slow reconcile run must not hold up the deletion of shared rows.
     background =
-        Executors.newScheduledThreadPool(
-            2,
-            r -> {
-              Thread thread = new Thread(r, "arbiter-contact-sharing");
-              thread.setDaemon(true);
-              return thread;
-            });
-    long markMillis = Math.max(1, timings.markInterval().toMillis());
-    background.scheduleWithFixedDelay(
-        this::flushMarksQuietly, markMillis, markMillis, TimeUnit.MILLISECONDS);
-    long reconcileMillis = Math.max(1, timings.reconcileInterval().toMillis());
-    background.scheduleWithFixedDelay(
-        this::reconcileQuietly, reconcileMillis, reconcileMillis, TimeUnit.MILLISECONDS);
+        timings.start("arbiter-contact-sharing", this::flushMarksQuietly, this::reconcileQuietly);
   }
 
   /**
@@ -340,15 +325,7 @@ public final class ContactSharing implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    ScheduledExecutorService running = background;
-    if (running != null) {
-      running.shutdownNow();
-      try {
-        running.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ReconcileTimings.stop(background);
     if (!flushMarksQuietly()) {
       log.warn(
           "Closing with {} shared interactions still recorded as unshared; a reconciler appends"

@@ -24,7 +24,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -173,21 +172,8 @@ public final class ChargeCounter implements AutoCloseable {
     if (background != null || closed.get()) {
       return;
     }
-    // Two threads: a slow reconcile run must not hold up the deletion of counted charges' rows.
     background =
-        Executors.newScheduledThreadPool(
-            2,
-            r -> {
-              Thread thread = new Thread(r, "arbiter-budget-charges");
-              thread.setDaemon(true);
-              return thread;
-            });
-    long markMillis = Math.max(1, timings.markInterval().toMillis());
-    background.scheduleWithFixedDelay(
-        this::flushMarksQuietly, markMillis, markMillis, TimeUnit.MILLISECONDS);
-    long reconcileMillis = Math.max(1, timings.reconcileInterval().toMillis());
-    background.scheduleWithFixedDelay(
-        this::reconcileQuietly, reconcileMillis, reconcileMillis, TimeUnit.MILLISECONDS);
+        timings.start("arbiter-budget-charges", this::flushMarksQuietly, this::reconcileQuietly);
   }
 
   /**
@@ -478,15 +464,7 @@ public final class ChargeCounter implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    ScheduledExecutorService running = background;
-    if (running != null) {
-      running.shutdownNow();
-      try {
-        running.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ReconcileTimings.stop(background);
     try {
       if (!flushMarks()) {
         log.warn(

@@ -2,6 +2,9 @@ package dev.arbiter.shared;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Timings of work recorded as a row in the same transaction as what it follows up (an uncounted
@@ -54,5 +57,43 @@ public record ReconcileTimings(
   /** These timings reconciling every {@code interval}. */
   public ReconcileTimings withReconcileInterval(Duration interval) {
     return new ReconcileTimings(markInterval, interval, grace, lease, batch, maxPendingMarks);
+  }
+
+  /**
+   * Runs {@code mark} every mark interval and {@code reconcile} every reconcile interval, each that
+   * long after its previous run ended, on two daemon threads named {@code threadName}: a slow
+   * reconcile run does not hold up the marks. Stop it with {@link #stop}.
+   */
+  public ScheduledExecutorService start(String threadName, Runnable mark, Runnable reconcile) {
+    ScheduledExecutorService background =
+        Executors.newScheduledThreadPool(
+            2,
+            r -> {
+              Thread thread = new Thread(r, threadName);
+              thread.setDaemon(true);
+              return thread;
+            });
+    long markMillis = Math.max(1, markInterval.toMillis());
+    background.scheduleWithFixedDelay(mark, markMillis, markMillis, TimeUnit.MILLISECONDS);
+    long reconcileMillis = Math.max(1, reconcileInterval.toMillis());
+    background.scheduleWithFixedDelay(
+        reconcile, reconcileMillis, reconcileMillis, TimeUnit.MILLISECONDS);
+    return background;
+  }
+
+  /**
+   * Stops what {@link #start} started, interrupting and waiting up to five seconds for a run in
+   * progress; null (never started) is ignored.
+   */
+  public static void stop(ScheduledExecutorService background) {
+    if (background == null) {
+      return;
+    }
+    background.shutdownNow();
+    try {
+      background.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
