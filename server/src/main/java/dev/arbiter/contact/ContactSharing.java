@@ -135,7 +135,7 @@ public final class ContactSharing implements AutoCloseable {
    * Without it there is no shared list to miss anything.
    */
   public boolean marking() {
-    return store.shared();
+    return store.redis() != null;
   }
 
   /**

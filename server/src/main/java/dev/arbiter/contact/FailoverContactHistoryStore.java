@@ -263,11 +263,6 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     }
   }
 
-  /** Whether Redis is configured: lists are shared by every node, except during an outage. */
-  public boolean shared() {
-    return redis != null;
-  }
-
   /** Whether lists are on Redis now: configured and reachable. */
   public boolean redisInUse() {
     return redis != null && !state.degraded();
@@ -318,7 +313,10 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     append(tenantId, customerId, entries, shared);
   }
 
-  /** The Redis store, or null when Redis is not configured; for health probes. */
+  /**
+   * The Redis store, or null when Redis is not configured (lists are then per node); for health
+   * probes and {@link ContactSharing}.
+   */
   public RedisContactHistoryStore redis() {
     return redis;
   }

@@ -196,7 +196,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
                         c -> c.<Long>eval(MERGE_SCRIPT, ScriptOutputType.INTEGER, keys, values))
                     : CompletableFuture.failedFuture(unwrap(e)))
         // a write on a connection closing under it fails with Netty's exception, not Lettuce's
-        .exceptionallyCompose(e -> CompletableFuture.failedFuture(FailFastRedis.redisFailure(e)))
+        .exceptionallyCompose(
+            e -> CompletableFuture.failedFuture(FailFastRedis.redisFailure(unwrap(e))))
         .thenApply(reply -> null);
   }
 

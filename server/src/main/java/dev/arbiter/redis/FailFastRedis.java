@@ -194,16 +194,12 @@ public final class FailFastRedis implements AutoCloseable {
   }
 
   /**
-   * What a command's future failed with, unwrapped, and as a {@link RedisConnectionException} when
-   * it is an I/O failure: a write on a connection that closed under it fails with Netty's {@code
-   * ClosedChannelException}, which to its caller is Redis failing like any other. Anything else (a
-   * bug, an {@link Error}) is returned as it is.
+   * What a command failed with ({@code cause}, unwrapped from its future's exception), as a {@link
+   * RedisConnectionException} when it is an I/O failure: a write on a connection that closed under
+   * it fails with Netty's {@code ClosedChannelException}, which to its caller is Redis failing like
+   * any other. Anything else (a bug, an {@link Error}) is returned as it is.
    */
-  public static Throwable redisFailure(Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
+  public static Throwable redisFailure(Throwable cause) {
     return cause instanceof java.io.IOException io
         ? new RedisConnectionException("Redis connection failed: " + io, io)
         : cause;
