@@ -36,4 +36,26 @@ public interface ContactHistoryStore {
    * the next {@link #history} (an interaction both appended and loaded counts once).
    */
   void append(String tenantId, String customerId, List<ContactEntry> entries);
+
+  /**
+   * {@link #history} with the version of the customer's list, for a later {@link #appendDecisions}:
+   * a Recommend whose flow has a policy counting decisions reads with this.
+   */
+  ContactHistory read(String tenantId, String customerId);
+
+  /**
+   * Appends a Recommend's decision entries only if no other decision was recorded for the customer
+   * since {@code read} (by any node sharing the store), so that two concurrent decisions for one
+   * customer cannot both pass a cap on decisions that only one of them fits in. Interactions
+   * appended meanwhile (Respond) do not make it fail: an outcome that lands a moment after a
+   * decision read the history is not one it could have seen either.
+   *
+   * @param entries decision entries; none is a no-op that returns true
+   * @param read what the decision was made from ({@link #read}, same tenant and customer)
+   * @return true if the entries were appended (the list's version moved on by one); false if the
+   *     list changed meanwhile (another decision's entries, or the store dropped or moved the list)
+   *     and nothing was appended: read again and decide again
+   */
+  boolean appendDecisions(
+      String tenantId, String customerId, List<ContactEntry> entries, ContactHistory read);
 }

@@ -80,6 +80,9 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile State state;
+  // Written under this: moves on at every switch between Redis and process memory, so a decision
+  // read from one is never appended conditionally to the other (ContactHistory#epoch).
+  private volatile long epoch;
 
   private record State(boolean degraded, String lastError, Instant since) {}
 
@@ -176,6 +179,69 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
       }
     }
     return local.history(tenantId, customerId);
+  }
+
+  @Override
+  public ContactHistory read(String tenantId, String customerId) {
+    // the epoch before the read: a switch during it makes the conditional append fail
+    long at = epoch;
+    ContactHistory read = null;
+    if (redis != null && !state.degraded()) {
+      try {
+        read = redis.read(tenantId, customerId);
+      } catch (RedisException e) {
+        metrics.redisErrors.increment();
+        degrade(e);
+      }
+    }
+    if (read == null) {
+      read = local.read(tenantId, customerId);
+    }
+    return new ContactHistory(read.events(), read.version(), at);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>On Redis this waits for Redis's reply (Redis's check is what holds across nodes); a Redis
+   * failure degrades the store and answers false, so the caller decides again on what process
+   * memory and PostgreSQL hold. While degraded, the check is made on process memory (this node's
+   * decisions only, as every count then is) and the entries also go to the replay buffer, as {@link
+   * #append} would put them. False, too, whenever the store switched modes since {@code read}.
+   */
+  @Override
+  public boolean appendDecisions(
+      String tenantId, String customerId, List<ContactEntry> entries, ContactHistory read) {
+    if (entries.isEmpty()) {
+      return true;
+    }
+    if (redis == null) {
+      return local.appendDecisions(tenantId, customerId, entries, read);
+    }
+    if (read.epoch() != epoch) {
+      return false;
+    }
+    if (!state.degraded()) {
+      try {
+        return redis.appendDecisions(tenantId, customerId, entries, read);
+      } catch (RedisException e) {
+        // The command may have run: the entries then count once more than they should, which
+        // errs towards contacting less.
+        metrics.redisErrors.increment();
+        degrade(e);
+        return false;
+      }
+    }
+    synchronized (this) {
+      if (!state.degraded() || read.epoch() != epoch) {
+        return false;
+      }
+      if (!local.appendDecisions(tenantId, customerId, entries, read)) {
+        return false;
+      }
+      buffer(tenantId, customerId, entries, List.of());
+      return true;
+    }
   }
 
   /**
@@ -423,6 +489,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
       // Memory goes stale while Redis is in use; the next outage must start from PostgreSQL.
       local.clear();
       state = new State(false, state.lastError(), clock.instant());
+      epoch++;
     }
     return batch;
   }
@@ -560,6 +627,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
       // Lists held from an earlier outage miss what was appended to Redis since: start afresh.
       local.clear();
       state = new State(true, error, clock.instant());
+      epoch++;
     }
     log.warn(
         "Contact history cannot use Redis at {} ({}); answering from process memory and"

@@ -30,30 +30,33 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
   /**
    * One customer's list, newest first, as store entries and as the engine's events (the same order,
    * built once per change so reads hand the events out without copying); {@code loaded} once
-   * PostgreSQL's rows were merged in. The arrays are never written after construction.
+   * PostgreSQL's rows were merged in; {@code version} counts the conditional decision appends it
+   * took ({@link ContactHistory#version()}). The arrays are never written after construction.
    */
   private static final class Held {
-    static final Held EMPTY = new Held(false, new ContactEntry[0], new ContactEvent[0]);
+    static final Held EMPTY = new Held(false, new ContactEntry[0], new ContactEvent[0], 0);
 
     final boolean loaded;
     final ContactEntry[] entries;
     final ContactEvent[] events;
     final List<ContactEvent> eventList;
+    final long version;
 
-    private Held(boolean loaded, ContactEntry[] entries, ContactEvent[] events) {
+    private Held(boolean loaded, ContactEntry[] entries, ContactEvent[] events, long version) {
       this.loaded = loaded;
       this.entries = entries;
       this.events = events;
       this.eventList = Collections.unmodifiableList(Arrays.asList(events));
+      this.version = version;
     }
 
-    static Held of(boolean loaded, List<ContactEntry> entries) {
+    static Held of(boolean loaded, List<ContactEntry> entries, long version) {
       ContactEntry[] array = entries.toArray(new ContactEntry[0]);
       ContactEvent[] events = new ContactEvent[array.length];
       for (int i = 0; i < array.length; i++) {
         events[i] = array[i].event();
       }
-      return new Held(loaded, array, events);
+      return new Held(loaded, array, events, version);
     }
 
     List<ContactEvent> eventsSince(Instant cutoff) {
@@ -72,8 +75,9 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
      * case does not apply.
      *
      * @param added sorted {@link ContactEntries#NEWEST_FIRST}, not empty
+     * @param version the result's version
      */
-    Held prepend(boolean loaded, ContactEntry[] added, Instant cutoff, int cap) {
+    Held prepend(boolean loaded, ContactEntry[] added, Instant cutoff, int cap, long version) {
       if (entries.length > 0
           && !added[added.length - 1].event().time().isAfter(entries[0].event().time())) {
         return null;
@@ -92,7 +96,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
       int kept = fresh < added.length ? 0 : live(events, cutoff, events.length);
       if (fresh + kept > cap) {
         // Some kind may be over its cap: keep the newest of each kind (ContactEntries.Room).
-        return capped(loaded, added, fresh, kept, cap);
+        return capped(loaded, added, fresh, kept, cap, version);
       }
       ContactEntry[] newEntries = new ContactEntry[fresh + kept];
       ContactEvent[] newEvents = new ContactEvent[fresh + kept];
@@ -102,17 +106,18 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
       }
       System.arraycopy(entries, 0, newEntries, fresh, kept);
       System.arraycopy(events, 0, newEvents, fresh, kept);
-      return new Held(loaded, newEntries, newEvents);
+      return new Held(loaded, newEntries, newEvents, version);
     }
 
     /**
      * The first {@code fresh} of {@code added}, then the first {@code kept} held entries, at most
      * {@code cap} of each kind.
      */
-    private Held capped(boolean loaded, ContactEntry[] added, int fresh, int kept, int cap) {
+    private Held capped(
+        boolean loaded, ContactEntry[] added, int fresh, int kept, int cap, long version) {
       ContactEntry[] all = Arrays.copyOf(added, fresh + kept);
       System.arraycopy(entries, 0, all, fresh, kept);
-      return Held.of(loaded, ContactEntries.capped(Arrays.asList(all), cap));
+      return Held.of(loaded, ContactEntries.capped(Arrays.asList(all), cap), version);
     }
 
     /**
@@ -165,13 +170,18 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
 
   @Override
   public List<ContactEvent> history(String tenantId, String customerId) {
+    return read(tenantId, customerId).events();
+  }
+
+  @Override
+  public ContactHistory read(String tenantId, String customerId) {
     String key = key(tenantId, customerId);
     Instant now = clock.instant();
     Instant cutoff = now.minus(properties.horizon());
     Held held = customers.getIfPresent(key);
     if (held != null && held.loaded) {
       metrics.hits.increment();
-      return held.eventsSince(cutoff);
+      return new ContactHistory(held.eventsSince(cutoff), held.version, 0);
     }
     List<ContactEntry> rows =
         metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
@@ -187,33 +197,60 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
                             current == null ? List.of() : Arrays.asList(current.entries),
                             rows,
                             cutoff,
-                            properties.maxEvents())));
-    return merged.eventsSince(cutoff);
+                            properties.maxEvents()),
+                        current == null ? 0 : current.version));
+    return new ContactHistory(merged.eventsSince(cutoff), merged.version, 0);
   }
 
   @Override
   public void append(String tenantId, String customerId, List<ContactEntry> entries) {
+    append(tenantId, customerId, entries, null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The check and the append are one atomic step on the customer's list. A list evicted since
+   * {@code read} is held again at version 0, so a read at a later version finds it changed.
+   */
+  @Override
+  public boolean appendDecisions(
+      String tenantId, String customerId, List<ContactEntry> entries, ContactHistory read) {
+    return append(tenantId, customerId, entries, read);
+  }
+
+  /** Appends unconditionally when {@code read} is null, else as {@link #appendDecisions}. */
+  private boolean append(
+      String tenantId, String customerId, List<ContactEntry> entries, ContactHistory read) {
     if (entries.isEmpty()) {
-      return;
+      return true;
     }
     Instant cutoff = clock.instant().minus(properties.horizon());
     ContactEntry[] added = entries.toArray(new ContactEntry[0]);
     Arrays.sort(added, ContactEntries.NEWEST_FIRST);
     int cap = properties.maxEvents();
+    boolean[] appended = {true};
     customers
         .asMap()
         .compute(
             key(tenantId, customerId),
             (k, current) -> {
               Held held = current == null ? Held.EMPTY : current;
+              if (read != null && held.version != read.version()) {
+                appended[0] = false;
+                return current;
+              }
+              long version = read == null ? held.version : held.version + 1;
               boolean loaded = current != null && current.loaded;
-              Held prepended = held.prepend(loaded, added, cutoff, cap);
+              Held prepended = held.prepend(loaded, added, cutoff, cap, version);
               return prepended != null
                   ? prepended
                   : Held.of(
                       loaded,
-                      ContactEntries.merge(Arrays.asList(held.entries), entries, cutoff, cap));
+                      ContactEntries.merge(Arrays.asList(held.entries), entries, cutoff, cap),
+                      version);
             });
+    return appended[0];
   }
 
   /** Forgets every list (their interactions are loaded again on the next miss). */

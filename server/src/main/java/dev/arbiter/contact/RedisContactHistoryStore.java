@@ -23,8 +23,11 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>A customer's list is a hash at {@value #KEY_PREFIX}{@code <tenant>:<customer>} from entry id
  * to the entry's compact encoding (epoch millis in base 36, outcome, offer, category, channel),
- * plus the field {@code !} once PostgreSQL's interactions were merged in. Hashing by entry id is
- * what makes merging safe: an interaction appended after Respond and the same row loaded from
+ * plus the field {@code !} once PostgreSQL's interactions were merged in, and the field {@code #}
+ * once a conditional decision append ({@link #appendDecisions}) counted the list's version (the
+ * value is an encoded entry dated 1970, which nodes built before it skip as past the horizon and
+ * drop when they trim, which only makes one pending conditional append retry). Hashing by entry id
+ * is what makes merging safe: an interaction appended after Respond and the same row loaded from
  * PostgreSQL are one field. {@link #history} is one {@code HGETALL}; without the {@code !} field
  * (never loaded, or only appended to) it loads from PostgreSQL and merges with one script call that
  * also returns the merged list. {@link #append} is one script call: {@code HSET}, trimming
@@ -46,14 +49,30 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
   static final String LOADED = ContactEntry.RESERVED_ID;
 
+  /** The field holding the list's version (see the class comment). */
+  static final String VERSION = "#";
+
+  /** How the version field's value starts; the version follows, then two separators. */
+  static final String VERSION_VALUE_PREFIX =
+      "0" + ContactEntries.SEPARATOR + "version" + ContactEntries.SEPARATOR;
+
   // KEYS[1] the customer's hash. ARGV[1] '1' marks it loaded; ARGV[2] cutoff (epoch ms); ARGV[3]
-  // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6..] id, value pairs to set.
+  // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6] the version the list must be at
+  // ('' for none: unconditional), which then moves on by one, or the script returns -1 and changes
+  // nothing; ARGV[7..] id, value pairs to set.
   // Arguments go to HSET/HDEL in chunks: unpack() of thousands of values overflows Lua's C stack.
   static final String MERGE_SCRIPT =
       """
       local key = KEYS[1]
       local n = #ARGV
-      local i = 6
+      if ARGV[6] ~= '' then
+        local v = redis.call('HGET', key, '#')
+        local current = 0
+        if v then current = tonumber(string.match(v, '^0\\31version\\31(%d+)')) or 0 end
+        if current ~= tonumber(ARGV[6]) then return -1 end
+        redis.call('HSET', key, '#', '0\\31version\\31' .. string.format('%d', current + 1) .. '\\31\\31')
+      end
+      local i = 7
       while i <= n do
         local last = math.min(i + 999, n)
         redis.call('HSET', key, unpack(ARGV, i, last))
@@ -63,15 +82,15 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       if ARGV[1] == '1' then redis.call('HSET', key, '!', '1') end
       local len = redis.call('HLEN', key)
       if len > 0 then
-        -- Up to a cap of each kind stays, plus the loaded marker; a quarter of a cap more is let
-        -- grow between trims, so a full hash is not scanned on every append.
-        if ARGV[1] == '1' or len > 2 * cap + 1 + math.floor(cap / 4) then
+        -- Up to a cap of each kind stays, plus the loaded marker and the version; a quarter of a
+        -- cap more is let grow between trims, so a full hash is not scanned on every append.
+        if ARGV[1] == '1' or len > 2 * cap + 2 + math.floor(cap / 4) then
           local cutoff = tonumber(ARGV[2])
           local all = redis.call('HGETALL', key)
           local live, dead = {}, {}
           for j = 1, #all, 2 do
             local f = all[j]
-            if f ~= '!' then
+            if f ~= '!' and f ~= '#' then
               local v = all[j + 1]
               local sep = string.find(v, '\\31', 1, true)
               local t = sep and tonumber(string.sub(v, 1, sep - 1), 36)
@@ -145,22 +164,27 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   @Override
   public List<ContactEvent> history(String tenantId, String customerId) {
+    return read(tenantId, customerId).events();
+  }
+
+  @Override
+  public ContactHistory read(String tenantId, String customerId) {
     String key = key(tenantId, customerId);
     Instant now = clock.instant();
     Instant cutoff = now.minus(properties.horizon());
     Map<String, String> hash = redis.call(c -> c.hgetall(key));
     if (hash.containsKey(LOADED)) {
       metrics.hits.increment();
-      return ContactEntries.events(decode(hash, cutoff), cutoff);
+      return history(hash, cutoff);
     }
     List<ContactEntry> rows =
         metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
-    List<Object> reply = merge(key, rows, cutoff, true);
+    List<Object> reply = merge(key, rows, cutoff, true, null);
     Map<String, String> merged = new HashMap<>(reply.size());
     for (int i = 0; i + 1 < reply.size(); i += 2) {
       merged.put((String) reply.get(i), (String) reply.get(i + 1));
     }
-    return ContactEntries.events(decode(merged, cutoff), cutoff);
+    return history(merged, cutoff);
   }
 
   @Override
@@ -168,7 +192,37 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     if (entries.isEmpty()) {
       return;
     }
-    merge(key(tenantId, customerId), entries, clock.instant().minus(properties.horizon()), false);
+    merge(
+        key(tenantId, customerId),
+        entries,
+        clock.instant().minus(properties.horizon()),
+        false,
+        null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script call, which checks the version and appends atomically; waits for Redis's reply. A
+   * list that expired or was evicted since {@code read} is at version 0 again.
+   *
+   * @throws io.lettuce.core.RedisException when Redis fails or does not answer in time (the entries
+   *     may or may not have been appended)
+   */
+  @Override
+  public boolean appendDecisions(
+      String tenantId, String customerId, List<ContactEntry> entries, ContactHistory read) {
+    if (entries.isEmpty()) {
+      return true;
+    }
+    List<Object> reply =
+        merge(
+            key(tenantId, customerId),
+            entries,
+            clock.instant().minus(properties.horizon()),
+            false,
+            read.version());
+    return !reply.isEmpty();
   }
 
   /**
@@ -186,7 +240,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       return CompletableFuture.completedFuture(null);
     }
     String[] keys = {key(tenantId, customerId)};
-    String[] values = arguments(entries, clock.instant().minus(properties.horizon()), false);
+    String[] values = arguments(entries, clock.instant().minus(properties.horizon()), false, null);
     return redis
         .send(c -> c.<Long>evalsha(MERGE_SCRIPT_SHA, ScriptOutputType.INTEGER, keys, values))
         .exceptionallyCompose(
@@ -240,26 +294,34 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     redis.close();
   }
 
-  private List<Object> merge(String key, List<ContactEntry> entries, Instant cutoff, boolean load) {
+  /**
+   * Runs {@link #MERGE_SCRIPT}: the merged hash as field, value pairs when {@code load}; else an
+   * empty list when {@code version} is given and the list was not at it, a list of the reply
+   * otherwise.
+   */
+  private List<Object> merge(
+      String key, List<ContactEntry> entries, Instant cutoff, boolean load, Long version) {
     String[] keys = {key};
-    String[] values = arguments(entries, cutoff, load);
+    String[] values = arguments(entries, cutoff, load, version);
     ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
     Object reply = redis.script(MERGE_SCRIPT, MERGE_SCRIPT_SHA, type, keys, values);
     if (!load) {
-      return List.of();
+      return reply instanceof Long l && l < 0 ? List.of() : List.of(reply);
     }
     @SuppressWarnings("unchecked")
     List<Object> list = (List<Object>) reply;
     return list;
   }
 
-  private String[] arguments(List<ContactEntry> entries, Instant cutoff, boolean load) {
-    List<String> args = new ArrayList<>(5 + entries.size() * 2);
+  private String[] arguments(
+      List<ContactEntry> entries, Instant cutoff, boolean load, Long version) {
+    List<String> args = new ArrayList<>(6 + entries.size() * 2);
     args.add(load ? "1" : "0");
     args.add(Long.toString(cutoff.toEpochMilli()));
     args.add(Integer.toString(properties.maxEvents()));
     args.add(ttlMillis);
     args.add(load ? "1" : "0");
+    args.add(version == null ? "" : Long.toString(version));
     for (ContactEntry e : entries) {
       if (!e.event().time().isBefore(cutoff)) {
         args.add(e.id());
@@ -273,11 +335,34 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
-  /** The entries of a hash, without the marker and entries before {@code cutoff}, capped. */
+  /** The history a hash holds: its entries as {@link #decode} keeps them, and its version. */
+  private ContactHistory history(Map<String, String> hash, Instant cutoff) {
+    return new ContactHistory(
+        ContactEntries.events(decode(hash, cutoff), cutoff), version(hash.get(VERSION)), 0);
+  }
+
+  /** The version a {@link #VERSION} field's value holds; 0 for none or one not understood. */
+  static long version(String value) {
+    if (value == null || !value.startsWith(VERSION_VALUE_PREFIX)) {
+      return 0;
+    }
+    int end = value.indexOf(ContactEntries.SEPARATOR, VERSION_VALUE_PREFIX.length());
+    try {
+      return Long.parseLong(
+          value.substring(VERSION_VALUE_PREFIX.length(), end < 0 ? value.length() : end));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * The entries of a hash, without the marker, the version and entries before {@code cutoff},
+   * capped.
+   */
   private List<ContactEntry> decode(Map<String, String> hash, Instant cutoff) {
     List<ContactEntry> entries = new ArrayList<>(hash.size());
     for (Map.Entry<String, String> field : hash.entrySet()) {
-      if (field.getKey().equals(LOADED)) {
+      if (field.getKey().equals(LOADED) || field.getKey().equals(VERSION)) {
         continue;
       }
       ContactEvent event = ContactEntries.decode(field.getValue());

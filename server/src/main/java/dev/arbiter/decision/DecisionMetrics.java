@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  */
 public class DecisionMetrics implements AutoCloseable {
   private static final Stage[] STAGES = Stage.values();
+  private static final String CONTACT_CONFLICTS =
+      "Decisions made again because another decision for the same customer was recorded between"
+          + " reading their contacts and recording this one's (retried), or recorded anyway after"
+          + " too many such conflicts (exhausted)";
 
   private final Timer latency;
   private final StageLatencies stageLatency = new StageLatencies();
@@ -27,6 +31,8 @@ public class DecisionMetrics implements AutoCloseable {
   private final DistributionSummary evaluated;
   private final Counter noFlow;
   private final Counter fallbackScores;
+  private final Counter contactRetries;
+  private final Counter contactConflictsLeft;
 
   /**
    * @param meters where the decision metrics are registered
@@ -62,6 +68,26 @@ public class DecisionMetrics implements AutoCloseable {
         Counter.builder("arbiter.decision.fallback.scores")
             .description("Offers scored with the model's fallback score")
             .register(meters);
+    contactRetries =
+        Counter.builder("arbiter.decision.contact.conflicts")
+            .description(CONTACT_CONFLICTS)
+            .tag("result", "retried")
+            .register(meters);
+    contactConflictsLeft =
+        Counter.builder("arbiter.decision.contact.conflicts")
+            .description(CONTACT_CONFLICTS)
+            .tag("result", "exhausted")
+            .register(meters);
+  }
+
+  /** A decision made again after a conflict on the customer's contact history. */
+  void contactRetried() {
+    contactRetries.increment();
+  }
+
+  /** A decision recorded without the check after {@code RecommendService}'s last attempt. */
+  void contactConflictsExhausted() {
+    contactConflictsLeft.increment();
   }
 
   void record(Decision d, long nanos) {

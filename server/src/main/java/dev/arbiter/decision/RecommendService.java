@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.arbiter.budget.BudgetLedger;
 import dev.arbiter.catalog.CatalogSnapshots;
 import dev.arbiter.contact.ContactEntry;
+import dev.arbiter.contact.ContactHistory;
 import dev.arbiter.contact.ContactHistoryStore;
 import dev.arbiter.engine.DecisionEngine;
 import dev.arbiter.engine.catalog.BudgetPeriod;
@@ -38,6 +39,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 import tools.jackson.databind.annotation.JsonSerialize;
 
 /**
@@ -47,6 +49,16 @@ import tools.jackson.databind.annotation.JsonSerialize;
  */
 public class RecommendService {
   static final int MAX_LIMIT = 100;
+
+  /**
+   * The most times a decision is made for a customer whose contact history another decision kept
+   * changing meanwhile (another node's: this node's decisions for a customer take turns); after
+   * that its contacts are recorded without the check (counted, {@code result="exhausted"}).
+   */
+  static final int MAX_DECISION_ATTEMPTS = 8;
+
+  /** Stripes of the lock that makes this node's decisions for one customer take turns. */
+  private static final int CUSTOMER_LOCK_STRIPES = 1024;
 
   private final CatalogSnapshots snapshots;
   private final DecisionEngine engine = new DecisionEngine();
@@ -63,6 +75,13 @@ public class RecommendService {
   /** Budgeted offers of each snapshot: what the ledger is asked about, once per decision. */
   private final Map<CatalogSnapshot, Map<String, BudgetPeriod>> budgeted =
       java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * Taken, by customer, around reading the contacts, deciding and recording the decision while a
+   * policy counts decisions: two decisions for one customer on this node would otherwise keep
+   * making each other decide again.
+   */
+  private final ReentrantLock[] customerLocks = new ReentrantLock[CUSTOMER_LOCK_STRIPES];
 
   public RecommendService(
       CatalogSnapshots snapshots,
@@ -85,6 +104,9 @@ public class RecommendService {
     this.contactHistory = contactHistory;
     this.recentDecisions = recentDecisions;
     this.clock = clock;
+    for (int i = 0; i < customerLocks.length; i++) {
+      customerLocks[i] = new ReentrantLock();
+    }
   }
 
   /**
@@ -127,9 +149,14 @@ public class RecommendService {
     Set<String> unavailable = breakers.unavailable(tenantId);
     RuntimeState runtime =
         new RuntimeState(counters, modelStates.forTenant(tenantId, snapshot), unavailable);
-    CustomerState customer =
-        new CustomerState(contactHistory.history(tenantId, request.customerId()));
-    Decision decision = engine.decide(snapshot, engineRequest, customer, runtime);
+    Decision decision =
+        snapshot.countsOutcome(ContactEntry.DECISION)
+            ? decideAndRecordContacts(tenantId, request, snapshot, engineRequest, runtime, now)
+            : engine.decide(
+                snapshot,
+                engineRequest,
+                new CustomerState(contactHistory.history(tenantId, request.customerId())),
+                runtime);
     metrics.record(decision, System.nanoTime() - start);
     recordModelHealth(tenantId, snapshot, decision, unavailable);
     if (decision.status() == Decision.Status.NO_FLOW) {
@@ -137,9 +164,7 @@ public class RecommendService {
     }
     String decisionId = Ids.newId();
     List<RankedOffer> returned = consumeBudgets(tenantId, snapshot, decision.offers(), day);
-    String channel =
-        request.channel() != null ? request.channel() : snapshot.flow(decision.flowKey()).channel();
-    recordContacts(tenantId, request.customerId(), snapshot, channel, returned, now);
+    String channel = channel(request, snapshot, decision);
     RecordedDecision recorded =
         recorded(tenantId, decisionId, request, snapshot, decision, channel, returned, now);
     recentDecisions.remember(recorded);
@@ -314,22 +339,67 @@ public class RecommendService {
     return kept;
   }
 
+  private static String channel(
+      RecommendRequest request, CatalogSnapshot snapshot, Decision decision) {
+    return request.channel() != null
+        ? request.channel()
+        : snapshot.flow(decision.flowKey()).channel();
+  }
+
   /**
-   * Returned offers count as {@code decision} contacts for policies that count decisions. They are
-   * recorded only while the snapshot has such a policy: without one nothing reads them, and
+   * Decides while some policy of {@code snapshot} counts decisions, and records the offers decided
+   * as {@code decision} contacts, so that a cap on decisions holds for concurrent decisions for one
+   * customer too: the contacts are recorded only if no other decision was recorded for the customer
+   * since they were read ({@link ContactHistoryStore#appendDecisions}, across nodes with Redis),
+   * else read again and the decision made again. This node's decisions for the customer take turns
+   * (a striped lock), so only other nodes' can make one decide again.
+   *
+   * <p>Only while such a policy exists are decisions recorded: without one nothing reads them, and
    * recording them anyway made every customer's list grow by the offers of each decision (a write
-   * per decision, and a history hundreds of entries long that every policy scanned).
+   * per decision, and a history hundreds of entries long that every policy scanned). What is
+   * recorded is every offer the engine returned, before budgets: an offer whose budget another
+   * decision takes meanwhile is then counted without being shown (errs towards contacting less).
    */
-  private void recordContacts(
+  private Decision decideAndRecordContacts(
       String tenantId,
-      String customerId,
+      RecommendRequest request,
       CatalogSnapshot snapshot,
-      String channel,
-      List<RankedOffer> returned,
+      DecisionRequest engineRequest,
+      RuntimeState runtime,
       Instant now) {
-    if (returned.isEmpty() || !snapshot.countsOutcome(ContactEntry.DECISION)) {
-      return;
+    String customerId = request.customerId();
+    ReentrantLock lock =
+        customerLocks[
+            Math.floorMod(31 * tenantId.hashCode() + customerId.hashCode(), customerLocks.length)];
+    lock.lock();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        ContactHistory history = contactHistory.read(tenantId, customerId);
+        Decision decision =
+            engine.decide(snapshot, engineRequest, new CustomerState(history.events()), runtime);
+        if (decision.offers().isEmpty()) {
+          return decision;
+        }
+        List<ContactEntry> entries =
+            decisionEntries(snapshot, channel(request, snapshot, decision), decision.offers(), now);
+        if (contactHistory.appendDecisions(tenantId, customerId, entries, history)) {
+          return decision;
+        }
+        if (attempt == MAX_DECISION_ATTEMPTS) {
+          metrics.contactConflictsExhausted();
+          contactHistory.append(tenantId, customerId, entries);
+          return decision;
+        }
+        metrics.contactRetried();
+      }
+    } finally {
+      lock.unlock();
     }
+  }
+
+  /** The {@code decision} contacts of offers decided on {@code channel}. */
+  private static List<ContactEntry> decisionEntries(
+      CatalogSnapshot snapshot, String channel, List<RankedOffer> returned, Instant now) {
     List<ContactEntry> entries = new ArrayList<>(returned.size());
     for (RankedOffer o : returned) {
       Offer offer = snapshot.offer(o.offerKey());
@@ -342,7 +412,7 @@ public class RecommendService {
                   channel,
                   now)));
     }
-    contactHistory.append(tenantId, customerId, entries);
+    return entries;
   }
 
   /**

@@ -395,6 +395,106 @@ abstract class ContactHistoryStoreContract {
     assertThat(history).filteredOn(e -> e.outcome().equals("impression")).hasSize(20);
   }
 
+  @Test
+  void shouldAppendDecisionsOnlyIfNoOtherDecisionWasRecordedSinceTheRead() {
+    db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
+    ContactHistoryStore nodeA = newStore(DEFAULTS);
+    ContactHistoryStore nodeB = sharesLists() ? newStore(DEFAULTS) : nodeA;
+    ContactHistory readByA = nodeA.read(db.tenantId, customer);
+    ContactHistory readByB = nodeB.read(db.tenantId, customer);
+    assertThat(readByA.events()).hasSize(1);
+    assertThat(readByB.version()).isEqualTo(readByA.version());
+
+    assertThat(nodeA.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), readByA))
+        .isTrue();
+    assertThat(nodeB.appendDecisions(db.tenantId, customer, List.of(decision("b", now)), readByB))
+        .as("another decision was recorded since B read")
+        .isFalse();
+    assertThat(nodeB.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("a", "gold-card");
+
+    ContactHistory again = nodeB.read(db.tenantId, customer);
+    assertThat(again.version()).isEqualTo(readByA.version() + 1);
+    assertThat(again.events()).extracting(ContactEvent::offerKey).containsExactly("a", "gold-card");
+    assertThat(
+            nodeB.appendDecisions(
+                db.tenantId, customer, List.of(decision("b", now.plusMillis(1))), again))
+        .isTrue();
+    assertThat(nodeA.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("b", "a", "gold-card");
+    assertThat(nodeA.appendDecisions(db.tenantId, customer, List.of(), readByA))
+        .as("nothing to record")
+        .isTrue();
+  }
+
+  @Test
+  void shouldNotFailAConditionalAppendForInteractionsOrPlainAppendsMeanwhile() {
+    ContactHistoryStore store = newStore(DEFAULTS);
+    ContactHistory read = store.read(db.tenantId, customer);
+
+    store.append(db.tenantId, customer, List.of(impression("gold-card", now)));
+    // a decision made while no policy counted decisions, or one recorded after the last attempt
+    store.append(db.tenantId, customer, List.of(decision("loan", now)));
+
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("card", now.plusMillis(1))), read))
+        .isTrue();
+    assertThat(store.history(db.tenantId, customer)).hasSize(3);
+  }
+
+  @Test
+  void shouldRecordExactlyAsManyDecisionsAsACapAllowsUnderConcurrentDeciders() throws Exception {
+    int cap = 25;
+    ContactHistoryStore nodeA = newStore(DEFAULTS);
+    ContactHistoryStore nodeB = sharesLists() ? newStore(DEFAULTS) : nodeA;
+    int threads = 8;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger conflicts =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      ContactHistoryStore node = t % 2 == 0 ? nodeA : nodeB;
+      workers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      go.await();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      return;
+                    }
+                    // what a Recommend does while a policy caps decisions at `cap` (bounded, so
+                    // a store that never lets an append through fails instead of hanging)
+                    for (int attempt = 0; attempt < 10_000; attempt++) {
+                      ContactHistory read = node.read(db.tenantId, customer);
+                      if (read.events().size() >= cap) {
+                        return;
+                      }
+                      Thread.yield(); // the engine deciding
+                      if (!node.appendDecisions(
+                          db.tenantId,
+                          customer,
+                          List.of(decision("capped", now.plusMillis(read.events().size()))),
+                          read)) {
+                        conflicts.incrementAndGet();
+                      }
+                    }
+                  }));
+    }
+    go.countDown();
+    for (Thread worker : workers) {
+      worker.join();
+    }
+
+    assertThat(nodeA.history(db.tenantId, customer)).hasSize(cap);
+    assertThat(nodeB.read(db.tenantId, customer).version()).isEqualTo(cap);
+    assertThat(conflicts.get()).as("the deciders did race").isPositive();
+  }
+
   /** Whether two stores built by {@link #newStore} share lists (two nodes on one Redis). */
   boolean sharesLists() {
     return false;

@@ -168,6 +168,54 @@ class FailoverContactHistoryStoreIntegrationTests {
   }
 
   @Test
+  void shouldRefuseAConditionalAppendAcrossASwitchAndBufferOneMadeDuringTheOutage()
+      throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    FailoverContactHistoryStore store = node(redis, meters);
+    ContactHistory onRedis = store.read(db.tenantId, customer);
+    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), onRedis))
+        .isTrue();
+    ContactHistory staleOnRedis = store.read(db.tenantId, customer);
+    assertThat(staleOnRedis.version()).isEqualTo(1);
+
+    redis.stop();
+    // read from Redis, appended while Redis is away: refused (and the store degrades)
+    assertThat(
+            timed(
+                () ->
+                    store.appendDecisions(
+                        db.tenantId, customer, List.of(decision("b", now)), staleOnRedis)))
+        .isFalse();
+    assertThat(store.status().healthy()).isFalse();
+    // a decision made on process memory: checked there, and buffered for Redis
+    ContactHistory inMemory = store.read(db.tenantId, customer);
+    assertThat(inMemory.epoch()).isNotEqualTo(staleOnRedis.epoch());
+    ContactHistory concurrent = store.read(db.tenantId, customer);
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("b", now.plusMillis(1))), inMemory))
+        .isTrue();
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), concurrent))
+        .isFalse();
+    assertThat(store.status().pendingReplay()).isEqualTo(1);
+
+    redis.start(); // back empty: a's entry is gone with the old Redis, b's is replayed
+    awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(5));
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), inMemory))
+        .as("read in process memory, appended once back on Redis")
+        .isFalse();
+    FailoverContactHistoryStore otherNode =
+        node(redis, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    assertThat(otherNode.history(db.tenantId, customer))
+        .extracting(ContactEvent::offerKey)
+        .containsExactly("b");
+  }
+
+  @Test
   void shouldFailOverWithinTheCommandTimeoutWhenRedisStopsAnswering() throws Exception {
     DedicatedRedis redis = dedicatedRedis();
     FailoverContactHistoryStore store = node(redis, meters);

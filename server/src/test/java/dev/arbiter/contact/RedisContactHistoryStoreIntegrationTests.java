@@ -107,8 +107,8 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     String key = RedisContactHistoryStore.key(db.tenantId, customer);
     for (int i = 0; i < 100; i++) {
       store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))));
-      // a cap of each kind, a quarter of a cap, the loaded marker
-      assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 1);
+      // a cap of each kind, a quarter of a cap, the loaded marker and the version
+      assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 2);
     }
     assertThat(store.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
@@ -116,7 +116,7 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
 
     for (int i = 100; i < 200; i++) {
       store.append(db.tenantId, customer, List.of(impression("i-" + i, now.plusMillis(i))));
-      assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 1);
+      assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 2);
     }
     List<ContactEvent> history = store.history(db.tenantId, customer);
     assertThat(history)
@@ -124,6 +124,58 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
         .containsExactly(
             "i-199", "i-198", "i-197", "i-196", "i-195", "i-194", "i-193", "i-192", "d-99", "d-98",
             "d-97", "d-96", "d-95", "d-94", "d-93", "d-92");
+  }
+
+  @Test
+  void shouldKeepTheVersionInTheHashThroughTrimsAndStartAgainWhenTheListIsLost() {
+    RedisContactHistoryStore store =
+        newStore(new ContactHistoryProperties(Duration.ofDays(90), 8, 1_000));
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    for (int i = 0; i < 40; i++) {
+      ContactHistory read = store.read(db.tenantId, customer);
+      assertThat(read.version()).isEqualTo(i);
+      assertThat(
+              store.appendDecisions(
+                  db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))), read))
+          .isTrue();
+      // trims (every few appends here) keep the version field; it counts in the bound
+      assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 2);
+    }
+    assertThat(admin.hget(key, "#")).isEqualTo("0\u001fversion\u001f40\u001f\u001f");
+    assertThat(store.history(db.tenantId, customer)).hasSize(8);
+
+    // What a node built before the version field does with it: decodes it as an entry of 1970,
+    // past every horizon, so it never counts.
+    assertThat(ContactEntries.decode(admin.hget(key, "#")).time())
+        .isEqualTo(java.time.Instant.EPOCH);
+
+    ContactHistory stale = store.read(db.tenantId, customer);
+    admin.del(key); // eviction, flush, restart: the list and its version are gone
+    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("x", now)), stale))
+        .isFalse();
+    ContactHistory fresh = store.read(db.tenantId, customer);
+    assertThat(fresh.version()).isZero();
+    assertThat(fresh.events()).isEmpty();
+    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("x", now)), fresh))
+        .isTrue();
+  }
+
+  @Test
+  void shouldReadListsWrittenBeforeTheVersionFieldAtVersionZero() {
+    RedisContactHistoryStore store = newStore(DEFAULTS);
+    store.history(db.tenantId, customer);
+    store.append(db.tenantId, customer, List.of(decision("gold-card", now)));
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    assertThat(admin.hexists(key, "#")).isFalse();
+
+    ContactHistory read = store.read(db.tenantId, customer);
+    assertThat(read.version()).isZero();
+    assertThat(read.events()).hasSize(1);
+    // a version field a node cannot read counts as none
+    admin.hset(key, "#", "garbage");
+    assertThat(store.read(db.tenantId, customer).version()).isZero();
+    assertThat(RedisContactHistoryStore.version("0\u001fversion\u001f12\u001f\u001f"))
+        .isEqualTo(12);
   }
 
   @Test
