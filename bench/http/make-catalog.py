@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes the reference catalog document for the HTTP benchmark: two flows, ref100 and ref1000,
 each over its own offers (two qualification rules per offer, three contact policies, a Thompson
-model, a PRIE profile, top 5) -- the same shape as the engine's JMH reference catalog."""
-import json, sys
+model, a PRIE profile, top 5) -- the same shape as the engine's JMH reference catalog.
+With DECISION_CAP=N in the environment, a fourth policy caps each offer at N decisions a day per
+customer: every decision then records its offers in the contact history (checked against other
+decisions for the customer, README "Contact history")."""
+import json, os, sys
 
 def offers(prefix, n, category):
     out = []
@@ -46,4 +49,9 @@ doc = {
          "inventory": {"categories": ["small"]}, "modelKey": "bandit", "arbitrationProfileKey": "prie", "maxOffers": 5},
         {"key": "ref1000", "name": "ref1000", "channel": "web", "placement": "p1000",
          "inventory": {"categories": ["large"]}, "modelKey": "bandit", "arbitrationProfileKey": "prie", "maxOffers": 5}]}
+if os.environ.get("DECISION_CAP"):
+    doc["contactPolicies"].append(
+        {"key": "shown", "name": "shown", "type": "frequency_cap", "scope": {"type": "offer"},
+         "config": {"outcome": "decision", "max": int(os.environ["DECISION_CAP"]), "window": "P1D"},
+         "status": "active"})
 json.dump(doc, sys.stdout)

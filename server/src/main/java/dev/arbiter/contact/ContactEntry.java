@@ -26,10 +26,13 @@ public record ContactEntry(String id, ContactEvent event) {
   /** Not an entry id: the store's own marker field in Redis. */
   static final String RESERVED_ID = "!";
 
+  /** Not an entry id either: the field of the list's version in Redis. */
+  static final String VERSION_ID = "#";
+
   public ContactEntry {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(event, "event");
-    if (id.isEmpty() || id.equals(RESERVED_ID)) {
+    if (id.isEmpty() || id.equals(RESERVED_ID) || id.equals(VERSION_ID)) {
       throw new IllegalArgumentException("Expected an entry id, but got '" + id + "'");
     }
   }

@@ -31,9 +31,10 @@ public interface ContactHistoryStore {
 
   /**
    * Adds entries to the customer's list: {@link ContactEntry#decision decision entries} after a
-   * Recommend, the {@link ContactEntry#interaction interaction} after its Respond committed. Does
-   * not read PostgreSQL: when the customer was not loaded yet, their interactions are merged in on
-   * the next {@link #history} (an interaction both appended and loaded counts once).
+   * Recommend, the {@link ContactEntry#interaction interaction} after its Respond committed.
+   * Decision entries move the list's version on ({@link #appendDecisions}), interactions do not.
+   * Does not read PostgreSQL: when the customer was not loaded yet, their interactions are merged
+   * in on the next {@link #history} (an interaction both appended and loaded counts once).
    */
   void append(String tenantId, String customerId, List<ContactEntry> entries);
 
@@ -52,9 +53,10 @@ public interface ContactHistoryStore {
    *
    * @param entries decision entries; none is a no-op that returns true
    * @param read what the decision was made from ({@link #read}, same tenant and customer)
-   * @return true if the entries were appended (the list's version moved on by one); false if the
-   *     list changed meanwhile (another decision's entries, or the store dropped or moved the list)
-   *     and nothing was appended: read again and decide again
+   * @return true if the entries were appended (the list's version moved on by one); false if
+   *     nothing was appended because other decision entries were appended meanwhile (checked or
+   *     not), the store dropped a list read at a version above 0, or the store failed or moved the
+   *     list (a failover store): read again and decide again
    */
   boolean appendDecisions(
       String tenantId, String customerId, List<ContactEntry> entries, ContactHistory read);

@@ -80,11 +80,13 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile State state;
-  // Written under this: moves on at every switch between Redis and process memory, so a decision
-  // read from one is never appended conditionally to the other (ContactHistory#epoch).
-  private volatile long epoch;
 
-  private record State(boolean degraded, String lastError, Instant since) {}
+  /**
+   * The mode and its health; {@code epoch} moves on at every switch between Redis and process
+   * memory (in the same write as {@code degraded}), so a decision read from one is never appended
+   * conditionally to the other ({@link ContactHistory#epoch()}).
+   */
+  private record State(boolean degraded, String lastError, Instant since, long epoch) {}
 
   /**
    * Entries to write to Redis, or (entries null) a list to delete there; {@code confirms} are told
@@ -129,7 +131,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     this.clock = Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(probeInterval, "probeInterval");
     this.maxReplayCustomers = maxReplayCustomers;
-    this.state = new State(false, null, clock.instant());
+    this.state = new State(false, null, clock.instant(), 0);
     this.degradedGauge =
         Gauge.builder("arbiter.contact.degraded", this, s -> s.state.degraded() ? 1 : 0)
             .description("1 while the configured Redis is unreachable and histories are per node")
@@ -183,10 +185,10 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
 
   @Override
   public ContactHistory read(String tenantId, String customerId) {
-    // the epoch before the read: a switch during it makes the conditional append fail
-    long at = epoch;
+    // the mode before the read: a switch during it makes the conditional append fail
+    State at = state;
     ContactHistory read = null;
-    if (redis != null && !state.degraded()) {
+    if (redis != null && !at.degraded()) {
       try {
         read = redis.read(tenantId, customerId);
       } catch (RedisException e) {
@@ -197,7 +199,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     if (read == null) {
       read = local.read(tenantId, customerId);
     }
-    return new ContactHistory(read.events(), read.version(), at);
+    return new ContactHistory(read.events(), read.version(), at.epoch());
   }
 
   /**
@@ -218,10 +220,11 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     if (redis == null) {
       return local.appendDecisions(tenantId, customerId, entries, read);
     }
-    if (read.epoch() != epoch) {
+    State now = state;
+    if (read.epoch() != now.epoch()) {
       return false;
     }
-    if (!state.degraded()) {
+    if (!now.degraded()) {
       try {
         return redis.appendDecisions(tenantId, customerId, entries, read);
       } catch (RedisException e) {
@@ -233,7 +236,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
       }
     }
     synchronized (this) {
-      if (!state.degraded() || read.epoch() != epoch) {
+      if (!state.degraded() || read.epoch() != state.epoch()) {
         return false;
       }
       if (!local.appendDecisions(tenantId, customerId, entries, read)) {
@@ -472,7 +475,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
           latency.toMillis());
     } catch (RedisException e) {
       synchronized (this) {
-        state = new State(true, describe(e), state.since());
+        state = new State(true, describe(e), state.since(), state.epoch());
       }
     } catch (RuntimeException | Error e) {
       log.error("Contact history Redis probe failed unexpectedly", e);
@@ -488,8 +491,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     if (recover) {
       // Memory goes stale while Redis is in use; the next outage must start from PostgreSQL.
       local.clear();
-      state = new State(false, state.lastError(), clock.instant());
-      epoch++;
+      state = new State(false, state.lastError(), clock.instant(), state.epoch() + 1);
     }
     return batch;
   }
@@ -621,13 +623,12 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     String error = describe(e);
     synchronized (this) {
       if (state.degraded()) {
-        state = new State(true, error, state.since());
+        state = new State(true, error, state.since(), state.epoch());
         return;
       }
       // Lists held from an earlier outage miss what was appended to Redis since: start afresh.
       local.clear();
-      state = new State(true, error, clock.instant());
-      epoch++;
+      state = new State(true, error, clock.instant(), state.epoch() + 1);
     }
     log.warn(
         "Contact history cannot use Redis at {} ({}); answering from process memory and"

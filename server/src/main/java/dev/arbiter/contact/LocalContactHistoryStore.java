@@ -212,6 +212,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
    *
    * <p>The check and the append are one atomic step on the customer's list. A list evicted since
    * {@code read} is held again at version 0, so a read at a later version finds it changed.
+   * Unconditional appends of decision entries move the version on too.
    */
   @Override
   public boolean appendDecisions(
@@ -229,6 +230,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
     ContactEntry[] added = entries.toArray(new ContactEntry[0]);
     Arrays.sort(added, ContactEntries.NEWEST_FIRST);
     int cap = properties.maxEvents();
+    boolean bumps = RedisContactHistoryStore.bumpsVersion(entries);
     boolean[] appended = {true};
     customers
         .asMap()
@@ -240,7 +242,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
                 appended[0] = false;
                 return current;
               }
-              long version = read == null ? held.version : held.version + 1;
+              long version = read != null || bumps ? held.version + 1 : held.version;
               boolean loaded = current != null && current.loaded;
               Held prepended = held.prepend(loaded, added, cutoff, cap, version);
               return prepended != null

@@ -24,9 +24,10 @@ import java.util.concurrent.CompletionStage;
  * <p>A customer's list is a hash at {@value #KEY_PREFIX}{@code <tenant>:<customer>} from entry id
  * to the entry's compact encoding (epoch millis in base 36, outcome, offer, category, channel),
  * plus the field {@code !} once PostgreSQL's interactions were merged in, and the field {@code #}
- * once a conditional decision append ({@link #appendDecisions}) counted the list's version (the
- * value is an encoded entry dated 1970, which nodes built before it skip as past the horizon and
- * drop when they trim, which only makes one pending conditional append retry). Hashing by entry id
+ * once an append of decision entries counted the list's version ({@link #appendDecisions} checks
+ * it). Its value is an encoded entry dated 1970, which nodes built before it skip as past the
+ * horizon and delete when they trim: the version then starts again from 0, and a decision that read
+ * the list before may pass its check, as an old node's own decisions always do. Hashing by entry id
  * is what makes merging safe: an interaction appended after Respond and the same row loaded from
  * PostgreSQL are one field. {@link #history} is one {@code HGETALL}; without the {@code !} field
  * (never loaded, or only appended to) it loads from PostgreSQL and merges with one script call that
@@ -50,16 +51,17 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   static final String LOADED = ContactEntry.RESERVED_ID;
 
   /** The field holding the list's version (see the class comment). */
-  static final String VERSION = "#";
+  static final String VERSION = ContactEntry.VERSION_ID;
 
   /** How the version field's value starts; the version follows, then two separators. */
   static final String VERSION_VALUE_PREFIX =
       "0" + ContactEntries.SEPARATOR + "version" + ContactEntries.SEPARATOR;
 
   // KEYS[1] the customer's hash. ARGV[1] '1' marks it loaded; ARGV[2] cutoff (epoch ms); ARGV[3]
-  // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6] the version the list must be at
-  // ('' for none: unconditional), which then moves on by one, or the script returns -1 and changes
-  // nothing; ARGV[7..] id, value pairs to set.
+  // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6] the version the list must be at,
+  // which then moves on by one, or the script returns -1 and changes nothing; '*' to move it on
+  // without the check (decision entries appended unconditionally), '' to leave it (interactions);
+  // ARGV[7..] id, value pairs to set.
   // Arguments go to HSET/HDEL in chunks: unpack() of thousands of values overflows Lua's C stack.
   static final String MERGE_SCRIPT =
       """
@@ -69,7 +71,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
         local v = redis.call('HGET', key, '#')
         local current = 0
         if v then current = tonumber(string.match(v, '^0\\31version\\31(%d+)')) or 0 end
-        if current ~= tonumber(ARGV[6]) then return -1 end
+        if ARGV[6] ~= '*' and current ~= tonumber(ARGV[6]) then return -1 end
         redis.call('HSET', key, '#', '0\\31version\\31' .. string.format('%d', current + 1) .. '\\31\\31')
       end
       local i = 7
@@ -321,7 +323,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     args.add(Integer.toString(properties.maxEvents()));
     args.add(ttlMillis);
     args.add(load ? "1" : "0");
-    args.add(version == null ? "" : Long.toString(version));
+    args.add(version != null ? Long.toString(version) : bumpsVersion(entries) ? "*" : "");
     for (ContactEntry e : entries) {
       if (!e.event().time().isBefore(cutoff)) {
         args.add(e.id());
@@ -333,6 +335,20 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   static Throwable unwrap(Throwable e) {
     return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  /**
+   * Whether appending {@code entries} moves a list's version on: when any is a decision entry, so a
+   * decision that read the list before finds it changed, whether these came with a check or not
+   * (after a decision's last attempt, or replayed after an outage).
+   */
+  static boolean bumpsVersion(List<ContactEntry> entries) {
+    for (ContactEntry e : entries) {
+      if (!e.durable()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The history a hash holds: its entries as {@link #decode} keeps them, and its version. */

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import tools.jackson.databind.annotation.JsonSerialize;
 
@@ -52,13 +53,24 @@ public class RecommendService {
 
   /**
    * The most times a decision is made for a customer whose contact history another decision kept
-   * changing meanwhile (another node's: this node's decisions for a customer take turns); after
-   * that its contacts are recorded without the check (counted, {@code result="exhausted"}).
+   * changing meanwhile (another node's: this node's decisions for a customer take turns), or whose
+   * store failed or switched between Redis and memory; after that its contacts are recorded without
+   * the check (counted, {@code result="exhausted"}).
    */
   static final int MAX_DECISION_ATTEMPTS = 8;
 
-  /** Stripes of the lock that makes this node's decisions for one customer take turns. */
-  private static final int CUSTOMER_LOCK_STRIPES = 1024;
+  /**
+   * Stripes of the lock that makes this node's decisions for one customer take turns (customers
+   * hashed to one stripe share it).
+   */
+  private static final int CUSTOMER_LOCK_STRIPES = 4096;
+
+  /**
+   * The longest a decision waits for its customer's stripe before going on without it: the lock
+   * only spares decisions a retry (the store's check is what keeps the cap), so a stripe held long
+   * (a slow PostgreSQL load on a miss, a Redis timeout) never stalls decisions behind it.
+   */
+  private static final long CUSTOMER_LOCK_WAIT_MILLIS = 50;
 
   private final CatalogSnapshots snapshots;
   private final DecisionEngine engine = new DecisionEngine();
@@ -352,7 +364,8 @@ public class RecommendService {
    * customer too: the contacts are recorded only if no other decision was recorded for the customer
    * since they were read ({@link ContactHistoryStore#appendDecisions}, across nodes with Redis),
    * else read again and the decision made again. This node's decisions for the customer take turns
-   * (a striped lock), so only other nodes' can make one decide again.
+   * (a striped lock, waited for at most {@value #CUSTOMER_LOCK_WAIT_MILLIS} ms), so mostly only
+   * other nodes' can make one decide again.
    *
    * <p>Only while such a policy exists are decisions recorded: without one nothing reads them, and
    * recording them anyway made every customer's list grow by the offers of each decision (a write
@@ -371,7 +384,13 @@ public class RecommendService {
     ReentrantLock lock =
         customerLocks[
             Math.floorMod(31 * tenantId.hashCode() + customerId.hashCode(), customerLocks.length)];
-    lock.lock();
+    boolean locked;
+    try {
+      locked = lock.tryLock(CUSTOMER_LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      locked = false;
+    }
     try {
       for (int attempt = 1; ; attempt++) {
         ContactHistory history = contactHistory.read(tenantId, customerId);
@@ -393,7 +412,9 @@ public class RecommendService {
         metrics.contactRetried();
       }
     } finally {
-      lock.unlock();
+      if (locked) {
+        lock.unlock();
+      }
     }
   }
 

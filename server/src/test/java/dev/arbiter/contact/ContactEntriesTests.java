@@ -49,6 +49,7 @@ class ContactEntriesTests {
         .hasMessageContaining("store-only");
     assertThatThrownBy(() -> ContactEntry.decision(click)).hasMessageContaining("decision");
     assertThatThrownBy(() -> new ContactEntry("!", click)).hasMessageContaining("entry id");
+    assertThatThrownBy(() -> new ContactEntry("#", click)).hasMessageContaining("entry id");
   }
 
   private ContactEntry entry(String id, long seconds) {

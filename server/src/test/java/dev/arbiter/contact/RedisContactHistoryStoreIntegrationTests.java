@@ -90,7 +90,11 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     String key = RedisContactHistoryStore.key(db.tenantId, customer);
     assertThat(key).isEqualTo("arbiter:ch:" + db.tenantId + ":" + customer);
     var hash = admin.hgetall(key);
-    assertThat(hash).hasSize(3).containsEntry("!", "1");
+    // the loaded marker, the version (a decision entry was appended), two entries
+    assertThat(hash)
+        .hasSize(4)
+        .containsEntry("!", "1")
+        .containsEntry("#", "0\u001fversion\u001f1\u001f\u001f");
     assertThat(hash.values())
         .contains(
             Long.toString(now.toEpochMilli(), 36) + "\u001fdecision\u001floan\u001f\u001femail");
@@ -163,10 +167,15 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   @Test
   void shouldReadListsWrittenBeforeTheVersionFieldAtVersionZero() {
     RedisContactHistoryStore store = newStore(DEFAULTS);
-    store.history(db.tenantId, customer);
-    store.append(db.tenantId, customer, List.of(decision("gold-card", now)));
     String key = RedisContactHistoryStore.key(db.tenantId, customer);
-    assertThat(admin.hexists(key, "#")).isFalse();
+    // a list as a node built before the version field leaves it: loaded, one decision entry
+    admin.hset(
+        key,
+        java.util.Map.of(
+            "!",
+            "1",
+            "d:old",
+            ContactEntries.encode(new ContactEvent("decision", "gold-card", "cards", "web", now))));
 
     ContactHistory read = store.read(db.tenantId, customer);
     assertThat(read.version()).isZero();
