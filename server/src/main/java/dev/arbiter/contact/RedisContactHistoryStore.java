@@ -53,7 +53,10 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   /** The field holding the list's version (see the class comment). */
   static final String VERSION = ContactEntry.VERSION_ID;
 
-  /** How the version field's value starts; the version follows, then two separators. */
+  /**
+   * How the version field's value starts; the version follows, then a separator, how many entries
+   * the last trim kept (or nothing), and a separator.
+   */
   static final String VERSION_VALUE_PREFIX =
       "0" + ContactEntries.SEPARATOR + "version" + ContactEntries.SEPARATOR;
 
@@ -62,17 +65,23 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   // which then moves on by one, or the script returns -1 and changes nothing; '*' to move it on
   // without the check (decision entries appended unconditionally), '' to leave it (interactions);
   // ARGV[7..] id, value pairs to set.
+  // The version field also holds how many entries the last trim kept: the next trim comes a quarter
+  // of a cap after that, so a list of decisions only is not let grow to twice its cap (every read
+  // would fetch and decode the excess). Without it, a trim comes once the hash outgrows both caps.
   // Arguments go to HSET/HDEL in chunks: unpack() of thousands of values overflows Lua's C stack.
   static final String MERGE_SCRIPT =
       """
       local key = KEYS[1]
       local n = #ARGV
+      local versioned = redis.call('HGET', key, '#')
+      local current, kept = 0, nil
+      if versioned then
+        current = tonumber(string.match(versioned, '^0\\31version\\31(%d+)')) or 0
+        kept = tonumber(string.match(versioned, '^0\\31version\\31%d+\\31(%d+)'))
+      end
       if ARGV[6] ~= '' then
-        local v = redis.call('HGET', key, '#')
-        local current = 0
-        if v then current = tonumber(string.match(v, '^0\\31version\\31(%d+)')) or 0 end
         if ARGV[6] ~= '*' and current ~= tonumber(ARGV[6]) then return -1 end
-        redis.call('HSET', key, '#', '0\\31version\\31' .. string.format('%d', current + 1) .. '\\31\\31')
+        current = current + 1
       end
       local i = 7
       while i <= n do
@@ -83,10 +92,14 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       local cap = tonumber(ARGV[3])
       if ARGV[1] == '1' then redis.call('HSET', key, '!', '1') end
       local len = redis.call('HLEN', key)
+      local trimmed = false
       if len > 0 then
         -- Up to a cap of each kind stays, plus the loaded marker and the version; a quarter of a
         -- cap more is let grow between trims, so a full hash is not scanned on every append.
-        if ARGV[1] == '1' or len > 2 * cap + 2 + math.floor(cap / 4) then
+        local limit = 2 * cap + 2 + math.floor(cap / 4)
+        if kept then limit = math.min(limit, kept + 2 + math.floor(cap / 4)) end
+        if ARGV[1] == '1' or len > limit then
+          trimmed = true
           local cutoff = tonumber(ARGV[2])
           local all = redis.call('HGETALL', key)
           local live, dead = {}, {}
@@ -105,22 +118,28 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
               end
             end
           end
+          kept = #live
           if #live > cap then
             table.sort(live, function(a, b)
               if a[1] ~= b[1] then return a[1] > b[1] end
               return a[2] > b[2]
             end)
-            local kept = {0, 0}
+            local each = {0, 0}
             for j = 1, #live do
               local kind = live[j][3]
-              if kept[kind] < cap then kept[kind] = kept[kind] + 1 else dead[#dead + 1] = live[j][2] end
+              if each[kind] < cap then each[kind] = each[kind] + 1 else dead[#dead + 1] = live[j][2] end
             end
+            kept = each[1] + each[2]
           end
           for j = 1, #dead, 1000 do
             redis.call('HDEL', key, unpack(dead, j, math.min(j + 999, #dead)))
           end
         end
         redis.call('PEXPIRE', key, ARGV[4])
+      end
+      if ARGV[6] ~= '' or (trimmed and versioned) then
+        redis.call('HSET', key, '#', '0\\31version\\31' .. string.format('%d', current)
+          .. '\\31' .. (kept and string.format('%d', kept) or '') .. '\\31')
       end
       if ARGV[5] == '1' then return redis.call('HGETALL', key) end
       return len

@@ -145,7 +145,8 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
       // trims (every few appends here) keep the version field; it counts in the bound
       assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 2);
     }
-    assertThat(admin.hget(key, "#")).isEqualTo("0\u001fversion\u001f40\u001f\u001f");
+    // the version, then how many entries the last trim kept
+    assertThat(admin.hget(key, "#")).isEqualTo("0\u001fversion\u001f40\u001f8\u001f");
     assertThat(store.history(db.tenantId, customer)).hasSize(8);
 
     // What a node built before the version field does with it: decodes it as an entry of 1970,
@@ -162,6 +163,33 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     assertThat(fresh.events()).isEmpty();
     assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("x", now)), fresh))
         .isTrue();
+  }
+
+  @Test
+  void shouldTrimAListOfDecisionsOnlyAQuarterOfACapAfterItsCap() {
+    int cap = 20;
+    RedisContactHistoryStore store =
+        newStore(new ContactHistoryProperties(Duration.ofDays(90), cap, 1_000));
+    store.history(db.tenantId, customer);
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    long largest = 0;
+    for (int i = 0; i < 200; i++) {
+      store.append(db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))));
+      if (i >= 3 * cap) { // after the first trim, which comes at twice the cap and a quarter
+        largest = Math.max(largest, admin.hlen(key));
+      }
+    }
+    // a cap, a quarter of one, the loaded marker and the version; not twice the cap as for a list
+    // that holds both kinds (every read fetches and decodes what the hash holds)
+    assertThat(largest).isLessThanOrEqualTo(cap + cap / 4 + 2).isGreaterThan(cap + 2);
+    assertThat(store.read(db.tenantId, customer).version()).isEqualTo(200);
+
+    // interactions fill their own cap beside the decisions'
+    for (int i = 0; i < 3 * cap; i++) {
+      store.append(db.tenantId, customer, List.of(impression("i-" + i, now.plusMillis(300 + i))));
+    }
+    assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * cap + cap / 4 + 2);
+    assertThat(store.history(db.tenantId, customer)).hasSize(2 * cap);
   }
 
   @Test
