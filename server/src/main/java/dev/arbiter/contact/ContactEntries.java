@@ -36,6 +36,21 @@ final class ContactEntries {
     return ContactEntry.DECISION.equals(e.event().outcome());
   }
 
+  /**
+   * Whether appending {@code entries} moves a list's version on ({@link
+   * ContactHistoryStore#appendDecisions}): when any is a decision entry, so a decision that read
+   * the list before finds it changed, whether these came with a check or not (after a decision's
+   * last attempt, or replayed after an outage).
+   */
+  static boolean hasDecisions(List<ContactEntry> entries) {
+    for (ContactEntry e : entries) {
+      if (!e.durable()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Room left under the cap, per kind, while a newest-first list is walked. */
   static final class Room {
     private final int cap;

@@ -10,8 +10,9 @@ import java.util.Objects;
  * customer since.
  *
  * @param events newest first, immutable (what {@link ContactHistoryStore#history} returns)
- * @param version how many conditional decision appends the customer's list had taken when read (0
- *     for a list that never took one, or that the store dropped since)
+ * @param version the customer's list's version when read: it changes at every append of decision
+ *     entries and is never given twice to one list (0 for a list that never took one, or that the
+ *     store dropped since); only equality means anything
  * @param epoch which mode of a {@link FailoverContactHistoryStore} answered (it changes at every
  *     switch between Redis and process memory); 0 for the other stores
  */

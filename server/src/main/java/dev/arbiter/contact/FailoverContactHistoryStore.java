@@ -226,7 +226,11 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
     }
     if (!now.degraded()) {
       try {
-        return redis.appendDecisions(tenantId, customerId, entries, read);
+        // A command that timed out before a switch may still run: if the store switched while
+        // this one ran, a decision in memory may have passed meanwhile, so decide again (the
+        // entries stay in Redis, which errs towards contacting less).
+        return redis.appendDecisions(tenantId, customerId, entries, read)
+            && state.epoch() == read.epoch();
       } catch (RedisException e) {
         // The command may have run: the entries then count once more than they should, which
         // errs towards contacting less.

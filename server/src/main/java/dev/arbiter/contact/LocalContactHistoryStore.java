@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The contact history store in this process's memory: the same semantics as {@link
@@ -28,10 +29,17 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
   private final Cache<String, Held> customers;
 
   /**
+   * Where every list's next version comes from: a version is never given twice in this process, so
+   * a list evicted and held anew never reaches the version a decision read before the eviction.
+   */
+  private static final AtomicLong VERSIONS = new AtomicLong();
+
+  /**
    * One customer's list, newest first, as store entries and as the engine's events (the same order,
    * built once per change so reads hand the events out without copying); {@code loaded} once
-   * PostgreSQL's rows were merged in; {@code version} counts the conditional decision appends it
-   * took ({@link ContactHistory#version()}). The arrays are never written after construction.
+   * PostgreSQL's rows were merged in; {@code version} changes at every append of decision entries
+   * it took ({@link ContactHistory#version()}), 0 before the first. The arrays are never written
+   * after construction.
    */
   private static final class Held {
     static final Held EMPTY = new Held(false, new ContactEntry[0], new ContactEvent[0], 0);
@@ -211,8 +219,9 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
    * {@inheritDoc}
    *
    * <p>The check and the append are one atomic step on the customer's list. A list evicted since
-   * {@code read} is held again at version 0, so a read at a later version finds it changed.
-   * Unconditional appends of decision entries move the version on too.
+   * {@code read} is held again at version 0 and then takes versions never given before, so a read
+   * made before the eviction finds it changed once another decision was appended. Unconditional
+   * appends of decision entries move the version on too.
    */
   @Override
   public boolean appendDecisions(
@@ -230,7 +239,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
     ContactEntry[] added = entries.toArray(new ContactEntry[0]);
     Arrays.sort(added, ContactEntries.NEWEST_FIRST);
     int cap = properties.maxEvents();
-    boolean bumps = RedisContactHistoryStore.bumpsVersion(entries);
+    boolean bumps = ContactEntries.hasDecisions(entries);
     boolean[] appended = {true};
     customers
         .asMap()
@@ -242,7 +251,7 @@ public final class LocalContactHistoryStore implements ContactHistoryStore {
                 appended[0] = false;
                 return current;
               }
-              long version = read != null || bumps ? held.version + 1 : held.version;
+              long version = read != null || bumps ? VERSIONS.incrementAndGet() : held.version;
               boolean loaded = current != null && current.loaded;
               Held prepended = held.prepend(loaded, added, cutoff, cap, version);
               return prepended != null

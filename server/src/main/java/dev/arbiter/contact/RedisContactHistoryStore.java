@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The contact history store in Redis: one list per customer shared by every node on the same Redis.
@@ -64,7 +65,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6] the version the list must be at,
   // which then moves on by one, or the script returns -1 and changes nothing; '*' to move it on
   // without the check (decision entries appended unconditionally), '' to leave it (interactions);
-  // ARGV[7..] id, value pairs to set.
+  // ARGV[7] where a list without a version starts counting (random, so a version is not reached
+  // again by a list lost and written anew); ARGV[8..] id, value pairs to set.
   // The version field also holds how many entries the last trim kept: the next trim comes a quarter
   // of a cap after that, so a list of decisions only is not let grow to twice its cap (every read
   // would fetch and decode the excess). Without it, a trim comes once the hash outgrows both caps.
@@ -76,14 +78,15 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       local versioned = redis.call('HGET', key, '#')
       local current, kept = 0, nil
       if versioned then
-        current = tonumber(string.match(versioned, '^0\\31version\\31(%d+)')) or 0
-        kept = tonumber(string.match(versioned, '^0\\31version\\31%d+\\31(%d+)'))
+        local v, k = string.match(versioned, '^0\\31version\\31(%d+)\\31?(%d*)')
+        current = tonumber(v) or 0
+        kept = tonumber(k)
       end
       if ARGV[6] ~= '' then
         if ARGV[6] ~= '*' and current ~= tonumber(ARGV[6]) then return -1 end
-        current = current + 1
+        if current == 0 then current = tonumber(ARGV[7]) else current = current + 1 end
       end
-      local i = 7
+      local i = 8
       while i <= n do
         local last = math.min(i + 999, n)
         redis.call('HSET', key, unpack(ARGV, i, last))
@@ -135,12 +138,13 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
             redis.call('HDEL', key, unpack(dead, j, math.min(j + 999, #dead)))
           end
         end
-        redis.call('PEXPIRE', key, ARGV[4])
       end
       if ARGV[6] ~= '' or (trimmed and versioned) then
         redis.call('HSET', key, '#', '0\\31version\\31' .. string.format('%d', current)
           .. '\\31' .. (kept and string.format('%d', kept) or '') .. '\\31')
       end
+      -- after every write, the version's included: a hash never outlives the horizon
+      if len > 0 or ARGV[6] ~= '' then redis.call('PEXPIRE', key, ARGV[4]) end
       if ARGV[5] == '1' then return redis.call('HGETALL', key) end
       return len
       """;
@@ -225,7 +229,9 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
    * {@inheritDoc}
    *
    * <p>One script call, which checks the version and appends atomically; waits for Redis's reply. A
-   * list that expired or was evicted since {@code read} is at version 0 again.
+   * list that expired or was evicted since {@code read} is at version 0 again, and its first
+   * decision append starts it at a random version (up to 2^48), so a read made before the loss does
+   * not match what a list written anew reaches.
    *
    * @throws io.lettuce.core.RedisException when Redis fails or does not answer in time (the entries
    *     may or may not have been appended)
@@ -336,13 +342,16 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   private String[] arguments(
       List<ContactEntry> entries, Instant cutoff, boolean load, Long version) {
-    List<String> args = new ArrayList<>(6 + entries.size() * 2);
+    List<String> args = new ArrayList<>(7 + entries.size() * 2);
     args.add(load ? "1" : "0");
     args.add(Long.toString(cutoff.toEpochMilli()));
     args.add(Integer.toString(properties.maxEvents()));
     args.add(ttlMillis);
     args.add(load ? "1" : "0");
-    args.add(version != null ? Long.toString(version) : bumpsVersion(entries) ? "*" : "");
+    args.add(
+        version != null ? Long.toString(version) : ContactEntries.hasDecisions(entries) ? "*" : "");
+    // 1 to 2^48: exact in Lua's numbers, and a list's versions never reach another's start
+    args.add(Long.toString(1 + (ThreadLocalRandom.current().nextLong() >>> 16)));
     for (ContactEntry e : entries) {
       if (!e.event().time().isBefore(cutoff)) {
         args.add(e.id());
@@ -354,20 +363,6 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   static Throwable unwrap(Throwable e) {
     return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-  }
-
-  /**
-   * Whether appending {@code entries} moves a list's version on: when any is a decision entry, so a
-   * decision that read the list before finds it changed, whether these came with a check or not
-   * (after a decision's last attempt, or replayed after an outage).
-   */
-  static boolean bumpsVersion(List<ContactEntry> entries) {
-    for (ContactEntry e : entries) {
-      if (!e.durable()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The history a hash holds: its entries as {@link #decode} keeps them, and its version. */

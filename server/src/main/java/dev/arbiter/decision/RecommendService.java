@@ -57,7 +57,7 @@ public class RecommendService {
    * store failed or switched between Redis and memory; after that its contacts are recorded without
    * the check (counted, {@code result="exhausted"}).
    */
-  static final int MAX_DECISION_ATTEMPTS = 8;
+  static final int MAX_DECISION_ATTEMPTS = 16;
 
   /**
    * Stripes of the lock that makes this node's decisions for one customer take turns (customers
@@ -70,7 +70,7 @@ public class RecommendService {
    * only spares decisions a retry (the store's check is what keeps the cap), so a stripe held long
    * (a slow PostgreSQL load on a miss, a Redis timeout) never stalls decisions behind it.
    */
-  private static final long CUSTOMER_LOCK_WAIT_MILLIS = 50;
+  private static final long CUSTOMER_LOCK_WAIT_MILLIS = 100;
 
   private final CatalogSnapshots snapshots;
   private final DecisionEngine engine = new DecisionEngine();

@@ -172,24 +172,23 @@ class FailoverContactHistoryStoreIntegrationTests {
       throws Exception {
     DedicatedRedis redis = dedicatedRedis();
     FailoverContactHistoryStore store = node(redis, meters);
+    String quiet = customer + "-quiet";
+    // read on Redis at version 0: no decision appended yet (as in process memory after a switch)
     ContactHistory onRedis = store.read(db.tenantId, customer);
-    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), onRedis))
-        .isTrue();
-    ContactHistory staleOnRedis = store.read(db.tenantId, customer);
-    assertThat(staleOnRedis.version()).isEqualTo(1);
+    assertThat(onRedis.version()).isZero();
 
     redis.stop();
-    // read from Redis, appended while Redis is away: refused (and the store degrades)
-    assertThat(
-            timed(
-                () ->
-                    store.appendDecisions(
-                        db.tenantId, customer, List.of(decision("b", now)), staleOnRedis)))
-        .isFalse();
+    assertThat(timed(() -> store.history(db.tenantId, quiet))).isEmpty(); // degrades
     assertThat(store.status().healthy()).isFalse();
-    // a decision made on process memory: checked there, and buffered for Redis
+    // the list in memory is at version 0 too: only the switch tells the read is from elsewhere
+    assertThat(store.read(db.tenantId, customer).version()).isZero();
+    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), onRedis))
+        .as("read on Redis, appended in memory")
+        .isFalse();
+
+    // decisions made in memory: checked there, and buffered for Redis
     ContactHistory inMemory = store.read(db.tenantId, customer);
-    assertThat(inMemory.epoch()).isNotEqualTo(staleOnRedis.epoch());
+    assertThat(inMemory.epoch()).isNotEqualTo(onRedis.epoch());
     ContactHistory concurrent = store.read(db.tenantId, customer);
     assertThat(
             store.appendDecisions(
@@ -200,12 +199,16 @@ class FailoverContactHistoryStoreIntegrationTests {
                 db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), concurrent))
         .isFalse();
     assertThat(store.status().pendingReplay()).isEqualTo(1);
+    ContactHistory quietInMemory = store.read(db.tenantId, quiet);
+    assertThat(quietInMemory.version()).isZero();
 
-    redis.start(); // back empty: a's entry is gone with the old Redis, b's is replayed
+    redis.start(); // back empty: the replay sends b
     awaitTrue(() -> store.status().healthy(), Duration.ofSeconds(5));
+    // Redis has no list of the quiet customer (version 0, as read in memory): only the switch
+    // refuses it
     assertThat(
             store.appendDecisions(
-                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), inMemory))
+                db.tenantId, quiet, List.of(decision("d", now.plusMillis(3))), quietInMemory))
         .as("read in process memory, appended once back on Redis")
         .isFalse();
     FailoverContactHistoryStore otherNode =
@@ -213,6 +216,12 @@ class FailoverContactHistoryStoreIntegrationTests {
     assertThat(otherNode.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
         .containsExactly("b");
+    assertThat(otherNode.history(db.tenantId, quiet)).isEmpty();
+    ContactHistory back = store.read(db.tenantId, quiet);
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, quiet, List.of(decision("d", now.plusMillis(3))), back))
+        .isTrue();
   }
 
   @Test

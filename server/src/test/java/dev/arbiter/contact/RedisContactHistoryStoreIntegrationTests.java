@@ -40,7 +40,7 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
         new RedisContactHistoryStore(
             null,
             TestRedis.uri(),
-            RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT,
+            Duration.ofSeconds(2), // a loaded 2-core machine can stall a command past 250 ms
             new JdbcInteractionReader(db.jdbc),
             properties,
             metrics,
@@ -94,7 +94,8 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     assertThat(hash)
         .hasSize(4)
         .containsEntry("!", "1")
-        .containsEntry("#", "0\u001fversion\u001f1\u001f\u001f");
+        .hasEntrySatisfying(
+            "#", v -> assertThat(v).matches("0\u001fversion\u001f\\d+\u001f\u001f"));
     assertThat(hash.values())
         .contains(
             Long.toString(now.toEpochMilli(), 36) + "\u001fdecision\u001floan\u001f\u001femail");
@@ -135,9 +136,11 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     RedisContactHistoryStore store =
         newStore(new ContactHistoryProperties(Duration.ofDays(90), 8, 1_000));
     String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    java.util.Set<Long> versions = new java.util.HashSet<>();
     for (int i = 0; i < 40; i++) {
       ContactHistory read = store.read(db.tenantId, customer);
-      assertThat(read.version()).isEqualTo(i);
+      assertThat(versions.add(read.version())).as("a version is never given twice").isTrue();
+      assertThat(read.version() == 0).isEqualTo(i == 0);
       assertThat(
               store.appendDecisions(
                   db.tenantId, customer, List.of(decision("d-" + i, now.plusMillis(i))), read))
@@ -146,7 +149,9 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
       assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * 8 + 2 + 2);
     }
     // the version, then how many entries the last trim kept
-    assertThat(admin.hget(key, "#")).isEqualTo("0\u001fversion\u001f40\u001f8\u001f");
+    long last = store.read(db.tenantId, customer).version();
+    assertThat(versions).doesNotContain(last);
+    assertThat(admin.hget(key, "#")).isEqualTo("0\u001fversion\u001f" + last + "\u001f8\u001f");
     assertThat(store.history(db.tenantId, customer)).hasSize(8);
 
     // What a node built before the version field does with it: decodes it as an entry of 1970,
@@ -166,6 +171,31 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   }
 
   @Test
+  void shouldNotLetAReadMadeBeforeTheListWasLostPassOnTheListWrittenAnew() {
+    RedisContactHistoryStore nodeA = newStore(DEFAULTS);
+    RedisContactHistoryStore nodeB = newStore(DEFAULTS);
+    ContactHistory first = nodeA.read(db.tenantId, customer);
+    assertThat(nodeA.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), first))
+        .isTrue();
+    ContactHistory stale = nodeA.read(db.tenantId, customer); // after one decision
+
+    admin.del(RedisContactHistoryStore.key(db.tenantId, customer)); // evicted, flushed, expired
+    ContactHistory fresh = nodeB.read(db.tenantId, customer);
+    assertThat(
+            nodeB.appendDecisions(
+                db.tenantId, customer, List.of(decision("b", now.plusMillis(1))), fresh))
+        .isTrue();
+
+    // the list written anew has one decision too, but not the same version
+    assertThat(nodeB.read(db.tenantId, customer).version()).isNotEqualTo(stale.version());
+    assertThat(
+            nodeA.appendDecisions(
+                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), stale))
+        .as("b was recorded since A read")
+        .isFalse();
+  }
+
+  @Test
   void shouldTrimAListOfDecisionsOnlyAQuarterOfACapAfterItsCap() {
     int cap = 20;
     RedisContactHistoryStore store =
@@ -182,7 +212,8 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     // a cap, a quarter of one, the loaded marker and the version; not twice the cap as for a list
     // that holds both kinds (every read fetches and decodes what the hash holds)
     assertThat(largest).isLessThanOrEqualTo(cap + cap / 4 + 2).isGreaterThan(cap + 2);
-    assertThat(store.read(db.tenantId, customer).version()).isEqualTo(200);
+    long version = store.read(db.tenantId, customer).version();
+    assertThat(version).isPositive();
 
     // interactions fill their own cap beside the decisions'
     for (int i = 0; i < 3 * cap; i++) {
@@ -190,6 +221,9 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     }
     assertThat(admin.hlen(key)).isLessThanOrEqualTo(2 * cap + cap / 4 + 2);
     assertThat(store.history(db.tenantId, customer)).hasSize(2 * cap);
+    // interactions' trims keep the version and record what they kept
+    assertThat(admin.hget(key, "#"))
+        .isEqualTo("0\u001fversion\u001f" + version + "\u001f" + 2 * cap + "\u001f");
   }
 
   @Test

@@ -45,6 +45,11 @@ class BudgetIntegrationTests {
         Map.of(
             "key", "plenty", "name", "Plenty", "category", "c", "status", "active", "priority", 10),
         h);
+    publishFlow(server, h);
+  }
+
+  /** Publishes flow "f": web, placement "p", category "c", two offers at most. */
+  static void publishFlow(TestServer server, String[] h) {
     server.post(
         "/api/v1/flows",
         Map.of(

@@ -45,23 +45,7 @@ class ContactCapConcurrencyIntegrationTests {
                 "capped-daily", Map.of("type", "offer", "value", "capped"), "decision", CAP, "P1D"),
             h);
     assertThat(policy.status()).as(policy.body()).isEqualTo(201);
-    server.post(
-        "/api/v1/flows",
-        Map.of(
-            "key",
-            "f",
-            "name",
-            "F",
-            "channel",
-            "web",
-            "placement",
-            "p",
-            "inventory",
-            Map.of("categories", List.of("c")),
-            "maxOffers",
-            2),
-        h);
-    assertThat(server.post("/api/v1/flows/f/publish", null, h).status()).isEqualTo(200);
+    BudgetIntegrationTests.publishFlow(server, h);
   }
 
   /** Waits until {@code server}'s snapshot of the tenant has the policy counting decisions. */
