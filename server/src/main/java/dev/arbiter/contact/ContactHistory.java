@@ -11,8 +11,9 @@ import java.util.Objects;
  *
  * @param events newest first, immutable (what {@link ContactHistoryStore#history} returns)
  * @param version the customer's list's version when read: it changes at every append of decision
- *     entries and is never given twice to one list (0 for a list that never took one, or that the
- *     store dropped since); only equality means anything
+ *     entries and is not given twice to one list (in Redis a random number: but for a chance of
+ *     2^-48); 0 for a list that never took one, or that the store dropped since. Only equality
+ *     means anything
  * @param epoch which mode of a {@link FailoverContactHistoryStore} answered (it changes at every
  *     switch between Redis and process memory); 0 for the other stores
  */

@@ -55,8 +55,9 @@ public interface ContactHistoryStore {
    * @param read what the decision was made from ({@link #read}, same tenant and customer)
    * @return true if the entries were appended (the list's version moved on); false if nothing was
    *     appended because other decision entries were appended meanwhile (checked or not, also to a
-   *     list the store dropped and held anew since), or the store failed or moved the list (a
-   *     failover store): read again and decide again
+   *     list the store dropped and held anew since), the store dropped a list read at a version
+   *     other than 0, or the store failed or moved the list (a failover store): read again and
+   *     decide again
    */
   boolean appendDecisions(
       String tenantId, String customerId, List<ContactEntry> entries, ContactHistory read);

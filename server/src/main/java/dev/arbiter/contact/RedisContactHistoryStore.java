@@ -27,18 +27,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * plus the field {@code !} once PostgreSQL's interactions were merged in, and the field {@code #}
  * once an append of decision entries counted the list's version ({@link #appendDecisions} checks
  * it). Its value is an encoded entry dated 1970, which nodes built before it skip as past the
- * horizon and delete when they trim: the version then starts again from 0, and a decision that read
- * the list before may pass its check, as an old node's own decisions always do. Hashing by entry id
- * is what makes merging safe: an interaction appended after Respond and the same row loaded from
- * PostgreSQL are one field. {@link #history} is one {@code HGETALL}; without the {@code !} field
- * (never loaded, or only appended to) it loads from PostgreSQL and merges with one script call that
- * also returns the merged list. {@link #append} is one script call: {@code HSET}, trimming
- * (horizon, then the newest {@code maxEvents} of each kind, decision entries and interactions) once
- * the hash outgrows both caps by a quarter of one, and {@code PEXPIRE} of the horizon, so an idle
- * customer's list leaves Redis by itself. Readers trim to the caps exactly. Each script touches one
- * key, so this also works on a Redis Cluster; an entry costs roughly 60 to 100 bytes of Redis
- * memory. Under memory pressure prefer an evicting policy ({@code volatile-lru}): an evicted list
- * is loaded again, losing only its decision entries.
+ * horizon and delete when they trim (the version reads 0 again: a decision that read the list at 0
+ * may then pass its check over one appended since); their own appends move no version, so their
+ * decisions can pass a cap beside a new node's, as before. Hashing by entry id is what makes
+ * merging safe: an interaction appended after Respond and the same row loaded from PostgreSQL are
+ * one field. {@link #history} is one {@code HGETALL}; without the {@code !} field (never loaded, or
+ * only appended to) it loads from PostgreSQL and merges with one script call that also returns the
+ * merged list. {@link #append} is one script call: {@code HSET}, trimming (horizon, then the newest
+ * {@code maxEvents} of each kind, decision entries and interactions) once the hash outgrows both
+ * caps by a quarter of one, and {@code PEXPIRE} of the horizon, so an idle customer's list leaves
+ * Redis by itself. Readers trim to the caps exactly. Each script touches one key, so this also
+ * works on a Redis Cluster; an entry costs roughly 60 to 100 bytes of Redis memory. Under memory
+ * pressure prefer an evicting policy ({@code volatile-lru}): an evicted list is loaded again,
+ * losing only its decision entries.
  *
  * <p>Fails fast like {@link dev.arbiter.ratelimit.RedisRateLimiter}: commands give up after the
  * command timeout, are rejected at once while disconnected, and only {@link #ping()} (re)connects;
@@ -65,8 +66,9 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6] the version the list must be at,
   // which then moves on by one, or the script returns -1 and changes nothing; '*' to move it on
   // without the check (decision entries appended unconditionally), '' to leave it (interactions);
-  // ARGV[7] where a list without a version starts counting (random, so a version is not reached
-  // again by a list lost and written anew); ARGV[8..] id, value pairs to set.
+  // ARGV[7] the version it moves on to: random, so a list lost or rolled back (a failover to a
+  // lagging replica) and written anew does not reach again a version a decision read before;
+  // ARGV[8..] id, value pairs to set.
   // The version field also holds how many entries the last trim kept: the next trim comes a quarter
   // of a cap after that, so a list of decisions only is not let grow to twice its cap (every read
   // would fetch and decode the excess). Without it, a trim comes once the hash outgrows both caps.
@@ -84,7 +86,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       end
       if ARGV[6] ~= '' then
         if ARGV[6] ~= '*' and current ~= tonumber(ARGV[6]) then return -1 end
-        if current == 0 then current = tonumber(ARGV[7]) else current = current + 1 end
+        current = tonumber(ARGV[7])
       end
       local i = 8
       while i <= n do
@@ -140,8 +142,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
         end
       end
       if ARGV[6] ~= '' or (trimmed and versioned) then
-        redis.call('HSET', key, '#', '0\\31version\\31' .. string.format('%d', current)
-          .. '\\31' .. (kept and string.format('%d', kept) or '') .. '\\31')
+        redis.call('HSET', key, '#', '0\\31version\\31' .. string.format('%.0f', current)
+          .. '\\31' .. (kept and string.format('%.0f', kept) or '') .. '\\31')
       end
       -- after every write, the version's included: a hash never outlives the horizon
       if len > 0 or ARGV[6] ~= '' then redis.call('PEXPIRE', key, ARGV[4]) end
@@ -228,10 +230,10 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   /**
    * {@inheritDoc}
    *
-   * <p>One script call, which checks the version and appends atomically; waits for Redis's reply. A
-   * list that expired or was evicted since {@code read} is at version 0 again, and its first
-   * decision append starts it at a random version (up to 2^48), so a read made before the loss does
-   * not match what a list written anew reaches.
+   * <p>One script call, which checks the version and appends atomically; waits for Redis's reply.
+   * Each append of decision entries moves the version to a random number (up to 2^48), so a list
+   * that expired, was evicted or was rolled back since {@code read} and took decisions anew does
+   * not, but for a chance of 2^-48, come back to the version {@code read} holds.
    *
    * @throws io.lettuce.core.RedisException when Redis fails or does not answer in time (the entries
    *     may or may not have been appended)
@@ -350,7 +352,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     args.add(load ? "1" : "0");
     args.add(
         version != null ? Long.toString(version) : ContactEntries.hasDecisions(entries) ? "*" : "");
-    // 1 to 2^48: exact in Lua's numbers, and a list's versions never reach another's start
+    // the next version: 1 to 2^48, exact in Lua's numbers (and formatted without exponent)
     args.add(Long.toString(1 + (ThreadLocalRandom.current().nextLong() >>> 16)));
     for (ContactEntry e : entries) {
       if (!e.event().time().isBefore(cutoff)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.contact.jdbc.JdbcInteractionReader;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@link LocalContactHistoryStore} on a real PostgreSQL: the contract plus its memory bound. */
@@ -13,6 +14,30 @@ class LocalContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   LocalContactHistoryStore newStore(ContactHistoryProperties properties) {
     return new LocalContactHistoryStore(
         new JdbcInteractionReader(db.jdbc), properties, metrics, clock);
+  }
+
+  @Test
+  void shouldNotLetAReadMadeBeforeTheListWasDroppedPassOnTheListHeldAnew() {
+    LocalContactHistoryStore store = newStore(DEFAULTS);
+    ContactHistory first = store.read(db.tenantId, customer);
+    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), first))
+        .isTrue();
+    ContactHistory stale = store.read(db.tenantId, customer); // after one decision
+
+    store.clear(); // evicted, or forgotten at the switch to and from Redis
+    ContactHistory fresh = store.read(db.tenantId, customer);
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("b", now.plusMillis(1))), fresh))
+        .isTrue();
+
+    // the list held anew has one decision too, but not the same version
+    assertThat(store.read(db.tenantId, customer).version()).isNotEqualTo(stale.version());
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), stale))
+        .as("b was recorded since the read")
+        .isFalse();
   }
 
   @Test

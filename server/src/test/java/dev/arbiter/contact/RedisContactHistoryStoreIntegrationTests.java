@@ -196,6 +196,57 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   }
 
   @Test
+  void shouldNotLetAReadMadeBeforeTheListWasRolledBackPassOnTheListWrittenAnew() {
+    RedisContactHistoryStore store = newStore(DEFAULTS);
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    ContactHistory first = store.read(db.tenantId, customer);
+    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), first))
+        .isTrue();
+    String afterA = admin.hget(key, "#");
+    ContactEntry b = decision("b", now.plusMillis(1));
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(b), store.read(db.tenantId, customer)))
+        .isTrue();
+    ContactHistory stale = store.read(db.tenantId, customer); // after a and b
+
+    // a failover to a replica that lagged by one append: the list as it was after a
+    admin.hset(key, "#", afterA);
+    admin.hdel(key, b.id());
+    ContactHistory fresh = store.read(db.tenantId, customer);
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), fresh))
+        .isTrue();
+
+    // one decision after the rolled-back list's version, as b was: not the version b left
+    assertThat(
+            store.appendDecisions(
+                db.tenantId, customer, List.of(decision("d", now.plusMillis(3))), stale))
+        .as("c was recorded since the read")
+        .isFalse();
+  }
+
+  @Test
+  void shouldNeverLeaveAHashWithoutExpiryWhenAllItsEntriesArePastTheHorizon() {
+    RedisContactHistoryStore store = newStore(DEFAULTS);
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    ContactHistory read = store.read(db.tenantId, customer);
+    admin.del(key);
+
+    // a decision replayed long after it was made: nothing to add but the version
+    assertThat(
+            store.appendDecisions(
+                db.tenantId,
+                customer,
+                List.of(decision("old", now.minus(Duration.ofDays(91)))),
+                read))
+        .isTrue();
+    assertThat(admin.hkeys(key)).containsExactly("#");
+    assertThat(admin.pttl(key)).isPositive();
+  }
+
+  @Test
   void shouldTrimAListOfDecisionsOnlyAQuarterOfACapAfterItsCap() {
     int cap = 20;
     RedisContactHistoryStore store =
