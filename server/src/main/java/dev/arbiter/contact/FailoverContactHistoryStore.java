@@ -172,15 +172,7 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
 
   @Override
   public List<ContactEvent> history(String tenantId, String customerId) {
-    if (redis != null && !state.degraded()) {
-      try {
-        return redis.history(tenantId, customerId);
-      } catch (RedisException e) {
-        metrics.redisErrors.increment();
-        degrade(e);
-      }
-    }
-    return local.history(tenantId, customerId);
+    return read(tenantId, customerId).events();
   }
 
   @Override

@@ -64,7 +64,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   // KEYS[1] the customer's hash. ARGV[1] '1' marks it loaded; ARGV[2] cutoff (epoch ms); ARGV[3]
   // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6] the version the list must be at,
-  // which then moves on by one, or the script returns -1 and changes nothing; '*' to move it on
+  // which then moves on to ARGV[7], or the script returns -1 and changes nothing; '*' to move it on
   // without the check (decision entries appended unconditionally), '' to leave it (interactions);
   // ARGV[7] the version it moves on to: random, so a list lost or rolled back (a failover to a
   // lagging replica) and written anew does not reach again a version a decision read before;
@@ -206,7 +206,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     }
     List<ContactEntry> rows =
         metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
-    List<Object> reply = merge(key, rows, cutoff, true, null);
+    @SuppressWarnings("unchecked")
+    List<Object> reply = (List<Object>) merge(key, rows, cutoff, true, null);
     Map<String, String> merged = new HashMap<>(reply.size());
     for (int i = 0; i + 1 < reply.size(); i += 2) {
       merged.put((String) reply.get(i), (String) reply.get(i + 1));
@@ -244,14 +245,14 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     if (entries.isEmpty()) {
       return true;
     }
-    List<Object> reply =
+    Object reply =
         merge(
             key(tenantId, customerId),
             entries,
             clock.instant().minus(properties.horizon()),
             false,
             read.version());
-    return !reply.isEmpty();
+    return (Long) reply >= 0;
   }
 
   /**
@@ -324,22 +325,16 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   }
 
   /**
-   * Runs {@link #MERGE_SCRIPT}: the merged hash as field, value pairs when {@code load}; else an
-   * empty list when {@code version} is given and the list was not at it, a list of the reply
-   * otherwise.
+   * Runs {@link #MERGE_SCRIPT}: its reply, the merged hash as a list of field, value pairs when
+   * {@code load}, else a {@code Long} (-1 when {@code version} is given and the list was not at
+   * it).
    */
-  private List<Object> merge(
+  private Object merge(
       String key, List<ContactEntry> entries, Instant cutoff, boolean load, Long version) {
     String[] keys = {key};
     String[] values = arguments(entries, cutoff, load, version);
     ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
-    Object reply = redis.script(MERGE_SCRIPT, MERGE_SCRIPT_SHA, type, keys, values);
-    if (!load) {
-      return reply instanceof Long l && l < 0 ? List.of() : List.of(reply);
-    }
-    @SuppressWarnings("unchecked")
-    List<Object> list = (List<Object>) reply;
-    return list;
+    return redis.script(MERGE_SCRIPT, MERGE_SCRIPT_SHA, type, keys, values);
   }
 
   private String[] arguments(

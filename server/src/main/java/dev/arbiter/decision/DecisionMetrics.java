@@ -68,16 +68,15 @@ public class DecisionMetrics implements AutoCloseable {
         Counter.builder("arbiter.decision.fallback.scores")
             .description("Offers scored with the model's fallback score")
             .register(meters);
-    contactRetries =
-        Counter.builder("arbiter.decision.contact.conflicts")
-            .description(CONTACT_CONFLICTS)
-            .tag("result", "retried")
-            .register(meters);
-    contactConflictsLeft =
-        Counter.builder("arbiter.decision.contact.conflicts")
-            .description(CONTACT_CONFLICTS)
-            .tag("result", "exhausted")
-            .register(meters);
+    contactRetries = contactConflicts(meters, "retried");
+    contactConflictsLeft = contactConflicts(meters, "exhausted");
+  }
+
+  private static Counter contactConflicts(MeterRegistry meters, String result) {
+    return Counter.builder("arbiter.decision.contact.conflicts")
+        .description(CONTACT_CONFLICTS)
+        .tag("result", result)
+        .register(meters);
   }
 
   /** A decision made again after a conflict on the customer's contact history. */
