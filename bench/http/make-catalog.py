@@ -4,7 +4,8 @@ each over its own offers (two qualification rules per offer, three contact polic
 model, a PRIE profile, top 5) -- the same shape as the engine's JMH reference catalog.
 With DECISION_CAP=N in the environment, a fourth policy caps each offer at N decisions a day per
 customer: every decision then records its offers in the contact history (checked against other
-decisions for the customer, README "Contact history")."""
+decisions for the customer, README "Contact history"). N is at most the contacts the history keeps
+of a kind (ARBITER_CONTACT_MAX_EVENTS, 500 by default): the import refuses a larger cap."""
 import json, os, sys
 
 def offers(prefix, n, category):

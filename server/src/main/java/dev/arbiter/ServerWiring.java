@@ -266,8 +266,8 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  CatalogDefinitions catalogDefinitions() {
-    return new CatalogDefinitions();
+  CatalogDefinitions catalogDefinitions(ArbiterConfig config) {
+    return new CatalogDefinitions(config.contactHistory());
   }
 
   @Bean
@@ -731,7 +731,7 @@ class ServerWiring implements WebMvcConfigurer {
   @Bean(destroyMethod = "close")
   FailoverContactHistoryStore contactHistory(
       ArbiterConfig config, JdbcClient jdbc, MeterRegistry meters, Clock clock) {
-    ContactHistoryProperties props = ContactHistoryProperties.DEFAULTS;
+    ContactHistoryProperties props = config.contactHistory();
     ContactHistoryMetrics metrics = new ContactHistoryMetrics(meters);
     InteractionReader reader = new JdbcInteractionReader(jdbc);
     RedisContactHistoryStore redis =

@@ -1,5 +1,6 @@
 package dev.arbiter.catalog;
 
+import dev.arbiter.contact.ContactHistoryProperties;
 import dev.arbiter.engine.catalog.ArbitrationProfileDefinition;
 import dev.arbiter.engine.catalog.CatalogBuilder;
 import dev.arbiter.engine.catalog.CatalogDefinition;
@@ -9,12 +10,16 @@ import dev.arbiter.engine.catalog.FlowDefinition;
 import dev.arbiter.engine.catalog.ModelDefinition;
 import dev.arbiter.engine.catalog.OfferDefinition;
 import dev.arbiter.engine.catalog.QualificationRuleDefinition;
+import dev.arbiter.engine.policy.ContactPolicy;
+import dev.arbiter.engine.policy.PolicyType;
 import dev.arbiter.shared.FieldError;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
@@ -22,9 +27,21 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns stored catalog bodies into the engine's definition records, strictly: an unknown field or a
- * value of the wrong type is a field error, never silently dropped or coerced. Thread-safe.
+ * value of the wrong type is a field error, never silently dropped or coerced; and checks what the
+ * engine cannot know: that no contact policy counts further back than the contact history reaches.
+ * Thread-safe.
  */
 public final class CatalogDefinitions {
+  private final ContactHistoryProperties contactHistory;
+
+  /**
+   * @param contactHistory what the contact history keeps ({@code ARBITER_CONTACT_HORIZON}, {@code
+   *     ARBITER_CONTACT_MAX_EVENTS}): a policy may not count further back, nor up to more contacts
+   */
+  public CatalogDefinitions(ContactHistoryProperties contactHistory) {
+    this.contactHistory = Objects.requireNonNull(contactHistory, "contactHistory");
+  }
+
   private final JsonMapper strict =
       JsonMapper.builder()
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -78,14 +95,85 @@ public final class CatalogDefinitions {
           case OFFER -> CatalogBuilder.validateOffer((OfferDefinition) definition);
           case QUALIFICATION_RULE ->
               CatalogBuilder.validateRule((QualificationRuleDefinition) definition);
-          case CONTACT_POLICY ->
-              CatalogBuilder.validatePolicy((ContactPolicyDefinition) definition);
+          case CONTACT_POLICY -> {
+            ContactPolicyDefinition policy = (ContactPolicyDefinition) definition;
+            List<CatalogViolation> problems = CatalogBuilder.validatePolicy(policy);
+            yield problems.isEmpty() ? beyondHistory(policy, "") : problems;
+          }
           case MODEL -> CatalogBuilder.validateModel((ModelDefinition) definition);
           case ARBITRATION_PROFILE ->
               CatalogBuilder.validateProfile((ArbitrationProfileDefinition) definition);
           case FLOW -> CatalogBuilder.validateFlow((FlowDefinition) definition);
         };
     return violations.stream().map(v -> new FieldError(trimDot(v.path()), v.message())).toList();
+  }
+
+  /**
+   * The problems of contact policies in {@code definition} that count what the contact history does
+   * not keep, with paths from the catalog's root ({@code contactPolicies[key].config.window}). Kept
+   * apart from {@link Catalog#problems()}: a policy stored before the history was shortened must
+   * not block unrelated edits, nor stop decisions (which count what the history holds).
+   */
+  public List<FieldError> beyondHistory(CatalogDefinition definition) {
+    List<FieldError> problems = new ArrayList<>();
+    for (ContactPolicyDefinition policy : definition.policies()) {
+      if (policy != null) {
+        String path = ResourceKind.CONTACT_POLICY.documentField() + "[" + policy.key() + "].";
+        for (CatalogViolation v : beyondHistory(policy, path)) {
+          problems.add(new FieldError(v.path(), v.message()));
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** What the contact history keeps. */
+  public ContactHistoryProperties contactHistory() {
+    return contactHistory;
+  }
+
+  /**
+   * The problems of a policy that counts what the contact history does not keep: a window (or
+   * cooldown) longer than its horizon, or a {@code max} above the entries it keeps of a kind (the
+   * count could never reach it). Paths are {@code prefix} plus the field; none for a policy that
+   * does not compile.
+   */
+  private List<CatalogViolation> beyondHistory(ContactPolicyDefinition definition, String prefix) {
+    ContactPolicy policy = CatalogBuilder.policy(definition);
+    if (policy == null) {
+      return List.of();
+    }
+    List<CatalogViolation> problems = new ArrayList<>(0);
+    Duration horizon = contactHistory.horizon();
+    if (policy.window().compareTo(horizon) > 0) {
+      String field = policy.type() == PolicyType.COOLDOWN ? "duration" : "window";
+      problems.add(
+          new CatalogViolation(
+              prefix + "config." + field,
+              "must be at most "
+                  + days(horizon)
+                  + ", how far back the contact history reaches (ARBITER_CONTACT_HORIZON); a"
+                  + " contact older than that is no longer held, so a longer "
+                  + field
+                  + " would count fewer than happened"));
+    }
+    if (policy.type() != PolicyType.COOLDOWN && policy.max() > contactHistory.maxEvents()) {
+      problems.add(
+          new CatalogViolation(
+              prefix + "config.max",
+              "must be at most "
+                  + contactHistory.maxEvents()
+                  + ", the contacts of each kind the history keeps per customer"
+                  + " (ARBITER_CONTACT_MAX_EVENTS); a count could never reach more"));
+    }
+    return problems;
+  }
+
+  /** {@code d} as policies write it: {@code P90D} for whole days (not {@code PT2160H}). */
+  static String days(Duration d) {
+    return d.toSeconds() % 86_400 == 0 && d.toNanosPart() == 0
+        ? "P" + d.toDays() + "D"
+        : d.toString();
   }
 
   /**

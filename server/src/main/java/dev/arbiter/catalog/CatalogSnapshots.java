@@ -3,6 +3,7 @@ package dev.arbiter.catalog;
 import dev.arbiter.engine.catalog.CatalogBuildResult;
 import dev.arbiter.engine.catalog.CatalogBuilder;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.shared.FieldError;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -184,6 +185,16 @@ public class CatalogSnapshots {
           result.violations().size() + read.conversionErrors().size(),
           first);
       throw new IllegalStateException("The catalog of this tenant does not compile: " + first);
+    }
+    // Writes refuse such policies; one stored before the history was shortened
+    // (ARBITER_CONTACT_HORIZON, ARBITER_CONTACT_MAX_EVENTS) still decides, counting what it holds.
+    for (FieldError beyond : definitions.beyondHistory(read.definition())) {
+      log.warn(
+          "Catalog of tenant {} version {}: {} {}; the policy counts only what the history holds",
+          tenantId,
+          read.definition().catalogVersion(),
+          beyond.field(),
+          beyond.message());
     }
     announce(tenantId, result.snapshot().catalogVersion());
     return new Compiled(result.snapshot(), clock.instant());

@@ -5,6 +5,8 @@ import dev.arbiter.catalog.CatalogDocument;
 import dev.arbiter.catalog.CatalogResource;
 import dev.arbiter.catalog.PublishedFlow;
 import dev.arbiter.catalog.ResourceKind;
+import dev.arbiter.config.ConfigException;
+import dev.arbiter.config.ConfigLoader;
 import dev.arbiter.shared.FieldError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,8 +22,10 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code arbiter validate FILE}: checks a catalog document (JSON or YAML, as exported) offline with
- * the engine — no server, no database — and prints every problem with its path. Exit 0 when valid,
- * 1 when not.
+ * the engine — no server, no database — and prints every problem with its path, contact policies
+ * against the contact history of the environment ({@code ARBITER_CONTACT_HORIZON}, default 90 days;
+ * {@code ARBITER_CONTACT_MAX_EVENTS}, default 500) as a server would. Exit 0 when valid, 1 when
+ * not, 2 when those variables are malformed.
  */
 @Command(
     name = "validate",
@@ -56,7 +60,14 @@ class ValidateCommand implements Callable<Integer> {
     Instant now = Instant.now();
     CatalogDocument.Read read = CatalogDocument.read(doc, now);
     List<FieldError> problems = new ArrayList<>(read.problems());
-    CatalogDefinitions definitions = new CatalogDefinitions();
+    CatalogDefinitions definitions;
+    try {
+      // policies are checked against the horizon the servers run with
+      definitions = new CatalogDefinitions(ConfigLoader.contactHistory(System.getenv()));
+    } catch (ConfigException e) {
+      System.err.println("arbiter validate: " + String.join("; ", e.problems()));
+      return ExitCodes.BAD_CONFIGURATION;
+    }
     // Offline, every flow in the document counts as published, as it would be once published.
     List<PublishedFlow> flows = new ArrayList<>();
     for (CatalogResource r : read.resources()) {
@@ -64,7 +75,9 @@ class ValidateCommand implements Callable<Integer> {
         flows.add(new PublishedFlow(r.id(), r.key(), 1, r.body(), now, "validate"));
       }
     }
-    problems.addAll(definitions.catalog("offline", 0, read.resources(), flows).problems());
+    CatalogDefinitions.Catalog catalog = definitions.catalog("offline", 0, read.resources(), flows);
+    problems.addAll(catalog.problems());
+    problems.addAll(definitions.beyondHistory(catalog.definition()));
     if (!problems.isEmpty()) {
       for (FieldError p : problems) {
         System.out.println(p.field() + ": " + p.message());

@@ -1,6 +1,7 @@
 package dev.arbiter.config;
 
 import dev.arbiter.budget.BudgetOutagePolicy;
+import dev.arbiter.contact.ContactHistoryProperties;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.db.EventEncoding;
 import dev.arbiter.outbox.OutboxProperties;
@@ -30,6 +31,9 @@ import java.util.OptionalInt;
  *     their budgets ({@code ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL})
  * @param contactReconcileInterval how often each node adds interactions left out of the shared
  *     contact lists ({@code ARBITER_CONTACT_RECONCILE_INTERVAL})
+ * @param contactHistory how far back contact policies can count and how much of it is kept ({@code
+ *     ARBITER_CONTACT_HORIZON}, {@code ARBITER_CONTACT_MAX_EVENTS}, {@code
+ *     ARBITER_CONTACT_LOCAL_CUSTOMERS})
  * @param apiKeyPepper HMAC key for API key hashes ({@code API_KEY_PEPPER}); empty means generated
  *     under {@code dataDir}
  * @param jwt JWT verification settings
@@ -80,6 +84,7 @@ public record ArbiterConfig(
     BudgetOutagePolicy budgetRedisOutage,
     Duration budgetChargeReconcileInterval,
     Duration contactReconcileInterval,
+    ContactHistoryProperties contactHistory,
     Optional<String> apiKeyPepper,
     Jwt jwt,
     LogFormat logFormat,

@@ -7,6 +7,7 @@ import dev.arbiter.config.ArbiterConfig.Jwt;
 import dev.arbiter.config.ArbiterConfig.LogFormat;
 import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
+import dev.arbiter.contact.ContactHistoryProperties;
 import dev.arbiter.db.DatabaseUrls;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.db.EventEncoding;
@@ -101,6 +102,21 @@ public final class ConfigLoader {
     return new ConfigLoader(env, true).build();
   }
 
+  /**
+   * The contact history's settings alone ({@link #contactHistory()}), for commands that need
+   * nothing else of the configuration ({@code arbiter validate}).
+   *
+   * @throws ConfigException naming every problem of those variables
+   */
+  public static ContactHistoryProperties contactHistory(Map<String, String> env) {
+    ConfigLoader loader = new ConfigLoader(env, false);
+    ContactHistoryProperties properties = loader.contactHistory();
+    if (!loader.problems.isEmpty()) {
+      throw new ConfigException(loader.problems);
+    }
+    return properties;
+  }
+
   private ArbiterConfig build() {
     int port = intValue("PORT", 8080, 0, 65535);
     String bind = string("ARBITER_BIND_ADDRESS").orElse("0.0.0.0");
@@ -120,6 +136,7 @@ public final class ConfigLoader {
     Duration chargeReconcileInterval =
         reconcileInterval("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL");
     Duration contactReconcileInterval = reconcileInterval("ARBITER_CONTACT_RECONCILE_INTERVAL");
+    ContactHistoryProperties contactHistory = contactHistory();
     Optional<String> pepper = string("API_KEY_PEPPER");
     pepper.ifPresent(
         p -> {
@@ -181,7 +198,7 @@ public final class ConfigLoader {
     }
     OutboxProperties outbox = outbox();
     Optional<Duration> interactionRetention =
-        interactionRetention(idempotencyRetention, outbox.retention());
+        interactionRetention(contactHistory.horizon(), idempotencyRetention, outbox.retention());
     OptionalInt publisherMetricsPort = publisherMetricsPort();
     Optional<String> cronSecret = string("CRON_SECRET");
     cronSecret.ifPresent(
@@ -205,6 +222,7 @@ public final class ConfigLoader {
         budgetRedisOutage,
         chargeReconcileInterval,
         contactReconcileInterval,
+        contactHistory,
         pepper,
         jwt,
         logFormat,
@@ -230,27 +248,53 @@ public final class ConfigLoader {
   }
 
   /**
-   * The shortest {@code ARBITER_INTERACTION_RETENTION}: the contact-history horizon (90 days, the
-   * interactions contact policies count) and a day for clocks that differ between nodes. Less would
-   * delete what policies still read.
-   */
-  /**
    * The most {@code ARBITER_DECISION_EVENTS_PER_ROW}: larger rows leave their page for TOAST chunks
    * (V12) and make a lookup of one decision decompress more.
    */
   static final int MAX_DECISION_EVENTS_PER_ROW = 256;
 
-  static final Duration MIN_INTERACTION_RETENTION = Duration.ofDays(91);
+  /** The longest {@code ARBITER_CONTACT_HORIZON}: ten years. */
+  static final Duration MAX_CONTACT_HORIZON = Duration.ofDays(3660);
+
+  /**
+   * {@code ARBITER_CONTACT_HORIZON} (how far back contact policies count, default 90 days; no
+   * policy's window may be longer), {@code ARBITER_CONTACT_MAX_EVENTS} (the newest interactions,
+   * and as many decision entries, kept per customer, default 500) and {@code
+   * ARBITER_CONTACT_LOCAL_CUSTOMERS} (customers held in this node's memory without Redis, default
+   * 100,000).
+   */
+  private ContactHistoryProperties contactHistory() {
+    ContactHistoryProperties defaults = ContactHistoryProperties.DEFAULTS;
+    Duration horizon = duration("ARBITER_CONTACT_HORIZON", defaults.horizon());
+    if (horizon.compareTo(Duration.ofDays(1)) < 0 || horizon.compareTo(MAX_CONTACT_HORIZON) > 0) {
+      problems.add(
+          "ARBITER_CONTACT_HORIZON must be between P1D and P"
+              + MAX_CONTACT_HORIZON.toDays()
+              + "D, got "
+              + horizon);
+      horizon = defaults.horizon();
+    }
+    int maxEvents =
+        intValue(
+            "ARBITER_CONTACT_MAX_EVENTS",
+            defaults.maxEvents(),
+            1,
+            ContactHistoryProperties.MAX_EVENTS);
+    int localCustomers =
+        intValue("ARBITER_CONTACT_LOCAL_CUSTOMERS", defaults.maxLocalCustomers(), 1, 100_000_000);
+    return new ContactHistoryProperties(horizon, maxEvents, localCustomers);
+  }
 
   /**
    * {@code ARBITER_INTERACTION_RETENTION}: {@code off} (the default: keep every interaction), else
-   * at least {@link #MIN_INTERACTION_RETENTION} and more than {@code idempotencyRetention} plus
-   * {@code outboxRetention} plus a day: a Respond retry replays its answer from the interaction its
-   * key points to, and Respond accepts an outcome whose decision's event is still kept, so neither
-   * must outlive the interaction.
+   * more than the contact history's horizon plus a day (the interactions contact policies count,
+   * and a day for clocks that differ between nodes: less would delete what policies still read) and
+   * more than {@code idempotencyRetention} plus {@code outboxRetention} plus a day: a Respond retry
+   * replays its answer from the interaction its key points to, and Respond accepts an outcome whose
+   * decision's event is still kept, so neither must outlive the interaction.
    */
   private Optional<Duration> interactionRetention(
-      Duration idempotencyRetention, Duration outboxRetention) {
+      Duration contactHorizon, Duration idempotencyRetention, Duration outboxRetention) {
     Optional<String> v = string("ARBITER_INTERACTION_RETENTION");
     if (v.isEmpty() || v.get().equalsIgnoreCase("off")) {
       return Optional.empty();
@@ -261,11 +305,12 @@ public final class ConfigLoader {
       return Optional.empty(); // malformed: already reported
     }
     Duration floor = idempotencyRetention.plus(outboxRetention).plusDays(1);
-    if (d.compareTo(MIN_INTERACTION_RETENTION) < 0 || d.compareTo(floor) <= 0) {
+    Duration shortest = contactHorizon.plusDays(1);
+    if (d.compareTo(shortest) < 0 || d.compareTo(floor) <= 0) {
       problems.add(
-          "ARBITER_INTERACTION_RETENTION must be off, or at least "
-              + MIN_INTERACTION_RETENTION.toDays()
-              + " days (the contact history policies count) and more than"
+          "ARBITER_INTERACTION_RETENTION must be off, or at least ARBITER_CONTACT_HORIZON + 1 day ("
+              + shortest
+              + ", the contact history policies count) and more than"
               + " RESPOND_IDEMPOTENCY_RETENTION + OUTBOX_RETENTION + 1 day ("
               + floor
               + "), got "

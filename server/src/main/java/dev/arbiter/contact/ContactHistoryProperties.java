@@ -16,6 +16,9 @@ import java.util.Objects;
  *     are evicted, default 100,000
  */
 public record ContactHistoryProperties(Duration horizon, int maxEvents, int maxLocalCustomers) {
+  /** The most entries of each kind a customer's list may be configured to keep. */
+  public static final int MAX_EVENTS = 10_000;
+
   public static final ContactHistoryProperties DEFAULTS =
       new ContactHistoryProperties(Duration.ofDays(90), 500, 100_000);
 
@@ -24,9 +27,9 @@ public record ContactHistoryProperties(Duration horizon, int maxEvents, int maxL
     if (horizon.isNegative() || horizon.isZero()) {
       throw new IllegalArgumentException("Expected a positive horizon, but got " + horizon);
     }
-    if (maxEvents < 1 || maxEvents > 10_000) {
+    if (maxEvents < 1 || maxEvents > MAX_EVENTS) {
       throw new IllegalArgumentException(
-          "Expected maxEvents between 1 and 10000, but got " + maxEvents);
+          "Expected maxEvents between 1 and " + MAX_EVENTS + ", but got " + maxEvents);
     }
     if (maxLocalCustomers < 1) {
       throw new IllegalArgumentException(

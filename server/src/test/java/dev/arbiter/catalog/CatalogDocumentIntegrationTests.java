@@ -180,15 +180,20 @@ class CatalogDocumentIntegrationTests {
         bad,
         """
         {"offers": [{"key": "x", "name": "X", "status": "active", "priority": 500}],
+         "contactPolicies": [{"key": "yearly", "name": "Y", "type": "frequency_cap",
+                              "scope": {"type": "offer"},
+                              "config": {"outcome": "impression", "max": 2, "window": "P365D"}}],
          "flows": [{"key": "f", "name": "F", "channel": "web", "placement": "p",
                     "inventory": {"offers": ["nope"]}, "maxOffers": 3}]}
         """);
     Run ko = validate(bad);
     assertThat(ko.code()).isEqualTo(1);
+    // the policy's window is checked against the horizon servers run with (P90D by default)
     assertThat(ko.out())
         .contains("offers[x].priority")
         .contains("flows[f].inventory.offers[0]")
-        .contains("2 problem(s)");
+        .contains("contactPolicies[yearly].config.window: must be at most P90D")
+        .contains("3 problem(s)");
   }
 
   record Run(int code, String out) {}

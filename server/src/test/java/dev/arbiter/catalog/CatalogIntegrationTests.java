@@ -205,6 +205,73 @@ class CatalogIntegrationTests {
   }
 
   @Test
+  void shouldRefuseAPolicyThatCountsFurtherBackThanTheContactHistoryReaches() {
+    // the default horizon is 90 days: a window of 90 days fits, one of 91 would undercount
+    Map<String, Object> cap = new HashMap<>(CatalogSamples.policy("quarterly"));
+    cap.put("config", Map.of("outcome", "impression", "max", 3, "window", "P90D"));
+    assertThat(create("contact-policies", cap).status()).isEqualTo(201);
+
+    Map<String, Object> longer = new HashMap<>(CatalogSamples.policy("yearly"));
+    longer.put("config", Map.of("outcome", "impression", "max", 3, "window", "P91D"));
+    Response refused = create("contact-policies", longer);
+    assertThat(refused.status()).isEqualTo(422);
+    assertThat(refused.code()).isEqualTo("VALIDATION_FAILED");
+    assertThat(refused.json().path("errors").get(0).path("field").asString())
+        .isEqualTo("config.window");
+    assertThat(refused.json().path("errors").get(0).path("message").asString())
+        .startsWith("must be at most P90D, how far back the contact history reaches")
+        .contains("ARBITER_CONTACT_HORIZON");
+    assertThat(server.get("/api/v1/contact-policies/yearly", as(viewer)).status()).isEqualTo(404);
+
+    Map<String, Object> cooldown = new HashMap<>(CatalogSamples.policy("after-reject"));
+    cooldown.put("type", "cooldown");
+    cooldown.put("config", Map.of("outcome", "reject", "duration", "P26W"));
+    Response refusedCooldown = create("contact-policies", cooldown);
+    assertThat(refusedCooldown.status()).isEqualTo(422);
+    assertThat(refusedCooldown.json().path("errors").get(0).path("field").asString())
+        .isEqualTo("config.duration");
+
+    // nor count up to more contacts than the history keeps of a kind (500 by default)
+    Map<String, Object> many = new HashMap<>(CatalogSamples.policy("many"));
+    many.put("config", Map.of("outcome", "decision", "max", 501, "window", "P1D"));
+    Response tooMany = create("contact-policies", many);
+    assertThat(tooMany.status()).isEqualTo(422);
+    assertThat(tooMany.json().path("errors").get(0).path("field").asString())
+        .isEqualTo("config.max");
+    assertThat(tooMany.json().path("errors").get(0).path("message").asString())
+        .startsWith("must be at most 500, the contacts of each kind the history keeps")
+        .contains("ARBITER_CONTACT_MAX_EVENTS");
+    many.put("config", Map.of("outcome", "decision", "max", 500, "window", "P1D"));
+    assertThat(create("contact-policies", many).status()).isEqualTo(201);
+
+    // an update may not lengthen a stored policy beyond it either; the stored one is kept
+    Map<String, Object> lengthened = new HashMap<>(cap);
+    lengthened.put("config", Map.of("outcome", "impression", "max", 3, "window", "P13W"));
+    lengthened.put("rowVersion", 1);
+    Response update = server.put("/api/v1/contact-policies/quarterly", lengthened, as(editor));
+    assertThat(update.status()).isEqualTo(422);
+    assertThat(
+            server
+                .get("/api/v1/contact-policies/quarterly", as(viewer))
+                .json()
+                .path("config")
+                .path("window")
+                .asString())
+        .isEqualTo("P90D");
+
+    // nor may an import bring one in
+    Response imported =
+        server.post(
+            "/api/v1/catalog/import?mode=merge",
+            Map.of("contactPolicies", List.of(longer)),
+            as(admin));
+    assertThat(imported.status()).as(imported.body()).isEqualTo(422);
+    assertThat(imported.json().path("errors").findValuesAsString("field"))
+        .contains("contactPolicies[yearly].config.window");
+    assertThat(server.get("/api/v1/contact-policies/yearly", as(viewer)).status()).isEqualTo(404);
+  }
+
+  @Test
   void shouldRefuseMissingReferencesAndDeletingWhatIsReferenced() {
     Map<String, Object> flow = new HashMap<>(CatalogSamples.flow("ref-flow"));
     flow.put("modelKey", "ghost-model");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.arbiter.contact.ContactHistoryProperties;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -104,14 +105,29 @@ class ConfigLoaderTests {
     assertThat(retention("P400D")).contains(Duration.ofDays(400));
     assertThat(retention("91d")).contains(Duration.ofDays(91));
     // the contact history policies count, and a day for clocks that differ
-    assertThat(ConfigLoader.MIN_INTERACTION_RETENTION)
-        .isGreaterThanOrEqualTo(
-            dev.arbiter.contact.ContactHistoryProperties.DEFAULTS
-                .horizon()
-                .plus(dev.arbiter.contact.InteractionReader.FUTURE_MARGIN));
+    assertThat(Duration.ofDays(1))
+        .isGreaterThanOrEqualTo(dev.arbiter.contact.InteractionReader.FUTURE_MARGIN);
     for (String bad : new String[] {"90d", "P30D", "-P400D", "forever"}) {
       assertOneProblem(Map.of("ARBITER_INTERACTION_RETENTION", bad));
     }
+    // the floor follows the configured horizon
+    assertOneProblem(
+        Map.of("ARBITER_INTERACTION_RETENTION", "P200D", "ARBITER_CONTACT_HORIZON", "P200D"));
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(
+                        "ARBITER_INTERACTION_RETENTION",
+                        "P201D",
+                        "ARBITER_CONTACT_HORIZON",
+                        "P200D"))
+                .interactionRetention())
+        .contains(Duration.ofDays(201));
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(
+                        "ARBITER_INTERACTION_RETENTION", "P31D", "ARBITER_CONTACT_HORIZON", "P30D"))
+                .interactionRetention())
+        .contains(Duration.ofDays(31));
     // a Respond key or a decision event kept longer than the interactions would be a replay of
     // nothing, or an outcome stored already past the retention
     assertOneProblem(
@@ -135,6 +151,49 @@ class ConfigLoaderTests {
                         "P48D"))
                 .interactionRetention())
         .contains(Duration.ofDays(100));
+  }
+
+  @Test
+  void shouldTakeTheContactHistorysHorizonAndCapsFromTheEnvironment() {
+    ContactHistoryProperties defaults = ConfigLoader.load(Map.of()).contactHistory();
+    assertThat(defaults).isEqualTo(ContactHistoryProperties.DEFAULTS);
+    assertThat(defaults.horizon()).isEqualTo(Duration.ofDays(90));
+    assertThat(defaults.maxEvents()).isEqualTo(500);
+    assertThat(defaults.maxLocalCustomers()).isEqualTo(100_000);
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(
+                        "ARBITER_CONTACT_HORIZON",
+                        "P400D",
+                        "ARBITER_CONTACT_MAX_EVENTS",
+                        "2000",
+                        "ARBITER_CONTACT_LOCAL_CUSTOMERS",
+                        "5000"))
+                .contactHistory())
+        .isEqualTo(new ContactHistoryProperties(Duration.ofDays(400), 2000, 5000));
+    assertThat(
+            ConfigLoader.load(Map.of("ARBITER_CONTACT_HORIZON", "1d")).contactHistory().horizon())
+        .isEqualTo(Duration.ofDays(1));
+    for (String bad : new String[] {"PT23H", "P3661D", "-P10D", "a while"}) {
+      assertThat(problemsAbout(Map.of("ARBITER_CONTACT_HORIZON", bad), "ARBITER_CONTACT_HORIZON"))
+          .as(bad)
+          .hasSize(1);
+    }
+    for (String bad : new String[] {"0", "10001", "lots"}) {
+      assertThat(
+              problemsAbout(
+                  Map.of("ARBITER_CONTACT_MAX_EVENTS", bad), "ARBITER_CONTACT_MAX_EVENTS"))
+          .as(bad)
+          .hasSize(1);
+    }
+    for (String bad : new String[] {"0", "100000001", "all"}) {
+      assertThat(
+              problemsAbout(
+                  Map.of("ARBITER_CONTACT_LOCAL_CUSTOMERS", bad),
+                  "ARBITER_CONTACT_LOCAL_CUSTOMERS"))
+          .as(bad)
+          .hasSize(1);
+    }
   }
 
   private static java.util.Optional<Duration> retention(String value) {

@@ -68,6 +68,14 @@ public final class CatalogBuilder {
   }
 
   /**
+   * One contact policy as the engine counts it, on its own (offer references are not checked); null
+   * when it has problems ({@link #validatePolicy}).
+   */
+  public static ContactPolicy policy(ContactPolicyDefinition policy) {
+    return compilePolicy(policy, "", new Violations(), 0);
+  }
+
+  /**
    * One model as the engine runs it, on its own (a scorecard's paths resolved without a snapshot's
    * table); null when it has problems ({@link #validateModel}).
    */

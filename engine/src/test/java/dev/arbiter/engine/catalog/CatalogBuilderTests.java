@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arbiter.engine.arbitration.ArbitrationProfile;
 import dev.arbiter.engine.arbitration.Formula;
+import dev.arbiter.engine.policy.ContactPolicy;
 import dev.arbiter.engine.policy.PolicyType;
 import dev.arbiter.engine.scoring.LogisticModel;
 import dev.arbiter.engine.scoring.NaiveBayesModel;
@@ -400,6 +401,19 @@ class CatalogBuilderTests {
         .containsExactly(
             new CatalogViolation(
                 "config.windows", "unknown field (allowed: outcome, max, window)"));
+  }
+
+  @Test
+  void shouldCompileOnePolicyOnItsOwnOrNullWhenItHasProblems() {
+    ContactPolicy cooldown =
+        CatalogBuilder.policy(
+            policy("p", "cooldown", "offer", null, "{'outcome': 'reject', 'duration': 'P2W'}"));
+    assertThat(cooldown.window()).isEqualTo(Duration.ofDays(14));
+    assertThat(cooldown.type()).isEqualTo(PolicyType.COOLDOWN);
+    assertThat(
+            CatalogBuilder.policy(
+                policy("p", "frequency_cap", "global", null, "{'max': 2, 'window': 'P1M'}")))
+        .isNull();
   }
 
   @Test
