@@ -1,6 +1,8 @@
 package dev.arbiter.contact;
 
 import dev.arbiter.engine.policy.ContactEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -214,23 +216,109 @@ final class ContactEntries {
    * @throws IllegalArgumentException when {@code value} is not such an encoding
    */
   static ContactEvent decode(String value) {
-    String[] parts = new String[5];
-    int start = 0;
-    for (int i = 0; i < 4; i++) {
-      int end = value.indexOf(SEPARATOR, start);
-      if (end < 0) {
-        throw new IllegalArgumentException("Expected 5 fields in a contact entry: " + value);
-      }
-      parts[i] = value.substring(start, end);
-      start = end + 1;
+    ContactEvent event = decode(ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+    if (event == null) {
+      throw new IllegalArgumentException("Expected a contact entry, but got: " + value);
     }
-    parts[4] = value.substring(start);
+    return event;
+  }
+
+  /**
+   * The event encoded by {@link #encode} in the UTF-8 bytes between {@code value}'s position and
+   * limit (which it leaves as they are), or null when they are not such an encoding. Reads Redis's
+   * reply in place: strings that recur from entry to entry (outcomes, offer keys, categories,
+   * channels) are taken from {@link #RECURRING} rather than made again.
+   */
+  static ContactEvent decode(ByteBuffer value) {
+    int end = value.limit();
+    int i = value.position();
+    long millis = 0;
+    boolean negative = i < end && value.get(i) == '-';
+    if (negative || (i < end && value.get(i) == '+')) {
+      i++;
+    }
+    int digits = 0;
+    for (; i < end && value.get(i) != SEPARATOR; i++, digits++) {
+      int digit = Character.digit(value.get(i), 36);
+      // 12 digits of base 36 (up to 4.7e18 ms) cannot overflow a long; times take 8 until 2059
+      if (digit < 0 || digits == 12) {
+        return null;
+      }
+      millis = millis * 36 + digit;
+    }
+    if (digits == 0) {
+      return null;
+    }
+    String[] parts = new String[4];
+    for (int f = 0; f < 4; f++) {
+      if (i == end) {
+        return null; // fewer than five fields
+      }
+      int start = i + 1;
+      int stop = start;
+      if (f < 3) {
+        while (stop < end && value.get(stop) != SEPARATOR) {
+          stop++;
+        }
+      } else {
+        stop = end; // the channel is the rest, as decode(String) always read it
+      }
+      parts[f] = recurring(value, start, stop);
+      i = stop;
+    }
     return new ContactEvent(
+        parts[0] == null ? "" : parts[0],
         parts[1],
-        emptyToNull(parts[2]),
-        emptyToNull(parts[3]),
-        emptyToNull(parts[4]),
-        Instant.ofEpochMilli(Long.parseLong(parts[0], 36)));
+        parts[2],
+        parts[3],
+        Instant.ofEpochMilli(negative ? -millis : millis));
+  }
+
+  /**
+   * Strings read from entries before, by a hash of their bytes: one slot each, the last one read
+   * wins. Slots are written without locking; a reader sees a whole String or the previous one (a
+   * String's fields are final), and compares its characters before taking it.
+   */
+  private static final String[] RECURRING = new String[4096];
+
+  /** The string in {@code bytes[from, to)} (UTF-8); null when empty. */
+  private static String recurring(ByteBuffer bytes, int from, int to) {
+    if (from == to) {
+      return null;
+    }
+    int hash = 0;
+    boolean ascii = true;
+    for (int k = from; k < to; k++) {
+      byte b = bytes.get(k);
+      hash = 31 * hash + b;
+      ascii &= b >= 0;
+    }
+    byte[] copy = new byte[to - from];
+    if (!ascii) {
+      bytes.get(from, copy);
+      return new String(copy, StandardCharsets.UTF_8);
+    }
+    int slot = (hash ^ (hash >>> 12)) & (RECURRING.length - 1);
+    String seen = RECURRING[slot];
+    if (seen != null && sameAscii(seen, bytes, from, to)) {
+      return seen;
+    }
+    bytes.get(from, copy);
+    String made = new String(copy, StandardCharsets.ISO_8859_1);
+    RECURRING[slot] = made;
+    return made;
+  }
+
+  private static boolean sameAscii(String s, ByteBuffer bytes, int from, int to) {
+    if (s.length() != to - from) {
+      return false;
+    }
+    for (int k = from; k < to; k++) {
+      if (s.charAt(k - from) != bytes.get(k)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void field(StringBuilder b, String value) {
@@ -239,9 +327,5 @@ final class ContactEntries {
       // A separator inside a value would shift the fields; none is expected in keys or channels.
       b.append(value.indexOf(SEPARATOR) < 0 ? value : value.replace(SEPARATOR, ' '));
     }
-  }
-
-  private static String emptyToNull(String s) {
-    return s.isEmpty() ? null : s;
   }
 }

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * or customer: {@code arbiter.contact.history.requests{result=hit|miss}} (a miss loads from
  * PostgreSQL), {@code arbiter.contact.history.load.latency} (those loads), {@code
  * arbiter.contact.redis.errors} (calls Redis failed, then answered in process) and {@code
- * arbiter.contact.replay.dropped} (outage entries that did not fit the replay buffer). Thread-safe.
+ * arbiter.contact.replay.dropped} (outage entries that did not fit the replay buffer) and {@code
+ * arbiter.contact.history.unreadable} (fields of a Redis list no entry could be read from, left
+ * out). Thread-safe.
  */
 public final class ContactHistoryMetrics implements AutoCloseable {
   private final MeterRegistry meters;
@@ -23,6 +25,7 @@ public final class ContactHistoryMetrics implements AutoCloseable {
   final Timer loadLatency;
   final Counter redisErrors;
   final Counter replayDropped;
+  final Counter unreadable;
 
   public ContactHistoryMetrics(MeterRegistry meters) {
     this.meters = Objects.requireNonNull(meters, "meters");
@@ -39,6 +42,12 @@ public final class ContactHistoryMetrics implements AutoCloseable {
     this.replayDropped =
         Counter.builder("arbiter.contact.replay.dropped")
             .description("Entries appended during a Redis outage that the replay buffer dropped")
+            .register(meters);
+    this.unreadable =
+        Counter.builder("arbiter.contact.history.unreadable")
+            .description(
+                "Fields of customers' lists in Redis that are not entries this node can read,"
+                    + " left out of their histories")
             .register(meters);
   }
 
@@ -70,7 +79,8 @@ public final class ContactHistoryMetrics implements AutoCloseable {
   /** Removes these meters from the registry. */
   @Override
   public void close() {
-    for (Meter meter : List.<Meter>of(hits, misses, loadLatency, redisErrors, replayDropped)) {
+    for (Meter meter :
+        List.<Meter>of(hits, misses, loadLatency, redisErrors, replayDropped, unreadable)) {
       meters.remove(meter);
     }
   }

@@ -5,14 +5,15 @@ import dev.arbiter.redis.FailFastRedis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -199,20 +200,25 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     String key = key(tenantId, customerId);
     Instant now = clock.instant();
     Instant cutoff = now.minus(properties.horizon());
-    Map<String, String> hash = redis.call(c -> c.hgetall(key));
-    if (hash.containsKey(LOADED)) {
+    CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key);
+    ContactListOutput.Fields hash =
+        redis.call(
+            c ->
+                c.dispatch(
+                    CommandType.HGETALL, new ContactListOutput(cutoff.toEpochMilli()), args));
+    if (hash.loaded) {
       metrics.hits.increment();
-      return history(hash, cutoff);
+      return history(hash);
     }
     List<ContactEntry> rows =
         metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
     @SuppressWarnings("unchecked")
     List<Object> reply = (List<Object>) merge(key, rows, cutoff, true, null);
-    Map<String, String> merged = new HashMap<>(reply.size());
+    ContactListOutput.Fields merged = new ContactListOutput.Fields(cutoff.toEpochMilli());
     for (int i = 0; i + 1 < reply.size(); i += 2) {
-      merged.put((String) reply.get(i), (String) reply.get(i + 1));
+      merged.add((String) reply.get(i), (String) reply.get(i + 1));
     }
-    return history(merged, cutoff);
+    return history(merged);
   }
 
   @Override
@@ -362,10 +368,20 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
-  /** The history a hash holds: its entries as {@link #decode} keeps them, and its version. */
-  private ContactHistory history(Map<String, String> hash, Instant cutoff) {
+  /**
+   * The history a hash holds: its entries newest first, capped, and its version. Fields that are
+   * not entries this node can read are left out and counted.
+   */
+  private ContactHistory history(ContactListOutput.Fields hash) {
+    if (hash.unreadable > 0) {
+      metrics.unreadable.increment(hash.unreadable);
+    }
+    List<ContactEntry> entries = hash.entries;
+    entries.sort(ContactEntries.NEWEST_FIRST);
     return new ContactHistory(
-        ContactEntries.events(decode(hash, cutoff), cutoff), version(hash.get(VERSION)), 0);
+        ContactEntries.events(ContactEntries.capped(entries, properties.maxEvents()), Instant.MIN),
+        version(hash.version),
+        0);
   }
 
   /** The version a {@link #VERSION} field's value holds; 0 for none or one not understood. */
@@ -380,24 +396,5 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     } catch (NumberFormatException e) {
       return 0;
     }
-  }
-
-  /**
-   * The entries of a hash, without the marker, the version and entries before {@code cutoff},
-   * capped.
-   */
-  private List<ContactEntry> decode(Map<String, String> hash, Instant cutoff) {
-    List<ContactEntry> entries = new ArrayList<>(hash.size());
-    for (Map.Entry<String, String> field : hash.entrySet()) {
-      if (field.getKey().equals(LOADED) || field.getKey().equals(VERSION)) {
-        continue;
-      }
-      ContactEvent event = ContactEntries.decode(field.getValue());
-      if (!event.time().isBefore(cutoff)) {
-        entries.add(new ContactEntry(field.getKey(), event));
-      }
-    }
-    entries.sort(ContactEntries.NEWEST_FIRST);
-    return ContactEntries.capped(entries, properties.maxEvents());
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arbiter.engine.policy.ContactEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,49 @@ class ContactEntriesTests {
     assertThat(ContactEntries.decode(ContactEntries.encode(sparse))).isEqualTo(sparse);
     assertThat(ContactEntries.encode(sparse))
         .hasSize(Long.toString(t.toEpochMilli(), 36).length() + 10);
+  }
+
+  @Test
+  void shouldDecodeAnEventFromBytesInPlace() {
+    ContactEvent event = new ContactEvent("impression", "carte-café", "cartes", "app web", t);
+    byte[] encoded = ContactEntries.encode(event).getBytes(StandardCharsets.UTF_8);
+    // as Lettuce hands a value over: a slice of a larger, direct buffer
+    ByteBuffer reply = ByteBuffer.allocateDirect(encoded.length + 8);
+    reply.position(4).put(encoded).position(4).limit(4 + encoded.length);
+
+    assertThat(ContactEntries.decode(reply)).isEqualTo(event);
+    assertThat(reply.position()).isEqualTo(4);
+    assertThat(reply.limit()).isEqualTo(4 + encoded.length);
+    // values that recur are not made again
+    ContactEvent again = ContactEntries.decode(reply);
+    assertThat(again.outcome()).isSameAs(ContactEntries.decode(reply).outcome());
+    assertThat(again.category()).isSameAs(ContactEntries.decode(reply).category());
+  }
+
+  @Test
+  void shouldReadNothingFromWhatIsNotAnEncodedEvent() {
+    String sep = "\u001f";
+    for (String bad :
+        new String[] {
+          "",
+          "kz1",
+          "kz1" + sep + "impression" + sep + "o" + sep + "c",
+          sep + "impression" + sep + "o" + sep + "c" + sep + "web",
+          "k!1" + sep + "impression" + sep + "o" + sep + "c" + sep + "web",
+          "zzzzzzzzzzzzz" + sep + "impression" + sep + "o" + sep + "c" + sep + "web",
+          "v2|whatever"
+        }) {
+      assertThat(ContactEntries.decode(ByteBuffer.wrap(bad.getBytes(StandardCharsets.UTF_8))))
+          .as(bad)
+          .isNull();
+      assertThatThrownBy(() -> ContactEntries.decode(bad))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    // the channel is the rest of the value, separators and all, as it always was read
+    assertThat(
+            ContactEntries.decode("kz1" + sep + "reject" + sep + sep + sep + "web" + sep + "x")
+                .channel())
+        .isEqualTo("web" + sep + "x");
   }
 
   @Test

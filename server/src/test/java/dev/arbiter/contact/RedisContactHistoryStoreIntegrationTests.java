@@ -301,6 +301,35 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   }
 
   @Test
+  void shouldLeaveOutAndCountFieldsItCannotReadAndReadTheRest() {
+    RedisContactHistoryStore store = newStore(DEFAULTS);
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    ContactEvent shown = new ContactEvent("decision", "carte-café", "cartes", "モバイル", now);
+    ContactEvent older =
+        new ContactEvent("impression", "gold-card", null, null, now.minusMillis(5));
+    admin.hset(
+        key,
+        java.util.Map.of(
+            "!",
+            "1",
+            "d:ok",
+            ContactEntries.encode(shown),
+            "0190a0b2-0000-7000-8000-000000000001",
+            ContactEntries.encode(older),
+            "d:torn",
+            "kz1\u001fdecision\u001fgold-card",
+            "d:future-format",
+            "v2|whatever",
+            "d:past",
+            ContactEntries.encode(
+                new ContactEvent("decision", "o", null, null, now.minus(Duration.ofDays(91))))));
+
+    // read straight from Redis's bytes, non-ASCII values included; newest first
+    assertThat(store.history(db.tenantId, customer)).containsExactly(shown, older);
+    assertThat(meters.scrape()).contains("arbiter_contact_history_unreadable_total 2.0");
+  }
+
+  @Test
   void shouldLoadAgainWhenRedisLostTheList() {
     db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
     RedisContactHistoryStore store = newStore(DEFAULTS);
