@@ -43,6 +43,9 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
     /** Fields that are not an entry this node can read (another format, or damaged). */
     int unreadable;
 
+    /** Where each value is copied to be read (heap arrays read faster than Netty's buffers). */
+    private byte[] scratch = new byte[128];
+
     Fields(long cutoffMillis) {
       this.cutoffMillis = cutoffMillis;
     }
@@ -54,7 +57,12 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
       } else if (field.equals(RedisContactHistoryStore.VERSION)) {
         version = StandardCharsets.UTF_8.decode(value).toString();
       } else {
-        ContactEvent event = ContactEntries.decode(value);
+        int n = value.remaining();
+        if (n > scratch.length) {
+          scratch = new byte[Math.max(n, 2 * scratch.length)];
+        }
+        value.get(value.position(), scratch, 0, n);
+        ContactEvent event = ContactEntries.decode(scratch, 0, n);
         if (event == null || field.isEmpty()) {
           unreadable++;
         } else if (event.time().toEpochMilli() >= cutoffMillis) {

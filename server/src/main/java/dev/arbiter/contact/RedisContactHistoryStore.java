@@ -377,7 +377,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       metrics.unreadable.increment(hash.unreadable);
     }
     List<ContactEntry> entries = hash.entries;
-    entries.sort(ContactEntries.NEWEST_FIRST);
+    ContactEntries.sortNewestFirst(entries);
     return new ContactHistory(
         ContactEntries.events(ContactEntries.capped(entries, properties.maxEvents()), Instant.MIN),
         version(hash.version),

@@ -68,6 +68,31 @@ class ContactEntriesTests {
   }
 
   @Test
+  void shouldSortNewestFirstAsTheComparatorDoes() {
+    java.util.Random random = new java.util.Random(42);
+    for (int round = 0; round < 200; round++) {
+      List<ContactEntry> entries = new java.util.ArrayList<>();
+      int n = random.nextInt(300);
+      for (int i = 0; i < n; i++) {
+        // few distinct times, so that many entries share one (the offers of one decision), some
+        // apart by less than a millisecond
+        Instant at = t.plusMillis(random.nextInt(20)).plusNanos(random.nextInt(3) * 1000L);
+        entries.add(
+            new ContactEntry(
+                "d:" + Long.toString(random.nextLong() & Long.MAX_VALUE, 36),
+                new ContactEvent("decision", "o" + random.nextInt(5), null, null, at)));
+      }
+      if (round % 10 == 0 && n > 0) {
+        entries.set(0, entry("before-1970", -t.getEpochSecond() - 10)); // the comparator's way
+      }
+      List<ContactEntry> expected = new java.util.ArrayList<>(entries);
+      expected.sort(ContactEntries.NEWEST_FIRST);
+      ContactEntries.sortNewestFirst(entries);
+      assertThat(entries).as("round %d", round).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
   void shouldMergeByIdDropOldEntriesAndKeepTheNewestUpToTheCap() {
     ContactEntry a = entry("a", 1);
     ContactEntry b = entry("b", 2);
