@@ -157,4 +157,56 @@ class ContactCapConcurrencyIntegrationTests {
       }
     }
   }
+
+  @Test
+  void shouldRecordADecisionWithoutTheCheckAfterSixteenConflictsAndCountIt() throws Exception {
+    Map<String, String> env =
+        Map.of(
+            "DATABASE_URL",
+            TestDatabase.newDatabase(),
+            "REDIS_URL",
+            TestRedis.uri().toURI().toString());
+    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(TestRedis.uri());
+    try (TestServer server = TestServer.startWithEnv(env);
+        var connection = client.connect()) {
+      String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+      catalog(server, tenant);
+      awaitPolicy(server, tenant);
+      String customer = "c-" + UUID.randomUUID();
+      String[] h = auth(server.apiKey(tenant, "decision"), tenant);
+      Map<String, String> body = Map.of("customerId", customer, "flowKey", "f");
+      assertThat(RecommendIntegrationTests.offerKeys(server.post("/api/v1/recommend", body, h)))
+          .contains("capped");
+      String key =
+          dev.arbiter.contact.RedisContactHistoryStore.key(server.tenantId(tenant), customer);
+      var redis = connection.sync();
+      // A damaged version field: more digits than a long holds, so the node reads the list at
+      // version 0 and the script, comparing numbers, finds it elsewhere. Every conditional append
+      // is refused, as if another decision had been recorded before each.
+      redis.hset(key, "#", "0\u001fversion\u001f" + "9".repeat(20) + "\u001f\u001f");
+
+      // the decision is still answered, and its offers recorded without the check
+      assertThat(RecommendIntegrationTests.offerKeys(server.post("/api/v1/recommend", body, h)))
+          .contains("capped");
+      String metrics = server.get("/metrics").body();
+      assertThat(metrics)
+          .contains("arbiter_decision_contact_conflicts_total{result=\"exhausted\"} 1.0")
+          .contains(
+              "arbiter_decision_contact_conflicts_total{result=\"retried\"} "
+                  + (RecommendService.MAX_DECISION_ATTEMPTS - 1)
+                  + ".0");
+      // which moved the version on to one the node reads: the next decision passes its check, and
+      // the cap still counts both decisions recorded
+      assertThat(redis.hget(key, "#")).doesNotContain("9".repeat(20));
+      assertThat(RecommendIntegrationTests.offerKeys(server.post("/api/v1/recommend", body, h)))
+          .contains("capped");
+      assertThat(RecommendIntegrationTests.offerKeys(server.post("/api/v1/recommend", body, h)))
+          .as("capped at %d", CAP)
+          .containsExactly("plenty");
+      assertThat(server.get("/metrics").body())
+          .contains("arbiter_decision_contact_conflicts_total{result=\"exhausted\"} 1.0");
+    } finally {
+      client.shutdown();
+    }
+  }
 }
