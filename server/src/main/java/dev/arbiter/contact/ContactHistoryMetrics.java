@@ -47,7 +47,7 @@ public final class ContactHistoryMetrics implements AutoCloseable {
         Counter.builder("arbiter.contact.history.unreadable")
             .description(
                 "Fields of customers' lists in Redis that are not entries this node can read,"
-                    + " left out of their histories")
+                    + " left out of their histories (counted at every read that meets one)")
             .register(meters);
   }
 

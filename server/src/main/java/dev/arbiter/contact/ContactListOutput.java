@@ -5,6 +5,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.CommandOutput;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,10 +22,10 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
   private String field;
 
   /**
-   * @param cutoffMillis entries before this (epoch milliseconds) are left out
+   * @param cutoff entries before this are left out
    */
-  ContactListOutput(long cutoffMillis) {
-    super(StringCodec.UTF8, new Fields(cutoffMillis));
+  ContactListOutput(Instant cutoff) {
+    super(StringCodec.UTF8, new Fields(cutoff));
   }
 
   /** What a customer's hash holds, as read. Not thread-safe; read once the reply is complete. */
@@ -46,8 +47,13 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
     /** Where each value is copied to be read (heap arrays read faster than Netty's buffers). */
     private byte[] scratch = new byte[128];
 
-    Fields(long cutoffMillis) {
-      this.cutoffMillis = cutoffMillis;
+    /**
+     * @param cutoff entries before this are left out (entries hold whole milliseconds: those of the
+     *     millisecond it falls in, before it, too)
+     */
+    Fields(Instant cutoff) {
+      long millis = cutoff.toEpochMilli(); // rounded down
+      this.cutoffMillis = cutoff.getNano() % 1_000_000 == 0 ? millis : millis + 1;
     }
 
     /** Adds one field and its value as {@link ContactListOutput} reads them from the reply. */
@@ -55,7 +61,7 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
       if (field.equals(RedisContactHistoryStore.LOADED)) {
         loaded = true;
       } else if (field.equals(RedisContactHistoryStore.VERSION)) {
-        version = StandardCharsets.UTF_8.decode(value).toString();
+        version = StandardCharsets.UTF_8.decode(value.duplicate()).toString();
       } else {
         int n = value.remaining();
         if (n > scratch.length) {

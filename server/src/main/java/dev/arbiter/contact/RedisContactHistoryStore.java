@@ -202,10 +202,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     Instant cutoff = now.minus(properties.horizon());
     CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key);
     ContactListOutput.Fields hash =
-        redis.call(
-            c ->
-                c.dispatch(
-                    CommandType.HGETALL, new ContactListOutput(cutoff.toEpochMilli()), args));
+        redis.call(c -> c.dispatch(CommandType.HGETALL, new ContactListOutput(cutoff), args));
     if (hash.loaded) {
       metrics.hits.increment();
       return history(hash);
@@ -214,7 +211,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
         metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
     @SuppressWarnings("unchecked")
     List<Object> reply = (List<Object>) merge(key, rows, cutoff, true, null);
-    ContactListOutput.Fields merged = new ContactListOutput.Fields(cutoff.toEpochMilli());
+    ContactListOutput.Fields merged = new ContactListOutput.Fields(cutoff);
     for (int i = 0; i + 1 < reply.size(); i += 2) {
       merged.add((String) reply.get(i), (String) reply.get(i + 1));
     }
