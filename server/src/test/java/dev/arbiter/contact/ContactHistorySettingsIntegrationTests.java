@@ -3,6 +3,7 @@ package dev.arbiter.contact;
 import static dev.arbiter.testsupport.TestServer.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.arbiter.decision.BudgetIntegrationTests;
 import dev.arbiter.testsupport.TestServer;
 import dev.arbiter.testsupport.TestServer.Response;
 import java.util.List;
@@ -38,22 +39,7 @@ class ContactHistorySettingsIntegrationTests {
           "offers",
           Map.of("key", key, "name", key, "category", "c", "status", "active", "priority", 50));
     }
-    created(
-        "flows",
-        Map.of(
-            "key",
-            "f",
-            "name",
-            "F",
-            "channel",
-            "web",
-            "placement",
-            "home",
-            "inventory",
-            Map.of("offers", List.of("a", "b")),
-            "maxOffers",
-            2));
-    assertThat(server.post("/api/v1/flows/f/publish", null, admin).status()).isEqualTo(200);
+    BudgetIntegrationTests.publishFlow(server, admin); // flow "f": category "c", two offers
   }
 
   @AfterAll

@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** Offer budgets over HTTP: never exceeded under concurrent clients, on one node and across two. */
-class BudgetIntegrationTests {
+public class BudgetIntegrationTests {
 
   static void catalog(TestServer server, String key, String tenant, int maxDecisions) {
     String[] h = auth(key, tenant);
@@ -49,7 +49,7 @@ class BudgetIntegrationTests {
   }
 
   /** Publishes flow "f": web, placement "p", category "c", two offers at most. */
-  static void publishFlow(TestServer server, String[] h) {
+  public static void publishFlow(TestServer server, String[] h) {
     server.post(
         "/api/v1/flows",
         Map.of(
@@ -165,12 +165,7 @@ class BudgetIntegrationTests {
 
   @Test
   void shouldNeverExceedABudgetAcrossTwoNodesSharingRedis() throws Exception {
-    Map<String, String> env =
-        Map.of(
-            "DATABASE_URL",
-            TestDatabase.newDatabase(),
-            "REDIS_URL",
-            TestRedis.uri().toURI().toString());
+    Map<String, String> env = TestServer.sharedEnvWithRedis();
     try (TestServer a = TestServer.startWithEnv(env);
         TestServer b = TestServer.startWithEnv(env)) {
       String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);

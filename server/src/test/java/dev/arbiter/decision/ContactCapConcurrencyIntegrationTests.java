@@ -4,7 +4,6 @@ import static dev.arbiter.testsupport.TestServer.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.catalog.CatalogSnapshots;
-import dev.arbiter.testsupport.TestDatabase;
 import dev.arbiter.testsupport.TestRedis;
 import dev.arbiter.testsupport.TestServer;
 import java.util.ArrayList;
@@ -127,12 +126,7 @@ class ContactCapConcurrencyIntegrationTests {
 
   @Test
   void shouldNeverShowACappedOfferBeyondItsCapAcrossTwoNodesSharingRedis() throws Exception {
-    Map<String, String> env =
-        Map.of(
-            "DATABASE_URL",
-            TestDatabase.newDatabase(),
-            "REDIS_URL",
-            TestRedis.uri().toURI().toString());
+    Map<String, String> env = TestServer.sharedEnvWithRedis();
     try (TestServer a = TestServer.startWithEnv(env);
         TestServer b = TestServer.startWithEnv(env)) {
       String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
@@ -160,12 +154,7 @@ class ContactCapConcurrencyIntegrationTests {
 
   @Test
   void shouldRecordADecisionWithoutTheCheckAfterSixteenConflictsAndCountIt() throws Exception {
-    Map<String, String> env =
-        Map.of(
-            "DATABASE_URL",
-            TestDatabase.newDatabase(),
-            "REDIS_URL",
-            TestRedis.uri().toURI().toString());
+    Map<String, String> env = TestServer.sharedEnvWithRedis();
     io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(TestRedis.uri());
     try (TestServer server = TestServer.startWithEnv(env);
         var connection = client.connect()) {

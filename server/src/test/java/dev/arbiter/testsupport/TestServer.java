@@ -49,6 +49,18 @@ public final class TestServer implements AutoCloseable {
     return startWithEnv(env);
   }
 
+  /**
+   * The environment of nodes that share a new database and the shared test Redis: start several
+   * servers on it with {@link #startWithEnv}.
+   */
+  public static Map<String, String> sharedEnvWithRedis() {
+    return Map.of(
+        "DATABASE_URL",
+        TestDatabase.newDatabase(),
+        "REDIS_URL",
+        TestRedis.uri().toURI().toString());
+  }
+
   /** A server on exactly this environment (plus port 0, text logs and the test pepper). */
   public static TestServer startWithEnv(Map<String, String> given) {
     Map<String, String> env = new HashMap<>();
