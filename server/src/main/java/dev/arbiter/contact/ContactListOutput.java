@@ -7,15 +7,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * A customer's list in Redis read from the reply to {@code HGETALL} (or the merge script's) as it
- * arrives: each field and value is decoded from Redis's bytes into an entry at once, without the
- * map of strings a generic reply makes first. A customer whose policies count decisions holds
- * hundreds of entries, which every decision reads: decoding them twice cost more than the rest of
- * the read (bench/RESULTS.md). Runs on Lettuce's event loop, so it never throws: a value it cannot
- * read is counted and left out.
+ * arrives, without the map of strings a generic reply makes: on Lettuce's event loop each field
+ * becomes an id and each value is copied into one array; {@link Fields#entries()} then decodes them
+ * on the caller's thread (one event loop serves all of a node's reads, so the decoding is spread
+ * over the threads asking). A customer whose policies count decisions holds hundreds of entries,
+ * which every decision reads: the map's strings, then five more per value, cost more than the rest
+ * of the read (bench/RESULTS.md). Never throws on the event loop: a value that is not an entry is
+ * counted and left out.
  */
 final class ContactListOutput extends CommandOutput<String, String, ContactListOutput.Fields> {
   private boolean hasField;
@@ -32,20 +35,22 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
   static final class Fields {
     private final long cutoffMillis;
 
-    /** The entries at or after the cutoff, in the hash's order. */
-    final List<ContactEntry> entries = new ArrayList<>();
-
-    /** Whether the hash holds the loaded marker ({@link RedisContactHistoryStore#LOADED}). */
-    boolean loaded;
+    /** The loaded marker's value ({@link RedisContactHistoryStore#LOADED}), or null. */
+    String loaded;
 
     /** The value of the version field ({@link RedisContactHistoryStore#VERSION}), or null. */
     String version;
 
-    /** Fields that are not an entry this node can read (another format, or damaged). */
+    /** Fields that are not an entry this node can read (damaged), once {@link #entries} ran. */
     int unreadable;
 
-    /** Where each value is copied to be read (heap arrays read faster than Netty's buffers). */
-    private byte[] scratch = new byte[128];
+    private String[] ids = new String[64];
+
+    /** Where each value ends in {@link #values}; each starts where the one before ends. */
+    private int[] ends = new int[64];
+
+    private byte[] values = new byte[4096];
+    private int count;
 
     /**
      * @param cutoff entries before this are left out (entries hold whole milliseconds: those of the
@@ -56,30 +61,53 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
       this.cutoffMillis = cutoff.getNano() % 1_000_000 == 0 ? millis : millis + 1;
     }
 
-    /** Adds one field and its value as {@link ContactListOutput} reads them from the reply. */
+    /**
+     * Adds one field and its value as {@link ContactListOutput} reads them from the reply: copies
+     * the value (leaving {@code value}'s position), decoded by {@link #entries}.
+     */
     void add(String field, ByteBuffer value) {
       if (field.equals(RedisContactHistoryStore.LOADED)) {
-        loaded = true;
+        loaded = StandardCharsets.UTF_8.decode(value.duplicate()).toString();
       } else if (field.equals(RedisContactHistoryStore.VERSION)) {
         version = StandardCharsets.UTF_8.decode(value.duplicate()).toString();
       } else {
         int n = value.remaining();
-        if (n > scratch.length) {
-          scratch = new byte[Math.max(n, 2 * scratch.length)];
+        int start = count == 0 ? 0 : ends[count - 1];
+        if (start + n > values.length) {
+          values = Arrays.copyOf(values, Math.max(start + n, 2 * values.length));
         }
-        value.get(value.position(), scratch, 0, n);
-        ContactEvent event = ContactEntries.decode(scratch, 0, n);
-        if (event == null || field.isEmpty()) {
-          unreadable++;
-        } else if (event.time().toEpochMilli() >= cutoffMillis) {
-          entries.add(new ContactEntry(field, event));
+        if (count == ids.length) {
+          ids = Arrays.copyOf(ids, 2 * count);
+          ends = Arrays.copyOf(ends, 2 * count);
         }
+        value.get(value.position(), values, start, n);
+        ids[count] = field;
+        ends[count++] = start + n;
       }
     }
 
     /** {@link #add(String, ByteBuffer)} of a field and value already made strings. */
     void add(String field, String value) {
       add(field, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The entries at or after the cutoff, in the hash's order, decoded from the values copied;
+     * counts the values that are not an entry in {@link #unreadable}. Call once.
+     */
+    List<ContactEntry> entries() {
+      List<ContactEntry> entries = new ArrayList<>(count);
+      int start = 0;
+      for (int i = 0; i < count; i++) {
+        ContactEvent event = ContactEntries.decode(values, start, ends[i]);
+        start = ends[i];
+        if (event == null || ids[i].isEmpty()) {
+          unreadable++;
+        } else if (event.time().toEpochMilli() >= cutoffMillis) {
+          entries.add(new ContactEntry(ids[i], event));
+        }
+      }
+      return entries;
     }
   }
 

@@ -25,22 +25,23 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>A customer's list is a hash at {@value #KEY_PREFIX}{@code <tenant>:<customer>} from entry id
  * to the entry's compact encoding (epoch millis in base 36, outcome, offer, category, channel),
- * plus the field {@code !} once PostgreSQL's interactions were merged in, and the field {@code #}
- * once an append of decision entries counted the list's version ({@link #appendDecisions} checks
- * it). Its value is an encoded entry dated 1970, which nodes built before it skip as past the
- * horizon and delete when they trim (the version reads 0 again: a decision that read the list at 0
- * may then pass its check over one appended since); their own appends move no version, so their
- * decisions can pass a cap beside a new node's, as before. Hashing by entry id is what makes
- * merging safe: an interaction appended after Respond and the same row loaded from PostgreSQL are
- * one field. {@link #history} is one {@code HGETALL}; without the {@code !} field (never loaded, or
- * only appended to) it loads from PostgreSQL and merges with one script call that also returns the
- * merged list. {@link #append} is one script call: {@code HSET}, trimming (horizon, then the newest
- * {@code maxEvents} of each kind, decision entries and interactions) once the hash outgrows both
- * caps by a quarter of one, and {@code PEXPIRE} of the horizon, so an idle customer's list leaves
- * Redis by itself. Readers trim to the caps exactly. Each script touches one key, so this also
- * works on a Redis Cluster; an entry costs roughly 60 to 100 bytes of Redis memory. Under memory
- * pressure prefer an evicting policy ({@code volatile-lru}): an evicted list is loaded again,
- * losing only its decision entries.
+ * plus the field {@code !} once PostgreSQL's interactions were merged in (its value says with which
+ * horizon and cap: a node whose settings ask for more loads again), and the field {@code #} once an
+ * append of decision entries counted the list's version ({@link #appendDecisions} checks it). Its
+ * value is an encoded entry dated 1970, which nodes built before it skip as past the horizon and
+ * delete when they trim (the version reads 0 again: a decision that read the list at 0 may then
+ * pass its check over one appended since); their own appends move no version, so their decisions
+ * can pass a cap beside a new node's, as before. Hashing by entry id is what makes merging safe: an
+ * interaction appended after Respond and the same row loaded from PostgreSQL are one field. {@link
+ * #history} is one {@code HGETALL}; without the {@code !} field (never loaded, or only appended to)
+ * it loads from PostgreSQL and merges with one script call that also returns the merged list.
+ * {@link #append} is one script call: {@code HSET}, trimming (horizon, then the newest {@code
+ * maxEvents} of each kind, decision entries and interactions) once the hash outgrows both caps by a
+ * quarter of one, and {@code PEXPIRE} of the horizon, so an idle customer's list leaves Redis by
+ * itself. Readers trim to the caps exactly. Each script touches one key, so this also works on a
+ * Redis Cluster; an entry costs roughly 60 to 100 bytes of Redis memory. Under memory pressure
+ * prefer an evicting policy ({@code volatile-lru}): an evicted list is loaded again, losing only
+ * its decision entries.
  *
  * <p>Fails fast like {@link dev.arbiter.ratelimit.RedisRateLimiter}: commands give up after the
  * command timeout, are rejected at once while disconnected, and only {@link #ping()} (re)connects;
@@ -63,7 +64,8 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   static final String VERSION_VALUE_PREFIX =
       "0" + ContactEntries.SEPARATOR + "version" + ContactEntries.SEPARATOR;
 
-  // KEYS[1] the customer's hash. ARGV[1] '1' marks it loaded; ARGV[2] cutoff (epoch ms); ARGV[3]
+  // KEYS[1] the customer's hash. ARGV[1] '0', or the loaded marker's value (what the load read, see
+  // loadedMarker) to set and trim; ARGV[2] cutoff (epoch ms); ARGV[3]
   // cap; ARGV[4] TTL ms; ARGV[5] '1' returns the hash; ARGV[6] the version the list must be at,
   // which then moves on to ARGV[7], or the script returns -1 and changes nothing; '*' to move it on
   // without the check (decision entries appended unconditionally), '' to leave it (interactions);
@@ -96,7 +98,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
         i = last + 1
       end
       local cap = tonumber(ARGV[3])
-      if ARGV[1] == '1' then redis.call('HSET', key, '!', '1') end
+      if ARGV[1] ~= '0' then redis.call('HSET', key, '!', ARGV[1]) end
       local len = redis.call('HLEN', key)
       local trimmed = false
       if len > 0 then
@@ -104,7 +106,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
         -- cap more is let grow between trims, so a full hash is not scanned on every append.
         local limit = 2 * cap + 2 + math.floor(cap / 4)
         if kept then limit = math.min(limit, kept + 2 + math.floor(cap / 4)) end
-        if ARGV[1] == '1' or len > limit then
+        if ARGV[1] ~= '0' or len > limit then
           trimmed = true
           local cutoff = tonumber(ARGV[2])
           local all = redis.call('HGETALL', key)
@@ -160,6 +162,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   private final Clock clock;
   private final FailFastRedis redis;
   private final String ttlMillis;
+  private final String loadedMarker;
 
   /**
    * A store on the Redis at {@code uri}. Does not connect yet: call {@link #ping()}.
@@ -187,6 +190,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.ttlMillis = Long.toString(properties.horizon().toMillis());
+    this.loadedMarker = loadedMarker(properties);
     this.redis = new FailFastRedis(resources, uri, commandTimeout);
   }
 
@@ -203,10 +207,12 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key);
     ContactListOutput.Fields hash =
         redis.call(c -> c.dispatch(CommandType.HGETALL, new ContactListOutput(cutoff), args));
-    if (hash.loaded) {
+    if (hash.loaded != null && covers(hash.loaded)) {
       metrics.hits.increment();
       return history(hash);
     }
+    // never loaded, or loaded by a node that read less of PostgreSQL (a shorter horizon or a
+    // smaller cap, before a setting was raised): load, and merge into what the list holds
     List<ContactEntry> rows =
         metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
     @SuppressWarnings("unchecked")
@@ -343,7 +349,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   private String[] arguments(
       List<ContactEntry> entries, Instant cutoff, boolean load, Long version) {
     List<String> args = new ArrayList<>(7 + entries.size() * 2);
-    args.add(load ? "1" : "0");
+    args.add(load ? loadedMarker : "0");
     args.add(Long.toString(cutoff.toEpochMilli()));
     args.add(Integer.toString(properties.maxEvents()));
     args.add(ttlMillis);
@@ -370,15 +376,49 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
    * not entries this node can read are left out and counted.
    */
   private ContactHistory history(ContactListOutput.Fields hash) {
+    List<ContactEntry> entries = hash.entries();
     if (hash.unreadable > 0) {
       metrics.unreadable.increment(hash.unreadable);
     }
-    List<ContactEntry> entries = hash.entries;
     ContactEntries.sortNewestFirst(entries);
     return new ContactHistory(
         ContactEntries.events(ContactEntries.capped(entries, properties.maxEvents()), Instant.MIN),
         version(hash.version),
         0);
+  }
+
+  /**
+   * The value of the loaded marker ({@link #LOADED}) a load with {@code properties} writes: the
+   * horizon in milliseconds and the cap it read PostgreSQL's interactions with ({@code
+   * h<millis>c<cap>}). Nodes built before it wrote {@code 1}, and read any value as loaded.
+   */
+  static String loadedMarker(ContactHistoryProperties properties) {
+    return "h" + properties.horizon().toMillis() + "c" + properties.maxEvents();
+  }
+
+  /**
+   * Whether a list whose loaded marker is {@code marker} holds every interaction this store's
+   * settings ask for: loaded with a horizon and a cap at least as large. {@code 1} (nodes built
+   * before the marker held the settings) stands for the defaults they had: 90 days, 500.
+   */
+  boolean covers(String marker) {
+    long horizon;
+    long cap;
+    int c = marker.indexOf('c');
+    if (marker.equals("1")) {
+      horizon = ContactHistoryProperties.DEFAULTS.horizon().toMillis();
+      cap = ContactHistoryProperties.DEFAULTS.maxEvents();
+    } else if (marker.startsWith("h") && c > 1) {
+      try {
+        horizon = Long.parseLong(marker, 1, c, 10);
+        cap = Long.parseLong(marker, c + 1, marker.length(), 10);
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    } else {
+      return false; // not understood: load again, which writes this node's
+    }
+    return horizon >= properties.horizon().toMillis() && cap >= properties.maxEvents();
   }
 
   /** The version a {@link #VERSION} field's value holds; 0 for none or one not understood. */

@@ -9,6 +9,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,7 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     // the loaded marker, the version (a decision entry was appended), two entries
     assertThat(hash)
         .hasSize(4)
-        .containsEntry("!", "1")
+        .containsEntry("!", "h" + Duration.ofDays(90).toMillis() + "c500")
         .hasEntrySatisfying(
             "#", v -> assertThat(v).matches("0\u001fversion\u001f\\d+\u001f\u001f"));
     assertThat(hash.values())
@@ -327,6 +328,42 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     // read straight from Redis's bytes, non-ASCII values included; newest first
     assertThat(store.history(db.tenantId, customer)).containsExactly(shown, older);
     assertThat(meters.scrape()).contains("arbiter_contact_history_unreadable_total 2.0");
+  }
+
+  @Test
+  void shouldLoadAgainWhenTheSettingsAskForMoreThanTheListWasLoadedWith() {
+    Instant monthsAgo = now.minus(Duration.ofDays(120));
+    db.insertInteraction(customer, "reject", "gold-card", monthsAgo);
+    RedisContactHistoryStore defaults = newStore(DEFAULTS);
+    defaults.append(db.tenantId, customer, List.of(decision("gold-card", now)));
+    assertThat(defaults.history(db.tenantId, customer)).hasSize(1); // 90 days: not the reject
+
+    // ARBITER_CONTACT_HORIZON raised to 200 days: the list was loaded with 90, so it is loaded
+    // again and merged into what it holds (the decision entry stays)
+    var longer = new ContactHistoryProperties(Duration.ofDays(200), 500, 1000);
+    RedisContactHistoryStore raised = newStore(longer);
+    assertThat(raised.history(db.tenantId, customer))
+        .extracting(ContactEvent::outcome)
+        .containsExactly("decision", "reject");
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    assertThat(admin.hget(key, "!")).isEqualTo(RedisContactHistoryStore.loadedMarker(longer));
+    double misses =
+        meters.get("arbiter.contact.history.requests").tag("result", "miss").counter().count();
+    raised.history(db.tenantId, customer);
+    defaults.history(db.tenantId, customer);
+    assertThat(
+            meters.get("arbiter.contact.history.requests").tag("result", "miss").counter().count())
+        .as("both read it as loaded now")
+        .isEqualTo(misses);
+
+    // a larger cap too; and lists marked by nodes built before the marker held the settings
+    assertThat(raised.covers(RedisContactHistoryStore.loadedMarker(DEFAULTS))).isFalse();
+    assertThat(newStore(new ContactHistoryProperties(Duration.ofDays(90), 501, 10)).covers("1"))
+        .isFalse();
+    assertThat(defaults.covers("1")).isTrue();
+    assertThat(defaults.covers(RedisContactHistoryStore.loadedMarker(longer))).isTrue();
+    assertThat(defaults.covers("h12")).isFalse();
+    assertThat(defaults.covers("hxc500")).isFalse();
   }
 
   @Test
