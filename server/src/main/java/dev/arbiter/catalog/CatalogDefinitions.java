@@ -90,6 +90,16 @@ public final class CatalogDefinitions {
 
   /** Problems of one definition on its own, with paths relative to it. */
   public List<FieldError> validateOne(ResourceKind kind, Object definition) {
+    return validateOne(kind, definition, true);
+  }
+
+  /**
+   * Problems of one definition on its own, with paths relative to it.
+   *
+   * @param limits whether an active contact policy is held to what the contact history keeps
+   *     ({@link #beyondHistory(CatalogDefinition)}); false for one stored before, left unchanged
+   */
+  public List<FieldError> validateOne(ResourceKind kind, Object definition, boolean limits) {
     List<CatalogViolation> violations =
         switch (kind) {
           case OFFER -> CatalogBuilder.validateOffer((OfferDefinition) definition);
@@ -98,7 +108,7 @@ public final class CatalogDefinitions {
           case CONTACT_POLICY -> {
             ContactPolicyDefinition policy = (ContactPolicyDefinition) definition;
             List<CatalogViolation> problems = CatalogBuilder.validatePolicy(policy);
-            yield problems.isEmpty() ? beyondHistory(policy, "") : problems;
+            yield problems.isEmpty() && limits ? beyondHistory(policy, "") : problems;
           }
           case MODEL -> CatalogBuilder.validateModel((ModelDefinition) definition);
           case ARBITRATION_PROFILE ->
@@ -127,21 +137,16 @@ public final class CatalogDefinitions {
     return problems;
   }
 
-  /** What the contact history keeps. */
-  public ContactHistoryProperties contactHistory() {
-    return contactHistory;
-  }
-
   /**
-   * The problems of a policy that counts what the contact history does not keep: a window (or
-   * cooldown) longer than its horizon, or a {@code max} above the entries it keeps of a kind (the
-   * count could never reach it). Paths are {@code prefix} plus the field; none for a policy that
-   * does not compile.
+   * The problems of an active policy that counts what the contact history does not keep: a window
+   * (or cooldown) longer than its horizon, or a {@code max} above the entries it keeps of a kind
+   * (the count could never reach it). Paths are {@code prefix} plus the field; none for a policy
+   * that does not compile or is not active.
    */
   private List<CatalogViolation> beyondHistory(ContactPolicyDefinition definition, String prefix) {
     ContactPolicy policy = CatalogBuilder.policy(definition);
-    if (policy == null) {
-      return List.of();
+    if (policy == null || !(definition.status() == null || "active".equals(definition.status()))) {
+      return List.of(); // an inactive policy counts nothing; activating it is a write, checked then
     }
     List<CatalogViolation> problems = new ArrayList<>(0);
     Duration horizon = contactHistory.horizon();

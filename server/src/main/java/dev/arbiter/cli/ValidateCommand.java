@@ -65,7 +65,9 @@ class ValidateCommand implements Callable<Integer> {
       // policies are checked against the horizon the servers run with
       definitions = new CatalogDefinitions(ConfigLoader.contactHistory(System.getenv()));
     } catch (ConfigException e) {
-      System.err.println("arbiter validate: " + String.join("; ", e.problems()));
+      System.err.println(
+          "arbiter validate: the configuration has " + e.problems().size() + " problem(s):");
+      e.problems().forEach(p -> System.err.println("  - " + p));
       return ExitCodes.BAD_CONFIGURATION;
     }
     // Offline, every flow in the document counts as published, as it would be once published.

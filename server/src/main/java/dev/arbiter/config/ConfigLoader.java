@@ -253,6 +253,12 @@ public final class ConfigLoader {
    */
   static final int MAX_DECISION_EVENTS_PER_ROW = 256;
 
+  /**
+   * {@code ARBITER_CONTACT_MAX_EVENTS} above which start-up warns: a decision of a flow with a
+   * policy counting decisions costs about 1 µs of CPU per entry it reads (bench/RESULTS.md).
+   */
+  static final int LARGE_CONTACT_LISTS = 2_000;
+
   /** The longest {@code ARBITER_CONTACT_HORIZON}: ten years. */
   static final Duration MAX_CONTACT_HORIZON = Duration.ofDays(3660);
 
@@ -280,6 +286,16 @@ public final class ConfigLoader {
             defaults.maxEvents(),
             1,
             ContactHistoryProperties.MAX_EVENTS);
+    if (maxEvents > LARGE_CONTACT_LISTS) {
+      warnings.add(
+          "ARBITER_CONTACT_MAX_EVENTS ("
+              + maxEvents
+              + ") is above "
+              + LARGE_CONTACT_LISTS
+              + ": while a policy counts decisions, every decision reads and decodes up to twice"
+              + " that many entries of the customer (in Redis one reply, within the 250 ms command"
+              + " timeout), and each node's memory holds as many per customer without Redis");
+    }
     int localCustomers =
         intValue("ARBITER_CONTACT_LOCAL_CUSTOMERS", defaults.maxLocalCustomers(), 1, 100_000_000);
     return new ContactHistoryProperties(horizon, maxEvents, localCustomers);
@@ -287,8 +303,8 @@ public final class ConfigLoader {
 
   /**
    * {@code ARBITER_INTERACTION_RETENTION}: {@code off} (the default: keep every interaction), else
-   * more than the contact history's horizon plus a day (the interactions contact policies count,
-   * and a day for clocks that differ between nodes: less would delete what policies still read) and
+   * at least the contact history's horizon plus a day (the interactions contact policies count, and
+   * a day for clocks that differ between nodes: less would delete what policies still read) and
    * more than {@code idempotencyRetention} plus {@code outboxRetention} plus a day: a Respond retry
    * replays its answer from the interaction its key points to, and Respond accepts an outcome whose
    * decision's event is still kept, so neither must outlive the interaction.
@@ -309,7 +325,7 @@ public final class ConfigLoader {
     if (d.compareTo(shortest) < 0 || d.compareTo(floor) <= 0) {
       problems.add(
           "ARBITER_INTERACTION_RETENTION must be off, or at least ARBITER_CONTACT_HORIZON + 1 day ("
-              + shortest
+              + (shortest.toSeconds() % 86_400 == 0 ? "P" + shortest.toDays() + "D" : shortest)
               + ", the contact history policies count) and more than"
               + " RESPOND_IDEMPOTENCY_RETENTION + OUTBOX_RETENTION + 1 day ("
               + floor

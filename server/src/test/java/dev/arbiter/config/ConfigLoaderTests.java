@@ -179,6 +179,12 @@ class ConfigLoaderTests {
           .as(bad)
           .hasSize(1);
     }
+    assertThat(ConfigLoader.load(Map.of("ARBITER_CONTACT_MAX_EVENTS", "2000")).warnings())
+        .isEmpty();
+    assertThat(ConfigLoader.load(Map.of("ARBITER_CONTACT_MAX_EVENTS", "2001")).warnings())
+        .singleElement()
+        .asString()
+        .startsWith("ARBITER_CONTACT_MAX_EVENTS (2001) is above 2000");
     for (String bad : new String[] {"0", "10001", "lots"}) {
       assertThat(
               problemsAbout(
