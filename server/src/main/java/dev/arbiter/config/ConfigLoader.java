@@ -8,6 +8,7 @@ import dev.arbiter.config.ArbiterConfig.LogFormat;
 import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
 import dev.arbiter.contact.ContactHistoryProperties;
+import dev.arbiter.contact.RedisContactHistoryStore;
 import dev.arbiter.db.DatabaseUrls;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.db.EventEncoding;
@@ -292,9 +293,11 @@ public final class ConfigLoader {
               + maxEvents
               + ") is above "
               + LARGE_CONTACT_LISTS
-              + ": while a policy counts decisions, every decision reads and decodes up to twice"
-              + " that many entries of the customer (in Redis one reply, within the 250 ms command"
-              + " timeout), and each node's memory holds as many per customer without Redis");
+              + ": while a policy counts decisions, every decision reads and decodes up to two and"
+              + " a quarter times that many entries of the customer (in Redis one reply, within the"
+              + " command timeout of "
+              + RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT.toMillis()
+              + " ms), and each node's memory holds twice as many per customer without Redis");
     }
     int localCustomers =
         intValue("ARBITER_CONTACT_LOCAL_CUSTOMERS", defaults.maxLocalCustomers(), 1, 100_000_000);
@@ -325,7 +328,9 @@ public final class ConfigLoader {
     if (d.compareTo(shortest) < 0 || d.compareTo(floor) <= 0) {
       problems.add(
           "ARBITER_INTERACTION_RETENTION must be off, or at least ARBITER_CONTACT_HORIZON + 1 day ("
-              + (shortest.toSeconds() % 86_400 == 0 ? "P" + shortest.toDays() + "D" : shortest)
+              + (shortest.toSeconds() % 86_400 == 0 && shortest.toNanosPart() == 0
+                  ? "P" + shortest.toDays() + "D"
+                  : shortest)
               + ", the contact history policies count) and more than"
               + " RESPOND_IDEMPOTENCY_RETENTION + OUTBOX_RETENTION + 1 day ("
               + floor

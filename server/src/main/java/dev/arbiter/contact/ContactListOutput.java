@@ -44,12 +44,14 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
     /** Fields that are not an entry this node can read (damaged), once {@link #entries} ran. */
     int unreadable;
 
-    private String[] ids = new String[64];
+    // empty until a value comes: a list read only for its marker (no policy counts decisions)
+    // allocates nothing more
+    private String[] ids = new String[0];
 
     /** Where each value ends in {@link #values}; each starts where the one before ends. */
-    private int[] ends = new int[64];
+    private int[] ends = new int[0];
 
-    private byte[] values = new byte[4096];
+    private byte[] values = new byte[0];
     private int count;
 
     /**
@@ -74,11 +76,11 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
         int n = value.remaining();
         int start = count == 0 ? 0 : ends[count - 1];
         if (start + n > values.length) {
-          values = Arrays.copyOf(values, Math.max(start + n, 2 * values.length));
+          values = Arrays.copyOf(values, Math.max(start + n, Math.max(1024, 2 * values.length)));
         }
         if (count == ids.length) {
-          ids = Arrays.copyOf(ids, 2 * count);
-          ends = Arrays.copyOf(ends, 2 * count);
+          ids = Arrays.copyOf(ids, Math.max(16, 2 * count));
+          ends = Arrays.copyOf(ends, Math.max(16, 2 * count));
         }
         value.get(value.position(), values, start, n);
         ids[count] = field;

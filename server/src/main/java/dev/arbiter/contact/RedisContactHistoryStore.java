@@ -142,6 +142,21 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
           for j = 1, #dead, 1000 do
             redis.call('HDEL', key, unpack(dead, j, math.min(j + 999, #dead)))
           end
+          -- a trim by a node whose horizon or cap is smaller than the load's leaves the list
+          -- holding less: the marker says so, so that a node asking for more loads again
+          if ARGV[1] == '0' then
+            local marker = redis.call('HGET', key, '!')
+            if marker then
+              local h, c = string.match(marker, '^h(%d+)c(%d+)')
+              h, c = tonumber(h), tonumber(c)
+              if marker == '1' then h, c = 7776000000, 500 end
+              local th, tc = tonumber(ARGV[4]), cap
+              if h and c and (th < h or tc < c) then
+                redis.call('HSET', key, '!', 'h' .. string.format('%.0f', math.min(h, th))
+                  .. 'c' .. string.format('%.0f', math.min(c, tc)))
+              end
+            end
+          end
         end
       end
       if ARGV[6] ~= '' or (trimmed and versioned) then
@@ -404,21 +419,30 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
   boolean covers(String marker) {
     long horizon;
     long cap;
-    int c = marker.indexOf('c');
     if (marker.equals("1")) {
       horizon = ContactHistoryProperties.DEFAULTS.horizon().toMillis();
       cap = ContactHistoryProperties.DEFAULTS.maxEvents();
-    } else if (marker.startsWith("h") && c > 1) {
-      try {
-        horizon = Long.parseLong(marker, 1, c, 10);
-        cap = Long.parseLong(marker, c + 1, marker.length(), 10);
-      } catch (NumberFormatException e) {
-        return false;
-      }
     } else {
-      return false; // not understood: load again, which writes this node's
+      // h<digits>c<digits>, and whatever a later version adds after them
+      int c = marker.startsWith("h") ? digitsEnd(marker, 1) : -1;
+      int end =
+          c > 1 && c < marker.length() && marker.charAt(c) == 'c' ? digitsEnd(marker, c + 1) : -1;
+      if (end <= c + 1 || end - c > 19 || c > 19) {
+        return false; // not understood: load again, which writes this node's
+      }
+      horizon = Long.parseLong(marker, 1, c, 10);
+      cap = Long.parseLong(marker, c + 1, end, 10);
     }
     return horizon >= properties.horizon().toMillis() && cap >= properties.maxEvents();
+  }
+
+  /** Where the run of ASCII digits of {@code s} from {@code start} ends. */
+  private static int digitsEnd(String s, int start) {
+    int i = start;
+    while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+      i++;
+    }
+    return i;
   }
 
   /** The version a {@link #VERSION} field's value holds; 0 for none or one not understood. */

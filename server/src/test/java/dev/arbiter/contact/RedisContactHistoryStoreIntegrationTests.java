@@ -364,6 +364,34 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     assertThat(defaults.covers(RedisContactHistoryStore.loadedMarker(longer))).isTrue();
     assertThat(defaults.covers("h12")).isFalse();
     assertThat(defaults.covers("hxc500")).isFalse();
+    assertThat(defaults.covers("h99999999999999999999c500")).isFalse();
+    // what a later version may add after the two numbers is ignored
+    assertThat(defaults.covers(RedisContactHistoryStore.loadedMarker(longer) + "x7")).isTrue();
+  }
+
+  @Test
+  void shouldMarkAListTrimmedByANodeThatKeepsLessAsHoldingLess() {
+    var more = new ContactHistoryProperties(Duration.ofDays(200), 10, 100);
+    var less = new ContactHistoryProperties(Duration.ofDays(90), 8, 100);
+    RedisContactHistoryStore big = newStore(more);
+    RedisContactHistoryStore small = newStore(less);
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    big.history(db.tenantId, customer);
+    assertThat(admin.hget(key, "!")).isEqualTo(RedisContactHistoryStore.loadedMarker(more));
+
+    // the smaller node's appends trim the list to its cap: the marker follows
+    for (int i = 0; i < 30; i++) {
+      small.append(db.tenantId, customer, List.of(decision("gold-card", now.plusMillis(i))));
+    }
+    assertThat(admin.hget(key, "!")).isEqualTo(RedisContactHistoryStore.loadedMarker(less));
+    double misses =
+        meters.get("arbiter.contact.history.requests").tag("result", "miss").counter().count();
+    big.history(db.tenantId, customer);
+    assertThat(
+            meters.get("arbiter.contact.history.requests").tag("result", "miss").counter().count())
+        .as("the larger node loads again")
+        .isEqualTo(misses + 1);
+    assertThat(admin.hget(key, "!")).isEqualTo(RedisContactHistoryStore.loadedMarker(more));
   }
 
   @Test
