@@ -227,11 +227,14 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       return history(hash);
     }
     // never loaded, or loaded by a node that read less of PostgreSQL (a shorter horizon or a
-    // smaller cap, before a setting was raised): load, and merge into what the list holds
-    List<ContactEntry> rows =
-        metrics.loadOnMiss(interactions, tenantId, customerId, now, properties);
+    // smaller cap, before a setting was raised): load, and merge into what the list holds. With
+    // what the list was loaded with where that is more, so that two nodes whose settings differ
+    // (one a longer horizon, the other a larger cap) do not load it again at every read.
+    ContactHistoryProperties loadWith = hash.loaded == null ? properties : union(hash.loaded);
+    List<ContactEntry> rows = metrics.loadOnMiss(interactions, tenantId, customerId, now, loadWith);
     @SuppressWarnings("unchecked")
-    List<Object> reply = (List<Object>) merge(key, rows, cutoff, true, null);
+    List<Object> reply =
+        (List<Object>) merge(key, rows, now.minus(loadWith.horizon()), loadWith, null);
     ContactListOutput.Fields merged = new ContactListOutput.Fields(cutoff);
     for (int i = 0; i + 1 < reply.size(); i += 2) {
       merged.add((String) reply.get(i), (String) reply.get(i + 1));
@@ -248,7 +251,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
         key(tenantId, customerId),
         entries,
         clock.instant().minus(properties.horizon()),
-        false,
+        null,
         null);
   }
 
@@ -274,7 +277,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
             key(tenantId, customerId),
             entries,
             clock.instant().minus(properties.horizon()),
-            false,
+            null,
             read.version());
     return (Long) reply >= 0;
   }
@@ -294,7 +297,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
       return CompletableFuture.completedFuture(null);
     }
     String[] keys = {key(tenantId, customerId)};
-    String[] values = arguments(entries, clock.instant().minus(properties.horizon()), false, null);
+    String[] values = arguments(entries, clock.instant().minus(properties.horizon()), null, null);
     return redis
         .send(c -> c.<Long>evalsha(MERGE_SCRIPT_SHA, ScriptOutputType.INTEGER, keys, values))
         .exceptionallyCompose(
@@ -350,24 +353,29 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
 
   /**
    * Runs {@link #MERGE_SCRIPT}: its reply, the merged hash as a list of field, value pairs when
-   * {@code load}, else a {@code Long} (-1 when {@code version} is given and the list was not at
-   * it).
+   * {@code loadWith} (the settings a load read PostgreSQL with) is given, else a {@code Long} (-1
+   * when {@code version} is given and the list was not at it).
    */
   private Object merge(
-      String key, List<ContactEntry> entries, Instant cutoff, boolean load, Long version) {
+      String key,
+      List<ContactEntry> entries,
+      Instant cutoff,
+      ContactHistoryProperties loadWith,
+      Long version) {
     String[] keys = {key};
-    String[] values = arguments(entries, cutoff, load, version);
-    ScriptOutputType type = load ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+    String[] values = arguments(entries, cutoff, loadWith, version);
+    ScriptOutputType type = loadWith != null ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
     return redis.script(MERGE_SCRIPT, MERGE_SCRIPT_SHA, type, keys, values);
   }
 
   private String[] arguments(
-      List<ContactEntry> entries, Instant cutoff, boolean load, Long version) {
+      List<ContactEntry> entries, Instant cutoff, ContactHistoryProperties loadWith, Long version) {
+    boolean load = loadWith != null;
     List<String> args = new ArrayList<>(7 + entries.size() * 2);
-    args.add(load ? loadedMarker : "0");
+    args.add(load ? loadedMarker(loadWith) : "0");
     args.add(Long.toString(cutoff.toEpochMilli()));
-    args.add(Integer.toString(properties.maxEvents()));
-    args.add(ttlMillis);
+    args.add(Integer.toString(load ? loadWith.maxEvents() : properties.maxEvents()));
+    args.add(load ? Long.toString(loadWith.horizon().toMillis()) : ttlMillis);
     args.add(load ? "1" : "0");
     args.add(
         version != null ? Long.toString(version) : ContactEntries.hasDecisions(entries) ? "*" : "");
@@ -417,23 +425,53 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
    * before the marker held the settings) stands for the defaults they had: 90 days, 500.
    */
   boolean covers(String marker) {
-    long horizon;
-    long cap;
-    if (marker.equals("1")) {
-      horizon = ContactHistoryProperties.DEFAULTS.horizon().toMillis();
-      cap = ContactHistoryProperties.DEFAULTS.maxEvents();
-    } else {
-      // h<digits>c<digits>, and whatever a later version adds after them
-      int c = marker.startsWith("h") ? digitsEnd(marker, 1) : -1;
-      int end =
-          c > 1 && c < marker.length() && marker.charAt(c) == 'c' ? digitsEnd(marker, c + 1) : -1;
-      if (end <= c + 1 || end - c > 19 || c > 19) {
-        return false; // not understood: load again, which writes this node's
-      }
-      horizon = Long.parseLong(marker, 1, c, 10);
-      cap = Long.parseLong(marker, c + 1, end, 10);
+    long[] loaded = parseMarker(marker);
+    return loaded != null
+        && loaded[0] >= properties.horizon().toMillis()
+        && loaded[1] >= properties.maxEvents();
+  }
+
+  /**
+   * This store's settings, raised to the horizon and cap of {@code marker} where those are larger
+   * (within the settings' bounds); this store's own when the marker is not understood.
+   */
+  ContactHistoryProperties union(String marker) {
+    long[] loaded = parseMarker(marker);
+    if (loaded == null) {
+      return properties;
     }
-    return horizon >= properties.horizon().toMillis() && cap >= properties.maxEvents();
+    return new ContactHistoryProperties(
+        // bounded as the settings are (a damaged marker must not make a load reach back years)
+        Duration.ofMillis(
+            Math.max(properties.horizon().toMillis(), Math.min(loaded[0], MAX_UNION_HORIZON))),
+        (int)
+            Math.min(
+                ContactHistoryProperties.MAX_EVENTS, Math.max(properties.maxEvents(), loaded[1])),
+        properties.maxLocalCustomers());
+  }
+
+  /** The longest horizon a load takes from another node's marker: ARBITER_CONTACT_HORIZON's. */
+  private static final long MAX_UNION_HORIZON = Duration.ofDays(3660).toMillis();
+
+  /**
+   * The horizon (ms) and cap a loaded marker holds, or null when not understood ({@code 1}, from
+   * nodes built before the marker held the settings, stands for the defaults they had).
+   */
+  private static long[] parseMarker(String marker) {
+    if (marker.equals("1")) {
+      return new long[] {
+        ContactHistoryProperties.DEFAULTS.horizon().toMillis(),
+        ContactHistoryProperties.DEFAULTS.maxEvents()
+      };
+    }
+    // h<digits>c<digits>, and whatever a later version adds after them
+    int c = marker.startsWith("h") ? digitsEnd(marker, 1) : -1;
+    int end =
+        c > 1 && c < marker.length() && marker.charAt(c) == 'c' ? digitsEnd(marker, c + 1) : -1;
+    if (end <= c + 1 || end - c > 19 || c > 19) {
+      return null; // not understood: load again, which writes this node's
+    }
+    return new long[] {Long.parseLong(marker, 1, c, 10), Long.parseLong(marker, c + 1, end, 10)};
   }
 
   /** Where the run of ASCII digits of {@code s} from {@code start} ends. */

@@ -395,6 +395,33 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   }
 
   @Test
+  void shouldNotLoadAgainAtEveryReadWhenTwoNodesSettingsDifferEachWayOnce() {
+    var longer = new ContactHistoryProperties(Duration.ofDays(180), 300, 100);
+    var larger = new ContactHistoryProperties(Duration.ofDays(90), 500, 100);
+    RedisContactHistoryStore a = newStore(longer);
+    RedisContactHistoryStore b = newStore(larger);
+    String key = RedisContactHistoryStore.key(db.tenantId, customer);
+    var misses = meters.get("arbiter.contact.history.requests").tag("result", "miss").counter();
+    double before = misses.count();
+
+    a.history(db.tenantId, customer); // loads with 180 days, 300
+    b.history(db.tenantId, customer); // not covered (300 < 500): loads with 180 days and 500
+    assertThat(admin.hget(key, "!"))
+        .isEqualTo(
+            RedisContactHistoryStore.loadedMarker(
+                new ContactHistoryProperties(Duration.ofDays(180), 500, 100)));
+    for (int i = 0; i < 3; i++) {
+      a.history(db.tenantId, customer);
+      b.history(db.tenantId, customer);
+    }
+    assertThat(misses.count() - before).as("two loads, then both read it as loaded").isEqualTo(2);
+    // a damaged marker does not make a load reach back further than settings can
+    assertThat(b.union("h999999999999999999c999999999").horizon()).isEqualTo(Duration.ofDays(3660));
+    assertThat(b.union("h999999999999999999c999999999").maxEvents()).isEqualTo(10_000);
+    assertThat(b.union("?")).isEqualTo(larger);
+  }
+
+  @Test
   void shouldLoadAgainWhenRedisLostTheList() {
     db.insertInteraction(customer, "impression", "gold-card", now.minus(Duration.ofDays(1)));
     RedisContactHistoryStore store = newStore(DEFAULTS);
