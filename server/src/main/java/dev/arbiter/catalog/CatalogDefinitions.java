@@ -4,6 +4,7 @@ import dev.arbiter.contact.ContactHistoryProperties;
 import dev.arbiter.engine.catalog.ArbitrationProfileDefinition;
 import dev.arbiter.engine.catalog.CatalogBuilder;
 import dev.arbiter.engine.catalog.CatalogDefinition;
+import dev.arbiter.engine.catalog.CatalogSnapshot;
 import dev.arbiter.engine.catalog.CatalogViolation;
 import dev.arbiter.engine.catalog.ContactPolicyDefinition;
 import dev.arbiter.engine.catalog.FlowDefinition;
@@ -108,7 +109,9 @@ public final class CatalogDefinitions {
           case CONTACT_POLICY -> {
             ContactPolicyDefinition policy = (ContactPolicyDefinition) definition;
             List<CatalogViolation> problems = CatalogBuilder.validatePolicy(policy);
-            yield problems.isEmpty() && limits ? beyondHistory(policy, "") : problems;
+            yield problems.isEmpty() && limits && active(policy)
+                ? beyondHistory(CatalogBuilder.policy(policy), "")
+                : problems;
           }
           case MODEL -> CatalogBuilder.validateModel((ModelDefinition) definition);
           case ARBITRATION_PROFILE ->
@@ -125,28 +128,50 @@ public final class CatalogDefinitions {
    * not block unrelated edits, nor stop decisions (which count what the history holds).
    */
   public List<FieldError> beyondHistory(CatalogDefinition definition) {
-    List<FieldError> problems = new ArrayList<>();
+    List<ContactPolicy> active = new ArrayList<>();
     for (ContactPolicyDefinition policy : definition.policies()) {
-      if (policy != null) {
-        String path = ResourceKind.CONTACT_POLICY.documentField() + "[" + policy.key() + "].";
-        for (CatalogViolation v : beyondHistory(policy, path)) {
-          problems.add(new FieldError(v.path(), v.message()));
-        }
+      ContactPolicy compiled =
+          policy != null && active(policy) ? CatalogBuilder.policy(policy) : null;
+      if (compiled != null) {
+        active.add(compiled);
+      }
+    }
+    return beyondHistory(active);
+  }
+
+  /**
+   * {@link #beyondHistory(CatalogDefinition)} of a compiled snapshot, whose policies are the active
+   * ones, compiled already.
+   */
+  public List<FieldError> beyondHistory(CatalogSnapshot snapshot) {
+    return beyondHistory(snapshot.policies());
+  }
+
+  private List<FieldError> beyondHistory(List<ContactPolicy> policies) {
+    List<FieldError> problems = new ArrayList<>();
+    for (ContactPolicy policy : policies) {
+      String path = ResourceKind.CONTACT_POLICY.documentField() + "[" + policy.key() + "].";
+      for (CatalogViolation v : beyondHistory(policy, path)) {
+        problems.add(new FieldError(v.path(), v.message()));
       }
     }
     return problems;
+  }
+
+  /** Whether a policy counts contacts: an inactive one counts nothing (checked when activated). */
+  private static boolean active(ContactPolicyDefinition policy) {
+    return policy.status() == null || "active".equals(policy.status());
   }
 
   /**
    * The problems of an active policy that counts what the contact history does not keep: a window
    * (or cooldown) longer than its horizon, or a {@code max} above the entries it keeps of a kind
    * (the count could never reach it). Paths are {@code prefix} plus the field; none for a policy
-   * that does not compile or is not active.
+   * that does not compile (null).
    */
-  private List<CatalogViolation> beyondHistory(ContactPolicyDefinition definition, String prefix) {
-    ContactPolicy policy = CatalogBuilder.policy(definition);
-    if (policy == null || !(definition.status() == null || "active".equals(definition.status()))) {
-      return List.of(); // an inactive policy counts nothing; activating it is a write, checked then
+  private List<CatalogViolation> beyondHistory(ContactPolicy policy, String prefix) {
+    if (policy == null) {
+      return List.of();
     }
     List<CatalogViolation> problems = new ArrayList<>(0);
     Duration horizon = contactHistory.horizon();
@@ -156,7 +181,7 @@ public final class CatalogDefinitions {
           new CatalogViolation(
               prefix + "config." + field,
               "must be at most "
-                  + days(horizon)
+                  + ContactHistoryProperties.days(horizon)
                   + ", how far back the contact history reaches (ARBITER_CONTACT_HORIZON); a"
                   + " contact older than that is no longer held, so a longer "
                   + field
@@ -172,13 +197,6 @@ public final class CatalogDefinitions {
                   + " (ARBITER_CONTACT_MAX_EVENTS); a count could never reach more"));
     }
     return problems;
-  }
-
-  /** {@code d} as policies write it: {@code P90D} for whole days (not {@code PT2160H}). */
-  static String days(Duration d) {
-    return d.toSeconds() % 86_400 == 0 && d.toNanosPart() == 0
-        ? "P" + d.toDays() + "D"
-        : d.toString();
   }
 
   /**

@@ -188,7 +188,7 @@ public class CatalogSnapshots {
     }
     // Writes refuse such policies; one stored before the history was shortened
     // (ARBITER_CONTACT_HORIZON, ARBITER_CONTACT_MAX_EVENTS) still decides, counting what it holds.
-    for (FieldError beyond : definitions.beyondHistory(read.definition())) {
+    for (FieldError beyond : definitions.beyondHistory(result.snapshot())) {
       log.warn(
           "Catalog of tenant {} version {}: {} {}; the policy counts only what the history holds",
           tenantId,

@@ -260,9 +260,6 @@ public final class ConfigLoader {
    */
   static final int LARGE_CONTACT_LISTS = 2_000;
 
-  /** The longest {@code ARBITER_CONTACT_HORIZON}: ten years. */
-  static final Duration MAX_CONTACT_HORIZON = Duration.ofDays(3660);
-
   /**
    * {@code ARBITER_CONTACT_HORIZON} (how far back contact policies count, default 90 days; no
    * policy's window may be longer), {@code ARBITER_CONTACT_MAX_EVENTS} (the newest interactions,
@@ -273,10 +270,11 @@ public final class ConfigLoader {
   private ContactHistoryProperties contactHistory() {
     ContactHistoryProperties defaults = ContactHistoryProperties.DEFAULTS;
     Duration horizon = duration("ARBITER_CONTACT_HORIZON", defaults.horizon());
-    if (horizon.compareTo(Duration.ofDays(1)) < 0 || horizon.compareTo(MAX_CONTACT_HORIZON) > 0) {
+    if (horizon.compareTo(Duration.ofDays(1)) < 0
+        || horizon.compareTo(ContactHistoryProperties.MAX_HORIZON) > 0) {
       problems.add(
           "ARBITER_CONTACT_HORIZON must be between P1D and P"
-              + MAX_CONTACT_HORIZON.toDays()
+              + ContactHistoryProperties.MAX_HORIZON.toDays()
               + "D, got "
               + horizon);
       horizon = defaults.horizon();
@@ -328,9 +326,7 @@ public final class ConfigLoader {
     if (d.compareTo(shortest) < 0 || d.compareTo(floor) <= 0) {
       problems.add(
           "ARBITER_INTERACTION_RETENTION must be off, or at least ARBITER_CONTACT_HORIZON + 1 day ("
-              + (shortest.toSeconds() % 86_400 == 0 && shortest.toNanosPart() == 0
-                  ? "P" + shortest.toDays() + "D"
-                  : shortest)
+              + ContactHistoryProperties.days(shortest)
               + ", the contact history policies count) and more than"
               + " RESPOND_IDEMPOTENCY_RETENTION + OUTBOX_RETENTION + 1 day ("
               + floor

@@ -217,7 +217,8 @@ final class ContactEntries {
    * @throws IllegalArgumentException when {@code value} is not such an encoding
    */
   static ContactEvent decode(String value) {
-    ContactEvent event = decode(ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    ContactEvent event = decode(bytes, 0, bytes.length);
     if (event == null) {
       throw new IllegalArgumentException("Expected a contact entry, but got: " + value);
     }

@@ -16,6 +16,9 @@ import java.util.Objects;
  *     are evicted, default 100,000
  */
 public record ContactHistoryProperties(Duration horizon, int maxEvents, int maxLocalCustomers) {
+  /** The longest horizon that may be configured: ten years. */
+  public static final Duration MAX_HORIZON = Duration.ofDays(3660);
+
   /** The most entries of each kind a customer's list may be configured to keep. */
   public static final int MAX_EVENTS = 10_000;
 
@@ -35,5 +38,14 @@ public record ContactHistoryProperties(Duration horizon, int maxEvents, int maxL
       throw new IllegalArgumentException(
           "Expected maxLocalCustomers of at least 1, but got " + maxLocalCustomers);
     }
+  }
+
+  /**
+   * {@code d} as policies and settings write it: {@code P90D} for whole days (not {@code PT2160H}).
+   */
+  public static String days(Duration d) {
+    return d.toSeconds() % 86_400 == 0 && d.toNanosPart() == 0
+        ? "P" + d.toDays() + "D"
+        : d.toString();
   }
 }

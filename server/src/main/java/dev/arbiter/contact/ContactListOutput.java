@@ -127,15 +127,10 @@ final class ContactListOutput extends CommandOutput<String, String, ContactListO
     field = null;
   }
 
-  /** The UTF-8 string in {@code bytes}, built from one copy when it is ASCII (ids are). */
+  /** The UTF-8 string in {@code bytes} (the JDK makes an ASCII one from a single copy). */
   private static String text(ByteBuffer bytes) {
     byte[] copy = new byte[bytes.remaining()];
     bytes.get(bytes.position(), copy);
-    for (byte b : copy) {
-      if (b < 0) {
-        return new String(copy, StandardCharsets.UTF_8);
-      }
-    }
-    return new String(copy, StandardCharsets.ISO_8859_1);
+    return new String(copy, StandardCharsets.UTF_8);
   }
 }

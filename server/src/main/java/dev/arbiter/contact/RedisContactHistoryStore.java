@@ -443,15 +443,14 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     return new ContactHistoryProperties(
         // bounded as the settings are (a damaged marker must not make a load reach back years)
         Duration.ofMillis(
-            Math.max(properties.horizon().toMillis(), Math.min(loaded[0], MAX_UNION_HORIZON))),
+            Math.max(
+                properties.horizon().toMillis(),
+                Math.min(loaded[0], ContactHistoryProperties.MAX_HORIZON.toMillis()))),
         (int)
             Math.min(
                 ContactHistoryProperties.MAX_EVENTS, Math.max(properties.maxEvents(), loaded[1])),
         properties.maxLocalCustomers());
   }
-
-  /** The longest horizon a load takes from another node's marker: ARBITER_CONTACT_HORIZON's. */
-  private static final long MAX_UNION_HORIZON = Duration.ofDays(3660).toMillis();
 
   /**
    * The horizon (ms) and cap a loaded marker holds, or null when not understood ({@code 1}, from
