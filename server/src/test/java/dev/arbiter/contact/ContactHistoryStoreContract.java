@@ -405,9 +405,8 @@ abstract class ContactHistoryStoreContract {
     assertThat(readByA.events()).hasSize(1);
     assertThat(readByB.version()).isEqualTo(readByA.version());
 
-    assertThat(nodeA.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), readByA))
-        .isTrue();
-    assertThat(nodeB.appendDecisions(db.tenantId, customer, List.of(decision("b", now)), readByB))
+    assertThat(appendDecision(nodeA, "a", 0, readByA)).isTrue();
+    assertThat(appendDecision(nodeB, "b", 0, readByB))
         .as("another decision was recorded since B read")
         .isFalse();
     assertThat(nodeB.history(db.tenantId, customer))
@@ -417,10 +416,7 @@ abstract class ContactHistoryStoreContract {
     ContactHistory again = nodeB.read(db.tenantId, customer);
     assertThat(again.version()).isNotEqualTo(readByA.version());
     assertThat(again.events()).extracting(ContactEvent::offerKey).containsExactly("a", "gold-card");
-    assertThat(
-            nodeB.appendDecisions(
-                db.tenantId, customer, List.of(decision("b", now.plusMillis(1))), again))
-        .isTrue();
+    assertThat(appendDecision(nodeB, "b", 1, again)).isTrue();
     assertThat(nodeA.history(db.tenantId, customer))
         .extracting(ContactEvent::offerKey)
         .containsExactly("b", "a", "gold-card");
@@ -436,10 +432,7 @@ abstract class ContactHistoryStoreContract {
 
     store.append(db.tenantId, customer, List.of(impression("gold-card", now)));
 
-    assertThat(
-            store.appendDecisions(
-                db.tenantId, customer, List.of(decision("card", now.plusMillis(1))), read))
-        .isTrue();
+    assertThat(appendDecision(store, "card", 1, read)).isTrue();
     assertThat(store.history(db.tenantId, customer)).hasSize(2);
   }
 
@@ -513,10 +506,7 @@ abstract class ContactHistoryStoreContract {
     // a decision's last attempt, or entries replayed after an outage
     store.append(db.tenantId, customer, List.of(decision("loan", now)));
     assertThat(store.read(db.tenantId, customer).version()).isNotEqualTo(read.version());
-    assertThat(
-            store.appendDecisions(
-                db.tenantId, customer, List.of(decision("card", now.plusMillis(1))), read))
-        .isFalse();
+    assertThat(appendDecision(store, "card", 1, read)).isFalse();
   }
 
   /** Whether two stores built by {@link #newStore} share lists (two nodes on one Redis). */
@@ -527,6 +517,16 @@ abstract class ContactHistoryStoreContract {
   static ContactEntry impression(String offerKey, Instant at) {
     return ContactEntry.interaction(
         "int-" + UUID.randomUUID(), new ContactEvent("impression", offerKey, "cards", "web", at));
+  }
+
+  /**
+   * Appends one decision entry for {@code offerKey}, {@code millis} after {@link #now}, to this
+   * test's customer's list in {@code store}, if the list is still as {@code read} saw it.
+   */
+  boolean appendDecision(
+      ContactHistoryStore store, String offerKey, long millis, ContactHistory read) {
+    return store.appendDecisions(
+        db.tenantId, customer, List.of(decision(offerKey, now.plusMillis(millis))), read);
   }
 
   static ContactEntry decision(String offerKey, Instant at) {

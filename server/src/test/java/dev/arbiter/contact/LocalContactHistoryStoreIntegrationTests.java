@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.contact.jdbc.JdbcInteractionReader;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@link LocalContactHistoryStore} on a real PostgreSQL: the contract plus its memory bound. */
@@ -20,24 +19,16 @@ class LocalContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
   void shouldNotLetAReadMadeBeforeTheListWasDroppedPassOnTheListHeldAnew() {
     LocalContactHistoryStore store = newStore(DEFAULTS);
     ContactHistory first = store.read(db.tenantId, customer);
-    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), first))
-        .isTrue();
+    assertThat(appendDecision(store, "a", 0, first)).isTrue();
     ContactHistory stale = store.read(db.tenantId, customer); // after one decision
 
     store.clear(); // evicted, or forgotten at the switch to and from Redis
     ContactHistory fresh = store.read(db.tenantId, customer);
-    assertThat(
-            store.appendDecisions(
-                db.tenantId, customer, List.of(decision("b", now.plusMillis(1))), fresh))
-        .isTrue();
+    assertThat(appendDecision(store, "b", 1, fresh)).isTrue();
 
     // the list held anew has one decision too, but not the same version
     assertThat(store.read(db.tenantId, customer).version()).isNotEqualTo(stale.version());
-    assertThat(
-            store.appendDecisions(
-                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), stale))
-        .as("b was recorded since the read")
-        .isFalse();
+    assertThat(appendDecision(store, "c", 2, stale)).as("b was recorded since the read").isFalse();
   }
 
   @Test

@@ -162,13 +162,11 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
 
     ContactHistory stale = store.read(db.tenantId, customer);
     admin.del(key); // eviction, flush, restart: the list and its version are gone
-    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("x", now)), stale))
-        .isFalse();
+    assertThat(appendDecision(store, "x", 0, stale)).isFalse();
     ContactHistory fresh = store.read(db.tenantId, customer);
     assertThat(fresh.version()).isZero();
     assertThat(fresh.events()).isEmpty();
-    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("x", now)), fresh))
-        .isTrue();
+    assertThat(appendDecision(store, "x", 0, fresh)).isTrue();
   }
 
   @Test
@@ -176,24 +174,16 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     RedisContactHistoryStore nodeA = newStore(DEFAULTS);
     RedisContactHistoryStore nodeB = newStore(DEFAULTS);
     ContactHistory first = nodeA.read(db.tenantId, customer);
-    assertThat(nodeA.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), first))
-        .isTrue();
+    assertThat(appendDecision(nodeA, "a", 0, first)).isTrue();
     ContactHistory stale = nodeA.read(db.tenantId, customer); // after one decision
 
     admin.del(RedisContactHistoryStore.key(db.tenantId, customer)); // evicted, flushed, expired
     ContactHistory fresh = nodeB.read(db.tenantId, customer);
-    assertThat(
-            nodeB.appendDecisions(
-                db.tenantId, customer, List.of(decision("b", now.plusMillis(1))), fresh))
-        .isTrue();
+    assertThat(appendDecision(nodeB, "b", 1, fresh)).isTrue();
 
     // the list written anew has one decision too, but not the same version
     assertThat(nodeB.read(db.tenantId, customer).version()).isNotEqualTo(stale.version());
-    assertThat(
-            nodeA.appendDecisions(
-                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), stale))
-        .as("b was recorded since A read")
-        .isFalse();
+    assertThat(appendDecision(nodeA, "c", 2, stale)).as("b was recorded since A read").isFalse();
   }
 
   @Test
@@ -201,8 +191,7 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     RedisContactHistoryStore store = newStore(DEFAULTS);
     String key = RedisContactHistoryStore.key(db.tenantId, customer);
     ContactHistory first = store.read(db.tenantId, customer);
-    assertThat(store.appendDecisions(db.tenantId, customer, List.of(decision("a", now)), first))
-        .isTrue();
+    assertThat(appendDecision(store, "a", 0, first)).isTrue();
     String afterA = admin.hget(key, "#");
     ContactEntry b = decision("b", now.plusMillis(1));
     assertThat(
@@ -215,17 +204,10 @@ class RedisContactHistoryStoreIntegrationTests extends ContactHistoryStoreContra
     admin.hset(key, "#", afterA);
     admin.hdel(key, b.id());
     ContactHistory fresh = store.read(db.tenantId, customer);
-    assertThat(
-            store.appendDecisions(
-                db.tenantId, customer, List.of(decision("c", now.plusMillis(2))), fresh))
-        .isTrue();
+    assertThat(appendDecision(store, "c", 2, fresh)).isTrue();
 
     // one decision after the rolled-back list's version, as b was: not the version b left
-    assertThat(
-            store.appendDecisions(
-                db.tenantId, customer, List.of(decision("d", now.plusMillis(3))), stale))
-        .as("c was recorded since the read")
-        .isFalse();
+    assertThat(appendDecision(store, "d", 3, stale)).as("c was recorded since the read").isFalse();
   }
 
   @Test
