@@ -35,6 +35,7 @@ import dev.arbiter.decision.RecentDecisions;
 import dev.arbiter.decision.RecommendService;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.decision.web.RecommendController;
+import dev.arbiter.decision.web.RecommendServlet;
 import dev.arbiter.ops.BudgetHealthCheck;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.ContactHistoryHealthCheck;
@@ -104,6 +105,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -113,6 +115,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
@@ -929,12 +932,20 @@ class ServerWiring implements WebMvcConfigurer {
     }
   }
 
-  /** Routes Recommend past annotated-method matching (see {@link RecommendController}). */
-  @Bean(RecommendController.FAST_MAPPING)
-  org.springframework.web.servlet.handler.SimpleUrlHandlerMapping recommendHandlerMapping(
-      RecommendController recommend) {
-    return RecommendController.fastMapping(
-        recommend, new PermissionInterceptor(problems.getObject()));
+  /** Serves Recommend past Spring MVC's dispatcher (see {@link RecommendServlet}). */
+  @Bean
+  ServletRegistrationBean<RecommendServlet> recommendServlet(
+      RecommendController recommend, ObjectProvider<HandlerExceptionResolver> resolvers) {
+    ServletRegistrationBean<RecommendServlet> reg =
+        new ServletRegistrationBean<>(
+            new RecommendServlet(
+                recommend,
+                new PermissionInterceptor(problems.getObject()),
+                () -> resolvers.orderedStream().toList()),
+            RecommendController.PATH);
+    reg.setName("recommend");
+    reg.setLoadOnStartup(1);
+    return reg;
   }
 
   @Override

@@ -603,6 +603,44 @@ class RecommendIntegrationTests {
     assertThat(r.code()).isEqualTo("FORBIDDEN_ROLE");
   }
 
+  /**
+   * Recommend is served by a servlet of its own, past Spring MVC's dispatcher: the filters still
+   * authenticate it, on every spelling of its path, and its route's permission is still checked.
+   */
+  @Test
+  void shouldAuthenticateAndCheckTheRoleOnItsOwnServlet() {
+    Map<String, Object> body = Map.of("customerId", "c-servlet", "flowKey", "homepage");
+    for (String path : List.of("/api/v1/recommend", "/%61pi/v1/recommend")) {
+      Response anonymous = server.post(path, body, "X-Tenant-Id", DemoSeeder.TENANT);
+      assertThat(anonymous.status()).as(path).isEqualTo(401);
+      assertThat(anonymous.code()).isEqualTo("AUTH_MISSING_TOKEN");
+      assertThat(anonymous.header("WWW-Authenticate")).isEqualTo("Bearer");
+      assertThat(server.post(path, body, auth(decision, DemoSeeder.TENANT)).status())
+          .as(path)
+          .isEqualTo(200);
+    }
+    String viewer = server.apiKey(DemoSeeder.TENANT, "viewer");
+    Response refused = recommend(viewer, body);
+    assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+    assertThat(refused.code()).isEqualTo("FORBIDDEN_ROLE");
+    assertThat(refused.json().path("detail").asString()).contains("viewer").contains("decide");
+    assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(refused.json().path("requestId").asString())
+        .isEqualTo(refused.header("X-Request-ID"));
+
+    // what the controller throws is answered by the application's problem handler, not the
+    // container: a problem body with the request's id, the success answer's type reset
+    Response missing = recommend(decision, Map.of("customerId", "c", "flowKey", "nope"));
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(missing.json().path("requestId").asString())
+        .isEqualTo(missing.header("X-Request-ID"));
+    assertThat(server.get("/metrics").body())
+        .containsPattern(
+            "http_server_requests_seconds_count\\{[^}]*method=\"POST\"[^}]*"
+                + "status=\"404\"[^}]*uri=\"/api/v1/recommend\"");
+  }
+
   @Test
   void shouldNameWhatWasAskedWhenNoFlowServesIt() {
     Response r =

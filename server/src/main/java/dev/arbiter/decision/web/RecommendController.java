@@ -22,7 +22,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
@@ -34,31 +33,26 @@ import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.method.HandlerMethod;
-import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code POST /api/v1/recommend}; {@code X-Debug: true} (editor or admin) returns the trace.
  *
- * <p>The hottest endpoint skips part of Spring MVC. {@link #FAST_MAPPING} routes its path straight
- * to {@link #recommend}, ahead of the annotated-method mapping, so a decision pays neither the
- * matching of every {@code @RequestMapping} nor the resolution of a body, header and caller
- * argument (together about a tenth of a decision's request-thread CPU on the reference flow). The
- * annotations still describe the endpoint in the OpenAPI document. What MVC checked from them is
- * checked in the method, with the same answers: the HTTP method (405 with {@code Allow}), the
- * body's media type (415) and {@code Accept} (406); the {@link Requires} permission is checked by
- * the same {@link PermissionInterceptor} as every route. Failures go to MVC's exception handling,
- * so every problem body is the one {@code ProblemHandler} writes. The body is read and the answer
- * written with a reader and a writer made once from the application's {@link JsonMapper}, not
- * through the message converters, which resolve generic types and negotiate content per request.
+ * <p>The hottest endpoint skips Spring MVC. {@link RecommendServlet}, mapped to exactly {@value
+ * #PATH}, calls {@link #recommend} without the dispatcher, the matching of every
+ * {@code @RequestMapping} or the resolution of a body, header and caller argument. The annotations
+ * still describe the endpoint in the OpenAPI document. What MVC checked from them is checked in the
+ * method, with the same answers: the HTTP method (405 with {@code Allow}), the body's media type
+ * (415) and {@code Accept} (406); the {@link Requires} permission is checked by the same {@link
+ * PermissionInterceptor} as every route. Failures go to MVC's exception resolvers, so every problem
+ * body is the one {@code ProblemHandler} writes. The body is read and the answer written with a
+ * reader and a writer made once from the application's {@link JsonMapper}, not through the message
+ * converters, which resolve generic types and negotiate content per request.
  */
 @RestController
 public class RecommendController {
-  static final String PATH = "/api/v1/recommend";
-
-  /** The name of the handler mapping bean that routes {@value #PATH} here first. */
-  public static final String FAST_MAPPING = "recommendHandlerMapping";
+  public static final String PATH = "/api/v1/recommend";
 
   private static final MediaType ANY_JSON = MediaType.parseMediaType("application/*+json");
 
@@ -114,7 +108,7 @@ public class RecommendController {
           HttpMediaTypeNotSupportedException,
           HttpMediaTypeNotAcceptableException,
           IOException {
-    // what the annotation's conditions checked when MVC matched them; the fast mapping does not
+    // what the annotation's conditions checked when MVC matched them; the servlet does not
     if (!"POST".equals(http.getMethod())) {
       throw new HttpRequestMethodNotSupportedException(http.getMethod(), List.of("POST"));
     }
@@ -217,28 +211,15 @@ public class RecommendController {
     }
   }
 
-  /**
-   * Routes {@value #PATH}, whatever the method, to {@code controller}'s {@link #recommend} before
-   * any other mapping, with {@code permissions} checking its {@link Requires} as for every {@code
-   * /api/v1} route. The handler is the annotated method itself, so MVC's exception handling answers
-   * what it throws with the usual problem bodies, and the matched pattern is exposed to the access
-   * log and the HTTP metrics as for any route.
-   */
-  public static SimpleUrlHandlerMapping fastMapping(
-      RecommendController controller, PermissionInterceptor permissions) {
-    HandlerMethod handler;
+  /** {@link #recommend} as a handler, for the permission check and the exception resolvers. */
+  HandlerMethod handlerMethod() {
     try {
-      handler =
-          new HandlerMethod(
-              controller,
-              RecommendController.class.getDeclaredMethod(
-                  "recommend", HttpServletRequest.class, HttpServletResponse.class));
+      return new HandlerMethod(
+          this,
+          RecommendController.class.getDeclaredMethod(
+              "recommend", HttpServletRequest.class, HttpServletResponse.class));
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(e);
     }
-    SimpleUrlHandlerMapping mapping = new SimpleUrlHandlerMapping(Map.of(PATH, handler));
-    mapping.setOrder(Ordered.HIGHEST_PRECEDENCE);
-    mapping.setInterceptors(permissions);
-    return mapping;
   }
 }
