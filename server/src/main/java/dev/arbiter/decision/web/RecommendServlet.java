@@ -30,12 +30,19 @@ import org.springframework.web.servlet.ModelAndView;
  * metrics, the {@link PermissionInterceptor} checks the method's {@code @Requires}, and whatever
  * the controller throws goes to the application's {@link HandlerExceptionResolver}s, in the
  * dispatcher's order, with the controller method as the handler (so {@code ProblemHandler} writes
- * the problem body). An exception none of them answers is rethrown to the container, as the
- * dispatcher rethrows it.
+ * the problem body); an {@link Error} goes to them wrapped, as the dispatcher wraps it. An
+ * exception none of them answers is rethrown to the container, as the dispatcher rethrows it.
  */
 public final class RecommendServlet extends HttpServlet {
-  private final transient RecommendController controller;
+  /** What the servlet serves: the controller's method, called with the request and response. */
+  @FunctionalInterface
+  interface Action {
+    void serve(HttpServletRequest request, HttpServletResponse response) throws Exception;
+  }
+
+  private final transient String pattern;
   private final transient HandlerMethod handler;
+  private final transient Action action;
   private final transient PermissionInterceptor permissions;
   private final transient Supplier<List<HandlerExceptionResolver>> resolverSource;
   private transient volatile List<HandlerExceptionResolver> resolvers;
@@ -48,8 +55,28 @@ public final class RecommendServlet extends HttpServlet {
       RecommendController controller,
       PermissionInterceptor permissions,
       Supplier<List<HandlerExceptionResolver>> resolvers) {
-    this.controller = controller;
-    this.handler = controller.handlerMethod();
+    this(
+        RecommendController.PATH,
+        controller.handlerMethod(),
+        controller::recommend,
+        permissions,
+        resolvers);
+  }
+
+  /**
+   * @param pattern the route the access log and the HTTP metrics name
+   * @param handler the method {@code action} calls, whose {@code @Requires} is checked and which
+   *     the exception resolvers are given
+   */
+  RecommendServlet(
+      String pattern,
+      HandlerMethod handler,
+      Action action,
+      PermissionInterceptor permissions,
+      Supplier<List<HandlerExceptionResolver>> resolvers) {
+    this.pattern = pattern;
+    this.handler = handler;
+    this.action = action;
     this.permissions = permissions;
     this.resolverSource = resolvers;
   }
@@ -57,16 +84,29 @@ public final class RecommendServlet extends HttpServlet {
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)
       throws ServletException, IOException {
-    request.setAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE, RecommendController.PATH);
+    request.setAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE, pattern);
     ServerHttpObservationFilter.findObservationContext(request)
-        .ifPresent(context -> context.setPathPattern(RecommendController.PATH));
+        .ifPresent(context -> context.setPathPattern(pattern));
     try {
       if (permissions.preHandle(request, response, handler)) {
-        controller.recommend(request, response);
+        action.serve(request, response);
       }
     } catch (Exception e) {
       answer(request, response, e);
+    } catch (Throwable t) {
+      // as the dispatcher wraps an Error, so it is answered (500) and logged with the request's id
+      answer(request, response, new ServletException("Handler dispatch failed: " + t, t));
     }
+  }
+
+  /**
+   * Every method goes to {@link #service}, which answers all but POST with 405; declared so that
+   * the container's own answer to TRACE lists POST in its {@code Allow} header.
+   */
+  @Override
+  protected void doPost(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    service(request, response);
   }
 
   /** What {@code DispatcherServlet.processHandlerException} does, for a handler's exception. */
