@@ -210,10 +210,7 @@ class ServerWiring implements WebMvcConfigurer {
     RedisRateLimiter redis =
         config
             .redisUrl()
-            .map(
-                url ->
-                    new RedisRateLimiter(
-                        RedisUrls.parse(url).uri(), RedisRateLimiter.DEFAULT_COMMAND_TIMEOUT))
+            .map(url -> new RedisRateLimiter(RedisUrls.parse(url).uri(), config.redisTimeout()))
             .orElse(null);
     return new FailoverRateLimiter(redis, new LocalRateLimiter(clock), meters, clock);
   }
@@ -693,10 +690,7 @@ class ServerWiring implements WebMvcConfigurer {
     RedisBudgetLedger redis =
         config
             .redisUrl()
-            .map(
-                url ->
-                    new RedisBudgetLedger(
-                        RedisUrls.parse(url).uri(), RedisBudgetLedger.DEFAULT_COMMAND_TIMEOUT))
+            .map(url -> new RedisBudgetLedger(RedisUrls.parse(url).uri(), config.redisTimeout()))
             .orElse(null);
     return new FailoverBudgetLedger(
         redis,
@@ -745,7 +739,7 @@ class ServerWiring implements WebMvcConfigurer {
                     new RedisContactHistoryStore(
                         null,
                         RedisUrls.parse(url).uri(),
-                        RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT,
+                        config.redisTimeout(),
                         reader,
                         props,
                         metrics,

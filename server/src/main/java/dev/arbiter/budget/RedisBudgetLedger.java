@@ -39,7 +39,7 @@ import java.util.Objects;
  */
 public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
   public static final String KEY_PREFIX = "arbiter:budget:";
-  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = FailFastRedis.DEFAULT_COMMAND_TIMEOUT;
 
   // KEYS: counters. Returns per key {d, c}, or {-1, -1} when absent. Counts stay below 2^53, so
   // Lua's doubles hold them exactly.

@@ -25,6 +25,8 @@ import java.util.OptionalInt;
  * @param poolTimeout how long a request waits for a pooled connection ({@code PG_POOL_TIMEOUT_MS})
  * @param migrateOnStart run Flyway migrations when serving ({@code ARBITER_MIGRATE_ON_START})
  * @param redisUrl shared Redis ({@code REDIS_URL}); empty means in-process fallbacks
+ * @param redisTimeout the longest a call waits for a Redis command before the node answers without
+ *     Redis ({@code ARBITER_REDIS_TIMEOUT}): rate limits, budgets and contact history
  * @param budgetRedisOutage what budgeted offers get while the configured Redis is down ({@code
  *     ARBITER_BUDGET_REDIS_OUTAGE})
  * @param budgetChargeReconcileInterval how often each node counts cost charges left uncounted in
@@ -81,6 +83,7 @@ public record ArbiterConfig(
     Duration poolTimeout,
     boolean migrateOnStart,
     Optional<String> redisUrl,
+    Duration redisTimeout,
     BudgetOutagePolicy budgetRedisOutage,
     Duration budgetChargeReconcileInterval,
     Duration contactReconcileInterval,

@@ -8,13 +8,13 @@ import dev.arbiter.config.ArbiterConfig.LogFormat;
 import dev.arbiter.config.ArbiterConfig.RateLimits;
 import dev.arbiter.config.ArbiterConfig.RateSpec;
 import dev.arbiter.contact.ContactHistoryProperties;
-import dev.arbiter.contact.RedisContactHistoryStore;
 import dev.arbiter.db.DatabaseUrls;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.db.EventEncoding;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
+import dev.arbiter.redis.FailFastRedis;
 import dev.arbiter.security.ClientAddresses;
 import dev.arbiter.security.jwt.JwtProperties;
 import java.net.URI;
@@ -134,6 +134,17 @@ public final class ConfigLoader {
             BudgetOutagePolicy.COUNT_LOCALLY,
             BudgetOutagePolicy.REFUSE);
     redis.ifPresent(this::checkRedisUrl);
+    Duration redisTimeout = duration("ARBITER_REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT);
+    if (redisTimeout.compareTo(MIN_REDIS_TIMEOUT) < 0
+        || redisTimeout.compareTo(MAX_REDIS_TIMEOUT) > 0) {
+      problems.add(
+          "ARBITER_REDIS_TIMEOUT must be between "
+              + MIN_REDIS_TIMEOUT
+              + " and "
+              + MAX_REDIS_TIMEOUT
+              + ", got "
+              + redisTimeout);
+    }
     Duration chargeReconcileInterval =
         reconcileInterval("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL");
     Duration contactReconcileInterval = reconcileInterval("ARBITER_CONTACT_RECONCILE_INTERVAL");
@@ -220,6 +231,7 @@ public final class ConfigLoader {
         poolTimeout,
         migrate,
         redis,
+        redisTimeout,
         budgetRedisOutage,
         chargeReconcileInterval,
         contactReconcileInterval,
@@ -247,6 +259,15 @@ public final class ConfigLoader {
         cronSecret,
         List.copyOf(warnings));
   }
+
+  /** {@code ARBITER_REDIS_TIMEOUT} unless set. */
+  public static final Duration DEFAULT_REDIS_TIMEOUT = FailFastRedis.DEFAULT_COMMAND_TIMEOUT;
+
+  /** The shortest {@code ARBITER_REDIS_TIMEOUT}: below it, a busy Redis would look down. */
+  static final Duration MIN_REDIS_TIMEOUT = Duration.ofMillis(10);
+
+  /** The longest {@code ARBITER_REDIS_TIMEOUT}: every request waits this long while Redis hangs. */
+  static final Duration MAX_REDIS_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * The most {@code ARBITER_DECISION_EVENTS_PER_ROW}: larger rows leave their page for TOAST chunks
@@ -292,10 +313,9 @@ public final class ConfigLoader {
               + ") is above "
               + LARGE_CONTACT_LISTS
               + ": while a policy counts decisions, every decision reads and decodes up to two and"
-              + " a quarter times that many entries of the customer (in Redis one reply, within the"
-              + " command timeout of "
-              + RedisContactHistoryStore.DEFAULT_COMMAND_TIMEOUT.toMillis()
-              + " ms), and each node's memory holds twice as many per customer without Redis");
+              + " a quarter times that many entries of the customer (in Redis one reply, within"
+              + " ARBITER_REDIS_TIMEOUT), and each node's memory holds twice as many per customer"
+              + " without Redis");
     }
     int localCustomers =
         intValue("ARBITER_CONTACT_LOCAL_CUSTOMERS", defaults.maxLocalCustomers(), 1, 100_000_000);

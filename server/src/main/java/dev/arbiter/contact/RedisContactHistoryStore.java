@@ -51,7 +51,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class RedisContactHistoryStore implements ContactHistoryStore, AutoCloseable {
   public static final String KEY_PREFIX = "arbiter:ch:";
-  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = FailFastRedis.DEFAULT_COMMAND_TIMEOUT;
   static final String LOADED = ContactEntry.RESERVED_ID;
 
   /** The field holding the list's version (see the class comment). */

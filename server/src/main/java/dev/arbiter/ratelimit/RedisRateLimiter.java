@@ -28,7 +28,7 @@ import java.util.Objects;
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   public static final String KEY_PREFIX = "arbiter:rl:";
-  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = FailFastRedis.DEFAULT_COMMAND_TIMEOUT;
 
   // KEYS[1] bucket; ARGV[1] interval µs, ARGV[2] capacity µs.
   // Returns {allowed 0|1, remaining, retry-after µs}. Numbers stay below 2^53 (epoch µs ~ 1.8e15),

@@ -32,6 +32,12 @@ import java.util.function.Function;
  * #ping()} (called by the component's probe) is the only thing that connects. Thread-safe.
  */
 public final class FailFastRedis implements AutoCloseable {
+  /**
+   * The command timeout unless {@code ARBITER_REDIS_TIMEOUT} sets another: a Redis on the same
+   * network answers in well under a millisecond.
+   */
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+
   /** How long {@link #ping()} may take to open a connection. */
   public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
 

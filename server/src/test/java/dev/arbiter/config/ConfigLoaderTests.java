@@ -304,6 +304,31 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldWaitAQuarterOfASecondForRedisUnlessToldOtherwise() {
+    assertThat(ConfigLoader.load(Map.of()).redisTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "1500ms")).redisTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(1500));
+    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "PT0.01S")).redisTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(10));
+    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "10s")).redisTimeout())
+        .isEqualTo(java.time.Duration.ofSeconds(10));
+    for (String bad : new String[] {"9ms", "0s", "11s"}) {
+      assertThat(problemsAbout(Map.of("ARBITER_REDIS_TIMEOUT", bad), "ARBITER_REDIS_TIMEOUT"))
+          .as(bad)
+          .singleElement()
+          .asString()
+          .isEqualTo(
+              "ARBITER_REDIS_TIMEOUT must be between PT0.01S and PT10S, got "
+                  + ConfigLoader.parseDuration(bad));
+    }
+    assertThat(problemsAbout(Map.of("ARBITER_REDIS_TIMEOUT", "soon"), "ARBITER_REDIS_TIMEOUT"))
+        .singleElement()
+        .asString()
+        .startsWith("ARBITER_REDIS_TIMEOUT");
+  }
+
+  @Test
   void shouldReconcileUncountedCostChargesEveryThirtySecondsUnlessToldOtherwise() {
     assertThat(ConfigLoader.load(Map.of()).budgetChargeReconcileInterval())
         .isEqualTo(java.time.Duration.ofSeconds(30));

@@ -129,6 +129,15 @@ class ContactCapConcurrencyIntegrationTests {
     Map<String, String> env = TestServer.sharedEnvWithRedis();
     try (TestServer a = TestServer.startWithEnv(env);
         TestServer b = TestServer.startWithEnv(env)) {
+      // ARBITER_REDIS_TIMEOUT reaches every store on Redis
+      assertThat(
+              List.of(
+                  a.bean(dev.arbiter.contact.FailoverContactHistoryStore.class)
+                      .redis()
+                      .commandTimeout(),
+                  a.bean(dev.arbiter.budget.FailoverBudgetLedger.class).redis().commandTimeout(),
+                  a.bean(dev.arbiter.ratelimit.FailoverRateLimiter.class).redis().commandTimeout()))
+          .containsOnly(TestServer.SHARED_REDIS_TIMEOUT);
       String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
       catalog(a, tenant);
       awaitPolicy(a, tenant);

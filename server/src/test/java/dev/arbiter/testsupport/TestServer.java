@@ -51,15 +51,22 @@ public final class TestServer implements AutoCloseable {
 
   /**
    * The environment of nodes that share a new database and the shared test Redis: start several
-   * servers on it with {@link #startWithEnv}.
+   * servers on it with {@link #startWithEnv}. Their Redis commands may take {@link
+   * #SHARED_REDIS_TIMEOUT}: a 2-core machine running the suite stalls a command past the default
+   * quarter second often enough that a node would answer a two-node test without Redis.
    */
   public static Map<String, String> sharedEnvWithRedis() {
     return Map.of(
         "DATABASE_URL",
         TestDatabase.newDatabase(),
         "REDIS_URL",
-        TestRedis.uri().toURI().toString());
+        TestRedis.uri().toURI().toString(),
+        "ARBITER_REDIS_TIMEOUT",
+        SHARED_REDIS_TIMEOUT.toString());
   }
+
+  /** The Redis command timeout of the nodes {@link #sharedEnvWithRedis} starts. */
+  public static final java.time.Duration SHARED_REDIS_TIMEOUT = java.time.Duration.ofSeconds(2);
 
   /** A server on exactly this environment (plus port 0, text logs and the test pepper). */
   public static TestServer startWithEnv(Map<String, String> given) {
