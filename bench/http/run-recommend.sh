@@ -16,7 +16,9 @@
 # Needs wrk (Debian: apt-get install wrk) and python3. Prints a markdown table and the decision
 # events written, dropped and waited for; exits 1 when any event was dropped (an invalid run).
 # Env: JOPTS, the server's JVM options (default -XX:+UseZGC, as bin/arbiter; JOPTS= for G1);
-#      WARMUPS, warm-up runs of Recommend on 100 offers (default 3); ROUNDS (default 3).
+#      WARMUPS, warm-up runs of Recommend on 100 offers (default 3); ROUNDS (default 3);
+#      JAR, the server jar (default server/target/arbiter.jar, built when missing), to measure an
+#      earlier build in the same session.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -24,10 +26,11 @@ secs=${1:-20}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
 java_home=$(sh bin/find-jdk) || { echo "needs a JDK 21+" >&2; exit 2; }
 java="$java_home/bin/java"
-[ -f server/target/arbiter.jar ] || JAVA_HOME="$java_home" ./mvnw -q -B -DskipTests -pl server -am package
+[ -n "${JAR:-}" ] || [ -f server/target/arbiter.jar ] \
+  || JAVA_HOME="$java_home" ./mvnw -q -B -DskipTests -pl server -am package
 data=$(mktemp -d)
 port=${PORT:-18181}
-jar=server/target/arbiter.jar
+jar=${JAR:-server/target/arbiter.jar}
 # the JVM options bin/arbiter runs the server with unless told otherwise; JOPTS= for the JVM default
 JOPTS=${JOPTS--XX:+UseZGC}
 . bench/http/server.sh
