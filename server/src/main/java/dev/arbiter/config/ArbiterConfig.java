@@ -184,7 +184,7 @@ public record ArbiterConfig(
         + ", poolMax="
         + poolMax
         + ", redis="
-        + (redisUrl.isPresent() ? "configured" : "disabled")
+        + (redisUrl.isPresent() ? "configured (command timeout " + redisTimeout + ")" : "disabled")
         + ", "
         + jwt
         + ", rateLimit="

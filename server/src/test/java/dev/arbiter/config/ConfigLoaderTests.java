@@ -322,6 +322,14 @@ class ConfigLoaderTests {
               "ARBITER_REDIS_TIMEOUT must be between PT0.01S and PT10S, got "
                   + ConfigLoader.parseDuration(bad));
     }
+    // start-up prints it beside the (password-free) Redis status
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(
+                        "REDIS_URL", "redis://:hunter2@redis:6379", "ARBITER_REDIS_TIMEOUT", "1s"))
+                .toString())
+        .contains("redis=configured (command timeout PT1S)")
+        .doesNotContain("hunter2");
     assertThat(problemsAbout(Map.of("ARBITER_REDIS_TIMEOUT", "soon"), "ARBITER_REDIS_TIMEOUT"))
         .singleElement()
         .asString()
