@@ -21,6 +21,10 @@
 #      earlier build in the same session.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -n "${JAR:-}" ]; then
+  [ -f "$JAR" ] || { echo "JAR=$JAR: no such file" >&2; exit 2; }
+  JAR=$(realpath "$JAR") # read after the cd below
+fi
 cd "$root"
 secs=${1:-20}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }

@@ -182,8 +182,8 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   /**
    * A ledger on Redis when {@code redis} is given, in process memory when it is null.
    *
-   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout); if
-   * that fails it starts degraded and the probe keeps trying.
+   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout and
+   * twice the command timeout); if that fails it starts degraded and the probe keeps trying.
    *
    * @param redis the shared counters, or null when {@code REDIS_URL} is not configured; closed by
    *     {@link #close()}

@@ -263,11 +263,18 @@ public final class ConfigLoader {
   /** {@code ARBITER_REDIS_TIMEOUT} unless set. */
   public static final Duration DEFAULT_REDIS_TIMEOUT = FailFastRedis.DEFAULT_COMMAND_TIMEOUT;
 
-  /** The shortest {@code ARBITER_REDIS_TIMEOUT}: below it, a busy Redis would look down. */
-  static final Duration MIN_REDIS_TIMEOUT = Duration.ofMillis(10);
+  /**
+   * The shortest {@code ARBITER_REDIS_TIMEOUT}: Lettuce expires commands on a timer that ticks
+   * every 100 ms, so a shorter timeout would not be kept anyway.
+   */
+  static final Duration MIN_REDIS_TIMEOUT = Duration.ofMillis(100);
 
-  /** The longest {@code ARBITER_REDIS_TIMEOUT}: every request waits this long while Redis hangs. */
-  static final Duration MAX_REDIS_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * The longest {@code ARBITER_REDIS_TIMEOUT}: while Redis hangs, a request waits this long for
+   * each store that has not fallen back yet (up to three), a probe's ping up to the connect timeout
+   * and twice this, and shutdown waits 5 s for the probes.
+   */
+  static final Duration MAX_REDIS_TIMEOUT = Duration.ofSeconds(1);
 
   /**
    * The most {@code ARBITER_DECISION_EVENTS_PER_ROW}: larger rows leave their page for TOAST chunks

@@ -104,8 +104,8 @@ public final class FailoverContactHistoryStore implements ContactHistoryStore, A
   /**
    * A store on Redis when {@code redis} is given, in process memory only when it is null.
    *
-   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout); if
-   * that fails it starts degraded and the probe keeps trying.
+   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout and
+   * twice the command timeout); if that fails it starts degraded and the probe keeps trying.
    *
    * @param redis the shared store, or null when Redis is not configured; closed by {@link #close()}
    * @param local the fallback, also the only store when {@code redis} is null

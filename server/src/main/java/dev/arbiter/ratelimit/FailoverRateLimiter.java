@@ -54,8 +54,8 @@ public final class FailoverRateLimiter implements RateLimiter, AutoCloseable {
   /**
    * A limiter on Redis when {@code redis} is given, in process memory only when it is null.
    *
-   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout); if
-   * that fails it starts degraded and the probe keeps trying.
+   * <p>With Redis, connects and pings once before returning (at most the 1 s connect timeout and
+   * twice the command timeout); if that fails it starts degraded and the probe keeps trying.
    *
    * @param redis the shared limiter, or null when {@code REDIS_URL} is not configured; closed by
    *     {@link #close()}

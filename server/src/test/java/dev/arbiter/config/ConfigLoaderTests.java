@@ -307,19 +307,19 @@ class ConfigLoaderTests {
   void shouldWaitAQuarterOfASecondForRedisUnlessToldOtherwise() {
     assertThat(ConfigLoader.load(Map.of()).redisTimeout())
         .isEqualTo(java.time.Duration.ofMillis(250));
-    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "1500ms")).redisTimeout())
-        .isEqualTo(java.time.Duration.ofMillis(1500));
-    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "PT0.01S")).redisTimeout())
-        .isEqualTo(java.time.Duration.ofMillis(10));
-    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "10s")).redisTimeout())
-        .isEqualTo(java.time.Duration.ofSeconds(10));
-    for (String bad : new String[] {"9ms", "0s", "11s"}) {
+    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "500ms")).redisTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "PT0.1S")).redisTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(100));
+    assertThat(ConfigLoader.load(Map.of("ARBITER_REDIS_TIMEOUT", "1s")).redisTimeout())
+        .isEqualTo(java.time.Duration.ofSeconds(1));
+    for (String bad : new String[] {"99ms", "0s", "1001ms", "10s"}) {
       assertThat(problemsAbout(Map.of("ARBITER_REDIS_TIMEOUT", bad), "ARBITER_REDIS_TIMEOUT"))
           .as(bad)
           .singleElement()
           .asString()
           .isEqualTo(
-              "ARBITER_REDIS_TIMEOUT must be between PT0.01S and PT10S, got "
+              "ARBITER_REDIS_TIMEOUT must be between PT0.1S and PT1S, got "
                   + ConfigLoader.parseDuration(bad));
     }
     // start-up prints it beside the (password-free) Redis status

@@ -3,7 +3,6 @@ package dev.arbiter.ratelimit;
 import static dev.arbiter.testsupport.TestServer.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.arbiter.testsupport.TestDatabase;
 import dev.arbiter.testsupport.TestRedis;
 import dev.arbiter.testsupport.TestServer;
 import dev.arbiter.testsupport.TestServer.Response;
@@ -63,15 +62,8 @@ class RateLimitIntegrationTests {
 
   @Test
   void shouldEnforceOneGlobalLimitAcrossTwoNodesSharingRedis() throws Exception {
-    String redisUrl = TestRedis.uri().toURI().toString();
-    Map<String, String> env =
-        Map.of(
-            "DATABASE_URL",
-            TestDatabase.newDatabase(),
-            "REDIS_URL",
-            redisUrl,
-            "RATE_LIMIT",
-            "40/1h");
+    Map<String, String> env = new java.util.HashMap<>(TestServer.sharedEnvWithRedis());
+    env.put("RATE_LIMIT", "40/1h");
     try (TestServer a = TestServer.startWithEnv(env);
         TestServer b = TestServer.startWithEnv(env)) {
       String key = a.apiKey("acme", "viewer");

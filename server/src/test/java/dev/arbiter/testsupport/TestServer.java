@@ -52,8 +52,9 @@ public final class TestServer implements AutoCloseable {
   /**
    * The environment of nodes that share a new database and the shared test Redis: start several
    * servers on it with {@link #startWithEnv}. Their Redis commands may take {@link
-   * #SHARED_REDIS_TIMEOUT}: a 2-core machine running the suite stalls a command past the default
-   * quarter second often enough that a node would answer a two-node test without Redis.
+   * #SHARED_REDIS_TIMEOUT}, the longest allowed: a 2-core machine running the suite stalls a
+   * command past the default quarter second often enough that a node would answer a two-node test
+   * without Redis.
    */
   public static Map<String, String> sharedEnvWithRedis() {
     return Map.of(
@@ -66,7 +67,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   /** The Redis command timeout of the nodes {@link #sharedEnvWithRedis} starts. */
-  public static final java.time.Duration SHARED_REDIS_TIMEOUT = java.time.Duration.ofSeconds(2);
+  public static final java.time.Duration SHARED_REDIS_TIMEOUT = java.time.Duration.ofSeconds(1);
 
   /** A server on exactly this environment (plus port 0, text logs and the test pepper). */
   public static TestServer startWithEnv(Map<String, String> given) {

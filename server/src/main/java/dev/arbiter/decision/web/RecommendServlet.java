@@ -131,10 +131,11 @@ public final class RecommendServlet extends HttpServlet {
       request.setAttribute(DispatcherServlet.EXCEPTION_ATTRIBUTE, e);
       return;
     }
+    // as the dispatcher's servlet rethrows what no resolver answered
     switch (e) {
+      case ServletException servlet -> throw servlet;
       case IOException io -> throw io;
-      case RuntimeException runtime -> throw runtime;
-      default -> throw new ServletException(e);
+      default -> throw new ServletException("Request processing failed: " + e, e);
     }
   }
 

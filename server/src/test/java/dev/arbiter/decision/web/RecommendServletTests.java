@@ -116,17 +116,34 @@ class RecommendServletTests {
                     .service(request(Role.DECISION), new MockHttpServletResponse()));
     assertThat(thrown).isSameAs(io);
 
-    Exception checked = new Exception("checked");
+    for (Exception other : List.of(new Exception("checked"), new IllegalStateException("bug"))) {
+      thrown =
+          catchThrowable(
+              () ->
+                  servlet(
+                          (req, res) -> {
+                            throw other;
+                          },
+                          List.of())
+                      .service(request(Role.DECISION), new MockHttpServletResponse()));
+      assertThat(thrown)
+          .isInstanceOf(ServletException.class)
+          .hasMessageStartingWith("Request processing failed")
+          .hasCause(other);
+    }
+
+    // an Error no resolver answered: wrapped once, not twice
+    AssertionError failure = new AssertionError("broken");
     thrown =
         catchThrowable(
             () ->
                 servlet(
                         (req, res) -> {
-                          throw checked;
+                          throw failure;
                         },
                         List.of())
                     .service(request(Role.DECISION), new MockHttpServletResponse()));
-    assertThat(thrown).isInstanceOf(ServletException.class).hasCause(checked);
+    assertThat(thrown).isInstanceOf(ServletException.class).hasCause(failure);
   }
 
   @Test
