@@ -102,31 +102,28 @@ class RecommendServletTests {
         .isEqualTo(PATTERN);
   }
 
+  /** What a decision's request gets out of the servlet when its action throws {@code failure}. */
+  private Throwable thrownServing(Throwable failure, List<HandlerExceptionResolver> resolvers) {
+    return catchThrowable(
+        () ->
+            servlet(
+                    (req, res) -> {
+                      if (failure instanceof Error error) {
+                        throw error;
+                      }
+                      throw (Exception) failure;
+                    },
+                    resolvers)
+                .service(request(Role.DECISION), new MockHttpServletResponse()));
+  }
+
   @Test
-  void shouldRethrowWhatNoResolverAnswers() throws Exception {
+  void shouldRethrowWhatNoResolverAnswers() {
     IOException io = new IOException("client gone");
-    Throwable thrown =
-        catchThrowable(
-            () ->
-                servlet(
-                        (req, res) -> {
-                          throw io;
-                        },
-                        List.of())
-                    .service(request(Role.DECISION), new MockHttpServletResponse()));
-    assertThat(thrown).isSameAs(io);
+    assertThat(thrownServing(io, List.of())).isSameAs(io);
 
     for (Exception other : List.of(new Exception("checked"), new IllegalStateException("bug"))) {
-      thrown =
-          catchThrowable(
-              () ->
-                  servlet(
-                          (req, res) -> {
-                            throw other;
-                          },
-                          List.of())
-                      .service(request(Role.DECISION), new MockHttpServletResponse()));
-      assertThat(thrown)
+      assertThat(thrownServing(other, List.of()))
           .isInstanceOf(ServletException.class)
           .hasMessageStartingWith("Request processing failed")
           .hasCause(other);
@@ -134,30 +131,17 @@ class RecommendServletTests {
 
     // an Error no resolver answered: wrapped once, not twice
     AssertionError failure = new AssertionError("broken");
-    thrown =
-        catchThrowable(
-            () ->
-                servlet(
-                        (req, res) -> {
-                          throw failure;
-                        },
-                        List.of())
-                    .service(request(Role.DECISION), new MockHttpServletResponse()));
-    assertThat(thrown).isInstanceOf(ServletException.class).hasCause(failure);
+    assertThat(thrownServing(failure, List.of()))
+        .isInstanceOf(ServletException.class)
+        .hasCause(failure);
   }
 
   @Test
   void shouldRefuseAResolverThatAnswersWithAView() {
-    Throwable thrown =
-        catchThrowable(
-            () ->
-                servlet(
-                        (req, res) -> {
-                          throw new IllegalStateException("x");
-                        },
-                        List.of((req, res, h, e) -> new ModelAndView("error")))
-                    .service(request(Role.DECISION), new MockHttpServletResponse()));
-    assertThat(thrown)
+    assertThat(
+            thrownServing(
+                new IllegalStateException("x"),
+                List.of((req, res, h, e) -> new ModelAndView("error"))))
         .isInstanceOf(ServletException.class)
         .hasMessageContaining("view")
         .hasCauseInstanceOf(IllegalStateException.class);
