@@ -188,14 +188,11 @@ final class ContactEntries {
         java.util.Arrays.asList(n == array.length ? array : java.util.Arrays.copyOf(array, n)));
   }
 
-  /** The events of newest-first {@code entries} at or after {@code cutoff}, in that order. */
-  static List<ContactEvent> events(List<ContactEntry> entries, Instant cutoff) {
+  /** The events of {@code entries}, in their order. */
+  static List<ContactEvent> events(List<ContactEntry> entries) {
     ContactEvent[] events = new ContactEvent[entries.size()];
     int n = 0;
     for (ContactEntry e : entries) {
-      if (e.event().time().isBefore(cutoff)) {
-        break;
-      }
       events[n++] = e.event();
     }
     return frozen(events, n);

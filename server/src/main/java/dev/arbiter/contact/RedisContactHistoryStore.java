@@ -405,7 +405,7 @@ public final class RedisContactHistoryStore implements ContactHistoryStore, Auto
     }
     ContactEntries.sortNewestFirst(entries);
     return new ContactHistory(
-        ContactEntries.events(ContactEntries.capped(entries, properties.maxEvents()), Instant.MIN),
+        ContactEntries.events(ContactEntries.capped(entries, properties.maxEvents())),
         version(hash.version),
         0);
   }
