@@ -6,7 +6,11 @@ import dev.arbiter.security.Requires;
 import dev.arbiter.web.ProblemWriter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.lang.reflect.Method;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 
@@ -16,6 +20,12 @@ import org.springframework.web.servlet.HandlerInterceptor;
  */
 public class PermissionInterceptor implements HandlerInterceptor {
   private final ProblemWriter problems;
+
+  /**
+   * Each handler method's {@link Requires}, looked up once: Spring merges the method's annotations
+   * again at every lookup, on every request. As many entries as routes.
+   */
+  private final Map<Method, Optional<Requires>> required = new ConcurrentHashMap<>();
 
   public PermissionInterceptor(ProblemWriter problems) {
     this.problems = problems;
@@ -28,7 +38,7 @@ public class PermissionInterceptor implements HandlerInterceptor {
       return true;
     }
     Caller caller = (Caller) request.getAttribute(AuthenticationFilter.CALLER_ATTRIBUTE);
-    Requires requires = method.getMethodAnnotation(Requires.class);
+    Requires requires = requires(method);
     if (caller == null) {
       if (requires == null) {
         return true; // a public route (probes, metrics, OpenAPI)
@@ -68,5 +78,14 @@ public class PermissionInterceptor implements HandlerInterceptor {
             List.of(),
             null));
     return false;
+  }
+
+  private Requires requires(HandlerMethod handler) {
+    Optional<Requires> requires = required.get(handler.getMethod());
+    if (requires == null) {
+      requires = Optional.ofNullable(handler.getMethodAnnotation(Requires.class));
+      required.put(handler.getMethod(), requires);
+    }
+    return requires.orElse(null);
   }
 }
