@@ -438,7 +438,9 @@ public class RecommendService {
 
   /**
    * What Respond needs of this decision: the returned offers' categories and, for a naive Bayes
-   * model, the bins each offer was scored in (learning folds an outcome into those bins).
+   * model, the bins each offer was scored in (learning folds an outcome into those bins): computed
+   * from the data the engine scored with, whose channel and placement are the flow's when the
+   * request names only the flow.
    */
   private static RecordedDecision recorded(
       String tenantId,
@@ -460,8 +462,8 @@ public class RecommendService {
                 DecisionData.of(
                     offer,
                     request.attributes(),
-                    request.channel(),
-                    request.placement(),
+                    decision.channel(),
+                    decision.placement(),
                     request.context()));
         Map<String, Integer> named = new LinkedHashMap<>();
         for (int p = 0; p < b.length; p++) {

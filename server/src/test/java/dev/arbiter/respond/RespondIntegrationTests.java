@@ -610,6 +610,43 @@ class RespondIntegrationTests {
   }
 
   /**
+   * A request naming only the flow is scored with the flow's channel and placement (rules and
+   * models read them as {@code request.*}); its outcome counts in the bins of those values, not in
+   * a predictor's missing bin, which would learn what the bin the offer is scored in never does.
+   */
+  @Test
+  void shouldFoldAnOutcomeIntoTheBinsOfTheFlowsPlacementWhenTheRequestNamesOnlyTheFlow() {
+    naiveBayesFlow(
+        naiveBayesModelOf(
+            "nb-placed",
+            List.of(
+                Map.of(
+                    "name",
+                    "where",
+                    "path",
+                    "request.placement",
+                    "type",
+                    "symbolic",
+                    "values",
+                    List.of("elsewhere", "nb-placed")),
+                Map.of(
+                    "name",
+                    "via",
+                    "path",
+                    "request.channel",
+                    "type",
+                    "symbolic",
+                    "values",
+                    List.of("app", "web")))),
+        "nb-placed-flow",
+        "nb-placed");
+    String decisionId = naiveBayesDecision("nb-placed-flow", "r-nb-placed");
+    Response accepted = accept(decisionId, "r-nb-placed", "k-nb-placed");
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
+    assertThat(binCounts("nb-placed")).containsExactly(":-1:1:0", "via:0:1:0", "where:1:1:0");
+  }
+
+  /**
    * Cut points moved, the bin count the same: a decision made before the change recorded bin 2 of
    * the old cuts, which is not bin 2 of the new ones, so its outcome is not counted; a decision
    * made after the change is.
@@ -684,10 +721,15 @@ class RespondIntegrationTests {
 
   /** A naive Bayes model on balance (cut at 1000 and 10000) and segment, and a published flow. */
   private void naiveBayesFlow(String modelKey, String flowKey, String placement) {
+    naiveBayesFlow(naiveBayesModel(modelKey, List.of(1000, 10000)), flowKey, placement);
+  }
+
+  /** Model {@code model} and a published flow of it on channel app, {@code placement}. */
+  private void naiveBayesFlow(Map<String, Object> model, String flowKey, String placement) {
+    String modelKey = (String) model.get("key");
     String[] ed = auth(editor, DemoSeeder.TENANT);
-    Response model =
-        server.post("/api/v1/models", naiveBayesModel(modelKey, List.of(1000, 10000)), ed);
-    assertThat(model.status()).as(model.body()).isEqualTo(201);
+    Response created = server.post("/api/v1/models", model, ed);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
     Response flow =
         server.post(
             "/api/v1/flows",

@@ -93,6 +93,20 @@ public final class Decision {
     return work == null ? 0 : work.flow.version();
   }
 
+  /**
+   * The channel the decision was made for, as rules and models saw it ({@code request.channel}):
+   * the request's, else the flow's unless the flow serves every channel; null for {@link
+   * Status#NO_FLOW}. What a model's features were computed with, so what learning must use.
+   */
+  public String channel() {
+    return work == null ? null : work.channel;
+  }
+
+  /** The placement the decision was made for, as {@link #channel()}: {@code request.placement}. */
+  public String placement() {
+    return work == null ? null : work.placement;
+  }
+
   /** The version of the catalog snapshot used. */
   public long catalogVersion() {
     return catalogVersion;
