@@ -59,7 +59,7 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
 
   // KEYS[1] counter; ARGV: maxD, maxC (-1: no limit), addD, addC, expireAt (0: none),
   // seeded (0|1), seedD, seedC. Returns {1 accepted | 0 exhausted | -1 absent, d, c}.
-  // The fit rule is Limits.admit's. EXPIREAT goes last: a past day's key then vanishes whole.
+  // The fit rule is Limits.admit's. EXPIREAT goes last (on a key this call created).
   static final String CONSUME_SCRIPT =
       """
       local v = redis.call('HMGET', KEYS[1], 'd', 'c')
@@ -299,10 +299,27 @@ public final class RedisBudgetLedger implements BudgetLedger, AutoCloseable {
     return KEY_PREFIX + "{" + key.tenantId() + "}:" + key.offerKey() + ":" + key.periodKey();
   }
 
-  /** Epoch second a daily counter expires at (00:00 UTC three days after its day); 0 for none. */
-  static long expireAt(BudgetCounterKey key) {
+  /**
+   * Epoch second a daily counter expires at: 00:00 UTC three days after its day, and at least
+   * {@link #PAST_DAY_KEPT_SECONDS} from now; 0 for a total (none). A counter of a day already past
+   * that (a late charge the reconciler counts) is kept that long too: a key that expired at once
+   * would let two nodes each seed it from PostgreSQL and add their charge alone, and the larger
+   * save would hide the other's.
+   */
+  static long expireAt(BudgetCounterKey key, long nowEpochSecond) {
     LocalDate day = key.day();
-    return day == null ? 0 : day.plusDays(3).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+    return day == null
+        ? 0
+        : Math.max(
+            day.plusDays(3).atStartOfDay(ZoneOffset.UTC).toEpochSecond(),
+            nowEpochSecond + PAST_DAY_KEPT_SECONDS);
+  }
+
+  /** How long a daily counter is kept at least, from its last creation in Redis: one day. */
+  static final long PAST_DAY_KEPT_SECONDS = 86_400;
+
+  private static long expireAt(BudgetCounterKey key) {
+    return expireAt(key, System.currentTimeMillis() / 1000);
   }
 
   private List<Object> run(String sha, String script, String[] keys, String... args) {

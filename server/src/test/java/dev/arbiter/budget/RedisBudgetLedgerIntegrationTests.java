@@ -153,6 +153,29 @@ class RedisBudgetLedgerIntegrationTests {
         .isEqualTo(-1L);
   }
 
+  /**
+   * Two nodes' reconcilers count late charges of a day long past: the second adds to the first's
+   * counter in Redis, and the larger of their saves holds both (a key that expired as it was made
+   * had each seed from PostgreSQL and add its charge alone).
+   */
+  @Test
+  void shouldAddLateChargesOfADayLongPastToOneAnother() {
+    FailoverBudgetLedger a = node();
+    FailoverBudgetLedger b = node();
+    LocalDate past = LocalDate.now(ZoneOffset.UTC).minusDays(5);
+
+    assertThat(a.addSpent(tenant, "gold", BudgetPeriod.DAY, past, 1.0)).isTrue();
+    assertThat(b.addSpent(tenant, "gold", BudgetPeriod.DAY, past, 2.0)).isTrue();
+    assertThat(a.flush()).isTrue();
+    assertThat(b.flush()).isTrue();
+
+    BudgetCounterKey key = BudgetCounterKey.of(tenant, "gold", BudgetPeriod.DAY, past);
+    assertThat(db.store().load(List.of(key)).get(key))
+        .isEqualTo(new BudgetCount(0, BudgetCount.micros(3.0)));
+    long ttl = adminConnection.sync().ttl(RedisBudgetLedger.redisKey(key));
+    assertThat(ttl).isBetween(86_400L - 60, 86_400L);
+  }
+
   @Test
   void shouldReturnEveryRequestedOfferInOneCall() {
     FailoverBudgetLedger a = node();
