@@ -72,8 +72,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Metrics on the given registry: {@code arbiter.budget.consumed{outcome=accepted|exhausted|
- * unavailable, backend=redis|local}} ({@code unavailable}: refused because the counter could not be
- * known or the outage policy refuses), {@code arbiter.budget.redis.errors}, {@code
+ * unavailable, backend=redis|local}} for decisions ({@code unavailable}: refused because the
+ * counter could not be known or the outage policy refuses), {@code
+ * arbiter.budget.charged{outcome=accepted|unavailable, backend}} for Respond's spent cost ({@code
+ * unavailable}: its counter could not be known), {@code arbiter.budget.redis.errors}, {@code
  * arbiter.budget.seed.failures}, {@code arbiter.budget.flush.failures}, {@code
  * arbiter.budget.outage.abandoned.added}, gauges {@code arbiter.budget.degraded} and {@code
  * arbiter.budget.flush.pending}. No tenant, offer or customer tags. Thread-safe. {@link #close()}
@@ -148,12 +150,13 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       new ConcurrentHashMap<>();
 
   private final ScheduledExecutorService background;
-  private final Counter redisAccepted;
-  private final Counter redisExhausted;
-  private final Counter redisUnavailable;
-  private final Counter localAccepted;
-  private final Counter localExhausted;
-  private final Counter localUnavailable;
+
+  /** Decisions' check-and-adds ({@code arbiter.budget.consumed}). */
+  private final Outcomes decisions;
+
+  /** Respond's charges of spent cost ({@code arbiter.budget.charged}). */
+  private final Outcomes charges;
+
   private final Counter redisErrors;
   private final Counter seedFailures;
   private final Counter flushFailures;
@@ -207,12 +210,17 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.state = new State(false, null, clock.instant());
-    this.redisAccepted = consumed(meters, "accepted", "redis");
-    this.redisExhausted = consumed(meters, "exhausted", "redis");
-    this.redisUnavailable = consumed(meters, "unavailable", "redis");
-    this.localAccepted = consumed(meters, "accepted", "local");
-    this.localExhausted = consumed(meters, "exhausted", "local");
-    this.localUnavailable = consumed(meters, "unavailable", "local");
+    this.decisions =
+        Outcomes.of(
+            meters,
+            "arbiter.budget.consumed",
+            "Budget check-and-adds by outcome and by the backend");
+    this.charges =
+        Outcomes.of(
+            meters,
+            "arbiter.budget.charged",
+            "Spent cost added to budget counters (accepted), or not (unavailable: its counter could"
+                + " not be known; the reconciler counts it later), by backend");
     this.redisErrors =
         Counter.builder("arbiter.budget.redis.errors")
             .description("Budget calls that Redis failed to answer (then answered without it)")
@@ -310,7 +318,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       String tenantId, String offerKey, Budget budget, LocalDate day, long decisions, double cost) {
     Limits.checkAmounts(decisions, cost);
     BudgetCounterKey key = BudgetCounterKey.of(tenantId, offerKey, budget.period(), day);
-    return consume(key, Limits.of(budget), decisions, BudgetCount.micros(cost), true);
+    return consume(key, Limits.of(budget), decisions, BudgetCount.micros(cost), this.decisions);
   }
 
   /** Counted under any outage policy: refusing spent cost would only make the counter forget it. */
@@ -319,43 +327,45 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       String tenantId, String offerKey, BudgetPeriod period, LocalDate day, double cost) {
     Limits.checkAmounts(0, cost);
     BudgetCounterKey key = BudgetCounterKey.of(tenantId, offerKey, period, day);
-    return consume(key, Limits.UNLIMITED, 0, BudgetCount.micros(cost), false);
+    return consume(key, Limits.UNLIMITED, 0, BudgetCount.micros(cost), charges);
   }
 
   /**
    * Checks and adds, in Redis or, while it is down or not configured, in memory.
    *
-   * @param refusable whether the {@link BudgetOutagePolicy#REFUSE} policy refuses it during an
-   *     outage
+   * @param counted where the outcome is counted: {@link #decisions} (refused during an outage under
+   *     the {@link BudgetOutagePolicy#REFUSE} policy) or {@link #charges} (never refused)
    */
   private boolean consume(
-      BudgetCounterKey key, Limits limits, long decisions, long costMicros, boolean refusable) {
+      BudgetCounterKey key, Limits limits, long decisions, long costMicros, Outcomes counted) {
     if (onRedis()) {
       try {
         Consumption result = redis.consume(key, limits, decisions, costMicros, null);
         if (result.outcome() == Consumption.Outcome.UNSEEDED) {
           BudgetCount seed = seedOf(key);
           if (seed == null) {
-            redisUnavailable.increment();
+            counted.redisUnavailable().increment();
             return false;
           }
           result = redis.consume(key, limits, decisions, costMicros, seed);
         }
-        return recorded(key, result, redisAccepted, redisExhausted);
+        return recorded(key, result, counted.redisAccepted(), counted.redisExhausted());
       } catch (RuntimeException e) {
         redisErrors.increment();
         degrade(e);
       }
     }
-    if (refusable && redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE) {
-      localUnavailable.increment();
+    if (counted == this.decisions
+        && redis != null
+        && settings.onOutage() == BudgetOutagePolicy.REFUSE) {
+      counted.localUnavailable().increment();
       return false;
     }
     Consumption result = local.consume(key, limits, decisions, costMicros, null);
     if (result.outcome() == Consumption.Outcome.UNSEEDED) {
       BudgetCount seed = seedOf(key);
       if (seed == null) {
-        localUnavailable.increment();
+        counted.localUnavailable().increment();
         return false;
       }
       result = local.consume(key, limits, decisions, costMicros, seed);
@@ -366,7 +376,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
           new BudgetCount(decisions, costMicros),
           (a, b) -> a.plus(b.decisions(), b.costMicros()));
     }
-    return recorded(key, result, localAccepted, localExhausted);
+    return recorded(key, result, counted.localAccepted(), counted.localExhausted());
   }
 
   /** Where counters are kept now and whether that is by choice or by failure. */
@@ -594,20 +604,11 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     }
     for (Meter meter :
         List.of(
-            redisAccepted,
-            redisExhausted,
-            redisUnavailable,
-            localAccepted,
-            localExhausted,
-            localUnavailable,
-            redisErrors,
-            seedFailures,
-            flushFailures,
-            outageTaken,
-            degradedGauge,
-            pendingGauge)) {
+            redisErrors, seedFailures, flushFailures, outageTaken, degradedGauge, pendingGauge)) {
       meters.remove(meter);
     }
+    decisions.remove(meters);
+    charges.remove(meters);
   }
 
   /**
@@ -761,8 +762,18 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
           redis.target(),
           latency.toMillis());
     } catch (RuntimeException e) {
+      boolean backOnRedis;
       synchronized (this) {
-        state = new State(true, describe(e), state.since());
+        backOnRedis = !state.degraded();
+        if (!backOnRedis) {
+          state = new State(true, describe(e), state.since());
+        }
+      }
+      if (backOnRedis) {
+        // Redis failed once calls had gone back to it: an outage as any other (counted, memory
+        // cleared of what was seeded since the switch, logged); its additions wait for the next.
+        redisErrors.increment();
+        degrade(e);
       }
     } catch (Error e) {
       log.error("Budget ledger Redis probe failed unexpectedly", e);
@@ -860,11 +871,45 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
-  private static Counter consumed(MeterRegistry meters, String outcome, String backend) {
-    return Counter.builder("arbiter.budget.consumed")
-        .description("Budget check-and-adds by outcome and by the backend that answered")
-        .tag("outcome", outcome)
-        .tag("backend", backend)
-        .register(meters);
+  /** One meter's counters, by outcome and by the backend that answered. */
+  private record Outcomes(
+      Counter redisAccepted,
+      Counter redisExhausted,
+      Counter redisUnavailable,
+      Counter localAccepted,
+      Counter localExhausted,
+      Counter localUnavailable) {
+
+    static Outcomes of(MeterRegistry meters, String name, String description) {
+      return new Outcomes(
+          counter(meters, name, description, "accepted", "redis"),
+          counter(meters, name, description, "exhausted", "redis"),
+          counter(meters, name, description, "unavailable", "redis"),
+          counter(meters, name, description, "accepted", "local"),
+          counter(meters, name, description, "exhausted", "local"),
+          counter(meters, name, description, "unavailable", "local"));
+    }
+
+    private static Counter counter(
+        MeterRegistry meters, String name, String description, String outcome, String backend) {
+      return Counter.builder(name)
+          .description(description)
+          .tag("outcome", outcome)
+          .tag("backend", backend)
+          .register(meters);
+    }
+
+    void remove(MeterRegistry meters) {
+      for (Meter m :
+          List.of(
+              redisAccepted,
+              redisExhausted,
+              redisUnavailable,
+              localAccepted,
+              localExhausted,
+              localUnavailable)) {
+        meters.remove(m);
+      }
+    }
   }
 }

@@ -425,6 +425,9 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(timed(() -> node.addSpent(tenant, "gold", BudgetPeriod.TOTAL, TODAY, 40))).isTrue();
     assertThat(timed(() -> node.addSpent(tenant, "gold", BudgetPeriod.TOTAL, TODAY, 2.5))).isTrue();
     assertThat(consumed("unavailable", "local")).isEqualTo(2);
+    // charges are counted apart from decisions' check-and-adds
+    assertThat(consumed("accepted", "local")).isZero();
+    assertThat(charged("accepted", "local")).isEqualTo(2);
     // Written to PostgreSQL, but a restart now would lose it: Redis keeps its own counter.
     assertThat(node.flush()).isFalse();
 
@@ -510,12 +513,15 @@ class FailoverBudgetLedgerIntegrationTests {
   }
 
   private double consumed(String outcome, String backend) {
-    return meters
-        .get("arbiter.budget.consumed")
-        .tag("outcome", outcome)
-        .tag("backend", backend)
-        .counter()
-        .count();
+    return outcomes("arbiter.budget.consumed", outcome, backend);
+  }
+
+  private double charged(String outcome, String backend) {
+    return outcomes("arbiter.budget.charged", outcome, backend);
+  }
+
+  private double outcomes(String name, String outcome, String backend) {
+    return meters.get(name).tag("outcome", outcome).tag("backend", backend).counter().count();
   }
 
   private static <T> T timed(Supplier<T> call) {
