@@ -46,6 +46,18 @@ final class Failures {
     return false;
   }
 
+  /**
+   * The broker refuses this publisher, not the event: its credentials or certificate (SASL, TLS),
+   * its permissions (topic, cluster) or its protocol version. Every event would fail alike until an
+   * operator mends it, so such a failure must not use up the events' attempts (which would
+   * dead-letter the whole backlog within minutes); it still counts toward the publisher giving up.
+   */
+  static boolean refusesPublisher(Throwable e) {
+    return e instanceof AuthenticationException
+        || e instanceof AuthorizationException
+        || e instanceof UnsupportedVersionException;
+  }
+
   /** Errors after which an idempotent producer cannot be used again and must be replaced. */
   static boolean breaksProducer(Throwable e) {
     return e instanceof ProducerFencedException

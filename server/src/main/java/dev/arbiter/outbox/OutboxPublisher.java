@@ -261,12 +261,14 @@ public final class OutboxPublisher implements AutoCloseable {
           cleanPass = false;
           // Come back when the first failed event is due again, not a whole poll interval later.
           waitBackoff = failed.retryIn;
-          if (failed.transientFailure) {
+          if (failed.transientFailure || failed.refusedPublisher) {
             transientStreak++;
             Duration pause = backoff(Math.min(transientStreak, 16), TRANSIENT_RETRY_CAP);
             waitBackoff = pause.compareTo(failed.retryIn) > 0 ? pause : failed.retryIn;
+          }
+          if (failed.transientFailure) {
             logFailure(failed.failure, true);
-          } else if (published == 0) {
+          } else if (published == 0 || failed.refusedPublisher) {
             countFailure(failed.failure);
           }
           break;
@@ -325,8 +327,20 @@ public final class OutboxPublisher implements AutoCloseable {
     maintenance.stats(interval);
   }
 
+  /**
+   * @param transientFailure every failure was transient (the broker or database unreachable or
+   *     slow)
+   * @param refusedPublisher some failure was the broker refusing this publisher ({@link
+   *     Failures#refusesPublisher}): the events keep their attempts, the publisher pauses as for a
+   *     transient failure, and it counts toward giving up
+   */
   private record BatchResult(
-      int claimed, int published, Throwable failure, boolean transientFailure, Duration retryIn) {}
+      int claimed,
+      int published,
+      Throwable failure,
+      boolean transientFailure,
+      boolean refusedPublisher,
+      Duration retryIn) {}
 
   /**
    * A claimed batch of rows handed to the producer, with its acknowledgements as they arrive. A row
@@ -498,6 +512,8 @@ public final class OutboxPublisher implements AutoCloseable {
     List<String> unsent = new ArrayList<>();
     Throwable first = sendFailure;
     boolean allTransient = sendFailure == null || Failures.isTransient(sendFailure);
+    // a failure of the publisher itself (credentials, permissions): no event's fault
+    boolean refused = sendFailure != null && Failures.refusesPublisher(sendFailure);
     int deadLetters = 0; // events
     for (int i = 0; i < n; i++) {
       ClaimedEvent e = batch.get(i);
@@ -519,19 +535,26 @@ public final class OutboxPublisher implements AutoCloseable {
       } else {
         Throwable ex = errors[i];
         boolean tr = Failures.isTransient(ex);
+        boolean refusal = Failures.refusesPublisher(ex);
+        boolean notTheEvent = tr || refusal;
         allTransient &= tr;
-        if (first == null) {
+        refused |= refusal;
+        // the error reported: a refusal of the publisher before any other (it is what to mend)
+        if (first == null || refusal && !Failures.refusesPublisher(first)) {
           first = ex;
         }
         if (Failures.breaksProducer(ex)) {
           closeProducer();
         }
-        boolean dead = !tr && e.attempts() >= props.maxAttempts();
+        boolean dead = !notTheEvent && e.attempts() >= props.maxAttempts();
         deadLetters += dead ? e.eventCount() : 0;
         retriedEvents += dead ? 0 : e.eventCount();
         Duration delay =
-            backoff(e.attempts(), tr ? min(TRANSIENT_RETRY_CAP, props.retryBackoffMax()) : null);
-        failures.add(new OutboxStore.Failure(e.id(), Failures.describe(ex), delay, dead, !tr));
+            backoff(
+                e.attempts(),
+                notTheEvent ? min(TRANSIENT_RETRY_CAP, props.retryBackoffMax()) : null);
+        failures.add(
+            new OutboxStore.Failure(e.id(), Failures.describe(ex), delay, dead, !notTheEvent));
         if (dead) {
           log.warn(
               "Outbox event {} ({} events in its row) failed {} times and is dead-lettered: {}",
@@ -571,7 +594,8 @@ public final class OutboxPublisher implements AutoCloseable {
             .map(OutboxStore.Failure::delay)
             .min(Duration::compareTo)
             .orElse(props.pollInterval());
-    return new BatchResult(n, publishedEvents, first, first != null && allTransient, retryIn);
+    return new BatchResult(
+        n, publishedEvents, first, first != null && allTransient, refused, retryIn);
   }
 
   private boolean awaitAcks(CountDownLatch done) {

@@ -376,6 +376,52 @@ class OutboxPublisherIntegrationTests {
   }
 
   /**
+   * The broker refusing the publisher (a rotated password, an expired certificate, a removed topic
+   * permission) is no fault of the events: more refusals than OUTBOX_MAX_ATTEMPTS use up none of
+   * their attempts, and once the publisher is let in again they are published, not dead-lettered.
+   */
+  @Test
+  void shouldNotDeadLetterEventsWhileTheBrokerRefusesThePublisher() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    insert(url, events(1), 1);
+    OutboxProperties props =
+        OutboxFixtures.props(kafka.bootstrapServers(), topic, Duration.ofMillis(200), 3);
+    AtomicInteger sends = new AtomicInteger();
+    try (var running =
+        OutboxFixtures.publisher(
+            url,
+            props,
+            producers(
+                props,
+                sends,
+                (nth, record, callback, real) -> {
+                  if (nth <= 6) {
+                    RuntimeException failure =
+                        nth % 2 == 0
+                            ? new org.apache.kafka.common.errors.TopicAuthorizationException(
+                                java.util.Set.of(topic))
+                            : new org.apache.kafka.common.errors.SaslAuthenticationException(
+                                "injected: authentication failed");
+                    callback.onCompletion(null, failure);
+                    return java.util.concurrent.CompletableFuture.failedFuture(failure);
+                  }
+                  return real.send(record, callback);
+                }))) {
+      await().atMost(Duration.ofSeconds(90)).until(() -> count(url, "published") == 1);
+      assertThat(sends.get()).isEqualTo(7);
+      assertThat(
+              OutboxFixtures.jdbc(url)
+                  .sql("select attempts from outbox_events")
+                  .query(Integer.class)
+                  .single())
+          .as("only the attempt that succeeded")
+          .isEqualTo(1);
+      assertThat(running.counter("arbiter.outbox.failed")).isZero();
+    }
+  }
+
+  /**
    * A publisher closed while a batch row is half acknowledged (its other records still out at the
    * drain deadline) leaves the row pending, not published; the next publisher sends it whole.
    */
