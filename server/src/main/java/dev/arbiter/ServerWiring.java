@@ -321,7 +321,8 @@ class ServerWiring implements WebMvcConfigurer {
    *
    * <ul>
    *   <li>log-only mode (no Kafka): nothing; no publisher runs. A publisher tier beside log-only
-   *       nodes (a misconfiguration: README) still finds their events by polling;
+   *       nodes (a misconfiguration: README, "Retention", whose pending rows they then keep) still
+   *       finds their events by polling;
    *   <li>a publisher in this process: it is woken in memory. Publishers of other nodes find these
    *       events at their next poll, if this one has not published them by then;
    *   <li>an outbox-publisher tier ({@code OUTBOX_PUBLISHER_INPROCESS=false}): NOTIFY.
@@ -404,14 +405,7 @@ class ServerWiring implements WebMvcConfigurer {
 
   @Bean
   OutboxMetrics outboxMetrics(MeterRegistry meters, ArbiterConfig config) {
-    // 1 when this node relays to Kafka (or expects a publisher tier to); the alert rules in
-    // deploy/prometheus only fire then, since in log-only mode events stay pending by design.
-    io.micrometer.core.instrument.Gauge.builder(
-            "arbiter.outbox.kafka.configured", () -> config.outbox().kafkaConfigured() ? 1 : 0)
-        .description(
-            "1 when KAFKA_BOOTSTRAP_SERVERS is set (events are relayed), 0 in log-only mode")
-        .register(meters);
-    return new OutboxMetrics(meters);
+    return new OutboxMetrics(meters, config.outbox().kafkaConfigured());
   }
 
   @Bean

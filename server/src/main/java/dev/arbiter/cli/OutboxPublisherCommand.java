@@ -99,7 +99,7 @@ class OutboxPublisherCommand implements Callable<Integer> {
     }
     // the pool's gauges and timers, named as on the API nodes (arbiter_hikaricp_*)
     db.pool().setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
-    OutboxMetrics metrics = new OutboxMetrics(registry);
+    OutboxMetrics metrics = new OutboxMetrics(registry, true);
     Clock clock = Clock.systemUTC();
     OutboxMaintenance maintenance = new OutboxMaintenance(store, props, metrics, clock);
     AtomicInteger exit = new AtomicInteger(ExitCodes.OK);

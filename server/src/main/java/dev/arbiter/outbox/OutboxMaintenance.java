@@ -13,7 +13,11 @@ import org.slf4j.LoggerFactory;
  * <p>Retention deletes {@code published} rows created more than {@code OUTBOX_RETENTION} ago. In
  * log-only mode (no Kafka), nothing ever publishes, so {@code pending} rows past the retention are
  * deleted too: there the table is a bounded event log. Never sooner: Respond validates a decision
- * by reading its {@code decision.made.v1} row.
+ * by reading its {@code decision.made.v1} row. Not at all while some row created within the
+ * retention was published, claimed or dead-lettered: a publisher runs elsewhere (an {@code
+ * outbox-publisher} tier beside nodes without {@code KAFKA_BOOTSTRAP_SERVERS}), and the pending
+ * rows are its backlog, which a tier down longer than the retention would otherwise lose
+ * unpublished; logged and counted ({@code arbiter_outbox_purge_skipped_total}).
  */
 public class OutboxMaintenance {
   private static final Logger log = LoggerFactory.getLogger(OutboxMaintenance.class);
@@ -60,7 +64,18 @@ public class OutboxMaintenance {
     Instant cutoff = clock.instant().minus(props.retention());
     long total = purge("published", cutoff);
     if (!props.kafkaConfigured()) {
-      total += purge("pending", cutoff);
+      if (store.publisherSeenSince(cutoff)) {
+        metrics.pendingPurgeSkipped();
+        log.warn(
+            "Not deleting pending outbox events older than {}: this node has no"
+                + " KAFKA_BOOTSTRAP_SERVERS (log-only mode), yet a publisher published, claimed or"
+                + " dead-lettered events within that time, so they are its backlog. Set"
+                + " KAFKA_BOOTSTRAP_SERVERS (and OUTBOX_PUBLISHER_INPROCESS=false beside an"
+                + " outbox-publisher tier) on every node",
+            props.retention());
+      } else {
+        total += purge("pending", cutoff);
+      }
     }
     return total;
   }

@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *       published ({@code pending} or {@code processing}) has waited
  *   <li>{@code arbiter_outbox_published_total}, {@code arbiter_outbox_retried_total} (an attempt
  *       failed and will be retried), {@code arbiter_outbox_failed_total} (dead-lettered), {@code
- *       arbiter_outbox_reaped_total}, {@code arbiter_outbox_purged_total{status}}
+ *       arbiter_outbox_reaped_total}, {@code arbiter_outbox_purged_total{status}}, {@code
+ *       arbiter_outbox_purge_skipped_total} (a log-only node kept pending rows: a publisher runs
+ *       elsewhere)
+ *   <li>{@code arbiter_outbox_kafka_configured}: 1 where Kafka is configured, the tier included
  *   <li>{@code arbiter_outbox_publish_latency_seconds}: insert to broker acknowledgement
  *   <li>{@code arbiter_outbox_publisher_last_tick_timestamp_seconds}: only where a publisher runs
  * </ul>
@@ -35,8 +38,18 @@ public class OutboxMetrics {
   private volatile double lastTick = Double.NaN;
   private volatile boolean tickGauge;
 
-  public OutboxMetrics(MeterRegistry meters) {
+  /**
+   * @param kafkaConfigured whether this process relays to Kafka or expects a publisher tier to
+   *     ({@code KAFKA_BOOTSTRAP_SERVERS} set), exported as {@code arbiter_outbox_kafka_configured}
+   */
+  public OutboxMetrics(MeterRegistry meters, boolean kafkaConfigured) {
     this.meters = meters;
+    // the alert rules in deploy/prometheus fire only where it is 1: in log-only mode events stay
+    // pending by design
+    Gauge.builder("arbiter.outbox.kafka.configured", () -> kafkaConfigured ? 1 : 0)
+        .description(
+            "1 when KAFKA_BOOTSTRAP_SERVERS is set (events are relayed), 0 in log-only mode")
+        .register(meters);
     Gauge.builder("arbiter.outbox.pending", last, r -> value(r.get(), OutboxStats::pending))
         .description(
             "Outbox events waiting to be published (counted up to 10,000, estimated above)")
@@ -109,6 +122,11 @@ public class OutboxMetrics {
   /** Counts rows the reaper reset. */
   public void reaped(int n) {
     reaped.increment(n);
+  }
+
+  /** Counts a retention run of a log-only node that kept pending rows for a publisher elsewhere. */
+  void pendingPurgeSkipped() {
+    meters.counter("arbiter.outbox.purge.skipped").increment();
   }
 
   /** Counts events deleted by retention (in rows of one event or of a batch). */

@@ -60,6 +60,13 @@ public interface OutboxStore {
   /** Deletes up to {@code limit} pending rows created before {@code cutoff} (log-only mode). */
   Purged purgePending(Instant cutoff, int limit);
 
+  /**
+   * Whether a publisher has touched a row created since {@code since}: one is {@code published},
+   * {@code processing} or {@code failed}. In log-only mode none ever is, unless a publisher runs
+   * elsewhere (an {@code outbox-publisher} tier beside nodes without Kafka).
+   */
+  boolean publisherSeenSince(Instant since);
+
   OutboxStats stats();
 
   /**

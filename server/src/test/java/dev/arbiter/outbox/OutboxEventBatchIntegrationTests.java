@@ -339,11 +339,46 @@ class OutboxEventBatchIntegrationTests {
     var later =
         java.time.Clock.offset(java.time.Clock.systemUTC(), logOnly.retention().plusHours(1));
 
-    long purged = new OutboxMaintenance(store, logOnly, new OutboxMetrics(meters), later).purge();
+    long purged =
+        new OutboxMaintenance(store, logOnly, new OutboxMetrics(meters, false), later).purge();
 
     assertThat(purged).isEqualTo(150);
     assertThat(meters.counter("arbiter.outbox.purged", "status", "pending").count()).isEqualTo(150);
     assertThat(rows(url)).isEmpty();
+    assertThat(store.stats().pending()).isZero();
+  }
+
+  /**
+   * A node without Kafka beside a publisher tier: the tier's published rows show a publisher runs,
+   * so the pending rows are its backlog and retention keeps them (a tier down longer than the
+   * retention would otherwise lose them unpublished); skipped runs are counted.
+   */
+  @Test
+  void shouldKeepPendingEventsForAPublisherElsewhereWhenLogOnly() {
+    String url = OutboxFixtures.database();
+    OutboxFixtures.insert(url, OutboxFixtures.events(20), 1);
+    JdbcOutboxStore store = OutboxFixtures.store(url);
+    var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    OutboxProperties logOnly = OutboxFixtures.props(null, "t");
+    var later =
+        java.time.Clock.offset(java.time.Clock.systemUTC(), logOnly.retention().plusHours(1));
+    OutboxMaintenance maintenance =
+        new OutboxMaintenance(store, logOnly, new OutboxMetrics(meters, false), later);
+    // a publisher elsewhere published an event written within the retention (seen from `later`)
+    OutboxFixtures.jdbc(url)
+        .sql(
+            "update outbox_events set status = 'published', published_at = now(),"
+                + " created_at = now() + interval '2 hours'"
+                + " where id = (select min(id) from outbox_events)")
+        .update();
+
+    assertThat(maintenance.purge()).isZero();
+    assertThat(store.stats().pending()).isEqualTo(19);
+    assertThat(meters.counter("arbiter.outbox.purge.skipped").count()).isEqualTo(1);
+
+    // once no publisher has touched a row within the retention, the log is bounded again
+    OutboxFixtures.jdbc(url).sql("delete from outbox_events where status = 'published'").update();
+    assertThat(maintenance.purge()).isEqualTo(19);
     assertThat(store.stats().pending()).isZero();
   }
 }

@@ -155,7 +155,7 @@ final class OutboxFixtures {
       java.util.function.Supplier<org.apache.kafka.clients.producer.Producer<String, byte[]>>
           producers) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    OutboxMetrics metrics = new OutboxMetrics(meters);
+    OutboxMetrics metrics = new OutboxMetrics(meters, true);
     JdbcOutboxStore store = store(url);
     Clock clock = Clock.systemUTC();
     OutboxMaintenance maintenance = new OutboxMaintenance(store, props, metrics, clock);

@@ -608,7 +608,7 @@ class OutboxPublisherIntegrationTests {
     Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(8)), ZoneOffset.UTC);
     Clock sooner = Clock.fixed(Instant.now().plus(Duration.ofDays(6)), ZoneOffset.UTC);
     OutboxProperties kafkaMode = props("127.0.0.1:9", "x");
-    OutboxMetrics metrics = new OutboxMetrics(new SimpleMeterRegistry());
+    OutboxMetrics metrics = new OutboxMetrics(new SimpleMeterRegistry(), true);
     assertThat(new OutboxMaintenance(store, kafkaMode, metrics, sooner).purge()).isZero();
     assertThat(new OutboxMaintenance(store, kafkaMode, metrics, later).purge()).isEqualTo(3);
     assertThat(count(url, "pending")).isEqualTo(2);

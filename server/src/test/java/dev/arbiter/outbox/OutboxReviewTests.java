@@ -57,7 +57,7 @@ class OutboxReviewTests {
 
   static OutboxPublisher publisher(
       String url, OutboxProperties props, OutboxPublisher.Listener listener) {
-    OutboxMetrics metrics = new OutboxMetrics(new SimpleMeterRegistry());
+    OutboxMetrics metrics = new OutboxMetrics(new SimpleMeterRegistry(), true);
     JdbcOutboxStore store = OutboxFixtures.store(url);
     Clock clock = Clock.systemUTC();
     return OutboxPublisher.toKafka(

@@ -187,6 +187,20 @@ public class JdbcOutboxStore implements OutboxStore {
     return purge("pending", cutoff, limit);
   }
 
+  @Override
+  public boolean publisherSeenSince(Instant since) {
+    // three probes of outbox_events_status_idx (status, created_at)
+    return jdbc.sql(
+            """
+            select exists (select 1 from outbox_events
+                            where status in ('published', 'processing', 'failed')
+                              and created_at >= :since)
+            """)
+        .param("since", Timestamp.from(since))
+        .query(Boolean.class)
+        .single();
+  }
+
   private Purged purge(String status, Instant cutoff, int limit) {
     return jdbc.sql(
             """
