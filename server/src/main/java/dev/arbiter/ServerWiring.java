@@ -36,6 +36,7 @@ import dev.arbiter.decision.RecommendService;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.decision.web.RecommendController;
 import dev.arbiter.decision.web.RecommendServlet;
+import dev.arbiter.engine.scoring.ExternalScorer;
 import dev.arbiter.ops.BudgetHealthCheck;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.ContactHistoryHealthCheck;
@@ -63,6 +64,7 @@ import dev.arbiter.respond.RespondRepository;
 import dev.arbiter.respond.RespondService;
 import dev.arbiter.respond.jdbc.JdbcOutcomeTypeRepository;
 import dev.arbiter.respond.jdbc.JdbcRespondRepository;
+import dev.arbiter.scoring.HttpExternalScorer;
 import dev.arbiter.scoring.ModelCircuitBreakers;
 import dev.arbiter.scoring.ModelStateRepository;
 import dev.arbiter.scoring.ModelStates;
@@ -267,7 +269,7 @@ class ServerWiring implements WebMvcConfigurer {
 
   @Bean
   CatalogDefinitions catalogDefinitions(ArbiterConfig config) {
-    return new CatalogDefinitions(config.contactHistory());
+    return new CatalogDefinitions(config.contactHistory(), config.externalModelUrls());
   }
 
   @Bean
@@ -532,6 +534,7 @@ class ServerWiring implements WebMvcConfigurer {
       BudgetLedger budgets,
       FailoverContactHistoryStore contactHistory,
       RecentDecisions recentDecisions,
+      ExternalScorer externalScorer,
       Clock clock) {
     return new RecommendService(
         snapshots,
@@ -543,7 +546,14 @@ class ServerWiring implements WebMvcConfigurer {
         budgets,
         contactHistory,
         recentDecisions,
+        externalScorer,
         clock);
+  }
+
+  /** Calls external models' services, at the URLs ARBITER_EXTERNAL_MODEL_URLS allows. */
+  @Bean
+  ExternalScorer externalScorer(ArbiterConfig config, JsonMapper json, MeterRegistry meters) {
+    return new HttpExternalScorer(config.externalModelUrls(), json, meters);
   }
 
   /** Decisions Respond checks outcomes against: this node's in memory, others' from the outbox. */

@@ -13,6 +13,9 @@ import dev.arbiter.engine.catalog.OfferDefinition;
 import dev.arbiter.engine.catalog.QualificationRuleDefinition;
 import dev.arbiter.engine.policy.ContactPolicy;
 import dev.arbiter.engine.policy.PolicyType;
+import dev.arbiter.engine.scoring.ExternalModel;
+import dev.arbiter.engine.scoring.ScoringModel;
+import dev.arbiter.scoring.ExternalModelUrls;
 import dev.arbiter.shared.FieldError;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,9 +42,13 @@ public final class CatalogDefinitions {
    * @param contactHistory what the contact history keeps ({@code ARBITER_CONTACT_HORIZON}, {@code
    *     ARBITER_CONTACT_MAX_EVENTS}): a policy may not count further back, nor up to more contacts
    */
-  public CatalogDefinitions(ContactHistoryProperties contactHistory) {
+  public CatalogDefinitions(
+      ContactHistoryProperties contactHistory, ExternalModelUrls externalModelUrls) {
     this.contactHistory = Objects.requireNonNull(contactHistory, "contactHistory");
+    this.externalModelUrls = Objects.requireNonNull(externalModelUrls, "externalModelUrls");
   }
+
+  private final ExternalModelUrls externalModelUrls;
 
   private final JsonMapper strict =
       JsonMapper.builder()
@@ -113,12 +120,37 @@ public final class CatalogDefinitions {
                 ? beyondHistory(CatalogBuilder.policy(policy), "")
                 : problems;
           }
-          case MODEL -> CatalogBuilder.validateModel((ModelDefinition) definition);
+          case MODEL -> {
+            List<CatalogViolation> problems =
+                CatalogBuilder.validateModel((ModelDefinition) definition);
+            yield problems.isEmpty() && limits
+                ? notAllowed(CatalogBuilder.model((ModelDefinition) definition))
+                : problems;
+          }
           case ARBITRATION_PROFILE ->
               CatalogBuilder.validateProfile((ArbitrationProfileDefinition) definition);
           case FLOW -> CatalogBuilder.validateFlow((FlowDefinition) definition);
         };
     return violations.stream().map(v -> new FieldError(trimDot(v.path()), v.message())).toList();
+  }
+
+  /**
+   * An {@code external} model whose URL {@code ARBITER_EXTERNAL_MODEL_URLS} does not allow: refused
+   * when written (it would only ever give fallback scores), with what to set.
+   */
+  private List<CatalogViolation> notAllowed(ScoringModel model) {
+    if (model instanceof ExternalModel external && !externalModelUrls.allows(external.url())) {
+      return List.of(
+          new CatalogViolation(
+              "config.url",
+              externalModelUrls.isEmpty()
+                  ? "is not allowed: this server calls no external model until"
+                      + " ARBITER_EXTERNAL_MODEL_URLS lists the URL prefixes they may call"
+                  : "is not allowed: it is under none of the prefixes of"
+                      + " ARBITER_EXTERNAL_MODEL_URLS "
+                      + externalModelUrls));
+    }
+    return List.of();
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.arbiter.contact.ContactHistoryProperties;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.db.EventEncoding;
 import dev.arbiter.outbox.OutboxProperties;
+import dev.arbiter.scoring.ExternalModelUrls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,8 @@ import java.util.OptionalInt;
  * @param contactHistory how far back contact policies can count and how much of it is kept ({@code
  *     ARBITER_CONTACT_HORIZON}, {@code ARBITER_CONTACT_MAX_EVENTS}, {@code
  *     ARBITER_CONTACT_LOCAL_CUSTOMERS})
+ * @param externalModelUrls the URL prefixes {@code external} models may call ({@code
+ *     ARBITER_EXTERNAL_MODEL_URLS}; none unless set)
  * @param apiKeyPepper HMAC key for API key hashes ({@code API_KEY_PEPPER}); empty means generated
  *     under {@code dataDir}
  * @param jwt JWT verification settings
@@ -88,6 +91,7 @@ public record ArbiterConfig(
     Duration budgetChargeReconcileInterval,
     Duration contactReconcileInterval,
     ContactHistoryProperties contactHistory,
+    ExternalModelUrls externalModelUrls,
     Optional<String> apiKeyPepper,
     Jwt jwt,
     LogFormat logFormat,
@@ -191,6 +195,8 @@ public record ArbiterConfig(
         + rateLimit
         + ", kafka="
         + outbox.bootstrapServers().orElse("disabled")
+        + ", externalModelUrls="
+        + (externalModelUrls.isEmpty() ? "none" : externalModelUrls)
         + ", cronSecret="
         + (cronSecret.isPresent() ? "***" : "unset")
         + "]";

@@ -15,6 +15,7 @@ import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.redis.FailFastRedis;
+import dev.arbiter.scoring.ExternalModelUrls;
 import dev.arbiter.security.ClientAddresses;
 import dev.arbiter.security.jwt.JwtProperties;
 import java.net.URI;
@@ -118,6 +119,29 @@ public final class ConfigLoader {
     return properties;
   }
 
+  /** {@code ARBITER_EXTERNAL_MODEL_URLS} alone, for commands that validate a catalog. */
+  public static ExternalModelUrls externalModelUrls(Map<String, String> env) {
+    ConfigLoader loader = new ConfigLoader(env, false);
+    ExternalModelUrls urls = loader.externalModelUrls();
+    if (!loader.problems.isEmpty()) {
+      throw new ConfigException(loader.problems);
+    }
+    return urls;
+  }
+
+  /**
+   * {@code ARBITER_EXTERNAL_MODEL_URLS}: comma-separated URL prefixes {@code external} models may
+   * call ({@link ExternalModelUrls}); unset, none.
+   */
+  private ExternalModelUrls externalModelUrls() {
+    try {
+      return ExternalModelUrls.parse(string("ARBITER_EXTERNAL_MODEL_URLS").orElse(""));
+    } catch (IllegalArgumentException e) {
+      problems.add("ARBITER_EXTERNAL_MODEL_URLS: " + e.getMessage());
+      return ExternalModelUrls.NONE;
+    }
+  }
+
   private ArbiterConfig build() {
     int port = intValue("PORT", 8080, 0, 65535);
     String bind = string("ARBITER_BIND_ADDRESS").orElse("0.0.0.0");
@@ -149,6 +173,7 @@ public final class ConfigLoader {
         reconcileInterval("ARBITER_BUDGET_CHARGE_RECONCILE_INTERVAL");
     Duration contactReconcileInterval = reconcileInterval("ARBITER_CONTACT_RECONCILE_INTERVAL");
     ContactHistoryProperties contactHistory = contactHistory();
+    ExternalModelUrls externalModelUrls = externalModelUrls();
     Optional<String> pepper = string("API_KEY_PEPPER");
     pepper.ifPresent(
         p -> {
@@ -236,6 +261,7 @@ public final class ConfigLoader {
         chargeReconcileInterval,
         contactReconcileInterval,
         contactHistory,
+        externalModelUrls,
         pepper,
         jwt,
         logFormat,

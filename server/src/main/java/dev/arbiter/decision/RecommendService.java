@@ -19,6 +19,7 @@ import dev.arbiter.engine.pipeline.DecisionRequest;
 import dev.arbiter.engine.pipeline.RankedOffer;
 import dev.arbiter.engine.pipeline.RuntimeState;
 import dev.arbiter.engine.policy.ContactEvent;
+import dev.arbiter.engine.scoring.ExternalScorer;
 import dev.arbiter.engine.scoring.NaiveBayesModel;
 import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.trace.Stage;
@@ -82,6 +83,7 @@ public class RecommendService {
   private final BudgetLedger budgets;
   private final ContactHistoryStore contactHistory;
   private final RecentDecisions recentDecisions;
+  private final ExternalScorer externalScorer;
   private final Clock clock;
 
   /** Budgeted offers of each snapshot: what the ledger is asked about, once per decision. */
@@ -105,6 +107,7 @@ public class RecommendService {
       BudgetLedger budgets,
       ContactHistoryStore contactHistory,
       RecentDecisions recentDecisions,
+      ExternalScorer externalScorer,
       Clock clock) {
     this.snapshots = snapshots;
     this.metrics = metrics;
@@ -115,6 +118,7 @@ public class RecommendService {
     this.budgets = budgets;
     this.contactHistory = contactHistory;
     this.recentDecisions = recentDecisions;
+    this.externalScorer = externalScorer;
     this.clock = clock;
     for (int i = 0; i < customerLocks.length; i++) {
       customerLocks[i] = new ReentrantLock();
@@ -160,7 +164,8 @@ public class RecommendService {
             : BudgetCounters.of(budgets.usage(tenantId, withBudget, day));
     Set<String> unavailable = breakers.unavailable(tenantId);
     RuntimeState runtime =
-        new RuntimeState(counters, modelStates.forTenant(tenantId, snapshot), unavailable);
+        new RuntimeState(
+            counters, modelStates.forTenant(tenantId, snapshot), unavailable, externalScorer);
     Decision decision =
         snapshot.countsOutcome(ContactEntry.DECISION)
             ? decideAndRecordContacts(tenantId, request, snapshot, engineRequest, runtime, now)

@@ -304,6 +304,26 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldAllowExternalModelsNoUrlUnlessListed() {
+    assertThat(ConfigLoader.load(Map.of()).externalModelUrls().isEmpty()).isTrue();
+    assertThat(ConfigLoader.load(Map.of()).toString()).contains("externalModelUrls=none");
+    var listed =
+        ConfigLoader.load(
+            Map.of("ARBITER_EXTERNAL_MODEL_URLS", "https://scoring.internal/v1/,http://10.0.0.7/"));
+    assertThat(listed.externalModelUrls().allows(java.net.URI.create("http://10.0.0.7/score")))
+        .isTrue();
+    assertThat(listed.toString())
+        .contains("externalModelUrls=[https://scoring.internal:443/v1/, http://10.0.0.7:80/]");
+    assertThat(
+            problemsAbout(
+                Map.of("ARBITER_EXTERNAL_MODEL_URLS", "https://ok.internal/,scoring.internal"),
+                "ARBITER_EXTERNAL_MODEL_URLS"))
+        .singleElement()
+        .asString()
+        .startsWith("ARBITER_EXTERNAL_MODEL_URLS: 'scoring.internal' is not an absolute http");
+  }
+
+  @Test
   void shouldWaitAQuarterOfASecondForRedisUnlessToldOtherwise() {
     assertThat(ConfigLoader.load(Map.of()).redisTimeout())
         .isEqualTo(java.time.Duration.ofMillis(250));

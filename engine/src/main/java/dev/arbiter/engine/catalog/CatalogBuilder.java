@@ -11,6 +11,7 @@ import dev.arbiter.engine.rules.JsonLogic;
 import dev.arbiter.engine.rules.PathTable;
 import dev.arbiter.engine.rules.RuleCompilationException;
 import dev.arbiter.engine.rules.RuleProblem;
+import dev.arbiter.engine.scoring.ExternalModel;
 import dev.arbiter.engine.scoring.FeaturePath;
 import dev.arbiter.engine.scoring.LogisticModel;
 import dev.arbiter.engine.scoring.NaiveBayesModel;
@@ -26,6 +27,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -841,7 +843,7 @@ public final class CatalogBuilder {
     if (m.type() == null) {
       v.add(
           Violations.join(path, "type"),
-          "is required (scorecard, thompson, naive_bayes, logistic)");
+          "is required (scorecard, thompson, naive_bayes, logistic, external)");
       return null;
     }
     ScoringModel model =
@@ -850,17 +852,64 @@ public final class CatalogBuilder {
           case "thompson" -> thompson(m.key(), fallback, config, at, v);
           case "naive_bayes" -> naiveBayes(m.key(), fallback, config, at, v);
           case "logistic" -> logistic(m.key(), fallback, config, at, v);
+          case "external" -> external(m.key(), fallback, config, at, v);
+          case "onnx" -> {
+            v.add(
+                Violations.join(path, "type"),
+                "onnx models are not run by this server: serve the model behind an HTTP endpoint"
+                    + " and use type external");
+            yield null;
+          }
           default -> {
             v.add(
                 Violations.join(path, "type"),
                 "'"
                     + m.type()
                     + "' is not a model type the engine runs (scorecard, thompson, naive_bayes,"
-                    + " logistic)");
+                    + " logistic, external)");
             yield null;
           }
         };
     return v.size() > before ? null : model;
+  }
+
+  private static ScoringModel external(
+      String key, Double fallback, Map<String, ?> config, String at, Violations v) {
+    int before = v.size();
+    v.unknownFields(config, at, "url", "timeoutMs");
+    String text = v.string(config, "url", at, null);
+    java.net.URI url = null;
+    if (text != null) {
+      try {
+        url = new java.net.URI(text);
+      } catch (java.net.URISyntaxException e) {
+        v.add(at + ".url", "is not a URL: " + e.getMessage());
+      }
+      if (url != null) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (!url.isAbsolute() || !(scheme.equals("http") || scheme.equals("https"))) {
+          v.add(at + ".url", "must be an absolute http or https URL, not '" + text + "'");
+        } else if (url.getHost() == null) {
+          v.add(at + ".url", "must name a host, not '" + text + "'");
+        } else if (url.getRawUserInfo() != null) {
+          v.add(at + ".url", "must not hold credentials (anyone who can read models sees them)");
+        } else if (url.getRawFragment() != null) {
+          v.add(at + ".url", "must not have a fragment");
+        }
+      }
+    }
+    Integer timeoutMs =
+        v.integer(
+            config,
+            "timeoutMs",
+            at,
+            ExternalModel.DEFAULT_TIMEOUT_MS,
+            ExternalModel.MIN_TIMEOUT_MS,
+            ExternalModel.MAX_TIMEOUT_MS);
+    if (v.size() > before || fallback == null || !(fallback >= 0 && fallback <= 1)) {
+      return null;
+    }
+    return new ExternalModel(key == null ? "" : key, fallback, url, Duration.ofMillis(timeoutMs));
   }
 
   private static ScoringModel thompson(

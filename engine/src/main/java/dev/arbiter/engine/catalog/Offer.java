@@ -233,6 +233,12 @@ public final class Offer implements ScoringSubject {
     return ruleView;
   }
 
+  /** The {@link #ruleView()}. */
+  @Override
+  public Map<String, ?> fields() {
+    return ruleView;
+  }
+
   @Override
   public long randomStream() {
     return randomStream;

@@ -1,16 +1,21 @@
 package dev.arbiter.engine.pipeline;
 
 import dev.arbiter.engine.catalog.Offer;
+import dev.arbiter.engine.scoring.ExternalModel;
 import dev.arbiter.engine.scoring.ModelState;
 import dev.arbiter.engine.scoring.ScoringModel;
+import dev.arbiter.engine.scoring.ScoringSubject;
 import dev.arbiter.engine.scoring.SeededRandom;
 import dev.arbiter.engine.trace.Stage;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Gives every surviving offer a propensity. Without a model it is 0.5; with a model marked
  * unavailable, or when the model fails for an offer (an exception, NaN, or a value outside [0, 1]),
- * it is the model's fallback score, flagged. Each offer draws from its own random stream, seeded
+ * it is the model's fallback score, flagged. An {@code external} model is asked once for all the
+ * offers ({@link RuntimeState#external()}). Each offer draws from its own random stream, seeded
  * from the request seed and the offer key, so its propensity does not depend on the other offers.
  * Removes nothing.
  */
@@ -33,6 +38,10 @@ final class ScoringStage implements PipelineStage {
     }
     if (w.runtime.unavailableModels().contains(model.key())) {
       fill(w, model.fallbackScore(), true);
+      return;
+    }
+    if (model instanceof ExternalModel external) {
+      scoreExternally(w, external);
       return;
     }
     ModelState state = w.runtime.models().state(model.key());
@@ -59,6 +68,36 @@ final class ScoringStage implements PipelineStage {
       w.data.offer(offer);
       random.reseed(SeededRandom.mix(seed, offer.randomStream()));
       double p = score(model, offer, w, state, random);
+      if (valid(p)) {
+        w.propensity[i] = p;
+      } else {
+        w.propensity[i] = model.fallbackScore();
+        w.fallback[i] = true;
+      }
+    }
+  }
+
+  /**
+   * One call to the model's service for every offer still in the running; a failed call gives them
+   * all the fallback score, an offer it did not score (NaN, or outside [0, 1]) its own.
+   */
+  private static void scoreExternally(DecisionWork w, ExternalModel model) {
+    if (w.count == 0) {
+      return;
+    }
+    List<ScoringSubject> offers = new ArrayList<>(w.count);
+    for (int k = 0; k < w.count; k++) {
+      offers.add(w.candidates[w.alive[k]]);
+    }
+    double[] scores;
+    try {
+      scores = w.runtime.external().score(model, w.data, offers);
+    } catch (RuntimeException e) {
+      scores = null;
+    }
+    for (int k = 0; k < w.count; k++) {
+      int i = w.alive[k];
+      double p = scores != null && k < scores.length ? scores[k] : Double.NaN;
       if (valid(p)) {
         w.propensity[i] = p;
       } else {

@@ -7,14 +7,14 @@ import java.util.Map;
  * thread-safe.
  */
 public sealed interface ScoringModel
-    permits ScorecardModel, ThompsonModel, NaiveBayesModel, LogisticModel {
+    permits ScorecardModel, ThompsonModel, NaiveBayesModel, LogisticModel, ExternalModel {
 
   /** The model's key. */
   String key();
 
   /**
    * The API's model type: {@code scorecard}, {@code thompson}, {@code naive_bayes}, {@code
-   * logistic}.
+   * logistic}, {@code external}.
    */
   String type();
 

@@ -1,5 +1,8 @@
 package dev.arbiter.engine.scoring;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** The offer a model scores, as the model sees it. Implemented by the catalog's compiled offer. */
 public interface ScoringSubject {
 
@@ -9,6 +12,19 @@ public interface ScoringSubject {
   /** The offer's category, or null. */
   default String category() {
     return null;
+  }
+
+  /**
+   * The offer's fields as rules see them ({@code offer}), what an {@link ExternalScorer} sends; by
+   * default its key and category.
+   */
+  default Map<String, ?> fields() {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("key", key());
+    if (category() != null) {
+      fields.put("category", category());
+    }
+    return fields;
   }
 
   /**

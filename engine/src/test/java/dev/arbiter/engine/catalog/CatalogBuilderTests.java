@@ -352,6 +352,45 @@ class CatalogBuilderTests {
         .containsExactly("type");
     assertThat(
             CatalogBuilder.validateModel(
+                model("e", "external", "{'url': 'https://scoring.test/v1/score'}", 0.5)))
+        .isEmpty();
+    assertThat(
+            CatalogBuilder.model(
+                model(
+                    "e",
+                    "external",
+                    "{'url': 'http://10.0.0.7:9000/score?v=2', 'timeoutMs': 50}",
+                    0.5)))
+        .isEqualTo(
+            new dev.arbiter.engine.scoring.ExternalModel(
+                "e",
+                0.5,
+                java.net.URI.create("http://10.0.0.7:9000/score?v=2"),
+                java.time.Duration.ofMillis(50)));
+    assertThat(CatalogBuilder.validateModel(model("e", "external", "{'timeout': 5}", 0.5)))
+        .extracting(CatalogViolation::path)
+        .containsExactlyInAnyOrder("config.timeout", "config.url");
+    for (String url :
+        List.of(
+            "ftp://scoring.test/score",
+            "/score",
+            "https://user:secret@scoring.test/score",
+            "http://scoring.test/score#x",
+            "http://sc oring.test/",
+            "http:///score")) {
+      assertThat(
+              CatalogBuilder.validateModel(model("e", "external", "{'url': '" + url + "'}", 0.5)))
+          .as(url)
+          .extracting(CatalogViolation::path)
+          .containsExactly("config.url");
+    }
+    assertThat(
+            CatalogBuilder.validateModel(
+                model("e", "external", "{'url': 'http://s.test/', 'timeoutMs': 5001}", 0.5)))
+        .extracting(CatalogViolation::path)
+        .containsExactly("config.timeoutMs");
+    assertThat(
+            CatalogBuilder.validateModel(
                 new ModelDefinition(null, "m", null, "thompson", null, null)))
         .containsExactly(new CatalogViolation("fallbackScore", "is required (0..1)"));
   }

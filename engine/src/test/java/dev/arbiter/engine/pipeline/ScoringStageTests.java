@@ -10,10 +10,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.arbiter.engine.DecisionEngine;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
 import dev.arbiter.engine.scoring.BetaCounts;
+import dev.arbiter.engine.scoring.ExternalScorer;
 import dev.arbiter.engine.scoring.NaiveBayesState;
+import dev.arbiter.engine.scoring.ScoringSubject;
 import dev.arbiter.engine.scoring.ThompsonState;
 import dev.arbiter.engine.trace.OfferScore;
 import dev.arbiter.engine.trace.Stage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,13 +41,15 @@ class ScoringStageTests {
                   "nb",
                   "naive_bayes",
                   "{'predictors': [{'name': 'age', 'type': 'numeric', 'bins': [30]}]}",
-                  0.3))
+                  0.3),
+              model("ext", "external", "{'url': 'http://scoring.test/score'}", 0.11))
           .flows(
               flow("none").route("web", "none").offers("a", "b", "c"),
               flow("ts").route("web", "ts").offers("a", "b", "c").model("ts"),
               flow("lr").route("web", "lr").offers("a", "b", "c").model("lr"),
               flow("card").route("web", "card").offers("a", "b", "c").model("card"),
-              flow("nb").route("web", "nb").offers("a", "b", "c").model("nb"))
+              flow("nb").route("web", "nb").offers("a", "b", "c").model("nb"),
+              flow("ext").route("web", "ext").offers("a", "b", "c").model("ext"))
           .build();
 
   private Decision decide(String flow, String attributes, RuntimeState runtime, long seed) {
@@ -88,6 +93,82 @@ class ScoringStageTests {
     assertThat(scores(failing)).allMatch(s -> s.fallback() && s.propensity() == 0.07);
     assertThat(scores(working))
         .allMatch(s -> !s.fallback() && Math.abs(s.propensity() - 1 / (1 + Math.exp(-2))) < 1e-12);
+  }
+
+  @Test
+  void shouldAskAnExternalModelOnceForEveryOfferAndFallBackForWhatItDidNotScore() {
+    List<List<String>> asked = new ArrayList<>();
+    List<Object> customers = new ArrayList<>();
+    ExternalScorer scorer =
+        (model, data, offers) -> {
+          asked.add(offers.stream().map(ScoringSubject::key).toList());
+          customers.add(data.get("customer"));
+          assertThat(model.key()).isEqualTo("ext");
+          assertThat(offers.get(0).fields().get("category")).isEqualTo("cards");
+          // a scored, b unscored (NaN), c out of range
+          return new double[] {0.9, Double.NaN, 1.5};
+        };
+    Decision decision =
+        decide(
+            "ext",
+            "{'age': 41}",
+            new RuntimeState(BudgetCounters.NONE, ModelStates.NONE, Set.of(), scorer),
+            1);
+
+    assertThat(asked).containsExactly(List.of("a", "b", "c"));
+    assertThat(customers).containsExactly(Map.of("age", 41));
+    assertThat(scores(decision))
+        .extracting(OfferScore::offerKey, OfferScore::propensity, OfferScore::fallback)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("a", 0.9, false),
+            org.assertj.core.groups.Tuple.tuple("b", 0.11, true),
+            org.assertj.core.groups.Tuple.tuple("c", 0.11, true));
+  }
+
+  @Test
+  void shouldFallBackForEveryOfferWhenTheExternalModelFailsIsMissingOrUnavailable() {
+    ExternalScorer failing =
+        (model, data, offers) -> {
+          throw new IllegalStateException("the service answered 503");
+        };
+    ExternalScorer tooFew = (model, data, offers) -> new double[] {0.4};
+    List<String> calls = new ArrayList<>();
+    ExternalScorer counting =
+        (model, data, offers) -> {
+          calls.add(model.key());
+          return new double[] {0.4, 0.4, 0.4};
+        };
+
+    assertThat(
+            scores(
+                decide(
+                    "ext",
+                    "{}",
+                    new RuntimeState(BudgetCounters.NONE, ModelStates.NONE, Set.of(), failing),
+                    1)))
+        .allMatch(s -> s.fallback() && s.propensity() == 0.11);
+    assertThat(scores(decide("ext", "{}", RuntimeState.NONE, 1)))
+        .allMatch(s -> s.fallback() && s.propensity() == 0.11);
+    assertThat(
+            scores(
+                decide(
+                    "ext",
+                    "{}",
+                    new RuntimeState(BudgetCounters.NONE, ModelStates.NONE, Set.of(), tooFew),
+                    1)))
+        .extracting(OfferScore::fallback)
+        .containsExactlyInAnyOrder(false, true, true);
+    // an open breaker: the service is not called at all
+    assertThat(
+            scores(
+                decide(
+                    "ext",
+                    "{}",
+                    new RuntimeState(
+                        BudgetCounters.NONE, ModelStates.NONE, Set.of("ext"), counting),
+                    1)))
+        .allMatch(s -> s.fallback() && s.propensity() == 0.11);
+    assertThat(calls).isEmpty();
   }
 
   @Test
