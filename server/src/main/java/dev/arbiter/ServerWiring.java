@@ -36,7 +36,6 @@ import dev.arbiter.decision.RecommendService;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
 import dev.arbiter.decision.web.RecommendController;
 import dev.arbiter.decision.web.RecommendServlet;
-import dev.arbiter.engine.scoring.ExternalScorer;
 import dev.arbiter.ops.BudgetHealthCheck;
 import dev.arbiter.ops.BuildVersion;
 import dev.arbiter.ops.ContactHistoryHealthCheck;
@@ -534,7 +533,7 @@ class ServerWiring implements WebMvcConfigurer {
       BudgetLedger budgets,
       FailoverContactHistoryStore contactHistory,
       RecentDecisions recentDecisions,
-      ExternalScorer externalScorer,
+      HttpExternalScorer externalScorer,
       Clock clock) {
     return new RecommendService(
         snapshots,
@@ -552,7 +551,7 @@ class ServerWiring implements WebMvcConfigurer {
 
   /** Calls external models' services, at the URLs ARBITER_EXTERNAL_MODEL_URLS allows. */
   @Bean
-  ExternalScorer externalScorer(ArbiterConfig config, JsonMapper json, MeterRegistry meters) {
+  HttpExternalScorer externalScorer(ArbiterConfig config, JsonMapper json, MeterRegistry meters) {
     return new HttpExternalScorer(config.externalModelUrls(), json, meters);
   }
 

@@ -135,6 +135,22 @@ public final class CatalogDefinitions {
   }
 
   /**
+   * The problems of {@code external} models in {@code definition} whose URL {@code
+   * ARBITER_EXTERNAL_MODEL_URLS} does not allow, with paths from the catalog's root ({@code
+   * models[key].config.url}): for {@code arbiter validate}, which checks a whole document.
+   */
+  public List<FieldError> notAllowed(CatalogDefinition definition) {
+    List<FieldError> problems = new ArrayList<>();
+    for (ModelDefinition m : definition.models()) {
+      ScoringModel model = m == null ? null : CatalogBuilder.model(m);
+      for (CatalogViolation v : model == null ? List.<CatalogViolation>of() : notAllowed(model)) {
+        problems.add(new FieldError("models[" + m.key() + "]." + v.path(), v.message()));
+      }
+    }
+    return problems;
+  }
+
+  /**
    * An {@code external} model whose URL {@code ARBITER_EXTERNAL_MODEL_URLS} does not allow: refused
    * when written (it would only ever give fallback scores), with what to set.
    */

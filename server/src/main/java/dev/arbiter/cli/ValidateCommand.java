@@ -83,6 +83,7 @@ class ValidateCommand implements Callable<Integer> {
     CatalogDefinitions.Catalog catalog = definitions.catalog("offline", 0, read.resources(), flows);
     problems.addAll(catalog.problems());
     problems.addAll(definitions.beyondHistory(catalog.definition()));
+    problems.addAll(definitions.notAllowed(catalog.definition()));
     if (!problems.isEmpty()) {
       for (FieldError p : problems) {
         System.out.println(p.field() + ": " + p.message());

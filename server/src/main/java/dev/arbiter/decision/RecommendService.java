@@ -19,10 +19,11 @@ import dev.arbiter.engine.pipeline.DecisionRequest;
 import dev.arbiter.engine.pipeline.RankedOffer;
 import dev.arbiter.engine.pipeline.RuntimeState;
 import dev.arbiter.engine.policy.ContactEvent;
-import dev.arbiter.engine.scoring.ExternalScorer;
+import dev.arbiter.engine.scoring.ExternalModel;
 import dev.arbiter.engine.scoring.NaiveBayesModel;
 import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.trace.Stage;
+import dev.arbiter.scoring.HttpExternalScorer;
 import dev.arbiter.scoring.ModelCircuitBreakers;
 import dev.arbiter.scoring.ModelStates;
 import dev.arbiter.shared.ApiException;
@@ -83,7 +84,7 @@ public class RecommendService {
   private final BudgetLedger budgets;
   private final ContactHistoryStore contactHistory;
   private final RecentDecisions recentDecisions;
-  private final ExternalScorer externalScorer;
+  private final HttpExternalScorer externalScorer;
   private final Clock clock;
 
   /** Budgeted offers of each snapshot: what the ledger is asked about, once per decision. */
@@ -107,7 +108,7 @@ public class RecommendService {
       BudgetLedger budgets,
       ContactHistoryStore contactHistory,
       RecentDecisions recentDecisions,
-      ExternalScorer externalScorer,
+      HttpExternalScorer externalScorer,
       Clock clock) {
     this.snapshots = snapshots;
     this.metrics = metrics;
@@ -165,7 +166,10 @@ public class RecommendService {
     Set<String> unavailable = breakers.unavailable(tenantId);
     RuntimeState runtime =
         new RuntimeState(
-            counters, modelStates.forTenant(tenantId, snapshot), unavailable, externalScorer);
+            counters,
+            modelStates.forTenant(tenantId, snapshot),
+            unavailable,
+            externalScorer.forDecision(tenantId, breakers));
     Decision decision =
         snapshot.countsOutcome(ContactEntry.DECISION)
             ? decideAndRecordContacts(tenantId, request, snapshot, engineRequest, runtime, now)
@@ -500,7 +504,9 @@ public class RecommendService {
       return;
     }
     ScoringModel model = snapshot.flow(decision.flowKey()).model();
-    if (model == null || unavailable.contains(model.key())) {
+    if (model == null || unavailable.contains(model.key()) || model instanceof ExternalModel) {
+      // an external model's breaker is told of each call as it ends (an offer its service left
+      // unscored is no failure of the call)
       return;
     }
     boolean failed = false;

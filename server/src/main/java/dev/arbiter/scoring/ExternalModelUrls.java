@@ -71,10 +71,14 @@ public final class ExternalModelUrls {
     return new ExternalModelUrls(prefixes);
   }
 
-  /** Whether a model may call {@code url}. */
+  /**
+   * Whether a model may call {@code url}. A path with dot segments, or with what servers may read
+   * as a separator or a dot once decoded ({@code %2e}, {@code %2f}, {@code %5c}, {@code ;}, {@code
+   * \}), is never allowed: it could be read as a path outside the prefix's.
+   */
   public boolean allows(URI url) {
     Prefix target = prefixOf(url);
-    if (target == null || url.getRawUserInfo() != null) {
+    if (target == null || url.getRawUserInfo() != null || ambiguous(url.getRawPath())) {
       return false;
     }
     for (Prefix p : prefixes) {
@@ -91,6 +95,26 @@ public final class ExternalModelUrls {
   /** Whether no URL is allowed. */
   public boolean isEmpty() {
     return prefixes.isEmpty();
+  }
+
+  private static boolean ambiguous(String rawPath) {
+    if (rawPath == null) {
+      return false;
+    }
+    String p = rawPath.toLowerCase(Locale.ROOT);
+    if (p.contains("%2e")
+        || p.contains("%2f")
+        || p.contains("%5c")
+        || p.contains(";")
+        || p.contains("\\")) {
+      return true;
+    }
+    for (String segment : p.split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean underPath(String path, String prefix) {
@@ -112,12 +136,12 @@ public final class ExternalModelUrls {
     } else {
       return null;
     }
-    String path = uri.normalize().getRawPath();
+    String path = uri.getRawPath();
     if (path == null || path.isEmpty()) {
       path = "/";
     }
-    if (path.contains("/../") || path.endsWith("/..") || path.startsWith("..")) {
-      return null; // a path climbing above its root: never under a prefix
+    if (ambiguous(path)) {
+      return null;
     }
     return new Prefix(scheme, uri.getHost().toLowerCase(Locale.ROOT), port, path);
   }

@@ -42,22 +42,31 @@ import tools.jackson.databind.json.JsonMapper;
  * (each offer as rules see it), answered {@code 200} with {@code {"scores": {"gold-card": 0.42,
  * ...}}}: a propensity in [0, 1] per offer key. An offer the answer leaves out, or scores with
  * anything else, gets the model's fallback score; a call that fails, answers another status, takes
- * longer than the model's {@code timeoutMs} (connection included) or sends more than {@value
- * #MAX_ANSWER_BYTES} bytes gives every offer of the decision the fallback score, and the model's
- * circuit breaker counts the failure. Only URLs {@code ARBITER_EXTERNAL_MODEL_URLS} allows are
- * called; redirects are not followed.
+ * longer than the model's {@code timeoutMs} (connection included) or sends more than {@link
+ * #answerLimit} bytes gives every offer of the decision the fallback score. Calls go through {@link
+ * #forDecision}: only those the model's circuit breaker permits are made, and it is told of each.
+ * Only URLs {@code ARBITER_EXTERNAL_MODEL_URLS} allows are called; redirects are not followed.
  *
  * <p>Metrics: {@code arbiter_model_external_requests_seconds{outcome}} (a timer; {@code ok}, {@code
  * timeout}, {@code failed}: no answer, {@code status}: not 200, {@code invalid}: not the JSON
  * above, {@code refused}: a URL not allowed, not called) and {@code
  * arbiter_model_external_unscored_total} (offers an answer left without a valid score). Failures
- * are logged at most once a minute per model. Thread-safe.
+ * are logged at most once a minute per tenant and model. Thread-safe; the scorers {@link
+ * #forDecision} gives are not (one per decision).
  */
-public final class HttpExternalScorer implements ExternalScorer {
+public final class HttpExternalScorer {
   private static final Logger log = LoggerFactory.getLogger(HttpExternalScorer.class);
 
   /** The most bytes an answer may have: about 10,000 offers' scores. */
   static final int MAX_ANSWER_BYTES = 1 << 20;
+
+  /**
+   * The most bytes an answer for {@code offers} offers may have: 256 per offer and 4 KiB, at most
+   * {@link #MAX_ANSWER_BYTES}; an offer's score takes its key and a number.
+   */
+  static int answerLimit(int offers) {
+    return (int) Math.min(MAX_ANSWER_BYTES, 4096L + 256L * offers);
+  }
 
   private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -88,15 +97,94 @@ public final class HttpExternalScorer implements ExternalScorer {
     }
   }
 
-  @Override
-  public double[] score(ExternalModel model, Map<String, ?> data, List<ScoringSubject> offers) {
-    long start = System.nanoTime();
+  /**
+   * A scorer for one decision of {@code tenantId}: it calls a model's service only when the model's
+   * breaker permits (closed, or one of its half-open trial calls), tells the breaker how the call
+   * went (an unscored offer is no failure of the call), and answers a retry of the decision (a
+   * contact-history conflict) from the scores it already has. Not thread-safe: one per decision.
+   */
+  public ExternalScorer forDecision(String tenantId, ModelCircuitBreakers breakers) {
+    return new DecisionScorer(tenantId, breakers);
+  }
+
+  private final class DecisionScorer implements ExternalScorer {
+    private final String tenantId;
+    private final ModelCircuitBreakers breakers;
+    private String scoredModel;
+    private Map<String, Double> scored;
+
+    DecisionScorer(String tenantId, ModelCircuitBreakers breakers) {
+      this.tenantId = tenantId;
+      this.breakers = breakers;
+    }
+
+    @Override
+    public double[] score(ExternalModel model, Map<String, ?> data, List<ScoringSubject> offers) {
+      if (model.key().equals(scoredModel) && scored.keySet().containsAll(keys(offers))) {
+        double[] again = new double[offers.size()];
+        for (int i = 0; i < again.length; i++) {
+          again[i] = scored.get(offers.get(i).key());
+        }
+        return again;
+      }
+      if (!breakers.tryCall(tenantId, model.key())) {
+        throw new IllegalStateException("the model's breaker permits no call now");
+      }
+      long start = System.nanoTime();
+      double[] scores;
+      try {
+        scores = call(tenantId, model, data, offers, start);
+      } catch (RuntimeException e) {
+        breakers.callEnded(tenantId, model.key(), model.type(), true, System.nanoTime() - start);
+        throw e;
+      }
+      breakers.callEnded(tenantId, model.key(), model.type(), false, System.nanoTime() - start);
+      scoredModel = model.key();
+      scored = new java.util.HashMap<>();
+      for (int i = 0; i < scores.length; i++) {
+        scored.put(offers.get(i).key(), scores[i]);
+      }
+      return scores;
+    }
+
+    private static List<String> keys(List<ScoringSubject> offers) {
+      List<String> keys = new ArrayList<>(offers.size());
+      for (ScoringSubject o : offers) {
+        keys.add(o.key());
+      }
+      return keys;
+    }
+  }
+
+  /** One call to the model's service; any failure is counted, logged (at most once a minute). */
+  private double[] call(
+      String tenantId,
+      ExternalModel model,
+      Map<String, ?> data,
+      List<ScoringSubject> offers,
+      long start) {
+    try {
+      return callOnce(tenantId, model, data, offers, start);
+    } catch (Failure f) {
+      throw f;
+    } catch (RuntimeException e) {
+      throw failure(tenantId, model, start, "failed", String.valueOf(e), e);
+    }
+  }
+
+  private double[] callOnce(
+      String tenantId,
+      ExternalModel model,
+      Map<String, ?> data,
+      List<ScoringSubject> offers,
+      long start) {
     if (!allowed.allows(model.url())) {
       throw failure(
+          tenantId,
           model,
           start,
           "refused",
-          model.url() + " is not under a prefix of ARBITER_EXTERNAL_MODEL_URLS " + allowed,
+          "not under a prefix of ARBITER_EXTERNAL_MODEL_URLS " + allowed,
           null);
     }
     List<Object> sent = new ArrayList<>(offers.size());
@@ -115,35 +203,43 @@ public final class HttpExternalScorer implements ExternalScorer {
             .header("Accept", "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
             .build();
+    int limit = answerLimit(offers.size());
     CompletableFuture<HttpResponse<byte[]>> call =
-        client.sendAsync(request, info -> new Limited(MAX_ANSWER_BYTES));
+        client.sendAsync(
+            request,
+            info ->
+                info.statusCode() == 200
+                    ? new Limited(limit)
+                    : HttpResponse.BodySubscribers.replacing(null));
     HttpResponse<byte[]> response;
     try {
       long left = model.timeout().toNanos() - (System.nanoTime() - start);
       response = call.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       call.cancel(true);
-      throw failure(model, start, "timeout", "no answer within " + model.timeout(), null);
+      throw failure(tenantId, model, start, "timeout", "no answer within " + model.timeout(), null);
     } catch (InterruptedException e) {
       call.cancel(true);
       Thread.currentThread().interrupt();
-      throw failure(model, start, "failed", "interrupted", e);
+      throw failure(tenantId, model, start, "failed", "interrupted", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       String outcome = cause instanceof java.net.http.HttpTimeoutException ? "timeout" : "failed";
-      throw failure(model, start, outcome, String.valueOf(cause), null);
+      throw failure(tenantId, model, start, outcome, String.valueOf(cause), null);
     }
     if (response.statusCode() != 200) {
-      throw failure(model, start, "status", "answered HTTP " + response.statusCode(), null);
+      throw failure(
+          tenantId, model, start, "status", "answered HTTP " + response.statusCode(), null);
     }
     JsonNode scores;
     try {
       scores = json.readTree(response.body()).path("scores");
     } catch (RuntimeException e) {
-      throw failure(model, start, "invalid", "the answer is not JSON: " + e.getMessage(), null);
+      throw failure(
+          tenantId, model, start, "invalid", "the answer is not JSON: " + e.getMessage(), null);
     }
     if (!scores.isObject()) {
-      throw failure(model, start, "invalid", "the answer has no \"scores\" object", null);
+      throw failure(tenantId, model, start, "invalid", "the answer has no \"scores\" object", null);
     }
     double[] propensities = new double[offers.size()];
     int missing = 0;
@@ -162,17 +258,43 @@ public final class HttpExternalScorer implements ExternalScorer {
   }
 
   private RuntimeException failure(
-      ExternalModel model, long start, String outcome, String message, Throwable cause) {
+      String tenantId,
+      ExternalModel model,
+      long start,
+      String outcome,
+      String message,
+      Throwable cause) {
     timer(outcome).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    String text = "External model '" + model.key() + "' at " + model.url() + ": " + message;
+    // the URL without its query, which may hold a token
+    String where =
+        model.url().getScheme() + "://" + model.url().getRawAuthority() + model.url().getRawPath();
+    String text =
+        "External model '"
+            + model.key()
+            + "' of tenant "
+            + tenantId
+            + " at "
+            + where
+            + ": "
+            + message;
     long now = System.nanoTime();
-    String key = model.key() + " " + model.url();
+    String key = tenantId + "/" + model.key();
     Long last = lastLogged.get(key);
     if (last == null || now - last > LOG_EVERY_NANOS) {
+      if (lastLogged.size() > 10_000) {
+        lastLogged.clear(); // models come and go; the map must not grow with them
+      }
       lastLogged.put(key, now);
       log.warn("{} (its offers get the fallback score; logged at most once a minute)", text);
     }
-    return new IllegalStateException(text, cause);
+    return new Failure(text, cause);
+  }
+
+  /** A failed call, counted and logged once. */
+  private static final class Failure extends IllegalStateException {
+    Failure(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   private Timer timer(String outcome) {

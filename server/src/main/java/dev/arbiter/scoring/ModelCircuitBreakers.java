@@ -54,6 +54,24 @@ public class ModelCircuitBreakers implements HealthCheck {
   }
 
   /**
+   * Whether a model that calls out ({@code external}) may make a call now: its breaker is closed,
+   * or half-open with a trial call left (3 at a time). Each permitted call must be followed by
+   * {@link #callEnded}.
+   */
+  public boolean tryCall(String tenantId, String modelKey) {
+    return breaker(tenantId, modelKey).tryAcquirePermission();
+  }
+
+  /**
+   * How a permitted call ({@link #tryCall}) went: a failed call counts as a failed decision of the
+   * model (toward opening its breaker, and in {@code arbiter_model_failures_total}).
+   */
+  public void callEnded(
+      String tenantId, String modelKey, String modelType, boolean failed, long nanos) {
+    record(tenantId, modelKey, modelType, failed);
+  }
+
+  /**
    * Records how a model did in one decision.
    *
    * @param failed whether the model failed (its offers got the fallback score)

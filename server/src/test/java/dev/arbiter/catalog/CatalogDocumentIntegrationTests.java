@@ -183,17 +183,21 @@ class CatalogDocumentIntegrationTests {
          "contactPolicies": [{"key": "yearly", "name": "Y", "type": "frequency_cap",
                               "scope": {"type": "offer"},
                               "config": {"outcome": "impression", "max": 2, "window": "P365D"}}],
+         "models": [{"key": "remote", "name": "R", "type": "external", "fallbackScore": 0.1,
+                     "config": {"url": "http://169.254.169.254/latest"}}],
          "flows": [{"key": "f", "name": "F", "channel": "web", "placement": "p",
                     "inventory": {"offers": ["nope"]}, "maxOffers": 3}]}
         """);
     Run ko = validate(bad);
     assertThat(ko.code()).isEqualTo(1);
-    // the policy's window is checked against the horizon servers run with (P90D by default)
+    // the policy's window is checked against the horizon servers run with (P90D by default), an
+    // external model's URL against ARBITER_EXTERNAL_MODEL_URLS (none unless set)
     assertThat(ko.out())
         .contains("offers[x].priority")
         .contains("flows[f].inventory.offers[0]")
         .contains("contactPolicies[yearly].config.window: must be at most P90D")
-        .contains("3 problem(s)");
+        .contains("models[remote].config.url: is not allowed")
+        .contains("4 problem(s)");
   }
 
   record Run(int code, String out) {}

@@ -189,6 +189,14 @@ class ExternalModelIntegrationTests {
           .isEqualTo(last ? 0.03 : key.equals(sentKeys.get(0)) ? 0.9 : 0.1);
     }
     assertThat(returned).contains(sentKeys.get(0));
+    // an offer the service leaves unscored is no failure of the call: the breaker stays closed
+    for (int i = 0; i < 6; i++) {
+      assertThat(recommend("ext-ok-flow", "c-ext-" + i).status()).isEqualTo(200);
+    }
+    assertThat(received).hasSize(7);
+    assertThat(
+            server.bean(ModelCircuitBreakers.class).unavailable(server.tenantId(DemoSeeder.TENANT)))
+        .doesNotContain("ext-ok");
     assertThat(server.get("/metrics").body())
         .containsPattern("arbiter_model_external_requests_seconds_count\\{outcome=\"ok\"} [1-9]")
         .containsPattern("arbiter_model_external_unscored_total [1-9]");

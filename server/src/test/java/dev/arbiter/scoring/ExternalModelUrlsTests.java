@@ -30,6 +30,13 @@ class ExternalModelUrlsTests {
     assertThat(allows("https://scoring.internal:8443/v1/score")).isFalse();
     assertThat(allows("https://scoring.internal/v2/score")).isFalse();
     assertThat(allows("https://scoring.internal/v1/../admin")).isFalse();
+    // what a server may read as a way out of the prefix once decoded
+    assertThat(allows("https://scoring.internal/v1/%2e%2e/admin")).isFalse();
+    assertThat(allows("https://scoring.internal/v1/%2E%2E%2Fadmin")).isFalse();
+    assertThat(allows("https://scoring.internal/v1/..;/admin")).isFalse();
+    assertThat(allows("https://scoring.internal/v1/.%2e/admin")).isFalse();
+    assertThat(allows("https://scoring.internal/v1/%5c..%5cadmin")).isFalse();
+    assertThat(allows("https://scoring.internal/v1/./score")).isFalse();
     assertThat(allows("https://user:pw@scoring.internal/v1/score")).isFalse();
     assertThat(allows("http://10.0.4.7/score")).isFalse();
     assertThat(allows("http://10.0.4.70:9000/score")).isFalse();
