@@ -6,7 +6,9 @@ import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
 import dev.arbiter.shared.Problem;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,9 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.PropertyBindingException;
 
 /**
  * The one translation from exceptions to problem+json. Expected outcomes map to stable codes;
@@ -66,9 +71,17 @@ public class ProblemHandler {
             null));
   }
 
+  /**
+   * A body that is not JSON is 400 {@code MALFORMED_JSON}; valid JSON of the wrong shape (a string
+   * where a number goes, an array for an object, an unknown field of a typed body) is 422 {@code
+   * VALIDATION_FAILED} naming the field, as every other invalid body is.
+   */
   @ExceptionHandler(HttpMessageNotReadableException.class)
   ResponseEntity<Problem> unreadable(
       HttpMessageNotReadableException e, HttpServletRequest request) {
+    if (e.getMostSpecificCause() instanceof MismatchedInputException mismatch) {
+      return api(ApiException.validation(field(mismatch), expected(mismatch)), request);
+    }
     String detail = "The request body is missing or is not valid JSON";
     if (e.getMostSpecificCause() instanceof tools.jackson.core.JacksonException je
         && je.getLocation() != null
@@ -90,6 +103,51 @@ public class ProblemHandler {
             RequestIds.of(request),
             List.of(),
             null));
+  }
+
+  /**
+   * Where in the body a mismatch is: {@code limit}, {@code offers[2].key}; {@code body} for the
+   * whole.
+   */
+  private static String field(MismatchedInputException e) {
+    StringBuilder field = new StringBuilder();
+    for (JacksonException.Reference r : e.getPath()) {
+      if (r.getPropertyName() != null) {
+        field.append(field.isEmpty() ? "" : ".").append(r.getPropertyName());
+      } else if (r.getIndex() >= 0) {
+        field.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return field.isEmpty() ? "body" : field.toString();
+  }
+
+  private static String expected(MismatchedInputException e) {
+    if (e instanceof PropertyBindingException) {
+      return "is not a known field";
+    }
+    Class<?> type = e.getTargetType();
+    if (type == null) {
+      return "has the wrong type";
+    }
+    if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+      return "must be a JSON array";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "must be true or false";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "must be an integer";
+    }
+    if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+      return "must be a number";
+    }
+    if (type == String.class) {
+      return "must be a string";
+    }
+    if (Map.class.isAssignableFrom(type) || !type.getName().startsWith("java.")) {
+      return "must be a JSON object";
+    }
+    return "has the wrong type";
   }
 
   @ExceptionHandler(MethodArgumentNotValidException.class)

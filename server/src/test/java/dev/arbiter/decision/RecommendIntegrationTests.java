@@ -667,15 +667,25 @@ class RecommendIntegrationTests {
     assertThat(truncated.code()).isEqualTo("MALFORMED_JSON");
     assertThat(truncated.json().path("detail").asString()).contains("line 1");
 
-    for (String wrongType :
-        List.of(
+    // valid JSON of the wrong shape: 422 naming the field, as any other invalid body
+    Map<String, String> wrongTypes =
+        Map.of(
             "{\"customerId\": \"c\", \"flowKey\": \"homepage\", \"limit\": \"many\"}",
+            "limit: must be an integer",
             "{\"customerId\": \"c\", \"flowKey\": \"homepage\", \"attributes\": [1]}",
-            "[]")) {
-      Response r = recommend(decision, wrongType);
-      assertThat(r.status()).as(wrongType + " -> " + r.body()).isEqualTo(400);
-      assertThat(r.code()).isEqualTo("MALFORMED_JSON");
-    }
+            "attributes: must be a JSON object",
+            "[]",
+            "body: must be a JSON object");
+    wrongTypes.forEach(
+        (wrongType, error) -> {
+          Response r = recommend(decision, wrongType);
+          assertThat(r.status()).as(wrongType + " -> " + r.body()).isEqualTo(422);
+          assertThat(r.code()).isEqualTo("VALIDATION_FAILED");
+          JsonNode e = r.json().path("errors").get(0);
+          assertThat(e.path("field").asString() + ": " + e.path("message").asString())
+              .as(wrongType)
+              .isEqualTo(error);
+        });
 
     String[] headers = auth(decision, DemoSeeder.TENANT);
     Response empty = server.post("/api/v1/recommend", null, headers);

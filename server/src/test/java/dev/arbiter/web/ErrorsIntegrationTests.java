@@ -68,6 +68,24 @@ class ErrorsIntegrationTests {
     assertThat(r.code()).isEqualTo("MALFORMED_JSON");
   }
 
+  /** Valid JSON of the wrong shape is an invalid body: 422 with the field, not 400. */
+  @Test
+  void shouldAnswerAWrongShapeWithTheFieldItIsIn() {
+    Response wrongType =
+        server.post(
+            "/api/v1/api-keys", "{\"name\": \"ci\", \"role\": [\"admin\"]}", auth(admin, "acme"));
+    assertThat(wrongType.status()).as(wrongType.body()).isEqualTo(422);
+    assertThat(wrongType.code()).isEqualTo("VALIDATION_FAILED");
+    assertThat(wrongType.json().path("errors").get(0).path("field").asString()).isEqualTo("role");
+    assertThat(wrongType.json().path("errors").get(0).path("message").asString())
+        .isEqualTo("must be a string");
+    assertThat(wrongType.json().path("requestId").asString())
+        .isEqualTo(wrongType.header("X-Request-ID"));
+    Response array = server.post("/api/v1/api-keys", "[1, 2]", auth(admin, "acme"));
+    assertThat(array.status()).as(array.body()).isEqualTo(422);
+    assertThat(array.json().path("errors").get(0).path("field").asString()).isEqualTo("body");
+  }
+
   @Test
   void shouldHideInternalsOfAFaultButLogItsErrorId() {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
