@@ -513,7 +513,15 @@ public class DecisionLog implements AutoCloseable {
     }
     for (Writer w : writers) {
       if (w.thread.isAlive()) {
-        return; // still writing (the database is slow): what is queued is still its to write
+        // Still writing (the database is slow or hangs): what is queued is still its to write, and
+        // is not counted as dropped, for it may yet be written; but the process may exit first.
+        log.error(
+            "The decision log's writers are still writing after the shutdown's wait (the database"
+                + " is slow or hangs): {} events and {} traces still queued, and the batches the"
+                + " writers hold, are lost if the process exits before they are written",
+            events.size(),
+            traces.size());
+        return;
       }
     }
     // Queued by a request that saw the log open just before close() ended it, after the writers'

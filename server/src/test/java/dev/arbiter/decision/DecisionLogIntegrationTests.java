@@ -224,6 +224,49 @@ class DecisionLogIntegrationTests {
         .isEqualTo(1);
   }
 
+  /**
+   * Shut down while inserts hang (a table lock, a storage stall): the writers outlive the wait, and
+   * what they still have to write is said in an error, not left to vanish silently with the JVM.
+   */
+  @Test
+  void shouldSayWhatIsStillUnwrittenWhenItClosesWhileInsertsHang() throws Exception {
+    String url = migrated();
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DecisionLog.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    try (java.sql.Connection locker = java.sql.DriverManager.getConnection(url)) {
+      locker.setAutoCommit(false);
+      locker.createStatement().execute("lock table outbox_events in access exclusive mode");
+      DecisionLog log =
+          new DecisionLog(
+              repository(url), new SimpleMeterRegistry(), 100, 5, 1, Duration.ZERO, Duration.ZERO);
+      for (int i = 0; i < 12; i++) {
+        log.event(event("hung-" + i));
+      }
+
+      log.close(); // waits 10 s for the queue, 5 s for the writer: the insert still hangs
+
+      List<String> errors =
+          appender.list.stream()
+              .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
+              .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+              .toList();
+      assertThat(errors).singleElement().asString().contains("still writing after the shutdown");
+      // the writer holds a batch of at most 5 (how many it took depends on when it woke)
+      var queued =
+          java.util.regex.Pattern.compile("(\\d+) events and 0 traces still queued")
+              .matcher(errors.get(0));
+      assertThat(queued.find()).as(errors.get(0)).isTrue();
+      assertThat(Integer.parseInt(queued.group(1))).isBetween(7, 11);
+      locker.rollback();
+    } finally {
+      logger.detachAppender(appender);
+    }
+  }
+
   @Test
   void shouldDropOnlyTheEventTheDatabaseRefusesAndWriteTheRestOfItsBatch() {
     String url = migrated();
