@@ -46,24 +46,30 @@ class OpenApiConfiguration {
 
   @Bean
   OpenApiCustomizer tenantHeader() {
-    return api ->
-        api.getPaths()
-            .forEach(
-                (path, item) -> {
-                  if (!path.startsWith("/api/v1/")) {
-                    return;
-                  }
-                  item.readOperations()
-                      .forEach(
-                          op -> {
-                            op.addSecurityItem(new SecurityRequirement().addList("bearer"));
-                            op.addParametersItem(
-                                new HeaderParameter()
-                                    .name("X-Tenant-Id")
-                                    .required(!path.startsWith("/api/v1/tenants"))
-                                    .description("Key of the tenant to act in")
-                                    .schema(new StringSchema()));
-                          });
-                });
+    return api -> {
+      CatalogOpenApi.expand(api);
+      tenantHeader(api);
+    };
+  }
+
+  private static void tenantHeader(io.swagger.v3.oas.models.OpenAPI api) {
+    api.getPaths()
+        .forEach(
+            (path, item) -> {
+              if (!path.startsWith("/api/v1/")) {
+                return;
+              }
+              item.readOperations()
+                  .forEach(
+                      op -> {
+                        op.addSecurityItem(new SecurityRequirement().addList("bearer"));
+                        op.addParametersItem(
+                            new HeaderParameter()
+                                .name("X-Tenant-Id")
+                                .required(!path.startsWith("/api/v1/tenants"))
+                                .description("Key of the tenant to act in")
+                                .schema(new StringSchema()));
+                      });
+            });
   }
 }

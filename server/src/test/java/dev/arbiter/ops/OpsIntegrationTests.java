@@ -91,6 +91,53 @@ class OpsIntegrationTests {
     assertThat(r.json().path("components").path("securitySchemes").has("bearer")).isTrue();
   }
 
+  /** API.md: the document describes every shape, the catalog's six kinds included. */
+  @Test
+  void shouldDescribeEveryCatalogKindWithItsOwnPathsAndSchema() {
+    JsonNode doc = server.get("/api/openapi.json").json();
+    JsonNode paths = doc.path("paths");
+    JsonNode schemas = doc.path("components").path("schemas");
+    assertThat(paths.has("/api/v1/{kind}")).isFalse();
+    for (String kind :
+        java.util.List.of(
+            "offers",
+            "qualification-rules",
+            "contact-policies",
+            "models",
+            "arbitration-profiles",
+            "flows")) {
+      assertThat(paths.path("/api/v1/" + kind).has("get")).as(kind).isTrue();
+      assertThat(paths.path("/api/v1/" + kind).has("post")).as(kind).isTrue();
+      for (String verb : java.util.List.of("get", "put", "delete")) {
+        assertThat(paths.path("/api/v1/" + kind + "/{key}").has(verb))
+            .as(kind + " " + verb)
+            .isTrue();
+      }
+      assertThat(paths.path("/api/v1/" + kind).path("post").toString())
+          .as(kind)
+          .contains("X-Tenant-Id", "bearer");
+    }
+    assertThat(paths.path("/api/v1/offers").path("post").path("requestBody").toString())
+        .contains("#/components/schemas/Offer\"");
+    assertThat(schemas.path("Offer").path("properties").toString())
+        .contains("\"key\"", "\"priority\"", "\"budget\"", "\"channels\"", "\"rowVersion\"");
+    assertThat(schemas.path("Offer").path("properties").path("status").path("enum").toString())
+        .contains("active", "paused");
+    assertThat(schemas.path("Model").path("properties").path("type").path("enum").toString())
+        .contains("thompson", "naive_bayes", "external");
+    assertThat(
+            schemas.path("ContactPolicy").path("properties").path("type").path("enum").toString())
+        .contains("frequency_cap", "cooldown", "channel_fatigue");
+    assertThat(schemas.path("ArbitrationProfile").path("properties").path("formula").toString())
+        .contains("prie", "weighted_sum");
+    assertThat(schemas.path("ScopeDefinition").path("properties").path("type").toString())
+        .contains("global", "channel", "category", "offer");
+    assertThat(schemas.path("Flow").path("properties").toString())
+        .contains("\"inventory\"", "\"maxOffers\"", "\"modelKey\"");
+    assertThat(schemas.path("FlowView").path("allOf").toString()).contains("CatalogResourceMeta");
+    assertThat(schemas.path("OfferPage").path("properties").has("pagination")).isTrue();
+  }
+
   @Test
   void shouldNeedNoCredentialsForProbes() {
     assertThat(server.get("/api/health").status()).isEqualTo(200);
