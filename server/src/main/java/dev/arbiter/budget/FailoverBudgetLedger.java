@@ -149,6 +149,17 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   private final ConcurrentHashMap<BudgetCounterKey, BudgetCount> outageAdditions =
       new ConcurrentHashMap<>();
 
+  /**
+   * Cost charged ({@link #addSpent}) in memory while Redis was down, not yet added to Redis. Kept
+   * apart from {@link #outageAdditions}: a charge's durable record is its {@code uncounted_charges}
+   * row, which stays until {@link #flush} says the charge is in Redis, and which the charge
+   * reconciler counts if this node stops first; writing it to {@code budget_outage_additions} too
+   * made a node stopped during an outage have it counted twice (by a node adding its rows, and by
+   * the reconciler). Added to Redis on recovery, never on {@link #close} (the reconciler does it).
+   */
+  private final ConcurrentHashMap<BudgetCounterKey, BudgetCount> outageCharges =
+      new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService background;
 
   /** Decisions' check-and-adds ({@code arbiter.budget.consumed}). */
@@ -371,10 +382,11 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       result = local.consume(key, limits, decisions, costMicros, seed);
     }
     if (result.accepted() && redis != null) {
-      outageAdditions.merge(
-          key,
-          new BudgetCount(decisions, costMicros),
-          (a, b) -> a.plus(b.decisions(), b.costMicros()));
+      (counted == charges ? outageCharges : outageAdditions)
+          .merge(
+              key,
+              new BudgetCount(decisions, costMicros),
+              (a, b) -> a.plus(b.decisions(), b.costMicros()));
     }
     return recorded(key, result, counted.localAccepted(), counted.localExhausted());
   }
@@ -412,17 +424,19 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   public boolean flush() {
     boolean saved = save();
     synchronized (drainLock) {
-      if (redis != null && !state.degraded() && !outageAdditions.isEmpty()) {
+      if (redis != null
+          && !state.degraded()
+          && !(outageAdditions.isEmpty() && outageCharges.isEmpty())) {
         // Counted in memory as Redis came back, after the probe's last drain: add them now.
         try {
-          addOutageToRedisLocked();
+          addOutageToRedisLocked(true);
         } catch (RuntimeException e) {
           redisErrors.increment();
           degrade(e);
         }
       }
       storeOutageLocked();
-      return saved && outageAdditions.isEmpty();
+      return saved && outageAdditions.isEmpty() && outageCharges.isEmpty();
     }
   }
 
@@ -617,6 +631,12 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
    * PostgreSQL for a counter Redis has.
    */
   private void addOutageOnClose() {
+    if (!outageCharges.isEmpty()) {
+      log.info(
+          "Closing with cost charged here during the Redis outage on {} budget counters not yet"
+              + " in Redis: the charge reconciler counts it from its uncounted_charges rows",
+          outageCharges.size());
+    }
     if (redis == null || outageAdditions.isEmpty()) {
       return;
     }
@@ -624,7 +644,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       if (state.degraded()) {
         redis.ping();
       }
-      addOutageToRedis();
+      addOutageToRedis(false);
     } catch (RuntimeException e) {
       long decisions = 0;
       for (BudgetCount added : outageAdditions.values()) {
@@ -748,12 +768,12 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       Duration latency = redis.ping();
       // Add what was counted here before calls return to Redis, and once more afterwards for
       // consumption that was in flight on memory at the switch.
-      addOutageToRedis();
+      addOutageToRedis(true);
       synchronized (this) {
         state = new State(false, state.lastError(), clock.instant());
       }
       local.clear();
-      addOutageToRedis();
+      addOutageToRedis(true);
       synchronized (drainLock) {
         storeOutageLocked();
       }
@@ -783,25 +803,36 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
   /**
    * Adds what this node counted in memory during the outage to Redis. A counter Redis lost is set
    * to this node's in-memory value instead (it already contains the additions).
+   *
+   * @param withCharges whether the outage's charges go too (not on close: see {@link
+   *     #outageCharges})
    */
-  private void addOutageToRedis() {
+  private void addOutageToRedis(boolean withCharges) {
     // Under its lock: flush() must not see the additions gone while they are still on their way.
     synchronized (drainLock) {
-      addOutageToRedisLocked();
+      addOutageToRedisLocked(withCharges);
     }
   }
 
-  private void addOutageToRedisLocked() {
+  private void addOutageToRedisLocked(boolean withCharges) {
     if (!outageSaved.isEmpty()) {
       // Another node may have taken some of this node's rows (and added them): learn that first.
       storeOutageLocked();
     }
-    if (outageAdditions.isEmpty()) {
+    addToRedisLocked(outageAdditions);
+    if (withCharges) {
+      addToRedisLocked(outageCharges);
+    }
+  }
+
+  /** Drains {@code outage} into Redis; what Redis did not take goes back into it. */
+  private void addToRedisLocked(ConcurrentHashMap<BudgetCounterKey, BudgetCount> outage) {
+    if (outage.isEmpty()) {
       return;
     }
     Map<BudgetCounterKey, BudgetCount> additions = new HashMap<>();
-    for (BudgetCounterKey key : List.copyOf(outageAdditions.keySet())) {
-      BudgetCount added = outageAdditions.remove(key);
+    for (BudgetCounterKey key : List.copyOf(outage.keySet())) {
+      BudgetCount added = outage.remove(key);
       if (added != null) {
         additions.put(key, added);
       }
@@ -817,7 +848,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     } catch (RuntimeException e) {
       notAdded.forEach(
           (key, added) ->
-              outageAdditions.merge(key, added, (a, b) -> a.plus(b.decisions(), b.costMicros())));
+              outage.merge(key, added, (a, b) -> a.plus(b.decisions(), b.costMicros())));
       throw e;
     }
   }

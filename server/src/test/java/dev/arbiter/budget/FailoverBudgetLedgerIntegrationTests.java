@@ -341,6 +341,41 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(outageRows()).isZero();
   }
 
+  /**
+   * Cost charged during an outage is not written to budget_outage_additions: its uncounted_charges
+   * row is its record, which the reconciler counts if the node stops before Redis is back; a node
+   * adding the outage rows too counted it twice.
+   */
+  @Test
+  void shouldLeaveChargesOfAnOutageOutOfTheOutageRows() throws Exception {
+    DedicatedRedis redis = dedicatedRedis();
+    Settings never =
+        new Settings(Duration.ofHours(1), Duration.ofHours(1), BudgetOutagePolicy.COUNT_LOCALLY);
+    FailoverBudgetLedger node = ledger(redis.uri(), never);
+    Budget hundred = new Budget(100L, 1000.0, BudgetPeriod.TOTAL);
+    assertThat(node.tryConsume(tenant, "gold", hundred, TODAY, 1, 0)).isTrue();
+    pause(redis); // Redis keeps its data and answers nothing for 1.5 s
+    timed(() -> node.usage(tenant, GOLD, TODAY)); // times out: degraded
+
+    assertThat(timed(() -> node.addSpent(tenant, "gold", BudgetPeriod.TOTAL, TODAY, 30))).isTrue();
+    assertThat(timed(() -> node.tryConsume(tenant, "gold", hundred, TODAY, 2, 0))).isTrue();
+    assertThat(node.flush()).as("neither is in Redis yet").isFalse();
+
+    assertThat(
+            db.jdbc
+                .sql("select decisions || ':' || cost from budget_outage_additions")
+                .query(String.class)
+                .list())
+        .containsExactly("2:0.000000");
+    node.close(); // during the pause: what it counted is left in PostgreSQL, the charge is not
+    assertThat(
+            db.jdbc
+                .sql("select decisions || ':' || cost from budget_outage_additions")
+                .query(String.class)
+                .list())
+        .containsExactly("2:0.000000");
+  }
+
   private long outageRows() {
     return db.jdbc.sql("select count(*) from budget_outage_additions").query(Long.class).single();
   }
