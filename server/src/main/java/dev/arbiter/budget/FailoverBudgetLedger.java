@@ -55,7 +55,10 @@ import org.slf4j.LoggerFactory;
  *       budget_outage_additions} at every flush and on close: if the node stops or crashes before
  *       Redis is back, a node on Redis adds those rows to Redis's counters once they have gone
  *       unchanged for {@link Settings#abandonedAfterAtLeast()} (a crash loses only the last flush
- *       interval's).
+ *       interval's). Cost charged during the outage ({@link #addSpent}) is the exception: it is
+ *       added to Redis when the probe finds it back, but neither written to {@code
+ *       budget_outage_additions} nor added at close, since its {@code uncounted_charges} row is its
+ *       record and the charge reconciler counts it from there (see {@link #outageCharges}).
  *   <li><b>Redis down.</b> The first failing call (error, command timeout, lost connection) is
  *       answered without Redis and marks the ledger degraded; no call waits on Redis longer than
  *       its command timeout, and while degraded no call touches Redis. A probe pings every probe
@@ -819,37 +822,57 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       // Another node may have taken some of this node's rows (and added them): learn that first.
       storeOutageLocked();
     }
-    addToRedisLocked(outageAdditions);
-    if (withCharges) {
-      addToRedisLocked(outageCharges);
-    }
-  }
-
-  /** Drains {@code outage} into Redis; what Redis did not take goes back into it. */
-  private void addToRedisLocked(ConcurrentHashMap<BudgetCounterKey, BudgetCount> outage) {
-    if (outage.isEmpty()) {
+    Map<BudgetCounterKey, BudgetCount> decided = drain(outageAdditions);
+    Map<BudgetCounterKey, BudgetCount> charged =
+        withCharges ? drain(outageCharges) : new HashMap<>();
+    if (decided.isEmpty() && charged.isEmpty()) {
       return;
     }
-    Map<BudgetCounterKey, BudgetCount> additions = new HashMap<>();
-    for (BudgetCounterKey key : List.copyOf(outage.keySet())) {
-      BudgetCount added = outage.remove(key);
-      if (added != null) {
-        additions.put(key, added);
-      }
-    }
+    // One addition per counter, so that a counter Redis lost is set once, not set and added to
+    Map<BudgetCounterKey, BudgetCount> additions = new HashMap<>(decided);
+    charged.forEach(
+        (key, c) -> additions.merge(key, c, (a, b) -> a.plus(b.decisions(), b.costMicros())));
     Map<BudgetCounterKey, BudgetCount> ifAbsent = new HashMap<>(local.read(additions.keySet()));
     additions.forEach(
         (key, added) ->
             ifAbsent.merge(
                 key, lastSeen.getOrDefault(key, BudgetCount.ZERO).max(added), BudgetCount::max));
-    Map<BudgetCounterKey, BudgetCount> notAdded = new HashMap<>(additions);
+    if (!withCharges) {
+      // memory and the last value seen hold the outage's charges too, which are left to the
+      // charge reconciler: a counter Redis lost is set without them
+      outageCharges.forEach((key, c) -> ifAbsent.computeIfPresent(key, (k, v) -> v.minus(c)));
+    }
+    java.util.Set<BudgetCounterKey> notAdded = new java.util.HashSet<>(additions.keySet());
     try {
-      mergeIntoRedis(additions, ifAbsent, added -> added.forEach(notAdded::remove));
+      mergeIntoRedis(additions, ifAbsent, notAdded::removeAll);
     } catch (RuntimeException e) {
-      notAdded.forEach(
-          (key, added) ->
-              outage.merge(key, added, (a, b) -> a.plus(b.decisions(), b.costMicros())));
+      for (BudgetCounterKey key : notAdded) {
+        putBack(outageAdditions, key, decided.get(key));
+        putBack(outageCharges, key, charged.get(key));
+      }
       throw e;
+    }
+  }
+
+  /** Takes every entry out of {@code outage}. */
+  private static Map<BudgetCounterKey, BudgetCount> drain(
+      ConcurrentHashMap<BudgetCounterKey, BudgetCount> outage) {
+    Map<BudgetCounterKey, BudgetCount> drained = new HashMap<>();
+    for (BudgetCounterKey key : List.copyOf(outage.keySet())) {
+      BudgetCount taken = outage.remove(key);
+      if (taken != null) {
+        drained.put(key, taken);
+      }
+    }
+    return drained;
+  }
+
+  private static void putBack(
+      ConcurrentHashMap<BudgetCounterKey, BudgetCount> outage,
+      BudgetCounterKey key,
+      BudgetCount count) {
+    if (count != null) {
+      outage.merge(key, count, (a, b) -> a.plus(b.decisions(), b.costMicros()));
     }
   }
 
