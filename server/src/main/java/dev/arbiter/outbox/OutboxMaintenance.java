@@ -3,6 +3,7 @@ package dev.arbiter.outbox;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,11 +14,11 @@ import org.slf4j.LoggerFactory;
  * <p>Retention deletes {@code published} rows created more than {@code OUTBOX_RETENTION} ago. In
  * log-only mode (no Kafka), nothing ever publishes, so {@code pending} rows past the retention are
  * deleted too: there the table is a bounded event log. Never sooner: Respond validates a decision
- * by reading its {@code decision.made.v1} row. Not at all while some row created within the
- * retention was published, claimed or dead-lettered: a publisher runs elsewhere (an {@code
+ * by reading its {@code decision.made.v1} row. Not at all once a publisher has recorded itself in
+ * {@code outbox_publishers} ({@link #publisherAlive}): one runs elsewhere (an {@code
  * outbox-publisher} tier beside nodes without {@code KAFKA_BOOTSTRAP_SERVERS}), and the pending
- * rows are its backlog, which a tier down longer than the retention would otherwise lose
- * unpublished; logged and counted ({@code arbiter_outbox_purge_skipped_total}).
+ * rows are its backlog, which a tier down or behind for longer than the retention would otherwise
+ * lose unpublished; logged and counted ({@code arbiter_outbox_purge_skipped_total}).
  */
 public class OutboxMaintenance {
   private static final Logger log = LoggerFactory.getLogger(OutboxMaintenance.class);
@@ -56,6 +57,22 @@ public class OutboxMaintenance {
         clock.instant());
   }
 
+  /** Records that publisher {@code name} runs, at most once a minute whatever the calls. */
+  public void publisherAlive(String name) {
+    long now = System.nanoTime();
+    if (lastRecorded != 0 && now - lastRecorded < TimeUnit.MINUTES.toNanos(1)) {
+      return;
+    }
+    try {
+      store.recordPublisher(name);
+      lastRecorded = now;
+    } catch (RuntimeException e) {
+      log.debug("Could not record the publisher in outbox_publishers: {}", e.getMessage());
+    }
+  }
+
+  private volatile long lastRecorded;
+
   /**
    * Deletes rows past the retention, {@value #PURGE_BATCH} per statement; returns how many events
    * they held (a row holds one event, or a batch of them).
@@ -64,15 +81,18 @@ public class OutboxMaintenance {
     Instant cutoff = clock.instant().minus(props.retention());
     long total = purge("published", cutoff);
     if (!props.kafkaConfigured()) {
-      if (store.publisherSeenSince(cutoff)) {
+      java.util.Optional<Instant> publisher = store.publisherLastSeen();
+      if (publisher.isPresent()) {
         metrics.pendingPurgeSkipped();
         log.warn(
             "Not deleting pending outbox events older than {}: this node has no"
-                + " KAFKA_BOOTSTRAP_SERVERS (log-only mode), yet a publisher published, claimed or"
-                + " dead-lettered events within that time, so they are its backlog. Set"
+                + " KAFKA_BOOTSTRAP_SERVERS (log-only mode), yet a publisher runs against this"
+                + " database (last seen {}; table outbox_publishers), so they are its backlog. Set"
                 + " KAFKA_BOOTSTRAP_SERVERS (and OUTBOX_PUBLISHER_INPROCESS=false beside an"
-                + " outbox-publisher tier) on every node",
-            props.retention());
+                + " outbox-publisher tier) on every node; if no publisher will ever run again,"
+                + " delete the rows of outbox_publishers",
+            props.retention(),
+            publisher.get());
       } else {
         total += purge("pending", cutoff);
       }

@@ -99,6 +99,17 @@ public final class OutboxPublisher implements AutoCloseable {
   private volatile boolean lastErrorTransient;
   private volatile Instant lastSuccess;
 
+  /** This process's row in {@code outbox_publishers}: its host's name, else "publisher". */
+  static final String PUBLISHER_NAME = hostName();
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException | RuntimeException e) {
+      return "publisher";
+    }
+  }
+
   public OutboxPublisher(
       OutboxStore store,
       OutboxMaintenance maintenance,
@@ -200,6 +211,7 @@ public final class OutboxPublisher implements AutoCloseable {
   private void loop() {
     listener.onTick();
     metrics.ticked(clock.millis());
+    maintenance.publisherAlive(PUBLISHER_NAME);
     long now = System.nanoTime();
     if (now - nextReapNanos >= 0) {
       maintenance.reap();

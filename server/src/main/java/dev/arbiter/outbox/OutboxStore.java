@@ -60,12 +60,14 @@ public interface OutboxStore {
   /** Deletes up to {@code limit} pending rows created before {@code cutoff} (log-only mode). */
   Purged purgePending(Instant cutoff, int limit);
 
+  /** Records that publisher {@code name} runs now ({@code outbox_publishers}). */
+  void recordPublisher(String name);
+
   /**
-   * Whether a publisher has touched a row created since {@code since}: one is {@code published},
-   * {@code processing} or {@code failed}. In log-only mode none ever is, unless a publisher runs
-   * elsewhere (an {@code outbox-publisher} tier beside nodes without Kafka).
+   * When a publisher last recorded itself ({@link #recordPublisher}), if one ever did: log-only
+   * nodes then keep pending events for it.
    */
-  boolean publisherSeenSince(Instant since);
+  java.util.Optional<Instant> publisherLastSeen();
 
   OutboxStats stats();
 

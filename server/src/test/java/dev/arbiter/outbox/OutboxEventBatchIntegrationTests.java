@@ -349,9 +349,10 @@ class OutboxEventBatchIntegrationTests {
   }
 
   /**
-   * A node without Kafka beside a publisher tier: the tier's published rows show a publisher runs,
-   * so the pending rows are its backlog and retention keeps them (a tier down longer than the
-   * retention would otherwise lose them unpublished); skipped runs are counted.
+   * A node without Kafka beside a publisher tier: once a publisher has recorded itself, the pending
+   * rows are its backlog and retention keeps them, however long the tier is down or behind (older
+   * than the retention or not); skipped runs are counted. Without any publisher on record, the log
+   * is bounded again.
    */
   @Test
   void shouldKeepPendingEventsForAPublisherElsewhereWhenLogOnly() {
@@ -360,25 +361,22 @@ class OutboxEventBatchIntegrationTests {
     JdbcOutboxStore store = OutboxFixtures.store(url);
     var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     OutboxProperties logOnly = OutboxFixtures.props(null, "t");
-    var later =
-        java.time.Clock.offset(java.time.Clock.systemUTC(), logOnly.retention().plusHours(1));
+    // a year on: the publisher last ran long before the retention, and every row is older
+    var later = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofDays(365));
     OutboxMaintenance maintenance =
         new OutboxMaintenance(store, logOnly, new OutboxMetrics(meters, false), later);
-    // a publisher elsewhere published an event written within the retention (seen from `later`)
-    OutboxFixtures.jdbc(url)
-        .sql(
-            "update outbox_events set status = 'published', published_at = now(),"
-                + " created_at = now() + interval '2 hours'"
-                + " where id = (select min(id) from outbox_events)")
-        .update();
+    assertThat(store.publisherLastSeen()).isEmpty();
+    maintenance.publisherAlive("tier-1"); // what a publisher's loop does
+    maintenance.publisherAlive("tier-1"); // at most once a minute: no second write
+    assertThat(store.publisherLastSeen()).isPresent();
 
     assertThat(maintenance.purge()).isZero();
-    assertThat(store.stats().pending()).isEqualTo(19);
+    assertThat(store.stats().pending()).isEqualTo(20);
     assertThat(meters.counter("arbiter.outbox.purge.skipped").count()).isEqualTo(1);
 
-    // once no publisher has touched a row within the retention, the log is bounded again
-    OutboxFixtures.jdbc(url).sql("delete from outbox_events where status = 'published'").update();
-    assertThat(maintenance.purge()).isEqualTo(19);
+    // the publisher retired for good: its rows deleted, the log is bounded again
+    OutboxFixtures.jdbc(url).sql("delete from outbox_publishers").update();
+    assertThat(maintenance.purge()).isEqualTo(20);
     assertThat(store.stats().pending()).isZero();
   }
 }

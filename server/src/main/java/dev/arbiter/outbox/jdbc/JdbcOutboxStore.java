@@ -188,17 +188,23 @@ public class JdbcOutboxStore implements OutboxStore {
   }
 
   @Override
-  public boolean publisherSeenSince(Instant since) {
-    // three probes of outbox_events_status_idx (status, created_at)
-    return jdbc.sql(
+  public void recordPublisher(String name) {
+    jdbc.sql(
             """
-            select exists (select 1 from outbox_events
-                            where status in ('published', 'processing', 'failed')
-                              and created_at >= :since)
+            insert into outbox_publishers (name) values (:name)
+            on conflict (name) do update set last_seen_at = now()
             """)
-        .param("since", Timestamp.from(since))
-        .query(Boolean.class)
-        .single();
+        .param("name", name)
+        .update();
+  }
+
+  @Override
+  public java.util.Optional<Instant> publisherLastSeen() {
+    return jdbc.sql("select max(last_seen_at) from outbox_publishers")
+        .query((rs, n) -> rs.getTimestamp(1))
+        .optional()
+        .filter(java.util.Objects::nonNull)
+        .map(Timestamp::toInstant);
   }
 
   private Purged purge(String status, Instant cutoff, int limit) {
