@@ -112,6 +112,7 @@ public final class HttpExternalScorer {
     private final ModelCircuitBreakers breakers;
     private String scoredModel;
     private Map<String, Double> scored;
+    private String failedModel;
 
     DecisionScorer(String tenantId, ModelCircuitBreakers breakers) {
       this.tenantId = tenantId;
@@ -127,6 +128,10 @@ public final class HttpExternalScorer {
         }
         return again;
       }
+      if (model.key().equals(failedModel)) {
+        // the decision made again (a contact-history conflict): its call failed already
+        throw new IllegalStateException("the model's call failed in this decision");
+      }
       if (!breakers.tryCall(tenantId, model.key())) {
         throw new IllegalStateException("the model's breaker permits no call now");
       }
@@ -136,6 +141,7 @@ public final class HttpExternalScorer {
         scores = call(tenantId, model, data, offers, start);
       } catch (RuntimeException e) {
         breakers.callEnded(tenantId, model.key(), model.type(), true, System.nanoTime() - start);
+        failedModel = model.key();
         throw e;
       }
       breakers.callEnded(tenantId, model.key(), model.type(), false, System.nanoTime() - start);

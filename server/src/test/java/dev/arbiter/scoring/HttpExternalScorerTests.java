@@ -101,6 +101,16 @@ class HttpExternalScorerTests {
   }
 
   @Test
+  void shouldNotCallAgainNorCountAgainWhenTheDecisionIsMadeAgainAfterAFailedCall() {
+    status.set(503);
+    ExternalScorer one = decision();
+    assertThat(catchThrowable(() -> one.score(model, Map.of(), OFFERS))).isNotNull();
+    assertThat(catchThrowable(() -> one.score(model, Map.of(), OFFERS))).isNotNull();
+    assertThat(calls.get()).isEqualTo(1);
+    assertThat(meters.get("arbiter.model.failures").counter().count()).isEqualTo(1);
+  }
+
+  @Test
   void shouldLetOnlyTheHalfOpenTrialCallsThrough() throws Exception {
     status.set(503);
     for (int i = 0; i < 5; i++) {
