@@ -79,7 +79,8 @@ public class ProblemHandler {
   @ExceptionHandler(HttpMessageNotReadableException.class)
   ResponseEntity<Problem> unreadable(
       HttpMessageNotReadableException e, HttpServletRequest request) {
-    if (e.getMostSpecificCause() instanceof MismatchedInputException mismatch) {
+    if (e.getMostSpecificCause() instanceof MismatchedInputException mismatch
+        && !notJson(mismatch)) {
       return api(ApiException.validation(field(mismatch), expected(mismatch)), request);
     }
     String detail = "The request body is missing or is not valid JSON";
@@ -103,6 +104,17 @@ public class ProblemHandler {
             RequestIds.of(request),
             List.of(),
             null));
+  }
+
+  /**
+   * The mismatches Jackson reports for a body that is not one JSON value at all: nothing but
+   * whitespace, or something after the value.
+   */
+  private static boolean notJson(MismatchedInputException e) {
+    String message = e.getOriginalMessage();
+    return e.getPath().isEmpty()
+        && message != null
+        && (message.startsWith("No content to map") || message.startsWith("Trailing token"));
   }
 
   /**

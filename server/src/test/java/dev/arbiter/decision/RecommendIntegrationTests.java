@@ -666,6 +666,12 @@ class RecommendIntegrationTests {
     assertThat(truncated.status()).as(truncated.body()).isEqualTo(400);
     assertThat(truncated.code()).isEqualTo("MALFORMED_JSON");
     assertThat(truncated.json().path("detail").asString()).contains("line 1");
+    // not one JSON value: still malformed, not a wrong shape
+    for (String notJson : List.of("{\"customerId\": \"c\", \"flowKey\": \"homepage\"} {}", "   ")) {
+      Response r = recommend(decision, notJson);
+      assertThat(r.status()).as(notJson + " -> " + r.body()).isEqualTo(400);
+      assertThat(r.code()).isEqualTo("MALFORMED_JSON");
+    }
 
     // valid JSON of the wrong shape: 422 naming the field, as any other invalid body
     Map<String, String> wrongTypes =

@@ -205,7 +205,8 @@ public class RecommendController {
     try {
       return requestReader.read(body);
     } catch (JacksonException e) {
-      // the same exception the converter raises, so the same 400 MALFORMED_JSON answer
+      // the same exception the converter raises, so the same answer: 400 MALFORMED_JSON, or 422
+      // for valid JSON of the wrong shape
       throw new HttpMessageNotReadableException(
           "JSON parse error: " + e.getOriginalMessage(), e, new ServletServerHttpRequest(http));
     }
