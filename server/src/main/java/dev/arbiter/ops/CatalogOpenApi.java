@@ -3,6 +3,7 @@ package dev.arbiter.ops;
 import dev.arbiter.catalog.ResourceKind;
 import dev.arbiter.engine.arbitration.Formula;
 import dev.arbiter.engine.catalog.OfferStatus;
+import dev.arbiter.engine.catalog.RuleScopeType;
 import dev.arbiter.engine.policy.PolicyScopeType;
 import dev.arbiter.engine.policy.PolicyType;
 import io.swagger.v3.core.converter.ModelConverters;
@@ -142,13 +143,19 @@ final class CatalogOpenApi {
                           new ApiResponses()
                               .addApiResponse("204", new ApiResponse().description("Deleted")))));
     }
-    // the scope of rules and policies (one schema for both)
-    Schema<?> scope = components.getSchemas().get("ScopeDefinition");
-    if (scope != null && scope.getProperties() != null) {
-      enumerate(
-          scope.getProperties().get("type"),
-          Arrays.stream(PolicyScopeType.values()).map(PolicyScopeType::wireName));
-    }
+    // rules and policies share the definition record of their scope, not its types
+    components.getSchemas().remove("ScopeDefinition");
+  }
+
+  /** A scope of {@code types}, {@code value} naming the channel, category or offer. */
+  private static Schema<?> scope(java.util.stream.Stream<String> types) {
+    ObjectSchema scope = new ObjectSchema();
+    StringSchema type = new StringSchema();
+    type.setEnum(types.toList());
+    scope.addProperty("type", type);
+    scope.addProperty("value", new StringSchema().description("absent for all/global"));
+    scope.setRequired(List.of("type"));
+    return scope;
   }
 
   /** The fields API.md enumerates, as the server accepts them. */
@@ -161,8 +168,13 @@ final class CatalogOpenApi {
       case OFFER ->
           enumerate(
               p.get("status"), Arrays.stream(OfferStatus.values()).map(OfferStatus::wireName));
-      case CONTACT_POLICY ->
-          enumerate(p.get("type"), Arrays.stream(PolicyType.values()).map(PolicyType::wireName));
+      case QUALIFICATION_RULE ->
+          p.put("scope", scope(Arrays.stream(RuleScopeType.values()).map(RuleScopeType::wireName)));
+      case CONTACT_POLICY -> {
+        enumerate(p.get("type"), Arrays.stream(PolicyType.values()).map(PolicyType::wireName));
+        p.put(
+            "scope", scope(Arrays.stream(PolicyScopeType.values()).map(PolicyScopeType::wireName)));
+      }
       case MODEL -> {
         enumerate(
             p.get("type"),

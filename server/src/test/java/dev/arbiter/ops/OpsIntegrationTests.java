@@ -130,8 +130,26 @@ class OpsIntegrationTests {
         .contains("frequency_cap", "cooldown", "channel_fatigue");
     assertThat(schemas.path("ArbitrationProfile").path("properties").path("formula").toString())
         .contains("prie", "weighted_sum");
-    assertThat(schemas.path("ScopeDefinition").path("properties").path("type").toString())
-        .contains("global", "channel", "category", "offer");
+    assertThat(
+            schemas
+                .path("ContactPolicy")
+                .path("properties")
+                .path("scope")
+                .path("properties")
+                .path("type")
+                .path("enum")
+                .toString())
+        .isEqualTo("[\"global\",\"channel\",\"category\",\"offer\"]");
+    assertThat(
+            schemas
+                .path("QualificationRule")
+                .path("properties")
+                .path("scope")
+                .path("properties")
+                .path("type")
+                .path("enum")
+                .toString())
+        .isEqualTo("[\"all\",\"category\",\"subcategory\",\"offer\"]");
     assertThat(schemas.path("Flow").path("properties").toString())
         .contains("\"inventory\"", "\"maxOffers\"", "\"modelKey\"");
     assertThat(schemas.path("FlowView").path("allOf").toString()).contains("CatalogResourceMeta");
