@@ -111,22 +111,27 @@ public final class ConfigLoader {
    * @throws ConfigException naming every problem of those variables
    */
   public static ContactHistoryProperties contactHistory(Map<String, String> env) {
-    ConfigLoader loader = new ConfigLoader(env, false);
-    ContactHistoryProperties properties = loader.contactHistory();
-    if (!loader.problems.isEmpty()) {
-      throw new ConfigException(loader.problems);
-    }
-    return properties;
+    return only(env, ConfigLoader::contactHistory);
   }
 
-  /** {@code ARBITER_EXTERNAL_MODEL_URLS} alone, for commands that validate a catalog. */
+  /**
+   * {@code ARBITER_EXTERNAL_MODEL_URLS} alone, for commands that validate a catalog.
+   *
+   * @throws ConfigException naming its problem
+   */
   public static ExternalModelUrls externalModelUrls(Map<String, String> env) {
+    return only(env, ConfigLoader::externalModelUrls);
+  }
+
+  /** One part of the configuration, read alone; its problems thrown. */
+  private static <T> T only(
+      Map<String, String> env, java.util.function.Function<ConfigLoader, T> part) {
     ConfigLoader loader = new ConfigLoader(env, false);
-    ExternalModelUrls urls = loader.externalModelUrls();
+    T value = part.apply(loader);
     if (!loader.problems.isEmpty()) {
       throw new ConfigException(loader.problems);
     }
-    return urls;
+    return value;
   }
 
   /**
