@@ -345,19 +345,17 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(timed(() -> node.tryConsume(tenant, "gold", hundred, TODAY, 2, 0))).isTrue();
     assertThat(node.flush()).as("neither is in Redis yet").isFalse();
 
-    assertThat(
-            db.jdbc
-                .sql("select decisions || ':' || cost from budget_outage_additions")
-                .query(String.class)
-                .list())
-        .containsExactly("2:0.000000");
+    assertThat(outageAdditions()).containsExactly("2:0.000000");
     node.close(); // during the pause: what it counted is left in PostgreSQL, the charge is not
-    assertThat(
-            db.jdbc
-                .sql("select decisions || ':' || cost from budget_outage_additions")
-                .query(String.class)
-                .list())
-        .containsExactly("2:0.000000");
+    assertThat(outageAdditions()).containsExactly("2:0.000000");
+  }
+
+  /** {@code decisions:cost} of each row of budget_outage_additions. */
+  private List<String> outageAdditions() {
+    return db.jdbc
+        .sql("select decisions || ':' || cost from budget_outage_additions")
+        .query(String.class)
+        .list();
   }
 
   /**

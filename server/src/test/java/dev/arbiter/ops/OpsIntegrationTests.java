@@ -130,30 +130,26 @@ class OpsIntegrationTests {
         .contains("frequency_cap", "cooldown", "channel_fatigue");
     assertThat(schemas.path("ArbitrationProfile").path("properties").path("formula").toString())
         .contains("prie", "weighted_sum");
-    assertThat(
-            schemas
-                .path("ContactPolicy")
-                .path("properties")
-                .path("scope")
-                .path("properties")
-                .path("type")
-                .path("enum")
-                .toString())
+    assertThat(scopeTypes(schemas, "ContactPolicy"))
         .isEqualTo("[\"global\",\"channel\",\"category\",\"offer\"]");
-    assertThat(
-            schemas
-                .path("QualificationRule")
-                .path("properties")
-                .path("scope")
-                .path("properties")
-                .path("type")
-                .path("enum")
-                .toString())
+    assertThat(scopeTypes(schemas, "QualificationRule"))
         .isEqualTo("[\"all\",\"category\",\"subcategory\",\"offer\"]");
     assertThat(schemas.path("Flow").path("properties").toString())
         .contains("\"inventory\"", "\"maxOffers\"", "\"modelKey\"");
     assertThat(schemas.path("FlowView").path("allOf").toString()).contains("CatalogResourceMeta");
     assertThat(schemas.path("OfferPage").path("properties").has("pagination")).isTrue();
+  }
+
+  /** The scope types {@code kind}'s schema enumerates, as JSON. */
+  private static String scopeTypes(JsonNode schemas, String kind) {
+    return schemas
+        .path(kind)
+        .path("properties")
+        .path("scope")
+        .path("properties")
+        .path("type")
+        .path("enum")
+        .toString();
   }
 
   @Test
