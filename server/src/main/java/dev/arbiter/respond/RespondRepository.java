@@ -32,10 +32,16 @@ public interface RespondRepository {
 
   /**
    * What an outcome teaches one model: Thompson increments or naive Bayes increments (one list is
-   * empty).
+   * empty). Added only where no reset of the model's evidence (or of the bin's predictor) is later
+   * than {@code decidedAt} ({@code model_evidence_resets}).
+   *
+   * @param decidedAt when the decision was made (the deciding node's clock)
    */
   record Evidence(
-      String modelKey, List<Learning.BetaIncrement> beta, List<Learning.BinIncrement> bins) {}
+      String modelKey,
+      List<Learning.BetaIncrement> beta,
+      List<Learning.BinIncrement> bins,
+      Instant decidedAt) {}
 
   /**
    * Everything one Respond writes.
@@ -63,7 +69,11 @@ public interface RespondRepository {
    *     and offer); the charge is then also recorded as uncounted ({@link #forgetUncounted} once
    *     the budget ledger counted it)
    */
-  record Written(boolean claimed, boolean charged) {}
+  /**
+   * @param learned whether the evidence was added: false when there was none, or the model's
+   *     evidence was reset after the decision
+   */
+  record Written(boolean claimed, boolean charged, boolean learned) {}
 
   /**
    * Writes it all atomically: claims the Idempotency-Key (waiting while another transaction holds

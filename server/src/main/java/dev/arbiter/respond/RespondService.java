@@ -276,7 +276,7 @@ public class RespondService {
       return replay(tenantId, f)
           .orElseThrow(() -> new IllegalStateException("idempotency key vanished"));
     }
-    learned.count(meters);
+    learned.count(meters, written.learned());
     afterCommit(tenantId, interaction, offer, cost, written.charged());
     recorded.get(type.classification()).increment();
     return new Result(true, answer(interaction));
@@ -386,10 +386,15 @@ public class RespondService {
   private record Learned(RespondRepository.Evidence evidence, String modelType, String result) {
     static final Learned NOTHING = new Learned(null, null, null);
 
-    void count(MeterRegistry meters) {
+    /**
+     * @param written whether the statement added the evidence: when it did not (the model's
+     *     evidence was reset after the decision), the outcome is counted as skipped
+     */
+    void count(MeterRegistry meters, boolean written) {
       if (result == null) {
         return;
       }
+      String result = evidence != null && !written ? "skipped" : this.result;
       Counter.builder("arbiter.model.updates")
           .description("Outcomes folded into learned model state (or skipped: model gone/changed)")
           .tag("type", modelType)
@@ -415,7 +420,8 @@ public class RespondService {
               new RespondRepository.Evidence(
                   t.key(),
                   Learning.thompsonIncrements(offerKey, returned.category(), type.classification()),
-                  List.of()),
+                  List.of(),
+                  decision.madeAt()),
               t.type(),
               "applied");
       case NaiveBayesModel nb -> {
@@ -424,7 +430,7 @@ public class RespondService {
         yield increments == null
             ? new Learned(null, nb.type(), "skipped")
             : new Learned(
-                new RespondRepository.Evidence(nb.key(), List.of(), increments),
+                new RespondRepository.Evidence(nb.key(), List.of(), increments, decision.madeAt()),
                 nb.type(),
                 "applied");
       }

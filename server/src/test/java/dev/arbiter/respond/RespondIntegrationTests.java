@@ -647,6 +647,58 @@ class RespondIntegrationTests {
   }
 
   /**
+   * A model given another type after a decision: the outcome of that decision does not teach the
+   * new model (its evidence was reset after the decision), and counts as skipped.
+   */
+  @Test
+  void shouldNotTeachAModelRetypedSinceTheDecision() {
+    naiveBayesFlow("nb-retyped", "nb-retyped-flow", "nb-retyped");
+    String before = naiveBayesDecision("nb-retyped-flow", "r-nb-retyped");
+    updateModel(
+        "nb-retyped",
+        Map.of(
+            "key",
+            "nb-retyped",
+            "name",
+            "Now a bandit",
+            "type",
+            "thompson",
+            "config",
+            Map.of(),
+            "fallbackScore",
+            0.3));
+    double skipped = updates("thompson", "skipped");
+
+    Response late = accept(before, "r-nb-retyped", "k-nb-retyped");
+
+    assertThat(late.status()).as(late.body()).isEqualTo(201);
+    assertThat(
+            jdbc.sql("select count(*) from model_beta_counts where model_key = 'nb-retyped'")
+                .query(Long.class)
+                .single())
+        .isZero();
+    assertThat(updates("thompson", "skipped")).isEqualTo(skipped + 1);
+    // a decision made after the change teaches it
+    String after = naiveBayesDecision("nb-retyped-flow", "r-nb-retyped");
+    assertThat(accept(after, "r-nb-retyped", "k-nb-retyped-2").status()).isEqualTo(201);
+    assertThat(
+            jdbc.sql("select count(*) from model_beta_counts where model_key = 'nb-retyped'")
+                .query(Long.class)
+                .single())
+        .isPositive();
+  }
+
+  private double updates(String type, String result) {
+    var counter =
+        server
+            .bean(io.micrometer.core.instrument.MeterRegistry.class)
+            .find("arbiter.model.updates")
+            .tags("type", type, "result", result)
+            .counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /**
    * Cut points moved, the bin count the same: a decision made before the change recorded bin 2 of
    * the old cuts, which is not bin 2 of the new ones, so its outcome is not counted; a decision
    * made after the change is.

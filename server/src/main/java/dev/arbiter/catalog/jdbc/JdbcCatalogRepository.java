@@ -179,6 +179,19 @@ public class JdbcCatalogRepository implements CatalogRepository {
   @Override
   public void forgetModelEvidence(
       String tenantId, String modelKey, java.util.Set<String> predictors) {
+    // what is forgotten, and when: a late outcome of a decision made before is not folded in again
+    jdbc.sql(
+            """
+            insert into model_evidence_resets (tenant_id, model_key, predictor)
+            select :tenantId, :key, p from unnest(cast(:predictors as text[])) as p
+            on conflict (tenant_id, model_key, predictor) do update set reset_at = now()
+            """)
+        .param("tenantId", tenantId)
+        .param("key", modelKey)
+        .param(
+            "predictors",
+            predictors == null ? new String[] {""} : predictors.toArray(String[]::new))
+        .update();
     if (predictors == null) {
       jdbc.sql("delete from model_beta_counts where tenant_id = :tenantId and model_key = :key")
           .param("tenantId", tenantId)

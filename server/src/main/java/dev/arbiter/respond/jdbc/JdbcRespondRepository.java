@@ -133,13 +133,19 @@ public class JdbcRespondRepository implements RespondRepository {
     boolean beta = e != null && !e.beta().isEmpty();
     boolean bins = e != null && !e.bins().isEmpty();
     if (beta) {
-      sql.append(", beta as (").append(EvidenceSql.betaUpsert(guard)).append(")");
+      sql.append(", beta as (")
+          .append(EvidenceSql.betaUpsert(guard + " and " + notResetSince("''")))
+          .append(")");
     }
     if (bins) {
-      sql.append(", bins as (").append(EvidenceSql.binUpsert(guard)).append(")");
+      sql.append(", bins as (")
+          .append(EvidenceSql.binUpsert(guard + " and " + notResetSince("t.predictor")))
+          .append(")");
     }
     sql.append(
-        "\nselect (select count(*) from claim) as claimed, (select count(*) from charge) as charged");
+        "\nselect (select count(*) from claim) as claimed, (select count(*) from charge) as charged,"
+            + (beta || bins ? notResetSince("''") : "false")
+            + " as learned");
     JdbcClient.StatementSpec spec =
         jdbc.sql(sql.toString())
             .param("tenantId", i.tenantId())
@@ -170,7 +176,7 @@ public class JdbcRespondRepository implements RespondRepository {
             .param("cost", w.cost(), Types.NUMERIC)
             .param("catalogVersion", w.catalogVersion());
     if (beta || bins) {
-      spec = spec.param("modelKey", e.modelKey());
+      spec = spec.param("modelKey", e.modelKey()).param("decidedAt", Timestamp.from(e.decidedAt()));
     }
     if (beta) {
       spec = EvidenceSql.bindBeta(spec, e.beta());
@@ -179,12 +185,29 @@ public class JdbcRespondRepository implements RespondRepository {
       spec = EvidenceSql.bindBins(spec, e.bins());
     }
     Written written =
-        spec.query((rs, n) -> new Written(rs.getLong("claimed") == 1, rs.getLong("charged") == 1))
+        spec.query(
+                (rs, n) ->
+                    new Written(
+                        rs.getLong("claimed") == 1,
+                        rs.getLong("charged") == 1,
+                        rs.getBoolean("learned")))
             .single();
     if (written.claimed()) {
       eventsWritten.run();
     }
     return written;
+  }
+
+  /**
+   * No reset of the model's evidence, nor of {@code predictor}'s ({@code ''}: the model's alone),
+   * after the decision (V17): its outcome would fill what the reset emptied.
+   */
+  private static String notResetSince(String predictor) {
+    return """
+        not exists (select 1 from model_evidence_resets r
+                     where r.tenant_id = :tenantId and r.model_key = :modelKey
+                       and r.predictor in ('', %s) and r.reset_at > :decidedAt)"""
+        .formatted(predictor);
   }
 
   @Override
