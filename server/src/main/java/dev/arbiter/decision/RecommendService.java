@@ -489,6 +489,7 @@ public class RecommendService {
         tenantId,
         request.customerId(),
         decision.flowKey(),
+        decision.catalogVersion(),
         channel,
         model == null ? null : model.key(),
         model instanceof NaiveBayesModel nb ? nb.binning() : null,

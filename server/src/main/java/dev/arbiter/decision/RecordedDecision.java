@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * @param tenantId the tenant's id
  * @param customerId who the decision was for
  * @param flowKey the flow that decided
+ * @param catalogVersion the catalog version it was decided with ({@link Long#MAX_VALUE} when its
+ *     stored event does not say)
  * @param channel the channel the offers were shown on (request's, else the flow's)
  * @param modelKey the flow's model, or null
  * @param modelBinning for a naive Bayes model, {@link NaiveBayesModel#binning()} when decided: each
@@ -32,6 +34,7 @@ public record RecordedDecision(
     String tenantId,
     String customerId,
     String flowKey,
+    long catalogVersion,
     String channel,
     String modelKey,
     Map<String, String> modelBinning,
@@ -45,6 +48,7 @@ public record RecordedDecision(
       String tenantId,
       String customerId,
       String flowKey,
+      long catalogVersion,
       String channel,
       String modelKey,
       Map<String, String> modelBinning,
@@ -55,6 +59,7 @@ public record RecordedDecision(
         tenantId,
         customerId,
         flowKey,
+        catalogVersion,
         channel,
         modelKey,
         modelBinning,
@@ -121,6 +126,7 @@ public record RecordedDecision(
         tenantId,
         customer,
         (String) data.get("flowKey"),
+        data.get("catalogVersion") instanceof Number v ? v.longValue() : Long.MAX_VALUE,
         (String) data.get("channel"),
         (String) data.get("modelKey"),
         binning(data.get("modelBinning")),

@@ -32,16 +32,16 @@ public interface RespondRepository {
 
   /**
    * What an outcome teaches one model: Thompson increments or naive Bayes increments (one list is
-   * empty). Added only where no reset of the model's evidence (or of the bin's predictor) is later
-   * than {@code decidedAt} ({@code model_evidence_resets}).
+   * empty). Added only where no reset of the model's evidence (or of the bin's predictor) came with
+   * a catalog version newer than the decision's ({@code model_evidence_resets}).
    *
-   * @param decidedAt when the decision was made (the deciding node's clock)
+   * @param catalogVersion the catalog version the decision was made with
    */
   record Evidence(
       String modelKey,
       List<Learning.BetaIncrement> beta,
       List<Learning.BinIncrement> bins,
-      Instant decidedAt) {}
+      long catalogVersion) {}
 
   /**
    * Everything one Respond writes.

@@ -421,7 +421,7 @@ public class RespondService {
                   t.key(),
                   Learning.thompsonIncrements(offerKey, returned.category(), type.classification()),
                   List.of(),
-                  decision.madeAt()),
+                  decision.catalogVersion()),
               t.type(),
               "applied");
       case NaiveBayesModel nb -> {
@@ -430,7 +430,8 @@ public class RespondService {
         yield increments == null
             ? new Learned(null, nb.type(), "skipped")
             : new Learned(
-                new RespondRepository.Evidence(nb.key(), List.of(), increments, decision.madeAt()),
+                new RespondRepository.Evidence(
+                    nb.key(), List.of(), increments, decision.catalogVersion()),
                 nb.type(),
                 "applied");
       }

@@ -140,6 +140,7 @@ class RecentDecisionsIntegrationTests {
         "t1",
         "c1",
         "homepage",
+        7,
         "web",
         null,
         null,
@@ -155,6 +156,7 @@ class RecentDecisionsIntegrationTests {
     data.put("decisionId", d.decisionId());
     data.put("customerId", d.customerId());
     data.put("flowKey", d.flowKey());
+    data.put("catalogVersion", d.catalogVersion());
     data.put("channel", d.channel());
     data.put("decidedAt", d.madeAt().toString());
     data.put("offers", List.of(offer));

@@ -179,12 +179,17 @@ public class JdbcCatalogRepository implements CatalogRepository {
   @Override
   public void forgetModelEvidence(
       String tenantId, String modelKey, java.util.Set<String> predictors) {
-    // what is forgotten, and when: a late outcome of a decision made before is not folded in again
+    // What is forgotten, and with which catalog version: an outcome of a decision made with an
+    // older catalog is not folded in again. Called in a catalog write, under the tenant's catalog
+    // lock, which then bumps the version by one.
     jdbc.sql(
             """
-            insert into model_evidence_resets (tenant_id, model_key, predictor)
-            select :tenantId, :key, p from unnest(cast(:predictors as text[])) as p
-            on conflict (tenant_id, model_key, predictor) do update set reset_at = now()
+            insert into model_evidence_resets (tenant_id, model_key, predictor, catalog_version)
+            select :tenantId, :key, p,
+                   (select catalog_version + 1 from tenants where id = :tenantId)
+              from unnest(cast(:predictors as text[])) as p
+            on conflict (tenant_id, model_key, predictor) do update
+               set catalog_version = excluded.catalog_version, reset_at = now()
             """)
         .param("tenantId", tenantId)
         .param("key", modelKey)

@@ -176,7 +176,8 @@ public class JdbcRespondRepository implements RespondRepository {
             .param("cost", w.cost(), Types.NUMERIC)
             .param("catalogVersion", w.catalogVersion());
     if (beta || bins) {
-      spec = spec.param("modelKey", e.modelKey()).param("decidedAt", Timestamp.from(e.decidedAt()));
+      spec =
+          spec.param("modelKey", e.modelKey()).param("decisionCatalogVersion", e.catalogVersion());
     }
     if (beta) {
       spec = EvidenceSql.bindBeta(spec, e.beta());
@@ -200,13 +201,15 @@ public class JdbcRespondRepository implements RespondRepository {
 
   /**
    * No reset of the model's evidence, nor of {@code predictor}'s ({@code ''}: the model's alone),
-   * after the decision (V17): its outcome would fill what the reset emptied.
+   * in a catalog version newer than the decision's (V17): its outcome would fill what the reset
+   * emptied.
    */
   private static String notResetSince(String predictor) {
     return """
         not exists (select 1 from model_evidence_resets r
                      where r.tenant_id = :tenantId and r.model_key = :modelKey
-                       and r.predictor in ('', %s) and r.reset_at > :decidedAt)"""
+                       and r.predictor in ('', %s)
+                       and r.catalog_version > :decisionCatalogVersion)"""
         .formatted(predictor);
   }
 
