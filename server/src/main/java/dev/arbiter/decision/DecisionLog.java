@@ -265,7 +265,10 @@ public class DecisionLog implements AutoCloseable {
           || !eventBatch.isEmpty()) {
         try {
           if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
-            gather();
+            if (!gather()) {
+              awaitWork();
+              continue;
+            }
             traces.drainTo(traceBatch, batchSize);
             events.drainTo(eventBatch, batchSize);
             if (traceBatch.isEmpty() && eventBatch.isEmpty()) {
@@ -398,10 +401,17 @@ public class DecisionLog implements AutoCloseable {
      * meanwhile instead of a transaction each for a few items. Meanwhile new items do not wake
      * another writer ({@link #wake}); a full batch wakes this one. Not while the writers fail (a
      * full queue then drops) or after {@link #close}.
+     *
+     * @return false when nothing was queued: the writer waits for work ({@link #awaitWork}) rather
+     *     than take what arrives the next instant as a batch of its own, which would leave the rest
+     *     of a burst to wait out a linger of its own
      */
-    private void gather() {
+    private boolean gather() {
       if (lingerNanos == 0 || failing) {
-        return;
+        return true;
+      }
+      if (running && events.isEmpty() && traces.isEmpty()) {
+        return false;
       }
       gathering = true;
       try {
@@ -417,6 +427,7 @@ public class DecisionLog implements AutoCloseable {
       } finally {
         gathering = false;
       }
+      return true;
     }
 
     /**
