@@ -845,12 +845,6 @@ class RespondIntegrationTests {
   }
 
   private double modelUpdates(String result) {
-    var counter =
-        server
-            .bean(io.micrometer.core.instrument.MeterRegistry.class)
-            .find("arbiter.model.updates")
-            .tags("type", "naive_bayes", "result", result)
-            .counter();
-    return counter == null ? 0 : counter.count();
+    return updates("naive_bayes", result);
   }
 }
