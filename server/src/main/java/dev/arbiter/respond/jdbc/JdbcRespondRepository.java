@@ -201,8 +201,8 @@ public class JdbcRespondRepository implements RespondRepository {
 
   /**
    * No reset of the model's evidence, nor of {@code predictor}'s ({@code ''}: the model's alone),
-   * in a catalog version newer than the decision's (V17): its outcome would fill what the reset
-   * emptied.
+   * in a catalog version newer than the decision's (V17, V18): its outcome would fill what the
+   * reset emptied.
    */
   private static String notResetSince(String predictor) {
     return """
