@@ -39,6 +39,11 @@ public record BudgetCount(long decisions, long costMicros) {
         Math.addExact(decisions, moreDecisions), Math.addExact(costMicros, moreCostMicros));
   }
 
+  /** This count and {@code other} added; throws on overflow. */
+  public BudgetCount plus(BudgetCount other) {
+    return plus(other.decisions, other.costMicros);
+  }
+
   /** This count less {@code other}, each part at least zero. */
   BudgetCount minus(BudgetCount other) {
     return new BudgetCount(

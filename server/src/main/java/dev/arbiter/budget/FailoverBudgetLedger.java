@@ -386,10 +386,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     }
     if (result.accepted() && redis != null) {
       (counted == charges ? outageCharges : outageAdditions)
-          .merge(
-              key,
-              new BudgetCount(decisions, costMicros),
-              (a, b) -> a.plus(b.decisions(), b.costMicros()));
+          .merge(key, new BudgetCount(decisions, costMicros), BudgetCount::plus);
     }
     return recorded(key, result, counted.localAccepted(), counted.localExhausted());
   }
@@ -830,8 +827,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
     }
     // One addition per counter, so that a counter Redis lost is set once, not set and added to
     Map<BudgetCounterKey, BudgetCount> additions = new HashMap<>(decided);
-    charged.forEach(
-        (key, c) -> additions.merge(key, c, (a, b) -> a.plus(b.decisions(), b.costMicros())));
+    charged.forEach((key, c) -> additions.merge(key, c, BudgetCount::plus));
     Map<BudgetCounterKey, BudgetCount> ifAbsent = new HashMap<>(local.read(additions.keySet()));
     additions.forEach(
         (key, added) ->
@@ -872,7 +868,7 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
       BudgetCounterKey key,
       BudgetCount count) {
     if (count != null) {
-      outage.merge(key, count, (a, b) -> a.plus(b.decisions(), b.costMicros()));
+      outage.merge(key, count, BudgetCount::plus);
     }
   }
 

@@ -90,7 +90,7 @@ public final class CatalogDefinitions {
     try {
       return new Converted(strict.convertValue(input, kind.definitionType()), List.of());
     } catch (JacksonException e) {
-      return new Converted(null, List.of(new FieldError(path(e), describe(e))));
+      return new Converted(null, List.of(new FieldError(FieldError.pathOf(e), describe(e))));
     } catch (IllegalArgumentException e) {
       return new Converted(null, List.of(new FieldError("body", e.getMessage())));
     }
@@ -322,21 +322,6 @@ public final class CatalogDefinitions {
 
   private static String trimDot(String path) {
     return path.startsWith(".") ? path.substring(1) : path.isEmpty() ? "body" : path;
-  }
-
-  static String path(JacksonException e) {
-    StringBuilder sb = new StringBuilder();
-    for (JacksonException.Reference ref : e.getPath()) {
-      if (ref.getPropertyName() != null) {
-        if (!sb.isEmpty()) {
-          sb.append('.');
-        }
-        sb.append(ref.getPropertyName());
-      } else if (ref.getIndex() >= 0) {
-        sb.append('[').append(ref.getIndex()).append(']');
-      }
-    }
-    return sb.isEmpty() ? "body" : sb.toString();
   }
 
   private static java.util.Set<String> components(Class<?> record) {

@@ -188,8 +188,7 @@ final class CatalogOpenApi {
         }
       }
       case ARBITRATION_PROFILE ->
-          enumerate(
-              p.get("formula"), Arrays.stream(Formula.values()).map(f -> f.name().toLowerCase()));
+          enumerate(p.get("formula"), Arrays.stream(Formula.values()).map(Formula::wireName));
       default -> {}
     }
   }
@@ -233,13 +232,10 @@ final class CatalogOpenApi {
 
   /** offers: Offer; qualification-rules: QualificationRule; ... */
   private static String schemaName(ResourceKind kind) {
-    StringBuilder name = new StringBuilder();
-    for (String part : kind.label().split("[ _-]")) {
-      name.append(upperFirst(part));
-    }
-    return name.toString();
+    return upperFirst(kind.label().replace(' ', '-'));
   }
 
+  /** Each dash-separated word capitalised and joined: qualification-rules, QualificationRules. */
   private static String upperFirst(String s) {
     StringBuilder out = new StringBuilder();
     for (String part : s.split("-")) {

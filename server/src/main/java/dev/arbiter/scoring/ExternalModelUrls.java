@@ -78,7 +78,7 @@ public final class ExternalModelUrls {
    */
   public boolean allows(URI url) {
     Prefix target = prefixOf(url);
-    if (target == null || url.getRawUserInfo() != null || ambiguous(url.getRawPath())) {
+    if (target == null || url.getRawUserInfo() != null) { // an ambiguous path has no target
       return false;
     }
     for (Prefix p : prefixes) {

@@ -140,11 +140,11 @@ public final class HttpExternalScorer {
       try {
         scores = call(tenantId, model, data, offers, start);
       } catch (RuntimeException e) {
-        breakers.callEnded(tenantId, model.key(), model.type(), true, System.nanoTime() - start);
+        breakers.record(tenantId, model.key(), model.type(), true);
         failedModel = model.key();
         throw e;
       }
-      breakers.callEnded(tenantId, model.key(), model.type(), false, System.nanoTime() - start);
+      breakers.record(tenantId, model.key(), model.type(), false);
       scoredModel = model.key();
       scored = new java.util.HashMap<>();
       for (int i = 0; i < scores.length; i++) {

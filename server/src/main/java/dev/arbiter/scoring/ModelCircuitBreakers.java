@@ -56,19 +56,10 @@ public class ModelCircuitBreakers implements HealthCheck {
   /**
    * Whether a model that calls out ({@code external}) may make a call now: its breaker is closed,
    * or half-open with a trial call left (3 at a time). Each permitted call must be followed by
-   * {@link #callEnded}.
+   * {@link #record} of how it went.
    */
   public boolean tryCall(String tenantId, String modelKey) {
     return breaker(tenantId, modelKey).tryAcquirePermission();
-  }
-
-  /**
-   * How a permitted call ({@link #tryCall}) went: a failed call counts as a failed decision of the
-   * model (toward opening its breaker, and in {@code arbiter_model_failures_total}).
-   */
-  public void callEnded(
-      String tenantId, String modelKey, String modelType, boolean failed, long nanos) {
-    record(tenantId, modelKey, modelType, failed);
   }
 
   /**

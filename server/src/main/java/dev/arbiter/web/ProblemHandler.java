@@ -29,7 +29,6 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.PropertyBindingException;
 
@@ -81,7 +80,7 @@ public class ProblemHandler {
       HttpMessageNotReadableException e, HttpServletRequest request) {
     if (e.getMostSpecificCause() instanceof MismatchedInputException mismatch
         && !notJson(mismatch)) {
-      return api(ApiException.validation(field(mismatch), expected(mismatch)), request);
+      return api(ApiException.validation(FieldError.pathOf(mismatch), expected(mismatch)), request);
     }
     String detail = "The request body is missing or is not valid JSON";
     if (e.getMostSpecificCause() instanceof tools.jackson.core.JacksonException je
@@ -115,22 +114,6 @@ public class ProblemHandler {
     return e.getPath().isEmpty()
         && message != null
         && (message.startsWith("No content to map") || message.startsWith("Trailing token"));
-  }
-
-  /**
-   * Where in the body a mismatch is: {@code limit}, {@code offers[2].key}; {@code body} for the
-   * whole.
-   */
-  private static String field(MismatchedInputException e) {
-    StringBuilder field = new StringBuilder();
-    for (JacksonException.Reference r : e.getPath()) {
-      if (r.getPropertyName() != null) {
-        field.append(field.isEmpty() ? "" : ".").append(r.getPropertyName());
-      } else if (r.getIndex() >= 0) {
-        field.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return field.isEmpty() ? "body" : field.toString();
   }
 
   private static String expected(MismatchedInputException e) {

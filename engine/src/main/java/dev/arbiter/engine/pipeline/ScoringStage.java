@@ -67,13 +67,7 @@ final class ScoringStage implements PipelineStage {
       Offer offer = w.candidates[i];
       w.data.offer(offer);
       random.reseed(SeededRandom.mix(seed, offer.randomStream()));
-      double p = score(model, offer, w, state, random);
-      if (valid(p)) {
-        w.propensity[i] = p;
-      } else {
-        w.propensity[i] = model.fallbackScore();
-        w.fallback[i] = true;
-      }
+      set(w, i, score(model, offer, w, state, random), model);
     }
   }
 
@@ -97,13 +91,17 @@ final class ScoringStage implements PipelineStage {
     }
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
-      double p = scores != null && k < scores.length ? scores[k] : Double.NaN;
-      if (valid(p)) {
-        w.propensity[i] = p;
-      } else {
-        w.propensity[i] = model.fallbackScore();
-        w.fallback[i] = true;
-      }
+      set(w, i, scores != null && k < scores.length ? scores[k] : Double.NaN, model);
+    }
+  }
+
+  /** Candidate {@code i}'s propensity {@code p}, or the model's fallback score, flagged. */
+  private static void set(DecisionWork w, int i, double p, ScoringModel model) {
+    if (valid(p)) {
+      w.propensity[i] = p;
+    } else {
+      w.propensity[i] = model.fallbackScore();
+      w.fallback[i] = true;
     }
   }
 
