@@ -548,7 +548,7 @@ public class RecommendService {
             decision.flowVersion(),
             decision.catalogVersion(),
             recorded.channel(),
-            request.placement(),
+            decision.placement(),
             recorded.modelKey(),
             recorded.modelBinning(),
             decidedAt,

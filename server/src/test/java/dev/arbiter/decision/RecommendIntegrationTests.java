@@ -236,24 +236,11 @@ class RecommendIntegrationTests {
                 "hero",
                 "attributes",
                 Map.of("balance", 9000, "age", 30)));
-    assertThat(server.bean(DecisionLog.class).awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
-    var jdbc =
-        org.springframework.jdbc.core.simple.JdbcClient.create(
-            server.bean(javax.sql.DataSource.class));
-    Map<String, Object> row =
-        jdbc.sql(
-                "select type, partition_key, status, event_compressed from outbox_events where id = :id")
-            .param("id", r.json().path("decisionId").asString())
-            .query()
-            .singleRow();
+    Map<String, Object> row = eventRow(r.json().path("decisionId").asString());
     assertThat(row.get("type")).isEqualTo("decision.made.v1");
     assertThat(row.get("partition_key")).isEqualTo("demo:c-event");
     assertThat(row.get("status")).isEqualTo("pending");
-    JsonNode event =
-        tools.jackson.databind.json.JsonMapper.builder()
-            .build()
-            .readTree(
-                dev.arbiter.db.CompressedJson.decompress((byte[]) row.get("event_compressed")));
+    JsonNode event = eventOf(row);
     assertThat(event.path("specversion").asString()).isEqualTo("1.0");
     assertThat(event.path("data").path("decisionId").asString())
         .isEqualTo(r.json().path("decisionId").asString());
@@ -301,6 +288,48 @@ class RecommendIntegrationTests {
         .isEqualTo(r.json().path("offers").get(0).path("score").asDouble());
     assertThat(first.path("category").asString()).isNotBlank();
     assertThat(first.has("content")).isFalse();
+  }
+
+  /**
+   * A request naming only the flow is decided for the flow's channel and placement; its event says
+   * so, as the bins learning reads from it do, rather than the request's absent placement (an
+   * off-policy evaluation groups decisions by where they were shown).
+   */
+  @Test
+  void shouldNameTheFlowsChannelAndPlacementInTheEventOfARequestNamingOnlyTheFlow() {
+    Response r =
+        recommend(
+            decision,
+            Map.of(
+                "customerId",
+                "c-flow-only",
+                "flowKey",
+                "homepage",
+                "attributes",
+                Map.of("balance", 9000, "age", 30)));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonNode data = eventOf(eventRow(r.json().path("decisionId").asString())).path("data");
+    assertThat(data.path("channel").asString()).isEqualTo("web");
+    assertThat(data.path("placement").asString()).isEqualTo("hero");
+  }
+
+  /** The outbox row of a decision's event, once the decision log has written it. */
+  private static Map<String, Object> eventRow(String decisionId) {
+    assertThat(server.bean(DecisionLog.class).awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
+    return org.springframework.jdbc.core.simple.JdbcClient.create(
+            server.bean(javax.sql.DataSource.class))
+        .sql(
+            "select type, partition_key, status, event_compressed from outbox_events where id = :id")
+        .param("id", decisionId)
+        .query()
+        .singleRow();
+  }
+
+  /** The CloudEvent stored in {@link #eventRow}'s row. */
+  private static JsonNode eventOf(Map<String, Object> row) {
+    return tools.jackson.databind.json.JsonMapper.builder()
+        .build()
+        .readTree(dev.arbiter.db.CompressedJson.decompress((byte[]) row.get("event_compressed")));
   }
 
   @Test
