@@ -50,7 +50,11 @@ public interface CatalogRepository {
   /** The latest published version of every flow of the tenant. */
   List<PublishedFlow> latestPublishedFlows(String tenantId);
 
-  List<PublishedFlow> flowVersions(String tenantId, String flowKey);
+  /**
+   * Published versions of a flow, newest first: at most {@code limit}, each older than {@code
+   * before} when it is not null.
+   */
+  List<PublishedFlow> flowVersions(String tenantId, String flowKey, Integer before, int limit);
 
   Optional<PublishedFlow> flowVersion(String tenantId, String flowKey, int version);
 

@@ -226,9 +226,31 @@ public class CatalogService {
     return new Published(flowKey, version[0], now, w.catalogVersion());
   }
 
-  public List<PublishedFlow> flowVersions(String tenantId, String flowKey) {
+  /**
+   * One page of a flow's published versions, newest first; the cursor is the last version's number.
+   *
+   * @throws ApiException 404 when the flow does not exist, 422 for a bad limit or cursor
+   */
+  public Page<PublishedFlow> flowVersions(
+      String tenantId, String flowKey, Integer limit, String cursor) {
+    int n = Page.limit(limit);
+    Integer before = versionCursor(Page.after(cursor));
     get(tenantId, ResourceKind.FLOW, flowKey);
-    return catalog.flowVersions(tenantId, flowKey);
+    return Page.of(
+        catalog.flowVersions(tenantId, flowKey, before, n + 1),
+        n,
+        f -> Integer.toString(f.version()));
+  }
+
+  private static Integer versionCursor(String after) {
+    if (after == null) {
+      return null;
+    }
+    try {
+      return Integer.valueOf(after);
+    } catch (NumberFormatException e) {
+      throw ApiException.validation("cursor", "is not a cursor this API returned");
+    }
   }
 
   public PublishedFlow flowVersion(String tenantId, String flowKey, int version) {

@@ -349,7 +349,22 @@ class CatalogIntegrationTests {
     Response second = server.post("/api/v1/flows/pub/publish", null, as(editor));
     assertThat(second.json().path("version").asInt()).isEqualTo(2);
     Response versions = server.get("/api/v1/flows/pub/versions", as(viewer));
-    assertThat(versions.json().path("data").findValues("version")).hasSize(2);
+    assertThat(versions.json().path("data").findValuesAsString("version"))
+        .containsExactly("2", "1");
+    assertThat(versions.json().path("pagination").path("hasMore").asBoolean()).isFalse();
+    // a page at a time, newest first
+    Response newest = server.get("/api/v1/flows/pub/versions?limit=1", as(viewer));
+    assertThat(newest.json().path("data").findValuesAsString("version")).containsExactly("2");
+    assertThat(newest.json().path("pagination").path("hasMore").asBoolean()).isTrue();
+    String cursor = newest.json().path("pagination").path("nextCursor").asString();
+    Response older = server.get("/api/v1/flows/pub/versions?limit=1&cursor=" + cursor, as(viewer));
+    assertThat(older.json().path("data").findValuesAsString("version")).containsExactly("1");
+    assertThat(older.json().path("pagination").path("hasMore").asBoolean()).isFalse();
+    assertThat(older.json().path("pagination").path("nextCursor").isNull()).isTrue();
+    assertThat(server.get("/api/v1/flows/pub/versions?cursor=bm90LWEtbnVtYmVy", as(viewer)).code())
+        .isEqualTo("VALIDATION_FAILED");
+    assertThat(server.get("/api/v1/flows/pub/versions?limit=0", as(viewer)).code())
+        .isEqualTo("VALIDATION_FAILED");
     assertThat(
             server
                 .get("/api/v1/flows/pub/versions/2", as(viewer))

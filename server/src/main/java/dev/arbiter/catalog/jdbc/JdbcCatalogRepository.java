@@ -236,13 +236,17 @@ public class JdbcCatalogRepository implements CatalogRepository {
   }
 
   @Override
-  public List<PublishedFlow> flowVersions(String tenantId, String flowKey) {
+  public List<PublishedFlow> flowVersions(
+      String tenantId, String flowKey, Integer before, int limit) {
     return jdbc.sql(
             "select flow_id, flow_key, version, body::text as body, published_at, published_by"
                 + " from flow_versions where tenant_id = :tenantId and flow_key = :key"
-                + " order by version desc")
+                + " and (cast(:before as integer) is null or version < :before)"
+                + " order by version desc limit :limit")
         .param("tenantId", tenantId)
         .param("key", flowKey)
+        .param("before", before)
+        .param("limit", limit)
         .query(this::published)
         .list();
   }

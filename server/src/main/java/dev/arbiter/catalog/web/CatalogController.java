@@ -10,7 +10,6 @@ import dev.arbiter.security.Requires;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.Page;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -101,12 +100,12 @@ class CatalogController {
 
   @GetMapping("/api/v1/flows/{key}/versions")
   @Requires(Permission.READ)
-  Map<String, List<Map<String, Object>>> versions(Caller caller, @PathVariable String key) {
-    return Map.of(
-        "data",
-        catalog.flowVersions(caller.tenantId(), key).stream()
-            .map(CatalogController::view)
-            .toList());
+  Page<Map<String, Object>> versions(
+      Caller caller,
+      @PathVariable String key,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) String cursor) {
+    return catalog.flowVersions(caller.tenantId(), key, limit, cursor).map(CatalogController::view);
   }
 
   @GetMapping("/api/v1/flows/{key}/versions/{version}")
