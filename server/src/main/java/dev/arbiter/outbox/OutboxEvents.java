@@ -3,9 +3,12 @@ package dev.arbiter.outbox;
 import dev.arbiter.audit.AuditEntry;
 import dev.arbiter.audit.AuditLog;
 import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
 import dev.arbiter.shared.Page;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,6 +173,102 @@ public class OutboxEvents {
                   audited(before),
                   audited(after)));
           return view(after);
+        });
+  }
+
+  /** The most dead letters one bulk retry puts back in line, and how many by default. */
+  public static final int MAX_BULK_RETRY = 10_000;
+
+  public static final int DEFAULT_BULK_RETRY = 1_000;
+
+  private static final Set<String> BULK_RETRY_FIELDS = Set.of("type", "createdBefore", "limit");
+
+  /**
+   * Puts the tenant's dead letters ({@code failed} events) back in line, as {@link #retry} does
+   * one: up to {@code limit} (1 to {@link #MAX_BULK_RETRY}, default {@link #DEFAULT_BULK_RETRY}),
+   * oldest first, optionally only those of a {@code type} or created before {@code createdBefore}
+   * (an ISO-8601 instant). One audit entry records the filter and what was retried.
+   *
+   * @param body {@code {type?, createdBefore?, limit?}}, or null for every failed event up to the
+   *     default limit
+   * @return {@code {retried, events, hasMore}}: rows put back, the events they hold, and whether
+   *     matching dead letters are left (call again)
+   * @throws ApiException 422 for an unknown field or a bad value
+   */
+  public Map<String, Object> retryFailed(String tenantId, String actor, Map<String, Object> body) {
+    Map<String, Object> given = body == null ? Map.of() : body;
+    List<FieldError> errors = new ArrayList<>();
+    for (String field : given.keySet()) {
+      if (!BULK_RETRY_FIELDS.contains(field)) {
+        errors.add(new FieldError(field, "is not a field of a retry (type, createdBefore, limit)"));
+      }
+    }
+    String type = null;
+    if (given.get("type") != null) {
+      if (given.get("type") instanceof String t && !t.isBlank() && t.length() <= 200) {
+        type = t;
+      } else {
+        errors.add(new FieldError("type", "must be an event type, such as decision.made.v1"));
+      }
+    }
+    Instant before = null;
+    if (given.get("createdBefore") != null) {
+      try {
+        before = Instant.parse(String.valueOf(given.get("createdBefore")));
+      } catch (DateTimeParseException e) {
+        errors.add(
+            new FieldError(
+                "createdBefore", "must be an ISO-8601 instant, such as 2026-12-01T00:00:00Z"));
+      }
+    }
+    int limit = DEFAULT_BULK_RETRY;
+    if (given.get("limit") != null) {
+      if (given.get("limit") instanceof Integer n && n >= 1 && n <= MAX_BULK_RETRY) {
+        limit = n;
+      } else {
+        errors.add(new FieldError("limit", "must be a whole number from 1 to " + MAX_BULK_RETRY));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
+    String typeFilter = type;
+    Instant beforeFilter = before;
+    int most = limit;
+    return tx.execute(
+        s -> {
+          OutboxStore.FailedRetried done =
+              store.retryFailed(tenantId, typeFilter, beforeFilter, most);
+          Map<String, Object> filter = new LinkedHashMap<>();
+          filter.put("status", "failed");
+          filter.put("type", typeFilter);
+          filter.put("createdBefore", str(beforeFilter));
+          filter.put("limit", most);
+          Map<String, Object> retried = new LinkedHashMap<>();
+          retried.put("retried", done.rows());
+          retried.put("events", done.events());
+          retried.put("firstId", done.firstId());
+          retried.put("lastId", done.lastId());
+          if (done.rows() > 0) {
+            audit.record(
+                tenantId,
+                new AuditEntry(
+                    Ids.newId(),
+                    clock.instant(),
+                    actor,
+                    "retry_failed",
+                    "outbox_event",
+                    "failed",
+                    null,
+                    MDC.get("requestId"),
+                    filter,
+                    retried));
+          }
+          Map<String, Object> answer = new LinkedHashMap<>();
+          answer.put("retried", done.rows());
+          answer.put("events", done.events());
+          answer.put("hasMore", done.more());
+          return answer;
         });
   }
 

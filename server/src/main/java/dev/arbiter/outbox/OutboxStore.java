@@ -132,4 +132,18 @@ public interface OutboxStore {
    * @return the row as it was before, or empty if the tenant has no such row
    */
   Optional<StoredEvent> retry(String tenantId, String id);
+
+  /**
+   * Puts up to {@code limit} of the tenant's {@code failed} rows back to {@code pending} as {@link
+   * #retry} does, oldest first (insert time, then id): those of {@code type} when it is not null,
+   * created before {@code createdBefore} when it is not null. Rows locked by another retry are left
+   * to it.
+   */
+  FailedRetried retryFailed(String tenantId, String type, Instant createdBefore, int limit);
+
+  /**
+   * What {@link #retryFailed} did: rows and the events they hold, the first and last row id (null
+   * when none), and whether matching failed rows are left.
+   */
+  record FailedRetried(int rows, long events, String firstId, String lastId, boolean more) {}
 }

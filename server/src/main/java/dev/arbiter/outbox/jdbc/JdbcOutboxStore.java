@@ -374,6 +374,57 @@ public class JdbcOutboxStore implements OutboxStore {
         });
   }
 
+  @Override
+  public FailedRetried retryFailed(String tenantId, String type, Instant createdBefore, int limit) {
+    return tx.execute(
+        s -> {
+          String matching =
+              """
+               where tenant_id = :tenantId and status = 'failed'
+                 and (cast(:type as text) is null or type = :type)
+                 and (cast(:before as timestamptz) is null or created_at < :before)
+              """;
+          Timestamp before = createdBefore == null ? null : Timestamp.from(createdBefore);
+          List<Map<String, Object>> retried =
+              jdbc.sql(
+                      "with picked as (select id from outbox_events"
+                          + matching
+                          + """
+                             order by inserted_at, id
+                             limit :limit
+                             for update skip locked)
+                          update outbox_events o
+                             set status = 'pending', attempts = 0, next_attempt_at = now(),
+                                 last_error = null, claimed_at = null
+                            from picked
+                           where o.id = picked.id
+                          returning o.id, o.event_count
+                          """)
+                  .param("tenantId", tenantId)
+                  .param("type", type)
+                  .param("before", before)
+                  .param("limit", limit)
+                  .query()
+                  .listOfRows();
+          boolean more =
+              jdbc.sql("select exists (select 1 from outbox_events" + matching + ")")
+                  .param("tenantId", tenantId)
+                  .param("type", type)
+                  .param("before", before)
+                  .query(Boolean.class)
+                  .single();
+          List<String> ids = retried.stream().map(r -> (String) r.get("id")).sorted().toList();
+          long events =
+              retried.stream().mapToLong(r -> ((Number) r.get("event_count")).longValue()).sum();
+          return new FailedRetried(
+              ids.size(),
+              events,
+              ids.isEmpty() ? null : ids.get(0),
+              ids.isEmpty() ? null : ids.get(ids.size() - 1),
+              more);
+        });
+  }
+
   private StoredEvent stored(ResultSet rs, int row) throws SQLException {
     List<Map<String, Object>> events = new ArrayList<>();
     try {

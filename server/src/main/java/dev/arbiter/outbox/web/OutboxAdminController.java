@@ -9,10 +9,14 @@ import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The outbox for admins: rows by status with their delivery details, and retrying one. */
+/**
+ * The outbox for admins: rows by status with their delivery details, and retrying one dead letter
+ * or many.
+ */
 @RestController
 class OutboxAdminController {
   private final OutboxEvents events;
@@ -29,6 +33,13 @@ class OutboxAdminController {
       @RequestParam(required = false) Integer limit,
       @RequestParam(required = false) String cursor) {
     return events.list(caller.tenantId(), status, limit, cursor);
+  }
+
+  @PostMapping("/api/v1/admin/outbox/retry")
+  @Requires(Permission.ADMINISTER)
+  Map<String, Object> retryFailed(
+      Caller caller, @RequestBody(required = false) Map<String, Object> body) {
+    return events.retryFailed(caller.tenantId(), caller.credentialId(), body);
   }
 
   @PostMapping("/api/v1/admin/outbox/{id}/retry")
