@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.decision.DecisionLog;
 import dev.arbiter.demo.DemoSeeder;
+import dev.arbiter.engine.scoring.Learning;
 import dev.arbiter.testsupport.TestDatabase;
 import dev.arbiter.testsupport.TestServer;
 import dev.arbiter.testsupport.TestServer.Response;
@@ -741,6 +742,107 @@ class RespondIntegrationTests {
 
     assertThat(late.status()).as(late.body()).isEqualTo(201);
     assertThat(binCounts("nb-dropped")).containsExactly(":-1:1:0", "balance:2:1:0");
+  }
+
+  /**
+   * A node that has not yet seen a predictor change (its catalog is older than the reset the change
+   * made) bins an outcome with the old predictor, whose fingerprint it still takes for current. The
+   * statement adds bins only where no newer reset covers the predictor (V17, V18): the emptied
+   * predictor is not refilled, while the offer's totals and the unchanged predictor still learn.
+   * What such a node writes is given to the repository directly, as one node cannot be held on an
+   * old catalog over HTTP.
+   */
+  @Test
+  void shouldKeepANodeOnTheOldCatalogFromRefillingAPredictorResetSince() {
+    naiveBayesFlow("nb-stale", "nb-stale-flow", "nb-stale");
+    String decisionId = naiveBayesDecision("nb-stale-flow", "r-nb-stale");
+    long old =
+        jdbc.sql("select catalog_version from tenants where id = ?")
+            .param(tenantId)
+            .query(Long.class)
+            .single();
+    updateModel(
+        "nb-stale",
+        naiveBayesModelOf(
+            "nb-stale",
+            List.of(
+                Map.of("name", "balance", "type", "numeric", "bins", List.of(1000, 10000)),
+                Map.of(
+                    "name",
+                    "segment",
+                    "type",
+                    "symbolic",
+                    "values",
+                    List.of("gold", "silver", "bronze")))));
+    assertThat(
+            jdbc.sql(
+                    "select predictor from model_evidence_resets where tenant_id = ?"
+                        + " and model_key = 'nb-stale' and catalog_version > ?")
+                .params(tenantId, old)
+                .query(String.class)
+                .list())
+        .containsExactly("segment");
+
+    // the old node's outcome: balance in bin 2 and segment in bin 1 of the old predictors
+    RespondRepository.Written stale = staleNodeAccept(decisionId, "k-nb-stale-1", old);
+    assertThat(stale.claimed()).isTrue();
+    assertThat(stale.learned()).isTrue(); // the model itself was not reset
+    assertThat(binCounts("nb-stale")).containsExactly(":-1:1:0", "balance:2:1:0");
+
+    // the same write from a decision made with the changed catalog: every bin counts
+    long current =
+        jdbc.sql("select catalog_version from tenants where id = ?")
+            .param(tenantId)
+            .query(Long.class)
+            .single();
+    staleNodeAccept(decisionId, "k-nb-stale-2", current);
+    assertThat(binCounts("nb-stale")).containsExactly(":-1:2:0", "balance:2:2:0", "segment:1:1:0");
+  }
+
+  /**
+   * An accept of gold-card as a node deciding with catalog version {@code catalogVersion} writes
+   * it.
+   */
+  private RespondRepository.Written staleNodeAccept(
+      String decisionId, String idempotencyKey, long catalogVersion) {
+    Instant now = Instant.now();
+    String id = dev.arbiter.shared.Ids.newId();
+    return server
+        .bean(RespondRepository.class)
+        .record(
+            new RespondRepository.Write(
+                idempotencyKey,
+                "hash-" + idempotencyKey,
+                new RespondRepository.Interaction(
+                    id,
+                    tenantId,
+                    "r-nb-stale",
+                    decisionId,
+                    "gold-card",
+                    null,
+                    "app",
+                    "accept",
+                    null,
+                    now,
+                    now,
+                    idempotencyKey),
+                new dev.arbiter.decision.OutboxEvent(
+                    id,
+                    tenantId,
+                    "interaction.recorded.v1",
+                    "demo:r-nb-stale",
+                    Map.of("id", id),
+                    now),
+                new RespondRepository.Evidence(
+                    "nb-stale",
+                    List.of(),
+                    List.of(
+                        new Learning.BinIncrement("gold-card", 0, "balance", 2, true),
+                        new Learning.BinIncrement("gold-card", 1, "segment", 1, true)),
+                    catalogVersion),
+                null,
+                catalogVersion,
+                false));
   }
 
   private static Map<String, Object> naiveBayesModel(String key, List<Integer> balanceBins) {
