@@ -159,19 +159,7 @@ public class OutboxEvents {
                     + before.status());
           }
           StoredEvent after = store.find(tenantId, id).orElseThrow();
-          audit.record(
-              tenantId,
-              new AuditEntry(
-                  Ids.newId(),
-                  clock.instant(),
-                  actor,
-                  "retry",
-                  "outbox_event",
-                  id,
-                  id,
-                  MDC.get("requestId"),
-                  audited(before),
-                  audited(after)));
+          audit(tenantId, actor, "retry", id, id, audited(before), audited(after));
           return view(after);
         });
   }
@@ -250,19 +238,7 @@ public class OutboxEvents {
           retried.put("firstId", done.firstId());
           retried.put("lastId", done.lastId());
           if (done.rows() > 0) {
-            audit.record(
-                tenantId,
-                new AuditEntry(
-                    Ids.newId(),
-                    clock.instant(),
-                    actor,
-                    "retry_failed",
-                    "outbox_event",
-                    "failed",
-                    null,
-                    MDC.get("requestId"),
-                    filter,
-                    retried));
+            audit(tenantId, actor, "retry_failed", "failed", null, filter, retried);
           }
           Map<String, Object> answer = new LinkedHashMap<>();
           answer.put("retried", done.rows());
@@ -270,6 +246,30 @@ public class OutboxEvents {
           answer.put("hasMore", done.more());
           return answer;
         });
+  }
+
+  /** Records an admin's change to the tenant's outbox ({@code kind=outbox_event}). */
+  private void audit(
+      String tenantId,
+      String actor,
+      String action,
+      String key,
+      String resourceId,
+      Map<String, Object> before,
+      Map<String, Object> after) {
+    audit.record(
+        tenantId,
+        new AuditEntry(
+            Ids.newId(),
+            clock.instant(),
+            actor,
+            action,
+            "outbox_event",
+            key,
+            resourceId,
+            MDC.get("requestId"),
+            before,
+            after));
   }
 
   private static Map<String, Object> audited(StoredEvent e) {
