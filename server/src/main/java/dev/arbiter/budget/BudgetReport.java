@@ -6,6 +6,7 @@ import dev.arbiter.engine.catalog.BudgetPeriod;
 import dev.arbiter.engine.catalog.Offer;
 import dev.arbiter.engine.pipeline.BudgetUsage;
 import dev.arbiter.shared.ApiException;
+import dev.arbiter.shared.Page;
 import dev.arbiter.tenant.TenantSettingsService;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -69,14 +70,20 @@ public final class BudgetReport {
   }
 
   /**
-   * Every budgeted offer's use, by offer key.
+   * One page of the budgeted offers' use, by offer key: only the page's counters are read.
    *
    * @param day {@code yyyy-MM-dd} in the tenant's time zone, or null for today; not after today
-   * @throws ApiException 422 {@code VALIDATION_FAILED} for a malformed or future day
+   * @throws ApiException 422 {@code VALIDATION_FAILED} for a malformed or future day, a bad limit
+   *     or cursor
    */
-  public List<Line> all(String tenantId, String day) {
+  public Page<Line> page(String tenantId, String day, Integer limit, String cursor) {
     LocalDate today = today(tenantId);
     LocalDate asked = day(day, today);
+    Page<Offer> offers = Page.slice(budgeted(tenantId), Offer::key, limit, cursor);
+    return new Page<>(lines(tenantId, offers.data(), asked, today), offers.pagination());
+  }
+
+  private List<Offer> budgeted(String tenantId) {
     List<Offer> budgeted = new ArrayList<>();
     for (Offer o : snapshots.current(tenantId).snapshot().offers()) {
       if (o.budget() != null) {
@@ -84,14 +91,14 @@ public final class BudgetReport {
       }
     }
     budgeted.sort(Comparator.comparing(Offer::key));
-    return lines(tenantId, budgeted, asked, today);
+    return budgeted;
   }
 
   /**
    * One offer's budget use.
    *
    * @throws ApiException 404 {@code NOT_FOUND} when the catalog has no such offer or it has no
-   *     budget; 422 as {@link #all}
+   *     budget; 422 as {@link #page}
    */
   public Line one(String tenantId, String offerKey, String day) {
     LocalDate today = today(tenantId);

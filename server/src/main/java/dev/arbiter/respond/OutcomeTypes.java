@@ -88,11 +88,12 @@ public class OutcomeTypes {
   /**
    * Every type, built-in first; one page (a tenant has at most {@value #MAX_CUSTOM} of its own).
    */
-  public Page<Map<String, Object>> list(String tenantId) {
-    List<Map<String, Object>> all = new ArrayList<>();
-    BUILT_IN.values().forEach(t -> all.add(t.view()));
-    repository.list(tenantId).forEach(t -> all.add(t.view()));
-    return new Page<>(all, new Page.Pagination(null, false));
+  /** One page of the tenant's outcome types, built-in ones included, by key. */
+  public Page<Map<String, Object>> list(String tenantId, Integer limit, String cursor) {
+    List<OutcomeType> all = new ArrayList<>(BUILT_IN.values());
+    all.addAll(repository.list(tenantId));
+    all.sort(java.util.Comparator.comparing(OutcomeType::key));
+    return Page.slice(all, OutcomeType::key, limit, cursor).map(OutcomeType::view);
   }
 
   public OutcomeType get(String tenantId, String key) {

@@ -28,6 +28,28 @@ public record Page<T>(List<T> data, Pagination pagination) {
     return new Page<>(data, new Pagination(next, more));
   }
 
+  /**
+   * One page of a list held in memory, in the order of {@code sortKey} (which {@code sorted} must
+   * be in, keys unique): at most {@code limit} items after the {@code cursor}'s.
+   *
+   * @throws ApiException 422 for a bad limit or cursor, as {@link #limit} and {@link #after}
+   */
+  public static <T> Page<T> slice(
+      List<T> sorted, Function<T, String> sortKey, Integer limit, String cursor) {
+    int n = limit(limit);
+    String after = after(cursor);
+    List<T> rows = new java.util.ArrayList<>(Math.min(sorted.size(), n + 1));
+    for (T item : sorted) {
+      if (after == null || sortKey.apply(item).compareTo(after) > 0) {
+        rows.add(item);
+        if (rows.size() > n) {
+          break;
+        }
+      }
+    }
+    return of(rows, n, sortKey);
+  }
+
   public <R> Page<R> map(Function<T, R> f) {
     return new Page<>(data.stream().map(f).toList(), pagination);
   }

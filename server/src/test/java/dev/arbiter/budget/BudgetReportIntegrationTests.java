@@ -109,6 +109,50 @@ class BudgetReportIntegrationTests {
     }
   }
 
+  /** The list is cursor-paginated by offer key, as every list; a page reads its own lines. */
+  @Test
+  void shouldPageThroughTheBudgetedOffersByKey() {
+    for (String key : List.of("zz-page-a", "zz-page-b")) {
+      Response created =
+          server.post(
+              "/api/v1/offers",
+              Map.of(
+                  "key",
+                  key,
+                  "name",
+                  key,
+                  "status",
+                  "active",
+                  "priority",
+                  10,
+                  "budget",
+                  Map.of("maxDecisions", 10, "period", "total")),
+              editor);
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
+    }
+    List<String> keys = new java.util.ArrayList<>();
+    String cursor = null;
+    do {
+      Response page =
+          server.get(
+              "/api/v1/budgets?limit=1" + (cursor == null ? "" : "&cursor=" + cursor), viewer);
+      assertThat(page.status()).as(page.body()).isEqualTo(200);
+      assertThat(page.json().path("data").size()).isEqualTo(1);
+      keys.addAll(page.json().path("data").findValuesAsString("offerKey"));
+      JsonNode pagination = page.json().path("pagination");
+      cursor =
+          pagination.path("hasMore").asBoolean() ? pagination.path("nextCursor").asString() : null;
+    } while (cursor != null);
+    assertThat(keys)
+        .containsSubsequence("personal-loan", "zz-page-a", "zz-page-b")
+        .doesNotHaveDuplicates()
+        .isSorted();
+    assertThat(server.get("/api/v1/budgets?limit=0", viewer).code()).isEqualTo("VALIDATION_FAILED");
+    JsonNode all = server.get("/api/v1/budgets", viewer).json();
+    assertThat(all.path("data").findValuesAsString("offerKey")).isEqualTo(keys);
+    assertThat(all.path("pagination").path("hasMore").asBoolean()).isFalse();
+  }
+
   @Test
   void shouldReadPastDaysFromPostgreSqlWithoutSeedingTheLiveCounters() {
     JdbcClient jdbc = JdbcClient.create(server.bean(DataSource.class));

@@ -480,6 +480,18 @@ class RespondIntegrationTests {
     assertThat(list.json().path("data").findValuesAsString("key"))
         .contains("impression", "click", "accept", "convert", "reject", "dismiss");
     assertThat(list.json().path("pagination").path("hasMore").asBoolean()).isFalse();
+    // by key, a page at a time
+    Response firstTwo = server.get("/api/v1/outcome-types?limit=2", ed);
+    assertThat(firstTwo.json().path("data").findValuesAsString("key"))
+        .containsExactly("accept", "click");
+    assertThat(firstTwo.json().path("pagination").path("hasMore").asBoolean()).isTrue();
+    Response next =
+        server.get(
+            "/api/v1/outcome-types?limit=2&cursor="
+                + firstTwo.json().path("pagination").path("nextCursor").asString(),
+            ed);
+    assertThat(next.json().path("data").findValuesAsString("key"))
+        .containsExactly("convert", "dismiss");
 
     Response created =
         server.post(

@@ -25,9 +25,12 @@ class BudgetController {
 
   @GetMapping(PATH)
   @Requires(Permission.READ)
-  Page<BudgetReport.Line> list(Caller caller, @RequestParam(required = false) String day) {
-    // One page: a catalog's budgeted offers are few enough.
-    return new Page<>(report.all(caller.tenantId(), day), new Page.Pagination(null, false));
+  Page<BudgetReport.Line> list(
+      Caller caller,
+      @RequestParam(required = false) String day,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) String cursor) {
+    return report.page(caller.tenantId(), day, limit, cursor);
   }
 
   @GetMapping(PATH + "/{offerKey}")

@@ -15,6 +15,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -32,8 +33,11 @@ class OutcomeTypeController {
 
   @GetMapping(PATH)
   @Requires(Permission.READ)
-  Page<Map<String, Object>> list(Caller caller) {
-    return types.list(caller.tenantId());
+  Page<Map<String, Object>> list(
+      Caller caller,
+      @RequestParam(required = false) Integer limit,
+      @RequestParam(required = false) String cursor) {
+    return types.list(caller.tenantId(), limit, cursor);
   }
 
   @GetMapping(PATH + "/{key}")
