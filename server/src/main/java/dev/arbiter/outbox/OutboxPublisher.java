@@ -195,7 +195,12 @@ public final class OutboxPublisher implements AutoCloseable {
       try {
         loop();
         if (!waitBackoff.isZero()) {
-          wait = waitBackoff.compareTo(wait) < 0 ? waitBackoff : wait;
+          // After failures in a row (an outage, or the broker refusing the publisher) the pause is
+          // taken whole, however it compares with the poll interval: it grows with each failure up
+          // to TRANSIENT_RETRY_CAP, which is what spreads the failures that count toward giving up
+          // (exit 3) over minutes. Otherwise come back when the first failed event is due, if
+          // that is sooner than the next poll.
+          wait = transientStreak > 0 ? waitBackoff : min(waitBackoff, wait);
         }
         pause = transientStreak > 0;
       } catch (RuntimeException e) {

@@ -371,6 +371,46 @@ class OutboxPublisherIntegrationTests {
   }
 
   /**
+   * Refusals in a row pause the publisher longer each time, beyond the poll interval: the pause
+   * after the fifth is at least 400 ms (half of 50 ms doubled four times) with a poll interval of
+   * 200 ms, so that refusals counting toward giving up are spread out rather than one per poll.
+   */
+  @Test
+  void shouldPauseLongerThanThePollIntervalAfterRefusalsInARow() {
+    String url = database();
+    String topic = kafka.newTopic(1);
+    insert(url, events(1), 1);
+    OutboxProperties props =
+        OutboxFixtures.props(kafka.bootstrapServers(), topic, Duration.ofMillis(200), 3);
+    AtomicInteger sends = new AtomicInteger();
+    long[] sentAt = new long[8];
+    try (var running =
+        OutboxFixtures.publisher(
+            url,
+            props,
+            producers(
+                props,
+                sends,
+                (nth, record, callback, real) -> {
+                  if (nth <= sentAt.length) {
+                    sentAt[nth - 1] = System.nanoTime();
+                  }
+                  if (nth <= 6) {
+                    RuntimeException e =
+                        new org.apache.kafka.common.errors.SaslAuthenticationException(
+                            "injected: authentication failed");
+                    callback.onCompletion(null, e);
+                    return java.util.concurrent.CompletableFuture.failedFuture(e);
+                  }
+                  return real.send(record, callback);
+                }))) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == 1);
+    }
+    assertThat(Duration.ofNanos(sentAt[5] - sentAt[4]))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(400));
+  }
+
+  /**
    * One event whose first {@code failed} sends fail with {@code failure(nth)} and the next goes
    * through, with at most 3 attempts before a dead letter: the event's attempts once published
    * (none dead-lettered, every send seen).
