@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
  * One Resilience4j circuit breaker per tenant and model: 5 consecutive failed decisions open it, it
  * half-opens after 60 s, and 3 successes close it. While open, decisions score that model's offers
  * with its fallback score. Failures count {@code arbiter_model_failures_total{type}}; {@code
- * /api/health} reports open breakers as {@code degraded}.
+ * /api/health} reports open breakers as {@code degraded}; {@code
+ * arbiter_model_circuit_breakers{state}} counts the breakers in each state (closed, open,
+ * half_open) and {@code arbiter_model_circuit_breaker_transitions_total{to}} the changes, so an
+ * alert can fire on an open breaker without polling the health check.
  */
 public class ModelCircuitBreakers implements HealthCheck {
   private final CircuitBreakerRegistry registry;
@@ -45,6 +48,25 @@ public class ModelCircuitBreakers implements HealthCheck {
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 .permittedNumberOfCallsInHalfOpenState(3)
                 .build());
+    for (CircuitBreaker.State state :
+        List.of(
+            CircuitBreaker.State.CLOSED,
+            CircuitBreaker.State.OPEN,
+            CircuitBreaker.State.HALF_OPEN)) {
+      io.micrometer.core.instrument.Gauge.builder(
+              "arbiter.model.circuit.breakers", registry, r -> inState(r, state))
+          .description("Model circuit breakers (one per tenant and model) in each state")
+          .tag("state", wireName(state))
+          .register(meters);
+    }
+  }
+
+  private static double inState(CircuitBreakerRegistry registry, CircuitBreaker.State state) {
+    return registry.getAllCircuitBreakers().stream().filter(b -> b.getState() == state).count();
+  }
+
+  private static String wireName(CircuitBreaker.State state) {
+    return state.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Model keys of the tenant whose breaker is open: decide them with the fallback score. */
@@ -91,10 +113,16 @@ public class ModelCircuitBreakers implements HealthCheck {
               b.getEventPublisher()
                   .onStateTransition(
                       e -> {
+                        CircuitBreaker.State to = e.getStateTransition().getToState();
+                        Counter.builder("arbiter.model.circuit.breaker.transitions")
+                            .description("Model circuit breakers changing state, by the new state")
+                            .tag("to", wireName(to))
+                            .register(meters)
+                            .increment();
                         Set<String> open =
                             openByTenant.computeIfAbsent(
                                 tenantId, t -> ConcurrentHashMap.newKeySet());
-                        if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                        if (to == CircuitBreaker.State.OPEN) {
                           open.add(modelKey);
                         } else {
                           open.remove(modelKey);

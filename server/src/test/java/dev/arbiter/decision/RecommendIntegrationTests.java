@@ -394,7 +394,9 @@ class RecommendIntegrationTests {
         .as("open breaker: fallback even with the feature")
         .isTrue();
     assertThat(server.get("/metrics").body())
-        .contains("arbiter_model_failures_total{type=\"logistic\"} 5.0");
+        .contains("arbiter_model_failures_total{type=\"logistic\"} 5.0")
+        .containsPattern("arbiter_model_circuit_breakers\\{state=\"open\"} [1-9]")
+        .containsPattern("arbiter_model_circuit_breaker_transitions_total\\{to=\"open\"} [1-9]");
   }
 
   @Test
