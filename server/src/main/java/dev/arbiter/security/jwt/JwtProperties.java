@@ -160,7 +160,20 @@ public record JwtProperties(
               + " https://idp.example.com/.well-known/jwks.json, but it is '"
               + url
               + "'");
+    } else if ("http".equalsIgnoreCase(scheme) && !loopback(url.getHost())) {
+      // whoever can change the keys in transit can sign any token, a platform operator's too
+      problems.add(
+          "JWKS_URL must use https unless it names this machine (localhost, 127.0.0.1, [::1]):"
+              + " keys fetched over plain http can be replaced in transit, but it is '"
+              + url
+              + "'");
     }
+  }
+
+  /** Whether {@code host} is this machine by name or loopback address (not resolved). */
+  private static boolean loopback(String host) {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
   }
 
   private static void requirePositive(List<String> problems, String name, Duration value) {

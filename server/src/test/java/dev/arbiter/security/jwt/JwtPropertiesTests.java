@@ -37,6 +37,24 @@ class JwtPropertiesTests {
         .startsWith("JWKS_URL is not a valid URL");
   }
 
+  /** Keys over plain http could be swapped in transit: only this machine's address may use it. */
+  @Test
+  void shouldRequireHttpsForAJwksUrlOffThisMachine() {
+    assertThat(JwtProperties.validate(null, "http://idp.example.com/jwks.json"))
+        .singleElement()
+        .asString()
+        .startsWith("JWKS_URL must use https unless it names this machine");
+    assertThat(JwtProperties.validate(null, "http://10.0.0.5:8080/jwks.json")).hasSize(1);
+    for (String local :
+        new String[] {
+          "http://localhost:9000/jwks.json",
+          "http://127.0.0.1:9000/jwks.json",
+          "http://[::1]:9000/jwks.json"
+        }) {
+      assertThat(JwtProperties.validate(null, local)).as(local).isEmpty();
+    }
+  }
+
   @Test
   void shouldReportEveryProblemAtOnce() {
     assertThat(JwtProperties.validate("short", "nope")).hasSize(2);
