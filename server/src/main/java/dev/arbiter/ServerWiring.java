@@ -27,6 +27,7 @@ import dev.arbiter.contact.jdbc.JdbcInteractionReader;
 import dev.arbiter.contact.jdbc.JdbcUnsharedInteractions;
 import dev.arbiter.db.Database;
 import dev.arbiter.db.DebouncedNotifier;
+import dev.arbiter.db.NotificationListener;
 import dev.arbiter.decision.DecisionLog;
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.DecisionMetrics;
@@ -90,6 +91,7 @@ import dev.arbiter.tenant.TenantSettingsService;
 import dev.arbiter.tenant.jdbc.JdbcTenantRepository;
 import dev.arbiter.tenant.jdbc.JdbcTenantSettingsRepository;
 import dev.arbiter.web.ProblemWriter;
+import dev.arbiter.web.RequestSizeFilter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -184,8 +186,22 @@ class ServerWiring implements WebMvcConfigurer {
   }
 
   @Bean
-  ApiKeyService apiKeyService(ApiKeyRepository keys, ArbiterConfig config, Clock clock) {
-    return new ApiKeyService(keys, new ApiKeyHasher(Pepper.resolve(config)), clock);
+  ApiKeyService apiKeyService(
+      ApiKeyRepository keys, ArbiterConfig config, AuditLog audit, Clock clock) {
+    return new ApiKeyService(keys, new ApiKeyHasher(Pepper.resolve(config)), audit, clock);
+  }
+
+  /** Revocations made on other nodes reach this node's key cache at once. */
+  @Bean(destroyMethod = "close")
+  NotificationListener apiKeyRevocationListener(
+      Database database, ApiKeyService keys, Clock clock) {
+    return new NotificationListener(
+        JdbcApiKeyRepository.CHANNEL,
+        database::connectDirect,
+        keys::forget,
+        keys::forgetAll,
+        keys::forgetAll,
+        clock);
   }
 
   @Bean(destroyMethod = "close")
@@ -214,6 +230,19 @@ class ServerWiring implements WebMvcConfigurer {
             .map(url -> new RedisRateLimiter(RedisUrls.parse(url).uri(), config.redisTimeout()))
             .orElse(null);
     return new FailoverRateLimiter(redis, new LocalRateLimiter(clock), meters, clock);
+  }
+
+  /** Before authentication: a body over the limit is refused before anything reads it. */
+  @Bean
+  FilterRegistrationBean<RequestSizeFilter> requestSizeFilter(
+      ArbiterConfig config, ProblemWriter problems) {
+    FilterRegistrationBean<RequestSizeFilter> reg =
+        new FilterRegistrationBean<>(
+            new RequestSizeFilter(
+                config.requestLimits().bytes(), config.requestLimits().catalogBytes(), problems));
+    reg.addUrlPatterns("/*");
+    reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 5);
+    return reg;
   }
 
   @Bean

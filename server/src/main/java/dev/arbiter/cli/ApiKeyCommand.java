@@ -67,7 +67,11 @@ class ApiKeyCommand implements Runnable {
         }
         ApiKeyService keys =
             new ApiKeyService(
-                new JdbcApiKeyRepository(jdbc), new ApiKeyHasher(Pepper.resolve(config)), clock);
+                new JdbcApiKeyRepository(jdbc),
+                new ApiKeyHasher(Pepper.resolve(config)),
+                new dev.arbiter.audit.jdbc.JdbcAuditLog(
+                    jdbc, tools.jackson.databind.json.JsonMapper.builder().build()),
+                clock);
         ApiKeyService.Created created =
             keys.create(t, name == null ? role + " key (cli)" : name, role, "cli");
         System.out.println("ARBITER_API_KEY=" + created.key());

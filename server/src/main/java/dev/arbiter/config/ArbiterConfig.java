@@ -75,6 +75,8 @@ import java.util.OptionalInt;
  *     /health/live} ({@code OUTBOX_PUBLISHER_METRICS_PORT}, default 9464; empty for {@code off})
  * @param cronSecret the shared secret of {@code /api/v1/cron/*} ({@code CRON_SECRET}); empty means
  *     every cron call is refused
+ * @param requestLimits the largest request bodies accepted ({@code ARBITER_MAX_REQUEST_BYTES},
+ *     {@code ARBITER_MAX_CATALOG_BYTES})
  * @param warnings settings that were ignored in favour of their defaults; log them at start
  */
 public record ArbiterConfig(
@@ -113,7 +115,14 @@ public record ArbiterConfig(
     OutboxProperties outbox,
     OptionalInt publisherMetricsPort,
     Optional<String> cronSecret,
+    RequestLimits requestLimits,
     List<String> warnings) {
+
+  /**
+   * The largest request body accepted, in bytes: {@code catalogBytes} for a catalog import, {@code
+   * bytes} for every other request.
+   */
+  public record RequestLimits(long bytes, long catalogBytes) {}
 
   /** A JDBC target with credentials taken out of the URL. */
   public record DatabaseTarget(String jdbcUrl, String user, String password) {

@@ -12,6 +12,7 @@ import dev.arbiter.db.DatabaseUrls;
 import dev.arbiter.db.DocumentStorage;
 import dev.arbiter.db.EventEncoding;
 import dev.arbiter.decision.jdbc.JdbcDecisionLogRepository;
+import dev.arbiter.outbox.KafkaClients;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.redis.FailFastRedis;
@@ -147,6 +148,12 @@ public final class ConfigLoader {
     }
   }
 
+  /** The largest request body accepted but for a catalog import: 1 MiB. */
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+
+  /** The largest catalog import accepted: 64 MiB. */
+  public static final int DEFAULT_MAX_CATALOG_BYTES = 64 << 20;
+
   private ArbiterConfig build() {
     int port = intValue("PORT", 8080, 0, 65535);
     String bind = string("ARBITER_BIND_ADDRESS").orElse("0.0.0.0");
@@ -201,6 +208,15 @@ public final class ConfigLoader {
     AuthFailures authFailures = authFailures();
     boolean demo = bool("ARBITER_DEMO", false);
     Duration shutdown = duration("ARBITER_SHUTDOWN_TIMEOUT", Duration.ofSeconds(30));
+    if (shutdown.compareTo(Duration.ofSeconds(1)) < 0
+        || shutdown.compareTo(Duration.ofMinutes(10)) > 0) {
+      // none would drop in-flight requests at once
+      problems.add("ARBITER_SHUTDOWN_TIMEOUT must be between PT1S and PT10M, got " + shutdown);
+    }
+    ArbiterConfig.RequestLimits requestLimits =
+        new ArbiterConfig.RequestLimits(
+            intValue("ARBITER_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, 1 << 30),
+            intValue("ARBITER_MAX_CATALOG_BYTES", DEFAULT_MAX_CATALOG_BYTES, 1024, 1 << 30));
     Duration traceRetention = duration("ARBITER_TRACE_RETENTION", Duration.ofDays(7));
     if (traceRetention.compareTo(Duration.ofMinutes(1)) < 0) {
       problems.add("ARBITER_TRACE_RETENTION must be at least 1 minute, got " + traceRetention);
@@ -288,6 +304,7 @@ public final class ConfigLoader {
         outbox,
         publisherMetricsPort,
         cronSecret,
+        requestLimits,
         List.copyOf(warnings));
   }
 
@@ -463,22 +480,30 @@ public final class ConfigLoader {
     if (maxPendingAge.isZero()) {
       problems.add("OUTBOX_MAX_PENDING_AGE must be positive");
     }
-    return new OutboxProperties(
-        servers,
-        topic,
-        poll,
-        batch,
-        maxAttempts,
-        backoff,
-        backoffMax,
-        sendTimeout,
-        retention,
-        inProcess,
-        liveness,
-        drain,
-        staleness,
-        maxPendingAge,
-        kafkaClientProperties());
+    OutboxProperties props =
+        new OutboxProperties(
+            servers,
+            topic,
+            poll,
+            batch,
+            maxAttempts,
+            backoff,
+            backoffMax,
+            sendTimeout,
+            retention,
+            inProcess,
+            liveness,
+            drain,
+            staleness,
+            maxPendingAge,
+            kafkaClientProperties());
+    if (servers.isPresent()) {
+      // Kafka checks its settings only when a client is built, at the first event to publish:
+      // a bad value would start a node that then fails every batch until it gives up (exit 3).
+      KafkaClients.problem(props)
+          .ifPresent(p -> problems.add("KAFKA_CLIENT_* settings are not valid: " + p));
+    }
+    return props;
   }
 
   /**

@@ -77,7 +77,7 @@ public class DemoSeeder {
       var page = apiKeys.list(demo, 500, cursor);
       for (var k : page.data()) {
         if (KEY_NAME.equals(k.name()) && !k.revoked()) {
-          apiKeys.revoke(demo, k.id());
+          apiKeys.revoke(demo, k.id(), "demo");
         }
       }
       cursor = page.pagination().nextCursor();

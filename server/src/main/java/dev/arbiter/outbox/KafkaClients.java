@@ -25,6 +25,24 @@ public final class KafkaClients {
         producerConfig(props), new StringSerializer(), new ByteArraySerializer());
   }
 
+  /**
+   * What Kafka's own checks refuse in the producer's and the health probe's settings (a value of
+   * the wrong type or out of range, an unknown security protocol, {@code retries=0} with the
+   * idempotent producer), without connecting: empty when they pass.
+   */
+  public static java.util.Optional<String> problem(OutboxProperties props) {
+    try {
+      Map<String, Object> producer = producerConfig(props);
+      producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+      producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      new ProducerConfig(producer);
+      new AdminClientConfig(admin(props));
+      return java.util.Optional.empty();
+    } catch (org.apache.kafka.common.KafkaException e) {
+      return java.util.Optional.of(String.valueOf(e.getMessage()));
+    }
+  }
+
   /** The producer's settings: idempotent, acks from all replicas, sends bounded in time. */
   static Map<String, Object> producerConfig(OutboxProperties props) {
     Map<String, Object> c = common(props);

@@ -2,6 +2,8 @@ package dev.arbiter.security;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.arbiter.audit.AuditEntry;
+import dev.arbiter.audit.AuditLog;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Ids;
@@ -12,15 +14,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.MDC;
 
 /**
  * Creates, resolves and revokes API keys. Resolution runs on every request, so hits are cached for
- * {@link #CACHE_TTL}: a key revoked on this node stops working at once, on other nodes within the
- * TTL. Last use is recorded in memory and written in batches by {@link #flushUsage()}.
+ * {@link #CACHE_TTL}: a key revoked on this node stops working at once, on other nodes as soon as
+ * the revocation's NOTIFY reaches them ({@link #forget}; within the TTL when it is lost). Creating
+ * and revoking are audited ({@code kind=api_key}). Last use is recorded in memory and written in
+ * batches by {@link #flushUsage()}.
  */
 public class ApiKeyService {
   /** How long a resolved key is trusted without asking the database again. */
@@ -48,9 +55,19 @@ public class ApiKeyService {
   private final Cache<String, String> recentlyValid =
       Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(RECENTLY_VALID).build();
 
-  public ApiKeyService(ApiKeyRepository keys, ApiKeyHasher hasher, Clock clock) {
+  // ids of keys revoked within twice the TTL, here or on another node: a resolution that read a
+  // key's row just before its revocation committed does not cache it as live
+  private final Cache<String, Boolean> revokedIds =
+      Caffeine.newBuilder()
+          .maximumSize(100_000)
+          .expireAfterWrite(CACHE_TTL.multipliedBy(2))
+          .build();
+  private final AuditLog audit;
+
+  public ApiKeyService(ApiKeyRepository keys, ApiKeyHasher hasher, AuditLog audit, Clock clock) {
     this.keys = keys;
     this.hasher = hasher;
+    this.audit = audit;
     this.clock = clock;
   }
 
@@ -97,6 +114,7 @@ public class ApiKeyService {
             null,
             null);
     keys.insert(key, hasher.hash(secret));
+    audit(key.tenantId(), key.id(), createdBy, "create", audited(key));
     return new Created(key, secret);
   }
 
@@ -115,6 +133,12 @@ public class ApiKeyService {
       }
       key = found.get();
       byHash.put(hash, key);
+      if (!key.revoked() && revokedIds.getIfPresent(key.id()) != null) {
+        // revoked while this read it: the revocation's forget may have run before the put
+        byHash.invalidate(hash);
+        recentlyValid.invalidate(hash);
+        return Optional.empty();
+      }
       if (key.revoked()) {
         recentlyValid.invalidate(hash); // revoked on another node
       } else {
@@ -146,12 +170,63 @@ public class ApiKeyService {
    *
    * @throws ApiException 404 when the tenant has no such live key
    */
-  public void revoke(Tenant tenant, String id) {
-    if (!keys.revoke(tenant.id(), id, clock.instant())) {
+  public void revoke(Tenant tenant, String id, String actor) {
+    Instant at = clock.instant();
+    if (!keys.revoke(tenant.id(), id, at)) {
       throw ApiException.notFound("API key '" + id + "'");
     }
+    forget(id);
+    Map<String, Object> after = new LinkedHashMap<>();
+    after.put("id", id);
+    after.put("revokedAt", at.toString());
+    audit(tenant.id(), id, actor, "revoke", after);
+  }
+
+  /**
+   * Stops trusting key {@code id} on this node at once: it was revoked here or on another node (the
+   * revocation's NOTIFY).
+   */
+  public void forget(String id) {
+    revokedIds.put(id, Boolean.TRUE);
     byHash.asMap().values().removeIf(k -> k.id().equals(id));
     recentlyValid.asMap().values().removeIf(id::equals);
+  }
+
+  /**
+   * Drops every cached resolution: revocations may have been announced while this node was not
+   * listening.
+   */
+  public void forgetAll() {
+    byHash.invalidateAll();
+  }
+
+  /** Records a change to key {@code keyId} ({@code kind=api_key}); nothing of its secret. */
+  private void audit(
+      String tenantId, String keyId, String actor, String action, Map<String, Object> after) {
+    audit.record(
+        tenantId,
+        new AuditEntry(
+            Ids.newId(),
+            clock.instant(),
+            actor,
+            action,
+            "api_key",
+            keyId,
+            keyId,
+            MDC.get("requestId"),
+            null,
+            after));
+  }
+
+  /** What the audit log keeps of a key: never its secret or hash. */
+  private static Map<String, Object> audited(ApiKey key) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", key.id());
+    m.put("name", key.name());
+    m.put("role", key.role().wireName());
+    m.put("keyPrefix", key.keyPrefix());
+    m.put("createdAt", key.createdAt().toString());
+    return m;
   }
 
   /** Writes the last-use time of keys used since the previous flush. */

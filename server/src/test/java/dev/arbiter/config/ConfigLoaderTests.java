@@ -218,6 +218,50 @@ class ConfigLoaderTests {
     return refused.problems().stream().filter(p -> p.startsWith(variable)).toList();
   }
 
+  /** Kafka's own checks of the client settings run at start, not at the first event. */
+  @Test
+  void shouldRefuseKafkaClientSettingsKafkaWouldRefuse() {
+    Map<String, String> base = Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
+    for (Map.Entry<String, String> bad :
+        Map.of(
+                "KAFKA_CLIENT_RETRIES", "0",
+                "KAFKA_CLIENT_SECURITY_PROTOCOL", "BOGUS",
+                "KAFKA_CLIENT_METADATA_MAX_AGE_MS", "soon")
+            .entrySet()) {
+      Map<String, String> env = new HashMap<>(base);
+      env.put(bad.getKey(), bad.getValue());
+      assertThat(problemsAbout(env, "KAFKA_CLIENT_* settings are not valid"))
+          .as(bad.toString())
+          .hasSize(1);
+    }
+    Map<String, String> good = new HashMap<>(base);
+    good.put("KAFKA_CLIENT_SECURITY_PROTOCOL", "SSL");
+    good.put("KAFKA_CLIENT_COMPRESSION_TYPE", "zstd");
+    assertThat(ConfigLoader.load(good).outbox().clientProperties())
+        .containsEntry("security.protocol", "SSL");
+  }
+
+  @Test
+  void shouldTakeRequestLimitsAndAShutdownTimeoutInTheirRanges() {
+    ArbiterConfig defaults = ConfigLoader.load(Map.of());
+    assertThat(defaults.requestLimits().bytes()).isEqualTo(1 << 20);
+    assertThat(defaults.requestLimits().catalogBytes()).isEqualTo(64 << 20);
+    ArbiterConfig given =
+        ConfigLoader.load(
+            Map.of("ARBITER_MAX_REQUEST_BYTES", "2048", "ARBITER_MAX_CATALOG_BYTES", "4096"));
+    assertThat(given.requestLimits()).isEqualTo(new ArbiterConfig.RequestLimits(2048, 4096));
+    for (String variable : List.of("ARBITER_MAX_REQUEST_BYTES", "ARBITER_MAX_CATALOG_BYTES")) {
+      for (String bad : List.of("10", "2147483647", "big")) {
+        assertThat(problemsAbout(Map.of(variable, bad), variable)).as(bad).hasSize(1);
+      }
+    }
+    for (String bad : List.of("0s", "PT0.5S", "PT11M")) {
+      assertThat(problemsAbout(Map.of("ARBITER_SHUTDOWN_TIMEOUT", bad), "ARBITER_SHUTDOWN_TIMEOUT"))
+          .as(bad)
+          .hasSize(1);
+    }
+  }
+
   @Test
   void shouldTakeTheDecisionEventFullWaitUpToTenSeconds() {
     assertThat(

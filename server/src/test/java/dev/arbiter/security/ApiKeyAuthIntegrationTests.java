@@ -179,6 +179,50 @@ class ApiKeyAuthIntegrationTests {
     assertThat(after.code()).isEqualTo("AUTH_INVALID_API_KEY");
     assertThat(server.delete("/api/v1/api-keys/" + id, auth(acmeAdmin, "acme")).status())
         .isEqualTo(404);
+
+    // both in the audit log, with who did it, nothing of the secret
+    tools.jackson.databind.JsonNode audit =
+        server
+            .get("/api/v1/audit-log?kind=api_key&key=" + id, auth(acmeAdmin, "acme"))
+            .json()
+            .path("data");
+    assertThat(audit.findValuesAsString("action")).containsExactly("revoke", "create");
+    assertThat(audit.get(1).path("after").path("role").asString()).isEqualTo("viewer");
+    assertThat(audit.get(0).path("actor").asString())
+        .isEqualTo(audit.get(1).path("actor").asString());
+    assertThat(audit.toString()).doesNotContain(key);
+  }
+
+  /**
+   * A key revoked on one node stops working on another at once (the revocation's NOTIFY empties
+   * that node's cache), not after the cache's 30 s.
+   */
+  @Test
+  void shouldStopAcceptingAKeyRevokedOnAnotherNode() {
+    Map<String, String> env =
+        Map.of("DATABASE_URL", dev.arbiter.testsupport.TestDatabase.newDatabase());
+    try (TestServer a = TestServer.startWithEnv(env);
+        TestServer b = TestServer.startWithEnv(env)) {
+      String admin = a.apiKey("acme", "admin");
+      Response created =
+          a.post(
+              "/api/v1/api-keys", Map.of("name", "shared", "role", "viewer"), auth(admin, "acme"));
+      String key = created.json().path("key").asString();
+      // node b has it cached as live
+      assertThat(b.get("/api/v1/me", auth(key, "acme")).status()).isEqualTo(200);
+
+      assertThat(
+              a.delete(
+                      "/api/v1/api-keys/" + created.json().path("id").asString(),
+                      auth(admin, "acme"))
+                  .status())
+          .isEqualTo(204);
+
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(5))
+          .pollInterval(java.time.Duration.ofMillis(50))
+          .until(() -> b.get("/api/v1/me", auth(key, "acme")).status() == 401);
+    }
   }
 
   @Test

@@ -21,6 +21,9 @@ public class JdbcApiKeyRepository implements ApiKeyRepository {
       from api_keys k join tenants t on t.id = k.tenant_id
       """;
 
+  /** Where a revocation is announced, with the key's id: {@code ApiKeyRevocationListener}. */
+  public static final String CHANNEL = "arbiter_api_keys";
+
   private final JdbcClient jdbc;
 
   public JdbcApiKeyRepository(JdbcClient jdbc) {
@@ -68,13 +71,21 @@ public class JdbcApiKeyRepository implements ApiKeyRepository {
 
   @Override
   public boolean revoke(String tenantId, String id, Instant at) {
+    // every node drops the key from its cache when this commits (NOTIFY is sent at commit)
     return jdbc.sql(
-                "update api_keys set revoked_at = :at"
-                    + " where tenant_id = :tenantId and id = :id and revoked_at is null")
+                """
+                with revoked as (
+                  update api_keys set revoked_at = :at
+                   where tenant_id = :tenantId and id = :id and revoked_at is null
+                  returning id)
+                select count(pg_notify('%s', id)) from revoked
+                """
+                    .formatted(CHANNEL))
             .param("at", Timestamp.from(at))
             .param("tenantId", tenantId)
             .param("id", id)
-            .update()
+            .query(Long.class)
+            .single()
         == 1;
   }
 

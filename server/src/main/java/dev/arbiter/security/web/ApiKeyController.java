@@ -87,7 +87,7 @@ class ApiKeyController {
   @ResponseStatus(HttpStatus.NO_CONTENT)
   @Requires(Permission.ADMINISTER)
   void revoke(Caller caller, @PathVariable String id) {
-    apiKeys.revoke(tenant(caller), id);
+    apiKeys.revoke(tenant(caller), id, caller.credentialId());
   }
 
   private Tenant tenant(Caller caller) {
