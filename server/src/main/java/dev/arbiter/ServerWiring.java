@@ -191,7 +191,12 @@ class ServerWiring implements WebMvcConfigurer {
     return new ApiKeyService(keys, new ApiKeyHasher(Pepper.resolve(config)), audit, clock);
   }
 
-  /** Revocations made on other nodes reach this node's key cache at once. */
+  /**
+   * Revocations made on other nodes reach this node's key cache at once. When the connection is
+   * lost the cache is kept (the database is likely down, and requests go on with the keys they have
+   * until the cache's TTL); when LISTEN starts again, revocations announced meanwhile may have been
+   * missed, so every cached key is looked up again.
+   */
   @Bean(destroyMethod = "close")
   NotificationListener apiKeyRevocationListener(
       Database database, ApiKeyService keys, Clock clock) {
@@ -200,7 +205,7 @@ class ServerWiring implements WebMvcConfigurer {
         database::connectDirect,
         keys::forget,
         keys::forgetAll,
-        keys::forgetAll,
+        () -> {},
         clock);
   }
 

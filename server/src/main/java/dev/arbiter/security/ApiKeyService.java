@@ -194,7 +194,7 @@ public class ApiKeyService {
 
   /**
    * Drops every cached resolution: revocations may have been announced while this node was not
-   * listening.
+   * listening (called when it listens again, with the database back).
    */
   public void forgetAll() {
     byHash.invalidateAll();
