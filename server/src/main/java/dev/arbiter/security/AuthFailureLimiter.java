@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * takes its permit <em>before</em> the lookup, so requests sent in parallel the moment a refusal
  * ends get one lookup per free permit, not one each. Requests with an API key that was valid on
  * this node in the last {@link ApiKeyService#RECENTLY_VALID} are never refused (no guess, and a
- * channel that shares an address with whoever guesses keeps working). After the first burst an
- * address gets one more attempt per {@code window / permits}.
+ * channel that shares an address with whoever guesses keeps working), nor are JWTs: checking a
+ * signature needs no lookup, so a signed-in user behind the same address is served (bad signatures
+ * still count toward the limit). After the first burst an address gets one more attempt per {@code
+ * window / permits}.
  *
  * <p>The buckets are this limiter's own, in this process: no client address is written to Redis,
  * and they are never among the tenants' rate-limit buckets. N nodes allow an address N times the

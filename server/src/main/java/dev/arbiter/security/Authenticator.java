@@ -46,18 +46,19 @@ public class Authenticator {
   }
 
   /**
-   * Whether {@code authorization} carries an API key that was live on this node within {@link
-   * ApiKeyService#RECENTLY_VALID} (answered from memory, no database lookup); false for anything
-   * else, including malformed headers and JWTs.
+   * Whether {@code authorization} carries an API key this node would have to look up in the
+   * database: one not live here within {@link ApiKeyService#RECENTLY_VALID} (answered from memory).
+   * False for a key known here, a JWT (checked by its signature, without a lookup) and a malformed
+   * header (refused without one).
    */
-  public boolean isKnownApiKey(String authorization) {
+  public boolean needsKeyLookup(String authorization) {
     String token;
     try {
       token = bearer(authorization);
     } catch (AuthException e) {
       return false;
     }
-    return ApiKeyHasher.looksLikeApiKey(token) && apiKeys.wasRecentlyValid(token);
+    return ApiKeyHasher.looksLikeApiKey(token) && !apiKeys.wasRecentlyValid(token);
   }
 
   private Caller viaApiKey(String token, String wantedTenant, boolean tenantOptional) {

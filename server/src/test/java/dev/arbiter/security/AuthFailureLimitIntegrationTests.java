@@ -71,6 +71,36 @@ class AuthFailureLimitIntegrationTests {
     }
   }
 
+  /**
+   * A JWT needs no lookup: a user signing in from an address someone there is guessing keys from is
+   * served while the address is refused for keys.
+   */
+  @Test
+  void shouldServeAValidJwtFromAnAddressRefusedForKeys() throws Exception {
+    String secret = "jwt-secret-jwt-secret-jwt-secret-0123456789";
+    try (TestServer server =
+        TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "3/1m", "JWT_SECRET", secret))) {
+      server.apiKey("acme", "viewer");
+      for (int i = 0; i < 5; i++) {
+        server.get("/api/v1/me", badKey());
+      }
+      assertThat(server.get("/api/v1/me", badKey()).status()).isEqualTo(429);
+      com.nimbusds.jwt.SignedJWT jwt =
+          new com.nimbusds.jwt.SignedJWT(
+              new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+              new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                  .subject("alice")
+                  .expirationTime(java.util.Date.from(java.time.Instant.now().plusSeconds(600)))
+                  .claim("roles", Map.of("acme", "viewer"))
+                  .build());
+      jwt.sign(new com.nimbusds.jose.crypto.MACSigner(secret.getBytes()));
+      Response me =
+          server.get(
+              "/api/v1/me", "Authorization", "Bearer " + jwt.serialize(), "X-Tenant-Id", "acme");
+      assertThat(me.status()).as(me.body()).isEqualTo(200);
+    }
+  }
+
   @Test
   void shouldNotCountRequestsThatPresentNoCredential() {
     try (TestServer server = TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "2/1m"))) {

@@ -71,9 +71,11 @@ public class AuthenticationFilter extends OncePerRequestFilter {
     String client = watching ? clients.of(request) : null;
     boolean permitTaken = false;
     String authorization = request.getHeader("Authorization");
-    // a request without a credential needs no lookup, and one with a key valid here lately is no
-    // guess: neither waits for the address's limit
-    if (client != null && authorization != null && !authenticator.isKnownApiKey(authorization)) {
+    // only a key this node must look up in the database waits for the address's limit: a request
+    // without a credential needs no lookup, a key valid here lately is no guess, and a JWT is
+    // checked by its signature alone (a user signing in from an address that someone else there
+    // is guessing keys from is not turned away; its bad signatures still count)
+    if (client != null && authorization != null && authenticator.needsKeyLookup(authorization)) {
       AuthFailureLimiter.Admission admission = failures.admit(client);
       if (!admission.allowed()) {
         problems.writeRateLimited(
