@@ -80,7 +80,17 @@ public class RequestLoggingFilter extends OncePerRequestFilter {
                 null));
         return;
       }
-      chain.doFilter(request, response);
+      try {
+        chain.doFilter(request, response);
+      } catch (RuntimeException e) {
+        // An error no handler answered (one thrown by a filter, outside the dispatcher's
+        // resolvers): answered here as any 500, with its errorId logged under this request's id,
+        // so the client gets a problem and the access line below the status it was sent.
+        if (response.isCommitted()) {
+          throw e;
+        }
+        problems.write(response, ProblemHandler.internal(e, request));
+      }
     } finally {
       logAccess(request, response, start);
       MDC.clear();
