@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ApiKeyCommand.class,
       TenantCommand.class,
       ValidateCommand.class,
+      DoctorCommand.class,
       VersionCommand.class
     })
 public class ArbiterCommand implements Runnable {

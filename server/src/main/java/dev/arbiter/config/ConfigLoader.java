@@ -154,9 +154,36 @@ public final class ConfigLoader {
   /** The largest catalog import accepted: 64 MiB. */
   public static final int DEFAULT_MAX_CATALOG_BYTES = 64 << 20;
 
+  /**
+   * {@code ARBITER_BIND_ADDRESS} must name this machine (any address, a loopback one, or one of its
+   * interfaces'): otherwise the server could not listen, and would say its port was taken.
+   */
+  private void checkBindAddress(String bind) {
+    try {
+      java.net.InetAddress address = java.net.InetAddress.getByName(bind);
+      if (!address.isAnyLocalAddress()
+          && !address.isLoopbackAddress()
+          && java.net.NetworkInterface.getByInetAddress(address) == null) {
+        problems.add(
+            "ARBITER_BIND_ADDRESS must be an address of this machine (0.0.0.0 for all of them),"
+                + " but '"
+                + bind
+                + "' is "
+                + address.getHostAddress());
+      }
+    } catch (java.io.IOException e) {
+      problems.add(
+          "ARBITER_BIND_ADDRESS must be an address of this machine (0.0.0.0 for all of them),"
+              + " but '"
+              + bind
+              + "' cannot be resolved");
+    }
+  }
+
   private ArbiterConfig build() {
     int port = intValue("PORT", 8080, 0, 65535);
     String bind = string("ARBITER_BIND_ADDRESS").orElse("0.0.0.0");
+    checkBindAddress(bind);
     Optional<DatabaseTarget> database =
         string("DATABASE_URL").flatMap(url -> parsed("DATABASE_URL", url, DatabaseUrls::parse));
     Path dataDir = Path.of(string("ARBITER_DATA_DIR").orElse("data")).toAbsolutePath().normalize();

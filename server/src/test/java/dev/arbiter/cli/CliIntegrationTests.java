@@ -130,6 +130,55 @@ class CliIntegrationTests {
     }
   }
 
+  /**
+   * {@code arbiter doctor} reports what a support engineer asks first, every secret redacted: the
+   * dependencies as they answer, the schema, the outbox and a running server's health; a broken
+   * configuration is reported, not stopped at (exit 1).
+   */
+  @Test
+  void shouldWriteADiagnosticBundleWithSecretsRedacted() throws Exception {
+    Map<String, String> env = new HashMap<>(database());
+    env.put("CRON_SECRET", "cron-secret-do-not-print-0123");
+    env.put("KAFKA_CLIENT_SASL_JAAS_CONFIG", "password=\"jaas-do-not-print\"");
+    io.lettuce.core.RedisURI redis = dev.arbiter.testsupport.TestRedis.uri();
+    env.put("REDIS_URL", "redis://" + redis.getHost() + ":" + redis.getPort());
+    try (TestServer server = TestServer.startWithEnv(env)) {
+      server.apiKey("acme", "admin");
+      Result r = run(env, "doctor", "--url", server.baseUrl());
+      assertThat(r.exitCode()).as(r.stderr()).isEqualTo(0);
+      assertThat(r.stdout())
+          .doesNotContain("cron-secret-do-not-print", "jaas-do-not-print", TestServer.PEPPER);
+      tools.jackson.databind.JsonNode bundle =
+          tools.jackson.databind.json.JsonMapper.builder().build().readTree(r.stdout());
+      assertThat(bundle.path("version").asString()).isNotBlank();
+      assertThat(bundle.path("configuration").path("valid").asBoolean()).isTrue();
+      assertThat(bundle.path("configuration").path("environment").path("CRON_SECRET").asString())
+          .isEqualTo("(set, redacted)");
+      assertThat(bundle.path("database").path("status").asString()).isEqualTo("up");
+      assertThat(bundle.path("database").path("schema").path("pending").asInt()).isZero();
+      assertThat(bundle.path("database").path("tenants").asLong()).isGreaterThanOrEqualTo(1);
+      assertThat(bundle.path("database").path("outbox").isObject()).isTrue();
+      assertThat(bundle.path("redis").path("status").asString()).isEqualTo("up");
+      assertThat(bundle.path("redis").path("version").asString()).isNotBlank();
+      assertThat(bundle.path("kafka").path("status").asString()).isEqualTo("disabled");
+      assertThat(bundle.path("server").path("status").asString()).isEqualTo("up");
+      assertThat(bundle.path("server").path("health").path("checks").has("database")).isTrue();
+      assertThat(r.stderr()).contains("database up, redis up, kafka disabled");
+    }
+
+    Map<String, String> bad = new HashMap<>(database());
+    bad.put("PORT", "eighty");
+    bad.put("REDIS_URL", "redis://127.0.0.1:1");
+    Result broken = run(bad, "doctor", "--url", "http://127.0.0.1:1");
+    assertThat(broken.exitCode()).as(broken.stderr()).isEqualTo(1);
+    tools.jackson.databind.JsonNode report =
+        tools.jackson.databind.json.JsonMapper.builder().build().readTree(broken.stdout());
+    assertThat(report.path("configuration").path("valid").asBoolean()).isFalse();
+    assertThat(report.path("configuration").path("problems").toString()).contains("PORT");
+    assertThat(report.path("database").path("status").asString()).isEqualTo("skipped");
+    assertThat(report.path("server").path("status").asString()).isEqualTo("not running");
+  }
+
   @Test
   void shouldCreateTenantsAndShowMigrations() throws Exception {
     Map<String, String> db = database();

@@ -242,6 +242,20 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldRequireABindAddressOfThisMachine() {
+    for (String good : List.of("0.0.0.0", "127.0.0.1", "::1", "localhost")) {
+      assertThat(ConfigLoader.load(Map.of("ARBITER_BIND_ADDRESS", good)).bindAddress())
+          .isEqualTo(good);
+    }
+    // TEST-NET-3 (RFC 5737) is no interface's; an .invalid name never resolves (RFC 6761)
+    for (String bad : List.of("203.0.113.7", "no-such-host.invalid")) {
+      assertThat(problemsAbout(Map.of("ARBITER_BIND_ADDRESS", bad), "ARBITER_BIND_ADDRESS"))
+          .as(bad)
+          .hasSize(1);
+    }
+  }
+
+  @Test
   void shouldTakeRequestLimitsAndAShutdownTimeoutInTheirRanges() {
     ArbiterConfig defaults = ConfigLoader.load(Map.of());
     assertThat(defaults.requestLimits().bytes()).isEqualTo(1 << 20);
