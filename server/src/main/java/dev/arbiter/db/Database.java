@@ -52,7 +52,8 @@ public final class Database implements AutoCloseable {
     hc.setMaximumPoolSize(config.poolMax());
     hc.setMinimumIdle(Math.min(2, config.poolMax()));
     hc.setConnectionTimeout(config.poolTimeout().toMillis());
-    hc.setValidationTimeout(Math.min(1000, config.poolTimeout().toMillis() - 1));
+    // Hikari refuses a validation timeout under 250 ms, the least PG_POOL_TIMEOUT_MS allows
+    hc.setValidationTimeout(Math.max(250, Math.min(1000, config.poolTimeout().toMillis() - 1)));
     // Start even when the database is down: health reports it and requests answer 503 until it
     // is back, instead of the process refusing to start and a supervisor looping.
     hc.setInitializationFailTimeout(-1);

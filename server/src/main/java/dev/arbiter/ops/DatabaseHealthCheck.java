@@ -7,7 +7,12 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** PostgreSQL: a {@code select 1} through the pool, with the pool's sizes. */
+/**
+ * PostgreSQL: a {@code select 1} through the pool, with the pool's sizes. {@code down} when no
+ * connection works; {@code degraded} when every connection of the pool is in use and none frees up
+ * in time (the database answers, the node is saturated), which keeps {@code /api/health} at 200 and
+ * takes the node out of {@code /api/ready}.
+ */
 public class DatabaseHealthCheck implements HealthCheck {
   private final HikariDataSource pool;
   private final String description;
@@ -34,8 +39,22 @@ public class DatabaseHealthCheck implements HealthCheck {
       s.execute("select 1");
       status = CheckResult.UP;
     } catch (Exception e) {
-      status = CheckResult.DOWN;
-      details.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+      HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+      if (e instanceof java.sql.SQLTransientConnectionException
+          && mx != null
+          && mx.getActiveConnections() >= pool.getMaximumPoolSize()) {
+        // every connection is in use, so the database answers them: the node is saturated (more
+        // requests than PG_POOL_MAX connections serve), not cut off from its database
+        status = CheckResult.DEGRADED;
+        details.put(
+            "error",
+            "pool exhausted: all "
+                + pool.getMaximumPoolSize()
+                + " connections in use, none free within PG_POOL_TIMEOUT_MS");
+      } else {
+        status = CheckResult.DOWN;
+        details.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+      }
     }
     HikariPoolMXBean mx = pool.getHikariPoolMXBean();
     Map<String, Object> poolDetails = new LinkedHashMap<>();

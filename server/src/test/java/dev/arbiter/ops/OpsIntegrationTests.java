@@ -157,4 +157,47 @@ class OpsIntegrationTests {
     assertThat(server.get("/api/health").status()).isEqualTo(200);
     assertThat(server.get("/metrics").status()).isEqualTo(200);
   }
+
+  /**
+   * Every pooled connection in use: the database still answers them, so /api/health stays 200 with
+   * the database degraded (pool exhausted), while /api/ready takes the node out of rotation.
+   */
+  @Test
+  void shouldReportASaturatedPoolAsDegradedNotDown() throws Exception {
+    try (TestServer small =
+        TestServer.start(java.util.Map.of("PG_POOL_MAX", "3", "PG_POOL_TIMEOUT_MS", "250"))) {
+      assertThat(small.get("/api/health").status()).isEqualTo(200);
+      javax.sql.DataSource pool = small.bean(javax.sql.DataSource.class);
+      java.util.List<java.sql.Connection> held = new java.util.ArrayList<>();
+      try {
+        while (true) {
+          try {
+            held.add(pool.getConnection());
+          } catch (java.sql.SQLException e) {
+            break; // every connection is held
+          }
+        }
+        Response health = small.get("/api/health");
+        assertThat(health.status()).as(health.body()).isEqualTo(200);
+        JsonNode database = health.json().path("checks").path("database");
+        assertThat(database.path("status").asString()).isEqualTo("degraded");
+        assertThat(database.path("details").path("error").asString()).contains("pool exhausted");
+        assertThat(health.json().path("status").asString()).isEqualTo("degraded");
+        assertThat(small.get("/api/ready").status()).isEqualTo(503);
+      } finally {
+        for (java.sql.Connection c : held) {
+          c.close();
+        }
+      }
+      assertThat(
+              small
+                  .get("/api/health")
+                  .json()
+                  .path("checks")
+                  .path("database")
+                  .path("status")
+                  .asString())
+          .isEqualTo("up");
+    }
+  }
 }
