@@ -40,8 +40,19 @@ public final class ServerLauncher {
     SpringApplication app = new SpringApplication(ArbiterApplication.class);
     app.setBannerMode(Banner.Mode.OFF);
     app.setRegisterShutdownHook(registerShutdownHook);
-    app.setDefaultProperties(springProperties(config));
-    app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("arbiterConfig", config));
+    Map<String, Object> properties = springProperties(config);
+    // As defaults they set up logging, which starts before any initializer; first among the
+    // sources they win over Spring's own variables in the environment (SERVER_PORT,
+    // SERVER_SHUTDOWN, SERVER_FORWARD_HEADERS_STRATEGY…), so PORT, graceful shutdown and the
+    // refusal of forwarded headers from untrusted peers hold whatever else the environment says.
+    app.setDefaultProperties(properties);
+    app.addInitializers(
+        ctx -> {
+          ctx.getEnvironment()
+              .getPropertySources()
+              .addFirst(new org.springframework.core.env.MapPropertySource("arbiter", properties));
+          ctx.getBeanFactory().registerSingleton("arbiterConfig", config);
+        });
     return new Running(app.run());
   }
 

@@ -63,10 +63,8 @@ class ValidateCommand implements Callable<Integer> {
     CatalogDefinitions definitions;
     try {
       // policies are checked against the horizon the servers run with
-      definitions =
-          new CatalogDefinitions(
-              ConfigLoader.contactHistory(System.getenv()),
-              ConfigLoader.externalModelUrls(System.getenv()));
+      ConfigLoader.CatalogChecks checks = ConfigLoader.catalogChecks(System.getenv());
+      definitions = new CatalogDefinitions(checks.contactHistory(), checks.externalModelUrls());
     } catch (ConfigException e) {
       System.err.println(
           "arbiter validate: the configuration has " + e.problems().size() + " problem(s):");

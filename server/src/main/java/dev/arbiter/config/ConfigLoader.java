@@ -105,23 +105,18 @@ public final class ConfigLoader {
     return new ConfigLoader(env, true).build();
   }
 
-  /**
-   * The contact history's settings alone ({@link #contactHistory()}), for commands that need
-   * nothing else of the configuration ({@code arbiter validate}).
-   *
-   * @throws ConfigException naming every problem of those variables
-   */
-  public static ContactHistoryProperties contactHistory(Map<String, String> env) {
-    return only(env, ConfigLoader::contactHistory);
-  }
+  /** What checking a catalog needs of the configuration: see {@link #catalogChecks}. */
+  public record CatalogChecks(
+      ContactHistoryProperties contactHistory, ExternalModelUrls externalModelUrls) {}
 
   /**
-   * {@code ARBITER_EXTERNAL_MODEL_URLS} alone, for commands that validate a catalog.
+   * The contact history's settings and {@code ARBITER_EXTERNAL_MODEL_URLS} alone, for commands that
+   * check a catalog and need nothing else of the configuration ({@code arbiter validate}).
    *
-   * @throws ConfigException naming its problem
+   * @throws ConfigException naming every problem of those variables at once
    */
-  public static ExternalModelUrls externalModelUrls(Map<String, String> env) {
-    return only(env, ConfigLoader::externalModelUrls);
+  public static CatalogChecks catalogChecks(Map<String, String> env) {
+    return only(env, l -> new CatalogChecks(l.contactHistory(), l.externalModelUrls()));
   }
 
   /** One part of the configuration, read alone; its problems thrown. */
@@ -220,7 +215,8 @@ public final class ConfigLoader {
             problems.add("API_KEY_PEPPER must be at least 32 bytes (openssl rand -base64 32)");
           }
         });
-    if (database.isPresent() && pepper.isEmpty() && env.get("DATABASE_URL") != null) {
+    // whether DATABASE_URL parses or not: both problems are reported at once
+    if (pepper.isEmpty() && string("DATABASE_URL").isPresent()) {
       problems.add(
           "API_KEY_PEPPER is required when DATABASE_URL is set: every node must hash API keys"
               + " with the same pepper (openssl rand -base64 32)");

@@ -88,10 +88,11 @@ class CliIntegrationTests {
             "serve");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.stderr())
-        .contains("4 problem(s)")
+        .contains("5 problem(s)")
         .contains("PORT must be an integer")
         .contains("PG_POOL_MAX must be between 1 and 1000")
         .contains("DATABASE_URL is invalid")
+        .contains("API_KEY_PEPPER is required when DATABASE_URL is set")
         .contains("LOG_FORMAT must be json or text");
   }
 
@@ -207,6 +208,9 @@ class CliIntegrationTests {
     }
     env.put("PORT", Integer.toString(port));
     env.put("ARBITER_BIND_ADDRESS", "127.0.0.1");
+    // Spring's own variables do not override Arbiter's: it listens on PORT, shuts down gracefully
+    env.put("SERVER_PORT", "1");
+    env.put("SERVER_SHUTDOWN", "immediate");
     Process p = launch(env, "serve", "--demo");
     try {
       CompletableFuture<String> out =

@@ -241,6 +241,26 @@ class ConfigLoaderTests {
         .containsEntry("security.protocol", "SSL");
   }
 
+  /** arbiter validate's part of the configuration reports both variables' problems at once. */
+  @Test
+  void shouldReportEveryProblemOfWhatCheckingACatalogNeeds() {
+    ConfigException refused =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                ConfigLoader.catalogChecks(
+                    Map.of(
+                        "ARBITER_CONTACT_MAX_EVENTS", "many",
+                        "ARBITER_EXTERNAL_MODEL_URLS", "ftp://models.internal/")));
+    assertThat(refused).isNotNull();
+    assertThat(String.join("\n", refused.problems()))
+        .contains("ARBITER_CONTACT_MAX_EVENTS")
+        .contains("ARBITER_EXTERNAL_MODEL_URLS");
+    ConfigLoader.CatalogChecks defaults = ConfigLoader.catalogChecks(Map.of());
+    assertThat(defaults.contactHistory()).isNotNull();
+    assertThat(defaults.externalModelUrls()).isNotNull();
+  }
+
   @Test
   void shouldRequireABindAddressOfThisMachine() {
     for (String good : List.of("0.0.0.0", "127.0.0.1", "::1", "localhost")) {
@@ -482,6 +502,8 @@ class ConfigLoaderTests {
                     .contains("PORT must be between 0 and 65535")
                     .contains("PG_POOL_MAX must be an integer")
                     .contains("DATABASE_URL is invalid")
+                    // a malformed DATABASE_URL does not hide that the pepper it needs is missing
+                    .contains("API_KEY_PEPPER is required when DATABASE_URL is set")
                     .contains("REDIS_URL is invalid")
                     .contains("LOG_FORMAT must be json or text")
                     .contains("LOG_LEVEL must be one of")
