@@ -20,4 +20,28 @@ public record AuditEntry(
     String resourceId,
     String requestId,
     Map<String, Object> before,
-    Map<String, Object> after) {}
+    Map<String, Object> after) {
+
+  /** An entry with a new id, made at {@code at} by the request whose id the log context holds. */
+  public static AuditEntry of(
+      Instant at,
+      String actor,
+      String action,
+      String kind,
+      String key,
+      String resourceId,
+      Map<String, Object> before,
+      Map<String, Object> after) {
+    return new AuditEntry(
+        dev.arbiter.shared.Ids.newId(),
+        at,
+        actor,
+        action,
+        kind,
+        key,
+        resourceId,
+        org.slf4j.MDC.get("requestId"),
+        before,
+        after);
+  }
+}

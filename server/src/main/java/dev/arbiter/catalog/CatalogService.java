@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.slf4j.MDC;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -515,17 +514,7 @@ public class CatalogService {
       Map<String, Object> after) {
     audit.record(
         tenantId,
-        new AuditEntry(
-            Ids.newId(),
-            now(),
-            actor,
-            action,
-            r.kind().stored(),
-            r.key(),
-            r.id(),
-            MDC.get("requestId"),
-            before,
-            after));
+        AuditEntry.of(now(), actor, action, r.kind().stored(), r.key(), r.id(), before, after));
   }
 
   /** The resource of {@code kind} and {@code key} in {@code all}, or 404. */

@@ -4,7 +4,6 @@ import dev.arbiter.audit.AuditEntry;
 import dev.arbiter.audit.AuditLog;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
-import dev.arbiter.shared.Ids;
 import dev.arbiter.shared.Page;
 import java.time.Clock;
 import java.time.Instant;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.MDC;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -259,17 +257,8 @@ public class OutboxEvents {
       Map<String, Object> after) {
     audit.record(
         tenantId,
-        new AuditEntry(
-            Ids.newId(),
-            clock.instant(),
-            actor,
-            action,
-            "outbox_event",
-            key,
-            resourceId,
-            MDC.get("requestId"),
-            before,
-            after));
+        AuditEntry.of(
+            clock.instant(), actor, action, "outbox_event", key, resourceId, before, after));
   }
 
   private static Map<String, Object> audited(StoredEvent e) {

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.MDC;
 
 /**
  * Creates, resolves and revokes API keys. Resolution runs on every request, so hits are cached for
@@ -205,17 +204,7 @@ public class ApiKeyService {
       String tenantId, String keyId, String actor, String action, Map<String, Object> after) {
     audit.record(
         tenantId,
-        new AuditEntry(
-            Ids.newId(),
-            clock.instant(),
-            actor,
-            action,
-            "api_key",
-            keyId,
-            keyId,
-            MDC.get("requestId"),
-            null,
-            after));
+        AuditEntry.of(clock.instant(), actor, action, "api_key", keyId, keyId, null, after));
   }
 
   /** What the audit log keeps of a key: never its secret or hash. */

@@ -4,7 +4,6 @@ import dev.arbiter.audit.AuditEntry;
 import dev.arbiter.audit.AuditLog;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.FieldError;
-import dev.arbiter.shared.Ids;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.MDC;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Reads and changes tenant settings with optimistic locking and an audit entry per change. */
@@ -116,15 +114,13 @@ public class TenantSettingsService {
               }
               audit.record(
                   tenantId,
-                  new AuditEntry(
-                      Ids.newId(),
+                  AuditEntry.of(
                       now,
                       actor,
                       "update",
                       "tenant_settings",
                       null,
                       tenantId,
-                      MDC.get("requestId"),
                       current.view(),
                       next.view()));
               return next;

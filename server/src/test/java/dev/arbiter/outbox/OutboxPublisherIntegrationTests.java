@@ -377,35 +377,13 @@ class OutboxPublisherIntegrationTests {
    */
   @Test
   void shouldPauseLongerThanThePollIntervalAfterRefusalsInARow() {
-    String url = database();
-    String topic = kafka.newTopic(1);
-    insert(url, events(1), 1);
-    OutboxProperties props =
-        OutboxFixtures.props(kafka.bootstrapServers(), topic, Duration.ofMillis(200), 3);
-    AtomicInteger sends = new AtomicInteger();
-    long[] sentAt = new long[8];
-    try (var running =
-        OutboxFixtures.publisher(
-            url,
-            props,
-            producers(
-                props,
-                sends,
-                (nth, record, callback, real) -> {
-                  if (nth <= sentAt.length) {
-                    sentAt[nth - 1] = System.nanoTime();
-                  }
-                  if (nth <= 6) {
-                    RuntimeException e =
-                        new org.apache.kafka.common.errors.SaslAuthenticationException(
-                            "injected: authentication failed");
-                    callback.onCompletion(null, e);
-                    return java.util.concurrent.CompletableFuture.failedFuture(e);
-                  }
-                  return real.send(record, callback);
-                }))) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> count(url, "published") == 1);
-    }
+    long[] sentAt = new long[7];
+    attemptsAfterFailedSends(
+        6,
+        nth ->
+            new org.apache.kafka.common.errors.SaslAuthenticationException(
+                "injected: authentication failed"),
+        sentAt);
     assertThat(Duration.ofNanos(sentAt[5] - sentAt[4]))
         .isGreaterThanOrEqualTo(Duration.ofMillis(400));
   }
@@ -417,6 +395,12 @@ class OutboxPublisherIntegrationTests {
    */
   private int attemptsAfterFailedSends(
       int failed, java.util.function.IntFunction<RuntimeException> failure) {
+    return attemptsAfterFailedSends(failed, failure, new long[0]);
+  }
+
+  /** As above, also noting when each of the first {@code sentAt.length} sends was made. */
+  private int attemptsAfterFailedSends(
+      int failed, java.util.function.IntFunction<RuntimeException> failure, long[] sentAt) {
     String url = database();
     String topic = kafka.newTopic(1);
     insert(url, events(1), 1);
@@ -431,6 +415,9 @@ class OutboxPublisherIntegrationTests {
                 props,
                 sends,
                 (nth, record, callback, real) -> {
+                  if (nth <= sentAt.length) {
+                    sentAt[nth - 1] = System.nanoTime();
+                  }
                   if (nth <= failed) {
                     RuntimeException e = failure.apply(nth);
                     callback.onCompletion(null, e);
