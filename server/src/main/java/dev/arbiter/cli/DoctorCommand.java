@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import picocli.CommandLine.Command;
@@ -283,15 +282,13 @@ class DoctorCommand implements Callable<Integer> {
       m.put("target", redis.target());
       m.put("latencyMs", redis.ping().toMillis());
       m.put("status", "up");
-      Function<String, Map<String, String>> info =
-          section -> fields(redis.call(c -> c.info(section)));
-      Map<String, String> server = info.apply("server");
-      Map<String, String> memory = info.apply("memory");
+      Map<String, String> server = info(redis, "server");
+      Map<String, String> memory = info(redis, "memory");
       m.put("version", server.get("redis_version"));
       m.put("usedMemory", memory.get("used_memory_human"));
       m.put("maxMemory", memory.get("maxmemory_human"));
       m.put("maxMemoryPolicy", memory.get("maxmemory_policy"));
-      m.put("persistence", fields(redis.call(c -> c.info("persistence"))).get("aof_enabled"));
+      m.put("persistence", info(redis, "persistence").get("aof_enabled"));
     } catch (RuntimeException e) {
       m.put("status", "down");
       m.put("error", String.valueOf(e.getMessage()));
@@ -299,10 +296,10 @@ class DoctorCommand implements Callable<Integer> {
     return m;
   }
 
-  /** {@code key:value} lines of an INFO reply. */
-  private static Map<String, String> fields(String info) {
+  /** The {@code key:value} lines of Redis's INFO {@code section}. */
+  private static Map<String, String> info(FailFastRedis redis, String section) {
     Map<String, String> m = new LinkedHashMap<>();
-    for (String line : info.split("\r?\n")) {
+    for (String line : redis.call(c -> c.info(section)).split("\r?\n")) {
       int colon = line.indexOf(':');
       if (colon > 0 && !line.startsWith("#")) {
         m.put(line.substring(0, colon), line.substring(colon + 1).trim());

@@ -39,10 +39,9 @@ public class DatabaseHealthCheck implements HealthCheck {
       s.execute("select 1");
       status = CheckResult.UP;
     } catch (Exception e) {
-      HikariPoolMXBean mx = pool.getHikariPoolMXBean();
       if (e instanceof java.sql.SQLTransientConnectionException
-          && mx != null
-          && mx.getActiveConnections() >= pool.getMaximumPoolSize()) {
+          && pool.getHikariPoolMXBean() != null
+          && pool.getHikariPoolMXBean().getActiveConnections() >= pool.getMaximumPoolSize()) {
         // every connection is in use, so the database answers them: the node is saturated (more
         // requests than PG_POOL_MAX connections serve), not cut off from its database
         status = CheckResult.DEGRADED;

@@ -1,10 +1,13 @@
 package dev.arbiter.web;
 
 import dev.arbiter.shared.ApiException;
+import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
@@ -13,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Refuses request bodies larger than the configured limit with 413 {@code PAYLOAD_TOO_LARGE}, so
@@ -21,9 +23,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * A body whose declared length is over the limit is refused before it is read, and before
  * authentication; a body of undeclared length (chunked) is read through a counter that fails the
  * request once it passes the limit. A request within its declared length costs one comparison.
- * Catalog imports have a limit of their own ({@code ARBITER_MAX_CATALOG_BYTES}).
+ * Catalog imports have a limit of their own ({@code ARBITER_MAX_CATALOG_BYTES}). A plain filter
+ * (registered for request dispatches only): every request passes it, so it keeps no per-request
+ * bookkeeping of its own.
  */
-public final class RequestSizeFilter extends OncePerRequestFilter {
+public final class RequestSizeFilter implements Filter {
   static final String CATALOG_IMPORT = "/api/v1/catalog/import";
 
   private final long maxBytes;
@@ -41,9 +45,10 @@ public final class RequestSizeFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(
-      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws ServletException, IOException {
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
     boolean catalog = request.getRequestURI().startsWith(CATALOG_IMPORT);
     long limit = catalog ? maxCatalogBytes : maxBytes;
     long declared = request.getContentLengthLong();

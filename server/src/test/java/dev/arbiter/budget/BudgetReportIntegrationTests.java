@@ -112,24 +112,8 @@ class BudgetReportIntegrationTests {
   /** The list is cursor-paginated by offer key, as every list; a page reads its own lines. */
   @Test
   void shouldPageThroughTheBudgetedOffersByKey() {
-    for (String key : List.of("zz-page-a", "zz-page-b")) {
-      Response created =
-          server.post(
-              "/api/v1/offers",
-              Map.of(
-                  "key",
-                  key,
-                  "name",
-                  key,
-                  "status",
-                  "active",
-                  "priority",
-                  10,
-                  "budget",
-                  Map.of("maxDecisions", 10, "period", "total")),
-              editor);
-      assertThat(created.status()).as(created.body()).isEqualTo(201);
-    }
+    createOffer("zz-page-a", 10, 100);
+    createOffer("zz-page-b", 10, 100);
     List<String> keys = new java.util.ArrayList<>();
     String cursor = null;
     do {

@@ -21,7 +21,10 @@ public class JdbcApiKeyRepository implements ApiKeyRepository {
       from api_keys k join tenants t on t.id = k.tenant_id
       """;
 
-  /** Where a revocation is announced, with the key's id: {@code ApiKeyRevocationListener}. */
+  /**
+   * Where a revocation is announced, with the key's id; every node's listener (ServerWiring's
+   * {@code apiKeyRevocationListener}) drops the key from its cache.
+   */
   public static final String CHANNEL = "arbiter_api_keys";
 
   private final JdbcClient jdbc;
