@@ -211,6 +211,7 @@ class CliIntegrationTests {
     // Spring's own variables do not override Arbiter's: it listens on PORT, shuts down gracefully
     env.put("SERVER_PORT", "1");
     env.put("SERVER_SHUTDOWN", "immediate");
+    env.put("LOG_FORMAT", "json");
     Process p = launch(env, "serve", "--demo");
     try {
       CompletableFuture<String> out =
@@ -273,6 +274,28 @@ class CliIntegrationTests {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(out.get()).contains("ARBITER_API_KEY=ak_");
+      // the slow request's access line: one JSON object (no key twice), status and duration as
+      // numbers
+      tools.jackson.databind.json.JsonMapper json =
+          tools.jackson.databind.json.JsonMapper.builder()
+              .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              .build();
+      assertThat(
+              out.get()
+                  .lines()
+                  .filter(l -> l.startsWith("{") && l.contains("\"arbiter.access\""))
+                  .map(json::readTree)
+                  .filter(l -> l.path("route").asString().equals("/api/v1/test/slow")))
+          .singleElement()
+          .satisfies(
+              l -> {
+                assertThat(l.path("status").isInt()).as("status is a number: %s", l).isTrue();
+                assertThat(l.path("status").asInt()).isEqualTo(200);
+                assertThat(l.path("durationMs").isIntegralNumber()).isTrue();
+                assertThat(l.path("durationMs").asLong()).isGreaterThanOrEqualTo(2000);
+                assertThat(l.path("tenant").asString()).isEqualTo("demo");
+                assertThat(l.path("requestId").asString()).isNotBlank();
+              });
     } finally {
       p.destroyForcibly();
     }
