@@ -1,6 +1,7 @@
 package dev.arbiter.cli;
 
 import dev.arbiter.config.ArbiterConfig;
+import dev.arbiter.config.ConfigLoader;
 import dev.arbiter.db.Database;
 import dev.arbiter.security.ApiKeyHasher;
 import dev.arbiter.security.ApiKeyService;
@@ -46,7 +47,7 @@ class ApiKeyCommand implements Runnable {
     @Override
     public Integer call() {
       CliSupport.quietLogging();
-      ArbiterConfig config = CliSupport.config(Map.of(), System.err);
+      ArbiterConfig config = CliSupport.config(Map.of(), System.err, ConfigLoader.Need.API_KEYS);
       if (config == null) {
         return ExitCodes.BAD_CONFIGURATION;
       }

@@ -16,24 +16,16 @@ final class CliSupport {
   private CliSupport() {}
 
   /**
-   * Loads the configuration from the environment plus command-line overrides, or prints every
-   * problem to {@code err} and returns null.
+   * Loads the configuration from the environment plus command-line overrides, for a command that
+   * needs {@code needs} ({@link ConfigLoader#loadFor}), or prints every problem to {@code err} and
+   * returns null.
    */
-  static ArbiterConfig config(Map<String, String> overrides, PrintStream err) {
-    return config(overrides, err, false);
-  }
-
-  /** As {@link #config(Map, PrintStream)}, also requiring {@code KAFKA_BOOTSTRAP_SERVERS}. */
-  static ArbiterConfig configRequiringKafka(Map<String, String> overrides, PrintStream err) {
-    return config(overrides, err, true);
-  }
-
-  private static ArbiterConfig config(
-      Map<String, String> overrides, PrintStream err, boolean kafkaRequired) {
+  static ArbiterConfig config(
+      Map<String, String> overrides, PrintStream err, ConfigLoader.Need... needs) {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.putAll(overrides);
     try {
-      return kafkaRequired ? ConfigLoader.loadRequiringKafka(env) : ConfigLoader.load(env);
+      return ConfigLoader.loadFor(env, needs);
     } catch (ConfigException e) {
       err.println("arbiter: the configuration has " + e.problems().size() + " problem(s):");
       for (String p : e.problems()) {

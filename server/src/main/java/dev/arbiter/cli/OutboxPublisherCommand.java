@@ -3,6 +3,7 @@ package dev.arbiter.cli;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import dev.arbiter.ServerLauncher;
 import dev.arbiter.config.ArbiterConfig;
+import dev.arbiter.config.ConfigLoader;
 import dev.arbiter.db.Database;
 import dev.arbiter.ops.MetricsHttpServer;
 import dev.arbiter.outbox.OutboxMaintenance;
@@ -53,7 +54,7 @@ class OutboxPublisherCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ArbiterConfig config = CliSupport.configRequiringKafka(Map.of(), System.err);
+    ArbiterConfig config = CliSupport.config(Map.of(), System.err, ConfigLoader.Need.KAFKA);
     if (config == null) {
       return ExitCodes.BAD_CONFIGURATION;
     }

@@ -2,6 +2,7 @@ package dev.arbiter.cli;
 
 import dev.arbiter.ServerLauncher;
 import dev.arbiter.config.ArbiterConfig;
+import dev.arbiter.config.ConfigLoader;
 import dev.arbiter.demo.DemoSeeder;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -40,7 +41,7 @@ class ServeCommand implements Callable<Integer> {
     if (port != null) {
       overrides.put("PORT", port.toString());
     }
-    ArbiterConfig config = CliSupport.config(overrides, System.err);
+    ArbiterConfig config = CliSupport.config(overrides, System.err, ConfigLoader.Need.API_KEYS);
     if (config == null) {
       return ExitCodes.BAD_CONFIGURATION;
     }

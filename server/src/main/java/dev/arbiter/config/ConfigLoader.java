@@ -82,27 +82,45 @@ public final class ConfigLoader {
   private static final Pattern HOST_PORT = Pattern.compile("^[^\\s:/,]+:(\\d{1,5})$");
 
   private static final String KAFKA_CLIENT_PREFIX = "KAFKA_CLIENT_";
+
+  /** What a process needs configured beyond what every process does. */
+  public enum Need {
+    /**
+     * It checks API keys ({@code serve}, {@code api-key}): with an external database, {@code
+     * API_KEY_PEPPER} is required, as every node must hash keys alike.
+     */
+    API_KEYS,
+    /** It cannot work without Kafka ({@code outbox-publisher}): {@code KAFKA_BOOTSTRAP_SERVERS}. */
+    KAFKA
+  }
+
   private final Map<String, String> env;
-  private final boolean kafkaRequired;
+  private final Set<Need> needs;
   private final List<String> problems = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
 
-  private ConfigLoader(Map<String, String> env, boolean kafkaRequired) {
+  private ConfigLoader(Map<String, String> env, Set<Need> needs) {
     this.env = env;
-    this.kafkaRequired = kafkaRequired;
-  }
-
-  /** Loads the configuration from {@code env}, or throws listing every problem found. */
-  public static ArbiterConfig load(Map<String, String> env) {
-    return new ConfigLoader(env, false).build();
+    this.needs = needs;
   }
 
   /**
-   * As {@link #load(Map)}, for commands that cannot work without Kafka ({@code outbox-publisher}):
-   * a missing {@code KAFKA_BOOTSTRAP_SERVERS} is one more problem.
+   * Loads the configuration of a server ({@link Need#API_KEYS}) from {@code env}, or throws listing
+   * every problem found.
    */
-  public static ArbiterConfig loadRequiringKafka(Map<String, String> env) {
-    return new ConfigLoader(env, true).build();
+  public static ArbiterConfig load(Map<String, String> env) {
+    return loadFor(env, Need.API_KEYS);
+  }
+
+  /**
+   * Loads the configuration of a process that needs {@code needs} (and no more: a secret a process
+   * does not use is not required of it, so the publisher tier and {@code migrate} run without the
+   * API key pepper), or throws listing every problem found.
+   */
+  public static ArbiterConfig loadFor(Map<String, String> env, Need... needs) {
+    Set<Need> set = java.util.EnumSet.noneOf(Need.class);
+    set.addAll(List.of(needs));
+    return new ConfigLoader(env, set).build();
   }
 
   /** What checking a catalog needs of the configuration: see {@link #catalogChecks}. */
@@ -122,7 +140,7 @@ public final class ConfigLoader {
   /** One part of the configuration, read alone; its problems thrown. */
   private static <T> T only(
       Map<String, String> env, java.util.function.Function<ConfigLoader, T> part) {
-    ConfigLoader loader = new ConfigLoader(env, false);
+    ConfigLoader loader = new ConfigLoader(env, Set.of());
     T value = part.apply(loader);
     if (!loader.problems.isEmpty()) {
       throw new ConfigException(loader.problems);
@@ -216,7 +234,7 @@ public final class ConfigLoader {
           }
         });
     // whether DATABASE_URL parses or not: both problems are reported at once
-    if (pepper.isEmpty() && string("DATABASE_URL").isPresent()) {
+    if (pepper.isEmpty() && needs.contains(Need.API_KEYS) && string("DATABASE_URL").isPresent()) {
       problems.add(
           "API_KEY_PEPPER is required when DATABASE_URL is set: every node must hash API keys"
               + " with the same pepper (openssl rand -base64 32)");
@@ -449,7 +467,7 @@ public final class ConfigLoader {
             }
           }
         });
-    if (servers.isEmpty() && kafkaRequired) {
+    if (servers.isEmpty() && needs.contains(Need.KAFKA)) {
       problems.add(
           "KAFKA_BOOTSTRAP_SERVERS is required by outbox-publisher (e.g. kafka-1:9092,kafka-2:9092)");
     }

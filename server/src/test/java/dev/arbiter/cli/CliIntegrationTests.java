@@ -182,7 +182,8 @@ class CliIntegrationTests {
 
   @Test
   void shouldCreateTenantsAndShowMigrations() throws Exception {
-    Map<String, String> db = database();
+    // no API_KEY_PEPPER: tenant create and migrate hash no key, so they do not need the secret
+    Map<String, String> db = Map.of("DATABASE_URL", TestDatabase.newDatabase());
     Result created = run(db, "tenant", "create", "globex", "--name", "Globex");
     assertThat(created.exitCode()).as(created.stderr()).isEqualTo(0);
     assertThat(created.stdout()).contains("Created tenant globex");
@@ -195,6 +196,9 @@ class CliIntegrationTests {
         .contains("tenants and api keys")
         .contains("Success")
         .contains("Pending: 0");
+    Result key = run(db, "api-key", "create", "--tenant", "globex", "--role", "viewer");
+    assertThat(key.exitCode()).isEqualTo(2);
+    assertThat(key.stderr()).contains("API_KEY_PEPPER is required when DATABASE_URL is set");
     Result version = run(Map.of(), "version");
     assertThat(version.stdout()).startsWith("arbiter ");
   }

@@ -602,6 +602,37 @@ class ConfigLoaderTests {
   }
 
   @Test
+  void shouldRequireThePepperOnlyOfProcessesThatCheckApiKeys() {
+    Map<String, String> env =
+        Map.of(
+            "DATABASE_URL",
+            "postgresql://arbiter@db.internal:5432/arbiter",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "kafka-1:9092");
+    assertThatThrownBy(() -> ConfigLoader.load(env))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                    .contains("API_KEY_PEPPER is required when DATABASE_URL is set"));
+    assertThatThrownBy(() -> ConfigLoader.loadFor(env, ConfigLoader.Need.API_KEYS))
+        .isInstanceOf(ConfigException.class);
+    // the publisher tier, migrate and tenant create hash no key: the secret stays off their hosts
+    assertThat(ConfigLoader.loadFor(env, ConfigLoader.Need.KAFKA).apiKeyPepper()).isEmpty();
+    assertThat(ConfigLoader.loadFor(env).apiKeyPepper()).isEmpty();
+    // a pepper given anyway is still checked
+    Map<String, String> shortPepper = new HashMap<>(env);
+    shortPepper.put("API_KEY_PEPPER", "short");
+    assertThatThrownBy(() -> ConfigLoader.loadFor(shortPepper, ConfigLoader.Need.KAFKA))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(String.join("\n", e.problems()))
+                    .contains("API_KEY_PEPPER must be at least 32 bytes"));
+  }
+
+  @Test
   void shouldReportEveryOutboxProblemAtOnceAndRequireKafkaForThePublisherTier() {
     Map<String, String> env = new HashMap<>();
     env.put("KAFKA_TOPIC", "bad topic!");
@@ -610,7 +641,7 @@ class ConfigLoaderTests {
     env.put("OUTBOX_RETENTION", "P1X");
     env.put("OUTBOX_PUBLISHER_INPROCESS", "perhaps");
     env.put("CRON_SECRET", "short");
-    assertThatThrownBy(() -> ConfigLoader.loadRequiringKafka(env))
+    assertThatThrownBy(() -> ConfigLoader.loadFor(env, ConfigLoader.Need.KAFKA))
         .isInstanceOfSatisfying(
             ConfigException.class,
             e ->
