@@ -27,7 +27,6 @@ import dev.arbiter.contact.jdbc.JdbcInteractionReader;
 import dev.arbiter.contact.jdbc.JdbcUnsharedInteractions;
 import dev.arbiter.db.Database;
 import dev.arbiter.db.DebouncedNotifier;
-import dev.arbiter.db.NotificationListener;
 import dev.arbiter.decision.DecisionLog;
 import dev.arbiter.decision.DecisionLogRepository;
 import dev.arbiter.decision.DecisionMetrics;
@@ -71,6 +70,7 @@ import dev.arbiter.scoring.ModelStates;
 import dev.arbiter.scoring.jdbc.JdbcModelStateRepository;
 import dev.arbiter.security.ApiKeyHasher;
 import dev.arbiter.security.ApiKeyRepository;
+import dev.arbiter.security.ApiKeyRevocationListener;
 import dev.arbiter.security.ApiKeyService;
 import dev.arbiter.security.AuthFailureLimiter;
 import dev.arbiter.security.Authenticator;
@@ -191,22 +191,11 @@ class ServerWiring implements WebMvcConfigurer {
     return new ApiKeyService(keys, new ApiKeyHasher(Pepper.resolve(config)), audit, clock);
   }
 
-  /**
-   * Revocations made on other nodes reach this node's key cache at once. When the connection is
-   * lost the cache is kept (the database is likely down, and requests go on with the keys they have
-   * until the cache's TTL); when LISTEN starts again, revocations announced meanwhile may have been
-   * missed, so every cached key is looked up again.
-   */
+  /** Revocations made on other nodes reach this node's key cache at once; a health check. */
   @Bean(destroyMethod = "close")
-  NotificationListener apiKeyRevocationListener(
+  ApiKeyRevocationListener apiKeyRevocationListener(
       Database database, ApiKeyService keys, Clock clock) {
-    return new NotificationListener(
-        JdbcApiKeyRepository.CHANNEL,
-        database::connectDirect,
-        keys::forget,
-        keys::forgetAll,
-        () -> {},
-        clock);
+    return new ApiKeyRevocationListener(database::connectDirect, keys, clock);
   }
 
   @Bean(destroyMethod = "close")

@@ -6,8 +6,6 @@ import dev.arbiter.ops.CheckResult;
 import dev.arbiter.ops.HealthCheck;
 import java.sql.Connection;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,18 +57,8 @@ public class CatalogChangeListener implements HealthCheck, AutoCloseable {
 
   @Override
   public CheckResult check() {
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("since", listener.since().toString());
-    if (listener.lastError() != null) {
-      details.put("lastError", listener.lastError());
-    }
-    if (!listener.listening()) {
-      details.put(
-          "effect",
-          "catalog changes made on other nodes are found by polling the version once a second");
-    }
-    return new CheckResult(
-        listener.listening() ? CheckResult.UP : CheckResult.DOWN, 0, details, true);
+    return listener.health(
+        "catalog changes made on other nodes are found by polling the version once a second", true);
   }
 
   @Override

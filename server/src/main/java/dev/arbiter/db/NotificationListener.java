@@ -117,6 +117,30 @@ public final class NotificationListener implements AutoCloseable {
     }
   }
 
+  /**
+   * This listener as a health check's result: {@code up} while listening, else {@code down} with
+   * the last error and {@code effect}, what its owner does meanwhile.
+   *
+   * @param required whether {@code /api/ready} needs it up
+   */
+  public dev.arbiter.ops.CheckResult health(String effect, boolean required) {
+    java.util.Map<String, Object> details = new java.util.LinkedHashMap<>();
+    details.put("since", since.toString());
+    String error = lastError;
+    if (error != null) {
+      details.put("lastError", error);
+    }
+    boolean up = listening;
+    if (!up) {
+      details.put("effect", effect);
+    }
+    return new dev.arbiter.ops.CheckResult(
+        up ? dev.arbiter.ops.CheckResult.UP : dev.arbiter.ops.CheckResult.DOWN,
+        0,
+        details,
+        required);
+  }
+
   /** Whether LISTEN is active now. */
   public boolean listening() {
     return listening;

@@ -87,6 +87,18 @@ class DatabaseOutageIntegrationTests {
       assertThat(health.json().path("checks").path("database").path("status").asString())
           .isEqualTo("down");
       assertThat(Duration.between(t0, Instant.now())).isLessThan(Duration.ofSeconds(10));
+      // the revocation listener lost its connection too: shown, with what it means
+      assertThat(health.json().path("checks").path("apiKeyListener").path("status").asString())
+          .isEqualTo("down");
+      assertThat(
+              health
+                  .json()
+                  .path("checks")
+                  .path("apiKeyListener")
+                  .path("details")
+                  .path("effect")
+                  .asString())
+          .contains("revoked on other nodes");
       Response ready = server.get("/api/ready");
       assertThat(ready.status()).isEqualTo(503);
       assertThat(ready.json().path("status").asString()).isEqualTo("degraded");
@@ -116,6 +128,18 @@ class DatabaseOutageIntegrationTests {
         }
       }
       assertThat(readyStatus).isEqualTo(200);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  server
+                      .get("/api/health")
+                      .json()
+                      .path("checks")
+                      .path("apiKeyListener")
+                      .path("status")
+                      .asString()
+                      .equals("up"));
       Response again = server.get("/api/v1/api-keys", auth(key, "acme"));
       assertThat(again.status()).isEqualTo(200);
       assertThat(again.json().path("data").size()).as("nothing stored was lost").isEqualTo(2);

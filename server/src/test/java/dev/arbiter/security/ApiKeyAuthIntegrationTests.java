@@ -210,6 +210,14 @@ class ApiKeyAuthIntegrationTests {
       String key = created.json().path("key").asString();
       // node b has it cached as live
       assertThat(b.get("/api/v1/me", auth(key, "acme")).status()).isEqualTo(200);
+      assertThat(
+              b.get("/api/health")
+                  .json()
+                  .path("checks")
+                  .path("apiKeyListener")
+                  .path("status")
+                  .asString())
+          .isEqualTo("up");
 
       assertThat(
               a.delete(
