@@ -43,7 +43,12 @@ public enum AuthError {
   /** The credential has no role in the tenant named by {@code X-Tenant-Id}. */
   TENANT_NOT_ALLOWED(403, "Tenant not allowed"),
   /** The credential's role in the tenant does not permit this operation. */
-  FORBIDDEN_ROLE(403, "Role lacks permission");
+  FORBIDDEN_ROLE(403, "Role lacks permission"),
+  /**
+   * A {@code /api/v1/cron/*} call without the configured {@code CRON_SECRET} (or with none
+   * configured).
+   */
+  CRON_UNAUTHORIZED(401, "Invalid cron secret");
 
   private final int status;
   private final String title;

@@ -51,12 +51,16 @@ public final class AuthFailureLimiter {
   private static final Logger log = LoggerFactory.getLogger(AuthFailureLimiter.class);
   private static final long WARN_EVERY_MILLIS = 60_000;
 
-  /** Failures of a credential checked against a secret: a lookup or a signature check each. */
+  /**
+   * Failures of a credential checked against a secret: a lookup or a signature check each, or a
+   * wrong cron secret (a short secret could otherwise be guessed online).
+   */
   private static final Set<AuthError> COUNTED =
       EnumSet.of(
           AuthError.AUTH_INVALID_API_KEY,
           AuthError.AUTH_BAD_SIGNATURE,
-          AuthError.AUTH_UNKNOWN_KEY_ID);
+          AuthError.AUTH_UNKNOWN_KEY_ID,
+          AuthError.CRON_UNAUTHORIZED);
 
   /** What {@link #admit} decided. */
   public record Admission(boolean allowed, boolean permitTaken, Duration retryAfter) {
@@ -175,9 +179,10 @@ public final class AuthFailureLimiter {
 
   /**
    * Whether a failure with {@code error} counts against the address: a credential checked against a
-   * secret that did not match (an unknown API key, a bad signature, an unknown signing key). Not a
-   * missing or malformed one, nor a validly signed token that expired or names another issuer or
-   * audience (a real client with a stale token, not a guess), nor the identity provider being down.
+   * secret that did not match (an unknown API key, a bad signature, an unknown signing key, a wrong
+   * cron secret). Not a missing or malformed one, nor a validly signed token that expired or names
+   * another issuer or audience (a real client with a stale token, not a guess), nor the identity
+   * provider being down.
    */
   static boolean counts(AuthError error) {
     return COUNTED.contains(error);

@@ -72,6 +72,35 @@ class AuthFailureLimitIntegrationTests {
   }
 
   /**
+   * A wrong cron secret is a failed authentication too: an address guessing it is refused before
+   * its next secret is compared, the right one included, and its API-key guesses share the limit.
+   */
+  @Test
+  void shouldRefuseAnAddressGuessingTheCronSecret() {
+    String secret = "cron-secret-0123456789abcdef";
+    String path = "/api/v1/cron/outbox-reaper";
+    try (TestServer server =
+        TestServer.start(Map.of("ARBITER_AUTH_FAILURE_LIMIT", "3/1m", "CRON_SECRET", secret))) {
+      assertThat(server.post(path, null, "X-Cron-Secret", secret).status()).isEqualTo(200);
+      for (int i = 0; i < 4; i++) {
+        Response r = server.post(path, null, "X-Cron-Secret", "guess-" + i);
+        assertThat(r.status()).as("guess %d is compared and answered", i + 1).isEqualTo(401);
+        assertThat(r.code()).isEqualTo("CRON_UNAUTHORIZED");
+      }
+      Response refused = server.post(path, null, "X-Cron-Secret", secret);
+      assertThat(refused.status()).isEqualTo(429);
+      assertThat(refused.code()).isEqualTo("RATE_LIMITED");
+      assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 20L);
+      assertThat(server.get("/api/v1/me", badKey()).status())
+          .as("the address is refused for key lookups too")
+          .isEqualTo(429);
+      assertThat(metric(server, "arbiter_auth_failures_total{code=\"CRON_UNAUTHORIZED\"}"))
+          .isEqualTo(4);
+      assertThat(metric(server, "arbiter_auth_refused_total")).isEqualTo(2);
+    }
+  }
+
+  /**
    * A JWT needs no lookup: a user signing in from an address someone there is guessing keys from is
    * served while the address is refused for keys.
    */
