@@ -77,6 +77,9 @@ import java.util.OptionalInt;
  *     every cron call is refused
  * @param requestLimits the largest request bodies accepted ({@code ARBITER_MAX_REQUEST_BYTES},
  *     {@code ARBITER_MAX_CATALOG_BYTES})
+ * @param healthDetails what the anonymous health probes show of each check ({@code
+ *     ARBITER_HEALTH_DETAILS})
+ * @param readyRequires what {@code /api/ready} needs up ({@code ARBITER_READY_REQUIRES})
  * @param warnings settings that were ignored in favour of their defaults; log them at start
  */
 public record ArbiterConfig(
@@ -116,6 +119,8 @@ public record ArbiterConfig(
     OptionalInt publisherMetricsPort,
     Optional<String> cronSecret,
     RequestLimits requestLimits,
+    HealthDetails healthDetails,
+    ReadyRequires readyRequires,
     List<String> warnings) {
 
   /**
@@ -184,6 +189,30 @@ public record ArbiterConfig(
   public enum LogFormat {
     JSON,
     TEXT
+  }
+
+  /** What {@code /api/health} and {@code /api/ready} show of each check to anyone who asks. */
+  public enum HealthDetails {
+    /**
+     * Statuses, latencies, counts and modes; not where dependencies are, their error texts, nor
+     * which tenants' models have an open breaker (the probes need no credential, and may be
+     * reachable from outside).
+     */
+    SAFE,
+    /** Everything each check reports, for a server only operators can reach. */
+    FULL
+  }
+
+  /** What {@code /api/ready} needs up for the node to take traffic. */
+  public enum ReadyRequires {
+    /** Every configured dependency, as DESIGN has it: the database, Redis, Kafka, the listeners. */
+    ALL,
+    /**
+     * The database alone: a Redis or Kafka outage leaves every node serving on its fallbacks
+     * (in-process limits and counters, events kept in the outbox), instead of taking every node out
+     * of the load balancer at once.
+     */
+    DATABASE
   }
 
   @Override

@@ -258,6 +258,16 @@ public final class ConfigLoader {
         new ArbiterConfig.RequestLimits(
             intValue("ARBITER_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, 1 << 30),
             intValue("ARBITER_MAX_CATALOG_BYTES", DEFAULT_MAX_CATALOG_BYTES, 1024, 1 << 30));
+    ArbiterConfig.HealthDetails healthDetails =
+        choice(
+            "ARBITER_HEALTH_DETAILS",
+            ArbiterConfig.HealthDetails.SAFE,
+            ArbiterConfig.HealthDetails.FULL);
+    ArbiterConfig.ReadyRequires readyRequires =
+        choice(
+            "ARBITER_READY_REQUIRES",
+            ArbiterConfig.ReadyRequires.ALL,
+            ArbiterConfig.ReadyRequires.DATABASE);
     Duration traceRetention = duration("ARBITER_TRACE_RETENTION", Duration.ofDays(7));
     if (traceRetention.compareTo(Duration.ofMinutes(1)) < 0) {
       problems.add("ARBITER_TRACE_RETENTION must be at least 1 minute, got " + traceRetention);
@@ -346,6 +356,8 @@ public final class ConfigLoader {
         publisherMetricsPort,
         cronSecret,
         requestLimits,
+        healthDetails,
+        readyRequires,
         List.copyOf(warnings));
   }
 

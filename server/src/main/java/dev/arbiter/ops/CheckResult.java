@@ -22,6 +22,16 @@ public record CheckResult(
   public static final String DEGRADED = "degraded";
   public static final String DISABLED = "disabled";
 
+  /** This result without the details named {@code keys}. */
+  public CheckResult without(java.util.Set<String> keys) {
+    if (details == null || keys.stream().noneMatch(details::containsKey)) {
+      return this;
+    }
+    Map<String, Object> kept = new java.util.LinkedHashMap<>(details);
+    kept.keySet().removeAll(keys);
+    return new CheckResult(status, latencyMs, kept, required);
+  }
+
   @JsonIgnore
   public boolean ready() {
     return !required || UP.equals(status);

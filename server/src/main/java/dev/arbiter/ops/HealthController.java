@@ -1,11 +1,13 @@
 package dev.arbiter.ops;
 
+import dev.arbiter.config.ArbiterConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -15,19 +17,40 @@ import org.springframework.web.bind.annotation.RestController;
  * anything else is down or on a fallback) and 503 when it is down; {@code /api/ready} answers 200
  * only when every configured dependency is connected; {@code /health/live} only says the process
  * answers.
+ *
+ * <p>With {@code ARBITER_READY_REQUIRES=database}, {@code /api/ready} needs only the database up.
+ *
+ * <p>The probes need no credential, so unless {@code ARBITER_HEALTH_DETAILS=full} they leave out
+ * the details that would tell anyone who can reach them where the dependencies are and what failed
+ * ({@link #PRIVATE_DETAILS}: addresses, error texts, which tenants' models have an open breaker);
+ * statuses, latencies, counts and modes stay. The log has the errors, {@code arbiter doctor} the
+ * rest.
  */
 @RestController
 class HealthController {
+  /**
+   * Details shown only with {@code ARBITER_HEALTH_DETAILS=full}: a dependency's address ({@code
+   * target}), error texts (which may name hosts, users or paths) and the tenant and model of each
+   * open breaker ({@code open}; {@code openCount} stays).
+   */
+  static final Set<String> PRIVATE_DETAILS =
+      Set.of("target", "error", "lastError", "lastFlushError", "open");
+
   private final List<HealthCheck> checks;
   private final Clock clock;
   private final Instant started;
   private final String version;
+  private final boolean full;
+  private final boolean databaseOnly;
 
-  HealthController(List<HealthCheck> checks, Clock clock, BuildVersion version) {
+  HealthController(
+      List<HealthCheck> checks, Clock clock, BuildVersion version, ArbiterConfig config) {
     this.checks = checks;
     this.clock = clock;
     this.started = clock.instant();
     this.version = version.version();
+    this.full = config.healthDetails() == ArbiterConfig.HealthDetails.FULL;
+    this.databaseOnly = config.readyRequires() == ArbiterConfig.ReadyRequires.DATABASE;
   }
 
   @GetMapping("/api/health")
@@ -51,7 +74,10 @@ class HealthController {
   @GetMapping("/api/ready")
   ResponseEntity<Map<String, Object>> ready() {
     Map<String, CheckResult> results = runChecks();
-    boolean ready = results.values().stream().allMatch(CheckResult::ready);
+    boolean ready =
+        databaseOnly
+            ? results.get("database").ready()
+            : results.values().stream().allMatch(CheckResult::ready);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", ready ? "ready" : "degraded");
     body.put("checks", results);
@@ -74,7 +100,7 @@ class HealthController {
             new CheckResult(
                 CheckResult.DOWN, 0, Map.of("error", String.valueOf(e.getMessage())), true);
       }
-      results.put(check.name(), r);
+      results.put(check.name(), full ? r : r.without(PRIVATE_DETAILS));
     }
     return results;
   }

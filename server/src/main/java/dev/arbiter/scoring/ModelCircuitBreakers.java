@@ -152,6 +152,7 @@ public class ModelCircuitBreakers implements HealthCheck {
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("open", open);
+    details.put("openCount", open.size());
     details.put("total", registry.getAllCircuitBreakers().size());
     return new CheckResult(
         open.isEmpty() ? CheckResult.UP : CheckResult.DEGRADED, 0, details, false);

@@ -18,6 +18,7 @@ class EmbeddedPersistenceIntegrationTests {
     Path dataDir = Files.createTempDirectory("arbiter-persist");
     Map<String, String> env = new HashMap<>();
     env.put("ARBITER_DATA_DIR", dataDir.toString());
+    env.put("ARBITER_HEALTH_DETAILS", "full"); // the database's target is a private detail
     env.remove("API_KEY_PEPPER");
     String key;
     try (TestServer first = TestServer.startWithEnv(withoutPepper(env))) {

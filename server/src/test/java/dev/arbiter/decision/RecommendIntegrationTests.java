@@ -21,7 +21,8 @@ class RecommendIntegrationTests {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
+    // the open breaker's model is named in /api/health only with full details
+    server = TestServer.start(Map.of("ARBITER_HEALTH_DETAILS", "full"));
     server.bean(DemoSeeder.class).seed();
     editor = server.apiKey(DemoSeeder.TENANT, "editor");
     decision = server.apiKey(DemoSeeder.TENANT, "decision");

@@ -23,6 +23,92 @@ class OpsIntegrationTests {
     server.close();
   }
 
+  /**
+   * The probes need no credential: by default they leave out where the dependencies are, error
+   * texts and which tenant's model has an open breaker, and keep statuses and counts; {@code
+   * ARBITER_HEALTH_DETAILS=full} shows everything.
+   */
+  @Test
+  void shouldKeepAddressesErrorsAndTenantsOutOfTheProbesUnlessTold() {
+    java.util.Map<String, String> env = new java.util.HashMap<>(TestServer.sharedEnvWithRedis());
+    String dbUrl = env.get("DATABASE_URL");
+    String dbPort = dbUrl.replaceAll("^.*:(\\d+)/.*$", "$1");
+    String redisPort = Integer.toString(dev.arbiter.testsupport.TestRedis.uri().getPort());
+    for (String details : java.util.List.of("safe", "full")) {
+      env.put("ARBITER_HEALTH_DETAILS", details);
+      try (TestServer node = TestServer.startWithEnv(env)) {
+        String tenantId =
+            node.bean(dev.arbiter.tenant.TenantService.class).findOrCreate("acme", "Acme").id();
+        dev.arbiter.scoring.ModelCircuitBreakers breakers =
+            node.bean(dev.arbiter.scoring.ModelCircuitBreakers.class);
+        for (int i = 0; i < 5; i++) {
+          breakers.record(tenantId, "secret-model", "thompson", true);
+        }
+        for (String probe : java.util.List.of("/api/health", "/api/ready")) {
+          Response r = node.get(probe);
+          JsonNode checks = r.json().path("checks");
+          assertThat(checks.path("circuitBreakers").path("details").path("openCount").asInt())
+              .isEqualTo(1);
+          assertThat(checks.path("database").path("details").path("pool").has("max")).isTrue();
+          assertThat(checks.path("redis").path("status").asString()).isEqualTo("up");
+          if (details.equals("safe")) {
+            assertThat(r.body())
+                .as(probe)
+                .doesNotContain(tenantId)
+                .doesNotContain("secret-model")
+                .doesNotContain(":" + dbPort)
+                .doesNotContain(":" + redisPort)
+                .doesNotContain("\"target\"");
+          } else {
+            assertThat(checks.path("database").path("details").path("target").asString())
+                .contains(dbPort);
+            assertThat(checks.path("redis").path("details").path("target").asString())
+                .contains(redisPort);
+            assertThat(checks.path("circuitBreakers").path("details").path("open").toString())
+                .contains(tenantId + "/secret-model");
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * With Redis and Kafka unreachable, the default readiness takes the node out of rotation;
+   * ARBITER_READY_REQUIRES=database keeps it in, on its fallbacks, while /api/health says degraded.
+   */
+  @Test
+  void shouldStayReadyWithoutRedisAndKafkaWhenOnlyTheDatabaseIsRequired() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    for (String requires : java.util.List.of("all", "database")) {
+      try (TestServer node =
+          TestServer.start(
+              java.util.Map.of(
+                  "REDIS_URL", "redis://127.0.0.1:" + closed,
+                  "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + closed,
+                  "ARBITER_READY_REQUIRES", requires))) {
+        Response health = node.get("/api/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().path("status").asString()).isEqualTo("degraded");
+        assertThat(health.json().path("checks").path("redis").path("status").asString())
+            .isEqualTo("down");
+        assertThat(health.json().path("checks").path("kafka").path("status").asString())
+            .isEqualTo("down");
+        Response ready = node.get("/api/ready");
+        assertThat(ready.status())
+            .as(requires + ": " + ready.body())
+            .isEqualTo(requires.equals("all") ? 503 : 200);
+        assertThat(ready.json().path("status").asString())
+            .isEqualTo(requires.equals("all") ? "degraded" : "ready");
+        // the checks are shown either way
+        assertThat(ready.json().path("checks").path("redis").path("status").asString())
+            .isEqualTo("down");
+      }
+    }
+  }
+
   @Test
   void shouldReportHealthWithPoolDetails() {
     Response r = server.get("/api/health");
@@ -165,7 +251,14 @@ class OpsIntegrationTests {
   @Test
   void shouldReportASaturatedPoolAsDegradedNotDown() throws Exception {
     try (TestServer small =
-        TestServer.start(java.util.Map.of("PG_POOL_MAX", "3", "PG_POOL_TIMEOUT_MS", "250"))) {
+        TestServer.start(
+            java.util.Map.of(
+                "PG_POOL_MAX",
+                "3",
+                "PG_POOL_TIMEOUT_MS",
+                "250",
+                "ARBITER_HEALTH_DETAILS",
+                "full"))) {
       assertThat(small.get("/api/health").status()).isEqualTo(200);
       javax.sql.DataSource pool = small.bean(javax.sql.DataSource.class);
       java.util.List<java.sql.Connection> held = new java.util.ArrayList<>();

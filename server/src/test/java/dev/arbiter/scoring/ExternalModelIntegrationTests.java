@@ -53,7 +53,10 @@ class ExternalModelIntegrationTests {
     service.start();
     serviceUrl = "http://127.0.0.1:" + service.getAddress().getPort() + "/models";
     behaviour.set(new Behaviour(200, null, 0));
-    server = TestServer.start(Map.of("ARBITER_EXTERNAL_MODEL_URLS", serviceUrl + "/"));
+    server =
+        TestServer.start(
+            Map.of(
+                "ARBITER_EXTERNAL_MODEL_URLS", serviceUrl + "/", "ARBITER_HEALTH_DETAILS", "full"));
     server.bean(DemoSeeder.class).seed();
     editor = server.apiKey(DemoSeeder.TENANT, "editor");
     decision = server.apiKey(DemoSeeder.TENANT, "decision");
