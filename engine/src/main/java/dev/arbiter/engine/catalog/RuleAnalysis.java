@@ -96,6 +96,11 @@ final class RuleAnalysis {
    * same for that offer and compiles to a rule that reads only customer and request data, whose
    * comparisons against constants take the compiler's fast paths. Returns {@code rule} itself when
    * nothing was replaced.
+   *
+   * <p>Only what reads the decision's data is replaced: the body of an operator that changes the
+   * data scope ({@link #SCOPE_CHANGE}: its arguments after the first read the current element) and
+   * the fallbacks of {@code try} (they read the error) are left as they are, so an {@code offer.…}
+   * path there keeps reading what it reads under any other scope.
    */
   static Object specialise(Object rule, Map<String, Object> offerView) {
     if (rule instanceof List<?> list) {
@@ -126,7 +131,12 @@ final class RuleAnalysis {
       }
       Map<Object, Object> copy = null;
       for (Map.Entry<?, ?> e : map.entrySet()) {
-        Object replaced = specialise(e.getValue(), offerView);
+        Object replaced =
+            (SCOPE_CHANGE.contains(e.getKey()) || "try".equals(e.getKey()))
+                    && e.getValue() instanceof List<?> args
+                    && !args.isEmpty()
+                ? specialiseFirst(args, offerView)
+                : specialise(e.getValue(), offerView);
         if (replaced != e.getValue() && copy == null) {
           copy = new java.util.LinkedHashMap<>(map);
         }
@@ -137,6 +147,17 @@ final class RuleAnalysis {
       return copy == null ? rule : copy;
     }
     return rule;
+  }
+
+  /** {@code args} with only its first argument specialised (what reads the decision's data). */
+  private static Object specialiseFirst(List<?> args, Map<String, Object> offerView) {
+    Object first = specialise(args.get(0), offerView);
+    if (first == args.get(0)) {
+      return args;
+    }
+    List<Object> copy = new java.util.ArrayList<>(args);
+    copy.set(0, first);
+    return copy;
   }
 
   private static Object offerValue(String path, Map<String, Object> offerView) {

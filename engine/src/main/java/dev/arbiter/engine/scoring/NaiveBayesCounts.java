@@ -11,6 +11,9 @@ public final class NaiveBayesCounts {
   private final long negatives;
   private final long[][] binPositives;
   private final long[][] binNegatives;
+  // per predictor, its bins' sums: the outcomes that predictor has evidence of
+  private final long[] predictorPositives;
+  private final long[] predictorNegatives;
 
   /**
    * @param positives total positive outcomes
@@ -28,9 +31,15 @@ public final class NaiveBayesCounts {
     this.negatives = negatives;
     this.binPositives = deepCopy(binPositives);
     this.binNegatives = deepCopy(binNegatives);
+    this.predictorPositives = new long[binPositives.length];
+    this.predictorNegatives = new long[binPositives.length];
     for (int p = 0; p < binPositives.length; p++) {
       if (binPositives[p].length != binNegatives[p].length) {
         throw new IllegalArgumentException("positive and negative bins differ in shape");
+      }
+      for (int b = 0; b < binPositives[p].length; b++) {
+        predictorPositives[p] += binPositives[p][b];
+        predictorNegatives[p] += binNegatives[p][b];
       }
     }
   }
@@ -66,6 +75,20 @@ public final class NaiveBayesCounts {
 
   public long binNegatives(int predictor, int bin) {
     return binNegatives[predictor][bin];
+  }
+
+  /**
+   * The positive outcomes in {@code predictor}'s bins: {@link #positives()}, unless the predictor
+   * was added or re-binned after outcomes were counted (its bins start again from zero while the
+   * totals stay).
+   */
+  public long predictorPositives(int predictor) {
+    return predictorPositives[predictor];
+  }
+
+  /** The negative outcomes in {@code predictor}'s bins: see {@link #predictorPositives}. */
+  public long predictorNegatives(int predictor) {
+    return predictorNegatives[predictor];
   }
 
   /** Whether these counts have the predictors and bins of {@code model}. */

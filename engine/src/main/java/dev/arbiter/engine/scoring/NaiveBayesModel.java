@@ -24,11 +24,16 @@ import java.util.Objects;
  * A numeric predictor with ascending boundaries {@code b1 < … < bk} has bins {@code (-∞, b1), [b1,
  * b2), …, [bk, ∞)} and a last bin for a missing or non-numeric value ({@code k + 2} bins); a
  * symbolic one has a bin per listed value, one for any other value and one for missing ({@code n +
- * 2}). For an offer with {@code P} positives and {@code N} negatives, each predictor contributes
- * the Laplace-smoothed bin log odds {@code ln(p_b + 1/B) - ln(P + 1) - ln(n_b + 1/B) + ln(N + 1)}
- * ({@code B} bins), and the propensity is {@code sigmoid((Σ + ln(1 + P) - ln(1 + N)) / (1 +
- * predictors))}. Without evidence that is 0.5. Counts that do not fit the predictors (a changed
- * config) are a model error.
+ * 2}). For an offer with {@code P} positives and {@code N} negatives, each predictor with {@code
+ * P_i} positives and {@code N_i} negatives in its bins contributes the Laplace-smoothed bin log
+ * odds {@code ln(p_b + 1/B) - ln(P_i + 1) - ln(n_b + 1/B) + ln(N_i + 1)} ({@code B} bins), and the
+ * propensity is {@code sigmoid((Σ + ln(1 + P) - ln(1 + N)) / (1 + predictors))}, over the
+ * predictors that have evidence. {@code P_i = P} and {@code N_i = N} while every outcome was
+ * counted in every predictor (the published formula); a predictor added or re-binned since starts
+ * again from empty bins while the totals stay, and is left out until it has evidence of its own
+ * (with the totals in its terms instead, each empty predictor cancelled the base rate: every
+ * customer scored about 0.5). Without evidence that is 0.5; with evidence only in the totals, the
+ * offer's base rate. Counts that do not fit the predictors (a changed config) are a model error.
  *
  * @param key the model's key
  * @param fallbackScore in [0, 1]
@@ -208,17 +213,24 @@ public record NaiveBayesModel(
     double logPositives = Math.log(positives + 1);
     double logNegatives = Math.log(negatives + 1);
     double sum = 0;
+    int withEvidence = 0;
     for (int p = 0; p < predictors.size(); p++) {
+      long predictorPositives = counts.predictorPositives(p);
+      long predictorNegatives = counts.predictorNegatives(p);
+      if (predictorPositives + predictorNegatives == 0) {
+        continue; // added or re-binned since the outcomes were counted: nothing to say yet
+      }
+      withEvidence++;
       Predictor predictor = predictors.get(p);
       int bin = predictor.binOf(predictor.path().resolve(data));
       double smoothing = 1.0 / predictor.binCount();
       sum +=
           Math.log(counts.binPositives(p, bin) + smoothing)
-              - logPositives
+              - (predictorPositives == positives ? logPositives : Math.log(predictorPositives + 1))
               - Math.log(counts.binNegatives(p, bin) + smoothing)
-              + logNegatives;
+              + (predictorNegatives == negatives ? logNegatives : Math.log(predictorNegatives + 1));
     }
-    double logOdds = (sum + logPositives - logNegatives) / (1 + predictors.size());
+    double logOdds = (sum + logPositives - logNegatives) / (1 + withEvidence);
     return ScoringModel.sigmoid(logOdds);
   }
 }

@@ -215,6 +215,61 @@ class ScoringModelTests {
     assertThat(model.score(NEW, data("{'age': 30}"), state, null)).isEqualTo(0.5);
   }
 
+  /**
+   * A predictor added or re-binned after outcomes were counted has empty bins while the offer's
+   * totals stay: it takes no part until it has evidence, so the offer keeps its base rate and what
+   * the other predictors know (with the totals in its terms, an empty predictor cancelled the base
+   * rate and every customer scored about 0.5).
+   */
+  @Test
+  void shouldLeaveOutNaiveBayesPredictorsWithoutEvidenceOfTheirOwn() {
+    NaiveBayesModel.Predictor age =
+        new NaiveBayesModel.Predictor(
+            "age", FeaturePath.of("customer.age"), true, List.of(25.0, 40.0), List.of());
+    NaiveBayesModel.Predictor segment =
+        new NaiveBayesModel.Predictor(
+            "segment", FeaturePath.of("customer.segment"), false, List.of(), List.of("gold"));
+    NaiveBayesModel ageOnly = new NaiveBayesModel("nb", 0.05, List.of(age));
+    NaiveBayesModel withSegment = new NaiveBayesModel("nb", 0.05, List.of(age, segment));
+    long[] agePositives = {2, 5, 3, 0};
+    long[] ageNegatives = {300, 400, 290, 0};
+    NaiveBayesCounts before =
+        new NaiveBayesCounts(10, 990, new long[][] {agePositives}, new long[][] {ageNegatives});
+    NaiveBayesCounts added =
+        new NaiveBayesCounts(
+            10,
+            990,
+            new long[][] {agePositives, new long[3]},
+            new long[][] {ageNegatives, new long[3]});
+    Map<String, ?> customer = data("{'age': 30, 'segment': 'gold'}");
+    double p =
+        ageOnly.score(GOLD, customer, new NaiveBayesState(Map.of("gold-card", before)), null);
+    assertThat(p).isCloseTo(0.1028, within(0.0001)); // the published formula, as before
+
+    assertThat(
+            withSegment.score(
+                GOLD, customer, new NaiveBayesState(Map.of("gold-card", added)), null))
+        .as("a predictor added since: the model scores as before it")
+        .isCloseTo(p, within(1e-12));
+
+    NaiveBayesCounts rebinned =
+        new NaiveBayesCounts(10, 990, new long[][] {new long[4]}, new long[][] {new long[4]});
+    assertThat(
+            ageOnly.score(GOLD, customer, new NaiveBayesState(Map.of("gold-card", rebinned)), null))
+        .as("every predictor re-binned: the offer's base rate, not 0.5")
+        .isCloseTo(11.0 / (11 + 991), within(1e-12));
+
+    // a re-binned predictor that has learned since: its terms use its own bins' totals
+    NaiveBayesCounts relearned =
+        new NaiveBayesCounts(13, 992, new long[][] {{0, 3, 0, 0}}, new long[][] {{1, 0, 1, 0}});
+    double ageTerm = Math.log(3 + 0.25) - Math.log(4) - Math.log(0 + 0.25) + Math.log(3);
+    double expected = 1 / (1 + Math.exp(-((ageTerm + Math.log(14) - Math.log(993)) / 2)));
+    assertThat(
+            ageOnly.score(
+                GOLD, customer, new NaiveBayesState(Map.of("gold-card", relearned)), null))
+        .isCloseTo(expected, within(1e-12));
+  }
+
   @Test
   void shouldFingerprintHowNaiveBayesPredictorsBinAndNothingElse() {
     NaiveBayesModel.Predictor age = numeric("age", "customer.age", 25.0, 40.0);

@@ -73,6 +73,42 @@ class SeededRandomTests {
     assertThat(variance).isCloseTo(a * b / ((a + b) * (a + b) * (a + b + 1)), within(0.001));
   }
 
+  /**
+   * Beta(0.001, 0.001) is almost always within a hair of 0 or 1 (half its mass each side). Its
+   * gammas underflow to 0 in doubles for about a fifth of the draws, which read as exactly 0.5.
+   */
+  @Test
+  void shouldDrawBetasOfTinyShapesNearZeroOrOneNotAtOneHalf() {
+    SeededRandom random = new SeededRandom(7);
+    int n = 100_000;
+    int atHalf = 0;
+    int nearEdges = 0;
+    int nearZero = 0;
+    for (int i = 0; i < n; i++) {
+      double x = random.nextBeta(0.001, 0.001);
+      assertThat(x).isBetween(0.0, 1.0);
+      if (x == 0.5) {
+        atHalf++;
+      }
+      if (x < 0.01 || x > 0.99) {
+        nearEdges++;
+      }
+      if (x < 0.5) {
+        nearZero++;
+      }
+    }
+    assertThat(atHalf).isZero();
+    // P(0.01 <= X <= 0.99) for Beta(0.001, 0.001) is about 0.001 * ln(99 * 99) ≈ 0.009
+    assertThat(nearEdges).isGreaterThan((int) (0.98 * n));
+    assertThat(nearZero / (double) n).isCloseTo(0.5, within(0.01));
+    // a shape below 1 beside one above: the mean still holds (Beta(0.5, 2): 0.2)
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += random.nextBeta(0.5, 2);
+    }
+    assertThat(sum / n).isCloseTo(0.2, within(0.003));
+  }
+
   @Test
   void shouldHashKeysStablyAcrossRuns() {
     assertThat(SeededRandom.hash("gold-card")).isEqualTo(SeededRandom.hash("gold-card"));
