@@ -312,17 +312,24 @@ public final class FailoverBudgetLedger implements BudgetLedger, AutoCloseable {
         degrade(e);
       }
     }
+    // what tryConsume refuses is reported unavailable, so the engine's budget stage removes it
+    // (with its reason in the trace) instead of ranking it into the answer for the consume to drop
+    boolean refused = false;
     if (counts == null) {
       counts = readLocal(keys.values());
+      refused = redis != null && settings.onOutage() == BudgetOutagePolicy.REFUSE;
     }
     Map<String, BudgetUsage> usage = new LinkedHashMap<>();
     for (Map.Entry<String, BudgetCounterKey> e : keys.entrySet()) {
       BudgetCount count = counts.get(e.getValue());
       if (count == null) {
-        // Not seeded (the store is unreadable): the last value seen here is the best guess.
+        // Not seeded (the store is unreadable): the last value seen here is the best guess, and
+        // the offer cannot be counted until the store answers.
         count = lastSeen.getOrDefault(e.getValue(), BudgetCount.ZERO);
+        usage.put(e.getKey(), count.usage().asUnavailable());
+      } else {
+        usage.put(e.getKey(), refused ? count.usage().asUnavailable() : count.usage());
       }
-      usage.put(e.getKey(), count.usage());
     }
     return usage;
   }

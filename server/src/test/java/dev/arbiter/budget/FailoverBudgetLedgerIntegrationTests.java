@@ -455,8 +455,9 @@ class FailoverBudgetLedgerIntegrationTests {
 
     assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0))).isFalse();
     assertThat(timed(() -> node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0))).isFalse();
+    // the last figures, marked unavailable: the engine removes the offer before ranking it
     assertThat(timed(() -> node.usage(tenant, GOLD, TODAY)))
-        .containsEntry("gold", new BudgetUsage(1, 0));
+        .containsEntry("gold", new BudgetUsage(1, 0, true));
     assertThat(node.status().onOutage()).isEqualTo(BudgetOutagePolicy.REFUSE);
     assertThat(consumed("unavailable", "local")).isEqualTo(2);
 
@@ -542,7 +543,8 @@ class FailoverBudgetLedgerIntegrationTests {
     assertThat(node.tryConsume(tenant, "gold", TEN, TODAY, 1, 0)).isTrue();
     assertThat(node.tryConsume(tenant, "silver", TEN, TODAY, 1, 0)).isFalse();
     assertThat(node.usage(tenant, Map.of("silver", BudgetPeriod.TOTAL), TODAY))
-        .containsEntry("silver", BudgetUsage.ZERO);
+        .as("what cannot be seeded cannot be counted: unavailable, as tryConsume refuses it")
+        .containsEntry("silver", BudgetUsage.ZERO.asUnavailable());
     assertThat(node.flush()).isFalse();
     assertThat(node.status().lastFlushError()).isNotBlank();
     assertThat(node.status().unflushedCounters()).isEqualTo(1);

@@ -7,7 +7,8 @@ import dev.arbiter.engine.trace.Stage;
 /**
  * Keeps offers with budget remaining: fewer decisions used than {@code maxDecisions}, and cost used
  * plus the offer's cost per decision within {@code maxCost} (when the offer has no cost, cost used
- * below {@code maxCost}).
+ * below {@code maxCost}); an offer whose counter cannot be consulted now ({@link
+ * BudgetUsage#unavailable()}) is removed too, as it could not be counted.
  */
 final class BudgetStage implements PipelineStage {
   @Override
@@ -32,7 +33,9 @@ final class BudgetStage implements PipelineStage {
       }
       Double costField = offer.value().cost();
       double cost = costField == null ? 0 : costField;
-      if (budget.decisionsUsedUp(usage.decisions())) {
+      if (usage.unavailable()) {
+        w.remove(i, Stage.BUDGET, new Reasons.BudgetUnavailable(budget));
+      } else if (budget.decisionsUsedUp(usage.decisions())) {
         w.remove(i, Stage.BUDGET, new Reasons.BudgetExhausted(budget, usage, cost, true));
       } else if (budget.costUsedUp(usage.cost(), cost)) {
         w.remove(i, Stage.BUDGET, new Reasons.BudgetExhausted(budget, usage, cost, false));

@@ -29,6 +29,20 @@ final class Reasons {
     }
   }
 
+  /** The offer's budget counter cannot be consulted now: it could not be counted (fail closed). */
+  record BudgetUnavailable(Budget budget) implements Reason {
+    @Override
+    public String code() {
+      return "budget";
+    }
+
+    @Override
+    public String text() {
+      return "budget: its counter cannot be consulted now, so the offer is not returned (the"
+          + " budget store is unreachable, and budgeted offers are refused until it is back)";
+    }
+  }
+
   record BudgetExhausted(Budget budget, BudgetUsage usage, double cost, boolean byDecisions)
       implements Reason {
     @Override
