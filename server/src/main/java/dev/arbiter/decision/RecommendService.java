@@ -498,7 +498,11 @@ public class RecommendService {
         new CompletableFuture<>());
   }
 
-  /** Tells the flow's model breaker whether the model failed in this decision. */
+  /**
+   * Tells the flow's model breaker whether the model failed in this decision: raised an error, not
+   * merely lacked a feature of this customer's (which falls back without opening the breaker for
+   * every customer of the tenant).
+   */
   private void recordModelHealth(
       String tenantId, CatalogSnapshot snapshot, Decision decision, Set<String> unavailable) {
     if (decision.status() != Decision.Status.DECIDED || decision.stageIn(Stage.SCORING) == 0) {
@@ -510,9 +514,17 @@ public class RecommendService {
       // unscored is no failure of the call)
       return;
     }
-    boolean failed = false;
-    for (RankedOffer o : decision.offers()) {
-      failed |= o.fallback();
+    boolean failed = decision.modelFailed();
+    if (!failed) {
+      // only a decision the model scored shows it works: one whose offers all lacked a feature the
+      // model needs (the fallback score, no failure) says nothing either way
+      boolean scored = decision.offers().isEmpty();
+      for (RankedOffer o : decision.offers()) {
+        scored |= !o.fallback();
+      }
+      if (!scored) {
+        return;
+      }
     }
     breakers.record(tenantId, model.key(), model.type(), failed);
   }

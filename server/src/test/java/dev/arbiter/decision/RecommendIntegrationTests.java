@@ -333,6 +333,11 @@ class RecommendIntegrationTests {
         .readTree(dev.arbiter.db.CompressedJson.decompress((byte[]) row.get("event_compressed")));
   }
 
+  /**
+   * A customer without a feature the model needs gets the fallback score, flagged, and the model's
+   * breaker stays closed (one channel's data gap does not take the model from every customer); a
+   * model that raises an error fails, and five failures in a row open its breaker.
+   */
   @Test
   void shouldAnswerWithFallbackScoresWhenAModelKeepsFailingAndReportTheOpenBreaker() {
     String[] ed = auth(editor, DemoSeeder.TENANT);
@@ -350,26 +355,8 @@ class RecommendIntegrationTests {
             "fallbackScore",
             0.02),
         ed);
-    server.post(
-        "/api/v1/flows",
-        Map.of(
-            "key",
-            "fragile",
-            "name",
-            "Fragile",
-            "channel",
-            "app",
-            "placement",
-            "feed",
-            "inventory",
-            Map.of("categories", List.of("insurance")),
-            "modelKey",
-            "needs-income",
-            "maxOffers",
-            2),
-        ed);
-    assertThat(server.post("/api/v1/flows/fragile/publish", null, ed).status()).isEqualTo(200);
-    for (int i = 0; i < 5; i++) {
+    publishAppFlow(ed, "fragile", "feed", "needs-income");
+    for (int i = 0; i < 6; i++) {
       Response r =
           recommend(
               decision,
@@ -379,25 +366,78 @@ class RecommendIntegrationTests {
       assertThat(r.json().path("offers").get(0).path("fallback").asBoolean()).isTrue();
       assertThat(r.json().path("offers").get(0).path("propensity").asDouble()).isEqualTo(0.02);
     }
+    Response withIncome =
+        recommend(
+            decision,
+            Map.of(
+                "customerId", "c-ok", "flowKey", "fragile", "attributes", Map.of("income", 50000)));
+    assertThat(withIncome.json().path("offers").get(0).path("fallback").asBoolean())
+        .as("a missing feature is no failure: the breaker stayed closed, the model scores")
+        .isFalse();
+    assertThat(withIncome.json().path("offers").get(0).path("propensity").asDouble())
+        .isCloseTo(1 / (1 + Math.exp(-4)), org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(server.get("/metrics").body())
+        .doesNotContain("arbiter_model_failures_total{type=\"logistic\"}");
+
+    server.post(
+        "/api/v1/models",
+        Map.of(
+            "key",
+            "raises",
+            "name",
+            "Raises",
+            "type",
+            "scorecard",
+            "config",
+            Map.of(
+                "conditions",
+                List.of(Map.of("name", "boom", "rule", Map.of("throw", "boom"), "points", 1))),
+            "fallbackScore",
+            0.03),
+        ed);
+    publishAppFlow(ed, "brittle", "feed-2", "raises");
+    for (int i = 0; i < 6; i++) {
+      Response r = recommend(decision, Map.of("customerId", "c-b" + i, "flowKey", "brittle"));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.json().path("offers").get(0).path("fallback").asBoolean()).isTrue();
+      assertThat(r.json().path("offers").get(0).path("propensity").asDouble()).isEqualTo(0.03);
+    }
     JsonNode health = server.get("/api/health").json();
     assertThat(health.path("status").asString()).isEqualTo("degraded");
     assertThat(health.path("checks").path("circuitBreakers").path("status").asString())
         .isEqualTo("degraded");
     assertThat(
             health.path("checks").path("circuitBreakers").path("details").path("open").toString())
-        .contains("needs-income");
-    Response open =
-        recommend(
-            decision,
-            Map.of(
-                "customerId", "c-ok", "flowKey", "fragile", "attributes", Map.of("income", 50000)));
-    assertThat(open.json().path("offers").get(0).path("fallback").asBoolean())
-        .as("open breaker: fallback even with the feature")
-        .isTrue();
+        .contains("raises")
+        .doesNotContain("needs-income");
     assertThat(server.get("/metrics").body())
-        .contains("arbiter_model_failures_total{type=\"logistic\"} 5.0")
+        .as("five failures opened the breaker; the sixth decision did not call the model")
+        .contains("arbiter_model_failures_total{type=\"scorecard\"} 5.0")
         .containsPattern("arbiter_model_circuit_breakers\\{state=\"open\"} [1-9]")
         .containsPattern("arbiter_model_circuit_breaker_transitions_total\\{to=\"open\"} [1-9]");
+  }
+
+  /** Publishes a flow of the insurance offers on channel app and {@code placement}. */
+  private static void publishAppFlow(String[] ed, String key, String placement, String model) {
+    server.post(
+        "/api/v1/flows",
+        Map.of(
+            "key",
+            key,
+            "name",
+            key,
+            "channel",
+            "app",
+            "placement",
+            placement,
+            "inventory",
+            Map.of("categories", List.of("insurance")),
+            "modelKey",
+            model,
+            "maxOffers",
+            2),
+        ed);
+    assertThat(server.post("/api/v1/flows/" + key + "/publish", null, ed).status()).isEqualTo(200);
   }
 
   @Test

@@ -79,6 +79,15 @@ public final class Decision {
   }
 
   /** The returned offers, best first; empty when nothing is eligible or no flow was found. */
+  /**
+   * Whether the flow's model raised an error while scoring this decision: a failure for its circuit
+   * breaker. An offer the model could not score from the decision's data (a missing feature) has
+   * the fallback score too, but is no failure of the model.
+   */
+  public boolean modelFailed() {
+    return work != null && work.modelFailed;
+  }
+
   public List<RankedOffer> offers() {
     return offers;
   }

@@ -46,6 +46,13 @@ final class DecisionWork {
   final boolean[] fallback;
 
   /**
+   * Whether the flow's model raised an error for some offer (a model failure, which its circuit
+   * breaker counts), as opposed to not being able to score an offer from the decision's data (a
+   * missing feature: the fallback score, no failure).
+   */
+  boolean modelFailed;
+
+  /**
    * The relevance used for each offer when the request overrides some ({@code context.relevance});
    * null otherwise, when every offer's is its flow's static factor.
    */

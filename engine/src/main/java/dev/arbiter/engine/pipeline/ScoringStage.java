@@ -110,7 +110,8 @@ final class ScoringStage implements PipelineStage {
     try {
       return model.score(offer, w.data, state, random);
     } catch (RuntimeException e) {
-      // A model error of any kind falls back; the decision goes on.
+      // A model error of any kind falls back; the decision goes on, and the breaker is told.
+      w.modelFailed = true;
       return Double.NaN;
     }
   }

@@ -200,10 +200,16 @@ public record NaiveBayesModel(
     } else if (state instanceof NaiveBayesState nb) {
       counts = nb.offers().get(subject.key());
       if (counts != null && !counts.fits(this)) {
-        return Double.NaN;
+        throw new IllegalStateException(
+            "model "
+                + key
+                + ": the counts of offer "
+                + subject.key()
+                + " do not fit its predictors");
       }
     } else {
-      return Double.NaN;
+      throw new IllegalStateException(
+          "model " + key + " was given state of another model type: " + state.getClass());
     }
     if (counts == null) {
       return 0.5;

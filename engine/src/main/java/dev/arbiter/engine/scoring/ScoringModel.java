@@ -34,8 +34,10 @@ public sealed interface ScoringModel
    * @param data the decision data {@code {customer, request, offer}}
    * @param state the model's learned state, or null for none
    * @param random the offer's random source, already seeded for this offer and request
-   * @return a propensity in [0, 1], or NaN when the model cannot score this offer (the caller then
-   *     uses {@link #fallbackScore()} and flags it)
+   * @return a propensity in [0, 1], or NaN when the model cannot score this offer from this data (a
+   *     missing feature: the caller then uses {@link #fallbackScore()} and flags it)
+   * @throws RuntimeException when the model fails (a rule raising an error, state that does not fit
+   *     the model): the caller uses the fallback score too, and counts a failure of the model
    */
   double score(ScoringSubject subject, Map<String, ?> data, ModelState state, SeededRandom random);
 

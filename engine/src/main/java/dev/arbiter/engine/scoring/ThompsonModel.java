@@ -54,7 +54,8 @@ public record ThompsonModel(
     } else if (state instanceof ThompsonState t) {
       thompson = t;
     } else {
-      return Double.NaN;
+      throw new IllegalStateException(
+          "model " + key() + " was given state of another model type: " + state.getClass());
     }
     BetaCounts posterior = learned(thompson, subject.key(), subject.category());
     // The prior's parameters directly: a new offer (every offer of a new model) allocates nothing.

@@ -178,8 +178,10 @@ class ScoringModelTests {
         .as("no level has enough: the one with the most evidence")
         .isEqualTo(thinOffer);
     assertThat(model.posterior(ThompsonState.EMPTY, "new-card", "cards")).isEqualTo(model.prior());
-    assertThat(model.score(NEW, Map.of(), new NaiveBayesState(Map.of()), new SeededRandom(1)))
-        .isNaN();
+    // another model's state is a failure of the model (its breaker counts it), not a data gap
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> model.score(NEW, Map.of(), new NaiveBayesState(Map.of()), new SeededRandom(1)))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
@@ -332,8 +334,13 @@ class ScoringModelTests {
     NaiveBayesCounts stale =
         new NaiveBayesCounts(1, 1, new long[][] {{1, 0}}, new long[][] {{0, 1}});
 
-    assertThat(model.score(GOLD, data("{}"), new NaiveBayesState(Map.of("gold-card", stale)), null))
-        .isNaN();
+    // a failure of the model (its breaker counts it), not a data gap
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                model.score(
+                    GOLD, data("{}"), new NaiveBayesState(Map.of("gold-card", stale)), null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("do not fit");
   }
 
   @Test
