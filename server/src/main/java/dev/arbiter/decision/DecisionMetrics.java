@@ -33,6 +33,7 @@ public class DecisionMetrics implements AutoCloseable {
   private final Counter fallbackScores;
   private final Counter contactRetries;
   private final Counter contactConflictsLeft;
+  private final Counter dryRuns;
 
   /**
    * @param meters where the decision metrics are registered
@@ -70,6 +71,17 @@ public class DecisionMetrics implements AutoCloseable {
             .register(meters);
     contactRetries = contactConflicts(meters, "retried");
     contactConflictsLeft = contactConflicts(meters, "exhausted");
+    dryRuns =
+        Counter.builder("arbiter.decision.dry_runs")
+            .description(
+                "Dry runs of Recommend (POST /api/v1/recommend/dry-run): decided, not counted in"
+                    + " the other decision metrics")
+            .register(meters);
+  }
+
+  /** A dry run: counted apart, so that debugging does not show in the decisions' figures. */
+  void dryRun() {
+    dryRuns.increment();
   }
 
   private static Counter contactConflicts(MeterRegistry meters, String result) {

@@ -143,17 +143,7 @@ public class RecommendService {
     long start = System.nanoTime();
     Instant now = clock.instant();
     long seed = ThreadLocalRandom.current().nextLong();
-    DecisionRequest engineRequest =
-        new DecisionRequest(
-            request.customerId(),
-            request.flowKey(),
-            request.channel(),
-            request.placement(),
-            request.limit(),
-            request.attributes() == null ? Map.of() : request.attributes(),
-            request.context() == null ? Map.of() : request.context(),
-            now,
-            seed);
+    DecisionRequest engineRequest = engineRequest(request, now, seed);
     CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
     TenantSettings tenant = settings.cached(tenantId);
     LocalDate day = tenant.dayOf(now);
@@ -227,6 +217,63 @@ public class RecommendService {
         returned,
         traceId,
         inlineTrace);
+  }
+
+  /**
+   * Decides {@code request} as {@link #recommend} would now, and changes nothing: no budget is
+   * consumed, no contact recorded, no {@code decision.made.v1} written, no trace stored, nothing
+   * remembered for Respond (a Respond to it is refused), and the decision metrics and the model
+   * breakers are not told of it, but for an {@code external} model, which is called (and its
+   * breaker told of the call) as for a decision. The answer has no decision id and carries the
+   * trace inline.
+   *
+   * @throws ApiException as {@link #recommend}
+   */
+  public Answer dryRun(String tenantId, String requestId, RecommendRequest request) {
+    validate(request);
+    Instant now = clock.instant();
+    long seed = ThreadLocalRandom.current().nextLong();
+    CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
+    LocalDate day = settings.cached(tenantId).dayOf(now);
+    Map<String, BudgetPeriod> withBudget =
+        budgeted.computeIfAbsent(snapshot, RecommendService::budgeted);
+    Decision decision =
+        engine.decide(
+            snapshot,
+            engineRequest(request, now, seed),
+            new CustomerState(contactHistory.history(tenantId, request.customerId())),
+            new RuntimeState(
+                withBudget.isEmpty()
+                    ? BudgetCounters.NONE
+                    : BudgetCounters.of(budgets.usage(tenantId, withBudget, day)),
+                modelStates.forTenant(tenantId, snapshot),
+                breakers.unavailable(tenantId),
+                externalScorer.forDecision(tenantId, breakers)));
+    metrics.dryRun();
+    if (decision.status() == Decision.Status.NO_FLOW) {
+      throw new ApiException(404, "FLOW_NOT_FOUND", "No flow", decision.message());
+    }
+    return new Answer(
+        null,
+        decision.flowKey(),
+        decision.flowVersion(),
+        decision.catalogVersion(),
+        decision.offers(),
+        null,
+        new TraceView(null, null, requestId, request, now.toString(), seed, decision.trace()));
+  }
+
+  private static DecisionRequest engineRequest(RecommendRequest request, Instant now, long seed) {
+    return new DecisionRequest(
+        request.customerId(),
+        request.flowKey(),
+        request.channel(),
+        request.placement(),
+        request.limit(),
+        request.attributes() == null ? Map.of() : request.attributes(),
+        request.context() == null ? Map.of() : request.context(),
+        now,
+        seed);
   }
 
   /**

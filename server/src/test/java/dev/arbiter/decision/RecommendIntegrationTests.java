@@ -440,6 +440,109 @@ class RecommendIntegrationTests {
     assertThat(server.post("/api/v1/flows/" + key + "/publish", null, ed).status()).isEqualTo(200);
   }
 
+  /**
+   * A dry run answers what Recommend would, with the trace inline, and changes nothing: the cap on
+   * decisions it would count against is not used, the budget is not consumed, no event and no trace
+   * are stored, and the decision metrics do not count it.
+   */
+  @Test
+  void shouldDecideADryRunWithoutConsequences() throws Exception {
+    String[] ed = auth(editor, DemoSeeder.TENANT);
+    assertThat(
+            server
+                .post(
+                    "/api/v1/contact-policies",
+                    frequencyCap(
+                        "one-decision-dry",
+                        Map.of("type", "offer", "value", "personal-loan"),
+                        "decision",
+                        1,
+                        "P1D"),
+                    ed)
+                .status())
+        .isEqualTo(201);
+    Map<String, Object> body =
+        Map.of(
+            "customerId",
+            "c-dry",
+            "flowKey",
+            "homepage",
+            "attributes",
+            Map.of("balance", 9000, "age", 30));
+    DecisionLog log = server.bean(DecisionLog.class);
+    assertThat(log.awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
+    double eventsBefore = metric("arbiter_decision_log_written_total{kind=\"event\"}");
+    double decisionsBefore = metric("arbiter_decision_latency_seconds_count");
+    long budgetBefore = budgetUsed("personal-loan");
+    for (int i = 0; i < 3; i++) {
+      Response dry =
+          server.post(
+              "/api/v1/recommend/dry-run",
+              body,
+              ed[0],
+              ed[1],
+              ed[2],
+              ed[3],
+              "X-Request-ID",
+              "req-dry-" + i);
+      assertThat(dry.status()).as(dry.body()).isEqualTo(200);
+      assertThat(dry.json().path("decisionId").isNull()).isTrue();
+      assertThat(dry.json().has("traceId")).isFalse();
+      assertThat(offerKeys(dry)).contains("personal-loan");
+      assertThat(dry.json().path("trace").path("stages").isArray()).as(dry.body()).isTrue();
+    }
+    assertThat(log.awaitIdle(java.time.Duration.ofSeconds(10))).isTrue();
+    assertThat(budgetUsed("personal-loan")).as("no budget consumed").isEqualTo(budgetBefore);
+    assertThat(metric("arbiter_decision_log_written_total{kind=\"event\"}"))
+        .as("no decision event")
+        .isEqualTo(eventsBefore);
+    assertThat(metric("arbiter_decision_latency_seconds_count"))
+        .as("not counted as a decision")
+        .isEqualTo(decisionsBefore);
+    assertThat(metric("arbiter_decision_dry_runs_total")).isGreaterThanOrEqualTo(3);
+    assertThat(
+            server
+                .get("/api/v1/decision-traces?requestId=req-dry-0", ed)
+                .json()
+                .path("data")
+                .size())
+        .as("no trace stored")
+        .isZero();
+    // the cap of one decision was not used by the dry runs: the first real decision gets the loan
+    assertThat(offerKeys(recommend(decision, body))).contains("personal-loan");
+    assertThat(offerKeys(recommend(decision, body))).doesNotContain("personal-loan");
+    assertThat(budgetUsed("personal-loan")).isEqualTo(budgetBefore + 1);
+    // as X-Debug: editors and admins only
+    Response refused =
+        server.post("/api/v1/recommend/dry-run", body, auth(decision, DemoSeeder.TENANT));
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.code()).isEqualTo("FORBIDDEN_ROLE");
+    Response noFlow =
+        server.post(
+            "/api/v1/recommend/dry-run", Map.of("customerId", "c-dry", "flowKey", "nope"), ed);
+    assertThat(noFlow.status()).isEqualTo(404);
+    assertThat(noFlow.code()).isEqualTo("FLOW_NOT_FOUND");
+  }
+
+  private static double metric(String series) {
+    return server
+        .get("/metrics")
+        .body()
+        .lines()
+        .filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .findFirst()
+        .orElse(0);
+  }
+
+  private static long budgetUsed(String offerKey) {
+    return server
+        .get("/api/v1/budgets/" + offerKey, auth(editor, DemoSeeder.TENANT))
+        .json()
+        .path("decisions")
+        .asLong();
+  }
+
   @Test
   void shouldCountReturnedOffersAsDecisionsForContactPolicies() {
     String[] ed = auth(editor, DemoSeeder.TENANT);

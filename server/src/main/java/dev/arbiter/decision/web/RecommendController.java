@@ -54,6 +54,9 @@ import tools.jackson.databind.json.JsonMapper;
 public class RecommendController {
   public static final String PATH = "/api/v1/recommend";
 
+  /** Decides as {@value #PATH} would, without consequences (through MVC: not a hot path). */
+  public static final String DRY_RUN_PATH = "/api/v1/recommend/dry-run";
+
   private static final MediaType ANY_JSON = MediaType.parseMediaType("application/*+json");
 
   private final RecommendService recommend;
@@ -129,6 +132,46 @@ public class RecommendController {
             RequestIds.of(http),
             read(body(http), http),
             withTrace);
+    ByteArrayOutputStream json = answerWriter.write(answer);
+    response.setStatus(HttpServletResponse.SC_OK);
+    response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+    response.setContentLength(json.size());
+    json.writeTo(response.getOutputStream());
+  }
+
+  /**
+   * {@value #DRY_RUN_PATH}: what Recommend would answer this customer now, with the trace, and no
+   * consequence ({@link RecommendService#dryRun}): for debugging "why no offer" on real customers
+   * without using their contact caps, the budgets or the event log.
+   */
+  @PostMapping(
+      path = DRY_RUN_PATH,
+      consumes = {MediaType.APPLICATION_JSON_VALUE, "application/*+json"},
+      produces = MediaType.APPLICATION_JSON_VALUE)
+  @Requires(Permission.WRITE_CATALOG)
+  @Operation(
+      summary =
+          "Decide as Recommend would, and change nothing: no budget, contact, event or stored"
+              + " trace; the trace inline (editor and admin)",
+      requestBody =
+          @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
+              content =
+                  @Content(
+                      mediaType = MediaType.APPLICATION_JSON_VALUE,
+                      schema = @Schema(implementation = RecommendRequest.class))),
+      responses =
+          @ApiResponse(
+              responseCode = "200",
+              description = "the offers Recommend would return, decisionId null, and the trace",
+              content =
+                  @Content(
+                      mediaType = MediaType.APPLICATION_JSON_VALUE,
+                      schema = @Schema(implementation = RecommendResponse.class))))
+  void dryRun(HttpServletRequest http, HttpServletResponse response) throws IOException {
+    Caller caller = (Caller) http.getAttribute(AuthenticationFilter.CALLER_ATTRIBUTE);
+    RecommendService.Answer answer =
+        recommend.dryRun(caller.tenantId(), RequestIds.of(http), read(body(http), http));
     ByteArrayOutputStream json = answerWriter.write(answer);
     response.setStatus(HttpServletResponse.SC_OK);
     response.setContentType(MediaType.APPLICATION_JSON_VALUE);
