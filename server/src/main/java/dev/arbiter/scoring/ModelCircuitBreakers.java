@@ -28,7 +28,12 @@ import java.util.concurrent.TimeUnit;
 public class ModelCircuitBreakers implements HealthCheck {
   private final CircuitBreakerRegistry registry;
   private final Map<String, Set<String>> openByTenant = new ConcurrentHashMap<>();
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ModelCircuitBreakers.class);
+  private static final int FAILURES_TO_OPEN = 5;
+
   private final MeterRegistry meters;
+  private final Duration openFor;
 
   public ModelCircuitBreakers(MeterRegistry meters) {
     this(meters, Duration.ofSeconds(60));
@@ -37,12 +42,13 @@ public class ModelCircuitBreakers implements HealthCheck {
   /** With a chosen open duration (tests). */
   public ModelCircuitBreakers(MeterRegistry meters, Duration openFor) {
     this.meters = meters;
+    this.openFor = openFor;
     this.registry =
         CircuitBreakerRegistry.of(
             CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(5)
-                .minimumNumberOfCalls(5)
+                .slidingWindowSize(FAILURES_TO_OPEN)
+                .minimumNumberOfCalls(FAILURES_TO_OPEN)
                 .failureRateThreshold(100)
                 .waitDurationInOpenState(openFor)
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
@@ -124,8 +130,21 @@ public class ModelCircuitBreakers implements HealthCheck {
                                 tenantId, t -> ConcurrentHashMap.newKeySet());
                         if (to == CircuitBreaker.State.OPEN) {
                           open.add(modelKey);
+                          log.warn(
+                              "Model {} of tenant {}: circuit breaker open after {} failed"
+                                  + " decisions in a row; its offers get the fallback score for"
+                                  + " {} s",
+                              modelKey,
+                              tenantId,
+                              FAILURES_TO_OPEN,
+                              openFor.toMillis() / 1000.0);
                         } else {
                           open.remove(modelKey);
+                          log.info(
+                              "Model {} of tenant {}: circuit breaker {}",
+                              modelKey,
+                              tenantId,
+                              wireName(to));
                         }
                       });
               return b;

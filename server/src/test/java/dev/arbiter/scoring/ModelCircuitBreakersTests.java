@@ -14,6 +14,13 @@ class ModelCircuitBreakersTests {
       throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     ModelCircuitBreakers breakers = new ModelCircuitBreakers(meters, Duration.ofMillis(300));
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(ModelCircuitBreakers.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
     for (int i = 0; i < 4; i++) {
       breakers.record("t", "m", "logistic", true);
     }
@@ -34,6 +41,15 @@ class ModelCircuitBreakersTests {
     }
     assertThat(breakers.state("t", "m")).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(breakers.check().status()).isEqualTo("up");
+    logger.detachAppender(logged);
+    // every transition is logged, the opening as a warning naming the model and tenant
+    assertThat(logged.list)
+        .extracting(e -> e.getLevel() + " " + e.getFormattedMessage())
+        .containsExactly(
+            "WARN Model m of tenant t: circuit breaker open after 5 failed decisions in a row;"
+                + " its offers get the fallback score for 0.3 s",
+            "INFO Model m of tenant t: circuit breaker half_open",
+            "INFO Model m of tenant t: circuit breaker closed");
   }
 
   @Test
