@@ -182,11 +182,42 @@ public class OutboxEvents {
    * @throws ApiException 422 for an unknown field or a bad value
    */
   public Map<String, Object> retryFailed(String tenantId, String actor, Map<String, Object> body) {
+    return onFailed(tenantId, actor, body, "retried", "retry_failed", store::retryFailed);
+  }
+
+  /**
+   * Deletes the tenant's dead letters that no retry will mend (an event the broker refuses for its
+   * size, a document no node can read), chosen as {@link #retryFailed} chooses them. One audit
+   * entry records the filter and the rows discarded (their ids, not their events: export those
+   * first, with {@code GET /api/v1/admin/outbox?status=failed}, to keep them).
+   *
+   * @return {@code {discarded, events, hasMore}}
+   * @throws ApiException 422 for an unknown field or a bad value
+   */
+  public Map<String, Object> discardFailed(
+      String tenantId, String actor, Map<String, Object> body) {
+    return onFailed(tenantId, actor, body, "discarded", "discard_failed", store::discardFailed);
+  }
+
+  /** What {@link #retryFailed} and {@link #discardFailed} do to the failed rows they pick. */
+  @FunctionalInterface
+  private interface OnFailed {
+    OutboxStore.FailedRows apply(String tenantId, String type, Instant createdBefore, int limit);
+  }
+
+  private Map<String, Object> onFailed(
+      String tenantId,
+      String actor,
+      Map<String, Object> body,
+      String done,
+      String action,
+      OnFailed change) {
     Map<String, Object> given = body == null ? Map.of() : body;
     List<FieldError> errors = new ArrayList<>();
     for (String field : given.keySet()) {
       if (!BULK_RETRY_FIELDS.contains(field)) {
-        errors.add(new FieldError(field, "is not a field of a retry (type, createdBefore, limit)"));
+        errors.add(
+            new FieldError(field, "is not a field of this call (type, createdBefore, limit)"));
       }
     }
     String type = null;
@@ -223,26 +254,53 @@ public class OutboxEvents {
     int most = limit;
     return tx.execute(
         s -> {
-          OutboxStore.FailedRetried done =
-              store.retryFailed(tenantId, typeFilter, beforeFilter, most);
+          OutboxStore.FailedRows rows = change.apply(tenantId, typeFilter, beforeFilter, most);
           Map<String, Object> filter = new LinkedHashMap<>();
           filter.put("status", "failed");
           filter.put("type", typeFilter);
           filter.put("createdBefore", str(beforeFilter));
           filter.put("limit", most);
-          Map<String, Object> retried = new LinkedHashMap<>();
-          retried.put("retried", done.rows());
-          retried.put("events", done.events());
-          retried.put("firstId", done.firstId());
-          retried.put("lastId", done.lastId());
-          if (done.rows() > 0) {
-            audit(tenantId, actor, "retry_failed", "failed", null, filter, retried);
+          Map<String, Object> changed = new LinkedHashMap<>();
+          changed.put(done, rows.rows());
+          changed.put("events", rows.events());
+          changed.put("firstId", rows.firstId());
+          changed.put("lastId", rows.lastId());
+          if (rows.rows() > 0) {
+            audit(tenantId, actor, action, "failed", null, filter, changed);
           }
           Map<String, Object> answer = new LinkedHashMap<>();
-          answer.put("retried", done.rows());
-          answer.put("events", done.events());
-          answer.put("hasMore", done.more());
+          answer.put(done, rows.rows());
+          answer.put("events", rows.events());
+          answer.put("hasMore", rows.more());
           return answer;
+        });
+  }
+
+  /**
+   * Deletes one of the tenant's dead letters ({@code failed}), audited with what the row was (not
+   * its events).
+   *
+   * @throws ApiException 404 when the tenant has no such event, 409 {@code
+   *     OUTBOX_EVENT_NOT_DISCARDABLE} when it is not failed (only dead letters are discarded)
+   */
+  public void discard(String tenantId, String actor, String id) {
+    tx.executeWithoutResult(
+        s -> {
+          StoredEvent before =
+              store
+                  .discard(tenantId, id)
+                  .orElseThrow(() -> ApiException.notFound("Outbox event '" + id + "'"));
+          if (!before.status().equals("failed")) {
+            throw new ApiException(
+                409,
+                "OUTBOX_EVENT_NOT_DISCARDABLE",
+                "Event cannot be discarded",
+                "Expected outbox event '"
+                    + id
+                    + "' to be failed (a dead letter), but it is "
+                    + before.status());
+          }
+          audit(tenantId, actor, "discard", id, id, audited(before), null);
         });
   }
 

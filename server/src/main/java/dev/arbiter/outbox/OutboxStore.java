@@ -139,11 +139,25 @@ public interface OutboxStore {
    * created before {@code createdBefore} when it is not null. Rows locked by another retry are left
    * to it.
    */
-  FailedRetried retryFailed(String tenantId, String type, Instant createdBefore, int limit);
+  FailedRows retryFailed(String tenantId, String type, Instant createdBefore, int limit);
 
   /**
-   * What {@link #retryFailed} did: rows and the events they hold, the first and last row id (null
-   * when none), and whether matching failed rows are left.
+   * Deletes a {@code failed} row of the tenant (a dead letter no retry will mend). A row in another
+   * status is left as it is.
+   *
+   * @return the row as it was before, or empty if the tenant has no such row
    */
-  record FailedRetried(int rows, long events, String firstId, String lastId, boolean more) {}
+  Optional<StoredEvent> discard(String tenantId, String id);
+
+  /**
+   * Deletes up to {@code limit} of the tenant's {@code failed} rows, chosen as {@link #retryFailed}
+   * chooses them.
+   */
+  FailedRows discardFailed(String tenantId, String type, Instant createdBefore, int limit);
+
+  /**
+   * What {@link #retryFailed} or {@link #discardFailed} did: rows and the events they hold, the
+   * first and last row id (null when none), and whether matching failed rows are left.
+   */
+  record FailedRows(int rows, long events, String firstId, String lastId, boolean more) {}
 }

@@ -277,6 +277,80 @@ class OutboxApiIntegrationTests {
         .containsExactlyInAnyOrder("limit", "createdBefore", "status");
   }
 
+  /**
+   * Dead letters no retry will mend (too large for the broker, unreadable) are discarded, one or in
+   * bulk, by the tenant's admin, audited; rows in any other status and other tenants' are not.
+   */
+  @Test
+  void shouldDiscardDeadLettersOneByOneOrInBulkAndNothingElse() {
+    sql().sql("update outbox_events set status = 'published' where status = 'failed'").update();
+    List<OutboxEvent> events = insert("acme", 4);
+    List<OutboxEvent> others = insert("other", 1);
+    for (int i = 0; i < 3; i++) {
+      setStatus(events.get(i).id(), "failed");
+    }
+    setStatus(others.get(0).id(), "failed");
+    String first = "/api/v1/admin/outbox/" + events.get(0).id();
+    assertThat(server.delete(first, auth(viewer, "acme")).status()).isEqualTo(403);
+
+    Response pending =
+        server.delete("/api/v1/admin/outbox/" + events.get(3).id(), auth(admin, "acme"));
+    assertThat(pending.status()).isEqualTo(409);
+    assertThat(pending.code()).isEqualTo("OUTBOX_EVENT_NOT_DISCARDABLE");
+    assertThat(statusOf(events.get(3).id())).isEqualTo("pending");
+    assertThat(
+            server
+                .delete("/api/v1/admin/outbox/" + others.get(0).id(), auth(admin, "acme"))
+                .status())
+        .as("another tenant's dead letter")
+        .isEqualTo(404);
+
+    assertThat(server.delete(first, auth(admin, "acme")).status()).isEqualTo(204);
+    assertThat(rows(events.get(0).id())).isZero();
+    assertThat(server.delete(first, auth(admin, "acme")).status()).isEqualTo(404);
+
+    String bulk = "/api/v1/admin/outbox/discard";
+    assertThat(server.post(bulk, Map.of(), auth(viewer, "acme")).status()).isEqualTo(403);
+    Response one = server.post(bulk, Map.of("limit", 1), auth(admin, "acme"));
+    assertThat(one.status()).as(one.toString()).isEqualTo(200);
+    assertThat(one.json().path("discarded").asInt()).isEqualTo(1);
+    assertThat(one.json().path("events").asLong()).isEqualTo(1);
+    assertThat(one.json().path("hasMore").asBoolean()).isTrue();
+    assertThat(rows(events.get(1).id())).as("the oldest first").isZero();
+    assertThat(statusOf(events.get(2).id())).isEqualTo("failed");
+    Response rest = server.post(bulk, null, auth(admin, "acme"));
+    assertThat(rest.json().path("discarded").asInt()).isEqualTo(1);
+    assertThat(rest.json().path("hasMore").asBoolean()).isFalse();
+    assertThat(rows(events.get(2).id())).isZero();
+    assertThat(statusOf(events.get(3).id())).isEqualTo("pending");
+    assertThat(statusOf(others.get(0).id())).isEqualTo("failed");
+
+    JsonNode audit =
+        server.get("/api/v1/audit-log?kind=outbox_event", auth(admin, "acme")).json().path("data");
+    List<String> actions = new ArrayList<>();
+    audit.forEach(
+        e -> {
+          if (e.path("action").asString().startsWith("discard")) {
+            actions.add(e.path("action").asString() + " " + e.path("key").asString());
+          }
+        });
+    assertThat(actions)
+        .containsExactlyInAnyOrder(
+            "discard " + events.get(0).id(), "discard_failed failed", "discard_failed failed");
+
+    Response bad = server.post(bulk, Map.of("limit", 10_001), auth(admin, "acme"));
+    assertThat(bad.status()).isEqualTo(422);
+    assertThat(bad.json().path("errors").findValuesAsString("field")).containsExactly("limit");
+  }
+
+  private static long rows(String id) {
+    return sql()
+        .sql("select count(*) from outbox_events where id = ?")
+        .param(id)
+        .query(Long.class)
+        .single();
+  }
+
   private static Map<String, Object> row(String id) {
     return sql()
         .sql("select status, attempts, last_error from outbox_events where id = ?")

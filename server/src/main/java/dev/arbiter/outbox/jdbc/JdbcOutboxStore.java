@@ -345,6 +345,30 @@ public class JdbcOutboxStore implements OutboxStore {
 
   @Override
   public Optional<StoredEvent> retry(String tenantId, String id) {
+    return lockedThen(
+        tenantId,
+        id,
+        status -> status.equals("failed") || status.equals("pending"),
+        """
+        update outbox_events
+           set status = 'pending', attempts = 0, next_attempt_at = now(),
+               last_error = null, claimed_at = null
+         where id = :id
+        """);
+  }
+
+  @Override
+  public Optional<StoredEvent> discard(String tenantId, String id) {
+    return lockedThen(
+        tenantId,
+        id,
+        status -> status.equals("failed"),
+        "delete from outbox_events where id = :id");
+  }
+
+  /** Locks the tenant's row {@code id} and runs {@code change} on it when its status allows. */
+  private Optional<StoredEvent> lockedThen(
+      String tenantId, String id, java.util.function.Predicate<String> allowed, String change) {
     return tx.execute(
         s -> {
           Optional<StoredEvent> before =
@@ -358,24 +382,51 @@ public class JdbcOutboxStore implements OutboxStore {
                   .query(this::stored)
                   .optional();
           before
-              .filter(e -> e.status().equals("failed") || e.status().equals("pending"))
-              .ifPresent(
-                  e ->
-                      jdbc.sql(
-                              """
-                              update outbox_events
-                                 set status = 'pending', attempts = 0, next_attempt_at = now(),
-                                     last_error = null, claimed_at = null
-                               where id = :id
-                              """)
-                          .param("id", id)
-                          .update());
+              .filter(e -> allowed.test(e.status()))
+              .ifPresent(e -> jdbc.sql(change).param("id", id).update());
           return before;
         });
   }
 
   @Override
-  public FailedRetried retryFailed(String tenantId, String type, Instant createdBefore, int limit) {
+  public FailedRows retryFailed(String tenantId, String type, Instant createdBefore, int limit) {
+    return onFailed(
+        tenantId,
+        type,
+        createdBefore,
+        limit,
+        """
+        update outbox_events o
+           set status = 'pending', attempts = 0, next_attempt_at = now(),
+               last_error = null, claimed_at = null
+          from picked
+         where o.id = picked.id
+        returning o.id, o.event_count
+        """);
+  }
+
+  @Override
+  public FailedRows discardFailed(String tenantId, String type, Instant createdBefore, int limit) {
+    return onFailed(
+        tenantId,
+        type,
+        createdBefore,
+        limit,
+        """
+        delete from outbox_events o
+         using picked
+         where o.id = picked.id
+        returning o.id, o.event_count
+        """);
+  }
+
+  /**
+   * Runs {@code change} (which reads {@code picked} and returns {@code id, event_count}) on up to
+   * {@code limit} of the tenant's failed rows, oldest first, skipping rows another transaction
+   * holds.
+   */
+  private FailedRows onFailed(
+      String tenantId, String type, Instant createdBefore, int limit, String change) {
     return tx.execute(
         s -> {
           String matching =
@@ -385,7 +436,7 @@ public class JdbcOutboxStore implements OutboxStore {
                  and (cast(:before as timestamptz) is null or created_at < :before)
               """;
           Timestamp before = createdBefore == null ? null : Timestamp.from(createdBefore);
-          List<Map<String, Object>> retried =
+          List<Map<String, Object>> changed =
               jdbc.sql(
                       "with picked as (select id from outbox_events"
                           + matching
@@ -393,13 +444,8 @@ public class JdbcOutboxStore implements OutboxStore {
                              order by inserted_at, id
                              limit :limit
                              for update skip locked)
-                          update outbox_events o
-                             set status = 'pending', attempts = 0, next_attempt_at = now(),
-                                 last_error = null, claimed_at = null
-                            from picked
-                           where o.id = picked.id
-                          returning o.id, o.event_count
-                          """)
+                          """
+                          + change)
                   .param("tenantId", tenantId)
                   .param("type", type)
                   .param("before", before)
@@ -413,10 +459,10 @@ public class JdbcOutboxStore implements OutboxStore {
                   .param("before", before)
                   .query(Boolean.class)
                   .single();
-          List<String> ids = retried.stream().map(r -> (String) r.get("id")).sorted().toList();
+          List<String> ids = changed.stream().map(r -> (String) r.get("id")).sorted().toList();
           long events =
-              retried.stream().mapToLong(r -> ((Number) r.get("event_count")).longValue()).sum();
-          return new FailedRetried(
+              changed.stream().mapToLong(r -> ((Number) r.get("event_count")).longValue()).sum();
+          return new FailedRows(
               ids.size(),
               events,
               ids.isEmpty() ? null : ids.get(0),

@@ -6,6 +6,8 @@ import dev.arbiter.security.Permission;
 import dev.arbiter.security.Requires;
 import dev.arbiter.shared.Page;
 import java.util.Map;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -14,8 +16,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The outbox for admins: rows by status with their delivery details, and retrying one dead letter
- * or many.
+ * The outbox for admins: rows by status with their delivery details, and retrying or discarding one
+ * dead letter or many.
  */
 @RestController
 class OutboxAdminController {
@@ -40,6 +42,20 @@ class OutboxAdminController {
   Map<String, Object> retryFailed(
       Caller caller, @RequestBody(required = false) Map<String, Object> body) {
     return events.retryFailed(caller.tenantId(), caller.credentialId(), body);
+  }
+
+  @PostMapping("/api/v1/admin/outbox/discard")
+  @Requires(Permission.ADMINISTER)
+  Map<String, Object> discardFailed(
+      Caller caller, @RequestBody(required = false) Map<String, Object> body) {
+    return events.discardFailed(caller.tenantId(), caller.credentialId(), body);
+  }
+
+  @DeleteMapping("/api/v1/admin/outbox/{id}")
+  @Requires(Permission.ADMINISTER)
+  ResponseEntity<Void> discard(Caller caller, @PathVariable String id) {
+    events.discard(caller.tenantId(), caller.credentialId(), id);
+    return ResponseEntity.noContent().build();
   }
 
   @PostMapping("/api/v1/admin/outbox/{id}/retry")
