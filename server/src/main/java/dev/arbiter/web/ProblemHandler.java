@@ -293,6 +293,7 @@ public class ProblemHandler {
   }
 
   private static ResponseEntity<Problem> respond(HttpServletRequest request, Problem problem) {
+    request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, problem.code());
     return ResponseEntity.status(HttpStatus.valueOf(problem.status()))
         .contentType(PROBLEM)
         .body(problem);

@@ -1,5 +1,6 @@
 package dev.arbiter.web;
 
+import dev.arbiter.shared.Problem;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -25,6 +26,14 @@ import org.springframework.web.servlet.HandlerMapping;
 public class RequestLoggingFilter extends OncePerRequestFilter {
   /** Set by authentication so the access line names the tenant. */
   public static final String TENANT_ATTRIBUTE = "arbiter.tenantKey";
+
+  /**
+   * Set by authentication so the access line names the credential ({@code Caller#credentialId}).
+   */
+  public static final String CREDENTIAL_ATTRIBUTE = "arbiter.credential";
+
+  /** Set where a problem answer is made, so the access line says which ({@code code}). */
+  public static final String PROBLEM_CODE_ATTRIBUTE = "arbiter.problemCode";
 
   private static final Logger access = LoggerFactory.getLogger("arbiter.access");
 
@@ -90,7 +99,9 @@ public class RequestLoggingFilter extends OncePerRequestFilter {
         if (response.isCommitted()) {
           throw e;
         }
-        problems.write(response, ProblemHandler.internal(e, request));
+        Problem internal = ProblemHandler.internal(e, request);
+        request.setAttribute(PROBLEM_CODE_ATTRIBUTE, internal.code());
+        problems.write(response, internal);
       }
     } finally {
       logAccess(request, response, start);
@@ -118,6 +129,14 @@ public class RequestLoggingFilter extends OncePerRequestFilter {
             .addKeyValue("durationMs", durationMs);
     if (tenant != null) {
       MDC.put("tenant", tenant.toString()); // as authentication put it: one key, not two
+    }
+    Object credential = request.getAttribute(CREDENTIAL_ATTRIBUTE);
+    if (credential != null) {
+      line.addKeyValue("credential", credential);
+    }
+    Object code = request.getAttribute(PROBLEM_CODE_ATTRIBUTE);
+    if (code != null) {
+      line.addKeyValue("code", code);
     }
     line.log(request.getMethod() + " " + path + " " + status + " " + durationMs + "ms");
   }

@@ -134,8 +134,22 @@ class ErrorsIntegrationTests {
                     .containsEntry("method", "GET")
                     .containsEntry("route", "/api/v1/me")
                     .containsEntry("status", 200)
-                    .hasEntrySatisfying("durationMs", d -> assertThat(d).isInstanceOf(Long.class));
+                    .hasEntrySatisfying("durationMs", d -> assertThat(d).isInstanceOf(Long.class))
+                    .hasEntrySatisfying(
+                        "credential", c -> assertThat(c.toString()).startsWith("key:"))
+                    .doesNotContainKey("code");
               });
+      // a refused request's line says why, and names no credential
+      String refused = server.get("/api/v1/me", auth("ak_made-up", "acme")).header("X-Request-ID");
+      assertThat(appender.list)
+          .filteredOn(e -> refused.equals(e.getMDCPropertyMap().get("requestId")))
+          .singleElement()
+          .satisfies(
+              e ->
+                  assertThat(RequestLoggingFilterTests.pairs(e))
+                      .containsEntry("status", 401)
+                      .containsEntry("code", "AUTH_INVALID_API_KEY")
+                      .doesNotContainKey("credential"));
     } finally {
       access.detachAppender(appender);
     }

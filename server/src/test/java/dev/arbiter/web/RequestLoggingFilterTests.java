@@ -57,7 +57,11 @@ class RequestLoggingFilterTests {
     assertThat(problem.path("errorId").asString()).isNotBlank();
     assertThat(appender.list)
         .singleElement()
-        .satisfies(e -> assertThat(pairs(e)).containsEntry("status", 500));
+        .satisfies(
+            e ->
+                assertThat(pairs(e))
+                    .containsEntry("status", 500)
+                    .containsEntry("code", "INTERNAL"));
   }
 
   @Test

@@ -124,10 +124,12 @@ public class AuthenticationFilter extends OncePerRequestFilter {
         throw e;
       }
       response.setHeader("Retry-After", "1");
+      request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, "DATABASE_UNAVAILABLE");
       problems.write(response, DatabaseFailures.problem(RequestIds.of(request)));
       return;
     }
     request.setAttribute(CALLER_ATTRIBUTE, caller);
+    request.setAttribute(RequestLoggingFilter.CREDENTIAL_ATTRIBUTE, caller.credentialId());
     if (caller.tenantKey() != null) {
       request.setAttribute(RequestLoggingFilter.TENANT_ATTRIBUTE, caller.tenantKey());
       MDC.put("tenant", caller.tenantKey());
