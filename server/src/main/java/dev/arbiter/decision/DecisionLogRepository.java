@@ -10,14 +10,29 @@ public interface DecisionLogRepository {
 
   void insertEvents(List<OutboxEvent> events);
 
-  /** Traces newest first, filtered by any of the given fields (null: not filtered). */
-  List<StoredTrace> findTraces(
-      String tenantId,
+  /**
+   * Traces newest first, filtered by any of {@code filter}'s fields, older than {@code beforeId}.
+   */
+  List<StoredTrace> findTraces(String tenantId, TraceFilter filter, String beforeId, int limit);
+
+  /**
+   * What traces are looked for; a null field does not filter.
+   *
+   * @param from created at or after
+   * @param to created before
+   */
+  record TraceFilter(
       String customerId,
       String requestId,
       String decisionId,
-      String beforeId,
-      int limit);
+      String flowKey,
+      Instant from,
+      Instant to) {
+    /** Traces of one customer (tests, tools). */
+    public static TraceFilter customer(String customerId) {
+      return new TraceFilter(customerId, null, null, null, null, null);
+    }
+  }
 
   Optional<StoredTrace> findTrace(String tenantId, String id);
 

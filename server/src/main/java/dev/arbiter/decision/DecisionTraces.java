@@ -22,20 +22,53 @@ public class DecisionTraces {
     this.clock = clock;
   }
 
+  /**
+   * The tenant's traces, newest first, by any of customer, request, decision, flow and a time range
+   * ({@code from} inclusive, {@code to} exclusive, ISO-8601 instants).
+   *
+   * @throws ApiException 422 for a malformed or reversed time range
+   */
   public Page<java.util.Map<String, Object>> find(
       String tenantId,
       String customerId,
       String requestId,
       String decisionId,
+      String flowKey,
+      String from,
+      String to,
       Integer limit,
       String cursor) {
+    java.util.List<dev.arbiter.shared.FieldError> errors = new java.util.ArrayList<>();
+    Instant since = instant("from", from, errors);
+    Instant until = instant("to", to, errors);
+    if (since != null && until != null && !since.isBefore(until)) {
+      errors.add(new dev.arbiter.shared.FieldError("to", "must be after from"));
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.validation(errors);
+    }
     int n = Page.limit(limit);
+    DecisionLogRepository.TraceFilter filter =
+        new DecisionLogRepository.TraceFilter(
+            customerId, requestId, decisionId, flowKey, since, until);
     return Page.of(
-            repository.findTraces(
-                tenantId, customerId, requestId, decisionId, Page.after(cursor), n + 1),
-            n,
-            StoredTrace::id)
+            repository.findTraces(tenantId, filter, Page.after(cursor), n + 1), n, StoredTrace::id)
         .map(StoredTrace::document);
+  }
+
+  private static Instant instant(
+      String field, String value, java.util.List<dev.arbiter.shared.FieldError> errors) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return Instant.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      errors.add(
+          new dev.arbiter.shared.FieldError(
+              field, "must be an ISO-8601 instant, such as 2026-12-01T00:00:00Z"));
+      return null;
+    }
   }
 
   public java.util.Map<String, Object> get(String tenantId, String id) {

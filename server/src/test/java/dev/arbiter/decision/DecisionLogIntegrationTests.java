@@ -395,7 +395,7 @@ class DecisionLogIntegrationTests {
     assertThat(repo.findTrace("t1", "a-old").orElseThrow().body())
         .isEqualTo(
             Map.of("id", "a-old", "scores", List.of(Map.of("offerKey", "o1", "score", 0.5))));
-    assertThat(repo.findTraces("t1", "c1", null, null, null, 10))
+    assertThat(repo.findTraces("t1", DecisionLogRepository.TraceFilter.customer("c1"), null, 10))
         .extracting(StoredTrace::id)
         .containsExactly("b-new", "a-old");
   }

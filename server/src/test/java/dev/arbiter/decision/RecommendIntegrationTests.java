@@ -186,6 +186,46 @@ class RecommendIntegrationTests {
                 .path("data")
                 .size())
         .isEqualTo(1);
+    // by flow and time: the decision's own flow and a range around it find it; others do not
+    java.time.Instant at =
+        java.time.Instant.parse(r.json().path("trace").path("createdAt").asString());
+    String around = "&from=" + at.minusSeconds(1) + "&to=" + at.plusSeconds(1);
+    assertThat(
+            server
+                .get(
+                    "/api/v1/decision-traces?flowKey=homepage&customerId=c-traced" + around, viewer)
+                .json()
+                .path("data")
+                .findValuesAsString("id"))
+        .containsExactly(traceId);
+    assertThat(
+            server
+                .get("/api/v1/decision-traces?flowKey=other&customerId=c-traced", viewer)
+                .json()
+                .path("data")
+                .size())
+        .isZero();
+    assertThat(
+            server
+                .get(
+                    "/api/v1/decision-traces?customerId=c-traced&from=" + at.plusSeconds(1), viewer)
+                .json()
+                .path("data")
+                .size())
+        .isZero();
+    Response badRange =
+        server.get(
+            "/api/v1/decision-traces?from=" + at + "&to=" + at.minusSeconds(1) + "&flowKey=x",
+            viewer);
+    assertThat(badRange.status()).isEqualTo(422);
+    assertThat(badRange.json().path("errors").findValuesAsString("field")).containsExactly("to");
+    assertThat(
+            server
+                .get("/api/v1/decision-traces?from=yesterday", viewer)
+                .json()
+                .path("errors")
+                .findValuesAsString("field"))
+        .containsExactly("from");
     Response one = server.get("/api/v1/decision-traces/" + traceId, viewer);
     assertThat(one.json().path("decisionId").asString()).isEqualTo(decisionId);
     assertThat(

@@ -6,6 +6,7 @@ import dev.arbiter.db.EventBatch;
 import dev.arbiter.db.EventEncoding;
 import dev.arbiter.decision.CompactDecisionEvents;
 import dev.arbiter.decision.DecisionLogRepository;
+import dev.arbiter.decision.DecisionLogRepository.TraceFilter;
 import dev.arbiter.decision.OutboxEvent;
 import dev.arbiter.decision.RecordedDecision;
 import dev.arbiter.decision.StoredTrace;
@@ -380,12 +381,7 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
 
   @Override
   public List<StoredTrace> findTraces(
-      String tenantId,
-      String customerId,
-      String requestId,
-      String decisionId,
-      String beforeId,
-      int limit) {
+      String tenantId, TraceFilter filter, String beforeId, int limit) {
     return jdbc.sql(
             """
             select id, tenant_id, decision_id, request_id, customer_id, flow_key, flow_version,
@@ -395,14 +391,20 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
                and (cast(:customerId as text) is null or customer_id = :customerId)
                and (cast(:requestId as text) is null or request_id = :requestId)
                and (cast(:decisionId as text) is null or decision_id = :decisionId)
+               and (cast(:flowKey as text) is null or flow_key = :flowKey)
+               and (cast(:from as timestamptz) is null or created_at >= :from)
+               and (cast(:to as timestamptz) is null or created_at < :to)
                and (cast(:before as text) is null or id < :before)
              order by id desc
              limit :limit
             """)
         .param("tenantId", tenantId)
-        .param("customerId", customerId)
-        .param("requestId", requestId)
-        .param("decisionId", decisionId)
+        .param("customerId", filter.customerId())
+        .param("requestId", filter.requestId())
+        .param("decisionId", filter.decisionId())
+        .param("flowKey", filter.flowKey())
+        .param("from", filter.from() == null ? null : java.sql.Timestamp.from(filter.from()))
+        .param("to", filter.to() == null ? null : java.sql.Timestamp.from(filter.to()))
         .param("before", beforeId)
         .param("limit", limit)
         .query(this::trace)

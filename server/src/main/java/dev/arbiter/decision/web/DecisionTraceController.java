@@ -11,7 +11,10 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code GET /api/v1/decision-traces} (by customerId, requestId or decisionId) and by id. */
+/**
+ * {@code GET /api/v1/decision-traces} (by customerId, requestId, decisionId, flowKey and a time
+ * range {@code from}/{@code to}) and by id.
+ */
 @RestController
 class DecisionTraceController {
   private final DecisionTraces traces;
@@ -27,9 +30,13 @@ class DecisionTraceController {
       @RequestParam(required = false) String customerId,
       @RequestParam(required = false) String requestId,
       @RequestParam(required = false) String decisionId,
+      @RequestParam(required = false) String flowKey,
+      @RequestParam(required = false) String from,
+      @RequestParam(required = false) String to,
       @RequestParam(required = false) Integer limit,
       @RequestParam(required = false) String cursor) {
-    return traces.find(caller.tenantId(), customerId, requestId, decisionId, limit, cursor);
+    return traces.find(
+        caller.tenantId(), customerId, requestId, decisionId, flowKey, from, to, limit, cursor);
   }
 
   @GetMapping("/api/v1/decision-traces/{id}")
