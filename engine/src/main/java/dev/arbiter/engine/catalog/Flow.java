@@ -89,15 +89,16 @@ public final class Flow {
       endNanos[i] = end.getNano();
     }
     double valueMax = 0;
-    if (profile.valueMax() != null) {
-      valueMax = profile.valueMax();
-    } else {
-      for (Offer offer : candidates) {
-        Double v = offer.monetaryValue();
-        if (v != null && v > valueMax) {
-          valueMax = v;
-        }
+    for (Offer offer : candidates) {
+      Double v = offer.monetaryValue();
+      if (v != null && v > valueMax) {
+        valueMax = v;
       }
+    }
+    // no offer of the flow with a positive value: value does not discriminate (every factor 1),
+    // whatever the profile's valueMax (which eliminated every offer of a flow without values)
+    if (valueMax > 0 && profile.valueMax() != null) {
+      valueMax = profile.valueMax();
     }
     for (int i = 0; i < n; i++) {
       Offer offer = candidates[i];

@@ -190,4 +190,32 @@ class ArbitrationStageTests {
 
     assertThat(decision.trace().scores()).extracting(OfferScore::value).containsExactly(0.25, 1.0);
   }
+
+  /**
+   * A flow whose offers have no value (service messages) under a profile with a valueMax: value
+   * does not discriminate, as without valueMax, rather than eliminating every offer under PRIE.
+   */
+  @Test
+  void shouldNotLetValueMaxEliminateAFlowWithoutValues() {
+    CatalogSnapshot snapshot =
+        catalog()
+            .offers(
+                offer("notice").priority(50).value(null, null, null),
+                offer("reminder").priority(40).value(null, null, null))
+            .profiles(
+                new dev.arbiter.engine.catalog.ArbitrationProfileDefinition(
+                    null,
+                    "capped",
+                    null,
+                    "prie",
+                    dev.arbiter.engine.Fixtures.object("{'propensity': 0.5, 'value': 0.5}"),
+                    500.0))
+            .flows(flow("f").offers("notice", "reminder").profile("capped"))
+            .build();
+
+    Decision decision = engine.decide(snapshot, request().build());
+
+    assertThat(keys(decision)).containsExactlyInAnyOrder("notice", "reminder");
+    assertThat(decision.trace().scores()).extracting(OfferScore::value).containsOnly(1.0);
+  }
 }
