@@ -114,6 +114,134 @@ public class ModelStates {
     };
   }
 
+  /**
+   * What {@code model} has learned, as {@code GET /api/v1/models/{key}/state} shows it: the stored
+   * evidence read now (not this node's cache), turned into the state decisions sample, for the
+   * model as {@code snapshot} defines it. Thompson: the prior, the posterior of every level with
+   * evidence, and for each offer of the flows using the model (and each offer with evidence) the
+   * posterior a decision samples and the level it comes from. Naive Bayes: per offer, its totals,
+   * base rate and each predictor's bins. Other types learn nothing here.
+   */
+  public Map<String, Object> view(String tenantId, CatalogSnapshot snapshot, ScoringModel model) {
+    Map<String, Object> v = new java.util.LinkedHashMap<>();
+    v.put("modelKey", model.key());
+    v.put("type", model.type());
+    v.put("catalogVersion", snapshot.catalogVersion());
+    ModelState state = state(model, repository.load(tenantId, model.key()));
+    switch (model) {
+      case ThompsonModel t -> thompsonView(v, t, (ThompsonState) state, offersOf(snapshot, model));
+      case NaiveBayesModel nb -> naiveBayesView(v, nb, (NaiveBayesState) state);
+      default -> v.put("learns", false);
+    }
+    return v;
+  }
+
+  /** Offers of the flows that use {@code model}, in key order. */
+  private static java.util.SortedMap<String, dev.arbiter.engine.catalog.Offer> offersOf(
+      CatalogSnapshot snapshot, ScoringModel model) {
+    java.util.SortedMap<String, dev.arbiter.engine.catalog.Offer> offers =
+        new java.util.TreeMap<>();
+    for (dev.arbiter.engine.catalog.Flow flow : snapshot.flows()) {
+      if (flow.model() != null && flow.model().key().equals(model.key())) {
+        flow.candidates().forEach(o -> offers.put(o.key(), o));
+      }
+    }
+    return offers;
+  }
+
+  private static void thompsonView(
+      Map<String, Object> v,
+      ThompsonModel model,
+      ThompsonState state,
+      java.util.SortedMap<String, dev.arbiter.engine.catalog.Offer> used) {
+    ThompsonState s = state == null ? ThompsonState.EMPTY : state;
+    BetaCounts prior = model.prior();
+    v.put("learns", true);
+    v.put("prior", beta(prior, prior));
+    v.put("minEvidence", model.minEvidence());
+    v.put("global", s.global() == null ? null : beta(s.global(), prior));
+    Map<String, Object> categories = new java.util.TreeMap<>();
+    s.categories().forEach((k, b) -> categories.put(k, beta(b, prior)));
+    v.put("categories", categories);
+    java.util.SortedMap<String, String> offers = new java.util.TreeMap<>();
+    used.forEach((k, o) -> offers.put(k, o.category()));
+    s.offers().keySet().forEach(k -> offers.putIfAbsent(k, null));
+    List<Map<String, Object>> rows = new java.util.ArrayList<>();
+    offers.forEach(
+        (key, category) -> {
+          BetaCounts posterior = model.posterior(s, key, category);
+          Map<String, Object> row = new java.util.LinkedHashMap<>();
+          row.put("offerKey", key);
+          row.put("category", category);
+          row.put(
+              "sampledFrom",
+              posterior == s.offers().get(key)
+                  ? "offer"
+                  : category != null && posterior == s.categories().get(category)
+                      ? "category"
+                      : posterior == s.global() ? "global" : "prior");
+          row.putAll(beta(posterior, prior));
+          row.put("ownEvidence", s.offers().containsKey(key));
+          rows.add(row);
+        });
+    v.put("offers", rows);
+  }
+
+  /** A posterior: its parameters, mean and the outcomes it holds beyond the prior. */
+  private static Map<String, Object> beta(BetaCounts b, BetaCounts prior) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("alpha", b.alpha());
+    m.put("beta", b.beta());
+    m.put("mean", b.mean());
+    m.put("evidence", Math.max(0, b.alpha() + b.beta() - prior.alpha() - prior.beta()));
+    return m;
+  }
+
+  private static void naiveBayesView(
+      Map<String, Object> v, NaiveBayesModel model, NaiveBayesState state) {
+    NaiveBayesState s = state == null ? NaiveBayesState.EMPTY : state;
+    v.put("learns", true);
+    List<Map<String, Object>> predictors = new java.util.ArrayList<>();
+    for (NaiveBayesModel.Predictor p : model.predictors()) {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("name", p.name());
+      m.put("binning", p.binning());
+      m.put("bins", p.binCount());
+      if (p.numeric()) {
+        m.put("bounds", p.bounds());
+      } else {
+        m.put("values", p.values());
+      }
+      predictors.add(m);
+    }
+    v.put("predictors", predictors);
+    List<Map<String, Object>> offers = new java.util.ArrayList<>();
+    new java.util.TreeMap<>(s.offers())
+        .forEach(
+            (key, counts) -> {
+              Map<String, Object> row = new java.util.LinkedHashMap<>();
+              row.put("offerKey", key);
+              row.put("positives", counts.positives());
+              row.put("negatives", counts.negatives());
+              row.put(
+                  "baseRate",
+                  (counts.positives() + 1.0) / (counts.positives() + counts.negatives() + 2.0));
+              Map<String, Object> byPredictor = new java.util.LinkedHashMap<>();
+              if (counts.fits(model)) {
+                for (int p = 0; p < model.predictors().size(); p++) {
+                  List<long[]> bins = new java.util.ArrayList<>();
+                  for (int b = 0; b < counts.binCount(p); b++) {
+                    bins.add(new long[] {counts.binPositives(p, b), counts.binNegatives(p, b)});
+                  }
+                  byPredictor.put(model.predictors().get(p).name(), bins);
+                }
+              }
+              row.put("bins", byPredictor);
+              offers.add(row);
+            });
+    v.put("offers", offers);
+  }
+
   /** Forget a model's evidence on this node (after an outcome was recorded here). */
   public void refresh(String tenantId, String modelKey) {
     evidence.refresh(new Key(tenantId, modelKey));

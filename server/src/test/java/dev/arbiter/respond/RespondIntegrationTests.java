@@ -2,6 +2,7 @@ package dev.arbiter.respond;
 
 import static dev.arbiter.testsupport.TestServer.auth;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.arbiter.decision.DecisionLog;
 import dev.arbiter.demo.DemoSeeder;
@@ -699,6 +700,67 @@ class RespondIntegrationTests {
                 .query(Long.class)
                 .single())
         .isPositive();
+  }
+
+  /**
+   * What a model has learned, over HTTP: a naive Bayes model's counts per offer and bin with the
+   * base rate, a Thompson model's posteriors and the level each offer's draw comes from.
+   */
+  @Test
+  void shouldShowWhatAModelHasLearned() {
+    String[] asViewer = auth(viewer, DemoSeeder.TENANT);
+    naiveBayesFlow("nb-view", "nb-view-flow", "nb-view");
+    assertThat(
+            accept(naiveBayesDecision("nb-view-flow", "r-nb-view"), "r-nb-view", "k-nb-view")
+                .status())
+        .isEqualTo(201);
+    JsonNode nb = server.get("/api/v1/models/nb-view/state", asViewer).json();
+    assertThat(nb.path("type").asString()).isEqualTo("naive_bayes");
+    assertThat(nb.path("predictors").findValuesAsString("name"))
+        .containsExactly("balance", "segment");
+    JsonNode gold = nb.path("offers").get(0);
+    assertThat(gold.path("offerKey").asString()).isEqualTo("gold-card");
+    assertThat(gold.path("positives").asLong()).isEqualTo(1);
+    assertThat(gold.path("negatives").asLong()).isZero();
+    assertThat(gold.path("baseRate").asDouble()).isCloseTo(2 / 3.0, within(1e-12));
+    // balance 12000, cut at 1000 and 10000: the third of four bins; segment silver: the second
+    assertThat(gold.path("bins").path("balance").toString()).isEqualTo("[[0,0],[0,0],[1,0],[0,0]]");
+    assertThat(gold.path("bins").path("segment").toString()).isEqualTo("[[0,0],[1,0],[0,0],[0,0]]");
+
+    naiveBayesFlow(
+        Map.of(
+            "key",
+            "ts-view",
+            "name",
+            "TS",
+            "type",
+            "thompson",
+            "config",
+            Map.of("prior", Map.of("alpha", 1, "beta", 1), "minEvidence", 1),
+            "fallbackScore",
+            0.3),
+        "ts-view-flow",
+        "ts-view");
+    assertThat(
+            accept(naiveBayesDecision("ts-view-flow", "r-ts-view"), "r-ts-view", "k-ts-view")
+                .status())
+        .isEqualTo(201);
+    JsonNode ts = server.get("/api/v1/models/ts-view/state", asViewer).json();
+    assertThat(ts.path("prior").path("alpha").asDouble()).isEqualTo(1);
+    assertThat(ts.path("global").path("evidence").asDouble()).isEqualTo(1);
+    Map<String, JsonNode> byOffer = new HashMap<>();
+    ts.path("offers").forEach(o -> byOffer.put(o.path("offerKey").asString(), o));
+    assertThat(byOffer).containsOnlyKeys("gold-card", "travel-insurance");
+    JsonNode learned = byOffer.get("gold-card");
+    assertThat(learned.path("sampledFrom").asString()).isEqualTo("offer");
+    assertThat(learned.path("alpha").asDouble()).isEqualTo(2);
+    assertThat(learned.path("beta").asDouble()).isEqualTo(1);
+    assertThat(learned.path("mean").asDouble()).isCloseTo(2 / 3.0, within(1e-12));
+    assertThat(byOffer.get("travel-insurance").path("sampledFrom").asString())
+        .as("no evidence of its own or of its category: the global posterior")
+        .isEqualTo("global");
+
+    assertThat(server.get("/api/v1/models/no-such-model/state", asViewer).status()).isEqualTo(404);
   }
 
   private double updates(String type, String result) {
