@@ -575,7 +575,8 @@ class ServerWiring implements WebMvcConfigurer {
   /** Calls external models' services, at the URLs ARBITER_EXTERNAL_MODEL_URLS allows. */
   @Bean
   HttpExternalScorer externalScorer(ArbiterConfig config, JsonMapper json, MeterRegistry meters) {
-    return new HttpExternalScorer(config.externalModelUrls(), json, meters);
+    return new HttpExternalScorer(
+        config.externalModelUrls(), config.externalModelHeaders(), json, meters);
   }
 
   /** Decisions Respond checks outcomes against: this node's in memory, others' from the outbox. */

@@ -63,7 +63,7 @@ class DoctorCommand implements Callable<Integer> {
 
   /** Variables that are secrets as a whole: shown only as set. */
   private static final List<String> SECRETS =
-      List.of("JWT_SECRET", "API_KEY_PEPPER", "CRON_SECRET");
+      List.of("JWT_SECRET", "API_KEY_PEPPER", "CRON_SECRET", "ARBITER_EXTERNAL_MODEL_HEADERS");
 
   /** The variables Arbiter reads, by name or prefix. */
   private static final Pattern OURS =

@@ -39,6 +39,8 @@ import java.util.OptionalInt;
  *     ARBITER_CONTACT_LOCAL_CUSTOMERS})
  * @param externalModelUrls the URL prefixes {@code external} models may call ({@code
  *     ARBITER_EXTERNAL_MODEL_URLS}; none unless set)
+ * @param externalModelHeaders headers (credentials) sent to those services, by URL prefix ({@code
+ *     ARBITER_EXTERNAL_MODEL_HEADERS}; none unless set)
  * @param apiKeyPepper HMAC key for API key hashes ({@code API_KEY_PEPPER}); empty means generated
  *     under {@code dataDir}
  * @param jwt JWT verification settings
@@ -97,6 +99,7 @@ public record ArbiterConfig(
     Duration contactReconcileInterval,
     ContactHistoryProperties contactHistory,
     ExternalModelUrls externalModelUrls,
+    dev.arbiter.scoring.ExternalModelHeaders externalModelHeaders,
     Optional<String> apiKeyPepper,
     Jwt jwt,
     LogFormat logFormat,
@@ -235,6 +238,9 @@ public record ArbiterConfig(
         + outbox.bootstrapServers().orElse("disabled")
         + ", externalModelUrls="
         + (externalModelUrls.isEmpty() ? "none" : externalModelUrls)
+        + ", externalModelHeaders="
+        + externalModelHeaders.size()
+        + " prefix(es), redacted"
         + ", cronSecret="
         + (cronSecret.isPresent() ? "***" : "unset")
         + "]";

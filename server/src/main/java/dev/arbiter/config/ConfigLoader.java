@@ -16,6 +16,7 @@ import dev.arbiter.outbox.KafkaClients;
 import dev.arbiter.outbox.OutboxProperties;
 import dev.arbiter.ratelimit.RedisUrls;
 import dev.arbiter.redis.FailFastRedis;
+import dev.arbiter.scoring.ExternalModelHeaders;
 import dev.arbiter.scoring.ExternalModelUrls;
 import dev.arbiter.security.ClientAddresses;
 import dev.arbiter.security.jwt.JwtProperties;
@@ -161,6 +162,21 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * {@code ARBITER_EXTERNAL_MODEL_HEADERS}: headers for the services of {@code external} models, by
+   * URL prefix within {@code allowed} ({@link ExternalModelHeaders}); unset, none. A problem never
+   * quotes a header's value (it is a credential).
+   */
+  private ExternalModelHeaders externalModelHeaders(ExternalModelUrls allowed) {
+    try {
+      return ExternalModelHeaders.parse(
+          string("ARBITER_EXTERNAL_MODEL_HEADERS").orElse(""), allowed);
+    } catch (IllegalArgumentException e) {
+      problems.add("ARBITER_EXTERNAL_MODEL_HEADERS " + e.getMessage());
+      return ExternalModelHeaders.NONE;
+    }
+  }
+
   /** The largest request body accepted but for a catalog import: 1 MiB. */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
 
@@ -226,6 +242,7 @@ public final class ConfigLoader {
     Duration contactReconcileInterval = reconcileInterval("ARBITER_CONTACT_RECONCILE_INTERVAL");
     ContactHistoryProperties contactHistory = contactHistory();
     ExternalModelUrls externalModelUrls = externalModelUrls();
+    ExternalModelHeaders externalModelHeaders = externalModelHeaders(externalModelUrls);
     Optional<String> pepper = string("API_KEY_PEPPER");
     pepper.ifPresent(
         p -> {
@@ -334,6 +351,7 @@ public final class ConfigLoader {
         contactReconcileInterval,
         contactHistory,
         externalModelUrls,
+        externalModelHeaders,
         pepper,
         jwt,
         logFormat,

@@ -73,13 +73,27 @@ public final class HttpExternalScorer {
   private final ExternalModelUrls allowed;
   private final JsonMapper json;
   private final HttpClient client;
+  private final ExternalModelHeaders headers;
   private final MeterRegistry meters;
   private final Counter unscored;
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
 
   public HttpExternalScorer(ExternalModelUrls allowed, JsonMapper json, MeterRegistry meters) {
+    this(allowed, ExternalModelHeaders.NONE, json, meters);
+  }
+
+  /**
+   * @param headers what each call carries besides its content headers (credentials), by the model's
+   *     URL
+   */
+  public HttpExternalScorer(
+      ExternalModelUrls allowed,
+      ExternalModelHeaders headers,
+      JsonMapper json,
+      MeterRegistry meters) {
     this.allowed = allowed;
+    this.headers = headers;
     this.json = json;
     this.meters = meters;
     this.client =
@@ -202,13 +216,14 @@ public final class HttpExternalScorer {
     body.put("customer", data.get("customer"));
     body.put("request", data.get("request"));
     body.put("offers", sent);
-    HttpRequest request =
+    HttpRequest.Builder builder =
         HttpRequest.newBuilder(model.url())
             .timeout(model.timeout())
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
-            .build();
+            .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+    headers.headersFor(model.url()).forEach(builder::header);
+    HttpRequest request = builder.build();
     int limit = answerLimit(offers.size());
     CompletableFuture<HttpResponse<byte[]>> call =
         client.sendAsync(

@@ -601,6 +601,53 @@ class ConfigLoaderTests {
     assertThat(c.warnings()).isEmpty();
   }
 
+  /**
+   * Headers for external models' services are checked at start, against the allowed prefixes, and
+   * no problem quotes a value (it is a credential).
+   */
+  @Test
+  void shouldCheckExternalModelHeadersWithoutQuotingTheirValues() {
+    Map<String, String> env = new HashMap<>();
+    env.put("ARBITER_EXTERNAL_MODEL_URLS", "https://scoring.internal/v1");
+    env.put(
+        "ARBITER_EXTERNAL_MODEL_HEADERS",
+        "{\"https://scoring.internal/v1/churn\": {\"Authorization\": \"Bearer tok-1\"},"
+            + " \"https://scoring.internal/v1\": {\"Authorization\": \"Bearer tok-2\"}}");
+    ArbiterConfig c = ConfigLoader.load(env);
+    assertThat(
+            c.externalModelHeaders()
+                .headersFor(java.net.URI.create("https://scoring.internal/v1/churn/score")))
+        .as("the longest prefix wins")
+        .containsExactly(Map.entry("Authorization", "Bearer tok-1"));
+    assertThat(
+            c.externalModelHeaders()
+                .headersFor(java.net.URI.create("https://scoring.internal/v1/upsell")))
+        .containsExactly(Map.entry("Authorization", "Bearer tok-2"));
+    assertThat(
+            c.externalModelHeaders().headersFor(java.net.URI.create("https://other.internal/v1")))
+        .isEmpty();
+    assertThat(c.toString()).doesNotContain("tok-1").contains("externalModelHeaders=2");
+
+    for (String bad :
+        List.of(
+            "{\"https://elsewhere.example/v1\": {\"Authorization\": \"Bearer tok-3\"}}",
+            "{\"https://scoring.internal/v1\": {\"Host\": \"tok-3\"}}",
+            "{\"https://scoring.internal/v1\": {\"Authorization\": \"tok-3\\r\\nX: y\"}}",
+            "{\"https://scoring.internal/v1\": {}}",
+            "{\"https://scoring.internal/v1\": {\"Authorization\": \"tok-3\"",
+            "[\"tok-3\"]")) {
+      env.put("ARBITER_EXTERNAL_MODEL_HEADERS", bad);
+      assertThatThrownBy(() -> ConfigLoader.load(env))
+          .as(bad)
+          .isInstanceOfSatisfying(
+              ConfigException.class,
+              e ->
+                  assertThat(String.join("\n", e.problems()))
+                      .contains("ARBITER_EXTERNAL_MODEL_HEADERS")
+                      .doesNotContain("tok-3"));
+    }
+  }
+
   @Test
   void shouldRequireThePepperOnlyOfProcessesThatCheckApiKeys() {
     Map<String, String> env =

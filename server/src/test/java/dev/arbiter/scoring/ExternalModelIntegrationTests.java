@@ -40,6 +40,7 @@ class ExternalModelIntegrationTests {
   static HttpServer service;
   static String serviceUrl;
   static final List<JsonNode> received = new CopyOnWriteArrayList<>();
+  static final List<String> authorizations = new CopyOnWriteArrayList<>();
   static final AtomicReference<Behaviour> behaviour = new AtomicReference<>();
   static TestServer server;
   static String editor;
@@ -56,7 +57,16 @@ class ExternalModelIntegrationTests {
     server =
         TestServer.start(
             Map.of(
-                "ARBITER_EXTERNAL_MODEL_URLS", serviceUrl + "/", "ARBITER_HEALTH_DETAILS", "full"));
+                "ARBITER_EXTERNAL_MODEL_URLS",
+                serviceUrl + "/",
+                // the service's credential, from the environment, never from the catalog
+                "ARBITER_EXTERNAL_MODEL_HEADERS",
+                "{\""
+                    + serviceUrl
+                    + "\": {\"Authorization\": \"Bearer s3cret\","
+                    + " \"X-Scoring-Tenant\": \"arbiter\"}}",
+                "ARBITER_HEALTH_DETAILS",
+                "full"));
     server.bean(DemoSeeder.class).seed();
     editor = server.apiKey(DemoSeeder.TENANT, "editor");
     decision = server.apiKey(DemoSeeder.TENANT, "decision");
@@ -72,6 +82,10 @@ class ExternalModelIntegrationTests {
     try (exchange) {
       JsonNode request = JSON.readTree(exchange.getRequestBody().readAllBytes());
       received.add(request);
+      authorizations.add(
+          String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"))
+              + " "
+              + exchange.getRequestHeaders().getFirst("X-Scoring-Tenant"));
       Behaviour b = behaviour.get();
       if (b.delayMillis() > 0) {
         try {
@@ -169,6 +183,7 @@ class ExternalModelIntegrationTests {
 
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(received).hasSize(1);
+    assertThat(authorizations).last().isEqualTo("Bearer s3cret arbiter");
     JsonNode sent = received.get(0);
     assertThat(sent.path("model").asString()).isEqualTo("ext-ok");
     assertThat(sent.path("customer").path("age").asInt()).isEqualTo(44);

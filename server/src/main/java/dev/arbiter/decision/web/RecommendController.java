@@ -132,11 +132,7 @@ public class RecommendController {
             RequestIds.of(http),
             read(body(http), http),
             withTrace);
-    ByteArrayOutputStream json = answerWriter.write(answer);
-    response.setStatus(HttpServletResponse.SC_OK);
-    response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-    response.setContentLength(json.size());
-    json.writeTo(response.getOutputStream());
+    write(answer, response);
   }
 
   /**
@@ -172,6 +168,12 @@ public class RecommendController {
     Caller caller = (Caller) http.getAttribute(AuthenticationFilter.CALLER_ATTRIBUTE);
     RecommendService.Answer answer =
         recommend.dryRun(caller.tenantId(), RequestIds.of(http), read(body(http), http));
+    write(answer, response);
+  }
+
+  /** Writes {@code answer} as the 200 answer, with its length (not chunked). */
+  private void write(RecommendService.Answer answer, HttpServletResponse response)
+      throws IOException {
     ByteArrayOutputStream json = answerWriter.write(answer);
     response.setStatus(HttpServletResponse.SC_OK);
     response.setContentType(MediaType.APPLICATION_JSON_VALUE);
