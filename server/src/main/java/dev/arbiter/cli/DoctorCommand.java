@@ -82,16 +82,28 @@ class DoctorCommand implements Callable<Integer> {
     bundle.put("generatedAt", Instant.now().toString());
     bundle.put("version", BuildVersion.load().version());
     bundle.put("runtime", runtime());
+    // what every process needs: the dependencies are checked with that, so a publisher or
+    // migration host, which has no API key pepper, is diagnosed too
     ArbiterConfig config = null;
     List<String> problems = List.of();
     try {
-      config = ConfigLoader.load(env);
+      config = ConfigLoader.loadFor(env);
     } catch (ConfigException e) {
       problems = e.problems();
+    }
+    // what serve would refuse besides: said, but no reason not to check the dependencies
+    List<String> serveProblems = List.of();
+    if (config != null) {
+      try {
+        ConfigLoader.load(env);
+      } catch (ConfigException e) {
+        serveProblems = e.problems();
+      }
     }
     Map<String, Object> configuration = new LinkedHashMap<>();
     configuration.put("valid", config != null);
     configuration.put("problems", problems);
+    configuration.put("problemsForServe", serveProblems);
     configuration.put("warnings", config == null ? List.of() : config.warnings());
     configuration.put("environment", settings(env));
     bundle.put("configuration", configuration);

@@ -13,6 +13,10 @@ import org.slf4j.LoggerFactory;
 public class DecisionTraces {
   private static final Logger log = LoggerFactory.getLogger(DecisionTraces.class);
   private final DecisionLogRepository repository;
+
+  /** The longest time range a search by flow alone may cover. */
+  static final Duration FLOW_SPAN = Duration.ofHours(24);
+
   private final Duration retention;
   private final Clock clock;
 
@@ -43,6 +47,24 @@ public class DecisionTraces {
     Instant until = instant("to", to, errors);
     if (since != null && until != null && !since.isBefore(until)) {
       errors.add(new dev.arbiter.shared.FieldError("to", "must be after from"));
+    }
+    // traces are indexed by customer, request, decision and time, not by flow: a flow alone is
+    // looked for within a day, so a rare (or misspelt) flow cannot make one call read every trace
+    if (flowKey != null
+        && customerId == null
+        && requestId == null
+        && decisionId == null
+        && errors.isEmpty()
+        && (since == null
+            || Duration.between(since, until == null ? clock.instant() : until).compareTo(FLOW_SPAN)
+                > 0)) {
+      errors.add(
+          new dev.arbiter.shared.FieldError(
+              "from",
+              "with flowKey alone (no customerId, requestId or decisionId), from and to must be"
+                  + " at most "
+                  + FLOW_SPAN.toHours()
+                  + " hours apart (to defaults to now): traces are not indexed by flow"));
     }
     if (!errors.isEmpty()) {
       throw ApiException.validation(errors);

@@ -562,16 +562,10 @@ public class RecommendService {
       return;
     }
     boolean failed = decision.modelFailed();
-    if (!failed) {
+    if (!failed && !decision.modelScored()) {
       // only a decision the model scored shows it works: one whose offers all lacked a feature the
       // model needs (the fallback score, no failure) says nothing either way
-      boolean scored = decision.offers().isEmpty();
-      for (RankedOffer o : decision.offers()) {
-        scored |= !o.fallback();
-      }
-      if (!scored) {
-        return;
-      }
+      return;
     }
     breakers.record(tenantId, model.key(), model.type(), failed);
   }

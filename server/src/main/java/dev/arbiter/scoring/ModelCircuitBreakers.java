@@ -131,12 +131,14 @@ public class ModelCircuitBreakers implements HealthCheck {
                         if (to == CircuitBreaker.State.OPEN) {
                           open.add(modelKey);
                           log.warn(
-                              "Model {} of tenant {}: circuit breaker open after {} failed"
-                                  + " decisions in a row; its offers get the fallback score for"
-                                  + " {} s",
+                              "Model {} of tenant {}: circuit breaker open after {}; its offers"
+                                  + " get the fallback score for {} s",
                               modelKey,
                               tenantId,
-                              FAILURES_TO_OPEN,
+                              e.getStateTransition().getFromState()
+                                      == CircuitBreaker.State.HALF_OPEN
+                                  ? "failed trial calls while half-open"
+                                  : FAILURES_TO_OPEN + " failed decisions in a row",
                               openFor.toMillis() / 1000.0);
                         } else {
                           open.remove(modelKey);

@@ -41,6 +41,7 @@ class ErrorPageController implements ErrorController {
               List.of(),
               null);
     }
+    request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, problem.code());
     return ResponseEntity.status(problem.status())
         .contentType(MediaType.parseMediaType(Problem.MEDIA_TYPE))
         .body(problem);

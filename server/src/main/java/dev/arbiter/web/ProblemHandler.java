@@ -258,6 +258,7 @@ public class ProblemHandler {
 
   private ResponseEntity<Problem> databaseUnavailable(Exception e, HttpServletRequest request) {
     log.warn("Database unavailable: {}", firstLine(e.getMessage()));
+    request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, "DATABASE_UNAVAILABLE");
     return ResponseEntity.status(503)
         .contentType(PROBLEM)
         .header(HttpHeaders.RETRY_AFTER, "1")

@@ -167,6 +167,22 @@ class CliIntegrationTests {
       assertThat(r.stderr()).contains("database up, redis up, kafka disabled");
     }
 
+    // a publisher or migration host has no pepper: diagnosed all the same, the pepper named as
+    // what serve would refuse
+    Result publisherHost =
+        run(
+            Map.of("DATABASE_URL", database().get("DATABASE_URL")),
+            "doctor",
+            "--url",
+            "http://127.0.0.1:1");
+    assertThat(publisherHost.exitCode()).as(publisherHost.stderr()).isZero();
+    tools.jackson.databind.JsonNode host =
+        tools.jackson.databind.json.JsonMapper.builder().build().readTree(publisherHost.stdout());
+    assertThat(host.path("configuration").path("valid").asBoolean()).isTrue();
+    assertThat(host.path("configuration").path("problemsForServe").toString())
+        .contains("API_KEY_PEPPER is required");
+    assertThat(host.path("database").path("status").asString()).isEqualTo("up");
+
     Map<String, String> bad = new HashMap<>(database());
     bad.put("PORT", "eighty");
     bad.put("REDIS_URL", "redis://127.0.0.1:1");

@@ -219,6 +219,27 @@ class RecommendIntegrationTests {
             viewer);
     assertThat(badRange.status()).isEqualTo(422);
     assertThat(badRange.json().path("errors").findValuesAsString("field")).containsExactly("to");
+    // a flow alone: within a day, so that a rare flow cannot make one call read every trace
+    assertThat(
+            server
+                .get("/api/v1/decision-traces?flowKey=homepage&from=" + at.minusSeconds(1), viewer)
+                .json()
+                .path("data")
+                .findValuesAsString("id"))
+        .contains(traceId);
+    Response unbounded = server.get("/api/v1/decision-traces?flowKey=homepage", viewer);
+    assertThat(unbounded.status()).isEqualTo(422);
+    assertThat(unbounded.json().path("errors").findValuesAsString("field")).containsExactly("from");
+    assertThat(
+            server
+                .get(
+                    "/api/v1/decision-traces?flowKey=homepage&from="
+                        + at.minus(java.time.Duration.ofDays(2))
+                        + "&to="
+                        + at,
+                    viewer)
+                .status())
+        .isEqualTo(422);
     assertThat(
             server
                 .get("/api/v1/decision-traces?from=yesterday", viewer)

@@ -123,9 +123,8 @@ class ErrorsIntegrationTests {
     try {
       Response r = server.get("/api/v1/me", auth(admin, "acme"));
       String requestId = r.header("X-Request-ID");
-      assertThat(appender.list)
-          .filteredOn(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
-          .singleElement()
+      // the line is written as the request ends, which may be after the client has the answer
+      assertThat(accessLine(appender, requestId))
           .satisfies(
               e -> {
                 assertThat(e.getMDCPropertyMap()).containsEntry("tenant", "acme");
@@ -141,9 +140,7 @@ class ErrorsIntegrationTests {
               });
       // a refused request's line says why, and names no credential
       String refused = server.get("/api/v1/me", auth("ak_made-up", "acme")).header("X-Request-ID");
-      assertThat(appender.list)
-          .filteredOn(e -> refused.equals(e.getMDCPropertyMap().get("requestId")))
-          .singleElement()
+      assertThat(accessLine(appender, refused))
           .satisfies(
               e ->
                   assertThat(RequestLoggingFilterTests.pairs(e))
@@ -153,5 +150,28 @@ class ErrorsIntegrationTests {
     } finally {
       access.detachAppender(appender);
     }
+  }
+
+  /** The one access line of request {@code requestId}, waited for (at most 5 s). */
+  private static ILoggingEvent accessLine(ListAppender<ILoggingEvent> appender, String requestId) {
+    return org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(
+            () -> {
+              java.util.List<ILoggingEvent> lines;
+              synchronized (appender) { // appending holds the appender's lock
+                lines = java.util.List.copyOf(appender.list);
+              }
+              return lines.stream()
+                  .filter(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
+                  .toList();
+            },
+            lines -> !lines.isEmpty())
+        .stream()
+        .reduce(
+            (a, b) -> {
+              throw new AssertionError("two access lines for " + requestId);
+            })
+        .orElseThrow();
   }
 }

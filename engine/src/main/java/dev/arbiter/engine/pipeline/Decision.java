@@ -78,7 +78,6 @@ public final class Decision {
     return message;
   }
 
-  /** The returned offers, best first; empty when nothing is eligible or no flow was found. */
   /**
    * Whether the flow's model raised an error while scoring this decision: a failure for its circuit
    * breaker. An offer the model could not score from the decision's data (a missing feature) has
@@ -88,6 +87,15 @@ public final class Decision {
     return work != null && work.modelFailed;
   }
 
+  /**
+   * Whether the flow's model gave some offer of this decision a propensity of its own (not the
+   * fallback score): a success for its circuit breaker, unless it also {@link #modelFailed()}.
+   */
+  public boolean modelScored() {
+    return work != null && work.modelScored;
+  }
+
+  /** The returned offers, best first; empty when nothing is eligible or no flow was found. */
   public List<RankedOffer> offers() {
     return offers;
   }

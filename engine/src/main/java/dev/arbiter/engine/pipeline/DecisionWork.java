@@ -52,6 +52,9 @@ final class DecisionWork {
    */
   boolean modelFailed;
 
+  /** Whether the flow's model gave some offer a valid propensity of its own. */
+  boolean modelScored;
+
   /**
    * The relevance used for each offer when the request overrides some ({@code context.relevance});
    * null otherwise, when every offer's is its flow's static factor.

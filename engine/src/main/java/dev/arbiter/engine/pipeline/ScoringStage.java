@@ -56,6 +56,7 @@ final class ScoringStage implements PipelineStage {
       random.reseed(SeededRandom.mix(seed, first.randomStream()));
       double p = score(model, first, w, state, random);
       if (valid(p)) {
+        w.modelScored = true;
         fill(w, p, false);
       } else {
         fill(w, model.fallbackScore(), true);
@@ -99,6 +100,7 @@ final class ScoringStage implements PipelineStage {
   private static void set(DecisionWork w, int i, double p, ScoringModel model) {
     if (valid(p)) {
       w.propensity[i] = p;
+      w.modelScored = true;
     } else {
       w.propensity[i] = model.fallbackScore();
       w.fallback[i] = true;

@@ -93,6 +93,11 @@ class ScoringStageTests {
     assertThat(scores(failing)).allMatch(s -> s.fallback() && s.propensity() == 0.07);
     assertThat(scores(working))
         .allMatch(s -> !s.fallback() && Math.abs(s.propensity() - 1 / (1 + Math.exp(-2))) < 1e-12);
+    // a feature the customer lacks is no failure of the model, nor a success for its breaker
+    assertThat(failing.modelFailed()).isFalse();
+    assertThat(failing.modelScored()).isFalse();
+    assertThat(working.modelFailed()).isFalse();
+    assertThat(working.modelScored()).isTrue();
   }
 
   @Test
@@ -182,6 +187,9 @@ class ScoringStageTests {
             1);
 
     assertThat(scores(decision)).allMatch(OfferScore::fallback);
+    // state that does not fit the model is a failure of the model, which its breaker counts
+    assertThat(decision.modelFailed()).isTrue();
+    assertThat(decision.modelScored()).isFalse();
   }
 
   @Test

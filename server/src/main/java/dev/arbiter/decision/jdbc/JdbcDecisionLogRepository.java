@@ -382,33 +382,38 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
   @Override
   public List<StoredTrace> findTraces(
       String tenantId, TraceFilter filter, String beforeId, int limit) {
-    return jdbc.sql(
+    // only the filters given, each a plain predicate: a catch-all "(:x is null or col = :x)"
+    // makes a generic plan that no index serves
+    StringBuilder sql =
+        new StringBuilder(
             """
             select id, tenant_id, decision_id, request_id, customer_id, flow_key, flow_version,
                    created_at, body::text as body, body_compressed
               from decision_traces
              where tenant_id = :tenantId
-               and (cast(:customerId as text) is null or customer_id = :customerId)
-               and (cast(:requestId as text) is null or request_id = :requestId)
-               and (cast(:decisionId as text) is null or decision_id = :decisionId)
-               and (cast(:flowKey as text) is null or flow_key = :flowKey)
-               and (cast(:from as timestamptz) is null or created_at >= :from)
-               and (cast(:to as timestamptz) is null or created_at < :to)
-               and (cast(:before as text) is null or id < :before)
-             order by id desc
-             limit :limit
-            """)
-        .param("tenantId", tenantId)
-        .param("customerId", filter.customerId())
-        .param("requestId", filter.requestId())
-        .param("decisionId", filter.decisionId())
-        .param("flowKey", filter.flowKey())
-        .param("from", filter.from() == null ? null : java.sql.Timestamp.from(filter.from()))
-        .param("to", filter.to() == null ? null : java.sql.Timestamp.from(filter.to()))
-        .param("before", beforeId)
-        .param("limit", limit)
-        .query(this::trace)
-        .list();
+            """);
+    Map<String, Object> params = new java.util.HashMap<>();
+    params.put("tenantId", tenantId);
+    filter(sql, params, "customer_id = :customerId", "customerId", filter.customerId());
+    filter(sql, params, "request_id = :requestId", "requestId", filter.requestId());
+    filter(sql, params, "decision_id = :decisionId", "decisionId", filter.decisionId());
+    filter(sql, params, "flow_key = :flowKey", "flowKey", filter.flowKey());
+    filter(
+        sql,
+        params,
+        "created_at >= :from",
+        "from",
+        filter.from() == null ? null : java.sql.Timestamp.from(filter.from()));
+    filter(
+        sql,
+        params,
+        "created_at < :to",
+        "to",
+        filter.to() == null ? null : java.sql.Timestamp.from(filter.to()));
+    filter(sql, params, "id < :before", "before", beforeId);
+    sql.append(" order by id desc limit :limit");
+    params.put("limit", limit);
+    return jdbc.sql(sql.toString()).params(params).query(this::trace).list();
   }
 
   /**
@@ -453,6 +458,14 @@ public class JdbcDecisionLogRepository implements DecisionLogRepository {
       throw unreadable; // the decision may be in the row that could not be read
     }
     return Optional.empty();
+  }
+
+  private static void filter(
+      StringBuilder sql, Map<String, Object> params, String predicate, String name, Object value) {
+    if (value != null) {
+      sql.append(" and ").append(predicate);
+      params.put(name, value);
+    }
   }
 
   @Override

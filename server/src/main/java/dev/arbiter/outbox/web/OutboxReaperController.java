@@ -59,7 +59,13 @@ class OutboxReaperController {
           "Too many failed authentications from this address; retry in " + seconds + "s");
     }
     if (!secret.matches(authorization, cronSecret)) {
-      failures.failed(address, AuthError.CRON_UNAUTHORIZED, admission.permitTaken());
+      // a secret presented and compared counts, as a wrong key does; none presented, or none
+      // configured here to compare with, is no guess (it is counted by code all the same)
+      boolean presented = cronSecret != null || authorization != null;
+      failures.failed(
+          secret.configured() && presented ? address : null,
+          AuthError.CRON_UNAUTHORIZED,
+          admission.permitTaken());
       throw new ApiException(
           AuthError.CRON_UNAUTHORIZED.status(),
           AuthError.CRON_UNAUTHORIZED.code(),
