@@ -49,6 +49,7 @@ final class TraceJson extends ValueSerializer<TraceView> {
   private static final SerializableString SCORES = new SerializedString("scores");
   private static final SerializableString PROPENSITY = new SerializedString("propensity");
   private static final SerializableString FALLBACK = new SerializedString("fallback");
+  private static final SerializableString FALLBACK_REASON = new SerializedString("fallbackReason");
   private static final SerializableString FACTORS = new SerializedString("factors");
   private static final SerializableString RELEVANCE = new SerializedString("relevance");
   private static final SerializableString VALUE = new SerializedString("value");
@@ -158,6 +159,10 @@ final class TraceJson extends ValueSerializer<TraceView> {
     g.writeNumber(s.propensity());
     g.writeName(FALLBACK);
     g.writeBoolean(s.fallback());
+    if (s.fallbackReason() != null) {
+      g.writeName(FALLBACK_REASON);
+      g.writeString(s.fallbackReason());
+    }
     g.writeName(FACTORS);
     g.writeStartObject();
     g.writeName(PROPENSITY);

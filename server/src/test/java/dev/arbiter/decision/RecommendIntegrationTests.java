@@ -427,6 +427,15 @@ class RecommendIntegrationTests {
       assertThat(r.json().path("offers").get(0).path("fallback").asBoolean()).isTrue();
       assertThat(r.json().path("offers").get(0).path("propensity").asDouble()).isEqualTo(0.02);
     }
+    Response explained =
+        recommend(
+            editor,
+            Map.of("customerId", "c-f-debug", "flowKey", "fragile", "attributes", Map.of()),
+            "X-Debug",
+            "true");
+    assertThat(
+            explained.json().path("trace").path("scores").get(0).path("fallbackReason").asString())
+        .startsWith("no_score: ");
     Response withIncome =
         recommend(
             decision,
@@ -463,6 +472,12 @@ class RecommendIntegrationTests {
       assertThat(r.json().path("offers").get(0).path("fallback").asBoolean()).isTrue();
       assertThat(r.json().path("offers").get(0).path("propensity").asDouble()).isEqualTo(0.03);
     }
+    Response whileOpen =
+        recommend(
+            editor, Map.of("customerId", "c-b-debug", "flowKey", "brittle"), "X-Debug", "true");
+    assertThat(
+            whileOpen.json().path("trace").path("scores").get(0).path("fallbackReason").asString())
+        .isEqualTo("model_unavailable: the model's circuit breaker is open");
     JsonNode health = server.get("/api/health").json();
     assertThat(health.path("status").asString()).isEqualTo("degraded");
     assertThat(health.path("checks").path("circuitBreakers").path("status").asString())

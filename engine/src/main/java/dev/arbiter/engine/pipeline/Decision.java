@@ -208,7 +208,10 @@ public final class Decision {
               w.flow.valueFactor(i),
               w.flow.priorityFactor(i),
               eliminated ? 0 : w.flow.profile().score(w.rankKey[i]),
-              eliminated));
+              eliminated,
+              w.fallbackCause == null || w.fallbackCause[i] == null
+                  ? null
+                  : w.fallbackCause[i].reason(w.modelError)));
     }
     List<String> result = new ArrayList<>(offers.size());
     for (RankedOffer offer : offers) {

@@ -56,6 +56,27 @@ final class DecisionWork {
   boolean modelScored;
 
   /**
+   * Why each candidate got the fallback score ({@link FallbackCause}), by candidate index; null
+   * until some candidate does, so a decision without a fallback allocates nothing for it.
+   */
+  FallbackCause[] fallbackCause;
+
+  /** The first error the flow's model raised in this decision, as the trace names it. */
+  String modelError;
+
+  /** Whether the model call just made raised (read and cleared by the scoring stage). */
+  boolean raised;
+
+  /** Marks candidate {@code i}'s propensity as the model's fallback score, for {@code cause}. */
+  void fallBack(int i, FallbackCause cause) {
+    fallback[i] = true;
+    if (fallbackCause == null) {
+      fallbackCause = new FallbackCause[fallback.length];
+    }
+    fallbackCause[i] = cause;
+  }
+
+  /**
    * The relevance used for each offer when the request overrides some ({@code context.relevance});
    * null otherwise, when every offer's is its flow's static factor.
    */

@@ -37,7 +37,7 @@ final class ScoringStage implements PipelineStage {
       return;
     }
     if (w.runtime.unavailableModels().contains(model.key())) {
-      fill(w, model.fallbackScore(), true);
+      fallBackAll(w, model, FallbackCause.MODEL_UNAVAILABLE);
       return;
     }
     if (model instanceof ExternalModel external) {
@@ -59,7 +59,8 @@ final class ScoringStage implements PipelineStage {
         w.modelScored = true;
         fill(w, p, false);
       } else {
-        fill(w, model.fallbackScore(), true);
+        fallBackAll(w, model, w.raised ? FallbackCause.MODEL_ERROR : FallbackCause.NO_SCORE);
+        w.raised = false;
       }
       return;
     }
@@ -68,7 +69,9 @@ final class ScoringStage implements PipelineStage {
       Offer offer = w.candidates[i];
       w.data.offer(offer);
       random.reseed(SeededRandom.mix(seed, offer.randomStream()));
-      set(w, i, score(model, offer, w, state, random), model);
+      double p = score(model, offer, w, state, random);
+      set(w, i, p, model, w.raised ? FallbackCause.MODEL_ERROR : FallbackCause.NO_SCORE);
+      w.raised = false;
     }
   }
 
@@ -92,18 +95,36 @@ final class ScoringStage implements PipelineStage {
     }
     for (int k = 0; k < w.count; k++) {
       int i = w.alive[k];
-      set(w, i, scores != null && k < scores.length ? scores[k] : Double.NaN, model);
+      set(
+          w,
+          i,
+          scores != null && k < scores.length ? scores[k] : Double.NaN,
+          model,
+          scores == null ? FallbackCause.EXTERNAL_FAILED : FallbackCause.EXTERNAL_UNSCORED);
     }
   }
 
-  /** Candidate {@code i}'s propensity {@code p}, or the model's fallback score, flagged. */
-  private static void set(DecisionWork w, int i, double p, ScoringModel model) {
+  /**
+   * Candidate {@code i}'s propensity {@code p}, or the model's fallback score, flagged with {@code
+   * cause}.
+   */
+  private static void set(
+      DecisionWork w, int i, double p, ScoringModel model, FallbackCause cause) {
     if (valid(p)) {
       w.propensity[i] = p;
       w.modelScored = true;
     } else {
       w.propensity[i] = model.fallbackScore();
-      w.fallback[i] = true;
+      w.fallBack(i, cause);
+    }
+  }
+
+  /** Every candidate still in the running gets the model's fallback score, for {@code cause}. */
+  private static void fallBackAll(DecisionWork w, ScoringModel model, FallbackCause cause) {
+    for (int k = 0; k < w.count; k++) {
+      int i = w.alive[k];
+      w.propensity[i] = model.fallbackScore();
+      w.fallBack(i, cause);
     }
   }
 
@@ -114,6 +135,14 @@ final class ScoringStage implements PipelineStage {
     } catch (RuntimeException e) {
       // A model error of any kind falls back; the decision goes on, and the breaker is told.
       w.modelFailed = true;
+      w.raised = true;
+      if (w.modelError == null) {
+        String message = String.valueOf(e.getMessage());
+        w.modelError =
+            e.getClass().getSimpleName()
+                + ": "
+                + (message.length() > 300 ? message.substring(0, 300) + "…" : message);
+      }
       return Double.NaN;
     }
   }

@@ -13,6 +13,9 @@ package dev.arbiter.engine.trace;
  * @param score the final arbitration score in [0, 1]; 0 for an offer eliminated by a zero factor
  * @param eliminated true when arbitration removed the offer because a factor with a positive weight
  *     was zero
+ * @param fallbackReason why the propensity is the fallback score ({@code model_unavailable}, {@code
+ *     model_error: …} with the error, {@code no_score}, {@code external_failed}, {@code
+ *     external_unscored}, each with a sentence); null when it is not
  */
 public record OfferScore(
     String offerKey,
@@ -22,4 +25,19 @@ public record OfferScore(
     double value,
     double priority,
     double score,
-    boolean eliminated) {}
+    boolean eliminated,
+    String fallbackReason) {
+
+  /** A score without a fallback reason. */
+  public OfferScore(
+      String offerKey,
+      double propensity,
+      boolean fallback,
+      double relevance,
+      double value,
+      double priority,
+      double score,
+      boolean eliminated) {
+    this(offerKey, propensity, fallback, relevance, value, priority, score, eliminated, null);
+  }
+}

@@ -83,6 +83,9 @@ class ScoringStageTests {
         .extracting(OfferScore::propensity, OfferScore::fallback)
         .containsOnly(org.assertj.core.groups.Tuple.tuple(0.05, true));
     assertThat(decision.offers()).allMatch(RankedOffer::fallback);
+    assertThat(scores(decision))
+        .extracting(OfferScore::fallbackReason)
+        .containsOnly("model_unavailable: the model's circuit breaker is open");
   }
 
   @Test
@@ -93,6 +96,8 @@ class ScoringStageTests {
     assertThat(scores(failing)).allMatch(s -> s.fallback() && s.propensity() == 0.07);
     assertThat(scores(working))
         .allMatch(s -> !s.fallback() && Math.abs(s.propensity() - 1 / (1 + Math.exp(-2))) < 1e-12);
+    assertThat(scores(failing)).allMatch(s -> s.fallbackReason().startsWith("no_score: "));
+    assertThat(scores(working)).allMatch(s -> s.fallbackReason() == null);
     // a feature the customer lacks is no failure of the model, nor a success for its breaker
     assertThat(failing.modelFailed()).isFalse();
     assertThat(failing.modelScored()).isFalse();
@@ -151,7 +156,11 @@ class ScoringStageTests {
                     "{}",
                     new RuntimeState(BudgetCounters.NONE, ModelStates.NONE, Set.of(), failing),
                     1)))
-        .allMatch(s -> s.fallback() && s.propensity() == 0.11);
+        .allMatch(
+            s ->
+                s.fallback()
+                    && s.propensity() == 0.11
+                    && s.fallbackReason().startsWith("external_failed: "));
     assertThat(scores(decide("ext", "{}", RuntimeState.NONE, 1)))
         .allMatch(s -> s.fallback() && s.propensity() == 0.11);
     assertThat(
@@ -161,8 +170,11 @@ class ScoringStageTests {
                     "{}",
                     new RuntimeState(BudgetCounters.NONE, ModelStates.NONE, Set.of(), tooFew),
                     1)))
-        .extracting(OfferScore::fallback)
-        .containsExactlyInAnyOrder(false, true, true);
+        .extracting(OfferScore::fallback, s -> String.valueOf(s.fallbackReason()).split(":")[0])
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(false, "null"),
+            org.assertj.core.groups.Tuple.tuple(true, "external_unscored"),
+            org.assertj.core.groups.Tuple.tuple(true, "external_unscored"));
     // an open breaker: the service is not called at all
     assertThat(
             scores(
@@ -189,6 +201,12 @@ class ScoringStageTests {
     assertThat(scores(decision)).allMatch(OfferScore::fallback);
     // state that does not fit the model is a failure of the model, which its breaker counts
     assertThat(decision.modelFailed()).isTrue();
+    assertThat(scores(decision))
+        .allMatch(
+            s ->
+                s.fallbackReason()
+                    .startsWith(
+                        "model_error: the model raised an error: IllegalStateException: model ts"));
     assertThat(decision.modelScored()).isFalse();
   }
 
