@@ -1,6 +1,7 @@
 package dev.arbiter.web;
 
 import dev.arbiter.shared.Problem;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
@@ -47,15 +48,17 @@ public final class DatabaseFailures {
     return false;
   }
 
-  /** The problem a client sees while the database is unavailable. */
-  public static Problem problem(String requestId) {
-    return Problem.of(
-        503,
-        "DATABASE_UNAVAILABLE",
-        "Database unavailable",
-        "The database cannot be reached right now; retry shortly",
-        requestId,
-        List.of(),
-        null);
+  /** The problem a client sees while the database is unavailable, as {@code request}'s answer. */
+  public static Problem problem(HttpServletRequest request) {
+    return RequestLoggingFilter.answering(
+        request,
+        Problem.of(
+            503,
+            "DATABASE_UNAVAILABLE",
+            "Database unavailable",
+            "The database cannot be reached right now; retry shortly",
+            RequestIds.of(request),
+            List.of(),
+            null));
   }
 }

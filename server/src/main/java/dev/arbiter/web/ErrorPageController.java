@@ -5,7 +5,6 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.springframework.boot.webmvc.error.ErrorController;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -41,9 +40,6 @@ class ErrorPageController implements ErrorController {
               List.of(),
               null);
     }
-    request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, problem.code());
-    return ResponseEntity.status(problem.status())
-        .contentType(MediaType.parseMediaType(Problem.MEDIA_TYPE))
-        .body(problem);
+    return ProblemHandler.respond(request, problem);
   }
 }

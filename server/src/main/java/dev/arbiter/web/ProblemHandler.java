@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -258,11 +257,10 @@ public class ProblemHandler {
 
   private ResponseEntity<Problem> databaseUnavailable(Exception e, HttpServletRequest request) {
     log.warn("Database unavailable: {}", firstLine(e.getMessage()));
-    request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, "DATABASE_UNAVAILABLE");
     return ResponseEntity.status(503)
         .contentType(PROBLEM)
         .header(HttpHeaders.RETRY_AFTER, "1")
-        .body(DatabaseFailures.problem(RequestIds.of(request)));
+        .body(DatabaseFailures.problem(request));
   }
 
   @ExceptionHandler(Exception.class)
@@ -283,21 +281,22 @@ public class ProblemHandler {
     } finally {
       MDC.remove("errorId");
     }
-    return Problem.of(
-        500,
-        "INTERNAL",
-        "Internal error",
-        "Something went wrong on our side; quote errorId " + errorId + " when reporting it",
-        RequestIds.of(request),
-        List.of(),
-        errorId);
+    return RequestLoggingFilter.answering(
+        request,
+        Problem.of(
+            500,
+            "INTERNAL",
+            "Internal error",
+            "Something went wrong on our side; quote errorId " + errorId + " when reporting it",
+            RequestIds.of(request),
+            List.of(),
+            errorId));
   }
 
-  private static ResponseEntity<Problem> respond(HttpServletRequest request, Problem problem) {
-    request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, problem.code());
-    return ResponseEntity.status(HttpStatus.valueOf(problem.status()))
-        .contentType(PROBLEM)
-        .body(problem);
+  /** {@code problem} as the answer to {@code request}. */
+  static ResponseEntity<Problem> respond(HttpServletRequest request, Problem problem) {
+    RequestLoggingFilter.answering(request, problem);
+    return ResponseEntity.status(problem.status()).contentType(PROBLEM).body(problem);
   }
 
   private static String firstLine(String s) {

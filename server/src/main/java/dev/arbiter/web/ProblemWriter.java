@@ -31,8 +31,8 @@ public class ProblemWriter {
       String detail,
       List<FieldError> errors,
       String errorId) {
-    request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, code);
-    return Problem.of(status, code, title, detail, RequestIds.of(request), errors, errorId);
+    return RequestLoggingFilter.answering(
+        request, Problem.of(status, code, title, detail, RequestIds.of(request), errors, errorId));
   }
 
   /**

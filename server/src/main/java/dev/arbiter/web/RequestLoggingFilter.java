@@ -33,7 +33,17 @@ public class RequestLoggingFilter extends OncePerRequestFilter {
   public static final String CREDENTIAL_ATTRIBUTE = "arbiter.credential";
 
   /** Set where a problem answer is made, so the access line says which ({@code code}). */
-  public static final String PROBLEM_CODE_ATTRIBUTE = "arbiter.problemCode";
+  static final String PROBLEM_CODE_ATTRIBUTE = "arbiter.problemCode";
+
+  /**
+   * {@code problem}, noted as {@code request}'s answer for its access line: every problem made for
+   * a request is made through here (the problem writer, the exception handler, the database-outage
+   * answer).
+   */
+  static Problem answering(HttpServletRequest request, Problem problem) {
+    request.setAttribute(PROBLEM_CODE_ATTRIBUTE, problem.code());
+    return problem;
+  }
 
   private static final Logger access = LoggerFactory.getLogger("arbiter.access");
 
@@ -99,9 +109,7 @@ public class RequestLoggingFilter extends OncePerRequestFilter {
         if (response.isCommitted()) {
           throw e;
         }
-        Problem internal = ProblemHandler.internal(e, request);
-        request.setAttribute(PROBLEM_CODE_ATTRIBUTE, internal.code());
-        problems.write(response, internal);
+        problems.write(response, ProblemHandler.internal(e, request));
       }
     } finally {
       logAccess(request, response, start);

@@ -8,7 +8,6 @@ import dev.arbiter.security.ClientAddresses;
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.web.DatabaseFailures;
 import dev.arbiter.web.ProblemWriter;
-import dev.arbiter.web.RequestIds;
 import dev.arbiter.web.RequestLoggingFilter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -124,8 +123,7 @@ public class AuthenticationFilter extends OncePerRequestFilter {
         throw e;
       }
       response.setHeader("Retry-After", "1");
-      request.setAttribute(RequestLoggingFilter.PROBLEM_CODE_ATTRIBUTE, "DATABASE_UNAVAILABLE");
-      problems.write(response, DatabaseFailures.problem(RequestIds.of(request)));
+      problems.write(response, DatabaseFailures.problem(request));
       return;
     }
     request.setAttribute(CALLER_ATTRIBUTE, caller);
