@@ -147,19 +147,8 @@ public class RecommendService {
     CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
     TenantSettings tenant = settings.cached(tenantId);
     LocalDate day = tenant.dayOf(now);
-    Map<String, BudgetPeriod> withBudget =
-        budgeted.computeIfAbsent(snapshot, RecommendService::budgeted);
-    BudgetCounters counters =
-        withBudget.isEmpty()
-            ? BudgetCounters.NONE
-            : BudgetCounters.of(budgets.usage(tenantId, withBudget, day));
     Set<String> unavailable = breakers.unavailable(tenantId);
-    RuntimeState runtime =
-        new RuntimeState(
-            counters,
-            modelStates.forTenant(tenantId, snapshot),
-            unavailable,
-            externalScorer.forDecision(tenantId, breakers));
+    RuntimeState runtime = runtime(tenantId, snapshot, day, unavailable);
     Decision decision =
         snapshot.countsOutcome(ContactEntry.DECISION)
             ? decideAndRecordContacts(tenantId, request, snapshot, engineRequest, runtime, now)
@@ -235,20 +224,12 @@ public class RecommendService {
     long seed = ThreadLocalRandom.current().nextLong();
     CatalogSnapshot snapshot = snapshots.current(tenantId).snapshot();
     LocalDate day = settings.cached(tenantId).dayOf(now);
-    Map<String, BudgetPeriod> withBudget =
-        budgeted.computeIfAbsent(snapshot, RecommendService::budgeted);
     Decision decision =
         engine.decide(
             snapshot,
             engineRequest(request, now, seed),
             new CustomerState(contactHistory.history(tenantId, request.customerId())),
-            new RuntimeState(
-                withBudget.isEmpty()
-                    ? BudgetCounters.NONE
-                    : BudgetCounters.of(budgets.usage(tenantId, withBudget, day)),
-                modelStates.forTenant(tenantId, snapshot),
-                breakers.unavailable(tenantId),
-                externalScorer.forDecision(tenantId, breakers)));
+            runtime(tenantId, snapshot, day, breakers.unavailable(tenantId)));
     metrics.dryRun();
     if (decision.status() == Decision.Status.NO_FLOW) {
       throw new ApiException(404, "FLOW_NOT_FOUND", "No flow", decision.message());
@@ -261,6 +242,24 @@ public class RecommendService {
         decision.offers(),
         null,
         new TraceView(null, null, requestId, request, now.toString(), seed, decision.trace()));
+  }
+
+  /**
+   * What the engine is given besides the request and the customer: the budgeted offers' usage on
+   * {@code day} (read once per decision), the learned model states, the models whose breaker is
+   * open, and this decision's scorer for external models.
+   */
+  private RuntimeState runtime(
+      String tenantId, CatalogSnapshot snapshot, LocalDate day, Set<String> unavailable) {
+    Map<String, BudgetPeriod> withBudget =
+        budgeted.computeIfAbsent(snapshot, RecommendService::budgeted);
+    return new RuntimeState(
+        withBudget.isEmpty()
+            ? BudgetCounters.NONE
+            : BudgetCounters.of(budgets.usage(tenantId, withBudget, day)),
+        modelStates.forTenant(tenantId, snapshot),
+        unavailable,
+        externalScorer.forDecision(tenantId, breakers));
   }
 
   private static DecisionRequest engineRequest(RecommendRequest request, Instant now, long seed) {
