@@ -2,10 +2,13 @@ package dev.arbiter.decision;
 
 import dev.arbiter.shared.ApiException;
 import dev.arbiter.shared.BatchedDeletes;
+import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Page;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +45,11 @@ public class DecisionTraces {
       String to,
       Integer limit,
       String cursor) {
-    java.util.List<dev.arbiter.shared.FieldError> errors = new java.util.ArrayList<>();
-    Instant since = instant("from", from, errors);
-    Instant until = instant("to", to, errors);
+    List<FieldError> errors = new ArrayList<>();
+    Instant since = FieldError.instant("from", blankAsNull(from), errors);
+    Instant until = FieldError.instant("to", blankAsNull(to), errors);
     if (since != null && until != null && !since.isBefore(until)) {
-      errors.add(new dev.arbiter.shared.FieldError("to", "must be after from"));
+      errors.add(new FieldError("to", "must be after from"));
     }
     // traces are indexed by customer, request, decision and time, not by flow: a flow alone is
     // looked for within a day, so a rare (or misspelt) flow cannot make one call read every trace
@@ -59,7 +62,7 @@ public class DecisionTraces {
             || Duration.between(since, until == null ? clock.instant() : until).compareTo(FLOW_SPAN)
                 > 0)) {
       errors.add(
-          new dev.arbiter.shared.FieldError(
+          new FieldError(
               "from",
               "with flowKey alone (no customerId, requestId or decisionId), from and to must be"
                   + " at most "
@@ -78,26 +81,15 @@ public class DecisionTraces {
         .map(StoredTrace::document);
   }
 
-  private static Instant instant(
-      String field, String value, java.util.List<dev.arbiter.shared.FieldError> errors) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return Instant.parse(value);
-    } catch (java.time.format.DateTimeParseException e) {
-      errors.add(
-          new dev.arbiter.shared.FieldError(
-              field, "must be an ISO-8601 instant, such as 2026-12-01T00:00:00Z"));
-      return null;
-    }
-  }
-
   public java.util.Map<String, Object> get(String tenantId, String id) {
     return repository
         .findTrace(tenantId, id)
         .map(StoredTrace::document)
         .orElseThrow(() -> ApiException.notFound("Decision trace '" + id + "'"));
+  }
+
+  private static String blankAsNull(String s) {
+    return s == null || s.isBlank() ? null : s;
   }
 
   /** Deletes traces older than the retention, in batches; returns how many. */

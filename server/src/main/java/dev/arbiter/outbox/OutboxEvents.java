@@ -7,7 +7,6 @@ import dev.arbiter.shared.FieldError;
 import dev.arbiter.shared.Page;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -228,16 +227,11 @@ public class OutboxEvents {
         errors.add(new FieldError("type", "must be an event type, such as decision.made.v1"));
       }
     }
-    Instant before = null;
-    if (given.get("createdBefore") != null) {
-      try {
-        before = Instant.parse(String.valueOf(given.get("createdBefore")));
-      } catch (DateTimeParseException e) {
-        errors.add(
-            new FieldError(
-                "createdBefore", "must be an ISO-8601 instant, such as 2026-12-01T00:00:00Z"));
-      }
-    }
+    Instant before =
+        FieldError.instant(
+            "createdBefore",
+            given.get("createdBefore") == null ? null : String.valueOf(given.get("createdBefore")),
+            errors);
     int limit = DEFAULT_BULK_RETRY;
     if (given.get("limit") != null) {
       if (given.get("limit") instanceof Integer n && n >= 1 && n <= MAX_BULK_RETRY) {
