@@ -1,9 +1,12 @@
 package dev.arbiter.db;
 
+import dev.arbiter.ops.CheckResult;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -123,8 +126,8 @@ public final class NotificationListener implements AutoCloseable {
    *
    * @param required whether {@code /api/ready} needs it up
    */
-  public dev.arbiter.ops.CheckResult health(String effect, boolean required) {
-    java.util.Map<String, Object> details = new java.util.LinkedHashMap<>();
+  public CheckResult health(String effect, boolean required) {
+    Map<String, Object> details = new LinkedHashMap<>();
     details.put("since", since.toString());
     String error = lastError;
     if (error != null) {
@@ -134,11 +137,7 @@ public final class NotificationListener implements AutoCloseable {
     if (!up) {
       details.put("effect", effect);
     }
-    return new dev.arbiter.ops.CheckResult(
-        up ? dev.arbiter.ops.CheckResult.UP : dev.arbiter.ops.CheckResult.DOWN,
-        0,
-        details,
-        required);
+    return new CheckResult(up ? CheckResult.UP : CheckResult.DOWN, 0, details, required);
   }
 
   /** Whether LISTEN is active now. */

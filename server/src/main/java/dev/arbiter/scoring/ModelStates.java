@@ -3,6 +3,8 @@ package dev.arbiter.scoring;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.arbiter.engine.catalog.CatalogSnapshot;
+import dev.arbiter.engine.catalog.Flow;
+import dev.arbiter.engine.catalog.Offer;
 import dev.arbiter.engine.scoring.BetaCounts;
 import dev.arbiter.engine.scoring.ModelState;
 import dev.arbiter.engine.scoring.NaiveBayesCounts;
@@ -12,9 +14,13 @@ import dev.arbiter.engine.scoring.ScoringModel;
 import dev.arbiter.engine.scoring.ThompsonModel;
 import dev.arbiter.engine.scoring.ThompsonState;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Learned model state for decisions, per tenant and model: loaded from stored evidence on first
@@ -123,7 +129,7 @@ public class ModelStates {
    * base rate and each predictor's bins. Other types learn nothing here.
    */
   public Map<String, Object> view(String tenantId, CatalogSnapshot snapshot, ScoringModel model) {
-    Map<String, Object> v = new java.util.LinkedHashMap<>();
+    Map<String, Object> v = new LinkedHashMap<>();
     v.put("modelKey", model.key());
     v.put("type", model.type());
     v.put("catalogVersion", snapshot.catalogVersion());
@@ -137,11 +143,9 @@ public class ModelStates {
   }
 
   /** Offers of the flows that use {@code model}, in key order. */
-  private static java.util.SortedMap<String, dev.arbiter.engine.catalog.Offer> offersOf(
-      CatalogSnapshot snapshot, ScoringModel model) {
-    java.util.SortedMap<String, dev.arbiter.engine.catalog.Offer> offers =
-        new java.util.TreeMap<>();
-    for (dev.arbiter.engine.catalog.Flow flow : snapshot.flows()) {
+  private static SortedMap<String, Offer> offersOf(CatalogSnapshot snapshot, ScoringModel model) {
+    SortedMap<String, Offer> offers = new TreeMap<>();
+    for (Flow flow : snapshot.flows()) {
       if (flow.model() != null && flow.model().key().equals(model.key())) {
         flow.candidates().forEach(o -> offers.put(o.key(), o));
       }
@@ -153,24 +157,24 @@ public class ModelStates {
       Map<String, Object> v,
       ThompsonModel model,
       ThompsonState state,
-      java.util.SortedMap<String, dev.arbiter.engine.catalog.Offer> used) {
+      SortedMap<String, Offer> used) {
     ThompsonState s = state == null ? ThompsonState.EMPTY : state;
     BetaCounts prior = model.prior();
     v.put("learns", true);
     v.put("prior", beta(prior, prior));
     v.put("minEvidence", model.minEvidence());
     v.put("global", s.global() == null ? null : beta(s.global(), prior));
-    Map<String, Object> categories = new java.util.TreeMap<>();
+    Map<String, Object> categories = new TreeMap<>();
     s.categories().forEach((k, b) -> categories.put(k, beta(b, prior)));
     v.put("categories", categories);
-    java.util.SortedMap<String, String> offers = new java.util.TreeMap<>();
+    SortedMap<String, String> offers = new TreeMap<>();
     used.forEach((k, o) -> offers.put(k, o.category()));
     s.offers().keySet().forEach(k -> offers.putIfAbsent(k, null));
-    List<Map<String, Object>> rows = new java.util.ArrayList<>();
+    List<Map<String, Object>> rows = new ArrayList<>();
     offers.forEach(
         (key, category) -> {
           BetaCounts posterior = model.posterior(s, key, category);
-          Map<String, Object> row = new java.util.LinkedHashMap<>();
+          Map<String, Object> row = new LinkedHashMap<>();
           row.put("offerKey", key);
           row.put("category", category);
           row.put(
@@ -189,7 +193,7 @@ public class ModelStates {
 
   /** A posterior: its parameters, mean and the outcomes it holds beyond the prior. */
   private static Map<String, Object> beta(BetaCounts b, BetaCounts prior) {
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    Map<String, Object> m = new LinkedHashMap<>();
     m.put("alpha", b.alpha());
     m.put("beta", b.beta());
     m.put("mean", b.mean());
@@ -201,9 +205,9 @@ public class ModelStates {
       Map<String, Object> v, NaiveBayesModel model, NaiveBayesState state) {
     NaiveBayesState s = state == null ? NaiveBayesState.EMPTY : state;
     v.put("learns", true);
-    List<Map<String, Object>> predictors = new java.util.ArrayList<>();
+    List<Map<String, Object>> predictors = new ArrayList<>();
     for (NaiveBayesModel.Predictor p : model.predictors()) {
-      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", p.name());
       m.put("binning", p.binning());
       m.put("bins", p.binCount());
@@ -215,21 +219,21 @@ public class ModelStates {
       predictors.add(m);
     }
     v.put("predictors", predictors);
-    List<Map<String, Object>> offers = new java.util.ArrayList<>();
-    new java.util.TreeMap<>(s.offers())
+    List<Map<String, Object>> offers = new ArrayList<>();
+    new TreeMap<>(s.offers())
         .forEach(
             (key, counts) -> {
-              Map<String, Object> row = new java.util.LinkedHashMap<>();
+              Map<String, Object> row = new LinkedHashMap<>();
               row.put("offerKey", key);
               row.put("positives", counts.positives());
               row.put("negatives", counts.negatives());
               row.put(
                   "baseRate",
                   (counts.positives() + 1.0) / (counts.positives() + counts.negatives() + 2.0));
-              Map<String, Object> byPredictor = new java.util.LinkedHashMap<>();
+              Map<String, Object> byPredictor = new LinkedHashMap<>();
               if (counts.fits(model)) {
                 for (int p = 0; p < model.predictors().size(); p++) {
-                  List<long[]> bins = new java.util.ArrayList<>();
+                  List<long[]> bins = new ArrayList<>();
                   for (int b = 0; b < counts.binCount(p); b++) {
                     bins.add(new long[] {counts.binPositives(p, b), counts.binNegatives(p, b)});
                   }

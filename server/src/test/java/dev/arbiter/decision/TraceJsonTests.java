@@ -126,8 +126,8 @@ class TraceJsonTests {
                         "ranked_out",
                         "ranked below the top 1 (score 0.5 needed)")))),
         List.of(
-            new OfferScore("gold", 0.75, false, 1.0, 0.2, 1e-12, 123456.789, false),
-            new OfferScore("bronzé", 0.05, true, -0.0, 0, 0.5, 0, true)),
+            new OfferScore("gold", 0.75, false, 1.0, 0.2, 1e-12, 123456.789, false, null),
+            new OfferScore("bronzé", 0.05, true, -0.0, 0, 0.5, 0, true, null)),
         List.of("gold"));
   }
 

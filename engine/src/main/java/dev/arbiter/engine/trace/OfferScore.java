@@ -26,18 +26,4 @@ public record OfferScore(
     double priority,
     double score,
     boolean eliminated,
-    String fallbackReason) {
-
-  /** A score without a fallback reason. */
-  public OfferScore(
-      String offerKey,
-      double propensity,
-      boolean fallback,
-      double relevance,
-      double value,
-      double priority,
-      double score,
-      boolean eliminated) {
-    this(offerKey, propensity, fallback, relevance, value, priority, score, eliminated, null);
-  }
-}
+    String fallbackReason) {}

@@ -435,7 +435,10 @@ public class JdbcOutboxStore implements OutboxStore {
                  and (cast(:type as text) is null or type = :type)
                  and (cast(:before as timestamptz) is null or created_at < :before)
               """;
-          Timestamp before = createdBefore == null ? null : Timestamp.from(createdBefore);
+          Map<String, Object> filter = new java.util.HashMap<>();
+          filter.put("tenantId", tenantId);
+          filter.put("type", type);
+          filter.put("before", createdBefore == null ? null : Timestamp.from(createdBefore));
           List<Map<String, Object>> changed =
               jdbc.sql(
                       "with picked as (select id from outbox_events"
@@ -446,17 +449,13 @@ public class JdbcOutboxStore implements OutboxStore {
                              for update skip locked)
                           """
                           + change)
-                  .param("tenantId", tenantId)
-                  .param("type", type)
-                  .param("before", before)
+                  .params(filter)
                   .param("limit", limit)
                   .query()
                   .listOfRows();
           boolean more =
               jdbc.sql("select exists (select 1 from outbox_events" + matching + ")")
-                  .param("tenantId", tenantId)
-                  .param("type", type)
-                  .param("before", before)
+                  .params(filter)
                   .query(Boolean.class)
                   .single();
           List<String> ids = changed.stream().map(r -> (String) r.get("id")).sorted().toList();
